@@ -1,0 +1,25 @@
+# fixgw: FIX 4.4 gateway. Build stage compiles TypeScript; runtime stage has production deps only.
+FROM node:20-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json tsconfig.json ./
+COPY src ./src
+COPY test ./test
+COPY simulator ./simulator
+COPY bench ./bench
+RUN npm ci && npm prune --omit=dev
+
+FROM node:20-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+COPY config ./config
+COPY fix-specs ./fix-specs
+RUN mkdir -p /data && chown node:node /data
+USER node
+VOLUME ["/data"]
+# FIX acceptor, HTTP/WebSocket market data
+EXPOSE 9876 8080
+ENTRYPOINT ["node", "dist/src/cli/main.js"]
+CMD ["serve", "--data-dir", "/data"]
