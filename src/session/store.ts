@@ -1,0 +1,110 @@
+// What a FIX session must persist to survive a restart (sequence numbers, sent messages for
+// resend), as an interface, plus the in-memory implementation used by tests and ephemeral sessions.
+
+/** Persists what a session needs to survive a restart. All methods are synchronous: when saveSent
+ *  returns, the bytes are in the OS (write(2) done; fsync too when the store was opened with sync). */
+export interface MessageStore {
+  /** Next MsgSeqNum we will send. */
+  readonly nextSenderSeq: number;
+  /** Next MsgSeqNum we expect. */
+  readonly nextTargetSeq: number;
+  /** When the session's sequence numbers were last reset (epoch ms). */
+  readonly creationTimeMs: number;
+  setNextSenderSeq(seq: number): void;
+  setNextTargetSeq(seq: number): void;
+  incrNextTargetSeq(): void;
+  /** Store an outbound message AND advance nextSenderSeq to seq+1, atomically as far as a crash can tell
+   *  (a crash never leaves nextSenderSeq behind a message that was stored). */
+  saveSent(seq: number, bytes: Buffer): void;
+  /** Stored messages with begin <= seq <= end, ascending, at most maxCount of them (bounded memory:
+   *  callers page through a huge range). Seqs never stored are simply absent. */
+  readRange(begin: number, end: number, maxCount: number): Array<{ seq: number; bytes: Buffer }>;
+  /** Seqs back to 1/1, stored messages dropped, creation time = now. */
+  reset(nowMs: number): void;
+  close(): void;
+}
+
+/** Largest sequence number we accept (FIX SeqNum is an int; QuickFIX uses 32-bit unsigned). */
+export const MAX_SEQ = 0xffff_ffff;
+
+export function assertSeq(seq: number, what: string): void {
+  if (!Number.isInteger(seq) || seq < 1 || seq > MAX_SEQ) {
+    throw new RangeError(`${what}: sequence number must be an integer in 1..${MAX_SEQ}, got ${seq}`);
+  }
+}
+
+/** MessageStore in memory: same semantics as FileStore, nothing survives the process. */
+export class MemoryStore implements MessageStore {
+  #nextSenderSeq = 1;
+  #nextTargetSeq = 1;
+  #creationTimeMs: number;
+  #messages = new Map<number, Buffer>();
+  #closed = false;
+
+  constructor(nowMs: number) {
+    this.#creationTimeMs = nowMs;
+  }
+
+  get nextSenderSeq(): number { return this.#nextSenderSeq; }
+  get nextTargetSeq(): number { return this.#nextTargetSeq; }
+  get creationTimeMs(): number { return this.#creationTimeMs; }
+
+  setNextSenderSeq(seq: number): void {
+    this.#checkOpen();
+    assertSeq(seq, 'setNextSenderSeq');
+    this.#nextSenderSeq = seq;
+  }
+
+  setNextTargetSeq(seq: number): void {
+    this.#checkOpen();
+    assertSeq(seq, 'setNextTargetSeq');
+    this.#nextTargetSeq = seq;
+  }
+
+  incrNextTargetSeq(): void {
+    this.setNextTargetSeq(this.#nextTargetSeq + 1);
+  }
+
+  saveSent(seq: number, bytes: Buffer): void {
+    this.#checkOpen();
+    assertSeq(seq, 'saveSent');
+    // Copy: the caller may reuse its buffer after we return, as it may with FileStore.
+    this.#messages.set(seq, Buffer.from(bytes));
+    if (seq + 1 > this.#nextSenderSeq) this.#nextSenderSeq = seq + 1;
+  }
+
+  readRange(begin: number, end: number, maxCount: number): Array<{ seq: number; bytes: Buffer }> {
+    this.#checkOpen();
+    const out: Array<{ seq: number; bytes: Buffer }> = [];
+    if (maxCount <= 0 || end < begin) return out;
+    // Walk whichever is smaller: the requested range or the stored set.
+    if (end - begin + 1 <= this.#messages.size) {
+      for (let seq = Math.max(1, begin); seq <= end && out.length < maxCount; seq++) {
+        const bytes = this.#messages.get(seq);
+        if (bytes !== undefined) out.push({ seq, bytes: Buffer.from(bytes) });
+      }
+      return out;
+    }
+    const seqs: number[] = [];
+    for (const seq of this.#messages.keys()) if (seq >= begin && seq <= end) seqs.push(seq);
+    seqs.sort((a, b) => a - b);
+    for (const seq of seqs.slice(0, maxCount)) out.push({ seq, bytes: Buffer.from(this.#messages.get(seq)!) });
+    return out;
+  }
+
+  reset(nowMs: number): void {
+    this.#checkOpen();
+    this.#messages.clear();
+    this.#nextSenderSeq = 1;
+    this.#nextTargetSeq = 1;
+    this.#creationTimeMs = nowMs;
+  }
+
+  close(): void {
+    this.#closed = true;
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw new Error('MemoryStore: used after close');
+  }
+}
