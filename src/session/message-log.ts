@@ -1,0 +1,356 @@
+// Per-session plain-text logs of every FIX message that crossed the wire and of session events,
+// written in batches (one write(2) per file per event-loop turn), and a reader for the message log.
+//
+// Message log line:  <YYYYMMDD-HH:MM:SS.ssssss> <IN|OUT> <raw FIX bytes, SOH kept>\n
+// A message that itself contains CR or LF (garbage from a client, or a raw-data field) cannot sit on
+// one line raw; it is written as `<ts> IN64 <base64>` / `<ts> OUT64 <base64>` instead, and
+// readMessageLog decodes it back, so every byte is preserved.
+//
+// Password(554) and NewPassword(925) values are replaced by '*' of the same length. The body length
+// is unchanged but the checksum no longer matches: the audit tool must not count checksum errors on
+// messages that carry a masked 554/925.
+// Event log line:    <YYYYMMDD-HH:MM:SS.ssssss> <text>\n   (CR/LF in text become spaces)
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileSafeName, type SessionId } from './session-id.js';
+
+export type Direction = 'IN' | 'OUT';
+
+export interface MessageLog {
+  /** Raw FIX, one per line. */
+  message(direction: Direction, bytes: Buffer, atMs: number): void;
+  /** Logons, resends, rejects, disconnects + reason. */
+  event(text: string, atMs: number): void;
+  close(): void;
+}
+
+/** Discards everything: for sessions configured without FileLogPath, and for benchmarks. */
+export class NullLog implements MessageLog {
+  message(_direction: Direction, _bytes: Buffer, _atMs: number): void {}
+  event(_text: string, _atMs: number): void {}
+  close(): void {}
+}
+
+/** Flush early when a file's pending bytes exceed this; bounds memory between event-loop turns. */
+const MESSAGE_BUFFER_BYTES = 1024 * 1024;
+const EVENT_BUFFER_BYTES = 64 * 1024;
+/** 'YYYYMMDD-HH:MM:SS.ssssss ' */
+const TIMESTAMP_CHARS = 24;
+
+export function messageLogPath(dir: string, id: SessionId): string {
+  return path.join(dir, `${fileSafeName(id)}.messages.log`);
+}
+
+export function eventLogPath(dir: string, id: SessionId): string {
+  return path.join(dir, `${fileSafeName(id)}.event.log`);
+}
+
+/** Appends to `<fileSafeName>.messages.log` and `<fileSafeName>.event.log` under dir. */
+export class FileLog implements MessageLog {
+  readonly messagesPath: string;
+  readonly eventsPath: string;
+  /** The last write error, if any (disk full...). Bytes pending at that moment were dropped. */
+  lastWriteError: Error | undefined;
+  #messages: BatchedFile;
+  #events: BatchedFile;
+  #flushScheduled = false;
+  #closed = false;
+  readonly #flushBound = (): void => this.#flushFromLoop();
+
+  private constructor(messagesPath: string, eventsPath: string) {
+    this.messagesPath = messagesPath;
+    this.eventsPath = eventsPath;
+    this.#messages = new BatchedFile(messagesPath, MESSAGE_BUFFER_BYTES);
+    try {
+      this.#events = new BatchedFile(eventsPath, EVENT_BUFFER_BYTES);
+    } catch (err) {
+      this.#messages.close();
+      throw err;
+    }
+  }
+
+  static open(dir: string, id: SessionId): FileLog {
+    fs.mkdirSync(dir, { recursive: true });
+    return new FileLog(messageLogPath(dir, id), eventLogPath(dir, id));
+  }
+
+  message(direction: Direction, bytes: Buffer, atMs: number): void {
+    this.#checkOpen();
+    const stamp = formatTimestamp(microsFor(atMs));
+    const recordBytes = TIMESTAMP_CHARS + direction.length + 2 + bytes.length;
+    if (bytes.includes(LF) || bytes.includes(CR)) {
+      const masked = Buffer.from(bytes);
+      maskPasswords(masked, 0, masked.length);
+      this.#messages.appendText(`${stamp} ${direction}64 ${masked.toString('base64')}\n`);
+    } else if (recordBytes > this.#messages.buffer.length / 2) {
+      // Huge message: build it on its own rather than through the shared buffer.
+      const record = Buffer.concat([Buffer.from(`${stamp} ${direction} `, 'latin1'), bytes, NEWLINE]);
+      maskPasswords(record, record.length - 1 - bytes.length, record.length - 1);
+      this.#messages.appendBytes(record);
+    } else {
+      const file = this.#messages;
+      const start = file.reserve(recordBytes);
+      let pos = start;
+      pos += file.buffer.write(stamp, pos, 'latin1');
+      file.buffer[pos++] = SPACE;
+      pos += file.buffer.write(direction, pos, 'latin1');
+      file.buffer[pos++] = SPACE;
+      pos += bytes.copy(file.buffer, pos);
+      maskPasswords(file.buffer, pos - bytes.length, pos);
+      file.buffer[pos++] = LF;
+      file.commit(pos);
+    }
+    this.#afterAppend();
+  }
+
+  event(text: string, atMs: number): void {
+    this.#checkOpen();
+    this.#events.appendText(`${formatTimestamp(microsFor(atMs))} ${text.replace(/[\r\n]/g, ' ')}\n`);
+    this.#afterAppend();
+  }
+
+  /** Write everything pending now (also done automatically once per event-loop turn). */
+  flush(): void {
+    this.#writeOut(this.#messages);
+    this.#writeOut(this.#events);
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.flush();
+    this.#closed = true;
+    this.#messages.close();
+    this.#events.close();
+  }
+
+  #afterAppend(): void {
+    if (this.#messages.overLimit()) this.#writeOut(this.#messages);
+    if (this.#events.overLimit()) this.#writeOut(this.#events);
+    if (!this.#flushScheduled && (this.#messages.pending() > 0 || this.#events.pending() > 0)) {
+      this.#flushScheduled = true;
+      setImmediate(this.#flushBound);
+    }
+  }
+
+  #flushFromLoop(): void {
+    this.#flushScheduled = false;
+    if (!this.#closed) this.flush();
+  }
+
+  #writeOut(file: BatchedFile): void {
+    try {
+      file.flush();
+    } catch (err) {
+      // A failing log must not take the gateway down from inside a setImmediate; the bytes are
+      // lost and the error is kept for whoever monitors the log.
+      this.lastWriteError = err instanceof Error ? err : new Error(String(err));
+      file.discardPending();
+    }
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw new Error(`FileLog ${this.messagesPath}: used after close`);
+  }
+}
+
+/** An append-only fd with one preallocated buffer; records are copied in and written in one go. */
+class BatchedFile {
+  readonly buffer: Buffer;
+  #fd: number;
+  #used = 0;
+  readonly #path: string;
+
+  constructor(filePath: string, capacityBytes: number) {
+    this.#path = filePath;
+    this.#fd = fs.openSync(filePath, 'a');
+    this.buffer = Buffer.allocUnsafe(capacityBytes);
+  }
+
+  pending(): number { return this.#used; }
+  overLimit(): boolean { return this.#used >= this.buffer.length / 2; }
+
+  /** Make room for n bytes (n <= capacity) and return the offset where they go. */
+  reserve(n: number): number {
+    if (n > this.buffer.length) throw new RangeError(`${this.#path}: record of ${n} bytes exceeds buffer`);
+    if (this.#used + n > this.buffer.length) this.flush();
+    return this.#used;
+  }
+
+  commit(end: number): void {
+    if (end < this.#used || end > this.buffer.length) throw new Error(`${this.#path}: bad commit ${end}`);
+    this.#used = end;
+  }
+
+  appendText(text: string): void {
+    const n = Buffer.byteLength(text, 'utf8');
+    if (n > this.buffer.length) {
+      this.appendBytes(Buffer.from(text, 'utf8'));
+      return;
+    }
+    const start = this.reserve(n);
+    this.commit(start + this.buffer.write(text, start, 'utf8'));
+  }
+
+  appendBytes(bytes: Buffer): void {
+    if (bytes.length > this.buffer.length) {
+      this.flush();
+      writeAll(this.#fd, bytes);
+      return;
+    }
+    const start = this.reserve(bytes.length);
+    this.commit(start + bytes.copy(this.buffer, start));
+  }
+
+  flush(): void {
+    if (this.#used === 0) return;
+    const n = this.#used;
+    this.#used = 0;
+    writeAll(this.#fd, this.buffer.subarray(0, n));
+  }
+
+  discardPending(): void { this.#used = 0; }
+
+  close(): void {
+    fs.closeSync(this.#fd);
+    this.#fd = -1;
+  }
+}
+
+function writeAll(fd: number, bytes: Buffer): void {
+  let off = 0;
+  while (off < bytes.length) off += fs.writeSync(fd, bytes, off, bytes.length - off);
+}
+
+const SOH = 0x01;
+const LF = 0x0a;
+const CR = 0x0d;
+const SPACE = 0x20;
+const NEWLINE = Buffer.from('\n');
+const STAR = 0x2a;
+const MASKED_TAGS = [Buffer.from('554='), Buffer.from('925=')];
+
+/** Replace the values of 554 and 925 in buf[start, end) by '*' in place. */
+export function maskPasswords(buf: Buffer, start: number, end: number): void {
+  for (const tag of MASKED_TAGS) {
+    let at = buf.indexOf(tag, start);
+    while (at !== -1 && at < end) {
+      if (at === start || buf[at - 1] === SOH) {
+        let pos = at + tag.length;
+        while (pos < end && buf[pos] !== SOH) buf[pos++] = STAR;
+        at = pos;
+      } else {
+        at += 1;
+      }
+      at = buf.indexOf(tag, at);
+    }
+  }
+}
+
+/** Microseconds since the epoch for a message stamped atMs: the sub-millisecond digits come from
+ *  the high-resolution clock when it agrees with atMs to the millisecond; otherwise (a caller-supplied
+ *  time, as in tests and replays) they are zero. Either way floor(result / 1000) === atMs. */
+function microsFor(atMs: number): number {
+  const nowUs = Math.floor((performance.timeOrigin + performance.now()) * 1000);
+  return Math.floor(nowUs / 1000) === atMs ? nowUs : atMs * 1000;
+}
+
+let cachedSecond = -1;
+let cachedSecondText = '';
+
+/** 'YYYYMMDD-HH:MM:SS.ssssss' (UTC). The date/time part is cached per second. */
+export function formatTimestamp(epochUs: number): string {
+  const second = Math.floor(epochUs / 1_000_000);
+  if (second !== cachedSecond) {
+    const d = new Date(second * 1000);
+    cachedSecondText =
+      `${d.getUTCFullYear()}${pad2(d.getUTCMonth() + 1)}${pad2(d.getUTCDate())}-` +
+      `${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())}`;
+    cachedSecond = second;
+  }
+  const micros = epochUs - second * 1_000_000;
+  return `${cachedSecondText}.${String(micros).padStart(6, '0')}`;
+}
+
+function pad2(n: number): string {
+  return n < 10 ? `0${n}` : String(n);
+}
+
+const TIMESTAMP_RE = /^(\d{4})(\d{2})(\d{2})-(\d{2}):(\d{2}):(\d{2})\.(\d{6})$/;
+
+/** Epoch microseconds from 'YYYYMMDD-HH:MM:SS.ssssss', or undefined when malformed. */
+export function parseTimestamp(text: string): number | undefined {
+  const m = TIMESTAMP_RE.exec(text);
+  if (m === null) return undefined;
+  const [, y, mo, d, h, mi, s, us] = m;
+  const ms = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
+  if (Number.isNaN(ms)) return undefined;
+  return ms * 1000 + Number(us);
+}
+
+const READ_CHUNK_BYTES = 1024 * 1024;
+/** Longest line we will assemble while reading; bounds memory on a corrupt file. */
+const MAX_LINE_BYTES = 64 * 1024 * 1024;
+
+/** Read back one of our message-log files (for tests now, the audit tool later). Streams the file
+ *  in 1 MiB chunks. A last line without '\n' is a write torn by a crash and is skipped; any other
+ *  malformed line throws an Error naming path:line. */
+export function* readMessageLog(
+  filePath: string,
+): Generator<{ atMs: number; atText: string; direction: Direction; bytes: Buffer; line: number }> {
+  const fd = fs.openSync(filePath, 'r');
+  try {
+    const chunk = Buffer.allocUnsafe(READ_CHUNK_BYTES);
+    let carry: Buffer = Buffer.alloc(0);
+    let line = 0;
+    for (;;) {
+      const n = fs.readSync(fd, chunk, 0, chunk.length, null);
+      if (n === 0) break;
+      const data = carry.length > 0 ? Buffer.concat([carry, chunk.subarray(0, n)]) : chunk.subarray(0, n);
+      let start = 0;
+      for (let lf = data.indexOf(LF, start); lf !== -1; lf = data.indexOf(LF, start)) {
+        line += 1;
+        yield parseLogLine(data.subarray(start, lf), filePath, line);
+        start = lf + 1;
+      }
+      // Copy the remainder: `chunk` is reused by the next read.
+      carry = Buffer.from(data.subarray(start));
+      if (carry.length > MAX_LINE_BYTES) throw new Error(`${filePath}:${line + 1}: line longer than ${MAX_LINE_BYTES} bytes`);
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function parseLogLine(
+  text: Buffer,
+  filePath: string,
+  line: number,
+): { atMs: number; atText: string; direction: Direction; bytes: Buffer; line: number } {
+  const sp1 = text.indexOf(SPACE);
+  const sp2 = sp1 === -1 ? -1 : text.indexOf(SPACE, sp1 + 1);
+  if (sp2 === -1) throw new Error(`${filePath}:${line}: expected "<timestamp> <IN|OUT> <message>"`);
+  const atText = text.toString('latin1', 0, sp1);
+  const atUs = parseTimestamp(atText);
+  if (atUs === undefined) throw new Error(`${filePath}:${line}: bad timestamp "${atText}"`);
+  const dirText = text.toString('latin1', sp1 + 1, sp2);
+  const payload = text.subarray(sp2 + 1);
+  let direction: Direction;
+  let bytes: Buffer;
+  switch (dirText) {
+    case 'IN':
+    case 'OUT':
+      direction = dirText;
+      bytes = Buffer.from(payload);
+      break;
+    case 'IN64':
+    case 'OUT64':
+      direction = dirText === 'IN64' ? 'IN' : 'OUT';
+      bytes = Buffer.from(payload.toString('latin1'), 'base64');
+      break;
+    default:
+      throw new Error(`${filePath}:${line}: bad direction "${dirText}"`);
+  }
+  return { atMs: Math.floor(atUs / 1000), atText, direction, bytes, line };
+}
