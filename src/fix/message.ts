@@ -1,0 +1,190 @@
+// A parsed FIX message as a view over its bytes: one pass records each field's tag and value offsets
+// in a typed array; value strings are only made when asked for.
+
+import { SOH, type FieldList } from './types.js';
+
+const CH_0 = 0x30;
+const CH_9 = 0x39;
+const CH_MINUS = 0x2d;
+const CH_EQ = 0x3d;
+/** Tags above this are not numbers we can hold exactly as int32; QuickFIX would overflow too. */
+const MAX_TAG_DIGITS = 9;
+
+/**
+ * FIX 4.4 DATA fields and the LENGTH field that gives their size (data tag -> length tag). A DATA
+ * value may contain SOH, so it is read by length, as QuickFIX's Message::extractField does.
+ */
+export const FIX44_DATA_LENGTH_TAGS: ReadonlyMap<number, number> = new Map([
+  [89, 93], [91, 90], [96, 95], [213, 212], [349, 348], [351, 350], [353, 352], [355, 354],
+  [357, 356], [359, 358], [361, 360], [363, 362], [365, 364], [446, 445], [619, 618], [622, 621],
+]);
+
+/** Reused scratch space for the offsets of the message being parsed (3 ints per field). */
+let scratch = new Int32Array(3 * 256);
+
+export class FixMessage {
+  readonly bytes: Buffer;
+  /** [tag, valueStart, valueEnd] per field. */
+  private readonly index: Int32Array;
+
+  /** Use parseMessage(); this constructor trusts its index. */
+  constructor(bytes: Buffer, index: Int32Array) {
+    this.bytes = bytes;
+    this.index = index;
+  }
+
+  get fieldCount(): number {
+    return this.index.length / 3;
+  }
+
+  tagAt(i: number): number {
+    return this.index[i * 3]!;
+  }
+
+  valueAt(i: number): string {
+    return this.bytes.toString('latin1', this.index[i * 3 + 1]!, this.index[i * 3 + 2]!);
+  }
+
+  /** Byte offsets [start, end) of field i's value inside `bytes`. */
+  valueStartAt(i: number): number {
+    return this.index[i * 3 + 1]!;
+  }
+
+  valueEndAt(i: number): number {
+    return this.index[i * 3 + 2]!;
+  }
+
+  /** Index of the first field with this tag, or -1. */
+  indexOf(tag: number, from = 0): number {
+    const index = this.index;
+    for (let k = from * 3; k < index.length; k += 3) if (index[k] === tag) return k / 3;
+    return -1;
+  }
+
+  /** First occurrence. */
+  get(tag: number): string | undefined {
+    const i = this.indexOf(tag);
+    return i < 0 ? undefined : this.valueAt(i);
+  }
+
+  /** undefined if absent or not a valid FIX int (optional '-', digits only, safe integer). */
+  getInt(tag: number): number | undefined {
+    const i = this.indexOf(tag);
+    return i < 0 ? undefined : intAt(this.bytes, this.index[i * 3 + 1]!, this.index[i * 3 + 2]!);
+  }
+
+  has(tag: number): boolean {
+    return this.indexOf(tag) >= 0;
+  }
+
+  /** '' if absent. */
+  get msgType(): string {
+    // 35 is the third field of every framed message; fall back to a search otherwise.
+    if (this.fieldCount > 2 && this.index[6] === 35) return this.valueAt(2);
+    return this.get(35) ?? '';
+  }
+
+  /** MsgSeqNum(34) as int. */
+  get seqNum(): number | undefined {
+    return this.getInt(34);
+  }
+
+  /** Every field in wire order, including 8, 9, 10. */
+  fields(): FieldList {
+    const out: FieldList = new Array(this.fieldCount);
+    for (let i = 0; i < out.length; i++) out[i] = [this.tagAt(i), this.valueAt(i)];
+    return out;
+  }
+
+  /** The wire text with SOH shown as '|', for logs. */
+  toString(): string {
+    return this.bytes.toString('latin1').replaceAll('\x01', '|');
+  }
+}
+
+/** A FIX int in bytes[start, end): optional '-', 1+ digits; undefined otherwise. */
+export function intAt(bytes: Buffer, start: number, end: number): number | undefined {
+  let p = start;
+  let negative = false;
+  if (p < end && bytes[p] === CH_MINUS) {
+    negative = true;
+    p++;
+  }
+  if (p >= end || end - p > 15) return undefined;
+  let n = 0;
+  for (; p < end; p++) {
+    const c = bytes[p]!;
+    if (c < CH_0 || c > CH_9) return undefined;
+    n = n * 10 + (c - CH_0);
+  }
+  return negative ? -n : n;
+}
+
+/**
+ * Parse one framed message. Returns `{ garbled }` (not a throw) when the tag=value syntax is broken,
+ * e.g. a non-numeric tag like `4garbled9=`; `-1=HI` IS syntactically a tag (tag -1), which validation
+ * later rejects with 373=0. Also garbled: first three fields not 8, 9, 35 (QuickFIX's header order
+ * check). DATA values are read by the length in their preceding LENGTH field.
+ */
+export function parseMessage(
+  bytes: Buffer,
+  dataLengthTags: ReadonlyMap<number, number> = FIX44_DATA_LENGTH_TAGS,
+): FixMessage | { garbled: string } {
+  const end = bytes.length;
+  let n = 0; // ints written to scratch
+  let p = 0;
+  while (p < end) {
+    // Tag: optional '-', digits, then '='.
+    const tagStart = p;
+    let negative = false;
+    if (bytes[p] === CH_MINUS) {
+      negative = true;
+      p++;
+    }
+    let tag = 0;
+    const digitsStart = p;
+    while (p < end) {
+      const c = bytes[p]!;
+      if (c < CH_0 || c > CH_9) break;
+      tag = tag * 10 + (c - CH_0);
+      p++;
+    }
+    if (p === digitsStart || p - digitsStart > MAX_TAG_DIGITS || p >= end || bytes[p] !== CH_EQ) {
+      return { garbled: `invalid tag at byte ${tagStart}` };
+    }
+    if (negative) tag = -tag;
+    const valueStart = ++p;
+    let valueEnd: number;
+    const lengthTag = dataLengthTags.get(tag);
+    const dataLength = lengthTag === undefined ? undefined : lastIntOf(bytes, scratch, n, lengthTag);
+    if (dataLength !== undefined && dataLength >= 0) {
+      valueEnd = valueStart + dataLength;
+      if (valueEnd >= end || bytes[valueEnd] !== SOH) return { garbled: `data field ${tag} does not match its length` };
+    } else {
+      valueEnd = bytes.indexOf(SOH, valueStart);
+      if (valueEnd < 0) return { garbled: `field ${tag} has no SOH at the end` };
+    }
+    if (n + 3 > scratch.length) {
+      const bigger = new Int32Array(scratch.length * 2);
+      bigger.set(scratch);
+      scratch = bigger;
+    }
+    scratch[n] = tag;
+    scratch[n + 1] = valueStart;
+    scratch[n + 2] = valueEnd;
+    n += 3;
+    p = valueEnd + 1;
+  }
+  if (n < 9 || scratch[0] !== 8 || scratch[3] !== 9 || scratch[6] !== 35) {
+    return { garbled: 'first three fields are not 8, 9, 35' };
+  }
+  return new FixMessage(bytes, scratch.slice(0, n));
+}
+
+/** The int value of the last field with `tag` among the first n/3 parsed fields. */
+function lastIntOf(bytes: Buffer, index: Int32Array, n: number, tag: number): number | undefined {
+  for (let k = n - 3; k >= 0; k -= 3) {
+    if (index[k] === tag) return intAt(bytes, index[k + 1]!, index[k + 2]!);
+  }
+  return undefined;
+}
