@@ -39,6 +39,7 @@ export class MemoryStore implements MessageStore {
   #nextTargetSeq = 1;
   #creationTimeMs: number;
   #messages = new Map<number, Buffer>();
+  #maxStoredSeq = 0;
   #closed = false;
 
   constructor(nowMs: number) {
@@ -68,9 +69,14 @@ export class MemoryStore implements MessageStore {
   saveSent(seq: number, bytes: Buffer): void {
     this.#checkOpen();
     assertSeq(seq, 'saveSent');
+    // Stored seqs stay strictly ascending (as in FileStore): saving seq again drops seq and later.
+    if (seq <= this.#maxStoredSeq) {
+      for (const stored of this.#messages.keys()) if (stored >= seq) this.#messages.delete(stored);
+    }
     // Copy: the caller may reuse its buffer after we return, as it may with FileStore.
     this.#messages.set(seq, Buffer.from(bytes));
-    if (seq + 1 > this.#nextSenderSeq) this.#nextSenderSeq = seq + 1;
+    this.#maxStoredSeq = seq;
+    this.#nextSenderSeq = seq + 1;
   }
 
   readRange(begin: number, end: number, maxCount: number): Array<{ seq: number; bytes: Buffer }> {
@@ -95,6 +101,7 @@ export class MemoryStore implements MessageStore {
   reset(nowMs: number): void {
     this.#checkOpen();
     this.#messages.clear();
+    this.#maxStoredSeq = 0;
     this.#nextSenderSeq = 1;
     this.#nextTargetSeq = 1;
     this.#creationTimeMs = nowMs;

@@ -1,0 +1,518 @@
+// MessageStore on disk, QuickFIX-like: four files per session under one directory, written with
+// positional write(2) on fds kept open, recoverable after a kill at any instant.
+//
+//   <name>.session  "epoch creationTimeMs YYYYMMDD-HH:MM:SS.sss\n", replaced atomically (tmp + rename).
+//                   A reset bumps the epoch; writing this file is the reset's commit point.
+//   <name>.body     raw outbound messages, appended back to back.
+//   <name>.header   the index: one 28-byte record per stored message, ascending by seq:
+//                   seq u32 | length u32 | offset lo u32 | offset hi u32 | crc32(body) u32 | epoch u32 |
+//                   check u32 (hash of the previous 24 bytes). Little-endian.
+//   <name>.seqnums  two 96-byte text slots written alternately, each
+//                   "gen sender target covered epoch check\n"; the valid slot with the highest gen wins,
+//                   so a torn slot write falls back to the previous state instead of to garbage.
+//                   `covered` = number of index records when the slot was written.
+//
+// saveSent writes body, then index record (then fdatasync both when sync) and does not touch seqnums.
+// On open the next sender seq is the seqnums value when no index record was added since it was written
+// (count == covered), else max(seqnums sender, last indexed seq + 1): a crash never leaves it behind a
+// stored message, and an explicit setNextSenderSeq (lower, after a SequenceReset) still holds.
+// A torn or stale tail of index/body (partial record, bad check, wrong epoch, body not there or with
+// a wrong crc) is cut off on open and reported in `recoveryNotes`; it is never fatal.
+// Memory: one Uint32Array of stored seqs (4 bytes per message, grown by doubling); readRange binary
+// searches it, then reads the page's index records and bodies with one pread each.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { fileSafeName, type SessionId } from './session-id.js';
+import { assertSeq, MAX_SEQ, type MessageStore } from './store.js';
+
+const RECORD_BYTES = 28;
+const SLOT_BYTES = 96;
+const INITIAL_INDEX_CAPACITY = 1024;
+/** Index records validated per read while opening. */
+const OPEN_SCAN_RECORDS = 32 * 1024;
+/** A stored message larger than this is a bug upstream (FIX messages are kilobytes). */
+export const MAX_STORED_MESSAGE_BYTES = 16 * 1024 * 1024;
+
+export interface FileStoreOptions {
+  nowMs: number;
+  /** fdatasync every write (QuickFIX FileStoreSync=Y). Default false: write(2) only, which survives
+   *  a process kill but not a power cut. */
+  sync?: boolean;
+}
+
+export class FileStore implements MessageStore {
+  /** What open() had to repair (torn tails, unreadable files); empty after a clean shutdown. */
+  readonly recoveryNotes: string[];
+  /** Stored messages whose body failed its crc when read back; they are left out of readRange. */
+  corruptReads = 0;
+
+  readonly #paths: StorePaths;
+  readonly #sync: boolean;
+  #bodyFd: number;
+  #indexFd: number;
+  #seqnumsFd: number;
+  #epoch: number;
+  #creationTimeMs: number;
+  #nextSenderSeq: number;
+  #nextTargetSeq: number;
+  #slotGen: number;
+  #seqs: Uint32Array;
+  #count: number;
+  #bodyEndBytes: number;
+  #closed = false;
+  readonly #record = Buffer.alloc(RECORD_BYTES);
+  readonly #slot = Buffer.alloc(SLOT_BYTES);
+
+  private constructor(state: OpenState, sync: boolean) {
+    this.#paths = state.paths;
+    this.#sync = sync;
+    this.#bodyFd = state.bodyFd;
+    this.#indexFd = state.indexFd;
+    this.#seqnumsFd = state.seqnumsFd;
+    this.#epoch = state.epoch;
+    this.#creationTimeMs = state.creationTimeMs;
+    this.#nextSenderSeq = state.nextSenderSeq;
+    this.#nextTargetSeq = state.nextTargetSeq;
+    this.#slotGen = state.slotGen;
+    this.#seqs = state.seqs;
+    this.#count = state.count;
+    this.#bodyEndBytes = state.bodyEndBytes;
+    this.recoveryNotes = state.notes;
+  }
+
+  static open(dir: string, id: SessionId, opts: FileStoreOptions): FileStore {
+    fs.mkdirSync(dir, { recursive: true });
+    const sync = opts.sync ?? false;
+    const state = recover(storePaths(dir, id), opts.nowMs, sync);
+    const store = new FileStore(state, sync);
+    // Persist the repaired state so the next open starts clean.
+    if (state.notes.length > 0 || state.slotGen === 0) store.#writeSeqnums();
+    return store;
+  }
+
+  get nextSenderSeq(): number { return this.#nextSenderSeq; }
+  get nextTargetSeq(): number { return this.#nextTargetSeq; }
+  get creationTimeMs(): number { return this.#creationTimeMs; }
+  /** Number of messages currently stored. */
+  get storedCount(): number { return this.#count; }
+  /** Bytes held by the in-memory index (for tests and metrics). */
+  get indexMemoryBytes(): number { return this.#seqs.byteLength; }
+
+  setNextSenderSeq(seq: number): void {
+    this.#checkOpen();
+    assertSeq(seq, 'setNextSenderSeq');
+    this.#nextSenderSeq = seq;
+    this.#writeSeqnums();
+  }
+
+  setNextTargetSeq(seq: number): void {
+    this.#checkOpen();
+    assertSeq(seq, 'setNextTargetSeq');
+    this.#nextTargetSeq = seq;
+    this.#writeSeqnums();
+  }
+
+  incrNextTargetSeq(): void {
+    this.setNextTargetSeq(this.#nextTargetSeq + 1);
+  }
+
+  saveSent(seq: number, bytes: Buffer): void {
+    this.#checkOpen();
+    assertSeq(seq, 'saveSent');
+    if (bytes.length === 0 || bytes.length > MAX_STORED_MESSAGE_BYTES) {
+      throw new RangeError(`saveSent: message of ${bytes.length} bytes (allowed 1..${MAX_STORED_MESSAGE_BYTES})`);
+    }
+    // Overwriting: stored seqs stay strictly ascending, so saving seq again drops seq and later.
+    if (this.#count > 0 && seq <= this.#seqs[this.#count - 1]!) this.#truncateFrom(lowerBound(this.#seqs, this.#count, seq));
+
+    const offset = this.#bodyEndBytes;
+    writeAllAt(this.#bodyFd, bytes, offset);
+    encodeRecord(this.#record, seq, bytes.length, offset, zlib.crc32(bytes), this.#epoch);
+    writeAllAt(this.#indexFd, this.#record, this.#count * RECORD_BYTES);
+    if (this.#sync) {
+      fs.fdatasyncSync(this.#bodyFd);
+      fs.fdatasyncSync(this.#indexFd);
+    }
+    this.#appendSeq(seq);
+    this.#bodyEndBytes = offset + bytes.length;
+    this.#nextSenderSeq = seq + 1;
+  }
+
+  readRange(begin: number, end: number, maxCount: number): Array<{ seq: number; bytes: Buffer }> {
+    this.#checkOpen();
+    const out: Array<{ seq: number; bytes: Buffer }> = [];
+    if (maxCount <= 0 || end < begin || this.#count === 0) return out;
+    const first = lowerBound(this.#seqs, this.#count, begin);
+    let last = first; // exclusive
+    while (last < this.#count && last - first < maxCount && this.#seqs[last]! <= end) last++;
+    if (last === first) return out;
+
+    const records = readExactlyAt(this.#indexFd, (last - first) * RECORD_BYTES, first * RECORD_BYTES);
+    const decoded: IndexRecord[] = [];
+    for (let i = first; i < last; i++) {
+      const rec = decodeRecord(records, (i - first) * RECORD_BYTES);
+      // What memory says and what disk says must agree; anything else is a bug in this file.
+      if (rec === undefined || rec.seq !== this.#seqs[i] || rec.epoch !== this.#epoch) {
+        throw new Error(`${this.#paths.index}: index record ${i} does not match memory (seq ${this.#seqs[i]})`);
+      }
+      decoded.push(rec);
+    }
+    const startBytes = decoded[0]!.offset;
+    const lastRec = decoded[decoded.length - 1]!;
+    const bodies = readExactlyAt(this.#bodyFd, lastRec.offset + lastRec.length - startBytes, startBytes);
+    for (const rec of decoded) {
+      const bytes = bodies.subarray(rec.offset - startBytes, rec.offset - startBytes + rec.length);
+      if (zlib.crc32(bytes) !== rec.bodyCrc) {
+        this.corruptReads += 1;
+        continue;
+      }
+      out.push({ seq: rec.seq, bytes });
+    }
+    return out;
+  }
+
+  reset(nowMs: number): void {
+    this.#checkOpen();
+    const epoch = this.#epoch + 1;
+    writeSessionFile(this.#paths, epoch, nowMs, this.#sync); // commit point
+    this.#epoch = epoch;
+    this.#creationTimeMs = nowMs;
+    fs.ftruncateSync(this.#indexFd, 0);
+    fs.ftruncateSync(this.#bodyFd, 0);
+    this.#count = 0;
+    this.#bodyEndBytes = 0;
+    this.#nextSenderSeq = 1;
+    this.#nextTargetSeq = 1;
+    this.#writeSeqnums();
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    fs.closeSync(this.#bodyFd);
+    fs.closeSync(this.#indexFd);
+    fs.closeSync(this.#seqnumsFd);
+  }
+
+  /** Drop stored records [k, count): index first, so a crash in between leaves a body tail that open cuts. */
+  #truncateFrom(k: number): void {
+    const rec = decodeRecord(readExactlyAt(this.#indexFd, RECORD_BYTES, k * RECORD_BYTES), 0);
+    if (rec === undefined) throw new Error(`${this.#paths.index}: index record ${k} unreadable`);
+    fs.ftruncateSync(this.#indexFd, k * RECORD_BYTES);
+    fs.ftruncateSync(this.#bodyFd, rec.offset);
+    this.#count = k;
+    this.#bodyEndBytes = rec.offset;
+    this.#writeSeqnums();
+  }
+
+  #appendSeq(seq: number): void {
+    if (this.#count === this.#seqs.length) {
+      const grown = new Uint32Array(this.#seqs.length * 2);
+      grown.set(this.#seqs);
+      this.#seqs = grown;
+    }
+    this.#seqs[this.#count++] = seq;
+  }
+
+  #writeSeqnums(): void {
+    this.#slotGen += 1;
+    encodeSlot(this.#slot, this.#slotGen, this.#nextSenderSeq, this.#nextTargetSeq, this.#count, this.#epoch);
+    writeAllAt(this.#seqnumsFd, this.#slot, (this.#slotGen % 2) * SLOT_BYTES);
+    if (this.#sync) fs.fdatasyncSync(this.#seqnumsFd);
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw new Error(`FileStore ${this.#paths.body}: used after close`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Opening and recovery
+
+interface StorePaths { session: string; body: string; index: string; seqnums: string }
+
+function storePaths(dir: string, id: SessionId): StorePaths {
+  const stem = path.join(dir, fileSafeName(id));
+  return { session: `${stem}.session`, body: `${stem}.body`, index: `${stem}.header`, seqnums: `${stem}.seqnums` };
+}
+
+interface OpenState {
+  paths: StorePaths;
+  bodyFd: number;
+  indexFd: number;
+  seqnumsFd: number;
+  epoch: number;
+  creationTimeMs: number;
+  nextSenderSeq: number;
+  nextTargetSeq: number;
+  slotGen: number;
+  seqs: Uint32Array;
+  count: number;
+  bodyEndBytes: number;
+  notes: string[];
+}
+
+function recover(paths: StorePaths, nowMs: number, sync: boolean): OpenState {
+  const notes: string[] = [];
+  const bodyFd = fs.openSync(paths.body, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o644);
+  const indexFd = fs.openSync(paths.index, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o644);
+  const seqnumsFd = fs.openSync(paths.seqnums, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o644);
+  try {
+    const slot = readBestSlot(seqnumsFd);
+    let session = readSessionFile(paths.session);
+    if (session === undefined) {
+      if (fs.existsSync(paths.session)) notes.push(`${paths.session}: unreadable, creation time set to now`);
+      // Keep any epoch the other files already use, so their contents stay valid.
+      session = { epoch: Math.max(1, slot?.epoch ?? 0, firstRecordEpoch(indexFd)), creationTimeMs: nowMs };
+      writeSessionFile(paths, session.epoch, session.creationTimeMs, sync);
+    }
+    const { seqs, count, bodyEndBytes } = scanIndex(paths, indexFd, bodyFd, session.epoch, notes);
+
+    let nextSenderSeq = 1;
+    let nextTargetSeq = 1;
+    const lastSeq = count > 0 ? seqs[count - 1]! : 0;
+    if (slot !== undefined && slot.epoch === session.epoch) {
+      nextTargetSeq = slot.target;
+      nextSenderSeq = count === slot.covered ? slot.sender : Math.max(slot.sender, lastSeq + 1);
+    } else {
+      if (fs.fstatSync(seqnumsFd).size > 0 && slot === undefined) notes.push(`${paths.seqnums}: no valid slot, seqnums from index`);
+      nextSenderSeq = lastSeq + 1;
+    }
+    if (nextSenderSeq > MAX_SEQ) throw new Error(`${paths.seqnums}: next sender seq ${nextSenderSeq} out of range`);
+    return {
+      paths, bodyFd, indexFd, seqnumsFd, notes, seqs, count, bodyEndBytes,
+      epoch: session.epoch,
+      creationTimeMs: session.creationTimeMs,
+      nextSenderSeq,
+      nextTargetSeq,
+      slotGen: slot?.gen ?? 0,
+    };
+  } catch (err) {
+    fs.closeSync(bodyFd);
+    fs.closeSync(indexFd);
+    fs.closeSync(seqnumsFd);
+    throw err;
+  }
+}
+
+/** Load the index, cutting it at the first record that is torn, stale or points past the body. */
+function scanIndex(
+  paths: StorePaths, indexFd: number, bodyFd: number, epoch: number, notes: string[],
+): { seqs: Uint32Array; count: number; bodyEndBytes: number } {
+  const indexBytes = fs.fstatSync(indexFd).size;
+  const bodyBytes = fs.fstatSync(bodyFd).size;
+  const wholeRecords = Math.floor(indexBytes / RECORD_BYTES);
+  let seqs = new Uint32Array(Math.max(INITIAL_INDEX_CAPACITY, nextPowerOfTwo(wholeRecords)));
+  let count = 0;
+  let expectedOffset = 0;
+  let prevSeq = 0;
+  let bad: string | undefined;
+  const chunk = Buffer.allocUnsafe(OPEN_SCAN_RECORDS * RECORD_BYTES);
+  scan: for (let at = 0; at < wholeRecords; at += OPEN_SCAN_RECORDS) {
+    const n = Math.min(OPEN_SCAN_RECORDS, wholeRecords - at);
+    readIntoAt(indexFd, chunk, n * RECORD_BYTES, at * RECORD_BYTES);
+    for (let i = 0; i < n; i++) {
+      const rec = decodeRecord(chunk, i * RECORD_BYTES);
+      if (rec === undefined) { bad = 'bad check'; break scan; }
+      if (rec.epoch !== epoch) { bad = `epoch ${rec.epoch}, session epoch ${epoch}`; break scan; }
+      if (rec.seq <= prevSeq) { bad = `seq ${rec.seq} not above ${prevSeq}`; break scan; }
+      if (rec.offset !== expectedOffset || rec.offset + rec.length > bodyBytes) { bad = 'body missing'; break scan; }
+      seqs[count++] = rec.seq;
+      prevSeq = rec.seq;
+      expectedOffset = rec.offset + rec.length;
+    }
+  }
+  // The body of the last record may be torn when write(2) order was not preserved (power cut).
+  while (count > 0) {
+    const rec = decodeRecord(readExactlyAt(indexFd, RECORD_BYTES, (count - 1) * RECORD_BYTES), 0)!;
+    if (zlib.crc32(readExactlyAt(bodyFd, rec.length, rec.offset)) === rec.bodyCrc) break;
+    bad = `seq ${rec.seq} body crc mismatch`;
+    count -= 1;
+    expectedOffset = rec.offset;
+  }
+  if (count * RECORD_BYTES !== indexBytes) {
+    notes.push(`${paths.index}: cut at record ${count} of ${indexBytes / RECORD_BYTES} (${bad ?? 'partial record'})`);
+    fs.ftruncateSync(indexFd, count * RECORD_BYTES);
+  }
+  if (expectedOffset !== bodyBytes) {
+    notes.push(`${paths.body}: cut from ${bodyBytes} to ${expectedOffset} bytes`);
+    fs.ftruncateSync(bodyFd, expectedOffset);
+  }
+  if (seqs.length < INITIAL_INDEX_CAPACITY) seqs = new Uint32Array(INITIAL_INDEX_CAPACITY);
+  return { seqs, count, bodyEndBytes: expectedOffset };
+}
+
+function firstRecordEpoch(indexFd: number): number {
+  if (fs.fstatSync(indexFd).size < RECORD_BYTES) return 0;
+  return decodeRecord(readExactlyAt(indexFd, RECORD_BYTES, 0), 0)?.epoch ?? 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Index records
+
+interface IndexRecord { seq: number; length: number; offset: number; bodyCrc: number; epoch: number }
+
+const TWO_POW_32 = 0x1_0000_0000;
+
+function encodeRecord(buf: Buffer, seq: number, length: number, offset: number, bodyCrc: number, epoch: number): void {
+  buf.writeUInt32LE(seq, 0);
+  buf.writeUInt32LE(length, 4);
+  buf.writeUInt32LE(offset % TWO_POW_32, 8);
+  buf.writeUInt32LE(Math.floor(offset / TWO_POW_32), 12);
+  buf.writeUInt32LE(bodyCrc, 16);
+  buf.writeUInt32LE(epoch, 20);
+  buf.writeUInt32LE(recordCheck(buf, 0), 24);
+}
+
+/** The record at buf[at], or undefined when its check does not match (torn or garbage). */
+function decodeRecord(buf: Buffer, at: number): IndexRecord | undefined {
+  if (buf.readUInt32LE(at + 24) !== recordCheck(buf, at)) return undefined;
+  const seq = buf.readUInt32LE(at);
+  if (seq === 0) return undefined;
+  return {
+    seq,
+    length: buf.readUInt32LE(at + 4),
+    offset: buf.readUInt32LE(at + 8) + buf.readUInt32LE(at + 12) * TWO_POW_32,
+    bodyCrc: buf.readUInt32LE(at + 16),
+    epoch: buf.readUInt32LE(at + 20),
+  };
+}
+
+/** FNV-1a over the six words, never 0 so an all-zero tail (from a power cut) never validates. */
+function recordCheck(buf: Buffer, at: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < 24; i += 4) {
+    h = Math.imul(h ^ buf.readUInt32LE(at + i), 0x01000193);
+    h ^= h >>> 15;
+  }
+  return (h >>> 0) || 1;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Seqnums slots
+
+interface Slot { gen: number; sender: number; target: number; covered: number; epoch: number }
+
+function encodeSlot(buf: Buffer, gen: number, sender: number, target: number, covered: number, epoch: number): void {
+  const body = `${pad(gen, 12)} ${pad(sender, 10)} ${pad(target, 10)} ${pad(covered, 12)} ${pad(epoch, 10)}`;
+  const line = `${body} ${textCheck(body).toString(16).padStart(8, '0')}`;
+  if (line.length >= SLOT_BYTES) throw new Error(`seqnums slot overflow: ${line}`);
+  buf.fill(0x20);
+  buf.write(line, 0, 'latin1');
+  buf[SLOT_BYTES - 1] = 0x0a;
+}
+
+const SLOT_RE = /^(\d{12}) (\d{10}) (\d{10}) (\d{12}) (\d{10}) ([0-9a-f]{8}) *\n$/;
+
+function decodeSlot(buf: Buffer): Slot | undefined {
+  const m = SLOT_RE.exec(buf.toString('latin1'));
+  if (m === null) return undefined;
+  const body = buf.toString('latin1', 0, 12 + 10 + 10 + 12 + 10 + 4);
+  if (parseInt(m[6]!, 16) !== textCheck(body)) return undefined;
+  const slot = { gen: Number(m[1]), sender: Number(m[2]), target: Number(m[3]), covered: Number(m[4]), epoch: Number(m[5]) };
+  if (slot.sender < 1 || slot.sender > MAX_SEQ || slot.target < 1 || slot.target > MAX_SEQ) return undefined;
+  return slot;
+}
+
+function readBestSlot(fd: number): Slot | undefined {
+  const size = fs.fstatSync(fd).size;
+  let best: Slot | undefined;
+  for (let i = 0; i < 2; i++) {
+    if (size < (i + 1) * SLOT_BYTES) break;
+    const slot = decodeSlot(readExactlyAt(fd, SLOT_BYTES, i * SLOT_BYTES));
+    if (slot !== undefined && (best === undefined || slot.gen > best.gen)) best = slot;
+  }
+  return best;
+}
+
+function textCheck(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+function pad(n: number, width: number): string {
+  return String(n).padStart(width, '0');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Session file (epoch and creation time)
+
+function writeSessionFile(paths: StorePaths, epoch: number, creationTimeMs: number, sync: boolean): void {
+  const tmp = `${paths.session}.tmp`;
+  const text = `${epoch} ${creationTimeMs} ${formatCreationTime(creationTimeMs)}\n`;
+  const fd = fs.openSync(tmp, 'w', 0o644);
+  try {
+    writeAllAt(fd, Buffer.from(text, 'latin1'), 0);
+    if (sync) fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, paths.session);
+  if (sync) {
+    const dirFd = fs.openSync(path.dirname(paths.session), 'r');
+    try { fs.fsyncSync(dirFd); } finally { fs.closeSync(dirFd); }
+  }
+}
+
+function readSessionFile(file: string): { epoch: number; creationTimeMs: number } | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'latin1');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  const m = /^(\d{1,10}) (\d{1,16}) \S+\n$/.exec(text);
+  if (m === null) return undefined;
+  const epoch = Number(m[1]);
+  if (epoch < 1 || epoch > 0xffff_ffff) return undefined;
+  return { epoch, creationTimeMs: Number(m[2]) };
+}
+
+function formatCreationTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/-/g, '').replace('T', '-').replace('Z', '');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small I/O helpers
+
+function writeAllAt(fd: number, bytes: Buffer, position: number): void {
+  let done = 0;
+  while (done < bytes.length) done += fs.writeSync(fd, bytes, done, bytes.length - done, position + done);
+}
+
+function readIntoAt(fd: number, buf: Buffer, length: number, position: number): void {
+  let done = 0;
+  while (done < length) {
+    const n = fs.readSync(fd, buf, done, length - done, position + done);
+    if (n === 0) throw new Error(`short read: wanted ${length} bytes at ${position}, got ${done}`);
+    done += n;
+  }
+}
+
+function readExactlyAt(fd: number, length: number, position: number): Buffer {
+  const buf = Buffer.allocUnsafe(length);
+  readIntoAt(fd, buf, length, position);
+  return buf;
+}
+
+/** First index i in seqs[0, count) with seqs[i] >= seq (count when none). */
+function lowerBound(seqs: Uint32Array, count: number, seq: number): number {
+  let lo = 0;
+  let hi = count;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (seqs[mid]! < seq) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function nextPowerOfTwo(n: number): number {
+  let p = 1;
+  while (p < n) p *= 2;
+  return p;
+}
