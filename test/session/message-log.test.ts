@@ -1,0 +1,177 @@
+// FileLog writes one line per message and per event, batched per event-loop turn; readMessageLog
+// reads the message log back byte for byte (except masked passwords).
+
+import { test, describe, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { FileLog, NullLog, readMessageLog, formatTimestamp, parseTimestamp } from '../../src/session/message-log.js';
+import type { SessionId } from '../../src/session/session-id.js';
+
+const ID: SessionId = { beginString: 'FIX.4.4', senderCompId: 'FIXGW', targetCompId: 'CLIENT1' };
+const T0 = Date.UTC(2024, 2, 9, 23, 59, 58, 123);
+
+const dirs: string[] = [];
+after(() => {
+  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function tmpDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fixgw-log-'));
+  dirs.push(dir);
+  return dir;
+}
+
+function fix(body: string): Buffer {
+  return Buffer.from(`8=FIX.4.4\x019=${body.length}\x01${body}10=123\x01`, 'latin1');
+}
+
+describe('FileLog', () => {
+  test('messages round-trip through readMessageLog with direction, time and line', () => {
+    const dir = tmpDir();
+    const log = FileLog.open(dir, ID);
+    const a = fix('35=A\x0134=1\x0198=0\x01108=30\x01');
+    const b = fix('35=D\x0134=2\x0111=ORD-1\x0155=ACME\x0144=10.25\x01');
+    log.message('IN', a, T0);
+    log.message('OUT', b, T0 + 1500);
+    log.close();
+
+    assert.equal(path.basename(log.messagesPath), 'FIX.4.4-FIXGW-CLIENT1.messages.log');
+    const rows = [...readMessageLog(log.messagesPath)];
+    assert.equal(rows.length, 2);
+    assert.deepEqual(rows.map((r) => [r.direction, r.atMs, r.line]), [['IN', T0, 1], ['OUT', T0 + 1500, 2]]);
+    assert.deepEqual(rows[0]!.bytes, a);
+    assert.deepEqual(rows[1]!.bytes, b);
+    assert.equal(rows[0]!.atText, '20240309-23:59:58.123000');
+    const text = fs.readFileSync(log.messagesPath, 'latin1');
+    assert.ok(text.startsWith(`20240309-23:59:58.123000 IN ${a.toString('latin1')}\n`), text);
+  });
+
+  test('the current time carries microseconds from the high-resolution clock', () => {
+    const log = FileLog.open(tmpDir(), ID);
+    let atMs = 0;
+    // Retry in the rare case the millisecond ticks over between Date.now() and the log call.
+    for (let i = 0; i < 5; i++) {
+      atMs = Date.now();
+      log.message('IN', fix('35=0\x01'), atMs);
+    }
+    log.close();
+    const rows = [...readMessageLog(log.messagesPath)];
+    for (const row of rows) assert.match(row.atText, /^\d{8}-\d\d:\d\d:\d\d\.\d{6}$/);
+    assert.ok(rows.every((r) => Math.abs(r.atMs - atMs) < 1000));
+  });
+
+  test('Password(554) and NewPassword(925) are masked with stars of the same length', () => {
+    const log = FileLog.open(tmpDir(), ID);
+    const logon = fix('35=A\x0134=1\x01553=alice\x01554=s3cret\x01925=newpass99\x01');
+    const original = Buffer.from(logon);
+    log.message('IN', logon, T0);
+    // Not a field start: 1554= and a value containing 554= stay as they are.
+    const other = fix('35=A\x0158=x554=keep\x011554=keep\x01');
+    log.message('IN', other, T0);
+    log.close();
+    assert.deepEqual(logon, original, 'the caller\'s buffer is untouched');
+    const rows = [...readMessageLog(log.messagesPath)];
+    const masked = rows[0]!.bytes.toString('latin1');
+    assert.ok(masked.includes('\x01554=******\x01925=*********\x01'), masked);
+    assert.ok(!masked.includes('s3cret') && !masked.includes('newpass99'));
+    assert.equal(rows[0]!.bytes.length, logon.length);
+    assert.deepEqual(rows[1]!.bytes, other);
+    assert.ok(!fs.readFileSync(log.messagesPath, 'latin1').includes('s3cret'));
+  });
+
+  test('a message containing CR or LF stays one line and reads back byte for byte', () => {
+    const log = FileLog.open(tmpDir(), ID);
+    const weird = Buffer.from('8=FIX.4.4\x019=5\x0158=a\nb\r\x01554=pw\x0110=000\x01', 'latin1');
+    log.message('IN', weird, T0);
+    log.message('OUT', fix('35=0\x01'), T0);
+    log.close();
+    const rows = [...readMessageLog(log.messagesPath)];
+    assert.equal(rows.length, 2);
+    assert.deepEqual(rows[0]!.bytes, Buffer.from('8=FIX.4.4\x019=5\x0158=a\nb\r\x01554=**\x0110=000\x01', 'latin1'));
+    assert.equal(rows[0]!.direction, 'IN');
+    assert.equal(rows[1]!.line, 2);
+  });
+
+  test('writes are batched: nothing reaches the file until the turn ends, then all of it', async () => {
+    const log = FileLog.open(tmpDir(), ID);
+    for (let i = 1; i <= 100; i++) log.message('OUT', fix(`35=0\x0134=${i}\x01`), T0);
+    log.event('Logon received', T0);
+    assert.equal(fs.statSync(log.messagesPath).size, 0);
+    assert.equal(fs.statSync(log.eventsPath).size, 0);
+    await nextTurn();
+    await nextTurn();
+    assert.equal([...readMessageLog(log.messagesPath)].length, 100);
+    assert.equal(fs.readFileSync(log.eventsPath, 'utf8'), '20240309-23:59:58.123000 Logon received\n');
+    log.close();
+  });
+
+  test('the buffer is bounded: a burst larger than it is flushed early within the turn', () => {
+    const log = FileLog.open(tmpDir(), ID);
+    const big = fix(`35=8\x0158=${'x'.repeat(10_000)}\x01`);
+    for (let i = 0; i < 300; i++) log.message('OUT', big, T0); // ~3 MB in one turn
+    const sizeBeforeTurnEnds = fs.statSync(log.messagesPath).size;
+    assert.ok(sizeBeforeTurnEnds > 1_000_000, `flushed ${sizeBeforeTurnEnds} bytes early`);
+    log.close();
+    assert.equal([...readMessageLog(log.messagesPath)].length, 300);
+  });
+
+  test('a message larger than the whole buffer is written in one piece', () => {
+    const log = FileLog.open(tmpDir(), ID);
+    const huge = fix(`35=8\x0158=${'y'.repeat(3 * 1024 * 1024)}\x01554=pw\x01`);
+    log.message('IN', fix('35=0\x01'), T0);
+    log.message('IN', huge, T0);
+    log.close();
+    const rows = [...readMessageLog(log.messagesPath)];
+    assert.equal(rows.length, 2);
+    assert.equal(rows[1]!.bytes.length, huge.length);
+    assert.ok(rows[1]!.bytes.toString('latin1').endsWith('\x01554=**\x0110=123\x01'));
+  });
+
+  test('close flushes everything, and the log appends across reopen', () => {
+    const dir = tmpDir();
+    let log = FileLog.open(dir, ID);
+    log.message('IN', fix('35=0\x01'), T0);
+    log.event('Disconnected: peer closed', T0);
+    log.close();
+    log = FileLog.open(dir, ID);
+    log.message('OUT', fix('35=0\x01'), T0 + 1);
+    log.event('second\nline', T0 + 1);
+    log.close();
+    assert.deepEqual([...readMessageLog(log.messagesPath)].map((r) => r.direction), ['IN', 'OUT']);
+    assert.equal(fs.readFileSync(log.eventsPath, 'utf8'),
+      '20240309-23:59:58.123000 Disconnected: peer closed\n20240309-23:59:58.124000 second line\n');
+    assert.throws(() => log.message('IN', fix('35=0\x01'), T0), /after close/);
+  });
+
+  test('readMessageLog skips a torn last line and names the line of a malformed one', () => {
+    const dir = tmpDir();
+    const log = FileLog.open(dir, ID);
+    log.message('IN', fix('35=0\x01'), T0);
+    log.close();
+    fs.appendFileSync(log.messagesPath, '20240309-23:59:58.123000 OUT 8=FIX.4.4\x019=');
+    assert.equal([...readMessageLog(log.messagesPath)].length, 1);
+    fs.appendFileSync(log.messagesPath, '\nnot a timestamp IN x\n');
+    assert.throws(() => [...readMessageLog(log.messagesPath)], /:3: bad timestamp/);
+    fs.writeFileSync(log.messagesPath, '20240309-23:59:58.123000 SIDEWAYS 8=FIX\n');
+    assert.throws(() => [...readMessageLog(log.messagesPath)], /:1: bad direction "SIDEWAYS"/);
+  });
+
+  test('NullLog accepts everything and writes nothing', () => {
+    const log = new NullLog();
+    log.message('IN', fix('35=0\x01'), T0);
+    log.event('x', T0);
+    log.close();
+  });
+});
+
+describe('timestamps', () => {
+  test('format and parse are inverse, to the microsecond', () => {
+    const us = T0 * 1000 + 456;
+    assert.equal(formatTimestamp(us), '20240309-23:59:58.123456');
+    assert.equal(parseTimestamp('20240309-23:59:58.123456'), us);
+    assert.equal(parseTimestamp('2024-03-09 23:59:58'), undefined);
+  });
+});
