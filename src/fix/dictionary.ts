@@ -1,0 +1,303 @@
+// A FIX data dictionary in QuickFIX XML format, compiled at load into lookup tables keyed by tag
+// (arrays and Maps), so validation does no string work it can avoid. Group and component rules follow
+// QuickFIX C++ 1.15 DataDictionary::readFromURL / addXMLComponentFields / addXMLGroup.
+
+import { readFileSync } from 'node:fs';
+import { parseXml, type XmlElement } from './xml.js';
+
+export interface GroupDef {
+  countTag: number;
+  /** First field of an entry: a new entry starts at each occurrence. */
+  delimiter: number;
+  /** Every field an entry may hold, in dictionary order (nested groups' count tags included). */
+  fields: number[];
+  /** Nested groups by their count tag. */
+  groups: Map<number, GroupDef>;
+  /** Fields each entry must hold, ascending (QuickFIX: only when the group itself is required). */
+  required: number[];
+  /** Position of each field in `fields`. */
+  order: Map<number, number>;
+}
+
+/** Value formats, one per FIX type that has a syntax check. */
+export const enum FieldFormat {
+  String = 0,
+  Int = 1,
+  Float = 2,
+  Char = 3,
+  Boolean = 4,
+  UtcTimestamp = 5,
+  UtcTimeOnly = 6,
+  UtcDateOnly = 7,
+  MonthYear = 8,
+  Data = 9,
+  DayOfMonth = 10,
+}
+
+const FORMAT_OF_TYPE: Record<string, FieldFormat> = {
+  INT: FieldFormat.Int, LENGTH: FieldFormat.Int, SEQNUM: FieldFormat.Int, NUMINGROUP: FieldFormat.Int,
+  TAGNUM: FieldFormat.Int,
+  FLOAT: FieldFormat.Float, QTY: FieldFormat.Float, PRICE: FieldFormat.Float, PRICEOFFSET: FieldFormat.Float,
+  AMT: FieldFormat.Float, PERCENTAGE: FieldFormat.Float,
+  CHAR: FieldFormat.Char, BOOLEAN: FieldFormat.Boolean,
+  UTCTIMESTAMP: FieldFormat.UtcTimestamp, TIME: FieldFormat.UtcTimestamp,
+  UTCTIMEONLY: FieldFormat.UtcTimeOnly,
+  UTCDATEONLY: FieldFormat.UtcDateOnly, UTCDATE: FieldFormat.UtcDateOnly, LOCALMKTDATE: FieldFormat.UtcDateOnly,
+  DATE: FieldFormat.UtcDateOnly,
+  MONTHYEAR: FieldFormat.MonthYear,
+  DATA: FieldFormat.Data,
+  DAYOFMONTH: FieldFormat.DayOfMonth,
+};
+
+const MULTIPLE_VALUE_TYPES = new Set(['MULTIPLEVALUESTRING', 'MULTIPLESTRINGVALUE', 'MULTIPLECHARVALUE']);
+
+/** Highest tag a dictionary may define: tables are arrays indexed by tag. */
+const MAX_DICTIONARY_TAG = 1_000_000;
+/** Component nesting depth limit (cycles in a bad file end here). */
+const MAX_COMPONENT_DEPTH = 32;
+
+export interface MessageDef {
+  msgType: string;
+  name: string;
+  isAdmin: boolean;
+  /** Tags allowed at the top level of the body (group count tags included, group members not). */
+  fields: Set<number>;
+  /** Required top-level body tags, ascending. */
+  required: number[];
+  groups: Map<number, GroupDef>;
+}
+
+interface FieldInfo {
+  tag: number;
+  name: string;
+  type: string;
+  values: Map<string, string>;
+}
+
+export class Dictionary {
+  readonly beginString: string;
+  /** Tag -> format code (FieldFormat); 0 (String) for unknown tags. Index with care: bounded by maxTag. */
+  readonly formatByTag: Uint8Array;
+  /** Tag -> allowed values (undefined: any). */
+  readonly enumByTag: (Set<string> | undefined)[];
+  /** Tag -> true when the type is a space-separated list of enum values. */
+  readonly multiValueByTag: Uint8Array;
+  /** Tag -> 1 header field, 2 trailer field, 0 otherwise. */
+  readonly sectionByTag: Uint8Array;
+  readonly maxTag: number;
+  /** Required header tags, ascending. */
+  readonly headerRequired: number[];
+  /** Required trailer tags, ascending. */
+  readonly trailerRequired: number[];
+  readonly headerGroups: Map<number, GroupDef>;
+  /** DATA tag -> its LENGTH tag (for parseMessage). */
+  readonly dataLengthTags: Map<number, number>;
+
+  private readonly fieldsByTag: Map<number, FieldInfo>;
+  private readonly tagsByName: Map<string, number>;
+  private readonly messages: Map<string, MessageDef>;
+
+  private constructor(root: XmlElement, source: string) {
+    if (root.name !== 'fix') throw new Error(`${source}: root element is <${root.name}>, expected <fix>`);
+    const major = root.attrs['major'];
+    const minor = root.attrs['minor'];
+    if (major === undefined || minor === undefined) throw new Error(`${source}: <fix> needs major and minor attributes`);
+    const type = root.attrs['type'] ?? 'FIX';
+    this.beginString = `${type}.${major}.${minor}`;
+
+    const section = (name: string): XmlElement => {
+      const found = root.children.find((c) => c.name === name);
+      if (!found) throw new Error(`${source}: <${name}> section not found`);
+      return found;
+    };
+
+    // Fields
+    this.fieldsByTag = new Map();
+    this.tagsByName = new Map();
+    let maxTag = 0;
+    for (const el of section('fields').children) {
+      if (el.name !== 'field') continue;
+      const tag = Number(el.attrs['number']);
+      const name = el.attrs['name'];
+      const fieldType = el.attrs['type'];
+      if (!Number.isInteger(tag) || tag <= 0 || tag > MAX_DICTIONARY_TAG) throw new Error(`${source}: line ${el.line}: bad field number '${el.attrs['number']}'`);
+      if (!name || !fieldType) throw new Error(`${source}: line ${el.line}: field ${tag} needs name and type`);
+      const values = new Map<string, string>();
+      for (const v of el.children) {
+        if (v.name !== 'value') continue;
+        const e = v.attrs['enum'];
+        if (e === undefined) throw new Error(`${source}: line ${v.line}: value without enum attribute`);
+        values.set(e, v.attrs['description'] ?? '');
+      }
+      this.fieldsByTag.set(tag, { tag, name, type: fieldType, values });
+      this.tagsByName.set(name, tag);
+      if (tag > maxTag) maxTag = tag;
+    }
+    if (this.fieldsByTag.size === 0) throw new Error(`${source}: no fields defined`);
+    this.maxTag = maxTag;
+    this.formatByTag = new Uint8Array(maxTag + 1);
+    this.multiValueByTag = new Uint8Array(maxTag + 1);
+    this.sectionByTag = new Uint8Array(maxTag + 1);
+    this.enumByTag = new Array(maxTag + 1).fill(undefined);
+    this.dataLengthTags = new Map();
+    for (const f of this.fieldsByTag.values()) {
+      this.formatByTag[f.tag] = FORMAT_OF_TYPE[f.type] ?? FieldFormat.String;
+      if (MULTIPLE_VALUE_TYPES.has(f.type)) this.multiValueByTag[f.tag] = 1;
+      if (f.values.size > 0) this.enumByTag[f.tag] = new Set(f.values.keys());
+      if (f.type === 'DATA') {
+        const lengthTag = f.tag === 89 ? 93 : f.tag - 1; // QuickFIX: length field is the tag before; Signature is special
+        if (this.fieldsByTag.get(lengthTag)?.type === 'LENGTH') this.dataLengthTags.set(f.tag, lengthTag);
+      }
+    }
+
+    const components = new Map<string, XmlElement>();
+    const componentsEl = root.children.find((c) => c.name === 'components');
+    for (const c of componentsEl?.children ?? []) if (c.name === 'component' && c.attrs['name']) components.set(c.attrs['name'], c);
+
+    const tagOf = (el: XmlElement): number => {
+      const name = el.attrs['name'];
+      const tag = name === undefined ? undefined : this.tagsByName.get(name);
+      if (tag === undefined) throw new Error(`${source}: line ${el.line}: <${el.name} name='${name}'> is not defined in <fields>`);
+      return tag;
+    };
+    const componentOf = (el: XmlElement): XmlElement => {
+      const c = components.get(el.attrs['name'] ?? '');
+      if (!c) throw new Error(`${source}: line ${el.line}: component '${el.attrs['name']}' is not defined`);
+      return c;
+    };
+    const isRequired = (el: XmlElement): boolean => el.attrs['required'] === 'Y' || el.attrs['required'] === 'y';
+
+    /** Expand a list of field/component/group children into a flat field list, required list, groups. */
+    const expand = (
+      children: XmlElement[],
+      required: boolean,
+      out: { fields: number[]; required: number[]; groups: Map<number, GroupDef> },
+      depth: number,
+    ): void => {
+      if (depth > MAX_COMPONENT_DEPTH) throw new Error(`${source}: components nested deeper than ${MAX_COMPONENT_DEPTH} (a cycle?)`);
+      for (const el of children) {
+        if (el.name === 'field') {
+          const tag = tagOf(el);
+          out.fields.push(tag);
+          if (required && isRequired(el)) out.required.push(tag);
+        } else if (el.name === 'component') {
+          expand(componentOf(el).children, required && isRequired(el), out, depth + 1);
+        } else if (el.name === 'group') {
+          const tag = tagOf(el);
+          out.fields.push(tag);
+          if (required && isRequired(el)) out.required.push(tag);
+          out.groups.set(tag, buildGroup(el, tag, isRequired(el), depth + 1));
+        }
+      }
+    };
+    const buildGroup = (el: XmlElement, countTag: number, required: boolean, depth: number): GroupDef => {
+      const out = { fields: [] as number[], required: [] as number[], groups: new Map<number, GroupDef>() };
+      expand(el.children, required, out, depth);
+      const delimiter = out.fields[0];
+      if (delimiter === undefined) throw new Error(`${source}: line ${el.line}: group '${el.attrs['name']}' has no fields`);
+      const order = new Map<number, number>();
+      out.fields.forEach((t, i) => { if (!order.has(t)) order.set(t, i); });
+      return { countTag, delimiter, fields: out.fields, groups: out.groups, required: sortedUnique(out.required), order };
+    };
+
+    // Header and trailer
+    const header = { fields: [] as number[], required: [] as number[], groups: new Map<number, GroupDef>() };
+    expand(section('header').children, true, header, 0);
+    const trailer = { fields: [] as number[], required: [] as number[], groups: new Map<number, GroupDef>() };
+    expand(section('trailer').children, true, trailer, 0);
+    for (const t of header.fields) this.sectionByTag[t] = 1;
+    for (const t of trailer.fields) this.sectionByTag[t] = 2;
+    this.headerRequired = sortedUnique(header.required);
+    this.trailerRequired = sortedUnique(trailer.required);
+    this.headerGroups = header.groups;
+
+    // Messages
+    this.messages = new Map();
+    for (const el of section('messages').children) {
+      if (el.name !== 'message') continue;
+      const msgType = el.attrs['msgtype'];
+      if (msgType === undefined) throw new Error(`${source}: line ${el.line}: message without msgtype`);
+      const out = { fields: [] as number[], required: [] as number[], groups: new Map<number, GroupDef>() };
+      expand(el.children, true, out, 0);
+      this.messages.set(msgType, {
+        msgType,
+        name: el.attrs['name'] ?? msgType,
+        isAdmin: el.attrs['msgcat'] === 'admin',
+        fields: new Set(out.fields),
+        required: sortedUnique(out.required),
+        groups: out.groups,
+      });
+    }
+  }
+
+  /** QuickFIX XML format; throws with a clear message on bad XML. */
+  static load(path: string): Dictionary {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (err) {
+      throw new Error(`cannot read data dictionary ${path}: ${(err as Error).message}`);
+    }
+    return Dictionary.fromXml(text, path);
+  }
+
+  static fromXml(text: string, source = 'data dictionary'): Dictionary {
+    return new Dictionary(parseXml(text, source), source);
+  }
+
+  fieldName(tag: number): string | undefined {
+    return this.fieldsByTag.get(tag)?.name;
+  }
+
+  fieldTag(name: string): number | undefined {
+    return this.tagsByName.get(name);
+  }
+
+  /** 'INT', 'STRING', 'UTCTIMESTAMP', ... */
+  fieldType(tag: number): string | undefined {
+    return this.fieldsByTag.get(tag)?.type;
+  }
+
+  isField(tag: number): boolean {
+    return this.fieldsByTag.has(tag);
+  }
+
+  /** (35,'D') -> 'NEW_ORDER_SINGLE' (the description from the XML). */
+  enumMeaning(tag: number, value: string): string | undefined {
+    return this.fieldsByTag.get(tag)?.values.get(value);
+  }
+
+  /** 'D' -> 'NewOrderSingle' */
+  messageName(msgType: string): string | undefined {
+    return this.messages.get(msgType)?.name;
+  }
+
+  message(msgType: string): MessageDef | undefined {
+    return this.messages.get(msgType);
+  }
+
+  isAdminMessage(msgType: string): boolean {
+    return this.messages.get(msgType)?.isAdmin === true;
+  }
+
+  isHeaderField(tag: number): boolean {
+    return tag > 0 && tag <= this.maxTag && this.sectionByTag[tag] === 1;
+  }
+
+  isTrailerField(tag: number): boolean {
+    return tag > 0 && tag <= this.maxTag && this.sectionByTag[tag] === 2;
+  }
+
+  hasMessage(msgType: string): boolean {
+    return this.messages.has(msgType);
+  }
+
+  /** The group whose NumInGroup tag is countTag, at the top level of msgType's body or header. */
+  groupOf(msgType: string, countTag: number): GroupDef | undefined {
+    return this.messages.get(msgType)?.groups.get(countTag) ?? this.headerGroups.get(countTag);
+  }
+}
+
+function sortedUnique(tags: number[]): number[] {
+  return [...new Set(tags)].sort((a, b) => a - b);
+}

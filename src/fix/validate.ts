@@ -1,0 +1,359 @@
+// Message validation against a Dictionary, as QuickFIX C++ 1.15 DataDictionary::validate does it,
+// returning the session-level reject verdict as a value. Order of checks:
+//   structure (373=14) -> MsgType (11) -> required fields: header, trailer, body, groups (1)
+//   -> per field in ascending tag order, header then trailer then body: repeated (13), empty (4),
+//      format (6), enum (5), unknown tag (0), not in this message (2), NumInGroup count (16).
+// Group entries are cut as QuickFIX's Message::setGroup does: a new entry starts at the delimiter
+// or at a group field already set in the current entry; a non-group field ends the group.
+
+import { Dictionary, type GroupDef, type MessageDef } from './dictionary.js';
+import { hasValidFormat } from './formats.js';
+import { intAt, type FixMessage } from './message.js';
+import { fixError, type FieldList, type FixError } from './types.js';
+
+export interface ValidationOptions {
+  /** QuickFIX ValidateFieldsOutOfOrder (default true) */
+  checkFieldsOutOfOrder: boolean;
+  /** ValidateFieldsHaveValues (default true) */
+  checkFieldsHaveValues: boolean;
+  /** ValidateUserDefinedFields (default true) */
+  checkUserDefinedFields: boolean;
+  /** AllowUnknownMsgFields (default false) */
+  allowUnknownMessageFields: boolean;
+}
+
+export const DEFAULT_VALIDATION: ValidationOptions = {
+  checkFieldsOutOfOrder: true,
+  checkFieldsHaveValues: true,
+  checkUserDefinedFields: true,
+  allowUnknownMessageFields: false,
+};
+
+/** First user-defined tag (QuickFIX FIELD::UserMin). */
+const USER_MIN_TAG = 5000;
+
+const SECTION_GROUP = 0;
+const SECTION_HEADER = 1;
+const SECTION_TRAILER = 2;
+const SECTION_BODY = 3;
+
+/** One parsed repeating group: its count field and each entry's field indices (wire order). */
+export interface GroupInstance {
+  def: GroupDef;
+  countIndex: number;
+  entries: GroupEntry[];
+}
+
+export interface GroupEntry {
+  fieldIndexes: number[];
+  groups: GroupInstance[];
+  startsWithDelimiter: boolean;
+}
+
+/** How a message's fields fall into header, body, trailer and groups. */
+export interface MessageLayout {
+  /** Per field index: 1 header, 2 trailer, 3 body, 0 inside a group. */
+  section: Uint8Array;
+  /** First tag found out of header/body/trailer order, or undefined. */
+  outOfOrderTag: number | undefined;
+  headerGroups: GroupInstance[];
+  bodyGroups: GroupInstance[];
+}
+
+/** Per-dictionary scratch tables, so validation allocates little. */
+interface Scratch {
+  generation: number;
+  /** tag -> generation in which it was seen, per section (index = section). */
+  seen: Int32Array[];
+}
+const scratchByDictionary = new WeakMap<Dictionary, Scratch>();
+
+function scratchFor(dict: Dictionary): Scratch {
+  let s = scratchByDictionary.get(dict);
+  if (!s) {
+    const size = dict.maxTag + 1;
+    s = { generation: 0, seen: [new Int32Array(size), new Int32Array(size), new Int32Array(size), new Int32Array(size)] };
+    scratchByDictionary.set(dict, s);
+  }
+  if (s.generation >= 0x7ffffff0) {
+    s.generation = 0;
+    for (const a of s.seen) a.fill(0);
+  }
+  s.generation++;
+  return s;
+}
+
+/** Split a message into header/body/trailer and repeating groups, the way QuickFIX's parser does. */
+export function layoutMessage(msg: FixMessage, dict: Dictionary, msgDef: MessageDef | undefined): MessageLayout {
+  const n = msg.fieldCount;
+  const section = new Uint8Array(n);
+  const headerGroups: GroupInstance[] = [];
+  const bodyGroups: GroupInstance[] = [];
+  let outOfOrderTag: number | undefined;
+  let state = SECTION_HEADER;
+  let i = 0;
+  while (i < n) {
+    const tag = msg.tagAt(i);
+    if (dict.isHeaderField(tag)) {
+      if (state !== SECTION_HEADER && outOfOrderTag === undefined) outOfOrderTag = tag;
+      section[i++] = SECTION_HEADER;
+      const def = dict.headerGroups.get(tag);
+      if (def) i = parseGroup(msg, def, i - 1, section, headerGroups);
+    } else if (dict.isTrailerField(tag)) {
+      state = SECTION_TRAILER;
+      section[i++] = SECTION_TRAILER;
+    } else {
+      if (state === SECTION_TRAILER && outOfOrderTag === undefined) outOfOrderTag = tag;
+      state = SECTION_BODY;
+      section[i++] = SECTION_BODY;
+      const def = msgDef?.groups.get(tag);
+      if (def) i = parseGroup(msg, def, i - 1, section, bodyGroups);
+    }
+  }
+  return { section, outOfOrderTag, headerGroups, bodyGroups };
+}
+
+/** Parse the entries of group `def` whose count field is at countIndex; returns the next field index. */
+function parseGroup(msg: FixMessage, def: GroupDef, countIndex: number, section: Uint8Array, out: GroupInstance[]): number {
+  const instance: GroupInstance = { def, countIndex, entries: [] };
+  out.push(instance);
+  const n = msg.fieldCount;
+  let entry: GroupEntry | undefined;
+  let i = countIndex + 1;
+  while (i < n) {
+    const tag = msg.tagAt(i);
+    const inGroup = def.order.has(tag);
+    if (tag === def.delimiter || (inGroup && (entry === undefined || entryHas(msg, entry, tag)))) {
+      entry = { fieldIndexes: [], groups: [], startsWithDelimiter: tag === def.delimiter };
+      instance.entries.push(entry);
+    } else if (!inGroup) {
+      break;
+    }
+    entry!.fieldIndexes.push(i);
+    section[i++] = SECTION_GROUP;
+    const nested = def.groups.get(tag);
+    if (nested) i = parseGroup(msg, nested, i - 1, section, entry!.groups);
+  }
+  return i;
+}
+
+function entryHas(msg: FixMessage, entry: GroupEntry, tag: number): boolean {
+  const idx = entry.fieldIndexes;
+  for (let k = 0; k < idx.length; k++) if (msg.tagAt(idx[k]!) === tag) return true;
+  return false;
+}
+
+/** What QuickFIX's DataDictionary::validate does, as a value: null when valid. */
+export function validateMessage(msg: FixMessage, dict: Dictionary, opts: ValidationOptions = DEFAULT_VALIDATION): FixError | null {
+  const msgType = msg.msgType;
+  const msgDef = dict.message(msgType);
+  const layout = layoutMessage(msg, dict, msgDef);
+
+  if (opts.checkFieldsOutOfOrder && layout.outOfOrderTag !== undefined) return fixError(14, layout.outOfOrderTag);
+  if (!msgDef) return fixError(11);
+
+  // Which tags each section holds (for required checks and repeats).
+  const scratch = scratchFor(dict);
+  const gen = scratch.generation;
+  const n = msg.fieldCount;
+  const section = layout.section;
+  const maxTag = dict.maxTag;
+  for (let i = 0; i < n; i++) {
+    const tag = msg.tagAt(i);
+    const s = section[i]!;
+    if (s !== SECTION_GROUP && tag > 0 && tag <= maxTag) scratch.seen[s]![tag] = gen;
+  }
+
+  // Required fields: header, trailer, body, then group entries.
+  const missingHeader = firstMissing(dict.headerRequired, scratch.seen[SECTION_HEADER]!, gen);
+  if (missingHeader !== undefined) return fixError(1, missingHeader);
+  const missingTrailer = firstMissing(dict.trailerRequired, scratch.seen[SECTION_TRAILER]!, gen);
+  if (missingTrailer !== undefined) return fixError(1, missingTrailer);
+  const missingBody = firstMissing(msgDef.required, scratch.seen[SECTION_BODY]!, gen);
+  if (missingBody !== undefined) return fixError(1, missingBody);
+  const missingInGroup = firstMissingInGroups(msg, sortedByCountTag(msg, layout.bodyGroups));
+  if (missingInGroup !== undefined) return fixError(1, missingInGroup);
+
+  // Field by field, ascending tag within each section.
+  return (
+    checkSection(msg, dict, msgDef, layout, SECTION_HEADER, opts) ??
+    checkSection(msg, dict, msgDef, layout, SECTION_TRAILER, opts) ??
+    checkSection(msg, dict, msgDef, layout, SECTION_BODY, opts) ??
+    checkGroups(msg, dict, sortedByCountTag(msg, layout.headerGroups), opts) ??
+    checkGroups(msg, dict, sortedByCountTag(msg, layout.bodyGroups), opts)
+  );
+}
+
+function firstMissing(required: number[], seen: Int32Array, gen: number): number | undefined {
+  for (let k = 0; k < required.length; k++) if (seen[required[k]!] !== gen) return required[k];
+  return undefined;
+}
+
+function sortedByCountTag(msg: FixMessage, groups: GroupInstance[]): GroupInstance[] {
+  if (groups.length < 2) return groups;
+  return [...groups].sort((a, b) => msg.tagAt(a.countIndex) - msg.tagAt(b.countIndex));
+}
+
+function firstMissingInGroups(msg: FixMessage, groups: GroupInstance[]): number | undefined {
+  for (const g of groups) {
+    for (const entry of g.entries) {
+      for (const tag of g.def.required) if (!entryHas(msg, entry, tag)) return tag;
+      const nested = firstMissingInGroups(msg, sortedByCountTag(msg, entry.groups));
+      if (nested !== undefined) return nested;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The verdict for field i on its own (empty, format, enum, tag number, membership), or null.
+ * `inBody`: membership in the message is checked (QuickFIX skips it for header/trailer fields).
+ */
+function checkField(
+  msg: FixMessage,
+  dict: Dictionary,
+  msgDef: MessageDef,
+  i: number,
+  inBody: boolean,
+  opts: ValidationOptions,
+): FixError | null {
+  const tag = msg.tagAt(i);
+  const start = msg.valueStartAt(i);
+  const end = msg.valueEndAt(i);
+  const known = tag > 0 && tag <= dict.maxTag;
+  if (start === end) {
+    if (opts.checkFieldsHaveValues) return fixError(4, tag);
+  } else if (known) {
+    if (!hasValidFormat(dict.formatByTag[tag]!, msg.bytes, start, end)) return fixError(6, tag);
+    const allowed = dict.enumByTag[tag];
+    if (allowed !== undefined && !hasAllowedValue(allowed, dict.multiValueByTag[tag] === 1, msg.valueAt(i))) return fixError(5, tag);
+  }
+  const userDefined = tag >= USER_MIN_TAG;
+  const shouldCheckTag = userDefined ? opts.checkUserDefinedFields : !opts.allowUnknownMessageFields;
+  if (shouldCheckTag) {
+    if (!known || !dict.isField(tag)) return fixError(0, tag);
+    if (inBody && !msgDef.fields.has(tag)) return fixError(2, tag);
+  }
+  return null;
+}
+
+function hasAllowedValue(allowed: Set<string>, multiple: boolean, value: string): boolean {
+  if (!multiple) return allowed.has(value);
+  let from = 0;
+  for (;;) {
+    const space = value.indexOf(' ', from);
+    const one = space < 0 ? value.slice(from) : value.slice(from, space);
+    if (!allowed.has(one)) return false;
+    if (space < 0) return true;
+    from = space + 1;
+  }
+}
+
+/** QuickFIX iterate() over one section: the failing field with the lowest tag wins. */
+function checkSection(
+  msg: FixMessage,
+  dict: Dictionary,
+  msgDef: MessageDef,
+  layout: MessageLayout,
+  wanted: number,
+  opts: ValidationOptions,
+): FixError | null {
+  const n = msg.fieldCount;
+  const section = layout.section;
+  let best: FixError | null = null;
+  let bestTag = 0;
+  for (let i = 0; i < n; i++) {
+    if (section[i] !== wanted) continue;
+    const tag = msg.tagAt(i);
+    if (best !== null && tag >= bestTag) continue; // cannot beat an earlier verdict at a lower or equal tag
+    let verdict: FixError | null = null;
+    if (seenBefore(msg, section, wanted, i, tag)) {
+      verdict = fixError(13, tag);
+    } else {
+      verdict = checkField(msg, dict, msgDef, i, wanted === SECTION_BODY, opts);
+      if (verdict === null && wanted === SECTION_BODY) {
+        const def = msgDef.groups.get(tag);
+        if (def !== undefined) verdict = checkGroupCount(msg, i, layout.bodyGroups);
+      }
+    }
+    if (verdict !== null) {
+      best = verdict;
+      bestTag = tag;
+    }
+  }
+  return best;
+}
+
+function seenBefore(msg: FixMessage, section: Uint8Array, wanted: number, i: number, tag: number): boolean {
+  for (let k = 0; k < i; k++) if (section[k] === wanted && msg.tagAt(k) === tag) return true;
+  return false;
+}
+
+function checkGroupCount(msg: FixMessage, countIndex: number, groups: GroupInstance[]): FixError | null {
+  const g = groups.find((x) => x.countIndex === countIndex);
+  const declared = intAt(msg.bytes, msg.valueStartAt(countIndex), msg.valueEndAt(countIndex));
+  const actual = g === undefined ? 0 : g.entries.length;
+  return declared === actual ? null : fixError(16, msg.tagAt(countIndex));
+}
+
+/** Values inside group entries: empty, format, enum, nested counts, and entry order (15). */
+function checkGroups(msg: FixMessage, dict: Dictionary, groups: GroupInstance[], opts: ValidationOptions): FixError | null {
+  for (const g of groups) {
+    for (const entry of g.entries) {
+      if (!entry.startsWithDelimiter) return fixError(15, msg.tagAt(entry.fieldIndexes[0]!));
+      for (const i of entry.fieldIndexes) {
+        const tag = msg.tagAt(i);
+        const start = msg.valueStartAt(i);
+        const end = msg.valueEndAt(i);
+        if (start === end) {
+          if (opts.checkFieldsHaveValues) return fixError(4, tag);
+          continue;
+        }
+        if (!hasValidFormat(dict.formatByTag[tag]!, msg.bytes, start, end)) return fixError(6, tag);
+        const allowed = dict.enumByTag[tag];
+        if (allowed !== undefined && !hasAllowedValue(allowed, dict.multiValueByTag[tag] === 1, msg.valueAt(i))) return fixError(5, tag);
+        if (g.def.groups.has(tag)) {
+          const bad = checkGroupCount(msg, i, entry.groups);
+          if (bad) return bad;
+        }
+      }
+      const nested = checkGroups(msg, dict, sortedByCountTag(msg, entry.groups), opts);
+      if (nested) return nested;
+    }
+  }
+  return null;
+}
+
+/**
+ * The body ordered the way QuickFIX re-serialises a parsed message: fields in ascending tag order,
+ * each repeating group kept intact at its NumInGroup tag (entries in order, in-entry field order per
+ * the dictionary). Used to echo messages exactly like QuickFIX's acceptance-test application.
+ */
+export function canonicalBody(msg: FixMessage, dict: Dictionary): FieldList {
+  const msgDef = dict.message(msg.msgType);
+  const layout = layoutMessage(msg, dict, msgDef);
+  const body: number[] = [];
+  for (let i = 0; i < msg.fieldCount; i++) if (layout.section[i] === SECTION_BODY) body.push(i);
+  body.sort((a, b) => msg.tagAt(a) - msg.tagAt(b) || a - b);
+  const out: FieldList = [];
+  for (const i of body) {
+    out.push([msg.tagAt(i), msg.valueAt(i)]);
+    const g = layout.bodyGroups.find((x) => x.countIndex === i);
+    if (g) appendGroup(msg, g, out);
+  }
+  return out;
+}
+
+function appendGroup(msg: FixMessage, g: GroupInstance, out: FieldList): void {
+  const order = g.def.order;
+  for (const entry of g.entries) {
+    const fields = [...entry.fieldIndexes].sort(
+      (a, b) => (order.get(msg.tagAt(a)) ?? 1e9) - (order.get(msg.tagAt(b)) ?? 1e9) || a - b,
+    );
+    for (const i of fields) {
+      out.push([msg.tagAt(i), msg.valueAt(i)]);
+      const nested = entry.groups.find((x) => x.countIndex === i);
+      if (nested) appendGroup(msg, nested, out);
+    }
+  }
+}
