@@ -1,0 +1,596 @@
+// QuickFIX-style session settings: `[DEFAULT]` then `[SESSION]` sections of Key=Value lines, parsed
+// into typed, validated SessionSettings (each session = DEFAULT overlaid with its section), and the
+// session schedule (StartTime/EndTime/StartDay/EndDay in a TimeZone) that decides when a session is
+// up and when its sequence numbers reset.
+
+import fs from 'node:fs';
+import net from 'node:net';
+import { sessionKey, type SessionId } from './session-id.js';
+
+export class SettingsError extends Error {
+  readonly file: string;
+  readonly line: number;
+  readonly key: string;
+  constructor(file: string, line: number, key: string, problem: string) {
+    super(`${file}:${line}: ${key}: ${problem}`);
+    this.name = 'SettingsError';
+    this.file = file;
+    this.line = line;
+    this.key = key;
+  }
+}
+
+/** How a key's value is checked and typed. */
+export type KeySpec =
+  | { kind: 'string'; default?: string }
+  | { kind: 'int'; default?: number; min?: number; max?: number }
+  | { kind: 'bool'; default?: boolean }
+  | { kind: 'time'; default?: string }
+  | { kind: 'day' }
+  | { kind: 'path' }
+  | { kind: 'enum'; values: readonly string[]; default?: string }
+  | { kind: 'list'; default?: string }
+  | { kind: 'timezone' }
+  | { kind: 'addresses' };
+
+export type SettingValue = string | number | boolean | string[];
+
+export type ConnectionType = 'acceptor' | 'initiator';
+export type SessionType = 'trading' | 'dropcopy';
+
+export interface SessionSettings {
+  id: SessionId;
+  /** Line of the session's [SESSION] header. */
+  line: number;
+  /** Every key that applies (DEFAULT overlaid with the section), as written. */
+  raw: Map<string, string>;
+
+  connectionType: ConnectionType;
+  /** Acceptor with TargetCompID=*: a template that accepts any client CompID. */
+  dynamic: boolean;
+  senderSubId?: string;
+  senderLocationId?: string;
+  targetSubId?: string;
+  targetLocationId?: string;
+  sessionQualifier?: string;
+
+  socketAcceptPort?: number;
+  socketAcceptHost?: string;
+  socketConnectHost?: string;
+  socketConnectPort?: number;
+  reconnectIntervalSec: number;
+  heartBtIntSec: number;
+
+  /** Seconds after local midnight in timeZone. */
+  startTimeSec: number;
+  endTimeSec: number;
+  /** 0 = Sunday .. 6 = Saturday; both set for a weekly session, both undefined for a daily one. */
+  startDay?: number;
+  endDay?: number;
+  /** IANA zone the schedule is in ('UTC' unless TimeZone or UseLocalTime says otherwise). */
+  timeZone: string;
+  useLocalTime: boolean;
+  /** Never outside the session and never reset by the schedule. */
+  nonStopSession: boolean;
+
+  resetOnLogon: boolean;
+  resetOnLogout: boolean;
+  resetOnDisconnect: boolean;
+  refreshOnLogon: boolean;
+  fileStorePath?: string;
+  fileStoreSync: boolean;
+  fileLogPath?: string;
+  persistMessages: boolean;
+
+  /** Undefined: the built-in FIX44 dictionary. */
+  dataDictionary?: string;
+  useDataDictionary: boolean;
+  validateFieldsOutOfOrder: boolean;
+  validateFieldsHaveValues: boolean;
+  validateUserDefinedFields: boolean;
+  allowUnknownMsgFields: boolean;
+  checkCompId: boolean;
+  checkLatency: boolean;
+  maxLatencySec: number;
+  logonTimeoutSec: number;
+  logoutTimeoutSec: number;
+  sendRedundantResendRequests: boolean;
+
+  socketUseSsl: boolean;
+  socketPrivateKeyFile?: string;
+  socketCertificateFile?: string;
+  socketCaFile?: string;
+  socketVerifyPeer: boolean;
+
+  /** Logon password the client must send in Password(554); undefined = none required. */
+  password?: string;
+  /** IPs/CIDRs a client may connect from; undefined = any. See isAddressAllowed. */
+  allowedAddresses?: string[];
+  cancelOnDisconnect: boolean;
+  sessionType: SessionType;
+  /** Accounts a drop-copy session sees: a list, or '*' for all. */
+  dropCopyAccounts?: string[] | '*';
+  maxMessagesPerSecond: number;
+  maxOutboundBufferBytes: number;
+  resendChunkSize: number;
+
+  /** Values of opts.extraKeys present in the session, typed by their KeySpec. */
+  extra: Map<string, SettingValue>;
+}
+
+export interface ParseOptions {
+  /** Keys the caller adds (e.g. an application's own settings); they may not shadow ours. */
+  extraKeys?: Record<string, KeySpec>;
+}
+
+const INT_MAX = 2 ** 31 - 1;
+const BEGIN_STRINGS = ['FIX.4.0', 'FIX.4.1', 'FIX.4.2', 'FIX.4.3', 'FIX.4.4', 'FIXT.1.1'] as const;
+
+/** Every key we know, with its QuickFIX default where it has one. */
+const KEYS: Record<string, KeySpec> = {
+  ConnectionType: { kind: 'enum', values: ['acceptor', 'initiator'] },
+  BeginString: { kind: 'enum', values: BEGIN_STRINGS },
+  SenderCompID: { kind: 'string' },
+  TargetCompID: { kind: 'string' },
+  SenderSubID: { kind: 'string' },
+  SenderLocationID: { kind: 'string' },
+  TargetSubID: { kind: 'string' },
+  TargetLocationID: { kind: 'string' },
+  SessionQualifier: { kind: 'string' },
+  SocketAcceptPort: { kind: 'int', min: 1, max: 65535 },
+  SocketAcceptHost: { kind: 'string' },
+  SocketConnectHost: { kind: 'string' },
+  SocketConnectPort: { kind: 'int', min: 1, max: 65535 },
+  ReconnectInterval: { kind: 'int', default: 30, min: 1, max: 86400 },
+  HeartBtInt: { kind: 'int', default: 30, min: 1, max: 3600 },
+  StartTime: { kind: 'time', default: '00:00:00' },
+  EndTime: { kind: 'time', default: '00:00:00' },
+  StartDay: { kind: 'day' },
+  EndDay: { kind: 'day' },
+  TimeZone: { kind: 'timezone' },
+  UseLocalTime: { kind: 'bool', default: false },
+  NonStopSession: { kind: 'bool', default: false },
+  ResetOnLogon: { kind: 'bool', default: false },
+  ResetOnLogout: { kind: 'bool', default: false },
+  ResetOnDisconnect: { kind: 'bool', default: false },
+  RefreshOnLogon: { kind: 'bool', default: false },
+  FileStorePath: { kind: 'path' },
+  FileStoreSync: { kind: 'bool', default: false },
+  FileLogPath: { kind: 'path' },
+  PersistMessages: { kind: 'bool', default: true },
+  DataDictionary: { kind: 'path' },
+  UseDataDictionary: { kind: 'bool', default: true },
+  ValidateFieldsOutOfOrder: { kind: 'bool', default: true },
+  ValidateFieldsHaveValues: { kind: 'bool', default: true },
+  ValidateUserDefinedFields: { kind: 'bool', default: true },
+  AllowUnknownMsgFields: { kind: 'bool', default: false },
+  CheckCompID: { kind: 'bool', default: true },
+  CheckLatency: { kind: 'bool', default: true },
+  MaxLatency: { kind: 'int', default: 120, min: 1, max: 86400 },
+  LogonTimeout: { kind: 'int', default: 10, min: 1, max: 3600 },
+  LogoutTimeout: { kind: 'int', default: 2, min: 1, max: 3600 },
+  SendRedundantResendRequests: { kind: 'bool', default: false },
+  SocketUseSSL: { kind: 'bool', default: false },
+  SocketPrivateKeyFile: { kind: 'path' },
+  SocketCertificateFile: { kind: 'path' },
+  SocketCAFile: { kind: 'path' },
+  SocketVerifyPeer: { kind: 'bool', default: false },
+  ValidateCertificates: { kind: 'bool' }, // QuickFIX/J spelling of SocketVerifyPeer
+  Password: { kind: 'string' },
+  AllowedAddresses: { kind: 'addresses' },
+  CancelOnDisconnect: { kind: 'bool', default: false },
+  SessionType: { kind: 'enum', values: ['trading', 'dropcopy'], default: 'trading' },
+  DropCopyAccounts: { kind: 'list' },
+  MaxMessagesPerSecond: { kind: 'int', default: 5000, min: 1, max: 1_000_000 },
+  MaxOutboundBufferBytes: { kind: 'int', default: 8 * 1024 * 1024, min: 1024, max: 1024 * 1024 * 1024 },
+  ResendChunkSize: { kind: 'int', default: 1000, min: 1, max: 100_000 },
+};
+
+const REQUIRED_ALWAYS = ['ConnectionType', 'BeginString', 'SenderCompID', 'TargetCompID'];
+const REQUIRED_BY_TYPE: Record<ConnectionType, string[]> = {
+  acceptor: ['SocketAcceptPort'],
+  initiator: ['SocketConnectHost', 'SocketConnectPort', 'HeartBtInt'],
+};
+
+/** Bounds on the input itself. */
+const MAX_SESSIONS = 10_000;
+const MAX_LINE_CHARS = 4096;
+
+interface Entry { value: string; line: number }
+
+export function loadSettings(path: string, opts?: ParseOptions): SessionSettings[] {
+  return parseSettings(fs.readFileSync(path, 'utf8'), path, opts);
+}
+
+export function parseSettings(text: string, file: string, opts?: ParseOptions): SessionSettings[] {
+  const extraKeys = opts?.extraKeys ?? {};
+  for (const key of Object.keys(extraKeys)) {
+    if (key in KEYS) throw new SettingsError(file, 0, key, 'extra key shadows a built-in key');
+  }
+  const defaults = new Map<string, Entry>();
+  const sections: Array<{ line: number; entries: Map<string, Entry> }> = [];
+  let current: Map<string, Entry> | undefined;
+
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const lineNo = i + 1;
+    const line = lines[i]!.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    if (line.length > MAX_LINE_CHARS) throw new SettingsError(file, lineNo, '-', `line longer than ${MAX_LINE_CHARS} characters`);
+    const section = /^\[\s*([A-Za-z]+)\s*\]$/.exec(line);
+    if (section !== null) {
+      const name = section[1]!.toUpperCase();
+      if (name === 'DEFAULT') {
+        current = defaults;
+      } else if (name === 'SESSION') {
+        if (sections.length >= MAX_SESSIONS) throw new SettingsError(file, lineNo, '[SESSION]', `more than ${MAX_SESSIONS} sessions`);
+        current = new Map();
+        sections.push({ line: lineNo, entries: current });
+      } else {
+        throw new SettingsError(file, lineNo, `[${section[1]}]`, 'unknown section (expected [DEFAULT] or [SESSION])');
+      }
+      continue;
+    }
+    const eq = line.indexOf('=');
+    if (eq <= 0) throw new SettingsError(file, lineNo, line.slice(0, 40), 'expected Key=Value, a [SECTION] or a # comment');
+    const key = line.slice(0, eq).trim();
+    const value = line.slice(eq + 1).trim();
+    if (current === undefined) throw new SettingsError(file, lineNo, key, 'key before any [DEFAULT] or [SESSION] section');
+    if (!(key in KEYS) && !(key in extraKeys)) throw new SettingsError(file, lineNo, key, 'unknown key');
+    const earlier = current.get(key);
+    if (earlier !== undefined) throw new SettingsError(file, lineNo, key, `set twice in one section (first at line ${earlier.line})`);
+    current.set(key, { value, line: lineNo });
+  }
+
+  const sessions: SessionSettings[] = [];
+  const seen = new Map<string, number>();
+  for (const section of sections) {
+    const merged = new Map(defaults);
+    for (const [key, entry] of section.entries) merged.set(key, entry);
+    const settings = buildSession(file, section.line, merged, extraKeys);
+    const dupKey = `${sessionKey(settings.id)}${settings.sessionQualifier !== undefined ? `:${settings.sessionQualifier}` : ''}`;
+    const first = seen.get(dupKey);
+    if (first !== undefined) throw new SettingsError(file, section.line, '[SESSION]', `duplicate session ${dupKey} (first at line ${first})`);
+    seen.set(dupKey, section.line);
+    sessions.push(settings);
+  }
+  return sessions;
+}
+
+/** Type and check one session's merged entries. */
+function buildSession(file: string, line: number, entries: Map<string, Entry>, extraKeys: Record<string, KeySpec>): SessionSettings {
+  const fail = (key: string, problem: string): never => {
+    throw new SettingsError(file, entries.get(key)?.line ?? line, key, problem);
+  };
+  const get = (key: string): SettingValue | undefined => {
+    const spec = KEYS[key] ?? extraKeys[key];
+    if (spec === undefined) throw new Error(`settings: no spec for ${key}`);
+    const entry = entries.get(key);
+    if (entry === undefined) return defaultOf(spec);
+    return parseValue(spec, entry.value, (problem) => fail(key, problem));
+  };
+  const str = (key: string): string | undefined => get(key) as string | undefined;
+  const int = (key: string): number => get(key) as number;
+  const optInt = (key: string): number | undefined => get(key) as number | undefined;
+  const bool = (key: string): boolean => get(key) as boolean;
+
+  for (const key of REQUIRED_ALWAYS) if (!entries.has(key)) fail(key, 'required');
+  const connectionType = str('ConnectionType') as ConnectionType;
+  for (const key of REQUIRED_BY_TYPE[connectionType]) if (!entries.has(key)) fail(key, `required for ${connectionType}`);
+
+  const senderCompId = str('SenderCompID')!;
+  const targetCompId = str('TargetCompID')!;
+  if (senderCompId === '') fail('SenderCompID', 'must not be empty');
+  if (targetCompId === '') fail('TargetCompID', 'must not be empty');
+  if (senderCompId === '*') fail('SenderCompID', '"*" is only allowed in TargetCompID of an acceptor');
+  const dynamic = targetCompId === '*';
+  if (dynamic && connectionType !== 'acceptor') fail('TargetCompID', '"*" (dynamic sessions) is only allowed for an acceptor');
+
+  const startDay = optInt('StartDay');
+  const endDay = optInt('EndDay');
+  if ((startDay === undefined) !== (endDay === undefined)) fail(startDay === undefined ? 'EndDay' : 'StartDay', 'StartDay and EndDay go together');
+
+  const useLocalTime = bool('UseLocalTime');
+  const timeZone = str('TimeZone') ?? (useLocalTime ? Intl.DateTimeFormat().resolvedOptions().timeZone : 'UTC');
+
+  const socketUseSsl = bool('SocketUseSSL');
+  if (socketUseSsl && connectionType === 'acceptor') {
+    for (const key of ['SocketPrivateKeyFile', 'SocketCertificateFile']) if (!entries.has(key)) fail(key, 'required when SocketUseSSL=Y');
+  }
+  const verifyPeer = entries.has('ValidateCertificates') ? bool('ValidateCertificates') : bool('SocketVerifyPeer');
+
+  const sessionType = str('SessionType') as SessionType;
+  let dropCopyAccounts: string[] | '*' | undefined;
+  const accounts = get('DropCopyAccounts') as string[] | undefined;
+  if (accounts !== undefined) {
+    if (sessionType !== 'dropcopy') fail('DropCopyAccounts', 'only for SessionType=dropcopy');
+    dropCopyAccounts = accounts.length === 1 && accounts[0] === '*' ? '*' : accounts;
+    if (dropCopyAccounts !== '*' && dropCopyAccounts.includes('*')) fail('DropCopyAccounts', '"*" must stand alone');
+  } else if (sessionType === 'dropcopy') {
+    fail('DropCopyAccounts', 'required for SessionType=dropcopy (a list of accounts, or *)');
+  }
+
+  const extra = new Map<string, SettingValue>();
+  for (const key of Object.keys(extraKeys)) {
+    const value = get(key);
+    if (value !== undefined) extra.set(key, value);
+  }
+
+  const raw = new Map<string, string>();
+  for (const [key, entry] of entries) raw.set(key, entry.value);
+
+  return {
+    id: { beginString: str('BeginString')!, senderCompId, targetCompId },
+    line,
+    raw,
+    connectionType,
+    dynamic,
+    senderSubId: str('SenderSubID'),
+    senderLocationId: str('SenderLocationID'),
+    targetSubId: str('TargetSubID'),
+    targetLocationId: str('TargetLocationID'),
+    sessionQualifier: str('SessionQualifier'),
+    socketAcceptPort: optInt('SocketAcceptPort'),
+    socketAcceptHost: str('SocketAcceptHost'),
+    socketConnectHost: str('SocketConnectHost'),
+    socketConnectPort: optInt('SocketConnectPort'),
+    reconnectIntervalSec: int('ReconnectInterval'),
+    heartBtIntSec: int('HeartBtInt'),
+    startTimeSec: int('StartTime'),
+    endTimeSec: int('EndTime'),
+    startDay,
+    endDay,
+    timeZone,
+    useLocalTime,
+    nonStopSession: bool('NonStopSession'),
+    resetOnLogon: bool('ResetOnLogon'),
+    resetOnLogout: bool('ResetOnLogout'),
+    resetOnDisconnect: bool('ResetOnDisconnect'),
+    refreshOnLogon: bool('RefreshOnLogon'),
+    fileStorePath: str('FileStorePath'),
+    fileStoreSync: bool('FileStoreSync'),
+    fileLogPath: str('FileLogPath'),
+    persistMessages: bool('PersistMessages'),
+    dataDictionary: str('DataDictionary'),
+    useDataDictionary: bool('UseDataDictionary'),
+    validateFieldsOutOfOrder: bool('ValidateFieldsOutOfOrder'),
+    validateFieldsHaveValues: bool('ValidateFieldsHaveValues'),
+    validateUserDefinedFields: bool('ValidateUserDefinedFields'),
+    allowUnknownMsgFields: bool('AllowUnknownMsgFields'),
+    checkCompId: bool('CheckCompID'),
+    checkLatency: bool('CheckLatency'),
+    maxLatencySec: int('MaxLatency'),
+    logonTimeoutSec: int('LogonTimeout'),
+    logoutTimeoutSec: int('LogoutTimeout'),
+    sendRedundantResendRequests: bool('SendRedundantResendRequests'),
+    socketUseSsl,
+    socketPrivateKeyFile: str('SocketPrivateKeyFile'),
+    socketCertificateFile: str('SocketCertificateFile'),
+    socketCaFile: str('SocketCAFile'),
+    socketVerifyPeer: verifyPeer,
+    password: str('Password'),
+    allowedAddresses: get('AllowedAddresses') as string[] | undefined,
+    cancelOnDisconnect: bool('CancelOnDisconnect'),
+    sessionType,
+    dropCopyAccounts,
+    maxMessagesPerSecond: int('MaxMessagesPerSecond'),
+    maxOutboundBufferBytes: int('MaxOutboundBufferBytes'),
+    resendChunkSize: int('ResendChunkSize'),
+    extra,
+  };
+}
+
+function defaultOf(spec: KeySpec): SettingValue | undefined {
+  switch (spec.kind) {
+    case 'string': case 'enum': case 'int': case 'bool': return spec.default;
+    case 'time': return spec.default === undefined ? undefined : parseTimeOfDay(spec.default);
+    case 'list': return spec.default === undefined ? undefined : splitList(spec.default);
+    default: return undefined;
+  }
+}
+
+/** Check and type one value; `fail` throws. */
+function parseValue(spec: KeySpec, value: string, fail: (problem: string) => never): SettingValue {
+  switch (spec.kind) {
+    case 'string':
+      return value;
+    case 'path':
+      if (value === '' || value.includes('\0')) fail(`expected a path, got "${value}"`);
+      return value;
+    case 'int': {
+      if (!/^\d{1,10}$/.test(value)) fail(`expected a positive integer, got "${value}"`);
+      const n = Number(value);
+      const min = spec.min ?? 1;
+      const max = spec.max ?? INT_MAX;
+      if (n < min || n > max) fail(`expected an integer in ${min}..${max}, got ${value}`);
+      return n;
+    }
+    case 'bool':
+      if (value === 'Y') return true;
+      if (value === 'N') return false;
+      return fail(`expected Y or N, got "${value}"`);
+    case 'enum':
+      if (!spec.values.includes(value)) fail(`expected one of ${spec.values.join(', ')}, got "${value}"`);
+      return value;
+    case 'time': {
+      const sec = parseTimeOfDay(value);
+      if (sec === undefined) fail(`expected a time HH:MM:SS, got "${value}"`);
+      return sec!;
+    }
+    case 'day': {
+      const day = parseDay(value);
+      if (day === undefined) fail(`expected a day of the week (Sunday..Saturday, or Su, Mo, ...), got "${value}"`);
+      return day!;
+    }
+    case 'timezone':
+      if (!isTimeZone(value)) fail(`expected an IANA time zone such as UTC or America/New_York, got "${value}"`);
+      return value;
+    case 'list': {
+      const items = splitList(value);
+      if (items.length === 0) fail('expected a comma-separated list');
+      return items;
+    }
+    case 'addresses': {
+      const items = splitList(value);
+      if (items.length === 0) fail('expected a comma-separated list of IP addresses or CIDRs');
+      for (const item of items) if (parseAddressRule(item) === undefined) fail(`expected an IP address or CIDR, got "${item}"`);
+      return items;
+    }
+  }
+}
+
+function splitList(value: string): string[] {
+  return value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+}
+
+function parseTimeOfDay(value: string): number | undefined {
+  const m = /^(\d{2}):(\d{2}):(\d{2})$/.exec(value);
+  if (m === null) return undefined;
+  const [h, mi, s] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (h > 23 || mi > 59 || s > 59) return undefined;
+  return h * 3600 + mi * 60 + s;
+}
+
+const DAY_NAMES = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
+
+function parseDay(value: string): number | undefined {
+  const v = value.toLowerCase();
+  if (v.length < 2) return undefined;
+  const i = DAY_NAMES.findIndex((name) => name.startsWith(v));
+  return i === -1 ? undefined : i;
+}
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function parseAddressRule(rule: string): { address: string; prefixBits: number; family: 'ipv4' | 'ipv6' } | undefined {
+  const slash = rule.indexOf('/');
+  const address = slash === -1 ? rule : rule.slice(0, slash);
+  const version = net.isIP(address);
+  if (version === 0) return undefined;
+  const maxBits = version === 4 ? 32 : 128;
+  let prefixBits = maxBits;
+  if (slash !== -1) {
+    const bits = rule.slice(slash + 1);
+    if (!/^\d{1,3}$/.test(bits) || Number(bits) > maxBits) return undefined;
+    prefixBits = Number(bits);
+  }
+  return { address, prefixBits, family: version === 4 ? 'ipv4' : 'ipv6' };
+}
+
+const blockLists = new WeakMap<SessionSettings, net.BlockList>();
+
+/** Whether a client connecting from `ip` (as net.Socket.remoteAddress gives it) may use this session. */
+export function isAddressAllowed(settings: SessionSettings, ip: string): boolean {
+  const rules = settings.allowedAddresses;
+  if (rules === undefined) return true;
+  let list = blockLists.get(settings);
+  if (list === undefined) {
+    list = new net.BlockList();
+    for (const rule of rules) {
+      const parsed = parseAddressRule(rule)!;
+      list.addSubnet(parsed.address, parsed.prefixBits, parsed.family);
+    }
+    blockLists.set(settings, list);
+  }
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  const address = mapped !== null ? mapped[1]! : ip;
+  const version = net.isIP(address);
+  if (version === 0) return false;
+  return list.check(address, version === 4 ? 'ipv4' : 'ipv6');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Schedule
+
+export type ScheduleSettings = Pick<SessionSettings, 'startTimeSec' | 'endTimeSec' | 'startDay' | 'endDay' | 'timeZone' | 'nonStopSession'>;
+
+const DAY_SEC = 86_400;
+
+/** Whether the session is inside its window at nowMs. End times are inclusive to the second, as in
+ *  QuickFIX. StartTime == EndTime (the default 00:00:00) means a 24-hour session: always in. */
+function isInSession(settings: ScheduleSettings, nowMs: number): boolean {
+  if (settings.nonStopSession) return true;
+  const local = localTime(nowMs, settings.timeZone);
+  if (settings.startDay !== undefined && settings.endDay !== undefined) {
+    const start = settings.startDay * DAY_SEC + settings.startTimeSec;
+    const end = settings.endDay * DAY_SEC + settings.endTimeSec;
+    return inCircularRange(local.weekday * DAY_SEC + local.secOfDay, start, end);
+  }
+  return inCircularRange(local.secOfDay, settings.startTimeSec, settings.endTimeSec);
+}
+
+function inCircularRange(t: number, start: number, end: number): boolean {
+  if (start === end) return true;
+  return start < end ? t >= start && t <= end : t >= start || t <= end;
+}
+
+/** Epoch ms when the current session window began (a store created before it is stale and is reset,
+ *  QuickFIX style), or undefined when outside the window or for a NonStopSession. */
+function currentSessionStartMs(settings: ScheduleSettings, nowMs: number): number | undefined {
+  if (settings.nonStopSession || !isInSession(settings, nowMs)) return undefined;
+  const local = localTime(nowMs, settings.timeZone);
+  let daysBack: number;
+  if (settings.startDay !== undefined) {
+    // The window began on startDay at startTime: count whole days back to it.
+    daysBack = ((local.weekday - settings.startDay) % 7 + 7) % 7;
+    if (daysBack === 0 && local.secOfDay < settings.startTimeSec) daysBack = 7;
+  } else {
+    daysBack = local.secOfDay >= settings.startTimeSec ? 0 : 1;
+  }
+  const startDate = new Date(Date.UTC(local.year, local.month - 1, local.day - daysBack));
+  return zonedToEpochMs(
+    startDate.getUTCFullYear(), startDate.getUTCMonth() + 1, startDate.getUTCDate(), settings.startTimeSec, settings.timeZone,
+  );
+}
+
+export const SessionSchedule = { isInSession, currentSessionStartMs };
+
+interface LocalTime { year: number; month: number; day: number; weekday: number; secOfDay: number }
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatterFor(zone: string): Intl.DateTimeFormat {
+  let f = formatters.get(zone);
+  if (f === undefined) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone, hourCycle: 'h23', weekday: 'short',
+      year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
+    });
+    formatters.set(zone, f);
+  }
+  return f;
+}
+
+const WEEKDAYS: Record<string, number> = { Sun: 0, Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6 };
+
+function localTime(epochMs: number, zone: string): LocalTime {
+  const parts: Record<string, string> = {};
+  for (const p of formatterFor(zone).formatToParts(new Date(epochMs))) parts[p.type] = p.value;
+  const weekday = WEEKDAYS[parts.weekday!];
+  if (weekday === undefined) throw new Error(`schedule: unexpected weekday "${parts.weekday}" for ${zone}`);
+  return {
+    year: Number(parts.year), month: Number(parts.month), day: Number(parts.day), weekday,
+    secOfDay: Number(parts.hour) * 3600 + Number(parts.minute) * 60 + Number(parts.second),
+  };
+}
+
+/** Epoch ms of a wall-clock time in zone (for a time skipped by a DST jump, the instant after it). */
+function zonedToEpochMs(year: number, month: number, day: number, secOfDay: number, zone: string): number {
+  const wallAsUtcMs = Date.UTC(year, month - 1, day) + secOfDay * 1000;
+  let guess = wallAsUtcMs;
+  for (let i = 0; i < 3; i++) {
+    const local = localTime(guess, zone);
+    const seenAsUtcMs = Date.UTC(local.year, local.month - 1, local.day) + local.secOfDay * 1000;
+    const next = guess + (wallAsUtcMs - seenAsUtcMs);
+    if (next === guess) break;
+    guess = next;
+  }
+  return guess;
+}
