@@ -186,44 +186,45 @@ export class Framer {
       return this.dropAll(`BodyLength ${bodyLength} exceeds the ${this.maxMessageBytes}-byte limit`);
     }
 
-    // Happy path: the trailer is exactly where BodyLength says.
-    if (trailerAt + TRAILER_BYTES <= end && buf[trailerAt - 1] === SOH && isTrailerAt(buf, trailerAt, end)) {
+    // Happy path: a CheckSum field starts exactly where BodyLength says.
+    if (trailerAt + 3 <= end && buf[trailerAt - 1] === SOH && buf[trailerAt] === CH_1 && buf[trailerAt + 1] === CH_0 && buf[trailerAt + 2] === CH_EQ) {
+      const soh = buf.indexOf(SOH, trailerAt + 3);
+      if (soh < 0 || soh >= end) return undefined;
+      const frameEnd = soh + 1;
+      if (frameEnd - trailerAt !== TRAILER_BYTES || !isTrailerAt(buf, trailerAt, end)) {
+        return { kind: 'garbled', bytes: this.take(s, frameEnd), reason: 'CheckSum(10) is not 3 digits' };
+      }
       const sum = byteSum(buf, s, trailerAt);
       if (sum !== trailerValue(buf, trailerAt)) {
-        return { kind: 'garbled', bytes: this.take(s, trailerAt + TRAILER_BYTES), reason: `CheckSum mismatch: computed ${String(sum).padStart(3, '0')}` };
+        return { kind: 'garbled', bytes: this.take(s, frameEnd), reason: `CheckSum mismatch: computed ${String(sum).padStart(3, '0')}` };
       }
-      return { kind: 'message', bytes: this.take(s, trailerAt + TRAILER_BYTES) };
+      return { kind: 'message', bytes: this.take(s, frameEnd) };
     }
 
-    // Otherwise BodyLength lies (or the bytes are not all here yet). Look for the real end: the first
-    // `<SOH>10=ddd<SOH>` after the body start.
-    const real = this.findTrailer(bodyStart - 1);
-    if (trailerAt + TRAILER_BYTES <= end) {
-      // Enough bytes to know BodyLength is wrong.
-      if (real < 0) {
-        // No trailer at all yet; wait for one unless the bytes cannot grow into a message.
-        const nextBegin = this.findSohBegin(bodyStart);
-        if (nextBegin >= 0) return { kind: 'garbled', bytes: this.take(s, nextBegin), reason: 'CheckSum(10) missing' };
-        return undefined;
-      }
-      const nextBegin = this.findSohBegin(bodyStart);
-      if (nextBegin >= 0 && nextBegin < real) {
-        return { kind: 'garbled', bytes: this.take(s, nextBegin), reason: 'CheckSum(10) missing' };
-      }
-      return { kind: 'garbled', bytes: this.take(s, real + 1 + TRAILER_BYTES), reason: `BodyLength ${bodyLength} does not match the message` };
+    // BodyLength lies, or not all bytes are here yet. The real end is the first complete
+    // `<SOH>10=...<SOH>` after the body start; a `<SOH>8=` before it means this message lost its trailer.
+    const realEnd = this.findTrailerEnd(bodyStart - 1);
+    const nextBegin = this.findSohBegin(bodyStart);
+    const lostTrailer = nextBegin >= 0 && (realEnd < 0 || nextBegin < realEnd);
+    if (trailerAt + 3 <= end) {
+      // Enough bytes to see that no CheckSum field starts where BodyLength says.
+      if (lostTrailer) return { kind: 'garbled', bytes: this.take(s, nextBegin), reason: 'CheckSum(10) missing' };
+      if (realEnd >= 0) return { kind: 'garbled', bytes: this.take(s, realEnd), reason: `BodyLength ${bodyLength} does not match the message` };
+      return undefined;
     }
-    // Not enough bytes for the declared length. If a complete-looking message already ends earlier,
-    // BodyLength is too long: cut there rather than eat the next message.
-    if (real >= 0) {
-      const realEnd = real + 1 + TRAILER_BYTES;
+    // Fewer bytes than BodyLength claims. If a complete-looking message already ends earlier (its
+    // checksum is right, or another message follows it), BodyLength is too long: cut there rather
+    // than eat the next message.
+    if (realEnd >= 0 && !lostTrailer) {
       const followedByBegin = realEnd + 1 < end && buf[realEnd] === CH_8 && buf[realEnd + 1] === CH_EQ;
-      if (followedByBegin || byteSum(buf, s, real + 1) === trailerValue(buf, real + 1)) {
+      const t = realEnd - TRAILER_BYTES;
+      const checksumRight = realEnd - TRAILER_BYTES > bodyStart && isTrailerAt(buf, t, end) && byteSum(buf, s, t) === trailerValue(buf, t);
+      if (followedByBegin || checksumRight) {
         return { kind: 'garbled', bytes: this.take(s, realEnd), reason: `BodyLength ${bodyLength} does not match the message` };
       }
     }
-    const nextBegin = this.findSohBegin(bodyStart);
-    if (nextBegin >= 0 && (real < 0 || nextBegin < real)) {
-      // A new message started before this one ended: this one lost its trailer.
+    if (lostTrailer) {
+      // A new message started before this one ended; cut only once that one looks framed.
       const after = this.buf.subarray(nextBegin, end);
       if (after.indexOf('\x019=') >= 0 && after.indexOf('\x0110=') >= 0) {
         return { kind: 'garbled', bytes: this.take(s, nextBegin), reason: 'CheckSum(10) missing' };
@@ -232,18 +233,12 @@ export class Framer {
     return undefined;
   }
 
-  /** Index of the SOH before the first `10=ddd<SOH>` at or after `from`, or -1. */
-  private findTrailer(from: number): number {
-    const buf = this.buf;
-    let i = from;
-    for (;;) {
-      const hit = buf.subarray(i, this.end).indexOf('\x0110=');
-      if (hit < 0) return -1;
-      const at = i + hit;
-      if (isTrailerAt(buf, at + 1, this.end)) return at;
-      if (at + 1 + TRAILER_BYTES > this.end) return -1; // may still complete
-      i = at + 1;
-    }
+  /** Index just past the SOH ending the first complete `<SOH>10=...<SOH>` at or after `from`, or -1. */
+  private findTrailerEnd(from: number): number {
+    const hit = this.buf.subarray(from, this.end).indexOf('\x0110=');
+    if (hit < 0) return -1;
+    const soh = this.buf.subarray(from + hit + 4, this.end).indexOf(SOH);
+    return soh < 0 ? -1 : from + hit + 4 + soh + 1;
   }
 
   /** Index of the `8` in the first `<SOH>8=` at or after `from`, or -1. */
