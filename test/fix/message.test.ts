@@ -1,0 +1,124 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { FixMessage, parseMessage } from '../../src/fix/message.js';
+import { checksum, encodeMessage } from '../../src/fix/encode.js';
+import { formatUtcTimestamp, parseUtcTimestamp } from '../../src/fix/time.js';
+import { SESSION_REJECT_TEXT } from '../../src/fix/types.js';
+import { show, wire } from './wire.js';
+
+function parsed(text: string): FixMessage {
+  const m = parseMessage(wire(text));
+  assert.ok(m instanceof FixMessage, `garbled: ${JSON.stringify(m)}`);
+  return m;
+}
+
+test('parse gives typed access to every field in wire order', () => {
+  const m = parsed('8=FIX.4.4|35=D|34=17|49=TW44|52=20040503-17:56:01|56=ISLD|11=ID|38=-200|44=12.5|58=|');
+  assert.equal(m.msgType, 'D');
+  assert.equal(m.seqNum, 17);
+  assert.equal(m.get(49), 'TW44');
+  assert.equal(m.get(58), '');
+  assert.equal(m.get(999), undefined);
+  assert.equal(m.has(58), true);
+  assert.equal(m.has(1), false);
+  assert.equal(m.getInt(38), -200);
+  assert.equal(m.getInt(44), undefined, '12.5 is not an int');
+  assert.equal(m.getInt(49), undefined);
+  assert.equal(m.getInt(58), undefined);
+  assert.equal(m.fieldCount, 12);
+  assert.equal(m.tagAt(0), 8);
+  assert.equal(m.tagAt(11), 10);
+  assert.equal(Number(m.valueAt(1)), m.bytes.length - m.bytes.indexOf('35=') - 7);
+  const fields = m.fields();
+  assert.deepEqual(fields.slice(0, 3), [[8, 'FIX.4.4'], [9, m.get(9)], [35, 'D']]);
+  assert.deepEqual(fields.at(-1), [10, checksum(m.bytes, 0, m.bytes.length - 7)]);
+});
+
+test('the first occurrence wins for get()', () => {
+  const m = parsed('8=FIX.4.4|35=D|40=1|40=2|');
+  assert.equal(m.get(40), '1');
+});
+
+test('a non-numeric tag is garbled, not thrown (2d: 4garbled9=)', () => {
+  for (const text of ['8=FIX.4.4|9=52|35=0|34=2|4garbled9=TW|10=000|', '8=FIX.4.4|9=5|35=0|49garbled=TW|10=000|', '8=FIX.4.4|9=5|35=0|=x|10=000|', '8=FIX.4.4|9=5|35=0|abc|10=000|']) {
+    const m = parseMessage(Buffer.from(text.replaceAll('|', '\x01'), 'latin1'));
+    assert.ok(!(m instanceof FixMessage), text);
+    assert.equal(typeof m.garbled, 'string');
+  }
+});
+
+test('-1=HI is a syntactically valid tag -1', () => {
+  const m = parsed('8=FIX.4.4|35=0|-1=HI|');
+  assert.equal(m.get(-1), 'HI');
+});
+
+test('first three fields must be 8, 9, 35', () => {
+  const m = parseMessage(Buffer.from('8=FIX.4.4\x019=5\x0134=1\x0135=0\x0110=000\x01', 'latin1'));
+  assert.ok(!(m instanceof FixMessage));
+});
+
+test('a value without a closing SOH is garbled', () => {
+  const m = parseMessage(Buffer.from('8=FIX.4.4\x019=5\x0135=0\x0110=000', 'latin1'));
+  assert.ok(!(m instanceof FixMessage));
+});
+
+test('DATA fields are read by their length and may contain SOH and =', () => {
+  const data = 'a\x01b=c\x01';
+  const m = parsed(`8=FIX.4.4|35=B|148=hi|354=${data.length}|355=${data}|58=after|`);
+  assert.equal(m.get(355), data);
+  assert.equal(m.get(58), 'after');
+  const bad = parseMessage(Buffer.from(show(wire('8=FIX.4.4|35=B|354=50|355=short|')).replaceAll('|', '\x01'), 'latin1'));
+  assert.ok(!(bad instanceof FixMessage), 'a DATA length past the end is garbled');
+});
+
+test('encodeMessage writes 8, 9, 35, header, body, 10 with the right BodyLength and CheckSum', () => {
+  const bytes = encodeMessage('FIX.4.4', 'D', [[34, '2'], [49, 'ISLD'], [52, '20040503-17:56:01.000'], [56, 'TW44']], [[11, 'ID'], [55, 'INTC'], [21, '3']]);
+  const text = show(bytes);
+  const body = '35=D|34=2|49=ISLD|52=20040503-17:56:01.000|56=TW44|11=ID|55=INTC|21=3|';
+  assert.equal(text, `8=FIX.4.4|9=${body.length}|${body}10=${checksum(bytes, 0, bytes.length - 7)}|`);
+  let sum = 0;
+  for (const b of bytes.subarray(0, bytes.length - 7)) sum += b;
+  assert.equal(Number(text.slice(-4, -1)), sum % 256);
+  const back = parseMessage(bytes);
+  assert.ok(back instanceof FixMessage);
+  assert.equal(back.getInt(9), body.length);
+});
+
+test('encodeMessage refuses SOH inside a value (a bug, so it throws)', () => {
+  assert.throws(() => encodeMessage('FIX.4.4', '0', [], [[58, 'a\x01b']]), /SOH/);
+});
+
+test('encode keeps latin1 bytes exactly', () => {
+  const m = parsed('8=FIX.4.4|35=C|58=caf\u00e9|');
+  assert.equal(m.get(58), 'caf\u00e9');
+  const again = encodeMessage('FIX.4.4', 'C', [], [[58, m.get(58)!]]);
+  assert.ok(again.includes(Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x01])));
+});
+
+test('checksum is three digits, zero padded, over any range', () => {
+  assert.equal(checksum(Buffer.from([1, 2, 3])), '006');
+  assert.equal(checksum(Buffer.from([200, 100])), '044');
+  assert.equal(checksum(Buffer.from([9, 200, 100, 9]), 1, 3), '044');
+  assert.equal(checksum(Buffer.alloc(0)), '000');
+});
+
+test('UTC timestamps: format ms and s, parse s/ms/us/ns', () => {
+  const ms = Date.UTC(2004, 4, 3, 17, 56, 1, 7);
+  assert.equal(formatUtcTimestamp(ms), '20040503-17:56:01.007');
+  assert.equal(formatUtcTimestamp(ms, 's'), '20040503-17:56:01');
+  assert.equal(parseUtcTimestamp('20040503-17:56:01'), ms - 7);
+  assert.equal(parseUtcTimestamp('20040503-17:56:01.007'), ms);
+  assert.equal(parseUtcTimestamp('20040503-17:56:01.007999'), ms);
+  assert.equal(parseUtcTimestamp('20040503-17:56:01.007999999'), ms);
+  for (const bad of ['20040415', '20040503-17:56', '20041303-17:56:01', '20040230-17:56:01', '20040503-24:00:00', '20040503-17:56:01.1', '20040503 17:56:01', 'x0040503-17:56:01', '20040503-17:56:01.00x']) {
+    assert.equal(parseUtcTimestamp(bad), undefined, bad);
+  }
+  assert.equal(parseUtcTimestamp(formatUtcTimestamp(0)), 0);
+});
+
+test('reject texts are QuickFIX wording', () => {
+  assert.equal(SESSION_REJECT_TEXT[0], 'Invalid tag number');
+  assert.equal(SESSION_REJECT_TEXT[5], 'Value is incorrect (out of range) for this tag');
+  assert.equal(SESSION_REJECT_TEXT[11], 'Invalid MsgType');
+  assert.equal(SESSION_REJECT_TEXT[16], 'Incorrect NumInGroup count for repeating group');
+});
