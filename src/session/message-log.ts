@@ -233,17 +233,19 @@ const MASKED_TAGS = [Buffer.from('554='), Buffer.from('925=')];
 
 /** Replace the values of 554 and 925 in buf[start, end) by '*' in place. */
 export function maskPasswords(buf: Buffer, start: number, end: number): void {
+  // Search a view of just this message: indexOf on the whole buffer would scan to its end.
+  const msg = buf.subarray(start, end);
   for (const tag of MASKED_TAGS) {
-    let at = buf.indexOf(tag, start);
-    while (at !== -1 && at < end) {
-      if (at === start || buf[at - 1] === SOH) {
+    let at = msg.indexOf(tag);
+    while (at !== -1) {
+      if (at === 0 || msg[at - 1] === SOH) {
         let pos = at + tag.length;
-        while (pos < end && buf[pos] !== SOH) buf[pos++] = STAR;
+        while (pos < msg.length && msg[pos] !== SOH) msg[pos++] = STAR;
         at = pos;
       } else {
         at += 1;
       }
-      at = buf.indexOf(tag, at);
+      at = msg.indexOf(tag, at);
     }
   }
 }
