@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { MemoryStore, type MessageStore } from '../../src/session/store.js';
 import { FileStore } from '../../src/session/file-store.js';
 import { fileSafeName, sessionKey, type SessionId } from '../../src/session/session-id.js';
@@ -368,6 +370,41 @@ describe('FileStore on disk', () => {
     assert.equal(store.nextSenderSeq, 1);
     assert.equal(store.nextTargetSeq, 1);
     assert.deepEqual(store.readRange(1, 10, 10), []);
+    store.close();
+  });
+
+  test('SIGKILL of a process in the middle of saving: every stored message reads back, seqs carry on', async () => {
+    const dir = tmpDir();
+    const storeModule = fileURLToPath(new URL('../../src/session/file-store.js', import.meta.url));
+    const child = spawn(process.execPath, ['--input-type=module', '-e', `
+      const { FileStore } = await import(${JSON.stringify(storeModule)});
+      const store = FileStore.open(${JSON.stringify(dir)}, ${JSON.stringify(ID)}, { nowMs: ${T0} });
+      for (let seq = store.nextSenderSeq; ; seq++) {
+        store.saveSent(seq, Buffer.from('8=FIX.4.4\\x0135=8\\x0134=' + seq + '\\x0158=' + 'x'.repeat(seq % 300) + '\\x01'));
+        if (seq % 5 === 0) store.incrNextTargetSeq();
+      }
+    `], { stdio: 'ignore' });
+    const body = path.join(dir, `${fileSafeName(ID)}.body`);
+    while (!fs.existsSync(body) || fs.statSync(body).size < 2_000_000) await new Promise((r) => setTimeout(r, 10));
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+
+    const store = FileStore.open(dir, ID, { nowMs: T0 });
+    const next = store.nextSenderSeq;
+    assert.ok(next > 1000, `stored ${next - 1} before the kill`);
+    assert.equal(store.storedCount, next - 1);
+    assert.ok(Math.abs(store.nextTargetSeq - 1 - Math.floor((next - 1) / 5)) <= 1, `target ${store.nextTargetSeq} for sender ${next}`);
+    let expected = 1;
+    for (let from = 1; from < next; from += 5000) {
+      for (const row of store.readRange(from, Math.min(next - 1, from + 4999), 5000)) {
+        assert.equal(row.seq, expected);
+        assert.equal(row.bytes.toString('latin1'), `8=FIX.4.4\x0135=8\x0134=${expected}\x0158=${'x'.repeat(expected % 300)}\x01`);
+        expected++;
+      }
+    }
+    assert.equal(expected, next);
+    store.saveSent(next, msg(next));
+    assert.equal(store.nextSenderSeq, next + 1);
     store.close();
   });
 
