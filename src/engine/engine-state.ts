@@ -1,0 +1,132 @@
+// Full engine state as a plain JSON object (for snapshots and for comparing replays) and back.
+// The encoding keeps every order that iteration order depends on, so a restored engine behaves identically.
+import type { EngineConfig } from './config.js';
+import { Engine } from './engine.js';
+import { Order } from './order.js';
+import { AccountState } from './risk.js';
+import type { OrdStatus, OrdType, Side, StpMode, TimeInForce, TradingStatus } from './types.js';
+
+export const ENGINE_STATE_VERSION = 1;
+
+type OrderRow = [
+  orderId: string, session: string, account: string, symbol: string, side: Side, ordType: OrdType, tif: TimeInForce,
+  clOrdIds: string[], origClOrdId: string | null, priceTicks: number, stopTicks: number, orderQtyLots: number,
+  cumLots: number, leavesLots: number, visibleLots: number, displayLots: number, minQtyLots: number, cumNotional: number,
+  expireTimeMs: number, postOnly: boolean, stpMode: StpMode, reservePriceTicks: number, status: OrdStatus, live: boolean,
+  pendingStop: boolean,
+];
+
+export interface EngineState {
+  version: number;
+  configHash: string;
+  lastSeq: number;
+  tradeIdLast: number;
+  instruments: Array<{
+    symbol: string; status: TradingStatus; lastPriceTicks: number; mdSeq: number;
+    cbMin: Array<[number, number]>; cbMax: Array<[number, number]>;
+    /** Resting order ids, best level first, FIFO within a level. */
+    bids: string[]; asks: string[]; buyStops: string[]; sellStops: string[];
+  }>;
+  accounts: Array<[name: string, openOrders: number, reservedUnits: number, killSwitch: boolean, positionLots: number[], openBuyLots: number[], openSellLots: number[]]>;
+  orders: OrderRow[];
+  /** Session → [clOrdId, orderId] in insertion order. */
+  sessions: Array<[string, Array<[string, string]>]>;
+  gtd: string[];
+  done: string[];
+}
+
+export function exportEngineState(engine: Engine): EngineState {
+  const ids = (orders: Iterable<Order>): string[] => Array.from(orders, (o) => o.orderId);
+  const resting = (side: Engine['states'][number]['book']['bids']): string[] => {
+    const out: string[] = [];
+    for (const level of side.iterate()) for (let o = level.head; o !== null; o = o.next) out.push(o.orderId);
+    return out;
+  };
+  return {
+    version: ENGINE_STATE_VERSION,
+    configHash: engine.config.hash,
+    lastSeq: engine.lastSeq,
+    tradeIdLast: engine.tradeIdLast,
+    instruments: engine.states.map((st) => ({
+      symbol: st.inst.symbol, status: st.status, lastPriceTicks: st.lastPriceTicks, mdSeq: st.mdSeq,
+      cbMin: st.cbMin.map(([t, p]) => [t, p] as [number, number]), cbMax: st.cbMax.map(([t, p]) => [t, p] as [number, number]),
+      bids: resting(st.book.bids), asks: resting(st.book.asks), buyStops: ids(st.buyStops), sellStops: ids(st.sellStops),
+    })),
+    accounts: Array.from(engine.accounts.values(), (a) => [a.name, a.openOrders, a.reservedUnits, a.killSwitch,
+      [...a.positionLots], [...a.openBuyLots], [...a.openSellLots]]),
+    orders: Array.from(engine.ordersById.values(), (o): OrderRow => [
+      o.orderId, o.session, o.account.name, o.inst.symbol, o.side, o.ordType, o.timeInForce, [...o.clOrdIds], o.origClOrdId,
+      o.priceTicks, o.stopTicks, o.orderQtyLots, o.cumLots, o.leavesLots, o.visibleLots, o.displayLots, o.minQtyLots,
+      o.cumNotional, o.expireTimeMs, o.postOnly, o.stpMode, o.reservePriceTicks, o.status, o.live, o.pendingStop,
+    ]),
+    sessions: Array.from(engine.sessions.entries(), ([s, m]) => [s, Array.from(m.entries(), ([c, o]) => [c, o.orderId] as [string, string])]),
+    gtd: ids(engine.gtdOrders),
+    done: ids(engine.doneQueue.slice(engine.doneHead)),
+  };
+}
+
+/** Rebuilds an engine from exported state; throws when the state does not fit the config. */
+export function importEngineState(config: EngineConfig, state: EngineState): Engine {
+  if (state.version !== ENGINE_STATE_VERSION) throw new Error(`engine state version ${state.version}, expected ${ENGINE_STATE_VERSION}`);
+  if (state.configHash !== config.hash) throw new Error('engine state was written with a different engine config (hash mismatch)');
+  const engine = new Engine(config);
+  engine.lastSeq = state.lastSeq;
+  engine.tradeIdLast = state.tradeIdLast;
+  for (const [name, openOrders, reservedUnits, killSwitch, pos, buy, sell] of state.accounts) {
+    const acct = new AccountState(name, config.accountOverrides.get(name) ?? config.defaultAccount, config.instruments.length);
+    acct.openOrders = openOrders;
+    acct.reservedUnits = reservedUnits;
+    acct.killSwitch = killSwitch;
+    pos.forEach((v, i) => { acct.positionLots[i] = v; });
+    buy.forEach((v, i) => { acct.openBuyLots[i] = v; });
+    sell.forEach((v, i) => { acct.openSellLots[i] = v; });
+    engine.accounts.set(name, acct);
+  }
+  const byId = new Map<string, Order>();
+  for (const r of state.orders) {
+    const st = engine.stateBySymbol.get(r[3]);
+    const acct = engine.accounts.get(r[2]);
+    if (st === undefined || acct === undefined) throw new Error(`engine state: order ${r[0]} refers to unknown ${st === undefined ? 'symbol' : 'account'}`);
+    const o = new Order(r[0], r[1], acct, st.inst, r[4], r[5], r[6], r[7][r[7].length - 1]!);
+    o.clOrdIds = [...r[7]];
+    o.origClOrdId = r[8];
+    [o.priceTicks, o.stopTicks, o.orderQtyLots, o.cumLots, o.leavesLots, o.visibleLots, o.displayLots, o.minQtyLots,
+      o.cumNotional, o.expireTimeMs] = [r[9], r[10], r[11], r[12], r[13], r[14], r[15], r[16], r[17], r[18]];
+    o.postOnly = r[19];
+    o.stpMode = r[20];
+    o.reservePriceTicks = r[21];
+    o.status = r[22];
+    o.live = r[23];
+    o.pendingStop = r[24];
+    byId.set(o.orderId, o);
+    engine.ordersById.set(o.orderId, o);
+  }
+  const get = (id: string): Order => {
+    const o = byId.get(id);
+    if (o === undefined) throw new Error(`engine state: unknown order id ${id}`);
+    return o;
+  };
+  for (const s of state.instruments) {
+    const st = engine.stateBySymbol.get(s.symbol);
+    if (st === undefined) throw new Error(`engine state: unknown symbol ${s.symbol}`);
+    st.status = s.status;
+    st.lastPriceTicks = s.lastPriceTicks;
+    st.mdSeq = s.mdSeq;
+    st.cbMin = s.cbMin.map(([t, p]) => [t, p]);
+    st.cbMax = s.cbMax.map(([t, p]) => [t, p]);
+    // cbMin and cbMax share entries in a live engine; sharing does not matter for behaviour.
+    for (const id of s.bids) st.book.bids.append(get(id));
+    for (const id of s.asks) st.book.asks.append(get(id));
+    for (const id of s.buyStops) st.buyStops.push(get(id));
+    for (const id of s.sellStops) st.sellStops.push(get(id));
+  }
+  for (const [session, entries] of state.sessions) {
+    const m = new Map<string, Order>();
+    for (const [clOrdId, orderId] of entries) m.set(clOrdId, get(orderId));
+    engine.sessions.set(session, m);
+  }
+  for (const id of state.gtd) engine.gtdOrders.add(get(id));
+  engine.doneQueue = state.done.map(get);
+  engine.doneHead = 0;
+  return engine;
+}

@@ -1,0 +1,875 @@
+// The matching engine: a pure, deterministic state machine. apply(sequenced command) → events.
+// No I/O, no clock, no randomness: time and sequence arrive on the command. Risk runs before matching in
+// the same step. Price-time priority, integer ticks/lots throughout.
+import type { EngineConfig, Instrument } from './config.js';
+import { InstrumentState } from './instrument-state.js';
+import { Order } from './order.js';
+import type { BookSide, Level } from './order-book.js';
+import { AccountState, applyFill, checkReserve, release, reserve } from './risk.js';
+import { averageOf, fromUnits, toUnits, type UnitsResult } from './units.js';
+import {
+  REJECT_FIX_CODES,
+  type AdminEvent, type CancelCommand, type Command, type DoneReason, type EngineEvent, type ExecReport, type ExecType,
+  type MassCancelCommand, type NewOrderCommand, type OrderStatusCommand, type OrdType, type RejectReason,
+  type ReplaceCommand, type SequencedCommand, type Side, type StpMode, type TimeInForce, type TradingStatus,
+} from './types.js';
+
+/** Longest ClOrdID / session id / account accepted (longer is rejected as InvalidCommand). */
+export const ID_LENGTH_MAX = 128;
+
+const SIDES: ReadonlySet<string> = new Set(['Buy', 'Sell']);
+const ORD_TYPES: ReadonlySet<string> = new Set(['Limit', 'Market', 'Stop', 'StopLimit']);
+const TIFS: ReadonlySet<string> = new Set(['Day', 'GTC', 'IOC', 'FOK', 'GTD']);
+const STP_MODES: ReadonlySet<string> = new Set(['None', 'CancelNewest', 'CancelOldest', 'CancelBoth', 'DecrementAndCancel']);
+
+/** Result of matching an aggressor: why it stopped early, if it did. */
+const enum MatchStop { None, SelfTrade, CircuitBreaker }
+
+/** A read-only view of an order for lookups (decimal strings). */
+export interface OrderView {
+  orderId: string;
+  clOrdId: string;
+  session: string;
+  account: string;
+  symbol: string;
+  side: Side;
+  ordType: OrdType;
+  timeInForce: TimeInForce;
+  price: string | null;
+  stopPx: string | null;
+  orderQty: string;
+  cumQty: string;
+  leavesQty: string;
+  avgPx: string;
+  ordStatus: ExecReport['ordStatus'];
+  resting: boolean;
+  pendingStop: boolean;
+}
+
+export interface BookSnapshot {
+  symbol: string;
+  mdSeq: number;
+  status: TradingStatus;
+  lastPrice: string | null;
+  /** [price, qty, orderCount], best first. */
+  bids: Array<[string, string, number]>;
+  asks: Array<[string, string, number]>;
+}
+
+function compIdOf(session: string): string {
+  const i = session.lastIndexOf('->');
+  return i >= 0 && i + 2 < session.length ? session.slice(i + 2) : session;
+}
+
+function isId(v: unknown): v is string {
+  return typeof v === 'string' && v.length > 0 && v.length <= ID_LENGTH_MAX;
+}
+
+export class Engine {
+  /** Last applied command's seq. */
+  lastSeq = 0;
+  tradeIdLast = 0;
+  readonly states: InstrumentState[];
+  readonly stateBySymbol = new Map<string, InstrumentState>();
+  /** Live orders and the last `doneOrdersMax` done ones, in creation order. */
+  readonly ordersById = new Map<string, Order>();
+  /** Per session: ClOrdID → order (every ClOrdID of an order's chain). */
+  readonly sessions = new Map<string, Map<string, Order>>();
+  readonly accounts = new Map<string, AccountState>();
+  readonly gtdOrders = new Set<Order>();
+  /** Done orders, oldest first, from doneHead. */
+  doneQueue: Order[] = [];
+  doneHead = 0;
+
+  // scratch for the command being applied
+  private seq = 0;
+  private timeMs = 0;
+  private out: EngineEvent[] = [];
+  private execN = 0;
+  private touched: InstrumentState[] = [];
+
+  constructor(readonly config: EngineConfig) {
+    this.states = config.instruments.map((inst) => new InstrumentState(inst));
+    for (const st of this.states) this.stateBySymbol.set(st.inst.symbol, st);
+  }
+
+  // ------------------------------------------------------------------ apply
+
+  /** Applies one sequenced command and returns the events it caused, in order. */
+  apply(sc: SequencedCommand): EngineEvent[] {
+    if (sc.seq !== this.lastSeq + 1) throw new Error(`invariant: seq ${sc.seq} applied after ${this.lastSeq}`);
+    this.lastSeq = sc.seq;
+    this.seq = sc.seq;
+    this.timeMs = sc.timeMs;
+    const out: EngineEvent[] = [];
+    this.out = out;
+    this.execN = 0;
+    const cmd = sc.cmd as Command | null;
+    switch (typeof cmd === 'object' && cmd !== null ? cmd.type : undefined) {
+      case 'NewOrder': this.newOrder(cmd as NewOrderCommand); break;
+      case 'Cancel': this.cancel(cmd as CancelCommand); break;
+      case 'Replace': this.replace(cmd as ReplaceCommand); break;
+      case 'OrderStatus': this.orderStatus(cmd as OrderStatusCommand); break;
+      case 'MassCancel': this.massCancel(cmd as MassCancelCommand); break;
+      case 'SessionDisconnected': this.sessionDisconnected(cmd as Command & { type: 'SessionDisconnected' }); break;
+      case 'Halt': case 'Resume': this.haltResume(cmd as Command & { type: 'Halt' | 'Resume' }); break;
+      case 'KillSwitch': this.killSwitch(cmd as Command & { type: 'KillSwitch' }); break;
+      case 'ExpireSweep': this.expireSweep(); break;
+      case 'EndOfDay': this.endOfDay(cmd as Command & { type: 'EndOfDay' }); break;
+      default: this.admin('ExpireSweep', false, 0, `unknown command type ${JSON.stringify((cmd as { type?: unknown } | null)?.type)}`);
+    }
+    if (this.touched.length > 0) this.emitMarketData();
+    this.out = [];
+    return out;
+  }
+
+  // ------------------------------------------------------------------ new order
+
+  private newOrder(cmd: NewOrderCommand): void {
+    if (!isId(cmd.session) || !isId(cmd.clOrdId)) return this.rejectNew(cmd, 'InvalidCommand', 'session and clOrdId are required (1..128 chars)');
+    const st = this.stateBySymbol.get(cmd.symbol);
+    if (st === undefined) return this.rejectNew(cmd, 'UnknownSymbol', `unknown symbol ${String(cmd.symbol)}`);
+    const inst = st.inst;
+    if (!SIDES.has(cmd.side)) return this.rejectNew(cmd, 'InvalidCommand', `invalid side ${String(cmd.side)}`);
+    if (!ORD_TYPES.has(cmd.ordType)) return this.rejectNew(cmd, 'UnsupportedOrder', `unsupported ordType ${String(cmd.ordType)}`);
+    const tif: TimeInForce = cmd.timeInForce ?? 'Day';
+    if (!TIFS.has(tif)) return this.rejectNew(cmd, 'UnsupportedOrder', `unsupported timeInForce ${String(tif)}`);
+    if (cmd.stpMode !== undefined && !STP_MODES.has(cmd.stpMode)) return this.rejectNew(cmd, 'UnsupportedOrder', `unsupported stpMode ${String(cmd.stpMode)}`);
+    const session = this.sessions.get(cmd.session);
+    if (session !== undefined && session.has(cmd.clOrdId)) return this.rejectNew(cmd, 'DuplicateClOrdId', `duplicate ClOrdID ${cmd.clOrdId} on this session`);
+    const accountName = cmd.account === undefined || cmd.account === '' ? compIdOf(cmd.session) : cmd.account;
+    if (!isId(accountName)) return this.rejectNew(cmd, 'InvalidCommand', 'account must be 1..128 chars');
+    const acct = this.accountFor(accountName);
+    if (acct === null) return this.rejectNew(cmd, 'UnknownAccount', `unknown account ${accountName}`);
+    if (acct.killSwitch) return this.rejectNew(cmd, 'KillSwitch', `account ${accountName} is blocked by the kill switch`);
+    if (st.status !== 'Open') return this.rejectNew(cmd, st.status === 'Halted' ? 'InstrumentHalted' : 'InstrumentClosed', `${inst.symbol} is ${st.status}`);
+
+    const ordType = cmd.ordType;
+    const isMarket = ordType === 'Market' || ordType === 'Stop';
+    const hasPrice = ordType === 'Limit' || ordType === 'StopLimit';
+    const isStop = ordType === 'Stop' || ordType === 'StopLimit';
+    const immediate = tif === 'IOC' || tif === 'FOK' || ordType === 'Market';
+    // characteristics that do not combine
+    if (isMarket && cmd.price !== undefined) return this.rejectNew(cmd, 'UnsupportedOrder', 'market and stop orders take no price');
+    if (!isStop && cmd.stopPx !== undefined) return this.rejectNew(cmd, 'UnsupportedOrder', 'stopPx needs ordType Stop or StopLimit');
+    if (ordType === 'Market' && (tif === 'GTC' || tif === 'GTD')) return this.rejectNew(cmd, 'UnsupportedOrder', `market orders cannot be ${tif}`);
+    if (cmd.postOnly === true && (ordType !== 'Limit' || immediate)) return this.rejectNew(cmd, 'UnsupportedOrder', 'post-only needs a resting limit order');
+    if (cmd.minQty !== undefined && tif !== 'IOC') return this.rejectNew(cmd, 'UnsupportedOrder', 'minQty needs timeInForce IOC');
+    if (cmd.displayQty !== undefined && (immediate || isStop)) return this.rejectNew(cmd, 'UnsupportedOrder', 'displayQty needs a resting limit order');
+    let expireTimeMs = 0;
+    if (tif === 'GTD') {
+      if (typeof cmd.expireTimeMs !== 'number' || !Number.isSafeInteger(cmd.expireTimeMs)) return this.rejectNew(cmd, 'InvalidCommand', 'GTD needs expireTimeMs');
+      if (cmd.expireTimeMs <= this.timeMs) return this.rejectNew(cmd, 'TooLateExpireTime', 'expireTime is not in the future');
+      expireTimeMs = cmd.expireTimeMs;
+    }
+
+    // quantities
+    const qty = this.qtyLots(inst, cmd.orderQty, 'orderQty');
+    if (typeof qty !== 'number') return this.rejectNew(cmd, qty[0], qty[1]);
+    let minQty = 0;
+    if (cmd.minQty !== undefined) {
+      const m = this.qtyLots(inst, cmd.minQty, 'minQty', true);
+      if (typeof m !== 'number') return this.rejectNew(cmd, m[0], m[1]);
+      if (m > qty) return this.rejectNew(cmd, 'QtyOutOfRange', 'minQty above orderQty');
+      minQty = m;
+    }
+    let display = 0;
+    if (cmd.displayQty !== undefined) {
+      const d = this.qtyLots(inst, cmd.displayQty, 'displayQty', true);
+      if (typeof d !== 'number') return this.rejectNew(cmd, d[0], d[1]);
+      if (d === 0 || d > qty) return this.rejectNew(cmd, 'QtyOutOfRange', 'displayQty must be in (0, orderQty]');
+      if (d < qty) display = d;
+    }
+
+    // prices
+    let priceTicks = 0;
+    if (hasPrice) {
+      const p = this.priceTicksOf(st, cmd.price, 'price');
+      if (typeof p !== 'number') return this.rejectNew(cmd, p[0], p[1]);
+      priceTicks = p;
+    } else if (cmd.price !== undefined) return this.rejectNew(cmd, 'UnsupportedOrder', 'price given for a market order');
+    let stopTicks = 0;
+    if (isStop) {
+      const s = this.priceTicksOf(st, cmd.stopPx, 'stopPx');
+      if (typeof s !== 'number') return this.rejectNew(cmd, s[0], s[1]);
+      stopTicks = s;
+    }
+    const opp = cmd.side === 'Buy' ? st.book.asks : st.book.bids;
+    if (ordType === 'Market') {
+      if (opp.best === null) return this.rejectNew(cmd, 'NoLiquidity', 'market order with no opposite side');
+      priceTicks = this.protectionLimit(inst, cmd.side, opp.best.priceTicks);
+    } else if (ordType === 'Stop') {
+      priceTicks = this.protectionLimit(inst, cmd.side, stopTicks);
+    }
+    if (cmd.postOnly === true && opp.best !== null && this.crosses(cmd.side, priceTicks, opp.best.priceTicks)) {
+      return this.rejectNew(cmd, 'PostOnlyWouldTake', 'post-only order would take liquidity');
+    }
+
+    // account risk
+    const stpMode: StpMode = cmd.stpMode ?? acct.limits.stpMode;
+    const riskReject = checkReserve(acct, inst, cmd.side, priceTicks, qty, true);
+    if (riskReject !== null) return this.rejectNew(cmd, riskReject, `risk: ${riskReject}`);
+    if (isStop && (cmd.side === 'Buy' ? st.buyStops : st.sellStops).length >= this.config.stopOrdersMaxPerInstrument) {
+      return this.rejectNew(cmd, 'MaxOpenOrders', `too many stop orders on ${inst.symbol}`);
+    }
+
+    // accepted
+    const order = new Order(String(this.seq), cmd.session, acct, inst, cmd.side, ordType, tif, cmd.clOrdId);
+    order.priceTicks = priceTicks;
+    order.stopTicks = stopTicks;
+    order.orderQtyLots = qty;
+    order.leavesLots = qty;
+    order.visibleLots = display > 0 ? display : qty;
+    order.displayLots = display;
+    order.minQtyLots = tif === 'FOK' ? qty : minQty;
+    order.expireTimeMs = expireTimeMs;
+    order.postOnly = cmd.postOnly === true;
+    order.stpMode = stpMode;
+    order.reservePriceTicks = priceTicks;
+    this.register(order);
+    reserve(order, qty);
+    acct.openOrders++;
+    if (expireTimeMs > 0) this.gtdOrders.add(order);
+    this.exec(order, 'New');
+    this.touch(st);
+    if (isStop) {
+      order.pendingStop = true;
+      st.addStop(order);
+    } else {
+      this.runAggressive(order, st);
+    }
+    this.triggerStops(st);
+  }
+
+  /** Market orders become limits `marketProtectionBps` through `fromTicks`. */
+  private protectionLimit(inst: Instrument, side: Side, fromTicks: number): number {
+    const delta = Math.floor(fromTicks * inst.marketProtectionBps / 10_000);
+    return side === 'Buy' ? Math.min(fromTicks + delta, inst.maxPriceTicks) : Math.max(fromTicks - delta, inst.minPriceTicks);
+  }
+
+  private crosses(side: Side, priceTicks: number, oppTicks: number): boolean {
+    return side === 'Buy' ? priceTicks >= oppTicks : priceTicks <= oppTicks;
+  }
+
+  private qtyLots(inst: Instrument, text: unknown, name: string, allowZero = false): number | [RejectReason, string] {
+    const u: UnitsResult = toUnits(text, inst.qtyStep);
+    if (u === 'invalid') return ['InvalidQty', `${name} is not a decimal: ${String(text)}`];
+    if (u === 'off-step') return ['NotLotMultiple', `${name} ${String(text)} is not a multiple of lot ${inst.qtyStep.text}`];
+    if (u === 'too-large' || u > inst.maxQtyLots) return ['QtyOutOfRange', `${name} ${String(text)} above max ${fromUnits(inst.maxQtyLots, inst.qtyStep)}`];
+    if (u === 0 && allowZero) return 0;
+    if (u < inst.minQtyLots) return ['QtyOutOfRange', `${name} ${String(text)} below min ${fromUnits(inst.minQtyLots, inst.qtyStep)}`];
+    return u;
+  }
+
+  private priceTicksOf(st: InstrumentState, text: unknown, name: string): number | [RejectReason, string] {
+    const inst = st.inst;
+    const u: UnitsResult = toUnits(text, inst.priceStep);
+    if (u === 'invalid') return ['InvalidPrice', `${name} is not a positive decimal: ${String(text)}`];
+    if (u === 'off-step') return ['OffTick', `${name} ${String(text)} is not a multiple of tick ${inst.priceStep.text}`];
+    if (u === 'too-large' || u > inst.maxPriceTicks || u < inst.minPriceTicks) {
+      return ['PriceOutOfRange', `${name} ${String(text)} outside [${fromUnits(inst.minPriceTicks, inst.priceStep)}, ${fromUnits(inst.maxPriceTicks, inst.priceStep)}]`];
+    }
+    const bps = inst.priceBandBps;
+    if (bps > 0) {
+      const ref = st.lastPriceTicks > 0 ? st.lastPriceTicks : inst.referencePriceTicks;
+      if (Math.abs(u - ref) * 10_000 > ref * bps) {
+        return ['PriceOutOfBand', `${name} ${String(text)} more than ${bps} bps from reference ${fromUnits(ref, inst.priceStep)}`];
+      }
+    }
+    return u;
+  }
+
+  private accountFor(name: string): AccountState | null {
+    let acct = this.accounts.get(name);
+    if (acct === undefined) {
+      const override = this.config.accountOverrides.get(name);
+      if (override === undefined && !this.config.allowUnknownAccounts) return null;
+      acct = new AccountState(name, override ?? this.config.defaultAccount, this.states.length);
+      this.accounts.set(name, acct);
+    }
+    return acct;
+  }
+
+  private register(order: Order): void {
+    this.ordersById.set(order.orderId, order);
+    this.sessionMap(order.session).set(order.clOrdId, order);
+  }
+
+  private sessionMap(session: string): Map<string, Order> {
+    let m = this.sessions.get(session);
+    if (m === undefined) {
+      m = new Map();
+      this.sessions.set(session, m);
+    }
+    return m;
+  }
+
+  // ------------------------------------------------------------------ matching
+
+  /** Matches an order that just became active (new, triggered or repriced), then rests or cancels the rest. */
+  private runAggressive(order: Order, st: InstrumentState): void {
+    const immediate = order.timeInForce === 'IOC' || order.timeInForce === 'FOK' || order.ordType === 'Market' || order.ordType === 'Stop';
+    if (order.minQtyLots > 0 && order.cumLots === 0 && !this.canFill(order, st, order.minQtyLots)) {
+      return this.cancelOrder(order, order.timeInForce === 'FOK' ? 'FokUnfilled' : 'MinQtyUnfilled', 'Canceled');
+    }
+    const stop = this.match(order, st);
+    if (!order.live) return;
+    if (stop === MatchStop.SelfTrade) return this.cancelOrder(order, 'SelfTradePrevention', 'Canceled');
+    if (stop === MatchStop.CircuitBreaker) return this.cancelOrder(order, 'CircuitBreaker', 'Canceled');
+    if (immediate) {
+      return this.cancelOrder(order, order.ordType === 'Market' || order.ordType === 'Stop' ? 'MarketProtection' : 'IocRemainder', 'Canceled');
+    }
+    order.visibleLots = order.displayLots > 0 ? Math.min(order.displayLots, order.leavesLots) : order.leavesLots;
+    const side = order.side === 'Buy' ? st.book.bids : st.book.asks;
+    side.append(order);
+    this.dirty(st, order.side, order.priceTicks);
+    const oppBest = (order.side === 'Buy' ? st.book.asks : st.book.bids).best;
+    if (oppBest !== null && this.crosses(order.side, order.priceTicks, oppBest.priceTicks) && st.status === 'Open') {
+      throw new Error(`invariant: ${st.inst.symbol} book crossed after matching order ${order.orderId}`);
+    }
+  }
+
+  /** True when `need` lots can trade right now, without self-trade and without tripping the breaker (FOK, minQty). */
+  private canFill(order: Order, st: InstrumentState, need: number): boolean {
+    const opp = order.side === 'Buy' ? st.book.asks : st.book.bids;
+    let sum = 0;
+    for (let level: Level | null = opp.best; level !== null; level = opp.nextLevel(level)) {
+      if (!this.crosses(order.side, order.priceTicks, level.priceTicks)) return false;
+      if (st.wouldBreak(level.priceTicks, this.timeMs)) return false;
+      for (let r = level.head; r !== null; r = r.next) {
+        if (r.account === order.account && order.stpMode !== 'None') return false;
+        sum += r.leavesLots;
+        if (sum >= need) return true;
+      }
+    }
+    return false;
+  }
+
+  private match(order: Order, st: InstrumentState): MatchStop {
+    const isBuy = order.side === 'Buy';
+    const opp: BookSide = isBuy ? st.book.asks : st.book.bids;
+    while (order.leavesLots > 0) {
+      const level = opp.best;
+      if (level === null) break;
+      const px = level.priceTicks;
+      if (isBuy ? px > order.priceTicks : px < order.priceTicks) break;
+      if (st.wouldBreak(px, this.timeMs)) {
+        this.setStatus(st, 'Halted');
+        return MatchStop.CircuitBreaker;
+      }
+      const resting = level.head!;
+      if (resting.account === order.account && order.stpMode !== 'None') {
+        switch (order.stpMode) {
+          case 'CancelNewest': return MatchStop.SelfTrade;
+          case 'CancelOldest': this.cancelOrder(resting, 'SelfTradePrevention', 'Canceled'); continue;
+          case 'CancelBoth': this.cancelOrder(resting, 'SelfTradePrevention', 'Canceled'); return MatchStop.SelfTrade;
+          case 'DecrementAndCancel': {
+            const q = Math.min(order.leavesLots, resting.leavesLots);
+            this.decrement(resting, q, st);
+            this.decrement(order, q, st);
+            continue;
+          }
+        }
+      }
+      this.fill(order, resting, level, st, opp);
+    }
+    return MatchStop.None;
+  }
+
+  private fill(aggr: Order, resting: Order, level: Level, st: InstrumentState, opp: BookSide): void {
+    const px = level.priceTicks;
+    const lots = Math.min(aggr.leavesLots, resting.visibleLots);
+    resting.visibleLots -= lots;
+    resting.leavesLots -= lots;
+    resting.cumLots += lots;
+    resting.cumNotional += px * lots;
+    level.totalLots -= lots;
+    aggr.leavesLots -= lots;
+    aggr.cumLots += lots;
+    aggr.cumNotional += px * lots;
+    release(resting, lots);
+    release(aggr, lots);
+    applyFill(resting, lots);
+    applyFill(aggr, lots);
+    st.recordTrade(px, this.timeMs);
+    this.dirty(st, resting.side, px);
+    const tradeId = String(++this.tradeIdLast);
+    const inst = st.inst;
+    const pxText = fromUnits(px, inst.priceStep);
+    const qtyText = fromUnits(lots, inst.qtyStep);
+
+    if (resting.leavesLots === 0) {
+      opp.remove(resting);
+      resting.status = 'Filled';
+      this.done(resting);
+    } else {
+      resting.status = 'PartiallyFilled';
+      if (resting.visibleLots === 0) {
+        // iceberg: show the next slice at the back of the queue
+        opp.remove(resting);
+        resting.visibleLots = Math.min(resting.displayLots, resting.leavesLots);
+        opp.append(resting);
+      }
+    }
+    if (aggr.leavesLots === 0) {
+      aggr.status = 'Filled';
+      this.done(aggr);
+    } else aggr.status = 'PartiallyFilled';
+
+    this.execFill(aggr, 'Removed', pxText, qtyText, tradeId);
+    this.execFill(resting, 'Added', pxText, qtyText, tradeId);
+    const buy = aggr.side === 'Buy' ? aggr : resting;
+    const sell = aggr.side === 'Buy' ? resting : aggr;
+    this.out.push({
+      kind: 'trade', seq: this.seq, timeMs: this.timeMs, tradeId, symbol: inst.symbol, price: pxText, qty: qtyText,
+      aggressorSide: aggr.side,
+      buyOrderId: buy.orderId, buyClOrdId: buy.clOrdId, buySession: buy.session, buyAccount: buy.account.name,
+      sellOrderId: sell.orderId, sellClOrdId: sell.clOrdId, sellSession: sell.session, sellAccount: sell.account.name,
+    });
+    st.mdTrades.push({ tradeId, price: pxText, qty: qtyText, aggressorSide: aggr.side });
+  }
+
+  /** Self-trade decrement: both orders lose `lots` of quantity without trading. */
+  private decrement(order: Order, lots: number, st: InstrumentState): void {
+    if (order.leavesLots === lots) return this.cancelOrder(order, 'SelfTradePrevention', 'Canceled');
+    release(order, lots);
+    order.orderQtyLots -= lots;
+    order.leavesLots -= lots;
+    if (order.visibleLots > order.leavesLots) {
+      const cut = order.visibleLots - order.leavesLots;
+      order.visibleLots -= cut;
+      if (order.level !== null) {
+        order.level.totalLots -= cut;
+        this.dirty(st, order.side, order.priceTicks);
+      }
+    }
+    this.exec(order, 'Restated', 'SelfTradePrevention');
+  }
+
+  private triggerStops(st: InstrumentState): void {
+    if (st.buyStops.length === 0 && st.sellStops.length === 0) return;
+    while (st.status === 'Open') {
+      const order = st.takeTriggeredStop();
+      if (order === null) break;
+      order.pendingStop = false;
+      this.exec(order, 'Triggered');
+      this.runAggressive(order, st);
+    }
+  }
+
+  // ------------------------------------------------------------------ order lifecycle
+
+  /** Ends a live order without a fill: cancel or expire; releases its reservation and leaves the book. */
+  private cancelOrder(order: Order, reason: DoneReason, execType: 'Canceled' | 'Expired', cancelClOrdId?: string): void {
+    const st = this.stateBySymbol.get(order.inst.symbol)!;
+    release(order, order.leavesLots);
+    if (order.level !== null) {
+      (order.side === 'Buy' ? st.book.bids : st.book.asks).remove(order);
+      this.dirty(st, order.side, order.priceTicks);
+    }
+    if (order.pendingStop) {
+      st.removeStop(order);
+      order.pendingStop = false;
+    }
+    order.leavesLots = 0;
+    order.visibleLots = 0;
+    order.status = execType;
+    if (cancelClOrdId !== undefined) {
+      order.origClOrdId = order.clOrdId;
+      order.clOrdId = cancelClOrdId;
+      order.clOrdIds.push(cancelClOrdId);
+      this.sessionMap(order.session).set(cancelClOrdId, order);
+    }
+    this.done(order);
+    this.exec(order, execType, reason);
+  }
+
+  /** Bookkeeping when an order stops being live; forgets the oldest done orders beyond the limit. */
+  private done(order: Order): void {
+    order.live = false;
+    order.account.openOrders--;
+    if (order.expireTimeMs > 0) this.gtdOrders.delete(order);
+    this.doneQueue.push(order);
+    const max = this.config.doneOrdersMax;
+    while (this.doneQueue.length - this.doneHead > max) {
+      const old = this.doneQueue[this.doneHead]!;
+      this.doneQueue[this.doneHead++] = undefined as unknown as Order;
+      this.forget(old);
+    }
+    if (this.doneHead > 4096 && this.doneHead * 2 > this.doneQueue.length) {
+      this.doneQueue = this.doneQueue.slice(this.doneHead);
+      this.doneHead = 0;
+    }
+  }
+
+  private forget(order: Order): void {
+    if (this.ordersById.get(order.orderId) === order) this.ordersById.delete(order.orderId);
+    const m = this.sessions.get(order.session);
+    if (m !== undefined) {
+      for (const id of order.clOrdIds) if (m.get(id) === order) m.delete(id);
+      if (m.size === 0) this.sessions.delete(order.session);
+    }
+  }
+
+  // ------------------------------------------------------------------ cancel / replace / status
+
+  private findOrder(session: string, orderId: string | undefined, clOrdId: string | undefined): Order | undefined {
+    if (typeof orderId === 'string' && orderId !== '') {
+      const o = this.ordersById.get(orderId);
+      return o !== undefined && o.session === session ? o : undefined;
+    }
+    if (typeof clOrdId === 'string') return this.sessions.get(session)?.get(clOrdId);
+    return undefined;
+  }
+
+  private cancel(cmd: CancelCommand): void {
+    if (!isId(cmd.session) || !isId(cmd.clOrdId)) return this.cancelReject(cmd, 'Cancel', undefined, 'InvalidCommand', 'session and clOrdId are required');
+    const order = this.findOrder(cmd.session, cmd.orderId, cmd.origClOrdId);
+    if (order === undefined) return this.cancelReject(cmd, 'Cancel', undefined, 'UnknownOrder', 'unknown order');
+    if (!order.live) return this.cancelReject(cmd, 'Cancel', order, 'OrderDone', `order is ${order.status}`);
+    if (this.sessions.get(cmd.session)?.has(cmd.clOrdId)) return this.cancelReject(cmd, 'Cancel', order, 'DuplicateClOrdId', `duplicate ClOrdID ${cmd.clOrdId}`);
+    this.touch(this.stateBySymbol.get(order.inst.symbol)!);
+    this.cancelOrder(order, 'ClientCancel', 'Canceled', cmd.clOrdId);
+  }
+
+  private replace(cmd: ReplaceCommand): void {
+    if (!isId(cmd.session) || !isId(cmd.clOrdId)) return this.cancelReject(cmd, 'Replace', undefined, 'InvalidCommand', 'session and clOrdId are required');
+    const order = this.findOrder(cmd.session, cmd.orderId, cmd.origClOrdId);
+    if (order === undefined) return this.cancelReject(cmd, 'Replace', undefined, 'UnknownOrder', 'unknown order');
+    if (!order.live) return this.cancelReject(cmd, 'Replace', order, 'OrderDone', `order is ${order.status}`);
+    if (this.sessions.get(cmd.session)?.has(cmd.clOrdId)) return this.cancelReject(cmd, 'Replace', order, 'DuplicateClOrdId', `duplicate ClOrdID ${cmd.clOrdId}`);
+    const st = this.stateBySymbol.get(order.inst.symbol)!;
+    const inst = st.inst;
+    if (st.status !== 'Open') return this.cancelReject(cmd, 'Replace', order, st.status === 'Halted' ? 'InstrumentHalted' : 'InstrumentClosed', `${inst.symbol} is ${st.status}`);
+    const qty = this.qtyLots(inst, cmd.orderQty, 'orderQty');
+    if (typeof qty !== 'number') return this.cancelReject(cmd, 'Replace', order, qty[0], qty[1]);
+    const hasPrice = order.ordType === 'Limit' || order.ordType === 'StopLimit';
+    let priceTicks = order.priceTicks;
+    if (cmd.price !== undefined) {
+      if (!hasPrice) return this.cancelReject(cmd, 'Replace', order, 'UnsupportedOrder', 'order has no limit price');
+      const p = this.priceTicksOf(st, cmd.price, 'price');
+      if (typeof p !== 'number') return this.cancelReject(cmd, 'Replace', order, p[0], p[1]);
+      priceTicks = p;
+    }
+    let stopTicks = order.stopTicks;
+    if (cmd.stopPx !== undefined) {
+      if (!order.pendingStop) return this.cancelReject(cmd, 'Replace', order, 'UnsupportedOrder', 'stopPx only on a pending stop order');
+      const s = this.priceTicksOf(st, cmd.stopPx, 'stopPx');
+      if (typeof s !== 'number') return this.cancelReject(cmd, 'Replace', order, s[0], s[1]);
+      stopTicks = s;
+      if (order.ordType === 'Stop') priceTicks = this.protectionLimit(inst, order.side, stopTicks);
+    }
+    let display = order.displayLots;
+    if (cmd.displayQty !== undefined) {
+      const d = this.qtyLots(inst, cmd.displayQty, 'displayQty', true);
+      if (typeof d !== 'number') return this.cancelReject(cmd, 'Replace', order, d[0], d[1]);
+      if (d === 0 || d > qty || order.pendingStop) return this.cancelReject(cmd, 'Replace', order, 'QtyOutOfRange', 'displayQty must be in (0, orderQty] on a limit order');
+      display = d < qty ? d : 0;
+    }
+    const leaves = qty - order.cumLots;
+    if (leaves <= 0) return this.cancelReject(cmd, 'Replace', order, 'QtyBelowCum', 'new orderQty not above the filled quantity');
+    const opp = order.side === 'Buy' ? st.book.asks : st.book.bids;
+    if (order.postOnly && opp.best !== null && this.crosses(order.side, priceTicks, opp.best.priceTicks)) {
+      return this.cancelReject(cmd, 'Replace', order, 'PostOnlyWouldTake', 'post-only order would take liquidity');
+    }
+    release(order, order.leavesLots);
+    const riskReject = checkReserve(order.account, inst, order.side, priceTicks, leaves, false);
+    if (riskReject !== null) {
+      reserve(order, order.leavesLots);
+      return this.cancelReject(cmd, 'Replace', order, riskReject, `risk: ${riskReject}`);
+    }
+
+    // accepted
+    this.touch(st);
+    const keepPriority = order.level !== null && priceTicks === order.priceTicks && leaves <= order.leavesLots && display === order.displayLots;
+    const side = order.side === 'Buy' ? st.book.bids : st.book.asks;
+    if (order.level !== null && !keepPriority) {
+      side.remove(order);
+      this.dirty(st, order.side, order.priceTicks);
+    }
+    if (order.pendingStop) st.removeStop(order);
+    order.orderQtyLots = qty;
+    order.leavesLots = leaves;
+    order.priceTicks = priceTicks;
+    order.stopTicks = stopTicks;
+    order.displayLots = display;
+    order.reservePriceTicks = priceTicks;
+    reserve(order, leaves);
+    order.origClOrdId = order.clOrdId;
+    order.clOrdId = cmd.clOrdId;
+    order.clOrdIds.push(cmd.clOrdId);
+    this.sessionMap(order.session).set(cmd.clOrdId, order);
+    if (keepPriority) {
+      const visible = Math.min(order.visibleLots, leaves);
+      order.level!.totalLots += visible - order.visibleLots;
+      order.visibleLots = visible;
+      this.dirty(st, order.side, order.priceTicks);
+    }
+    this.exec(order, 'Replaced');
+    if (order.pendingStop) st.addStop(order);
+    else if (!keepPriority) this.runAggressive(order, st);
+    this.triggerStops(st);
+  }
+
+  private orderStatus(cmd: OrderStatusCommand): void {
+    const order = isId(cmd.session) ? this.findOrder(cmd.session, cmd.orderId, cmd.clOrdId) : undefined;
+    if (order !== undefined) return this.exec(order, 'OrderStatus');
+    const inst = this.stateBySymbol.get(cmd.symbol ?? '')?.inst;
+    this.out.push(this.blankReport(String(cmd.session ?? ''), String(cmd.clOrdId ?? ''), '', cmd.symbol ?? '',
+      cmd.side ?? null, 'OrderStatus', 'UnknownOrder', 'unknown order', inst));
+  }
+
+  // ------------------------------------------------------------------ bulk and admin commands
+
+  /** Cancels every live order matching `pick`, in creation order; returns the count. */
+  private cancelWhere(pick: (o: Order) => boolean, reason: DoneReason, execType: 'Canceled' | 'Expired' = 'Canceled'): number {
+    const victims: Order[] = [];
+    for (const o of this.ordersById.values()) if (o.live && pick(o)) victims.push(o);
+    for (const o of victims) {
+      this.touch(this.stateBySymbol.get(o.inst.symbol)!);
+      this.cancelOrder(o, reason, execType);
+    }
+    return victims.length;
+  }
+
+  private massCancel(cmd: MassCancelCommand): void {
+    const bad = (text: string): void => {
+      this.out.push({ kind: 'massCancel', seq: this.seq, timeMs: this.timeMs, session: String(cmd.session ?? ''),
+        clOrdId: String(cmd.clOrdId ?? ''), canceledCount: 0, rejectReason: 'InvalidCommand', text });
+    };
+    if (!isId(cmd.session) || !isId(cmd.clOrdId)) return bad('session and clOrdId are required');
+    if (cmd.symbol !== undefined && !this.stateBySymbol.has(cmd.symbol)) {
+      this.out.push({ kind: 'massCancel', seq: this.seq, timeMs: this.timeMs, session: cmd.session, clOrdId: cmd.clOrdId,
+        canceledCount: 0, rejectReason: 'UnknownSymbol', text: `unknown symbol ${cmd.symbol}` });
+      return;
+    }
+    const noFilter = cmd.filterSession === undefined && cmd.account === undefined && cmd.symbol === undefined && cmd.side === undefined;
+    const fSession = noFilter ? cmd.session : cmd.filterSession;
+    const count = this.cancelWhere((o) =>
+      (fSession === undefined || o.session === fSession) && (cmd.account === undefined || o.account.name === cmd.account)
+      && (cmd.symbol === undefined || o.inst.symbol === cmd.symbol) && (cmd.side === undefined || o.side === cmd.side), 'MassCancel');
+    this.out.push({ kind: 'massCancel', seq: this.seq, timeMs: this.timeMs, session: cmd.session, clOrdId: cmd.clOrdId,
+      canceledCount: count, rejectReason: null, text: null });
+  }
+
+  private sessionDisconnected(cmd: { session: string; cancelOnDisconnect?: boolean }): void {
+    const on = cmd.cancelOnDisconnect ?? this.config.cancelOnDisconnectSessions.get(cmd.session) ?? this.config.cancelOnDisconnectDefault;
+    const count = on ? this.cancelWhere((o) => o.session === cmd.session, 'SessionDisconnect') : 0;
+    this.admin('SessionDisconnected', true, count, on ? `canceled ${count} order(s) of ${cmd.session}` : `cancel-on-disconnect off for ${cmd.session}`);
+  }
+
+  private haltResume(cmd: { type: 'Halt' | 'Resume'; symbol: string }): void {
+    const st = this.stateBySymbol.get(cmd.symbol);
+    if (st === undefined) return this.admin(cmd.type, false, 0, `unknown symbol ${String(cmd.symbol)}`);
+    const status: TradingStatus = cmd.type === 'Halt' ? 'Halted' : 'Open';
+    if (status === 'Open') st.resetWindow();
+    if (st.status !== status) this.setStatus(st, status);
+    this.admin(cmd.type, true, 0, `${st.inst.symbol} ${status}`);
+    if (status === 'Open') this.triggerStops(st);
+  }
+
+  private killSwitch(cmd: { account: string; on: boolean }): void {
+    if (!isId(cmd.account) || typeof cmd.on !== 'boolean') return this.admin('KillSwitch', false, 0, 'account and on are required');
+    const acct = this.accountFor(cmd.account);
+    if (acct === null) return this.admin('KillSwitch', false, 0, `unknown account ${cmd.account}`);
+    acct.killSwitch = cmd.on;
+    const count = cmd.on ? this.cancelWhere((o) => o.account === acct, 'KillSwitch') : 0;
+    this.admin('KillSwitch', true, count, `kill switch ${cmd.on ? 'on' : 'off'} for ${cmd.account}`);
+  }
+
+  private expireSweep(): void {
+    const victims: Order[] = [];
+    for (const o of this.gtdOrders) if (o.expireTimeMs <= this.timeMs) victims.push(o);
+    for (const o of victims) {
+      this.touch(this.stateBySymbol.get(o.inst.symbol)!);
+      this.cancelOrder(o, 'GtdExpired', 'Expired');
+    }
+    this.admin('ExpireSweep', true, victims.length, `expired ${victims.length} GTD order(s)`);
+  }
+
+  private endOfDay(cmd: { symbol?: string }): void {
+    if (cmd.symbol !== undefined && !this.stateBySymbol.has(cmd.symbol)) return this.admin('EndOfDay', false, 0, `unknown symbol ${cmd.symbol}`);
+    const count = this.cancelWhere((o) => o.timeInForce === 'Day' && (cmd.symbol === undefined || o.inst.symbol === cmd.symbol), 'EndOfDay', 'Expired');
+    this.admin('EndOfDay', true, count, `expired ${count} Day order(s)`);
+  }
+
+  private setStatus(st: InstrumentState, status: TradingStatus): void {
+    st.status = status;
+    st.statusChanged = true;
+    this.touch(st);
+  }
+
+  // ------------------------------------------------------------------ events
+
+  private touch(st: InstrumentState): void {
+    if (st.touchedSeq !== this.seq) {
+      st.touchedSeq = this.seq;
+      this.touched.push(st);
+    }
+  }
+
+  private dirty(st: InstrumentState, side: Side, priceTicks: number): void {
+    this.touch(st);
+    (side === 'Buy' ? st.dirtyBids : st.dirtyAsks).add(priceTicks);
+  }
+
+  private emitMarketData(): void {
+    for (const st of this.touched) {
+      if (st.dirtyBids.size === 0 && st.dirtyAsks.size === 0 && st.mdTrades.length === 0 && !st.statusChanged) continue;
+      const inst = st.inst;
+      const levels: { side: Side; price: string; qty: string; count: number }[] = [];
+      const add = (side: BookSide, s: Side, set: Set<number>): void => {
+        for (const px of set) {
+          const level = side.level(px);
+          levels.push({ side: s, price: fromUnits(px, inst.priceStep), qty: fromUnits(level?.totalLots ?? 0, inst.qtyStep), count: level?.count ?? 0 });
+        }
+        set.clear();
+      };
+      add(st.book.bids, 'Buy', st.dirtyBids);
+      add(st.book.asks, 'Sell', st.dirtyAsks);
+      this.out.push({ kind: 'md', seq: this.seq, timeMs: this.timeMs, symbol: inst.symbol, mdSeq: ++st.mdSeq, levels,
+        trades: st.mdTrades, status: st.statusChanged ? st.status : null });
+      st.mdTrades = [];
+      st.statusChanged = false;
+      const bid = st.book.bids.best;
+      const ask = st.book.asks.best;
+      if (bid !== null && ask !== null && bid.priceTicks >= ask.priceTicks) throw new Error(`invariant: ${inst.symbol} book crossed`);
+    }
+    this.touched = [];
+  }
+
+  private admin(command: Command['type'], ok: boolean, canceledCount: number, text: string): void {
+    const ev: AdminEvent = { kind: 'admin', seq: this.seq, timeMs: this.timeMs, command, ok, canceledCount, text };
+    this.out.push(ev);
+  }
+
+  private exec(order: Order, execType: ExecType, doneReason: DoneReason | null = null): void {
+    this.out.push(this.report(order, execType, null, null, null, null, doneReason));
+  }
+
+  private execFill(order: Order, liquidity: 'Added' | 'Removed', px: string, qty: string, tradeId: string): void {
+    this.out.push(this.report(order, 'Trade', px, qty, tradeId, liquidity, null));
+  }
+
+  private report(o: Order, execType: ExecType, lastPx: string | null, lastQty: string | null, tradeId: string | null,
+    liquidity: 'Added' | 'Removed' | null, doneReason: DoneReason | null): ExecReport {
+    const inst = o.inst;
+    const ps = inst.priceStep;
+    const qs = inst.qtyStep;
+    const hasPrice = o.ordType === 'Limit' || o.ordType === 'StopLimit';
+    return {
+      kind: 'exec', seq: this.seq, timeMs: this.timeMs, execId: `${this.seq}.${++this.execN}`, execType, ordStatus: o.status,
+      orderId: o.orderId, clOrdId: o.clOrdId, origClOrdId: o.origClOrdId, session: o.session, account: o.account.name,
+      symbol: inst.symbol, side: o.side, ordType: o.ordType, timeInForce: o.timeInForce,
+      price: hasPrice ? fromUnits(o.priceTicks, ps) : null,
+      stopPx: o.stopTicks > 0 ? fromUnits(o.stopTicks, ps) : null,
+      orderQty: fromUnits(o.orderQtyLots, qs), cumQty: fromUnits(o.cumLots, qs), leavesQty: fromUnits(o.leavesLots, qs),
+      avgPx: averageOf(o.cumNotional, o.cumLots, ps),
+      lastQty, lastPx, tradeId, liquidity,
+      displayQty: o.displayLots > 0 ? fromUnits(o.displayLots, qs) : null,
+      minQty: o.minQtyLots > 0 ? fromUnits(o.minQtyLots, qs) : null,
+      expireTimeMs: o.expireTimeMs > 0 ? o.expireTimeMs : null, postOnly: o.postOnly,
+      rejectReason: null, fixOrdRejReason: null, doneReason, text: null,
+    };
+  }
+
+  private blankReport(session: string, clOrdId: string, account: string, symbol: string, side: Side | null,
+    execType: ExecType, reason: RejectReason, text: string, inst: Instrument | undefined): ExecReport {
+    const zeroQty = inst === undefined ? '0' : fromUnits(0, inst.qtyStep);
+    return {
+      kind: 'exec', seq: this.seq, timeMs: this.timeMs, execId: `${this.seq}.${++this.execN}`, execType, ordStatus: 'Rejected',
+      orderId: '', clOrdId, origClOrdId: null, session, account, symbol, side, ordType: null, timeInForce: null,
+      price: null, stopPx: null, orderQty: zeroQty, cumQty: zeroQty, leavesQty: zeroQty,
+      avgPx: inst === undefined ? '0' : fromUnits(0, inst.priceStep),
+      lastQty: null, lastPx: null, tradeId: null, liquidity: null, displayQty: null, minQty: null, expireTimeMs: null,
+      postOnly: false, rejectReason: reason, fixOrdRejReason: REJECT_FIX_CODES[reason].ordRejReason, doneReason: null, text,
+    };
+  }
+
+  private rejectNew(cmd: NewOrderCommand, reason: RejectReason, text: string): void {
+    const inst = typeof cmd.symbol === 'string' ? this.stateBySymbol.get(cmd.symbol)?.inst : undefined;
+    const session = typeof cmd.session === 'string' ? cmd.session : '';
+    const account = typeof cmd.account === 'string' && cmd.account !== '' ? cmd.account : compIdOf(session);
+    const ev = this.blankReport(session, typeof cmd.clOrdId === 'string' ? cmd.clOrdId : '', account,
+      typeof cmd.symbol === 'string' ? cmd.symbol : '', SIDES.has(cmd.side) ? cmd.side : null, 'Rejected', reason, text, inst);
+    ev.ordType = ORD_TYPES.has(cmd.ordType) ? cmd.ordType : null;
+    ev.timeInForce = TIFS.has(cmd.timeInForce ?? 'Day') ? (cmd.timeInForce ?? 'Day') : null;
+    ev.price = typeof cmd.price === 'string' ? cmd.price : null;
+    ev.stopPx = typeof cmd.stopPx === 'string' ? cmd.stopPx : null;
+    ev.orderQty = typeof cmd.orderQty === 'string' ? cmd.orderQty : ev.orderQty;
+    this.out.push(ev);
+  }
+
+  private cancelReject(cmd: CancelCommand | ReplaceCommand, responseTo: 'Cancel' | 'Replace', order: Order | undefined,
+    reason: RejectReason, text: string): void {
+    this.out.push({
+      kind: 'cancelReject', seq: this.seq, timeMs: this.timeMs, responseTo,
+      session: typeof cmd.session === 'string' ? cmd.session : '', clOrdId: typeof cmd.clOrdId === 'string' ? cmd.clOrdId : '',
+      origClOrdId: order?.clOrdId ?? (typeof cmd.origClOrdId === 'string' ? cmd.origClOrdId : null),
+      orderId: order?.orderId ?? 'NONE', ordStatus: order?.status ?? null,
+      account: order?.account.name ?? null, symbol: order?.inst.symbol ?? (typeof cmd.symbol === 'string' ? cmd.symbol : null),
+      rejectReason: reason, fixCxlRejReason: REJECT_FIX_CODES[reason].cxlRejReason, text,
+    });
+  }
+
+  // ------------------------------------------------------------------ reads
+
+  /** Instruments with their current trading status and last price. */
+  instruments(): Array<{ symbol: string; tickSize: string; lotSize: string; status: TradingStatus; lastPrice: string | null; mdSeq: number }> {
+    return this.states.map((st) => ({
+      symbol: st.inst.symbol, tickSize: st.inst.priceStep.text, lotSize: st.inst.qtyStep.text, status: st.status,
+      lastPrice: st.lastPriceTicks > 0 ? fromUnits(st.lastPriceTicks, st.inst.priceStep) : null, mdSeq: st.mdSeq,
+    }));
+  }
+
+  /** Top `depth` levels per side, consistent with the market-data events emitted up to `mdSeq`. */
+  bookSnapshot(symbol: string, depth = 10): BookSnapshot | null {
+    const st = this.stateBySymbol.get(symbol);
+    if (st === undefined) return null;
+    const inst = st.inst;
+    const take = (side: BookSide): Array<[string, string, number]> => {
+      const rows: Array<[string, string, number]> = [];
+      for (const level of side.iterate()) {
+        if (rows.length >= depth) break;
+        rows.push([fromUnits(level.priceTicks, inst.priceStep), fromUnits(level.totalLots, inst.qtyStep), level.count]);
+      }
+      return rows;
+    };
+    return {
+      symbol, mdSeq: st.mdSeq, status: st.status,
+      lastPrice: st.lastPriceTicks > 0 ? fromUnits(st.lastPriceTicks, inst.priceStep) : null,
+      bids: take(st.book.bids), asks: take(st.book.asks),
+    };
+  }
+
+  orderById(orderId: string): OrderView | null {
+    const o = this.ordersById.get(orderId);
+    return o === undefined ? null : this.view(o);
+  }
+
+  orderByClOrdId(session: string, clOrdId: string): OrderView | null {
+    const o = this.sessions.get(session)?.get(clOrdId);
+    return o === undefined ? null : this.view(o);
+  }
+
+  /** Number of live orders resting on each book (pending stops not included). */
+  restingCounts(): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const st of this.states) {
+      let n = 0;
+      for (const side of [st.book.bids, st.book.asks]) for (const level of side.iterate()) n += level.count;
+      counts[st.inst.symbol] = n;
+    }
+    return counts;
+  }
+
+  private view(o: Order): OrderView {
+    const r = this.report(o, 'OrderStatus', null, null, null, null, null);
+    this.execN--;
+    return {
+      orderId: o.orderId, clOrdId: o.clOrdId, session: o.session, account: o.account.name, symbol: o.inst.symbol,
+      side: o.side, ordType: o.ordType, timeInForce: o.timeInForce, price: r.price, stopPx: r.stopPx, orderQty: r.orderQty,
+      cumQty: r.cumQty, leavesQty: r.leavesQty, avgPx: r.avgPx, ordStatus: o.status, resting: o.level !== null, pendingStop: o.pendingStop,
+    };
+  }
+}

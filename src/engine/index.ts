@@ -1,0 +1,77 @@
+// fixgw engine: sequencer, journal, matching engine and pre-trade risk. No sockets, no FIX.
+//
+// HOW TO USE IT (gateway, market data)
+//
+//   const config = loadEngineConfig('config/engine.json');            // throws EngineConfigError naming file + key
+//   const { sequencer, engine, recovery } = await openEngine({ dataDir: 'DATA', config, fsync: 'always' });
+//   sequencer.onEvents((sc, events) => { ... });                        // every command's events, in seq order
+//   sequencer.onFatal((err) => { ... });                                // journal write failed: stop the gateway
+//   const seq = sequencer.submit({ type: 'NewOrder', session: 'FIX.4.4:FIXGW->CLIENT1', clOrdId: 'A1',
+//     symbol: 'AAPL', side: 'Buy', ordType: 'Limit', timeInForce: 'Day', price: '100.01', orderQty: '100' });
+//   ...
+//   await sequencer.close();                                            // drain, then close the journal
+//
+// Without a data directory: `new Sequencer(new Engine(config), { journal: null })` (in-memory, tests/benches),
+// or drive the pure engine directly: `engine.apply({ seq, timeMs, cmd })` → EngineEvent[].
+//
+// GUARANTEES
+// - Durable before visible: commands submitted in one event-loop turn form a batch; the batch is written to
+//   DATA/journal/journal.log in one write (and fdatasync'd when fsync is 'always'), THEN applied, THEN the
+//   events go to listeners. Reads (engine.bookSnapshot, engine.orderById, ...) only ever show applied,
+//   durable state and are consistent with exactly the events delivered so far.
+// - Deterministic: the engine reads no clock; `timeMs` (epoch ms) and `seq` come from the sequencer. The same
+//   journal always yields the same events, byte for byte (see replayDataDir / `fixgw replay --verify`).
+// - A journal failure is fatal: submit() throws SequencerStoppedError afterwards, onFatal listeners run once.
+//   submit() throws SequencerOverloadedError when pendingCommandsMax commands are waiting.
+//
+// COMMANDS (types.ts) — plain JSON, journaled as sent; prices/quantities are decimal strings exactly as received.
+//   NewOrder, Cancel (by orderId, or origClOrdId = any ClOrdID of the order's chain, within the same session),
+//   Replace (orderQty = new total quantity; price/stopPx/displayQty optional), OrderStatus, MassCancel (filters
+//   filterSession/account/symbol/side, all must match; no filter = the requesting session's orders),
+//   SessionDisconnected (cancel-on-disconnect per config.cancelOnDisconnect, or the command's override),
+//   Halt / Resume (symbol), KillSwitch (account, on), ExpireSweep (GTD orders with expireTimeMs ≤ command time),
+//   EndOfDay (expires Day orders, all symbols or one).
+//   NewOrder without `account` is booked to the CompID after "->" in `session`.
+//
+// EVENTS (types.ts), in the order they happened within a command:
+//   'exec'         ExecutionReport: execType New | Trade | Canceled | Replaced | Rejected | Expired | Restated |
+//                  Triggered | OrderStatus; ordStatus New | PartiallyFilled | Filled | Canceled | Rejected | Expired.
+//                  orderId (= seq of the NewOrder that created it; '' when rejected), execId ("<seq>.<n>", unique),
+//                  decimal strings at instrument precision, avgPx exact (or 10 extra places when it does not
+//                  terminate), lastPx/lastQty/tradeId/liquidity on fills, rejectReason + fixOrdRejReason(103) + text,
+//                  doneReason (why an order ended without a client cancel: IocRemainder, SelfTradePrevention, ...).
+//   'cancelReject' OrderCancelReject: responseTo 'Cancel' | 'Replace' (434), rejectReason + fixCxlRejReason(102).
+//   'massCancel'   canceledCount (and rejectReason when the request was bad).
+//   'trade'        both sides (orderId, clOrdId, session, account), price, qty, aggressorSide, tradeId.
+//   'md'           market data, ONE per command per instrument that changed: mdSeq (+1 each), level deltas
+//                  {side, price, qty, count} (qty "0" = level gone), trades, status when trading status changed.
+//   'admin'        result of SessionDisconnected/Halt/Resume/KillSwitch/ExpireSweep/EndOfDay (canceledCount).
+//   REJECT_FIX_CODES maps every RejectReason to FIX OrdRejReason (103) and CxlRejReason (102).
+//
+// READS on Engine: instruments(), bookSnapshot(symbol, depth) → { mdSeq, bids/asks: [price, qty, count][] best
+//   first }, orderById(orderId), orderByClOrdId(session, clOrdId), restingCounts().
+//
+// NUMBERS: prices are integer ticks and quantities integer lots (JS numbers). config.ts guarantees
+//   maxPrice/tick × maxQty/lot < 2^53 per instrument, and caps order and account notional at 2^52 notional units
+//   (config notionalUnit, default 0.000001) so every sum of reservations is exact.
+//
+// LIMITS: doneOrdersMax done orders (and their ClOrdIDs) are remembered for status/duplicate checks, oldest
+//   forgotten first; stopOrdersMaxPerInstrument per side; ClOrdID/session/account ≤ 128 chars; journal record
+//   ≤ 64 KiB; pendingCommandsMax queued commands.
+
+export * from './types.js';
+export { loadEngineConfig, buildEngineConfig, defaultEngineConfigPath, EngineConfigError, NOTIONAL_UNITS_MAX } from './config.js';
+export type { EngineConfig, EngineConfigFile, Instrument, InstrumentConfig, AccountConfig, AccountLimits } from './config.js';
+export { Engine, ID_LENGTH_MAX } from './engine.js';
+export type { OrderView, BookSnapshot } from './engine.js';
+export { Sequencer, SequencerOverloadedError, SequencerStoppedError } from './sequencer.js';
+export type { SequencerOptions, EventsListener } from './sequencer.js';
+export { JournalWriter, JournalCorruptError, readJournal, recoverJournal, decodeJournal, encodeRecords } from './journal.js';
+export type { FsyncPolicy, JournalContents } from './journal.js';
+export { writeSnapshot, readSnapshot, readLatestSnapshot, listSnapshots } from './snapshot.js';
+export { exportEngineState, importEngineState } from './engine-state.js';
+export type { EngineState } from './engine-state.js';
+export { openEngine, replayDataDir, replayJournal, journalPathOf, snapshotDirOf } from './data-dir.js';
+export type { OpenEngineOptions, OpenedEngine, ReplayResult } from './data-dir.js';
+export { checkEngineInvariants } from './invariants.js';
+export { eventsDigest } from './digest.js';

@@ -1,0 +1,100 @@
+// Per-instrument engine state: book, trading status, last price, stop orders, circuit-breaker window,
+// and the market-data changes collected while one command runs.
+import type { Instrument } from './config.js';
+import { OrderBook } from './order-book.js';
+import type { Order } from './order.js';
+import type { MdTrade, TradingStatus } from './types.js';
+
+/** Most trades remembered in the circuit-breaker window; the oldest fall out first. */
+const CB_WINDOW_TRADES_MAX = 100_000;
+
+export class InstrumentState {
+  readonly book = new OrderBook();
+  status: TradingStatus;
+  lastPriceTicks = 0;
+  mdSeq = 0;
+  /** Buy stops: ascending stop price, FIFO within a price. Triggered when last ≥ stop. */
+  readonly buyStops: Order[] = [];
+  /** Sell stops: descending stop price, FIFO within a price. Triggered when last ≤ stop. */
+  readonly sellStops: Order[] = [];
+  /** Circuit-breaker window as monotonic deques of [timeMs, priceTicks] (min-deque ascending prices, max-deque descending). */
+  cbMin: Array<[number, number]> = [];
+  cbMax: Array<[number, number]> = [];
+
+  // changes collected during the current command
+  touchedSeq = -1;
+  readonly dirtyBids = new Set<number>();
+  readonly dirtyAsks = new Set<number>();
+  mdTrades: MdTrade[] = [];
+  statusChanged = false;
+
+  constructor(readonly inst: Instrument) {
+    this.status = inst.initialStatus;
+  }
+
+  /** True when a trade at `priceTicks` now would move the price more than the breaker allows within the window. */
+  wouldBreak(priceTicks: number, timeMs: number): boolean {
+    const bps = this.inst.circuitBreakerBps;
+    if (bps === 0) return false;
+    this.expireWindow(timeMs);
+    if (this.cbMin.length === 0) return false;
+    const min = this.cbMin[0]![1];
+    const max = this.cbMax[0]![1];
+    return (priceTicks - min) * 10_000 > min * bps || (max - priceTicks) * 10_000 > max * bps;
+  }
+
+  /** Records a trade price in the breaker window. */
+  recordTrade(priceTicks: number, timeMs: number): void {
+    this.lastPriceTicks = priceTicks;
+    if (this.inst.circuitBreakerBps === 0) return;
+    const entry: [number, number] = [timeMs, priceTicks];
+    while (this.cbMin.length > 0 && this.cbMin[this.cbMin.length - 1]![1] >= priceTicks) this.cbMin.pop();
+    this.cbMin.push(entry);
+    while (this.cbMax.length > 0 && this.cbMax[this.cbMax.length - 1]![1] <= priceTicks) this.cbMax.pop();
+    this.cbMax.push(entry);
+    if (this.cbMin.length > CB_WINDOW_TRADES_MAX) this.cbMin.shift();
+    if (this.cbMax.length > CB_WINDOW_TRADES_MAX) this.cbMax.shift();
+  }
+
+  /** Forgets the breaker window (on Resume). */
+  resetWindow(): void {
+    this.cbMin = [];
+    this.cbMax = [];
+  }
+
+  private expireWindow(timeMs: number): void {
+    const from = timeMs - this.inst.circuitBreakerWindowMs;
+    while (this.cbMin.length > 0 && this.cbMin[0]![0] < from) this.cbMin.shift();
+    while (this.cbMax.length > 0 && this.cbMax[0]![0] < from) this.cbMax.shift();
+  }
+
+  /** Inserts a pending stop in trigger priority order (after equal stop prices: FIFO). */
+  addStop(order: Order): void {
+    const list = order.side === 'Buy' ? this.buyStops : this.sellStops;
+    const asc = order.side === 'Buy';
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const s = list[mid]!.stopTicks;
+      if (asc ? s <= order.stopTicks : s >= order.stopTicks) lo = mid + 1; else hi = mid;
+    }
+    list.splice(lo, 0, order);
+  }
+
+  removeStop(order: Order): void {
+    const list = order.side === 'Buy' ? this.buyStops : this.sellStops;
+    const i = list.indexOf(order);
+    if (i < 0) throw new Error(`invariant: stop order ${order.orderId} not in stop list`);
+    list.splice(i, 1);
+  }
+
+  /** The next stop the last price triggers, removed from its list; buys before sells. */
+  takeTriggeredStop(): Order | null {
+    const last = this.lastPriceTicks;
+    if (last === 0) return null;
+    if (this.buyStops.length > 0 && this.buyStops[0]!.stopTicks <= last) return this.buyStops.shift()!;
+    if (this.sellStops.length > 0 && this.sellStops[0]!.stopTicks >= last) return this.sellStops.shift()!;
+    return null;
+  }
+}

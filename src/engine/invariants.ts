@@ -1,0 +1,74 @@
+// Full consistency check of an engine's state (O(orders)); tests run it after every command.
+// Throws an Error describing the first broken invariant.
+import type { Engine } from './engine.js';
+import { notionalUnitsOf } from './risk.js';
+
+export function checkEngineInvariants(engine: Engine): void {
+  const fail = (msg: string): never => { throw new Error(`invariant: ${msg}`); };
+  const seenResting = new Set<string>();
+  for (const st of engine.states) {
+    const sym = st.inst.symbol;
+    for (const side of [st.book.bids, st.book.asks]) {
+      let prevPx = -1;
+      let first = true;
+      for (const level of side.iterate()) {
+        if (first && side.best !== level) fail(`${sym} cached best level is stale`);
+        first = false;
+        if (prevPx >= 0 && (side.isBid ? level.priceTicks >= prevPx : level.priceTicks <= prevPx)) fail(`${sym} levels out of order`);
+        prevPx = level.priceTicks;
+        let total = 0;
+        let count = 0;
+        let prev = null;
+        for (let o = level.head; o !== null; o = o.next) {
+          if (o.prev !== prev) fail(`${sym} broken links at order ${o.orderId}`);
+          if (o.level !== level || o.priceTicks !== level.priceTicks) fail(`order ${o.orderId} on the wrong level`);
+          if (!o.live) fail(`order ${o.orderId} resting but ${o.status}`);
+          if ((o.side === 'Buy') !== side.isBid) fail(`order ${o.orderId} on the wrong side`);
+          if (o.visibleLots <= 0 || o.visibleLots > o.leavesLots) fail(`order ${o.orderId} visible ${o.visibleLots} of leaves ${o.leavesLots}`);
+          if (o.displayLots === 0 && o.visibleLots !== o.leavesLots) fail(`order ${o.orderId} hides quantity without display size`);
+          total += o.visibleLots;
+          count++;
+          seenResting.add(o.orderId);
+          prev = o;
+        }
+        if (level.tail !== prev) fail(`${sym} level tail wrong`);
+        if (count === 0) fail(`${sym} empty level ${level.priceTicks} kept`);
+        if (total !== level.totalLots || count !== level.count) fail(`${sym} level ${level.priceTicks} totals ${level.totalLots}/${level.count} != ${total}/${count}`);
+      }
+      if (first && side.best !== null) fail(`${sym} best level set on an empty side`);
+    }
+    const bid = st.book.bids.best;
+    const ask = st.book.asks.best;
+    if (bid !== null && ask !== null && bid.priceTicks >= ask.priceTicks) fail(`${sym} book crossed`);
+    for (const o of [...st.buyStops, ...st.sellStops]) if (!o.pendingStop || !o.live) fail(`stop list holds ${o.orderId} (${o.status})`);
+  }
+  const perAccount = new Map<string, { open: number; units: number; buy: number[]; sell: number[] }>();
+  for (const o of engine.ordersById.values()) {
+    if (o.live) {
+      if (o.cumLots + o.leavesLots !== o.orderQtyLots) fail(`order ${o.orderId} cum ${o.cumLots} + leaves ${o.leavesLots} != qty ${o.orderQtyLots}`);
+      if (o.leavesLots <= 0) fail(`live order ${o.orderId} has no leaves`);
+      if (o.level === null && !o.pendingStop) fail(`live order ${o.orderId} neither resting nor a pending stop`);
+      if (o.status !== 'New' && o.status !== 'PartiallyFilled') fail(`live order ${o.orderId} has status ${o.status}`);
+      let a = perAccount.get(o.account.name);
+      if (a === undefined) {
+        a = { open: 0, units: 0, buy: new Array<number>(engine.states.length).fill(0), sell: new Array<number>(engine.states.length).fill(0) };
+        perAccount.set(o.account.name, a);
+      }
+      a.open++;
+      a.units += notionalUnitsOf(o.inst, o.reservePriceTicks, o.leavesLots);
+      (o.side === 'Buy' ? a.buy : a.sell)[o.inst.index]! += o.leavesLots;
+    } else {
+      if (o.level !== null || o.pendingStop || seenResting.has(o.orderId)) fail(`done order ${o.orderId} still on the book`);
+      if (o.leavesLots !== 0) fail(`done order ${o.orderId} has leaves ${o.leavesLots}`);
+      if (o.cumLots > o.orderQtyLots) fail(`order ${o.orderId} overfilled`);
+      if (o.status === 'Filled' && o.cumLots !== o.orderQtyLots) fail(`filled order ${o.orderId} cum != qty`);
+    }
+  }
+  for (const acct of engine.accounts.values()) {
+    const a = perAccount.get(acct.name) ?? { open: 0, units: 0, buy: acct.openBuyLots.map(() => 0), sell: acct.openSellLots.map(() => 0) };
+    if (acct.openOrders !== a.open) fail(`account ${acct.name} openOrders ${acct.openOrders} != ${a.open}`);
+    if (acct.reservedUnits !== a.units) fail(`account ${acct.name} reserved ${acct.reservedUnits} != ${a.units}`);
+    acct.openBuyLots.forEach((v, i) => { if (v !== a.buy[i]) fail(`account ${acct.name} openBuyLots[${i}] ${v} != ${a.buy[i]}`); });
+    acct.openSellLots.forEach((v, i) => { if (v !== a.sell[i]) fail(`account ${acct.name} openSellLots[${i}] ${v} != ${a.sell[i]}`); });
+  }
+}

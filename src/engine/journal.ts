@@ -1,0 +1,138 @@
+// The append-only command journal: one record per sequenced command, framed as
+//   [u32 LE payload length][u32 LE crc32(payload)][payload: UTF-8 JSON of the SequencedCommand]
+// Many records go out in one write (group commit); fsync per batch or never, by policy.
+// Reading detects a torn tail (the last record cut short or failing its checksum, or a zero-filled end) and
+// reports corruption anywhere else as a JournalCorruptError naming the byte offset.
+import { open, type FileHandle } from 'node:fs/promises';
+import { readFileSync, truncateSync, existsSync } from 'node:fs';
+import { crc32 } from 'node:zlib';
+import type { SequencedCommand } from './types.js';
+
+export type FsyncPolicy = 'always' | 'none';
+
+export const RECORD_HEADER_BYTES = 8;
+/** Largest payload accepted; a command never needs more. */
+export const RECORD_PAYLOAD_BYTES_MAX = 64 * 1024;
+
+export class JournalCorruptError extends Error {
+  override name = 'JournalCorruptError';
+  constructor(readonly path: string, readonly offset: number, reason: string) {
+    super(`${path}: journal corrupt at byte offset ${offset}: ${reason}`);
+  }
+}
+
+/** Encodes sequenced commands as consecutive journal records in one buffer. */
+export function encodeRecords(commands: readonly SequencedCommand[]): Buffer {
+  const payloads = commands.map((c) => Buffer.from(JSON.stringify(c), 'utf8'));
+  let total = 0;
+  for (const p of payloads) {
+    if (p.length === 0 || p.length > RECORD_PAYLOAD_BYTES_MAX) throw new Error(`journal record of ${p.length} bytes is out of bounds`);
+    total += RECORD_HEADER_BYTES + p.length;
+  }
+  const buf = Buffer.allocUnsafe(total);
+  let at = 0;
+  for (const p of payloads) {
+    buf.writeUInt32LE(p.length, at);
+    buf.writeUInt32LE(crc32(p), at + 4);
+    p.copy(buf, at + RECORD_HEADER_BYTES);
+    at += RECORD_HEADER_BYTES + p.length;
+  }
+  return buf;
+}
+
+export interface JournalContents {
+  records: SequencedCommand[];
+  /** Bytes of valid records from the start of the file. */
+  validBytes: number;
+  /** Bytes after the valid records that make up a torn tail (0 when the file ends cleanly). */
+  tornBytes: number;
+}
+
+function allZero(buf: Buffer, from: number): boolean {
+  for (let i = from; i < buf.length; i++) if (buf[i] !== 0) return false;
+  return true;
+}
+
+/** Decodes a journal image; throws JournalCorruptError for damage that is not a torn tail. */
+export function decodeJournal(buf: Buffer, path = 'journal'): JournalContents {
+  const records: SequencedCommand[] = [];
+  let at = 0;
+  let prevSeq = -1;
+  while (at < buf.length) {
+    const torn = (): JournalContents => ({ records, validBytes: at, tornBytes: buf.length - at });
+    if (buf.length - at < RECORD_HEADER_BYTES) return torn();
+    const len = buf.readUInt32LE(at);
+    const crc = buf.readUInt32LE(at + 4);
+    const end = at + RECORD_HEADER_BYTES + len;
+    if (len === 0 || len > RECORD_PAYLOAD_BYTES_MAX) {
+      if (allZero(buf, at)) return torn();
+      throw new JournalCorruptError(path, at, `record length ${len} out of bounds`);
+    }
+    if (end > buf.length) return torn();
+    const payload = buf.subarray(at + RECORD_HEADER_BYTES, end);
+    if (crc32(payload) !== crc) {
+      if (end === buf.length || allZero(buf, end)) return torn();
+      throw new JournalCorruptError(path, at, 'checksum mismatch');
+    }
+    let sc: SequencedCommand;
+    try {
+      sc = JSON.parse(payload.toString('utf8')) as SequencedCommand;
+    } catch {
+      throw new JournalCorruptError(path, at, 'payload is not JSON');
+    }
+    if (typeof sc !== 'object' || sc === null || !Number.isSafeInteger(sc.seq) || !Number.isSafeInteger(sc.timeMs) || typeof sc.cmd !== 'object') {
+      throw new JournalCorruptError(path, at, 'payload is not a sequenced command');
+    }
+    if (prevSeq >= 0 && sc.seq !== prevSeq + 1) throw new JournalCorruptError(path, at, `seq ${sc.seq} follows ${prevSeq}`);
+    prevSeq = sc.seq;
+    records.push(sc);
+    at = end;
+  }
+  return { records, validBytes: at, tornBytes: 0 };
+}
+
+/** Reads a journal file (missing = empty). */
+export function readJournal(path: string): JournalContents {
+  if (!existsSync(path)) return { records: [], validBytes: 0, tornBytes: 0 };
+  return decodeJournal(readFileSync(path), path);
+}
+
+/** Reads a journal and cuts off a torn tail so appends continue after the last valid record. */
+export function recoverJournal(path: string): JournalContents {
+  const contents = readJournal(path);
+  if (contents.tornBytes > 0) truncateSync(path, contents.validBytes);
+  return contents;
+}
+
+/** Appends batches to the journal file; one write and at most one fsync per batch. */
+export class JournalWriter {
+  private closed = false;
+  bytesWritten = 0;
+  batches = 0;
+
+  private constructor(private readonly fh: FileHandle, readonly path: string, readonly fsync: FsyncPolicy) {}
+
+  static async open(path: string, fsync: FsyncPolicy): Promise<JournalWriter> {
+    return new JournalWriter(await open(path, 'a'), path, fsync);
+  }
+
+  /** Writes the whole buffer, then fsyncs when the policy says so. Rejects on any I/O error. */
+  async append(buf: Buffer): Promise<void> {
+    if (this.closed) throw new Error(`${this.path}: journal closed`);
+    let at = 0;
+    while (at < buf.length) {
+      const { bytesWritten } = await this.fh.write(buf, at, buf.length - at);
+      if (bytesWritten <= 0) throw new Error(`${this.path}: journal write made no progress`);
+      at += bytesWritten;
+    }
+    if (this.fsync === 'always') await this.fh.datasync();
+    this.bytesWritten += buf.length;
+    this.batches++;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.fh.close();
+  }
+}

@@ -1,0 +1,59 @@
+// An order inside the engine: integer ticks/lots, its place in the book (intrusive list links) and its lifecycle.
+import type { Instrument } from './config.js';
+import type { Level } from './order-book.js';
+import type { AccountState } from './risk.js';
+import type { OrdStatus, OrdType, Side, StpMode, TimeInForce } from './types.js';
+
+export class Order {
+  // book links (null when not resting)
+  prev: Order | null = null;
+  next: Order | null = null;
+  level: Level | null = null;
+
+  clOrdId: string;
+  origClOrdId: string | null = null;
+  /** Every ClOrdID this order was known by (replaces and cancels add to it), oldest first. */
+  clOrdIds: string[];
+  /** Limit price; for market orders the protection limit. */
+  priceTicks = 0;
+  stopTicks = 0;
+  orderQtyLots = 0;
+  cumLots = 0;
+  leavesLots = 0;
+  /** Shown on the book; equals leavesLots unless iceberg. */
+  visibleLots = 0;
+  /** Iceberg display size, 0 when not an iceberg. */
+  displayLots = 0;
+  minQtyLots = 0;
+  /** Σ fill price ticks × fill lots, for avgPx. */
+  cumNotional = 0;
+  expireTimeMs = 0;
+  postOnly = false;
+  stpMode: StpMode = 'None';
+  /** Price at which credit is reserved for the leaves quantity. */
+  reservePriceTicks = 0;
+  status: OrdStatus = 'New';
+  /** True until Filled, Canceled or Expired. */
+  live = true;
+  /** Stop / stop-limit still waiting for its trigger. */
+  pendingStop = false;
+  /** For Stop orders: the ordType the order had when entered (shown in reports). */
+  readonly ordType: OrdType;
+
+  constructor(
+    readonly orderId: string,
+    readonly session: string,
+    readonly account: AccountState,
+    readonly inst: Instrument,
+    readonly side: Side,
+    ordType: OrdType,
+    readonly timeInForce: TimeInForce,
+    clOrdId: string,
+  ) {
+    this.ordType = ordType;
+    this.clOrdId = clOrdId;
+    this.clOrdIds = [clOrdId];
+  }
+
+  get resting(): boolean { return this.level !== null; }
+}

@@ -1,0 +1,287 @@
+// Commands the engine accepts and events it emits: plain JSON-serialisable objects (commands are journaled).
+
+export type Side = 'Buy' | 'Sell';
+export type OrdType = 'Limit' | 'Market' | 'Stop' | 'StopLimit';
+export type TimeInForce = 'Day' | 'GTC' | 'IOC' | 'FOK' | 'GTD';
+/** Self-trade prevention: what happens when an order would trade against the same account. */
+export type StpMode = 'None' | 'CancelNewest' | 'CancelOldest' | 'CancelBoth' | 'DecrementAndCancel';
+export type TradingStatus = 'Open' | 'Halted' | 'Closed';
+
+// ---------------------------------------------------------------- commands
+
+/** New order, as the client sent it: prices and quantities are decimal strings exactly as received. */
+export interface NewOrderCommand {
+  type: 'NewOrder';
+  /** FIX session id, e.g. "FIX.4.4:FIXGW->CLIENT1". */
+  session: string;
+  /** Account; when empty, the text after "->" in `session` (the client's CompID) is used. */
+  account?: string;
+  clOrdId: string;
+  symbol: string;
+  side: Side;
+  ordType: OrdType;
+  /** Default 'Day'. Market orders always behave as IOC. */
+  timeInForce?: TimeInForce;
+  price?: string;
+  stopPx?: string;
+  orderQty: string;
+  /** GTD expiry, epoch milliseconds (the gateway parses FIX ExpireTime 126). */
+  expireTimeMs?: number;
+  /** ExecInst 6 (participate don't initiate): rejected if it would take liquidity. */
+  postOnly?: boolean;
+  /** Minimum quantity that must fill on arrival; only with IOC. */
+  minQty?: string;
+  /** Iceberg: quantity shown on the book; the rest is hidden and replenished. */
+  displayQty?: string;
+  /** Overrides the account's default STP mode. */
+  stpMode?: StpMode;
+}
+
+/** Cancel an order: by `orderId`, or by `origClOrdId` (any ClOrdID of the order's chain) within `session`. */
+export interface CancelCommand {
+  type: 'Cancel';
+  session: string;
+  clOrdId: string;
+  origClOrdId?: string;
+  orderId?: string;
+  symbol?: string;
+  side?: Side;
+}
+
+/** Cancel/replace: new total order quantity and/or price (FIX OrderQty is the new total, not the leaves). */
+export interface ReplaceCommand {
+  type: 'Replace';
+  session: string;
+  clOrdId: string;
+  origClOrdId?: string;
+  orderId?: string;
+  symbol?: string;
+  side?: Side;
+  orderQty: string;
+  price?: string;
+  stopPx?: string;
+  displayQty?: string;
+}
+
+/** Order status request; answered with an ExecReport (execType 'OrderStatus') in sequence. */
+export interface OrderStatusCommand {
+  type: 'OrderStatus';
+  session: string;
+  clOrdId?: string;
+  orderId?: string;
+  symbol?: string;
+  side?: Side;
+}
+
+/** Mass cancel; every filter given must match. A `session` filter alone cancels that session's orders. */
+export interface MassCancelCommand {
+  type: 'MassCancel';
+  /** Requesting session (for the report). */
+  session: string;
+  clOrdId: string;
+  filterSession?: string;
+  account?: string;
+  symbol?: string;
+  side?: Side;
+}
+
+/** The session went away; its orders are canceled when cancel-on-disconnect is on for it. */
+export interface SessionDisconnectedCommand {
+  type: 'SessionDisconnected';
+  session: string;
+  /** Overrides the configured cancel-on-disconnect option for this session. */
+  cancelOnDisconnect?: boolean;
+}
+
+export interface HaltCommand { type: 'Halt'; symbol: string; text?: string }
+export interface ResumeCommand { type: 'Resume'; symbol: string; text?: string }
+export interface KillSwitchCommand { type: 'KillSwitch'; account: string; on: boolean }
+/** Expires GTD orders whose expireTimeMs ≤ the command's stamped time. */
+export interface ExpireSweepCommand { type: 'ExpireSweep' }
+/** Expires Day orders (all symbols, or one). */
+export interface EndOfDayCommand { type: 'EndOfDay'; symbol?: string }
+
+export type Command =
+  | NewOrderCommand | CancelCommand | ReplaceCommand | OrderStatusCommand | MassCancelCommand
+  | SessionDisconnectedCommand | HaltCommand | ResumeCommand | KillSwitchCommand
+  | ExpireSweepCommand | EndOfDayCommand;
+
+/** A command stamped by the sequencer: the unit of the journal. */
+export interface SequencedCommand {
+  seq: number;
+  /** Epoch milliseconds from the sequencer's injected clock. */
+  timeMs: number;
+  cmd: Command;
+}
+
+// ---------------------------------------------------------------- rejects
+
+/** Machine-readable reject reasons, each with its FIX OrdRejReason(103)/CxlRejReason(102) in REJECT_FIX_CODES. */
+export type RejectReason =
+  | 'InvalidCommand' | 'UnknownSymbol' | 'UnsupportedOrder' | 'InstrumentHalted' | 'InstrumentClosed'
+  | 'InvalidPrice' | 'OffTick' | 'PriceOutOfRange' | 'PriceOutOfBand'
+  | 'InvalidQty' | 'NotLotMultiple' | 'QtyOutOfRange' | 'NotionalTooLarge'
+  | 'DuplicateClOrdId' | 'UnknownOrder' | 'OrderDone' | 'TooLateExpireTime'
+  | 'KillSwitch' | 'MaxOpenOrders' | 'PositionLimit' | 'CreditLimit'
+  | 'PostOnlyWouldTake' | 'NoLiquidity' | 'QtyBelowCum' | 'UnknownAccount';
+
+export const REJECT_FIX_CODES: Readonly<Record<RejectReason, { ordRejReason: number; cxlRejReason: number }>> = {
+  InvalidCommand: { ordRejReason: 99, cxlRejReason: 99 },
+  UnknownSymbol: { ordRejReason: 1, cxlRejReason: 99 },
+  UnsupportedOrder: { ordRejReason: 11, cxlRejReason: 99 },
+  InstrumentHalted: { ordRejReason: 2, cxlRejReason: 2 },
+  InstrumentClosed: { ordRejReason: 2, cxlRejReason: 2 },
+  InvalidPrice: { ordRejReason: 99, cxlRejReason: 99 },
+  OffTick: { ordRejReason: 18, cxlRejReason: 99 },
+  PriceOutOfRange: { ordRejReason: 3, cxlRejReason: 99 },
+  PriceOutOfBand: { ordRejReason: 3, cxlRejReason: 99 },
+  InvalidQty: { ordRejReason: 13, cxlRejReason: 99 },
+  NotLotMultiple: { ordRejReason: 13, cxlRejReason: 99 },
+  QtyOutOfRange: { ordRejReason: 13, cxlRejReason: 99 },
+  NotionalTooLarge: { ordRejReason: 3, cxlRejReason: 99 },
+  DuplicateClOrdId: { ordRejReason: 6, cxlRejReason: 6 },
+  UnknownOrder: { ordRejReason: 5, cxlRejReason: 1 },
+  OrderDone: { ordRejReason: 99, cxlRejReason: 0 },
+  TooLateExpireTime: { ordRejReason: 4, cxlRejReason: 99 },
+  KillSwitch: { ordRejReason: 0, cxlRejReason: 2 },
+  MaxOpenOrders: { ordRejReason: 3, cxlRejReason: 2 },
+  PositionLimit: { ordRejReason: 3, cxlRejReason: 2 },
+  CreditLimit: { ordRejReason: 3, cxlRejReason: 2 },
+  PostOnlyWouldTake: { ordRejReason: 0, cxlRejReason: 2 },
+  NoLiquidity: { ordRejReason: 0, cxlRejReason: 2 },
+  QtyBelowCum: { ordRejReason: 13, cxlRejReason: 2 },
+  UnknownAccount: { ordRejReason: 15, cxlRejReason: 99 },
+};
+
+// ---------------------------------------------------------------- events
+
+export type OrdStatus = 'New' | 'PartiallyFilled' | 'Filled' | 'Canceled' | 'Rejected' | 'Expired';
+/** FIX ExecType 150: New 0, Trade F, Canceled 4, Replaced 5, Rejected 8, Expired C, Restated D, Triggered L, OrderStatus I. */
+export type ExecType = 'New' | 'Trade' | 'Canceled' | 'Replaced' | 'Rejected' | 'Expired' | 'Restated' | 'Triggered' | 'OrderStatus';
+/** Why an order ended without a client cancel (carried on Canceled/Expired reports). */
+export type DoneReason =
+  | 'ClientCancel' | 'IocRemainder' | 'FokUnfilled' | 'MinQtyUnfilled' | 'SelfTradePrevention'
+  | 'MassCancel' | 'SessionDisconnect' | 'KillSwitch' | 'CircuitBreaker' | 'MarketProtection'
+  | 'GtdExpired' | 'EndOfDay';
+
+/** Everything an ExecutionReport (35=8) needs. Decimal strings are formatted at the instrument's precision. */
+export interface ExecReport {
+  kind: 'exec';
+  seq: number;
+  timeMs: number;
+  execId: string;
+  execType: ExecType;
+  ordStatus: OrdStatus;
+  /** Empty string when the order never existed (a rejected NewOrder, an unknown OrderStatus). */
+  orderId: string;
+  clOrdId: string;
+  origClOrdId: string | null;
+  session: string;
+  account: string;
+  symbol: string;
+  side: Side | null;
+  ordType: OrdType | null;
+  timeInForce: TimeInForce | null;
+  price: string | null;
+  stopPx: string | null;
+  orderQty: string;
+  cumQty: string;
+  leavesQty: string;
+  avgPx: string;
+  lastQty: string | null;
+  lastPx: string | null;
+  tradeId: string | null;
+  /** Liquidity indicator (FIX 851): 'Added' for the resting side, 'Removed' for the aggressor. */
+  liquidity: 'Added' | 'Removed' | null;
+  displayQty: string | null;
+  minQty: string | null;
+  expireTimeMs: number | null;
+  postOnly: boolean;
+  rejectReason: RejectReason | null;
+  /** FIX OrdRejReason (103) when execType is Rejected. */
+  fixOrdRejReason: number | null;
+  doneReason: DoneReason | null;
+  text: string | null;
+}
+
+/** OrderCancelReject (35=9). */
+export interface CancelReject {
+  kind: 'cancelReject';
+  seq: number;
+  timeMs: number;
+  /** FIX CxlRejResponseTo 434: 1 = cancel, 2 = cancel/replace. */
+  responseTo: 'Cancel' | 'Replace';
+  session: string;
+  clOrdId: string;
+  origClOrdId: string | null;
+  /** "NONE" per FIX when unknown. */
+  orderId: string;
+  ordStatus: OrdStatus | null;
+  account: string | null;
+  symbol: string | null;
+  rejectReason: RejectReason;
+  fixCxlRejReason: number;
+  text: string;
+}
+
+/** Answer to a MassCancel (OrderMassCancelReport 35=r). */
+export interface MassCancelReport {
+  kind: 'massCancel';
+  seq: number;
+  timeMs: number;
+  session: string;
+  clOrdId: string;
+  canceledCount: number;
+  rejectReason: RejectReason | null;
+  text: string | null;
+}
+
+/** A trade, with both sides. */
+export interface TradeEvent {
+  kind: 'trade';
+  seq: number;
+  timeMs: number;
+  tradeId: string;
+  symbol: string;
+  price: string;
+  qty: string;
+  aggressorSide: Side;
+  buyOrderId: string;
+  buyClOrdId: string;
+  buySession: string;
+  buyAccount: string;
+  sellOrderId: string;
+  sellClOrdId: string;
+  sellSession: string;
+  sellAccount: string;
+}
+
+/** One book level after a change: qty "0"/count 0 means the level is gone. */
+export interface LevelDelta { side: Side; price: string; qty: string; count: number }
+export interface MdTrade { tradeId: string; price: string; qty: string; aggressorSide: Side }
+
+/** Market data: one message per command per instrument that changed; mdSeq increments by 1 each. */
+export interface MarketDataEvent {
+  kind: 'md';
+  seq: number;
+  timeMs: number;
+  symbol: string;
+  mdSeq: number;
+  levels: LevelDelta[];
+  trades: MdTrade[];
+  /** Set when the trading status changed in this command. */
+  status: TradingStatus | null;
+}
+
+/** Result of an admin command (Halt, Resume, KillSwitch, ExpireSweep, EndOfDay, SessionDisconnected). */
+export interface AdminEvent {
+  kind: 'admin';
+  seq: number;
+  timeMs: number;
+  command: Command['type'];
+  ok: boolean;
+  canceledCount: number;
+  text: string;
+}
+
+export type EngineEvent = ExecReport | CancelReject | MassCancelReport | TradeEvent | MarketDataEvent | AdminEvent;

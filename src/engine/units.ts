@@ -1,0 +1,88 @@
+// Exact conversion between decimal strings and integer units (price ticks, quantity lots).
+// decimal.js handles anything unusual at the edge; plain "123.45" strings take an exact integer fast path.
+import { Decimal } from 'decimal.js';
+
+/** A step such as a tick size 0.05: value = steps × stepNum × 10^-scale. */
+export interface UnitStep {
+  readonly stepNum: number;
+  readonly scale: number;
+  /** The step as a canonical decimal string, e.g. "0.05". */
+  readonly text: string;
+}
+
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+const POW10: number[] = [];
+for (let i = 0, p = 1; i <= 15; i++, p *= 10) POW10.push(p);
+const PLAIN_DECIMAL = /^([0-9]{1,16})(?:\.([0-9]{1,16}))?$/;
+
+/** Builds a UnitStep from a positive decimal string; throws (config time only) when it is not one. */
+export function unitStepOf(text: string): UnitStep {
+  const d = new Decimal(text);
+  if (!d.isFinite() || d.lte(0)) throw new Error(`not a positive decimal: ${text}`);
+  const scale = d.decimalPlaces();
+  if (scale > 15) throw new Error(`more than 15 decimal places: ${text}`);
+  const stepNum = d.mul(new Decimal(10).pow(scale)).toNumber();
+  if (!Number.isSafeInteger(stepNum)) throw new Error(`step too large: ${text}`);
+  return { stepNum, scale, text: d.toFixed() };
+}
+
+/** Result of a conversion: a safe non-negative integer, or a reason it does not fit. */
+export type UnitsResult = number | 'invalid' | 'off-step' | 'too-large';
+
+/** Converts a decimal string into a whole number of steps, exactly; never rounds. */
+export function toUnits(text: unknown, step: UnitStep): UnitsResult {
+  if (typeof text !== 'string') return 'invalid';
+  let m = PLAIN_DECIMAL.exec(text);
+  if (m === null) {
+    // Unusual spellings (".5", "1e3", "+2") go through decimal.js and come back as plain text.
+    let d: Decimal;
+    try { d = new Decimal(text); } catch { return 'invalid'; }
+    if (!d.isFinite() || d.isNeg() || text.trim() !== text || text.length > 64) return 'invalid';
+    m = PLAIN_DECIMAL.exec(d.toFixed());
+    if (m === null) return 'too-large';
+  }
+  const intPart = m[1]!;
+  let frac = m[2] ?? '';
+  let end = frac.length;
+  while (end > 0 && frac.charCodeAt(end - 1) === 48) end--;
+  frac = frac.slice(0, end);
+  if (frac.length > step.scale) return 'off-step';
+  const digits = intPart + frac + '0'.repeat(step.scale - frac.length);
+  if (digits.length > 16) return 'too-large';
+  const scaled = Number(digits);
+  if (scaled > MAX_SAFE) return 'too-large';
+  if (scaled % step.stepNum !== 0) return 'off-step';
+  return scaled / step.stepNum;
+}
+
+/** Formats a whole number of steps as a decimal string with exactly `step.scale` decimals. */
+export function fromUnits(units: number, step: UnitStep): string {
+  const scaled = units * step.stepNum;
+  if (!Number.isSafeInteger(scaled)) throw new Error(`units out of safe range: ${units}`);
+  return formatScaled(scaled, step.scale);
+}
+
+/** Formats an integer n as n × 10^-scale. */
+export function formatScaled(n: number, scale: number): string {
+  if (scale === 0) return String(n);
+  const neg = n < 0;
+  let s = String(neg ? -n : n);
+  if (s.length <= scale) s = '0'.repeat(scale - s.length + 1) + s;
+  const cut = s.length - scale;
+  return (neg ? '-' : '') + s.slice(0, cut) + '.' + s.slice(cut);
+}
+
+/** Average price of `notionalUnits` (price steps × qty units) over `qtyUnits`: exact when it terminates, else 10 extra places half-even. */
+export function averageOf(notional: number, qty: number, priceStep: UnitStep): string {
+  if (qty === 0) return formatScaled(0, priceStep.scale);
+  if (notional % qty === 0) return fromUnits(notional / qty, priceStep);
+  const d = new Decimal(notional).div(qty).mul(priceStep.stepNum).div(POW10[priceStep.scale]!);
+  return d.toDecimalPlaces(priceStep.scale + 10, Decimal.ROUND_HALF_EVEN).toFixed();
+}
+
+/** Exact decimal string → Decimal, for config values (throws with the text when invalid). */
+export function decimalOf(text: string): Decimal {
+  const d = new Decimal(text);
+  if (!d.isFinite()) throw new Error(`not a finite decimal: ${text}`);
+  return d;
+}
