@@ -6,6 +6,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { FileLog, NullLog, readMessageLog, formatTimestamp, parseTimestamp } from '../../src/session/message-log.js';
 import type { SessionId } from '../../src/session/session-id.js';
@@ -157,6 +159,31 @@ describe('FileLog', () => {
     assert.throws(() => [...readMessageLog(log.messagesPath)], /:3: bad timestamp/);
     fs.writeFileSync(log.messagesPath, '20240309-23:59:58.123000 SIDEWAYS 8=FIX\n');
     assert.throws(() => [...readMessageLog(log.messagesPath)], /:1: bad direction "SIDEWAYS"/);
+  });
+
+  test('after a SIGKILL the log holds whole lines only, in order, up to the last flushed turn', async () => {
+    const dir = tmpDir();
+    const logModule = fileURLToPath(new URL('../../src/session/message-log.js', import.meta.url));
+    const child = spawn(process.execPath, ['--input-type=module', '-e', `
+      const { FileLog } = await import(${JSON.stringify(logModule)});
+      const log = FileLog.open(${JSON.stringify(dir)}, ${JSON.stringify(ID)});
+      let seq = 0;
+      const turn = () => {
+        for (let i = 0; i < 200; i++) { seq++; log.message('OUT', Buffer.from('8=FIX.4.4\\x0134=' + seq + '\\x01'), Date.now()); }
+        setImmediate(turn);
+      };
+      turn();
+    `], { stdio: 'ignore' });
+    const file = path.join(dir, 'FIX.4.4-FIXGW-CLIENT1.messages.log');
+    while (!fs.existsSync(file) || fs.statSync(file).size < 500_000) await new Promise((r) => setTimeout(r, 10));
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    let expected = 1;
+    for (const row of readMessageLog(file)) {
+      assert.equal(row.bytes.toString('latin1'), `8=FIX.4.4\x0134=${expected}\x01`);
+      expected++;
+    }
+    assert.ok(expected > 10_000, `read ${expected - 1} lines`);
   });
 
   test('NullLog accepts everything and writes nothing', () => {
