@@ -173,6 +173,7 @@ export class Dictionary {
       required: boolean,
       out: { fields: number[]; required: number[]; groups: Map<number, GroupDef> },
       depth: number,
+      inGroup = false,
     ): void => {
       if (depth > MAX_COMPONENT_DEPTH) throw new Error(`${source}: components nested deeper than ${MAX_COMPONENT_DEPTH} (a cycle?)`);
       for (const el of children) {
@@ -181,7 +182,8 @@ export class Dictionary {
           out.fields.push(tag);
           if (required && isRequired(el)) out.required.push(tag);
         } else if (el.name === 'component') {
-          expand(componentOf(el).children, required && isRequired(el), out, depth + 1);
+          // QuickFIX: a component directly inside a group never makes its fields required.
+          expand(componentOf(el).children, inGroup ? false : required && isRequired(el), out, depth + 1);
         } else if (el.name === 'group') {
           const tag = tagOf(el);
           out.fields.push(tag);
@@ -192,7 +194,7 @@ export class Dictionary {
     };
     const buildGroup = (el: XmlElement, countTag: number, required: boolean, depth: number): GroupDef => {
       const out = { fields: [] as number[], required: [] as number[], groups: new Map<number, GroupDef>() };
-      expand(el.children, required, out, depth);
+      expand(el.children, required, out, depth, true);
       const delimiter = out.fields[0];
       if (delimiter === undefined) throw new Error(`${source}: line ${el.line}: group '${el.attrs['name']}' has no fields`);
       const order = new Map<number, number>();
