@@ -36,7 +36,7 @@ test('admin messages, header and trailer fields', () => {
   assert.equal(d.isHeaderField(-1), false);
   assert.deepEqual(d.headerRequired, [8, 9, 34, 35, 49, 52, 56]);
   assert.deepEqual(d.trailerRequired, [10]);
-  assert.deepEqual(d.message('D')!.required, [11, 40, 54, 55, 60]); // OrderQty sits in OrderQtyData, optional inside
+  assert.deepEqual(d.message('D')!.required, [11, 40, 54, 60]); // Symbol and OrderQty are optional inside their required components
 });
 
 test('groups: delimiter, ordered fields, nested groups', () => {
