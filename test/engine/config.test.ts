@@ -1,0 +1,49 @@
+// The engine config loader: the default file loads; bad values name the file and the key.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadEngineConfig, EngineConfigError } from '../../src/engine/config.js';
+import { CONFIG_PATH, defaultConfigFile } from './harness.js';
+
+test('default config has the six instruments with integer limits', () => {
+  const c = loadEngineConfig(CONFIG_PATH);
+  assert.deepEqual(c.instruments.map((i) => i.symbol), ['AAPL', 'MSFT', 'IBM', 'GOOG', 'BTC-USD', 'ETH-USD']);
+  const btc = c.instrumentBySymbol.get('BTC-USD')!;
+  assert.equal(btc.priceStep.text, '0.01');
+  assert.equal(btc.qtyStep.text, '0.0001');
+  assert.equal(btc.minQtyLots, 1);
+  assert.equal(btc.notionalUnitsPerTickLot, 1);
+  assert.equal(c.instrumentBySymbol.get('AAPL')!.notionalUnitsPerTickLot, 10_000);
+  assert.ok(c.allowUnknownAccounts);
+});
+
+function loadWith(edit: (f: ReturnType<typeof defaultConfigFile>) => void): string {
+  const f = defaultConfigFile();
+  edit(f);
+  const path = join(mkdtempSync(join(tmpdir(), 'fixgw-cfg-')), 'engine.json');
+  writeFileSync(path, JSON.stringify(f));
+  try {
+    loadEngineConfig(path);
+  } catch (err) {
+    assert.ok(err instanceof EngineConfigError);
+    assert.ok(err.message.startsWith(path), err.message);
+    return err.message;
+  }
+  assert.fail('expected a config error');
+}
+
+test('bad values are errors naming the file and the key', () => {
+  assert.match(loadWith((f) => { f.instruments[2]!.tickSize = 'abc'; }), /instruments\[2\]\.tickSize/);
+  assert.match(loadWith((f) => { f.instruments[0]!.referencePrice = '190.001'; }), /instruments\[0\]\.referencePrice: "190.001" is off-step/);
+  assert.match(loadWith((f) => { f.instruments[1]!.symbol = 'AAPL'; }), /instruments\[1\]\.symbol: duplicate/);
+  assert.match(loadWith((f) => { f.instruments[4]!.maxQty = '100000000'; }), /instruments\[4\]\.maxPrice: .*2\^53/);
+  assert.match(loadWith((f) => { (f.accounts.default as { stpMode: string }).stpMode = 'Sometimes'; }), /accounts\.default\.stpMode/);
+  assert.match(loadWith((f) => { f.accounts.overrides = { ACC9: { creditLimit: '-1' } }; }), /accounts\.overrides\.ACC9\.creditLimit/);
+  assert.match(loadWith((f) => { (f.limits as { doneOrdersMax: unknown }).doneOrdersMax = 'many'; }), /limits\.doneOrdersMax/);
+});
+
+test('an unreadable file is an error naming it', () => {
+  assert.throws(() => loadEngineConfig('/nonexistent/engine.json'), /\/nonexistent\/engine\.json: cannot read/);
+});
