@@ -1,7 +1,8 @@
 // Cuts a TCP byte stream into FIX messages: finds `8=`, reads BodyLength, checks the CheckSum
 // trailer where BodyLength says it is, and turns anything else into a `garbled` frame (never a throw).
-// Resync rule: a message with a lying BodyLength is cut at its real `10=nnn<SOH>` trailer so that it
-// cannot swallow the message after it. Buffering is bounded by maxMessageBytes.
+// Resync rule (QuickFIX's): a message with a lying BodyLength runs to the first `10=nnn<SOH>` trailer at
+// or after where BodyLength points, so a too-long one swallows what follows; one that lost its trailer
+// is cut where the next message starts. Buffering is bounded by maxMessageBytes.
 
 import { SOH } from './types.js';
 
@@ -135,9 +136,10 @@ export class Framer {
   }
 
   /** Garbled frame from s up to the next possible message start after s (or everything). */
-  private garbledToNextBegin(s: number, reason: string): Frame {
+  private garbledToNextBegin(s: number, reason: string): Frame & { kind: 'garbled' } {
     const nextBegin = this.findBegin(s + 2);
-    const to = nextBegin < 0 ? this.end : nextBegin;
+    // Without a next start, keep a trailing '8' that may be the first byte of one.
+    const to = nextBegin >= 0 ? nextBegin : this.buf[this.end - 1] === CH_8 && this.end - 1 > s ? this.end - 1 : this.end;
     return { kind: 'garbled', bytes: this.take(s, to), reason };
   }
 
@@ -156,7 +158,11 @@ export class Framer {
 
     // Field 1: 8=<BeginString><SOH>
     let p = s + 2;
-    while (p < end && buf[p] !== SOH && p - s - 2 <= MAX_BEGIN_STRING_BYTES) p++;
+    while (p < end && buf[p] !== SOH && p - s - 2 <= MAX_BEGIN_STRING_BYTES) {
+      // `8=` inside the BeginString: the first start was garbage glued onto a real one.
+      if (buf[p] === CH_8 && p + 1 < end && buf[p + 1] === CH_EQ) return { kind: 'garbled', bytes: this.take(s, p), reason: 'truncated message start' };
+      p++;
+    }
     if (p - s - 2 > MAX_BEGIN_STRING_BYTES) return this.garbledToNextBegin(s, 'BeginString too long');
     if (p >= end) return undefined;
     if (p === s + 2) return this.garbledToNextBegin(s, 'BeginString empty');
@@ -183,7 +189,9 @@ export class Framer {
 
     const trailerAt = bodyStart + bodyLength;
     if (trailerAt + TRAILER_BYTES - s > this.maxMessageBytes) {
-      return this.dropAll(`BodyLength ${bodyLength} exceeds the ${this.maxMessageBytes}-byte limit`);
+      // Never wait for it: drop what is buffered of it (up to a following message start, if any).
+      const frame = this.garbledToNextBegin(s, `BodyLength ${bodyLength} exceeds the ${this.maxMessageBytes}-byte limit`);
+      return { ...frame, oversize: true } as Frame;
     }
 
     // Happy path: a CheckSum field starts exactly where BodyLength says.
@@ -192,45 +200,40 @@ export class Framer {
       if (soh < 0 || soh >= end) return undefined;
       const frameEnd = soh + 1;
       if (frameEnd - trailerAt !== TRAILER_BYTES || !isTrailerAt(buf, trailerAt, end)) {
-        return { kind: 'garbled', bytes: this.take(s, frameEnd), reason: 'CheckSum(10) is not 3 digits' };
+        // A message start glued onto a broken trailer (`10=128=FIX.4.4`) is kept for the next frame.
+        const glued = this.findNextBegin(trailerAt + 3);
+        const cut = glued >= 0 && glued < frameEnd ? glued : frameEnd;
+        return { kind: 'garbled', bytes: this.take(s, cut), reason: 'CheckSum(10) is not 3 digits' };
       }
       const sum = byteSum(buf, s, trailerAt);
       if (sum !== trailerValue(buf, trailerAt)) {
-        return { kind: 'garbled', bytes: this.take(s, frameEnd), reason: `CheckSum mismatch: computed ${String(sum).padStart(3, '0')}` };
+        // If a message start hides inside, this frame is garbage glued onto it: keep that message.
+        const inner = this.findNextBegin(bodyStart);
+        const cut = inner >= 0 && inner < trailerAt ? inner : frameEnd;
+        return { kind: 'garbled', bytes: this.take(s, cut), reason: `CheckSum mismatch: computed ${String(sum).padStart(3, '0')}` };
       }
       return { kind: 'message', bytes: this.take(s, frameEnd) };
     }
 
-    // BodyLength lies, or not all bytes are here yet. The real end is the first complete
-    // `<SOH>10=...<SOH>` after the body start; a `<SOH>8=` before it means this message lost its trailer.
-    const realEnd = this.findTrailerEnd(bodyStart - 1);
-    const nextBegin = this.findSohBegin(bodyStart);
-    const lostTrailer = nextBegin >= 0 && (realEnd < 0 || nextBegin < realEnd);
-    if (trailerAt + 3 <= end) {
-      // Enough bytes to see that no CheckSum field starts where BodyLength says.
-      if (lostTrailer) return { kind: 'garbled', bytes: this.take(s, nextBegin), reason: 'CheckSum(10) missing' };
-      if (realEnd >= 0) return { kind: 'garbled', bytes: this.take(s, realEnd), reason: `BodyLength ${bodyLength} does not match the message` };
-      return undefined;
-    }
-    // Fewer bytes than BodyLength claims. If a complete-looking message already ends earlier (its
-    // checksum is right, or another message follows it), BodyLength is too long: cut there rather
-    // than eat the next message.
-    if (realEnd >= 0 && !lostTrailer) {
-      const followedByBegin = realEnd + 1 < end && buf[realEnd] === CH_8 && buf[realEnd + 1] === CH_EQ;
-      const t = realEnd - TRAILER_BYTES;
-      const checksumRight = realEnd - TRAILER_BYTES > bodyStart && isTrailerAt(buf, t, end) && byteSum(buf, s, t) === trailerValue(buf, t);
-      if (followedByBegin || checksumRight) {
-        return { kind: 'garbled', bytes: this.take(s, realEnd), reason: `BodyLength ${bodyLength} does not match the message` };
-      }
-    }
-    if (lostTrailer) {
-      // A new message started before this one ended; cut only once that one looks framed.
+    // No CheckSum field where BodyLength says (or not all bytes are here yet).
+    const ownEnd = this.findTrailerEnd(bodyStart - 1);
+    const nextBegin = this.findNextBegin(s + 2);
+    if (nextBegin >= 0 && (ownEnd < 0 || nextBegin < ownEnd)) {
+      // A new message starts before this one has any trailer: this one lost its CheckSum. Cut once
+      // BodyLength's bytes are here, or once the new message looks framed.
       const after = this.buf.subarray(nextBegin, end);
-      if (after.indexOf('\x019=') >= 0 && after.indexOf('\x0110=') >= 0) {
+      if (trailerAt + 3 <= end || (after.indexOf('\x019=') >= 0 && after.indexOf('\x0110=') >= 0)) {
         return { kind: 'garbled', bytes: this.take(s, nextBegin), reason: 'CheckSum(10) missing' };
       }
+      return undefined;
     }
-    return undefined;
+    // As QuickFIX's parser: the message runs to the first `<SOH>10=nnn<SOH>` at or after where
+    // BodyLength points. Too short gives the message with its own trailer; too long swallows what
+    // follows up to the next trailer (acceptance test 2m). Both are garbled; maxMessageBytes bounds the wait.
+    if (trailerAt > end) return undefined;
+    const realEnd = this.findTrailerEnd(trailerAt - 1);
+    if (realEnd < 0) return undefined;
+    return { kind: 'garbled', bytes: this.take(s, realEnd), reason: `BodyLength ${bodyLength} does not match the message` };
   }
 
   /** Index just past the SOH ending the first complete `<SOH>10=...<SOH>` at or after `from`, or -1. */
@@ -241,9 +244,17 @@ export class Framer {
     return soh < 0 ? -1 : from + hit + 4 + soh + 1;
   }
 
-  /** Index of the `8` in the first `<SOH>8=` at or after `from`, or -1. */
-  private findSohBegin(from: number): number {
-    const hit = this.buf.subarray(from, this.end).indexOf('\x018=');
-    return hit < 0 ? -1 : from + hit + 1;
+  /**
+   * Where the next message may start, at or after `from`: the `8` of `<SOH>8=`, or of `8=FIX` anywhere
+   * (garbage glued onto a message start). -1 if none. Only used once a frame is known to be broken,
+   * so a false start merely splits garbage into more garbled frames.
+   */
+  private findNextBegin(from: number): number {
+    const region = this.buf.subarray(from, this.end);
+    const afterSoh = region.indexOf('\x018=');
+    const glued = region.indexOf('8=FIX');
+    const a = afterSoh < 0 ? -1 : from + afterSoh + 1;
+    const b = glued < 0 ? -1 : from + glued;
+    return a < 0 ? b : b < 0 ? a : Math.min(a, b);
   }
 }
