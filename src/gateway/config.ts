@@ -7,7 +7,7 @@ import { loadSettings, parseSettings, type KeySpec, type SessionSettings } from 
 import { SESSION_DEFAULTS, type SessionConfig } from '../session/session.js';
 import type { ValidationOptions } from '../fix/validate.js';
 
-/** Gateway keys, in addition to the session keys. Paths are relative to the .cfg file's folder. */
+/** Gateway keys, in addition to the session keys. Relative paths are relative to the working directory (as in QuickFIX). */
 export const GATEWAY_KEYS: Record<string, KeySpec> = {
   /** Where the journal, snapshots, session stores and message logs live. */
   DataDirectory: { kind: 'path' },
@@ -37,7 +37,7 @@ export interface GatewayFileSettings {
 }
 
 export function loadGatewaySettings(file: string): GatewayFileSettings {
-  return fromSessions(loadSettings(file, { extraKeys: GATEWAY_KEYS }), file, path.dirname(path.resolve(file)));
+  return fromSessions(loadSettings(file, { extraKeys: GATEWAY_KEYS }), file, process.cwd());
 }
 
 export function parseGatewaySettings(text: string, baseDir = process.cwd()): GatewayFileSettings {
