@@ -267,7 +267,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       switch (ev.kind) {
         case 'exec': {
           const own = echo !== undefined && ev.session === echo.session && ev.clOrdId === echo.clOrdId ? echo : undefined;
-          const body = executionReport(ev, own);
+          const body = executionReport(ev, own, dictionary);
           if (sendTo(ev.session, '8', body) && own !== undefined) replied = true;
           metrics.executionReports.inc({ exec_type: ev.execType });
           if (ev.rejectReason !== null) metrics.rejects.inc({ reason: ev.rejectReason });
@@ -277,7 +277,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
           break;
         }
         case 'cancelReject':
-          if (sendTo(ev.session, '9', orderCancelReject(ev, echo))) replied = true;
+          if (sendTo(ev.session, '9', orderCancelReject(ev, echo, dictionary))) replied = true;
           metrics.rejects.inc({ reason: ev.rejectReason });
           break;
         case 'massCancel':

@@ -6,9 +6,16 @@ import type { FieldList } from '../fix/types.js';
 import type { CancelReject, ExecReport, MassCancelReport } from '../engine/index.js';
 import { EXEC_TYPE_OUT, ORD_STATUS_OUT, ORD_TYPE_OUT, SIDE_OUT, TIF_OUT } from './fix-codes.js';
 import type { RequestEcho } from './requests.js';
+import type { Dictionary } from '../fix/dictionary.js';
+
+/** A reject code the session's dictionary does not list (e.g. FIX 5.0's 103=18 on a FIX 4.4 session) goes out as 99 (Other). */
+function codeFor(dict: Dictionary | undefined, tag: number, code: number): string {
+  const allowed = dict?.enumByTag[tag];
+  return allowed === undefined || allowed.has(String(code)) ? String(code) : '99';
+}
 
 /** ExecutionReport body. `echo` is the request that caused it, when this gateway received it. */
-export function executionReport(ev: ExecReport, echo: RequestEcho | undefined): FieldList {
+export function executionReport(ev: ExecReport, echo: RequestEcho | undefined, dict?: Dictionary): FieldList {
   const body: FieldList = [
     [37, ev.orderId === '' ? 'NONE' : ev.orderId],
     [11, ev.clOrdId],
@@ -33,13 +40,13 @@ export function executionReport(ev: ExecReport, echo: RequestEcho | undefined): 
   if (ev.tradeId !== null) body.push([527, ev.tradeId]);
   if (ev.liquidity !== null) body.push([851, ev.liquidity === 'Added' ? '1' : '2']);
   body.push([151, ev.leavesQty], [14, ev.cumQty], [6, ev.avgPx], [60, formatUtcTimestamp(ev.timeMs)]);
-  if (ev.fixOrdRejReason !== null && ev.ordStatus === 'Rejected') body.push([103, String(ev.fixOrdRejReason)]);
+  if (ev.fixOrdRejReason !== null && ev.ordStatus === 'Rejected') body.push([103, codeFor(dict, 103, ev.fixOrdRejReason)]);
   if (ev.text !== null) body.push([58, ev.text]);
   return body;
 }
 
 /** OrderCancelReject body: CxlRejResponseTo(434) 1 = cancel, 2 = cancel/replace; CxlRejReason(102). */
-export function orderCancelReject(ev: CancelReject, echo: RequestEcho | undefined): FieldList {
+export function orderCancelReject(ev: CancelReject, echo: RequestEcho | undefined, dict?: Dictionary): FieldList {
   const body: FieldList = [
     [37, ev.orderId === '' ? 'NONE' : ev.orderId],
     [11, ev.clOrdId],
@@ -48,7 +55,7 @@ export function orderCancelReject(ev: CancelReject, echo: RequestEcho | undefine
   ];
   if (ev.account !== null && ev.account !== '') body.push([1, ev.account]);
   body.push([60, formatUtcTimestamp(ev.timeMs)], [434, ev.responseTo === 'Cancel' ? '1' : '2'],
-    [102, String(ev.fixCxlRejReason)], [58, ev.text]);
+    [102, codeFor(dict, 102, ev.fixCxlRejReason)], [58, ev.text]);
   return body;
 }
 

@@ -43,8 +43,15 @@ export async function startTestGateway(opts: { cfg?: string; dataDir?: string; f
 }
 
 /** A trading client: our own Initiator, recording every application message it receives. */
+/** Records Reject(3) and Logout(5) too, which arrive as admin messages. */
+class ClientApp extends RecordingApp {
+  fromAdmin(session: import('../../src/session/session.js').Session, msg: FixMessage): void {
+    if (msg.msgType === '3' || msg.msgType === '5') this.received.push({ session: session.key, msg });
+  }
+}
+
 export class Client {
-  readonly app = new RecordingApp();
+  readonly app = new ClientApp();
   readonly initiator: Initiator;
   constructor(port: number, readonly compId: string, opts: { store?: MessageStore; config?: Partial<SessionConfig> } = {}) {
     this.initiator = startInitiator({ port, sender: compId, target: 'FIXGW', app: this.app,
