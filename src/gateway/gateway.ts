@@ -153,10 +153,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     }
     if (++w.count <= limit) return undefined;
     metrics.rejects.inc({ reason: 'Throttle' });
-    if (++w.rejects > maxRejects) {
+    if (++w.rejects === maxRejects + 1) {
       log.warn({ session: session.key, limit }, 'logging out a session that keeps exceeding its message rate');
       session.logout(`Throttle limit exceeded persistently (more than ${limit} messages per second)`);
-      return undefined;
     }
     return { kind: 'businessReject', reason: BusinessRejectReason.Other, text: `Throttle limit exceeded: more than ${limit} messages per second` };
   };

@@ -43,8 +43,14 @@ export async function startTestGateway(opts: { cfg?: string; dataDir?: string; f
 }
 
 /** A trading client: our own Initiator, recording every application message it receives. */
+export interface ClientOptions { store?: MessageStore; config?: Partial<SessionConfig>; password?: string }
+
 /** Records Reject(3) and Logout(5) too, which arrive as admin messages. */
 class ClientApp extends RecordingApp {
+  password: string | undefined;
+  toAdmin(_session: unknown, msgType: string, body: FieldList): void {
+    if (msgType === 'A' && this.password !== undefined) body.push([554, this.password]);
+  }
   fromAdmin(session: import('../../src/session/session.js').Session, msg: FixMessage): void {
     if (msg.msgType === '3' || msg.msgType === '5') this.received.push({ session: session.key, msg });
   }
@@ -53,12 +59,13 @@ class ClientApp extends RecordingApp {
 export class Client {
   readonly app = new ClientApp();
   readonly initiator: Initiator;
-  constructor(port: number, readonly compId: string, opts: { store?: MessageStore; config?: Partial<SessionConfig> } = {}) {
+  constructor(port: number, readonly compId: string, opts: ClientOptions = {}) {
+    this.app.password = opts.password;
     this.initiator = startInitiator({ port, sender: compId, target: 'FIXGW', app: this.app,
       ...(opts.store ? { store: opts.store } : {}), ...(opts.config ? { config: opts.config } : {}) });
   }
 
-  static async logon(port: number, compId: string, opts: { store?: MessageStore; config?: Partial<SessionConfig> } = {}): Promise<Client> {
+  static async logon(port: number, compId: string, opts: ClientOptions = {}): Promise<Client> {
     const c = new Client(port, compId, opts);
     await c.initiator.waitForLogon();
     return c;
