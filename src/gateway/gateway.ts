@@ -6,6 +6,7 @@ import { pino, type Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { Dictionary } from '../fix/dictionary.js';
 import type { FixMessage } from '../fix/message.js';
+import type { FieldList } from '../fix/types.js';
 import { Acceptor, type AcceptorSessionSpec } from '../session/acceptor.js';
 import { BusinessRejectReason, type Application, type AppVerdict } from '../session/application.js';
 import { FileStore } from '../session/file-store.js';
@@ -86,6 +87,17 @@ export function parseSessionKey(key: string): SessionId | undefined {
   return { beginString: key.slice(0, colon), senderCompId: key.slice(colon + 1, arrow), targetCompId: key.slice(arrow + 2) };
 }
 
+/** Dictionaries are immutable once loaded and take a while to parse: one per file per process. */
+const dictionaries = new Map<string, Dictionary>();
+function loadDictionary(file: string): Dictionary {
+  let dict = dictionaries.get(file);
+  if (dict === undefined) {
+    dict = Dictionary.load(file);
+    dictionaries.set(file, dict);
+  }
+  return dict;
+}
+
 interface ThrottleWindow { startMs: number; count: number; rejects: number }
 
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
@@ -95,7 +107,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const engineConfig = options.engineConfig ?? loadEngineConfig(settings.engineConfigPath ?? defaultEngineConfigPath());
   const fsync = options.fsync ?? settings.fsync;
   const dictionaryPath = settings.sessions[0]!.dataDictionary ?? defaultDictionaryPath();
-  const dictionary = Dictionary.load(dictionaryPath);
+  const dictionary = loadDictionary(dictionaryPath);
 
   const opened = await openEngine({
     dataDir, config: engineConfig, fsync: fsync ? 'always' : 'none', pendingCommandsMax: options.pendingCommandsMax ?? 200_000,
@@ -244,13 +256,28 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     return false;
   };
 
-  const sendTo = (key: string, msgType: string, body: import('../fix/types.js').FieldList): boolean => {
+  // Replies to one journal batch leave each socket in one write: sessions are corked on their first reply
+  // and uncorked once the sequencer has handed out the whole batch.
+  const corked = new Set<Session>();
+  const uncorkAll = () => {
+    for (const session of corked) session.uncork();
+    corked.clear();
+  };
+  const send = (session: Session, msgType: string, body: FieldList) => {
+    if (!corked.has(session)) {
+      if (corked.size === 0) process.nextTick(uncorkAll);
+      corked.add(session);
+      session.cork();
+    }
+    session.send(msgType, body);
+  };
+  const sendTo = (key: string, msgType: string, body: FieldList): boolean => {
     const session = acceptor!.session(key);
     if (session === undefined) {
       log.warn({ session: key, msgType }, 'reply for a session that does not exist');
       return false;
     }
-    session.send(msgType, body);
+    send(session, msgType, body);
     return true;
   };
 
@@ -271,7 +298,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
           metrics.executionReports.inc({ exec_type: ev.execType });
           if (ev.rejectReason !== null) metrics.rejects.inc({ reason: ev.rejectReason });
           for (const dc of dropCopies.values()) {
-            if (dc.accounts === '*' || dc.accounts.has(ev.account)) dc.session.send('8', body);
+            if (dc.accounts === '*' || dc.accounts.has(ev.account)) send(dc.session, '8', body);
           }
           break;
         }
