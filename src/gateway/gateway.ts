@@ -43,6 +43,8 @@ export interface GatewayOptions {
   onFatal?: (err: Error) => void;
   /** Commands waiting for the journal at most; more are answered with BusinessMessageReject. Default 200,000. */
   pendingCommandsMax?: number;
+  /** How often GTD orders are checked for expiry. Default 250. */
+  expiryCheckIntervalMs?: number;
   /** How long close() waits for clients to answer the Logout. Default 2000. */
   logoutGraceMs?: number;
 }
@@ -366,6 +368,17 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   }
   for (const session of acceptor.sessions()) addDropCopy(session);
 
+  // GTD orders expire through the sequencer like everything else: a sweep is journaled when one is due.
+  const expiryTimer = setInterval(() => {
+    if (closing || sequencer.error !== null || engine.gtdOrders.size === 0) return;
+    const now = Date.now();
+    let due = false;
+    for (const order of engine.gtdOrders) if (order.expireTimeMs <= now) { due = true; break; }
+    if (!due) return;
+    try { sequencer.submit({ type: 'ExpireSweep' }); } catch (err) { log.error({ err }, 'could not submit ExpireSweep'); }
+  }, options.expiryCheckIntervalMs ?? 250);
+  expiryTimer.unref();
+
   let ready = true;
   const fixPort = acceptor.port;
   log.info({ fixPort, sessions: settings.sessions.map((s) => sessionKey(s.id)) }, 'FIX acceptor listening');
@@ -375,6 +388,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     closed ??= (async () => {
       ready = false;
       closing = true;
+      clearInterval(expiryTimer);
       const acc = acceptor!;
       const loggedOn = acc.sessions().filter((s) => s.isLoggedOn);
       for (const s of loggedOn) s.logout('Gateway shutting down');

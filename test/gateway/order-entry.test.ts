@@ -182,3 +182,26 @@ test('an application message the gateway does not support gets BusinessMessageRe
   const j = await c.next('j');
   assert.deepEqual([372, 380].map((t) => j.get(t)), ['R', '3']);
 });
+
+test('a GTD order expires at its ExpireTime with ExecutionReport 150=C', async () => {
+  const c = await client('GTD1');
+  const expireAt = formatUtcTimestamp(Date.now() + 700);
+  c.order('G1', { symbol: 'IBM', price: '150.00', tif: '6', extra: [[126, expireAt]] });
+  const ers = await c.reports('G1', 2, 5000);
+  assert.deepEqual(ers.map((m) => m.get(150)), ['0', 'C']);
+  assert.deepEqual([39, 126, 151].map((t) => ers[1]!.get(t)), ['C', expireAt, '0']);
+});
+
+test('gateway metrics count orders by type, rejects by reason, trades and logged-on sessions', async () => {
+  await client('METRICS1');
+  const text = await gw.registry.metrics();
+  const value = (line: string) => Number(new RegExp(`^${line.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1]);
+  assert.ok(value('fixgw_app_messages_received_total{msg_type="D"}') >= 20);
+  assert.ok(value('fixgw_app_messages_received_total{msg_type="F"}') >= 2);
+  assert.ok(value('fixgw_rejects_total{reason="DuplicateClOrdId"}') >= 1);
+  assert.ok(value('fixgw_rejects_total{reason="UnsupportedMessageType"}') >= 1);
+  assert.ok(value('fixgw_trades_total') >= 1);
+  assert.ok(value('fixgw_sessions_logged_on') >= 1);
+  assert.ok(value('fixgw_order_ack_seconds_count') >= 20);
+  assert.ok(value('fixgw_journal_batch_seconds_count') >= 1);
+});
