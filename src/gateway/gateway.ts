@@ -166,7 +166,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       throttles.set(session.key, w);
     }
     if (++w.count <= limit) return undefined;
-    metrics.rejects.inc({ reason: 'Throttle' });
+    metrics.rejects.inc('Throttle');
     if (++w.rejects === maxRejects + 1) {
       log.warn({ session: session.key, limit }, 'logging out a session that keeps exceeding its message rate');
       session.logout(`Throttle limit exceeded persistently (more than ${limit} messages per second)`);
@@ -213,21 +213,21 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     if (closing) return { kind: 'businessReject', reason: BusinessRejectReason.ApplicationNotAvailable, text: 'Gateway shutting down' };
     const limited = throttled(session, s.maxMessagesPerSecond, (s.extra.get('ThrottleMaxRejectsPerSecond') as number | undefined) ?? 1000);
     if (limited !== undefined) return limited;
-    metrics.messagesReceived.inc({ msg_type: msg.msgType });
+    metrics.messagesReceived.inc(msg.msgType);
     if (s.sessionType === 'dropcopy') {
-      metrics.rejects.inc({ reason: 'DropCopySession' });
+      metrics.rejects.inc('DropCopySession');
       return { kind: 'businessReject', reason: BusinessRejectReason.NotAuthorized, text: 'A drop-copy session receives copies; it cannot send orders' };
     }
     const t = translate(msg, session.key);
     switch (t.kind) {
       case 'unsupported':
-        metrics.rejects.inc({ reason: 'UnsupportedMessageType' });
+        metrics.rejects.inc('UnsupportedMessageType');
         return { kind: 'businessReject', reason: BusinessRejectReason.UnsupportedMessageType, text: 'Unsupported Message Type' };
       case 'reject':
-        metrics.rejects.inc({ reason: 'SessionReject' });
+        metrics.rejects.inc('SessionReject');
         return { kind: 'reject', reason: t.reason, tag: t.tag, text: t.text };
       case 'massCancelRejected':
-        metrics.rejects.inc({ reason: 'MassCancelUnsupported' });
+        metrics.rejects.inc('MassCancelUnsupported');
         session.send('r', massCancelRejectedReport(msg.get(11) ?? '', msg.get(530) ?? '', t.rejectReason, t.text));
         return;
       case 'command': {
@@ -241,7 +241,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         try {
           seq = sequencer.submit(command);
         } catch (err) {
-          metrics.rejects.inc({ reason: err instanceof SequencerOverloadedError ? 'Overloaded' : 'EngineStopped' });
+          metrics.rejects.inc(err instanceof SequencerOverloadedError ? 'Overloaded' : 'EngineStopped');
           return { kind: 'businessReject', reason: BusinessRejectReason.ApplicationNotAvailable,
             text: err instanceof SequencerOverloadedError ? 'Gateway overloaded, try again later' : 'Order entry is not available' };
         }
@@ -297,8 +297,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
           const own = echo !== undefined && ev.session === echo.session && ev.clOrdId === echo.clOrdId ? echo : undefined;
           const body = executionReport(ev, own, dictionary);
           if (sendTo(ev.session, '8', body) && own !== undefined) replied = true;
-          metrics.executionReports.inc({ exec_type: ev.execType });
-          if (ev.rejectReason !== null) metrics.rejects.inc({ reason: ev.rejectReason });
+          metrics.executionReports.inc(ev.execType);
+          if (ev.rejectReason !== null) metrics.rejects.inc(ev.rejectReason);
           for (const dc of dropCopies.values()) {
             if (dc.accounts === '*' || dc.accounts.has(ev.account)) send(dc.session, '8', body);
           }
@@ -306,11 +306,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         }
         case 'cancelReject':
           if (sendTo(ev.session, '9', orderCancelReject(ev, echo, dictionary))) replied = true;
-          metrics.rejects.inc({ reason: ev.rejectReason });
+          metrics.rejects.inc(ev.rejectReason);
           break;
         case 'massCancel':
           if (sendTo(ev.session, 'r', massCancelReport(ev, echo))) replied = true;
-          if (ev.rejectReason !== null) metrics.rejects.inc({ reason: ev.rejectReason });
+          if (ev.rejectReason !== null) metrics.rejects.inc(ev.rejectReason);
           break;
         case 'trade':
           metrics.trades.inc();
