@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -72,6 +72,7 @@ test('fixgw serve trades, and on SIGTERM logs the client out and exits 0', async
     gw.proc.kill('SIGKILL');
     await a.stop();
     await b.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 
@@ -114,5 +115,6 @@ test('after a SIGKILL and restart, acknowledged orders are still there and a ret
     gw.proc.kill('SIGKILL');
     await a.stop();
     await b.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { FileStore } from '../../src/session/file-store.js';
 import { formatUtcTimestamp } from '../../src/fix/time.js';
 import { Client, startTestGateway } from './support.js';
@@ -154,4 +155,29 @@ TargetCompID=*
     await c.stop();
     await gw.close();
   }
+});
+
+test('with SocketUseSSL the FIX port speaks TLS, and sessionsInfo reports the session', async () => {
+  const fixtures = path.resolve(fileURLToPath(new URL('../../../test/fixtures/', import.meta.url)));
+  const gw = await startTestGateway({ cfg: `${HEAD}
+SocketUseSSL=Y
+SocketPrivateKeyFile=${path.join(fixtures, 'tls-key.pem')}
+SocketCertificateFile=${path.join(fixtures, 'tls-cert.pem')}
+[SESSION]
+TargetCompID=*
+` });
+  const c = await Client.logon(gw.fixPort, 'TLS1', { tls: { rejectUnauthorized: false } });
+  try {
+    c.order('T1');
+    assert.equal((await c.reports('T1'))[0]!.get(150), '0');
+    const info = gw.sessionsInfo().find((s) => s.targetCompId === 'TLS1')!;
+    assert.deepEqual([info.key, info.state, info.loggedOn, info.sessionType, info.nextTargetSeq, info.nextSenderSeq],
+      ['FIX.4.4:FIXGW->TLS1', 'logged-on', true, 'trading', 3, 3]);
+    assert.ok(Date.now() - info.lastActivityMs < 5000);
+    assert.equal(gw.ready, true);
+  } finally {
+    await c.stop();
+    await gw.close();
+  }
+  assert.equal(gw.ready, false, 'not ready once closed');
 });
