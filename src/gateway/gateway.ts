@@ -394,6 +394,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       for (const s of loggedOn) s.logout('Gateway shutting down');
       const deadline = Date.now() + (options.logoutGraceMs ?? 2000);
       while (loggedOn.some((s) => s.isConnected) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      // Whoever did not answer in time is dropped now, while the journal is still open for its cancel-on-disconnect.
+      for (const s of acc.sessions()) if (s.isConnected) s.disconnect('gateway shutting down');
       // Replies to what is still in the journal queue (and cancel-on-disconnect) are stored before the stores close.
       try { await sequencer.flush(); } catch { /* journal failure: reported through onFatal */ }
       await acc.stop(0);

@@ -2,7 +2,7 @@
 // (password, CompID allow-list, source-address allow-list) and the inbound throttle.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -180,4 +180,34 @@ TargetCompID=*
     await gw.close();
   }
   assert.equal(gw.ready, false, 'not ready once closed');
+});
+
+test('close() logs sessions out and stores their cancel-on-disconnect reports before the stores close', async () => {
+  const cfg = `${HEAD}
+CancelOnDisconnect=Y
+[SESSION]
+TargetCompID=*
+`;
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'fixgw-close-'));
+  const storeDir = mkdtempSync(path.join(tmpdir(), 'fixgw-close-client-'));
+  const id = { beginString: 'FIX.4.4', senderCompId: 'SHUT1', targetCompId: 'FIXGW' };
+  let gw = await startTestGateway({ cfg, dataDir });
+  let c = await Client.logon(gw.fixPort, 'SHUT1', { store: FileStore.open(storeDir, id, { nowMs: Date.now() }) });
+  try {
+    c.order('S1', { price: '150.00' });
+    await c.reports('S1');
+    await gw.close();
+    await c.next('5');
+    await c.stop();
+    gw = await startTestGateway({ cfg, dataDir });
+    assert.equal(gw.engine.orderByClOrdId('FIX.4.4:FIXGW->SHUT1', 'S1')!.ordStatus, 'Canceled');
+    c = await Client.logon(gw.fixPort, 'SHUT1', { store: FileStore.open(storeDir, id, { nowMs: Date.now() }) });
+    const [er] = await c.reports('S1');
+    assert.deepEqual([150, 39, 43].map((t) => er!.get(t)), ['4', '4', 'Y'], 'the Canceled report was stored and is resent');
+  } finally {
+    await c.stop();
+    await gw.close();
+    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(storeDir, { recursive: true, force: true });
+  }
 });
