@@ -4,7 +4,11 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatUtcTimestamp } from '../../src/fix/time.js';
 import type { Gateway } from '../../src/gateway/index.js';
-import { Client, startTestGateway } from './support.js';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BASE_CFG, Client, startTestGateway } from './support.js';
 
 let gw: Gateway;
 const clients: Client[] = [];
@@ -205,3 +209,36 @@ test('gateway metrics count orders by type, rejects by reason, trades and logged
   assert.ok(value('fixgw_order_ack_seconds_count') >= 20);
   assert.ok(value('fixgw_journal_batch_seconds_count') >= 1);
 });
+
+test('fills carry TradeID(1003) too when the session dictionary defines it for ExecutionReport', async () => {
+  const stock = readFileSync(fileURLToPath(new URL('../../../fix-specs/FIX44.xml', import.meta.url)), 'utf8');
+  const extended = stock
+    .replace("<message name='ExecutionReport' msgtype='8' msgcat='app'>", "<message name='ExecutionReport' msgtype='8' msgcat='app'>\n   <field name='TradeID' required='N' />")
+    .replace(' <fields>', " <fields>\n  <field number='1003' name='TradeID' type='STRING' />");
+  const dir = mkdtempSync(path.join(tmpdir(), 'fixgw-dict-'));
+  const dictPath = path.join(dir, 'FIX44-tradeid.xml');
+  writeFileSync(dictPath, extended);
+  const gw2 = await startTestGateway({ cfg: `${BASE_CFG}DataDictionary=${dictPath}\n` });
+  const noValidation = { validation: null };
+  const s = await Client.logon(gw2.fixPort, 'TID1', { config: noValidation });
+  const b = await Client.logon(gw2.fixPort, 'TID2', { config: noValidation });
+  try {
+    s.order('S1', { side: '2', price: '190.00' });
+    await s.reports('S1');
+    b.order('B1', { side: '1', price: '190.00' });
+    const fill = (await b.reports('B1', 2))[1]!;
+    assert.equal(fill.get(1003), fill.get(527));
+    assert.ok(fill.get(1003));
+    assert.equal(stockDictionaryReportsCarryNoTradeId(), true);
+  } finally {
+    await s.stop();
+    await b.stop();
+    await gw2.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** With the stock dictionary (the shared gateway of this file) no report carried 1003. */
+function stockDictionaryReportsCarryNoTradeId(): boolean {
+  return clients.every((c) => c.all('8').every((m) => !m.has(1003)));
+}
