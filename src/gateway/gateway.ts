@@ -1,6 +1,7 @@
 // The gateway: FIX sessions in front of the engine. Inbound application messages become engine commands
 // (requests.ts); the sequencer journals them and applies them; only then, from its event listener, do the
 // replies go out (reports.ts) through Session.send, which stores each message before writing it.
+import { createHash, timingSafeEqual } from 'node:crypto';
 import path from 'node:path';
 import { pino, type Logger } from 'pino';
 import { Registry } from 'prom-client';
@@ -100,6 +101,13 @@ function loadDictionary(file: string): Dictionary {
   return dict;
 }
 
+/** Password(554) check in time independent of where the strings differ. */
+function samePassword(given: string | undefined, expected: string): boolean {
+  const a = createHash('sha256').update(given ?? '', 'latin1').digest();
+  const b = createHash('sha256').update(expected, 'latin1').digest();
+  return given !== undefined && timingSafeEqual(a, b);
+}
+
 interface ThrottleWindow { startMs: number; count: number; rejects: number }
 
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
@@ -177,7 +185,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const application: Application = {
     onLogonRequest(session, logon) {
       const s = settingsOf(session.id);
-      if (s?.password !== undefined && logon.get(554) !== s.password) {
+      if (s?.password !== undefined && !samePassword(logon.get(554), s.password)) {
         log.warn({ session: session.key, remoteAddress: session.remoteAddress }, 'logon refused: wrong password');
         return { kind: 'rejectLogon', text: 'Invalid username or password' };
       }
