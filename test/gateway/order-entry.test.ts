@@ -123,6 +123,9 @@ test("an OrderMassCancelRequest cancels the session's own orders only and report
   b.send('q', [[11, 'MC3'], [530, '3'], [60, now()]]);
   const r3 = await b.next('r', (m) => m.get(11) === 'MC3');
   assert.deepEqual([531, 532, 533].map((t) => r3.get(t)), ['0', '0', '0'], 'by product is not supported');
+  b.send('q', [[11, 'MC4'], [530, '1'], [55, 'NOSUCH'], [60, now()]]);
+  const r4 = await b.next('r', (m) => m.get(11) === 'MC4');
+  assert.deepEqual([531, 532, 533].map((t) => r4.get(t)), ['0', '1', '0'], 'unknown security');
 });
 
 test('business-level mistakes are rejected by ExecutionReport 150=8 with the precise 103 and a text', async () => {
