@@ -2,7 +2,7 @@
 // session after which acknowledged orders are still there and a client's resend gets exactly what it missed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -51,6 +51,19 @@ async function freePort(): Promise<number> {
 }
 
 const now = () => formatUtcTimestamp(Date.now());
+
+test('fixgw serve with a bad settings file exits 1 naming the file, line and key', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'fixgw-serve-'));
+  try {
+    const cfg = path.join(dir, 'bad.cfg');
+    writeFileSync(cfg, CFG.replace('JournalFsync=Y', 'JournalFsync=maybe'));
+    const r = spawnSync(process.execPath, [cli, 'serve', '--config', cfg, '--data-dir', path.join(dir, 'data')], { encoding: 'utf8' });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /bad\.cfg:7: JournalFsync: expected Y or N/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
 
 test('fixgw serve trades, and on SIGTERM logs the client out and exits 0', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'fixgw-serve-'));
