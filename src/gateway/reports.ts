@@ -65,7 +65,8 @@ export function orderCancelReject(ev: CancelReject, echo: RequestEcho | undefine
   const body: FieldList = [
     [37, ev.orderId === '' ? 'NONE' : ev.orderId],
     [11, ev.clOrdId],
-    [41, ev.origClOrdId ?? echo?.origClOrdId ?? 'NONE'],
+    // what the client asked about (its OrigClOrdID), even when the order's chain has moved on since
+    [41, (echo?.clOrdId === ev.clOrdId ? echo.origClOrdId : undefined) ?? ev.origClOrdId ?? 'NONE'],
     [39, ORD_STATUS_OUT[ev.ordStatus ?? 'Rejected']],
   ];
   if (ev.account !== null && ev.account !== '') body.push([1, ev.account]);

@@ -90,6 +90,9 @@ test('a cancel/replace changes price and quantity: 150=5, and a replace of a don
   c.send('G', [[41, 'R3'], [11, 'R4'], [55, 'GOOG'], [54, '2'], [60, now()], [38, '30'], [40, '2'], [44, '191.50']]);
   const r = await c.next('9', (m) => m.get(11) === 'R4');
   assert.deepEqual([434, 102, 39].map((t) => r.get(t)), ['2', '0', '4'], 'too late to cancel: the order is canceled');
+  c.send('F', [[41, 'R1'], [11, 'R5'], [55, 'GOOG'], [54, '2'], [60, now()]]);
+  const r5 = await c.next('9', (m) => m.get(11) === 'R5');
+  assert.deepEqual([41, 434].map((t) => r5.get(t)), ['R1', '1'], 'OrigClOrdID is what the client sent, an older ClOrdID of the chain');
 });
 
 test('an OrderStatusRequest answers 150=I with the order state; for an unknown order 39=8', async () => {
