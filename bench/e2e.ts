@@ -4,8 +4,8 @@
 // 1 session × window 1 and 4 sessions × window 100, with the journal's fsync on and off.
 //   npm run bench:e2e [-- --orders-1x1 N --orders-4x100 N]      (FIXLOAD=path overrides the load generator)
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -32,7 +32,7 @@ MaxMessagesPerSecond=1000000
 TargetCompID=*
 `;
 
-interface LoadResult { orders: number; rejects: number; orders_per_s: number; p50_us: number; p99_us: number; p999_us: number; error?: string }
+interface LoadResult { orders: number; warmup: number; rejects: number; orders_per_s: number; p50_us: number; p99_us: number; p999_us: number; error?: string }
 
 async function startServe(dir: string, fsync: boolean): Promise<{ proc: ChildProcess; port: number }> {
   const cfg = path.join(dir, 'gateway.cfg');
@@ -62,9 +62,28 @@ function load(port: number, sender: string, sessions: number, window: number, or
   });
 }
 
-function summary(r: LoadResult) {
-  return { orders: r.orders, rejects: r.rejects, orders_per_s: r.orders_per_s, p50_us: r.p50_us, p99_us: r.p99_us, p999_us: r.p999_us,
-    ...(r.error !== undefined ? { error: r.error } : {}) };
+/** CPU time (user + system) the gateway process has used so far, in µs; undefined where /proc is not there. */
+function cpuUsedUs(pid: number): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1]!.split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
+    return (ticks * 1e6) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return undefined;
+  }
+}
+
+/** One fixload run, with the gateway's CPU per order (a figure that a busy machine disturbs less than orders/s). */
+async function measured(pid: number, run: () => Promise<LoadResult>) {
+  const before = cpuUsedUs(pid);
+  const r = await run();
+  const after = cpuUsedUs(pid);
+  const warmupAndRun = r.orders + r.warmup;
+  return {
+    orders: r.orders, rejects: r.rejects, orders_per_s: r.orders_per_s, p50_us: r.p50_us, p99_us: r.p99_us, p999_us: r.p999_us,
+    ...(before !== undefined && after !== undefined ? { gateway_cpu_us_per_order: Math.round((after - before) / warmupAndRun) } : {}),
+    ...(r.error !== undefined ? { error: r.error } : {}),
+  };
 }
 
 const results: Record<string, unknown> = {};
@@ -72,9 +91,9 @@ for (const fsync of [false, true]) {
   const dir = mkdtempSync(path.join(tmpdir(), 'fixgw-bench-'));
   const { proc, port } = await startServe(dir, fsync);
   try {
-    const one = await load(port, 'BENCH1X1', 1, 1, orders1x1, Math.min(2000, orders1x1 / 10));
-    const four = await load(port, 'BENCH{i}', 4, 100, orders4x100, Math.min(5000, orders4x100 / 10));
-    results[fsync ? 'fsync_on' : 'fsync_off'] = { '1x1': summary(one), '4x100': summary(four) };
+    const one = await measured(proc.pid!, () => load(port, 'BENCH1X1', 1, 1, orders1x1, Math.min(2000, orders1x1 / 10)));
+    const four = await measured(proc.pid!, () => load(port, 'BENCH{i}', 4, 100, orders4x100, Math.min(5000, orders4x100 / 10)));
+    results[fsync ? 'fsync_on' : 'fsync_off'] = { '1x1': one, '4x100': four };
   } finally {
     const exited = new Promise((r) => proc.once('exit', r));
     proc.kill('SIGTERM');
@@ -82,4 +101,4 @@ for (const fsync of [false, true]) {
     rmSync(dir, { recursive: true, force: true });
   }
 }
-process.stdout.write(JSON.stringify({ bench: 'e2e', node: process.version, ...results }) + '\n');
+process.stdout.write(JSON.stringify({ bench: 'e2e', node: process.version, cpus: os.cpus().length, loadavg_1m: os.loadavg()[0], ...results }) + '\n');
