@@ -176,7 +176,7 @@ async function runJournal(config: EngineConfig, commands: Command[], fsync: Fsyn
     }
     await sequencer.flush();
     const elapsed = performance.now() - t0;
-    const journal = (sequencer as unknown as { journal: { batches: number; bytesWritten: number } }).journal;
+    const journal = sequencer.journal!;
     const out = { ...figures(commands.length, elapsed, h), batches: journal.batches, journalBytes: journal.bytesWritten };
     await sequencer.close();
     return out;

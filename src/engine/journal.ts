@@ -1,8 +1,8 @@
 // The append-only command journal: one record per sequenced command, framed as
 //   [u32 LE payload length][u32 LE crc32(payload)][payload: UTF-8 JSON of the SequencedCommand]
 // Many records go out in one write (group commit); fsync per batch or never, by policy.
-// Reading detects a torn tail (the last record cut short or failing its checksum, or a zero-filled end) and
-// reports corruption anywhere else as a JournalCorruptError naming the byte offset.
+// Reading detects a torn tail (damage after the last complete record: a record cut short or failing its checksum,
+// zeros, garbage) and reports corruption anywhere else as a JournalCorruptError naming the byte offset.
 import { open, type FileHandle } from 'node:fs/promises';
 import { readFileSync, truncateSync, existsSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
@@ -48,32 +48,40 @@ export interface JournalContents {
   tornBytes: number;
 }
 
-function allZero(buf: Buffer, from: number): boolean {
-  for (let i = from; i < buf.length; i++) if (buf[i] !== 0) return false;
-  return true;
+/** Offset of the first complete record (in-bounds length, matching checksum) starting after `from`, or -1. */
+function nextValidRecord(buf: Buffer, from: number): number {
+  for (let at = from; at + RECORD_HEADER_BYTES < buf.length; at++) {
+    const len = buf.readUInt32LE(at);
+    if (len === 0 || len > RECORD_PAYLOAD_BYTES_MAX || at + RECORD_HEADER_BYTES + len > buf.length) continue;
+    if (crc32(buf.subarray(at + RECORD_HEADER_BYTES, at + RECORD_HEADER_BYTES + len)) === buf.readUInt32LE(at + 4)) return at;
+  }
+  return -1;
 }
 
-/** Decodes a journal image; throws JournalCorruptError for damage that is not a torn tail. */
+/**
+ * Decodes a journal image; throws JournalCorruptError for damage that is not a torn tail.
+ * A damaged record (length out of bounds, cut short, checksum mismatch) followed by nothing that parses as a
+ * complete record is a torn tail: a crash mid-write leaves exactly that (a prefix of the batch, then a partial
+ * record, zeros or stale bytes). A damaged record with a complete record anywhere after it is corruption.
+ */
 export function decodeJournal(buf: Buffer, path = 'journal'): JournalContents {
   const records: SequencedCommand[] = [];
   let at = 0;
   let prevSeq = -1;
+  const damaged = (reason: string): JournalContents => {
+    const next = nextValidRecord(buf, at + 1);
+    if (next >= 0) throw new JournalCorruptError(path, at, `${reason}; a complete record follows at byte offset ${next}`);
+    return { records, validBytes: at, tornBytes: buf.length - at };
+  };
   while (at < buf.length) {
-    const torn = (): JournalContents => ({ records, validBytes: at, tornBytes: buf.length - at });
-    if (buf.length - at < RECORD_HEADER_BYTES) return torn();
+    if (buf.length - at < RECORD_HEADER_BYTES) return damaged('record header cut short');
     const len = buf.readUInt32LE(at);
     const crc = buf.readUInt32LE(at + 4);
     const end = at + RECORD_HEADER_BYTES + len;
-    if (len === 0 || len > RECORD_PAYLOAD_BYTES_MAX) {
-      if (allZero(buf, at)) return torn();
-      throw new JournalCorruptError(path, at, `record length ${len} out of bounds`);
-    }
-    if (end > buf.length) return torn();
+    if (len === 0 || len > RECORD_PAYLOAD_BYTES_MAX) return damaged(`record length ${len} out of bounds`);
+    if (end > buf.length) return damaged(`record of ${len} bytes cut short`);
     const payload = buf.subarray(at + RECORD_HEADER_BYTES, end);
-    if (crc32(payload) !== crc) {
-      if (end === buf.length || allZero(buf, end)) return torn();
-      throw new JournalCorruptError(path, at, 'checksum mismatch');
-    }
+    if (crc32(payload) !== crc) return damaged('checksum mismatch');
     let sc: SequencedCommand;
     try {
       sc = JSON.parse(payload.toString('utf8')) as SequencedCommand;
@@ -109,6 +117,8 @@ export class JournalWriter {
   private closed = false;
   bytesWritten = 0;
   batches = 0;
+  /** fdatasync calls made (one per batch under 'always'). */
+  syncs = 0;
 
   private constructor(private readonly fh: FileHandle, readonly path: string, readonly fsync: FsyncPolicy) {}
 
@@ -125,7 +135,10 @@ export class JournalWriter {
       if (bytesWritten <= 0) throw new Error(`${this.path}: journal write made no progress`);
       at += bytesWritten;
     }
-    if (this.fsync === 'always') await this.fh.datasync();
+    if (this.fsync === 'always') {
+      await this.fh.datasync();
+      this.syncs++;
+    }
     this.bytesWritten += buf.length;
     this.batches++;
   }

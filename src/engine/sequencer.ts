@@ -23,7 +23,8 @@ export class SequencerOverloadedError extends Error { override name = 'Sequencer
 export class SequencerStoppedError extends Error { override name = 'SequencerStoppedError'; }
 
 export class Sequencer {
-  private readonly journal: JournalWriter | null;
+  /** The journal this sequencer appends to (null in memory mode); read-only use (stats). */
+  readonly journal: JournalWriter | null;
   private readonly clock: () => number;
   private readonly batchCommandsMax: number;
   private readonly pendingCommandsMax: number;
