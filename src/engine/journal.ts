@@ -5,6 +5,7 @@
 // zeros, garbage) and reports corruption anywhere else as a JournalCorruptError naming the byte offset.
 import { open, type FileHandle } from 'node:fs/promises';
 import { readFileSync, truncateSync, existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { SequencedCommand } from './types.js';
 
@@ -21,9 +22,22 @@ export class JournalCorruptError extends Error {
   }
 }
 
-/** Encodes sequenced commands as consecutive journal records in one buffer. */
-export function encodeRecords(commands: readonly SequencedCommand[]): Buffer {
-  const payloads = commands.map((c) => Buffer.from(JSON.stringify(c), 'utf8'));
+/** The JSON payload of one record; throws JournalRecordTooLargeError when it does not fit a record. */
+export function encodePayload(sc: SequencedCommand): Buffer {
+  const payload = Buffer.from(JSON.stringify(sc), 'utf8');
+  if (payload.length > RECORD_PAYLOAD_BYTES_MAX) throw new JournalRecordTooLargeError(payload.length);
+  return payload;
+}
+
+export class JournalRecordTooLargeError extends Error {
+  override name = 'JournalRecordTooLargeError';
+  constructor(readonly bytes: number) {
+    super(`command of ${bytes} bytes does not fit a journal record (max ${RECORD_PAYLOAD_BYTES_MAX})`);
+  }
+}
+
+/** Frames payloads (from encodePayload) as consecutive journal records in one buffer. */
+export function framePayloads(payloads: readonly Buffer[]): Buffer {
   let total = 0;
   for (const p of payloads) {
     if (p.length === 0 || p.length > RECORD_PAYLOAD_BYTES_MAX) throw new Error(`journal record of ${p.length} bytes is out of bounds`);
@@ -38,6 +52,11 @@ export function encodeRecords(commands: readonly SequencedCommand[]): Buffer {
     at += RECORD_HEADER_BYTES + p.length;
   }
   return buf;
+}
+
+/** Encodes sequenced commands as consecutive journal records in one buffer. */
+export function encodeRecords(commands: readonly SequencedCommand[]): Buffer {
+  return framePayloads(commands.map(encodePayload));
 }
 
 export interface JournalContents {
@@ -122,8 +141,19 @@ export class JournalWriter {
 
   private constructor(private readonly fh: FileHandle, readonly path: string, readonly fsync: FsyncPolicy) {}
 
+  /** Opens (creating) the file for appending; under 'always' the directory entry is made durable too. */
   static async open(path: string, fsync: FsyncPolicy): Promise<JournalWriter> {
-    return new JournalWriter(await open(path, 'a'), path, fsync);
+    const fh = await open(path, 'a');
+    if (fsync === 'always') {
+      try {
+        const dir = await open(dirname(path), 'r');
+        try { await dir.sync(); } finally { await dir.close(); }
+      } catch (err) {
+        await fh.close();
+        throw err;
+      }
+    }
+    return new JournalWriter(fh, path, fsync);
   }
 
   /** Writes the whole buffer, then fsyncs when the policy says so. Rejects on any I/O error. */
