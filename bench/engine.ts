@@ -20,9 +20,9 @@ const WARMUP_COMMANDS = 100_000;
 const RESTING_TARGET = 1_000;
 const SESSIONS = Array.from({ length: 8 }, (_, i) => `FIX.4.4:FIXGW->BENCH${i + 1}`);
 /** Most commands submitted but not yet applied in the journal runs (a gateway's natural backpressure window). */
-const IN_FLIGHT_MAX = 4_096;
+const IN_FLIGHT_MAX = Number(process.env.BENCH_IN_FLIGHT ?? 1_024);
 /** Commands submitted per event-loop turn in the journal runs (inbound messages decoded from one read). */
-const BURST_COMMANDS = 512;
+const BURST_COMMANDS = Number(process.env.BENCH_BURST ?? 256);
 
 function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
