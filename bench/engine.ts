@@ -6,7 +6,7 @@
 // hundred price levels on AAPL, from 8 sessions. The command list is generated once against a scratch engine so
 // every cancel/replace names a live order; each measured run applies the same list to a fresh engine.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import * as hdr from 'hdr-histogram-js';
@@ -114,6 +114,8 @@ function buildMix(config: EngineConfig, count: number, seed: number, tag: string
 
 interface RunFigures {
   commandsPerSec: number;
+  /** Commands per second of process CPU time (user + system, all threads): the rate on an otherwise idle machine. */
+  commandsPerCpuSec: number;
   latencyUsP50: number;
   latencyUsP99: number;
   latencyUsP999: number;
@@ -122,8 +124,10 @@ interface RunFigures {
 
 const histogram = (): hdr.Histogram => hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: 3 });
 const us = (ns: number): number => Math.round(ns / 10) / 100;
-const figures = (commands: number, elapsedMs: number, h: hdr.Histogram): RunFigures => ({
+const cpuMs = (since: NodeJS.CpuUsage): number => { const u = process.cpuUsage(since); return (u.user + u.system) / 1000; };
+const figures = (commands: number, elapsedMs: number, cpuUsedMs: number, h: hdr.Histogram): RunFigures => ({
   commandsPerSec: Math.round(commands / (elapsedMs / 1000)),
+  commandsPerCpuSec: Math.round(commands / (cpuUsedMs / 1000)),
   latencyUsP50: us(h.getValueAtPercentile(50)),
   latencyUsP99: us(h.getValueAtPercentile(99)),
   latencyUsP999: us(h.getValueAtPercentile(99.9)),
@@ -134,13 +138,16 @@ const figures = (commands: number, elapsedMs: number, h: hdr.Histogram): RunFigu
 function runEngineAlone(config: EngineConfig, commands: Command[]): RunFigures & { events: number } {
   const stamped = commands.map((cmd, i) => ({ seq: i + 1, timeMs: 1_700_000_000_000 + i, cmd }));
   let best = Infinity;
+  let bestCpu = Infinity;
   let events = 0;
   for (let round = 0; round < 3; round++) {
     const engine = new Engine(config);
     events = 0;
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     for (const sc of stamped) events += engine.apply(sc).length;
     best = Math.min(best, performance.now() - t0);
+    bestCpu = Math.min(bestCpu, cpuMs(c0));
   }
   const engine = new Engine(config);
   const h = histogram();
@@ -149,7 +156,7 @@ function runEngineAlone(config: EngineConfig, commands: Command[]): RunFigures &
     engine.apply(sc);
     h.recordValue(Number(process.hrtime.bigint() - t0));
   }
-  return { ...figures(commands.length, best, h), events };
+  return { ...figures(commands.length, best, bestCpu, h), events };
 }
 
 /** Through the sequencer with a real journal: latency = submit → events delivered to the listener. */
@@ -164,6 +171,7 @@ async function runJournal(config: EngineConfig, commands: Command[], fsync: Fsyn
       h.recordValue(Math.max(1, Math.round((performance.now() - submittedAtMs[sc.seq]!) * 1e6)));
       applied = sc.seq;
     });
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     let next = 0;
     while (next < commands.length) {
@@ -176,8 +184,9 @@ async function runJournal(config: EngineConfig, commands: Command[], fsync: Fsyn
     }
     await sequencer.flush();
     const elapsed = performance.now() - t0;
+    const cpu = cpuMs(c0);
     const journal = sequencer.journal!;
-    const out = { ...figures(commands.length, elapsed, h), batches: journal.batches, journalBytes: journal.bytesWritten };
+    const out = { ...figures(commands.length, elapsed, cpu, h), batches: journal.batches, journalBytes: journal.bytesWritten };
     await sequencer.close();
     return out;
   } finally {
@@ -217,4 +226,6 @@ console.log(JSON.stringify({
   fsyncNone,
   fsyncAlways: fsyncAlways === null ? null : { ...fsyncAlways, commands: alwaysCommands.length },
   targetCommandsPerSec: 1_000_000,
+  loadAverage1m: Math.round(os.loadavg()[0]! * 100) / 100,
+  cpus: os.cpus().length,
 }));

@@ -22,11 +22,15 @@ export class JournalCorruptError extends Error {
   }
 }
 
-/** The JSON payload of one record; throws JournalRecordTooLargeError when it does not fit a record. */
-export function encodePayload(sc: SequencedCommand): Buffer {
-  const payload = Buffer.from(JSON.stringify(sc), 'utf8');
-  if (payload.length > RECORD_PAYLOAD_BYTES_MAX) throw new JournalRecordTooLargeError(payload.length);
-  return payload;
+/** The JSON text of one record's payload; throws JournalRecordTooLargeError when it does not fit a record. */
+export function encodePayload(sc: SequencedCommand): string {
+  const json = JSON.stringify(sc);
+  // UTF-8 takes at most 3 bytes per UTF-16 unit: only long texts need the exact count
+  if (json.length * 3 > RECORD_PAYLOAD_BYTES_MAX) {
+    const bytes = Buffer.byteLength(json, 'utf8');
+    if (bytes > RECORD_PAYLOAD_BYTES_MAX) throw new JournalRecordTooLargeError(bytes);
+  }
+  return json;
 }
 
 export class JournalRecordTooLargeError extends Error {
@@ -36,21 +40,21 @@ export class JournalRecordTooLargeError extends Error {
   }
 }
 
-/** Frames payloads (from encodePayload) as consecutive journal records in one buffer. */
-export function framePayloads(payloads: readonly Buffer[]): Buffer {
+/** Frames payload texts (from encodePayload) as consecutive journal records in one buffer: one allocation, no copies. */
+export function framePayloads(payloads: readonly string[]): Buffer {
   let total = 0;
-  for (const p of payloads) {
-    if (p.length === 0 || p.length > RECORD_PAYLOAD_BYTES_MAX) throw new Error(`journal record of ${p.length} bytes is out of bounds`);
-    total += RECORD_HEADER_BYTES + p.length;
-  }
+  for (const p of payloads) total += RECORD_HEADER_BYTES + Buffer.byteLength(p, 'utf8');
   const buf = Buffer.allocUnsafe(total);
   let at = 0;
   for (const p of payloads) {
-    buf.writeUInt32LE(p.length, at);
-    buf.writeUInt32LE(crc32(p), at + 4);
-    p.copy(buf, at + RECORD_HEADER_BYTES);
-    at += RECORD_HEADER_BYTES + p.length;
+    const start = at + RECORD_HEADER_BYTES;
+    const len = buf.write(p, start, 'utf8');
+    if (len === 0 || len > RECORD_PAYLOAD_BYTES_MAX) throw new Error(`journal record of ${len} bytes is out of bounds`);
+    buf.writeUInt32LE(len, at);
+    buf.writeUInt32LE(crc32(buf.subarray(start, start + len)), at + 4);
+    at = start + len;
   }
+  if (at !== total) throw new Error(`invariant: framed ${at} of ${total} journal bytes`);
   return buf;
 }
 

@@ -30,7 +30,7 @@ export class Sequencer {
   private readonly pendingCommandsMax: number;
   private pending: SequencedCommand[] = [];
   /** Journal payload of each pending command (journal mode only), encoded at submit so size errors reach the caller. */
-  private pendingPayloads: Buffer[] = [];
+  private pendingPayloads: string[] = [];
   private scheduled = false;
   private draining = false;
   private seqLast: number;
