@@ -345,8 +345,11 @@ export class Engine {
     if (immediate) {
       return this.cancelOrder(order, order.ordType === 'Market' || order.ordType === 'Stop' ? 'MarketProtection' : 'IocRemainder', 'Canceled');
     }
-    order.visibleLots = order.displayLots > 0 ? Math.min(order.displayLots, order.leavesLots) : order.leavesLots;
     const side = order.side === 'Buy' ? st.book.bids : st.book.asks;
+    if (side.levelCount >= this.config.orderBookLevelsMax && side.level(order.priceTicks) === undefined) {
+      return this.cancelOrder(order, 'BookFull', 'Canceled'); // the bound on price levels per side
+    }
+    order.visibleLots = order.displayLots > 0 ? Math.min(order.displayLots, order.leavesLots) : order.leavesLots;
     side.append(order);
     this.dirty(st, order.side, order.priceTicks);
     const oppBest = (order.side === 'Buy' ? st.book.asks : st.book.bids).best;

@@ -56,7 +56,8 @@
 //   maxPrice/tick × maxQty/lot < 2^53 per instrument, and caps order and account notional at 2^52 notional units
 //   (config notionalUnit, default 0.000001) so every sum of reservations is exact.
 //
-// LIMITS: doneOrdersMax done orders (and their ClOrdIDs) are remembered for status/duplicate checks, oldest
+// LIMITS: orderBookLevelsMax price levels per book side (an order that would open one more is canceled after
+//   trading what it can, doneReason 'BookFull'); doneOrdersMax done orders (and their ClOrdIDs) are remembered for status/duplicate checks, oldest
 //   forgotten first; stopOrdersMaxPerInstrument per side; ClOrdID/session/account ≤ 128 chars; journal record
 //   ≤ 64 KiB; pendingCommandsMax queued commands.
 

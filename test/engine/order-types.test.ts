@@ -228,3 +228,17 @@ test('a circuit-breaker halt holds a stop its trade elected; resume reopens, for
   assert.equal(mds(resume).length, 1);
   assert.equal(mds(resume)[0]!.status, 'Open');
 });
+
+test('the book holds at most orderBookLevelsMax price levels per side: an order that would open one more trades, then is canceled', () => {
+  const h = new Harness(testConfig((f) => { f.limits.orderBookLevelsMax = 3; }));
+  for (const px of ['99.00', '98.00', '97.00']) h.order({ side: 'Buy', price: px, orderQty: '10', session: S2 });
+  assert.deepEqual(summary(h.order({ side: 'Buy', price: '96.00', orderQty: '10', clOrdId: 'FULL' })), ['New/New FULL 0/10', 'Canceled/Canceled FULL 0/0 BookFull']);
+  assert.deepEqual(summary(h.order({ side: 'Buy', price: '98.00', orderQty: '5', clOrdId: 'SAME' })), ['New/New SAME 0/5'], 'an existing level takes more orders');
+  h.order({ side: 'Sell', price: '101.00', orderQty: '1', clOrdId: 'A1' });
+  h.order({ side: 'Sell', price: '102.00', orderQty: '1', clOrdId: 'A2' });
+  const evs = h.order({ side: 'Sell', price: '98.00', orderQty: '25', clOrdId: 'SWEEP', session: S3 });
+  assert.deepEqual(tradeSummary(evs), ['10@99.00 Sell buy=C1 sell=SWEEP', '10@98.00 Sell buy=C2 sell=SWEEP', '5@98.00 Sell buy=SAME sell=SWEEP']);
+  assert.equal(execs(evs).at(-1)!.ordStatus, 'Filled');
+  assert.deepEqual(summary(h.order({ side: 'Sell', price: '103.00', orderQty: '1', clOrdId: 'A3' })), ['New/New A3 0/1']);
+  assert.deepEqual(summary(h.order({ side: 'Sell', price: '104.00', orderQty: '1', clOrdId: 'A4' })), ['New/New A4 0/1', 'Canceled/Canceled A4 0/0 BookFull']);
+});
