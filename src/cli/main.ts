@@ -11,6 +11,7 @@ type VerbModule = { register(program: Command): void };
 const verbs: Array<() => Promise<VerbModule>> = [
   // one line per verb, in the order `fixgw --help` lists them
   () => import('./serve.js'),
+  () => import('./replay.js'),
 ];
 
 const program = new Command();

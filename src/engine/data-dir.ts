@@ -25,7 +25,7 @@ export interface ReplayResult {
 
 /** Rebuilds an engine from already-read journal contents, starting from a snapshot when given. */
 export function replayJournal(config: EngineConfig, journal: JournalContents, snapshot: { seq: number; state: import('./engine-state.js').EngineState } | null,
-  onEvents?: (sc: SequencedCommand, events: EngineEvent[]) => void, upToSeq = Number.MAX_SAFE_INTEGER): ReplayResult {
+  onEvents?: (sc: SequencedCommand, events: EngineEvent[], engine: Engine) => void, upToSeq = Number.MAX_SAFE_INTEGER): ReplayResult {
   const engine = snapshot === null ? new Engine(config) : importEngineState(config, snapshot.state);
   let replayed = 0;
   for (const sc of journal.records) {
@@ -33,7 +33,7 @@ export function replayJournal(config: EngineConfig, journal: JournalContents, sn
     if (sc.seq > upToSeq) break;
     if (sc.seq !== engine.lastSeq + 1) throw new Error(`journal gap: next record is seq ${sc.seq}, engine is at ${engine.lastSeq}`);
     const events = engine.apply(sc);
-    onEvents?.(sc, events);
+    onEvents?.(sc, events, engine);
     replayed++;
   }
   return { engine, snapshotSeq: snapshot?.seq ?? null, replayedCommands: replayed, lastSeq: engine.lastSeq, tornBytes: journal.tornBytes };
@@ -41,7 +41,7 @@ export function replayJournal(config: EngineConfig, journal: JournalContents, sn
 
 /** Read-only replay of a data directory (does not truncate a torn tail). */
 export function replayDataDir(dataDir: string, config: EngineConfig, options: { useSnapshot?: boolean;
-  onEvents?: (sc: SequencedCommand, events: EngineEvent[]) => void; upToSeq?: number } = {}): ReplayResult {
+  onEvents?: (sc: SequencedCommand, events: EngineEvent[], engine: Engine) => void; upToSeq?: number } = {}): ReplayResult {
   const snapshot = options.useSnapshot === false ? null : readLatestSnapshot(snapshotDirOf(dataDir));
   return replayJournal(config, readJournal(journalPathOf(dataDir)), snapshot, options.onEvents, options.upToSeq);
 }

@@ -9,7 +9,7 @@ import { AccountState, applyFill, checkReserve, release, reserve } from './risk.
 import { averageOf, fromUnits, toUnits, type UnitsResult } from './units.js';
 import {
   REJECT_FIX_CODES,
-  type AdminEvent, type CancelCommand, type Command, type DoneReason, type EngineEvent, type ExecReport, type ExecType,
+  type AdminEvent, type CancelCommand, type LevelDelta, type Command, type DoneReason, type EngineEvent, type ExecReport, type ExecType,
   type MassCancelCommand, type NewOrderCommand, type OrderStatusCommand, type OrdType, type RejectReason,
   type ReplaceCommand, type SequencedCommand, type Side, type StpMode, type TimeInForce, type TradingStatus,
 } from './types.js';
@@ -59,6 +59,32 @@ export interface BookSnapshot {
 function compIdOf(session: string): string {
   const i = session.lastIndexOf('->');
   return i >= 0 && i + 2 < session.length ? session.slice(i + 2) : session;
+}
+
+/** The order's limit price as text, formatted once per distinct value. */
+function priceTextOf(o: Order): string {
+  if (o.priceTextTicks !== o.priceTicks) {
+    o.priceText = fromUnits(o.priceTicks, o.inst.priceStep);
+    o.priceTextTicks = o.priceTicks;
+  }
+  return o.priceText;
+}
+
+function orderQtyTextOf(o: Order): string {
+  if (o.orderQtyTextLots !== o.orderQtyLots) {
+    o.orderQtyText = fromUnits(o.orderQtyLots, o.inst.qtyStep);
+    o.orderQtyTextLots = o.orderQtyLots;
+  }
+  return o.orderQtyText;
+}
+
+function avgPxTextOf(o: Order): string {
+  if (o.avgPxTextLots !== o.cumLots || o.avgPxTextNotional !== o.cumNotional) {
+    o.avgPxText = averageOf(o.cumNotional, o.cumLots, o.inst.priceStep);
+    o.avgPxTextLots = o.cumLots;
+    o.avgPxTextNotional = o.cumNotional;
+  }
+  return o.avgPxText;
 }
 
 function isId(v: unknown): v is string {
@@ -319,8 +345,11 @@ export class Engine {
     if (immediate) {
       return this.cancelOrder(order, order.ordType === 'Market' || order.ordType === 'Stop' ? 'MarketProtection' : 'IocRemainder', 'Canceled');
     }
-    order.visibleLots = order.displayLots > 0 ? Math.min(order.displayLots, order.leavesLots) : order.leavesLots;
     const side = order.side === 'Buy' ? st.book.bids : st.book.asks;
+    if (side.levelCount >= this.config.orderBookLevelsMax && side.level(order.priceTicks) === undefined) {
+      return this.cancelOrder(order, 'BookFull', 'Canceled'); // the bound on price levels per side
+    }
+    order.visibleLots = order.displayLots > 0 ? Math.min(order.displayLots, order.leavesLots) : order.leavesLots;
     side.append(order);
     this.dirty(st, order.side, order.priceTicks);
     const oppBest = (order.side === 'Buy' ? st.book.asks : st.book.bids).best;
@@ -716,26 +745,29 @@ export class Engine {
   private emitMarketData(): void {
     for (const st of this.touched) {
       if (st.dirtyBids.size === 0 && st.dirtyAsks.size === 0 && st.mdTrades.length === 0 && !st.statusChanged) continue;
-      const inst = st.inst;
-      const levels: { side: Side; price: string; qty: string; count: number }[] = [];
-      const add = (side: BookSide, s: Side, set: Set<number>): void => {
-        for (const px of set) {
-          const level = side.level(px);
-          levels.push({ side: s, price: fromUnits(px, inst.priceStep), qty: fromUnits(level?.totalLots ?? 0, inst.qtyStep), count: level?.count ?? 0 });
-        }
-        set.clear();
-      };
-      add(st.book.bids, 'Buy', st.dirtyBids);
-      add(st.book.asks, 'Sell', st.dirtyAsks);
-      this.out.push({ kind: 'md', seq: this.seq, timeMs: this.timeMs, symbol: inst.symbol, mdSeq: ++st.mdSeq, levels,
+      const levels: LevelDelta[] = [];
+      if (st.dirtyBids.size > 0) this.levelDeltas(st, st.book.bids, 'Buy', st.dirtyBids, levels);
+      if (st.dirtyAsks.size > 0) this.levelDeltas(st, st.book.asks, 'Sell', st.dirtyAsks, levels);
+      this.out.push({ kind: 'md', seq: this.seq, timeMs: this.timeMs, symbol: st.inst.symbol, mdSeq: ++st.mdSeq, levels,
         trades: st.mdTrades, status: st.statusChanged ? st.status : null });
-      st.mdTrades = [];
+      if (st.mdTrades.length > 0) st.mdTrades = [];
       st.statusChanged = false;
       const bid = st.book.bids.best;
       const ask = st.book.asks.best;
-      if (bid !== null && ask !== null && bid.priceTicks >= ask.priceTicks) throw new Error(`invariant: ${inst.symbol} book crossed`);
+      if (bid !== null && ask !== null && bid.priceTicks >= ask.priceTicks) throw new Error(`invariant: ${st.inst.symbol} book crossed`);
     }
     this.touched = [];
+  }
+
+  /** Appends the current total and count of every dirty level of one side, then clears the dirty set. */
+  private levelDeltas(st: InstrumentState, side: BookSide, s: Side, dirty: Set<number>, out: LevelDelta[]): void {
+    const inst = st.inst;
+    for (const px of dirty) {
+      const level = side.level(px);
+      out.push({ side: s, price: fromUnits(px, inst.priceStep), qty: level === undefined ? fromUnits(0, inst.qtyStep) : fromUnits(level.totalLots, inst.qtyStep),
+        count: level === undefined ? 0 : level.count });
+    }
+    dirty.clear();
   }
 
   private admin(command: Command['type'], ok: boolean, canceledCount: number, text: string): void {
@@ -761,10 +793,10 @@ export class Engine {
       kind: 'exec', seq: this.seq, timeMs: this.timeMs, execId: `${this.seq}.${++this.execN}`, execType, ordStatus: o.status,
       orderId: o.orderId, clOrdId: o.clOrdId, origClOrdId: o.origClOrdId, session: o.session, account: o.account.name,
       symbol: inst.symbol, side: o.side, ordType: o.ordType, timeInForce: o.timeInForce,
-      price: hasPrice ? fromUnits(o.priceTicks, ps) : null,
+      price: hasPrice ? priceTextOf(o) : null,
       stopPx: o.stopTicks > 0 ? fromUnits(o.stopTicks, ps) : null,
-      orderQty: fromUnits(o.orderQtyLots, qs), cumQty: fromUnits(o.cumLots, qs), leavesQty: fromUnits(o.leavesLots, qs),
-      avgPx: averageOf(o.cumNotional, o.cumLots, ps),
+      orderQty: orderQtyTextOf(o), cumQty: fromUnits(o.cumLots, qs), leavesQty: fromUnits(o.leavesLots, qs),
+      avgPx: avgPxTextOf(o),
       lastQty, lastPx, tradeId, liquidity,
       displayQty: o.displayLots > 0 ? fromUnits(o.displayLots, qs) : null,
       minQty: o.minQtyLots > 0 ? fromUnits(o.minQtyLots, qs) : null,

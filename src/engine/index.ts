@@ -22,7 +22,8 @@
 // - Deterministic: the engine reads no clock; `timeMs` (epoch ms) and `seq` come from the sequencer. The same
 //   journal always yields the same events, byte for byte (see replayDataDir / `fixgw replay --verify`).
 // - A journal failure is fatal: submit() throws SequencerStoppedError afterwards, onFatal listeners run once.
-//   submit() throws SequencerOverloadedError when pendingCommandsMax commands are waiting.
+//   submit() throws SequencerOverloadedError when pendingCommandsMax commands are waiting, and
+//   JournalRecordTooLargeError for a command whose JSON exceeds 64 KiB (nothing queued: reject it as bad input).
 //
 // COMMANDS (types.ts) — plain JSON, journaled as sent; prices/quantities are decimal strings exactly as received.
 //   NewOrder, Cancel (by orderId, or origClOrdId = any ClOrdID of the order's chain, within the same session),
@@ -55,7 +56,8 @@
 //   maxPrice/tick × maxQty/lot < 2^53 per instrument, and caps order and account notional at 2^52 notional units
 //   (config notionalUnit, default 0.000001) so every sum of reservations is exact.
 //
-// LIMITS: doneOrdersMax done orders (and their ClOrdIDs) are remembered for status/duplicate checks, oldest
+// LIMITS: orderBookLevelsMax price levels per book side (an order that would open one more is canceled after
+//   trading what it can, doneReason 'BookFull'); doneOrdersMax done orders (and their ClOrdIDs) are remembered for status/duplicate checks, oldest
 //   forgotten first; stopOrdersMaxPerInstrument per side; ClOrdID/session/account ≤ 128 chars; journal record
 //   ≤ 64 KiB; pendingCommandsMax queued commands.
 
@@ -66,7 +68,7 @@ export { Engine, ID_LENGTH_MAX } from './engine.js';
 export type { OrderView, BookSnapshot } from './engine.js';
 export { Sequencer, SequencerOverloadedError, SequencerStoppedError } from './sequencer.js';
 export type { SequencerOptions, EventsListener } from './sequencer.js';
-export { JournalWriter, JournalCorruptError, readJournal, recoverJournal, decodeJournal, encodeRecords } from './journal.js';
+export { JournalWriter, JournalCorruptError, JournalRecordTooLargeError, readJournal, recoverJournal, decodeJournal, encodeRecords } from './journal.js';
 export type { FsyncPolicy, JournalContents } from './journal.js';
 export { writeSnapshot, readSnapshot, readLatestSnapshot, listSnapshots } from './snapshot.js';
 export { exportEngineState, importEngineState } from './engine-state.js';

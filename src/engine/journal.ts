@@ -1,10 +1,11 @@
 // The append-only command journal: one record per sequenced command, framed as
 //   [u32 LE payload length][u32 LE crc32(payload)][payload: UTF-8 JSON of the SequencedCommand]
 // Many records go out in one write (group commit); fsync per batch or never, by policy.
-// Reading detects a torn tail (the last record cut short or failing its checksum, or a zero-filled end) and
-// reports corruption anywhere else as a JournalCorruptError naming the byte offset.
+// Reading detects a torn tail (damage after the last complete record: a record cut short or failing its checksum,
+// zeros, garbage) and reports corruption anywhere else as a JournalCorruptError naming the byte offset.
 import { open, type FileHandle } from 'node:fs/promises';
 import { readFileSync, truncateSync, existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { SequencedCommand } from './types.js';
 
@@ -21,23 +22,45 @@ export class JournalCorruptError extends Error {
   }
 }
 
-/** Encodes sequenced commands as consecutive journal records in one buffer. */
-export function encodeRecords(commands: readonly SequencedCommand[]): Buffer {
-  const payloads = commands.map((c) => Buffer.from(JSON.stringify(c), 'utf8'));
-  let total = 0;
-  for (const p of payloads) {
-    if (p.length === 0 || p.length > RECORD_PAYLOAD_BYTES_MAX) throw new Error(`journal record of ${p.length} bytes is out of bounds`);
-    total += RECORD_HEADER_BYTES + p.length;
+/** The JSON text of one record's payload; throws JournalRecordTooLargeError when it does not fit a record. */
+export function encodePayload(sc: SequencedCommand): string {
+  const json = JSON.stringify(sc);
+  // UTF-8 takes at most 3 bytes per UTF-16 unit: only long texts need the exact count
+  if (json.length * 3 > RECORD_PAYLOAD_BYTES_MAX) {
+    const bytes = Buffer.byteLength(json, 'utf8');
+    if (bytes > RECORD_PAYLOAD_BYTES_MAX) throw new JournalRecordTooLargeError(bytes);
   }
+  return json;
+}
+
+export class JournalRecordTooLargeError extends Error {
+  override name = 'JournalRecordTooLargeError';
+  constructor(readonly bytes: number) {
+    super(`command of ${bytes} bytes does not fit a journal record (max ${RECORD_PAYLOAD_BYTES_MAX})`);
+  }
+}
+
+/** Frames payload texts (from encodePayload) as consecutive journal records in one buffer: one allocation, no copies. */
+export function framePayloads(payloads: readonly string[]): Buffer {
+  let total = 0;
+  for (const p of payloads) total += RECORD_HEADER_BYTES + Buffer.byteLength(p, 'utf8');
   const buf = Buffer.allocUnsafe(total);
   let at = 0;
   for (const p of payloads) {
-    buf.writeUInt32LE(p.length, at);
-    buf.writeUInt32LE(crc32(p), at + 4);
-    p.copy(buf, at + RECORD_HEADER_BYTES);
-    at += RECORD_HEADER_BYTES + p.length;
+    const start = at + RECORD_HEADER_BYTES;
+    const len = buf.write(p, start, 'utf8');
+    if (len === 0 || len > RECORD_PAYLOAD_BYTES_MAX) throw new Error(`journal record of ${len} bytes is out of bounds`);
+    buf.writeUInt32LE(len, at);
+    buf.writeUInt32LE(crc32(buf.subarray(start, start + len)), at + 4);
+    at = start + len;
   }
+  if (at !== total) throw new Error(`invariant: framed ${at} of ${total} journal bytes`);
   return buf;
+}
+
+/** Encodes sequenced commands as consecutive journal records in one buffer. */
+export function encodeRecords(commands: readonly SequencedCommand[]): Buffer {
+  return framePayloads(commands.map(encodePayload));
 }
 
 export interface JournalContents {
@@ -48,32 +71,40 @@ export interface JournalContents {
   tornBytes: number;
 }
 
-function allZero(buf: Buffer, from: number): boolean {
-  for (let i = from; i < buf.length; i++) if (buf[i] !== 0) return false;
-  return true;
+/** Offset of the first complete record (in-bounds length, matching checksum) starting after `from`, or -1. */
+function nextValidRecord(buf: Buffer, from: number): number {
+  for (let at = from; at + RECORD_HEADER_BYTES < buf.length; at++) {
+    const len = buf.readUInt32LE(at);
+    if (len === 0 || len > RECORD_PAYLOAD_BYTES_MAX || at + RECORD_HEADER_BYTES + len > buf.length) continue;
+    if (crc32(buf.subarray(at + RECORD_HEADER_BYTES, at + RECORD_HEADER_BYTES + len)) === buf.readUInt32LE(at + 4)) return at;
+  }
+  return -1;
 }
 
-/** Decodes a journal image; throws JournalCorruptError for damage that is not a torn tail. */
+/**
+ * Decodes a journal image; throws JournalCorruptError for damage that is not a torn tail.
+ * A damaged record (length out of bounds, cut short, checksum mismatch) followed by nothing that parses as a
+ * complete record is a torn tail: a crash mid-write leaves exactly that (a prefix of the batch, then a partial
+ * record, zeros or stale bytes). A damaged record with a complete record anywhere after it is corruption.
+ */
 export function decodeJournal(buf: Buffer, path = 'journal'): JournalContents {
   const records: SequencedCommand[] = [];
   let at = 0;
   let prevSeq = -1;
+  const damaged = (reason: string): JournalContents => {
+    const next = nextValidRecord(buf, at + 1);
+    if (next >= 0) throw new JournalCorruptError(path, at, `${reason}; a complete record follows at byte offset ${next}`);
+    return { records, validBytes: at, tornBytes: buf.length - at };
+  };
   while (at < buf.length) {
-    const torn = (): JournalContents => ({ records, validBytes: at, tornBytes: buf.length - at });
-    if (buf.length - at < RECORD_HEADER_BYTES) return torn();
+    if (buf.length - at < RECORD_HEADER_BYTES) return damaged('record header cut short');
     const len = buf.readUInt32LE(at);
     const crc = buf.readUInt32LE(at + 4);
     const end = at + RECORD_HEADER_BYTES + len;
-    if (len === 0 || len > RECORD_PAYLOAD_BYTES_MAX) {
-      if (allZero(buf, at)) return torn();
-      throw new JournalCorruptError(path, at, `record length ${len} out of bounds`);
-    }
-    if (end > buf.length) return torn();
+    if (len === 0 || len > RECORD_PAYLOAD_BYTES_MAX) return damaged(`record length ${len} out of bounds`);
+    if (end > buf.length) return damaged(`record of ${len} bytes cut short`);
     const payload = buf.subarray(at + RECORD_HEADER_BYTES, end);
-    if (crc32(payload) !== crc) {
-      if (end === buf.length || allZero(buf, end)) return torn();
-      throw new JournalCorruptError(path, at, 'checksum mismatch');
-    }
+    if (crc32(payload) !== crc) return damaged('checksum mismatch');
     let sc: SequencedCommand;
     try {
       sc = JSON.parse(payload.toString('utf8')) as SequencedCommand;
@@ -109,11 +140,24 @@ export class JournalWriter {
   private closed = false;
   bytesWritten = 0;
   batches = 0;
+  /** fdatasync calls made (one per batch under 'always'). */
+  syncs = 0;
 
   private constructor(private readonly fh: FileHandle, readonly path: string, readonly fsync: FsyncPolicy) {}
 
+  /** Opens (creating) the file for appending; under 'always' the directory entry is made durable too. */
   static async open(path: string, fsync: FsyncPolicy): Promise<JournalWriter> {
-    return new JournalWriter(await open(path, 'a'), path, fsync);
+    const fh = await open(path, 'a');
+    if (fsync === 'always') {
+      try {
+        const dir = await open(dirname(path), 'r');
+        try { await dir.sync(); } finally { await dir.close(); }
+      } catch (err) {
+        await fh.close();
+        throw err;
+      }
+    }
+    return new JournalWriter(fh, path, fsync);
   }
 
   /** Writes the whole buffer, then fsyncs when the policy says so. Rejects on any I/O error. */
@@ -125,7 +169,10 @@ export class JournalWriter {
       if (bytesWritten <= 0) throw new Error(`${this.path}: journal write made no progress`);
       at += bytesWritten;
     }
-    if (this.fsync === 'always') await this.fh.datasync();
+    if (this.fsync === 'always') {
+      await this.fh.datasync();
+      this.syncs++;
+    }
     this.bytesWritten += buf.length;
     this.batches++;
   }

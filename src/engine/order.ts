@@ -37,6 +37,14 @@ export class Order {
   live = true;
   /** Stop / stop-limit still waiting for its trigger. */
   pendingStop = false;
+  // Report text memos: the decimal text and the integer value it was formatted from (reports repeat them often).
+  priceTextTicks = -1;
+  priceText = '';
+  orderQtyTextLots = -1;
+  orderQtyText = '';
+  avgPxTextLots = -1;
+  avgPxTextNotional = -1;
+  avgPxText = '';
   /** For Stop orders: the ordType the order had when entered (shown in reports). */
   readonly ordType: OrdType;
 

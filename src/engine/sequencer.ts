@@ -3,7 +3,7 @@
 // batch to the engine and hands the events to consumers. Engine state and every event are therefore durable
 // before anyone can see them. A journal failure is fatal: the sequencer stops accepting and reports the error.
 import type { Engine } from './engine.js';
-import { encodeRecords, type JournalWriter } from './journal.js';
+import { encodePayload, framePayloads, type JournalWriter } from './journal.js';
 import type { Command, EngineEvent, SequencedCommand } from './types.js';
 
 export type EventsListener = (sc: SequencedCommand, events: EngineEvent[]) => void;
@@ -23,11 +23,14 @@ export class SequencerOverloadedError extends Error { override name = 'Sequencer
 export class SequencerStoppedError extends Error { override name = 'SequencerStoppedError'; }
 
 export class Sequencer {
-  private readonly journal: JournalWriter | null;
+  /** The journal this sequencer appends to (null in memory mode); read-only use (stats). */
+  readonly journal: JournalWriter | null;
   private readonly clock: () => number;
   private readonly batchCommandsMax: number;
   private readonly pendingCommandsMax: number;
   private pending: SequencedCommand[] = [];
+  /** Journal payload of each pending command (journal mode only), encoded at submit so size errors reach the caller. */
+  private pendingPayloads: string[] = [];
   private scheduled = false;
   private draining = false;
   private seqLast: number;
@@ -66,7 +69,10 @@ export class Sequencer {
   /** Called when a consumer throws; the engine and the other consumers carry on. */
   onListenerError(listener: (err: unknown) => void): void { this.listenerErrorListeners.push(listener); }
 
-  /** Stamps and queues a command; returns its seq. Throws when stopped or overloaded. */
+  /**
+   * Stamps and queues a command; returns its seq. Throws SequencerStoppedError, SequencerOverloadedError, or
+   * JournalRecordTooLargeError (a command whose JSON exceeds a journal record: nothing is queued, no seq is used).
+   */
   submit(cmd: Command): number {
     if (this.fatal !== null) throw new SequencerStoppedError(`sequencer stopped: ${this.fatal.message}`);
     if (this.stopped) throw new SequencerStoppedError('sequencer closed');
@@ -74,8 +80,10 @@ export class Sequencer {
     // time never goes backwards in the journal, even if the wall clock does
     const now = Math.trunc(this.clock());
     const timeMs = now > this.lastTimeMs ? now : this.lastTimeMs;
+    const sc: SequencedCommand = { seq: this.seqLast + 1, timeMs, cmd };
+    if (this.journal !== null) this.pendingPayloads.push(encodePayload(sc));
+    this.seqLast = sc.seq;
     this.lastTimeMs = timeMs;
-    const sc: SequencedCommand = { seq: ++this.seqLast, timeMs, cmd };
     this.pending.push(sc);
     if (!this.scheduled && !this.draining) {
       this.scheduled = true;
@@ -112,11 +120,14 @@ export class Sequencer {
     this.draining = true;
     try {
       while (this.pending.length > 0 && this.fatal === null) {
-        const batch = this.pending.length <= this.batchCommandsMax ? this.pending : this.pending.slice(0, this.batchCommandsMax);
-        this.pending = batch === this.pending ? [] : this.pending.slice(this.batchCommandsMax);
+        const whole = this.pending.length <= this.batchCommandsMax;
+        const batch = whole ? this.pending : this.pending.slice(0, this.batchCommandsMax);
+        const payloads = whole ? this.pendingPayloads : this.pendingPayloads.slice(0, this.batchCommandsMax);
+        this.pending = whole ? [] : this.pending.slice(this.batchCommandsMax);
+        this.pendingPayloads = whole ? [] : this.pendingPayloads.slice(this.batchCommandsMax);
         if (this.journal !== null) {
           try {
-            await this.journal.append(encodeRecords(batch));
+            await this.journal.append(framePayloads(payloads));
           } catch (err) {
             this.fail(err instanceof Error ? err : new Error(String(err)));
             return;
@@ -153,6 +164,7 @@ export class Sequencer {
     if (this.fatal !== null) return;
     this.fatal = err;
     this.pending = [];
+    this.pendingPayloads = [];
     for (const w of this.waiters) w.reject(err);
     this.waiters = [];
     for (const l of this.fatalListeners) l(err);

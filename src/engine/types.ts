@@ -162,7 +162,7 @@ export type ExecType = 'New' | 'Trade' | 'Canceled' | 'Replaced' | 'Rejected' | 
 export type DoneReason =
   | 'ClientCancel' | 'IocRemainder' | 'FokUnfilled' | 'MinQtyUnfilled' | 'SelfTradePrevention'
   | 'MassCancel' | 'SessionDisconnect' | 'KillSwitch' | 'CircuitBreaker' | 'MarketProtection'
-  | 'GtdExpired' | 'EndOfDay';
+  | 'GtdExpired' | 'EndOfDay' | 'BookFull';
 
 /** Everything an ExecutionReport (35=8) needs. Decimal strings are formatted at the instrument's precision. */
 export interface ExecReport {

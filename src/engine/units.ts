@@ -66,18 +66,39 @@ export function fromUnits(units: number, step: UnitStep): string {
 export function formatScaled(n: number, scale: number): string {
   if (scale === 0) return String(n);
   const neg = n < 0;
-  let s = String(neg ? -n : n);
-  if (s.length <= scale) s = '0'.repeat(scale - s.length + 1) + s;
-  const cut = s.length - scale;
-  return (neg ? '-' : '') + s.slice(0, cut) + '.' + s.slice(cut);
+  return (neg ? '-' : '') + pointAt(String(neg ? -n : n), scale);
 }
 
-/** Average price of `notionalUnits` (price steps × qty units) over `qtyUnits`: exact when it terminates, else 10 extra places half-even. */
+/** Puts a decimal point `scale` digits from the right of a non-negative digit string. */
+function pointAt(digits: string, scale: number): string {
+  let s = digits;
+  if (s.length <= scale) s = '0'.repeat(scale - s.length + 1) + s;
+  const cut = s.length - scale;
+  return s.slice(0, cut) + '.' + s.slice(cut);
+}
+
+/** Extra decimal places of an average price that does not terminate at the instrument's precision. */
+const AVERAGE_EXTRA_PLACES = 10;
+const AVERAGE_EXTRA_POW = 10n ** BigInt(AVERAGE_EXTRA_PLACES);
+
+/**
+ * Average price of `notional` (price steps × qty units, ≥ 0) over `qty` units: exact when it terminates at the
+ * price precision, else exactly rounded half-even to 10 extra places (trailing zeros dropped). Integer arithmetic only.
+ */
 export function averageOf(notional: number, qty: number, priceStep: UnitStep): string {
   if (qty === 0) return formatScaled(0, priceStep.scale);
   if (notional % qty === 0) return fromUnits(notional / qty, priceStep);
-  const d = new Decimal(notional).div(qty).mul(priceStep.stepNum).div(POW10[priceStep.scale]!);
-  return d.toDecimalPlaces(priceStep.scale + 10, Decimal.ROUND_HALF_EVEN).toFixed();
+  const num = BigInt(notional) * BigInt(priceStep.stepNum) * AVERAGE_EXTRA_POW;
+  const den = BigInt(qty);
+  let q = num / den;
+  const twiceRest = (num % den) * 2n;
+  if (twiceRest > den || (twiceRest === den && (q & 1n) === 1n)) q += 1n;
+  let text = pointAt(q.toString(), priceStep.scale + AVERAGE_EXTRA_PLACES);
+  let end = text.length;
+  while (text.charCodeAt(end - 1) === 48) end--;
+  if (text.charCodeAt(end - 1) === 46) end--;
+  text = text.slice(0, end);
+  return text;
 }
 
 /** Exact decimal string → Decimal, for config values (throws with the text when invalid). */

@@ -44,6 +44,27 @@ test('bad values are errors naming the file and the key', () => {
   assert.match(loadWith((f) => { (f.limits as { doneOrdersMax: unknown }).doneOrdersMax = 'many'; }), /limits\.doneOrdersMax/);
 });
 
+test('every section names its key: limits, cancel-on-disconnect, status, bps ranges, notional unit, accounts', () => {
+  assert.match(loadWith((f) => { f.cancelOnDisconnect.sessions = { 'FIX.4.4:A->B': 'yes' as unknown as boolean }; }),
+    /cancelOnDisconnect\.sessions\.FIX\.4\.4:A->B: expected true or false, got "yes"/);
+  assert.match(loadWith((f) => { (f.instruments[3] as { status: string }).status = 'Paused'; }), /instruments\[3\]\.status: expected one of Open, Halted, Closed/);
+  assert.match(loadWith((f) => { f.instruments[0]!.marketProtectionBps = 10_001; }), /instruments\[0\]\.marketProtectionBps: expected an integer in \[0, 10000\], got 10001/);
+  assert.match(loadWith((f) => { f.instruments[0]!.circuitBreakerBps = 1.5; }), /instruments\[0\]\.circuitBreakerBps: expected an integer/);
+  assert.match(loadWith((f) => { f.notionalUnit = '0.01'; }), /instruments\[4\]\.tickSize: tickSize × lotSize must be a multiple of notionalUnit 0\.01/);
+  assert.match(loadWith((f) => { f.instruments[0]!.minQty = '0'; }), /instruments\[0\]\.minQty: "0" must be at least 1 step/);
+  assert.match(loadWith((f) => { f.instruments[0]!.referencePrice = '200000.00'; }), /instruments\[0\]\.referencePrice: above maxPrice/);
+  assert.match(loadWith((f) => { f.instruments = []; }), /: instruments: expected a non-empty array/);
+  assert.match(loadWith((f) => { delete (f as { accounts?: unknown }).accounts; }), /: accounts: expected an object/);
+  assert.match(loadWith((f) => { f.accounts.default.maxOpenOrders = -1; }), /accounts\.default\.maxOpenOrders: expected an integer in \[0, 10000000\], got -1/);
+  assert.match(loadWith((f) => { f.accounts.overrides = { BIG: { maxPositionQty: 'lots' } }; }), /accounts\.overrides\.BIG\.maxPositionQty/);
+});
+
+test('a file that is not JSON is an error naming it', () => {
+  const path = join(mkdtempSync(join(tmpdir(), 'fixgw-cfg-')), 'engine.json');
+  writeFileSync(path, '{ "notionalUnit": ');
+  assert.throws(() => loadEngineConfig(path), (err: unknown) => err instanceof EngineConfigError && err.message.startsWith(`${path}: cannot read engine config:`));
+});
+
 test('an unreadable file is an error naming it', () => {
   assert.throws(() => loadEngineConfig('/nonexistent/engine.json'), /\/nonexistent\/engine\.json: cannot read/);
 });

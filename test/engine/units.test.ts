@@ -1,7 +1,12 @@
 // Decimal strings ↔ integer ticks/lots: exact, never rounded.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { Decimal } from 'decimal.js';
 import { averageOf, fromUnits, toUnits, unitStepOf } from '../../src/engine/units.js';
+import { mulberry32 } from './random-commands.js';
+
+/** decimal.js with enough precision to be exact for these operands: the oracle. */
+const Big = Decimal.clone({ precision: 40 });
 
 test('plain decimals convert exactly to steps; trailing zeros are fine', () => {
   const tick = unitStepOf('0.01');
@@ -42,4 +47,22 @@ test('average price is exact when it terminates and rounded half-even to 10 extr
   assert.equal(averageOf(10000 * 1 + 10002 * 1, 2, tick), '100.01');
   assert.equal(averageOf(10000 * 2 + 10001 * 1, 3, tick), '100.003333333333');
   assert.equal(averageOf(0, 0, tick), '0.00');
+});
+
+test('average price equals decimal.js at 40 digits rounded half-even to 10 extra places, for random fills', () => {
+  const rnd = mulberry32(99);
+  for (const tickText of ['0.01', '0.05', '1', '0.0001', '0.25']) {
+    const tick = unitStepOf(tickText);
+    for (let i = 0; i < 2000; i++) {
+      const qty = 1 + Math.floor(rnd() * 1_000_000);
+      const notional = Math.floor(rnd() * 2 ** 30) * (rnd() < 0.5 ? 1 : qty) + Math.floor(rnd() * qty); // < 2^53, as in the engine
+      const exact = new Big(notional).div(qty).mul(tick.stepNum).div(new Big(10).pow(tick.scale));
+      const expected = notional % qty === 0 ? fromUnits(notional / qty, tick)
+        : exact.toDecimalPlaces(tick.scale + 10, Big.ROUND_HALF_EVEN).toFixed();
+      assert.equal(averageOf(notional, qty, tick), expected, `${notional}/${qty} at ${tickText}`);
+    }
+  }
+  // a tie rounds to even
+  assert.equal(averageOf(1, 2 * 10 ** 12, unitStepOf('1')), '0');
+  assert.equal(averageOf(3, 2 * 10 ** 10, unitStepOf('1')), '0.0000000002');
 });

@@ -1,0 +1,231 @@
+// Engine throughput and latency for a realistic command mix, with the journal off, with fsync 'none' and with
+// fsync 'always' (journal in a temp dir). Prints one JSON line. Run: npm run build && npm run bench:engine
+//
+// Mix (per command): ~40% passive limit adds, ~22% cancels, ~20% replaces (half keep priority, half reprice),
+// ~18% aggressive limit/IOC orders that trade through 1-3 resting orders. About 1,000 orders rest over a few
+// hundred price levels on AAPL, from 8 sessions. The command list is generated once against a scratch engine so
+// every cancel/replace names a live order; each measured run applies the same list to a fresh engine.
+import { mkdtempSync, rmSync } from 'node:fs';
+import os, { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import * as hdr from 'hdr-histogram-js';
+import {
+  Engine, openEngine, loadEngineConfig, defaultEngineConfigPath,
+  type Command, type EngineConfig, type FsyncPolicy, type NewOrderCommand,
+} from '../src/engine/index.js';
+
+const COMMANDS = Number(process.env.BENCH_COMMANDS ?? 400_000);
+const WARMUP_COMMANDS = 100_000;
+const RESTING_TARGET = 1_000;
+const SESSIONS = Array.from({ length: 8 }, (_, i) => `FIX.4.4:FIXGW->BENCH${i + 1}`);
+/** Most commands submitted but not yet applied in the journal runs (a gateway's natural backpressure window). */
+const IN_FLIGHT_MAX = Number(process.env.BENCH_IN_FLIGHT ?? 1_024);
+/** Commands submitted per event-loop turn in the journal runs (inbound messages decoded from one read). */
+const BURST_COMMANDS = Number(process.env.BENCH_BURST ?? 256);
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Builds `count` commands that keep ~RESTING_TARGET orders resting; `tag` keeps ClOrdIDs unique per list. */
+function buildMix(config: EngineConfig, count: number, seed: number, tag: string): { commands: Command[]; trades: number } {
+  const engine = new Engine(config);
+  const rnd = mulberry32(seed);
+  const int = (lo: number, hi: number): number => lo + Math.floor(rnd() * (hi - lo + 1));
+  const mid = 19_000; // ticks of 0.01
+  const px = (ticks: number): string => (ticks / 100).toFixed(2);
+  /** Live orders we may cancel or replace: [session, current clOrdId]. */
+  const live: Array<[string, string]> = [];
+  const liveIndex = new Map<string, number>();
+  const key = (s: string, c: string): string => `${s}\u0000${c}`;
+  const addLive = (s: string, c: string): void => { liveIndex.set(key(s, c), live.length); live.push([s, c]); };
+  const dropLive = (s: string, c: string): void => {
+    const i = liveIndex.get(key(s, c));
+    if (i === undefined) return;
+    liveIndex.delete(key(s, c));
+    const last = live.pop()!;
+    if (i < live.length) { live[i] = last; liveIndex.set(key(last[0], last[1]), i); }
+  };
+  const commands: Command[] = [];
+  let n = 0;
+  let trades = 0;
+  let timeMs = 1_700_000_000_000;
+  for (let i = 0; i < count; i++) {
+    const session = SESSIONS[int(0, SESSIONS.length - 1)]!;
+    const r = rnd();
+    const resting = live.length;
+    let cmd: Command;
+    const addBias = resting < RESTING_TARGET * 0.9 ? 0.2 : resting > RESTING_TARGET * 1.1 ? -0.2 : 0;
+    if (r < 0.40 + addBias || resting < 10) {
+      const side = rnd() < 0.5 ? 'Buy' : 'Sell';
+      const ticks = side === 'Buy' ? mid - int(1, 150) : mid + int(1, 150);
+      cmd = { type: 'NewOrder', session, clOrdId: `${tag}${++n}`, symbol: 'AAPL', side, ordType: 'Limit', timeInForce: 'Day',
+        price: px(ticks), orderQty: String(int(1, 20) * 10) } satisfies NewOrderCommand;
+    } else if (r < 0.62 + addBias / 2) {
+      const [s, c] = live[int(0, resting - 1)]!;
+      cmd = { type: 'Cancel', session: s, clOrdId: `${tag}${++n}`, origClOrdId: c };
+    } else if (r < 0.82) {
+      const [s, c] = live[int(0, resting - 1)]!;
+      const view = engine.orderByClOrdId(s, c)!;
+      const qtyLots = Number(view.orderQty);
+      if (rnd() < 0.5 && Number(view.leavesQty) > 10) {
+        cmd = { type: 'Replace', session: s, clOrdId: `${tag}${++n}`, origClOrdId: c, orderQty: String(qtyLots - 10) };
+      } else {
+        const ticks = view.side === 'Buy' ? mid - int(1, 150) : mid + int(1, 150);
+        cmd = { type: 'Replace', session: s, clOrdId: `${tag}${++n}`, origClOrdId: c, orderQty: String(qtyLots), price: px(ticks) };
+      }
+    } else {
+      const side = rnd() < 0.5 ? 'Buy' : 'Sell';
+      const book = engine.bookSnapshot('AAPL', 3)!;
+      const levels = side === 'Buy' ? book.asks : book.bids;
+      if (levels.length === 0) { i--; continue; }
+      const through = levels[Math.min(levels.length - 1, int(0, 2))]!;
+      cmd = { type: 'NewOrder', session, clOrdId: `${tag}${++n}`, symbol: 'AAPL', side, ordType: 'Limit',
+        timeInForce: rnd() < 0.5 ? 'IOC' : 'Day', price: through[0], orderQty: String(int(1, 30) * 10) } satisfies NewOrderCommand;
+    }
+    timeMs += int(0, 2);
+    const events = engine.apply({ seq: i + 1, timeMs, cmd });
+    for (const ev of events) {
+      if (ev.kind === 'trade') trades++;
+      if (ev.kind !== 'exec') continue;
+      if (ev.execType === 'New' || ev.execType === 'Replaced') {
+        if (ev.origClOrdId !== null) dropLive(ev.session, ev.origClOrdId);
+        if (ev.ordStatus === 'New' || ev.ordStatus === 'PartiallyFilled') addLive(ev.session, ev.clOrdId);
+      } else if (ev.ordStatus !== 'New' && ev.ordStatus !== 'PartiallyFilled' && ev.ordStatus !== 'Rejected') {
+        dropLive(ev.session, ev.clOrdId);
+        if (ev.origClOrdId !== null) dropLive(ev.session, ev.origClOrdId);
+      }
+    }
+    if (events.some((e) => e.kind === 'exec' && e.execType === 'Rejected') || events.some((e) => e.kind === 'cancelReject')) {
+      throw new Error(`bench mix produced a reject at command ${i + 1}: ${JSON.stringify(events[0])}`);
+    }
+    commands.push(cmd);
+  }
+  return { commands, trades };
+}
+
+interface RunFigures {
+  commandsPerSec: number;
+  /** Commands per second of process CPU time (user + system, all threads): the rate on an otherwise idle machine. */
+  commandsPerCpuSec: number;
+  latencyUsP50: number;
+  latencyUsP99: number;
+  latencyUsP999: number;
+  latencyUsMax: number;
+}
+
+const histogram = (): hdr.Histogram => hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: 3 });
+const us = (ns: number): number => Math.round(ns / 10) / 100;
+const cpuMs = (since: NodeJS.CpuUsage): number => { const u = process.cpuUsage(since); return (u.user + u.system) / 1000; };
+const figures = (commands: number, elapsedMs: number, cpuUsedMs: number, h: hdr.Histogram): RunFigures => ({
+  commandsPerSec: Math.round(commands / (elapsedMs / 1000)),
+  commandsPerCpuSec: Math.round(commands / (cpuUsedMs / 1000)),
+  latencyUsP50: us(h.getValueAtPercentile(50)),
+  latencyUsP99: us(h.getValueAtPercentile(99)),
+  latencyUsP999: us(h.getValueAtPercentile(99.9)),
+  latencyUsMax: us(h.maxValue),
+});
+
+/** Engine alone: throughput from an untimed loop, latency per apply() from a second, timed loop. */
+function runEngineAlone(config: EngineConfig, commands: Command[]): RunFigures & { events: number } {
+  const stamped = commands.map((cmd, i) => ({ seq: i + 1, timeMs: 1_700_000_000_000 + i, cmd }));
+  let best = Infinity;
+  let bestCpu = Infinity;
+  let events = 0;
+  for (let round = 0; round < 3; round++) {
+    const engine = new Engine(config);
+    events = 0;
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    for (const sc of stamped) events += engine.apply(sc).length;
+    best = Math.min(best, performance.now() - t0);
+    bestCpu = Math.min(bestCpu, cpuMs(c0));
+  }
+  const engine = new Engine(config);
+  const h = histogram();
+  for (const sc of stamped) {
+    const t0 = process.hrtime.bigint();
+    engine.apply(sc);
+    h.recordValue(Number(process.hrtime.bigint() - t0));
+  }
+  return { ...figures(commands.length, best, bestCpu, h), events };
+}
+
+/** Through the sequencer with a real journal: latency = submit → events delivered to the listener. */
+async function runJournal(config: EngineConfig, commands: Command[], fsync: FsyncPolicy): Promise<RunFigures & { batches: number; journalBytes: number }> {
+  const dir = mkdtempSync(join(tmpdir(), `fixgw-bench-${fsync}-`));
+  try {
+    const { sequencer } = await openEngine({ dataDir: dir, config, fsync, clock: () => 1_700_000_000_000 });
+    const submittedAtMs = new Float64Array(commands.length + 1);
+    const h = histogram();
+    let applied = 0;
+    sequencer.onEvents((sc) => {
+      h.recordValue(Math.max(1, Math.round((performance.now() - submittedAtMs[sc.seq]!) * 1e6)));
+      applied = sc.seq;
+    });
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    let next = 0;
+    while (next < commands.length) {
+      const limit = Math.min(commands.length, next + BURST_COMMANDS, applied + IN_FLIGHT_MAX);
+      for (; next < limit; next++) {
+        const seq = sequencer.submit(commands[next]!);
+        submittedAtMs[seq] = performance.now();
+      }
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    await sequencer.flush();
+    const elapsed = performance.now() - t0;
+    const cpu = cpuMs(c0);
+    const journal = sequencer.journal!;
+    const out = { ...figures(commands.length, elapsed, cpu, h), batches: journal.batches, journalBytes: journal.bytesWritten };
+    await sequencer.close();
+    return out;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const config = loadEngineConfig(defaultEngineConfigPath());
+const warm = buildMix(config, WARMUP_COMMANDS, 7, 'W');
+const mix = buildMix(config, COMMANDS, 42, 'M');
+{
+  const engine = new Engine(config); // JIT warm-up
+  warm.commands.forEach((cmd, i) => engine.apply({ seq: i + 1, timeMs: 1_700_000_000_000, cmd }));
+}
+if (process.env.BENCH_DUMP) (await import("node:fs")).writeFileSync(process.env.BENCH_DUMP, JSON.stringify(mix.commands));
+const counts = { NewOrder: 0, Cancel: 0, Replace: 0 } as Record<string, number>;
+for (const c of mix.commands) counts[c.type] = (counts[c.type] ?? 0) + 1;
+const probe = new Engine(config);
+mix.commands.forEach((cmd, i) => probe.apply({ seq: i + 1, timeMs: 1_700_000_000_000 + i, cmd }));
+const book = probe.bookSnapshot('AAPL', 100_000)!;
+
+/** BENCH_MODES=off,none,always (default all three), e.g. to profile one mode with node --cpu-prof. */
+const modes = new Set((process.env.BENCH_MODES ?? 'off,none,always').split(','));
+const engineAlone = modes.has('off') ? runEngineAlone(config, mix.commands) : null;
+if (modes.has('none') || modes.has('always')) await runJournal(config, warm.commands.slice(0, 20_000), 'none'); // warm the journal path
+const fsyncNone = modes.has('none') ? await runJournal(config, mix.commands, 'none') : null;
+const alwaysCommands = mix.commands.slice(0, Math.min(mix.commands.length, 200_000));
+const fsyncAlways = modes.has('always') ? await runJournal(config, alwaysCommands, 'always') : null;
+
+console.log(JSON.stringify({
+  bench: 'engine',
+  node: process.version,
+  commands: mix.commands.length,
+  mix: { newOrders: counts.NewOrder, cancels: counts.Cancel, replaces: counts.Replace, trades: mix.trades,
+    restingAtEnd: probe.restingCounts().AAPL, levelsAtEnd: book.bids.length + book.asks.length },
+  journalOff: engineAlone,
+  fsyncNone,
+  fsyncAlways: fsyncAlways === null ? null : { ...fsyncAlways, commands: alwaysCommands.length },
+  targetCommandsPerSec: 1_000_000,
+  loadAverage1m: Math.round(os.loadavg()[0]! * 100) / 100,
+  cpus: os.cpus().length,
+}));

@@ -1,0 +1,79 @@
+// The sequencer on real files: group commit, fsync per batch, oversize commands refused at submit, and a real
+// write failure (ENOSPC from /dev/full) stopping it before anything becomes visible.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { journalPathOf, openEngine } from '../../src/engine/data-dir.js';
+import { Engine } from '../../src/engine/engine.js';
+import { JournalRecordTooLargeError, JournalWriter, readJournal } from '../../src/engine/journal.js';
+import { Sequencer, SequencerStoppedError } from '../../src/engine/sequencer.js';
+import type { NewOrderCommand } from '../../src/engine/types.js';
+import { S1, testConfig } from './harness.js';
+import { tempDataDir } from './data-dir-support.js';
+
+const config = testConfig();
+const order = (clOrdId: string, price = '99.00'): NewOrderCommand => ({ type: 'NewOrder', session: S1, clOrdId, symbol: 'AAPL', side: 'Buy',
+  ordType: 'Limit', price, orderQty: '10' });
+
+test('commands submitted in one event-loop turn are written as one batch with one fdatasync, then applied', async () => {
+  const dir = tempDataDir('seq-batch');
+  const { sequencer, engine } = await openEngine({ dataDir: dir, config, fsync: 'always', clock: () => 1_700_000_000_000 });
+  const seen: number[] = [];
+  sequencer.onEvents((sc) => seen.push(sc.seq));
+  for (let i = 0; i < 100; i++) sequencer.submit(order(`A${i}`));
+  assert.equal(engine.lastSeq, 0, 'nothing applied inside submit');
+  await sequencer.flush();
+  assert.deepEqual(seen, Array.from({ length: 100 }, (_, i) => i + 1), 'events in seq order');
+  assert.equal(sequencer.journal!.batches, 1);
+  assert.equal(sequencer.journal!.syncs, 1);
+  for (let i = 0; i < 10; i++) sequencer.submit(order(`B${i}`));
+  await sequencer.close();
+  assert.equal(sequencer.journal!.batches, 2);
+  assert.equal(readJournal(journalPathOf(dir)).records.length, 110);
+});
+
+test('a command too large for a journal record is refused at submit; nothing is queued and the sequencer carries on', async () => {
+  const dir = tempDataDir('seq-large');
+  const { sequencer } = await openEngine({ dataDir: dir, config, fsync: 'none' });
+  assert.throws(() => sequencer.submit(order('x'.repeat(70_000))), JournalRecordTooLargeError);
+  assert.equal(sequencer.lastSubmittedSeq, 0, 'no seq used');
+  assert.equal(sequencer.submit(order('OK')), 1);
+  await sequencer.close();
+  const records = readJournal(journalPathOf(dir)).records;
+  assert.deepEqual(records.map((r) => (r.cmd as NewOrderCommand).clOrdId), ['OK']);
+});
+
+test('a journal write failure (ENOSPC) stops the sequencer before anything is applied or shown', async () => {
+  assert.ok(existsSync('/dev/full'), 'this test writes the journal to /dev/full');
+  const journal = await JournalWriter.open('/dev/full', 'always');
+  const engine = new Engine(config);
+  const sequencer = new Sequencer(engine, { journal });
+  const fatal: Error[] = [];
+  let delivered = 0;
+  sequencer.onFatal((err) => fatal.push(err));
+  sequencer.onEvents(() => { delivered++; });
+  sequencer.submit(order('A'));
+  sequencer.submit(order('B'));
+  await assert.rejects(sequencer.flush(), /ENOSPC/);
+  assert.equal(fatal.length, 1);
+  assert.match(fatal[0]!.message, /ENOSPC/);
+  assert.equal(delivered, 0, 'no event of an unwritten batch is visible');
+  assert.equal(engine.lastSeq, 0, 'and the engine did not apply it');
+  assert.throws(() => sequencer.submit(order('C')), SequencerStoppedError);
+  await journal.close();
+});
+
+test('a listener that throws does not stop the engine or the other listeners', async () => {
+  const sequencer = new Sequencer(new Engine(config), { journal: null });
+  const errors: unknown[] = [];
+  const seen: number[] = [];
+  sequencer.onListenerError((err) => errors.push(err));
+  sequencer.onEvents(() => { throw new Error('consumer bug'); });
+  sequencer.onEvents((sc) => seen.push(sc.seq));
+  sequencer.submit(order('A'));
+  sequencer.submit(order('B'));
+  await sequencer.flush();
+  assert.deepEqual(seen, [1, 2]);
+  assert.equal(errors.length, 2);
+  assert.equal(sequencer.engine.lastSeq, 2);
+});
