@@ -55,8 +55,8 @@ export const VIEWER_HTML = `<!doctype html>
   .ladder tr.empty td { color: var(--muted); text-align: center; }
   .side-col { display: flex; flex-direction: column; gap: 20px; }
   .bbo { display: grid; grid-template-columns: 1fr 1fr; }
-  .bbo div { padding: 14px 16px; }
-  .bbo div + div { border-left: 1px solid var(--line); }
+  .bbo > div { padding: 14px 16px; }
+  .bbo > div + div { border-left: 1px solid var(--line); }
   .bbo .k { color: var(--muted); font-size: 12px; text-transform: uppercase; letter-spacing: 0.5px; }
   .bbo .v { font-size: 22px; font-weight: 600; margin-top: 2px; }
   .bbo .q { color: var(--muted); font-size: 13px; }
@@ -181,7 +181,7 @@ export const VIEWER_HTML = `<!doctype html>
   function onMessage(ev) {
     const m = JSON.parse(ev.data);
     if (m.type === 'error') { console.warn('feed error', m); return; }
-    if (m.symbol !== symbol) return;
+    if (m.symbol !== symbol || m.type === 'subscribed' || m.type === 'unsubscribed') return;
     if (typeof m.seq === 'number') $('feed-seq').textContent = String(m.seq);
     switch (m.channel) {
       case 'book': onBook(m); break;
