@@ -61,7 +61,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
   for (const k of Object.keys(DEFAULT_TAP_LIMITS) as Array<keyof TapLimits>) {
     const v = opts[k];
     if (v !== undefined) {
-      if (!Number.isInteger(v) || v <= 0) throw new Error(`market data option ${k} must be a positive integer, got ${String(v)}`);
+      if (!Number.isInteger(v) || v < 0 || (v === 0 && k !== 'conflateMaxUs')) throw new Error(`market data option ${k} must be a positive integer, got ${String(v)}`);
       limits[k] = v;
     }
   }

@@ -7,6 +7,7 @@
 // and sends ONE delta to every member (serialized once per distinct prevSeq). Several md events of one turn are
 // thereby conflated into one delta whose seq is the last mdSeq. A member's prevSeq is the seq of the last book
 // message that member got, so the chain is per client and never has a hole it was not told about.
+import { performance } from 'node:perf_hooks';
 import type { WebSocket } from 'ws';
 import type { MarketDataFeed, SymbolFeed, TradeRecord } from './feed.js';
 import { bookChecksum, type WireLevel } from './checksum.js';
@@ -41,6 +42,11 @@ export interface TapLimits {
   pingIntervalMs: number;
   /** A client from which nothing (no pong, no message) was heard for this long is closed (1001). */
   idleTimeoutMs: number;
+  /**
+   * Longest time md changes wait to be published while the engine is busy with one long batch (microseconds);
+   * 0 = publish once per event-loop turn only (cheapest: most conflation).
+   */
+  conflateMaxUs: number;
   /** Trades sent with a trades subscription (the most recent ones). */
   tradesSnapshotMax: number;
   /** After close() a client that does not complete the closing handshake is terminated after this long. */
@@ -60,6 +66,7 @@ export const DEFAULT_TAP_LIMITS: TapLimits = {
   slowCheckIntervalMs: 20,
   pingIntervalMs: 15_000,
   idleTimeoutMs: 45_000,
+  conflateMaxUs: 0,
   tradesSnapshotMax: 50,
   closeGraceMs: 1_000,
 };
@@ -100,6 +107,7 @@ export class WsTap {
   private readonly bboLast = new Map<string, Bbo>();
   private readonly dirty = new Set<SymbolFeed>();
   private flushScheduled = false;
+  private oldestDirtyUs = 0;
   private readonly slowClients = new Set<Client>();
   private slowTimer: NodeJS.Timeout | null = null;
   private readonly pingTimer: NodeJS.Timeout;
@@ -128,23 +136,34 @@ export class WsTap {
 
   // ------------------------------------------------------------------ feed side
 
-  /** The feed changed this symbol; publish once this event-loop turn is over. */
+  /**
+   * The feed changed this symbol: publish once this event-loop turn is over, or at once when the oldest change
+   * not yet published is conflateMaxUs old (a long engine batch does not hold deltas back for its whole length).
+   */
   touched(f: SymbolFeed): void {
     this.dirty.add(f);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
+      this.oldestDirtyUs = performance.now() * 1000;
       setImmediate(this.flush);
+    } else if (this.limits.conflateMaxUs > 0 && performance.now() * 1000 - this.oldestDirtyUs >= this.limits.conflateMaxUs) {
+      this.publishAll();
+      this.oldestDirtyUs = performance.now() * 1000;
     }
   }
 
   /** Publishes every pending change now (also run before a snapshot so views are current). */
   readonly flush = (): void => {
     this.flushScheduled = false;
+    this.publishAll();
+  };
+
+  private publishAll(): void {
     if (this.dirty.size === 0) return;
     const feeds = [...this.dirty];
     this.dirty.clear();
     for (const f of feeds) this.publish(f);
-  };
+  }
 
   private publish(f: SymbolFeed): void {
     const ch = f.takeChanges();
