@@ -68,8 +68,6 @@ export class SymbolFeed {
       this.lastPrice = t.price;
     }
     if (this.recent.length > this.tradesKeptMax * 2) this.recent = this.recent.slice(-this.tradesKeptMax);
-    // the publisher takes changes every event-loop turn; this bound only matters if it could not
-    if (ch.trades.length > this.tradesKeptMax) ch.trades = ch.trades.slice(-this.tradesKeptMax);
     if (ev.status !== null && ev.status !== this.status) { this.status = ev.status; ch.statusChanged = true; }
     this.dirty = true;
     return true;
@@ -81,6 +79,9 @@ export class SymbolFeed {
     this.changes.statusChanged = true;
     this.dirty = true;
   }
+
+  /** Trades waiting to be published (the publisher publishes early when this reaches its bound). */
+  get pendingTradeCount(): number { return this.changes.trades.length; }
 
   /** Hands the accumulated changes to the publisher and starts a new set. */
   takeChanges(): SymbolChanges {

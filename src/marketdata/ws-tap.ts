@@ -47,6 +47,8 @@ export interface TapLimits {
    * 0 = publish once per event-loop turn only (cheapest: most conflation).
    */
   conflateMaxUs: number;
+  /** Trades held for publishing at most; reaching it publishes at once. */
+  tradesPendingMax: number;
   /** Trades sent with a trades subscription (the most recent ones). */
   tradesSnapshotMax: number;
   /** After close() a client that does not complete the closing handshake is terminated after this long. */
@@ -67,6 +69,7 @@ export const DEFAULT_TAP_LIMITS: TapLimits = {
   pingIntervalMs: 15_000,
   idleTimeoutMs: 45_000,
   conflateMaxUs: 0,
+  tradesPendingMax: 10_000,
   tradesSnapshotMax: 50,
   closeGraceMs: 1_000,
 };
@@ -138,7 +141,8 @@ export class WsTap {
 
   /**
    * The feed changed this symbol: publish once this event-loop turn is over, or at once when the oldest change
-   * not yet published is conflateMaxUs old (a long engine batch does not hold deltas back for its whole length).
+   * not yet published is conflateMaxUs old (a long engine batch does not hold deltas back for its whole length)
+   * or tradesPendingMax trades wait (the pending trade list stays bounded; trades are never dropped).
    */
   touched(f: SymbolFeed): void {
     this.dirty.add(f);
@@ -146,7 +150,8 @@ export class WsTap {
       this.flushScheduled = true;
       this.oldestDirtyUs = performance.now() * 1000;
       setImmediate(this.flush);
-    } else if (this.limits.conflateMaxUs > 0 && performance.now() * 1000 - this.oldestDirtyUs >= this.limits.conflateMaxUs) {
+    } else if (f.pendingTradeCount >= this.limits.tradesPendingMax
+      || (this.limits.conflateMaxUs > 0 && performance.now() * 1000 - this.oldestDirtyUs >= this.limits.conflateMaxUs)) {
       this.publishAll();
       this.oldestDirtyUs = performance.now() * 1000;
     }

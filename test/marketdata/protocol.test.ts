@@ -225,3 +225,28 @@ test('connections beyond clientsMax are refused with 1013', async () => {
     await tap.close();
   }
 });
+
+test('a turn with more trades than tradesPendingMax publishes early and loses none; conflateMaxUs splits a long batch into chained deltas', async () => {
+  const tap = await startTap({ tradesPendingMax: 3, conflateMaxUs: 1 });
+  try {
+    const c = await FeedClient.open(tap.wsUrl);
+    await c.subscribe('trades', 'ETH-USD');
+    await c.subscribe('book', 'ETH-USD');
+    for (let i = 0; i < 10; i++) {
+      tap.sequencer.submit(limit('ETH-USD', 'Buy', '3000.00', '0.0100'));
+      tap.sequencer.submit(limit('ETH-USD', 'Sell', '3000.00', '0.0100', 'FIX.4.4:FIXGW->C2'));
+    }
+    await tap.sequencer.flush();
+    await c.sync();
+    const updates = c.messages.filter((m) => m.channel === 'trades' && m.type === 'update');
+    assert.ok(updates.length >= 3, `${updates.length} updates`);
+    assert.deepEqual(updates.flatMap((u) => u.trades.map((t: any) => t.tradeId)), Array.from({ length: 10 }, (_, i) => String(i + 1)));
+    const deltas = c.messages.filter((m) => m.type === 'delta');
+    assert.ok(deltas.length > 1, `${deltas.length} deltas`);
+    assert.deepEqual(c.violations, []);
+    assert.deepEqual(c.books.get('ETH-USD')!.top(), { bids: [], asks: [] });
+    c.close();
+  } finally {
+    await tap.close();
+  }
+});
