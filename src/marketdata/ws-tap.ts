@@ -14,6 +14,8 @@ import { bookChecksum, type WireLevel } from './checksum.js';
 import { diffSide, priceKey } from './book.js';
 import type { TapMetrics } from './metrics.js';
 
+const TEXT_FRAME = { binary: false, compress: false } as const;
+
 export type Channel = 'book' | 'trades' | 'bbo' | 'status';
 const CHANNELS: ReadonlySet<string> = new Set<Channel>(['book', 'trades', 'bbo', 'status']);
 
@@ -201,7 +203,7 @@ export class WsTap {
         const head = `{"channel":"book","symbol":${symJson},"type":"delta","seq":${f.mdSeq},"prevSeq":`;
         const tail = `,"bids":${JSON.stringify(bidsDelta)},"asks":${JSON.stringify(asksDelta)},"checksum":${g.checksum}}`;
         let cachedPrev = -1;
-        let cachedText = '';
+        let cachedFrame: Buffer = Buffer.alloc(0);
         let sent = 0;
         for (const sub of g.members) {
           if (sub.resyncing) continue;
@@ -209,8 +211,9 @@ export class WsTap {
             this.beginResync(sub, `slow consumer: more than ${this.limits.resyncBufferBytes} bytes queued`, 'slow_consumer');
             continue;
           }
-          if (sub.lastSeq !== cachedPrev) { cachedPrev = sub.lastSeq; cachedText = head + sub.lastSeq + tail; }
-          if (this.send(sub.client, cachedText)) { sub.lastSeq = f.mdSeq; sent++; }
+          // encoded once per distinct prevSeq (all members in step share one buffer)
+          if (sub.lastSeq !== cachedPrev) { cachedPrev = sub.lastSeq; cachedFrame = Buffer.from(head + sub.lastSeq + tail); }
+          if (this.send(sub.client, cachedFrame)) { sub.lastSeq = f.mdSeq; sent++; }
         }
         this.metrics.sent('book', sent);
       }
@@ -218,7 +221,7 @@ export class WsTap {
     if (ch.trades.length > 0) {
       const subs = this.tradeSubs.get(sym);
       if (subs !== undefined && subs.size > 0) {
-        const text = `{"channel":"trades","symbol":${symJson},"type":"update","seq":${f.mdSeq},"trades":${JSON.stringify(ch.trades.map(tradeWire))}}`;
+        const text = Buffer.from(`{"channel":"trades","symbol":${symJson},"type":"update","seq":${f.mdSeq},"trades":${JSON.stringify(ch.trades.map(tradeWire))}}`);
         let sent = 0;
         for (const c of subs) if (this.send(c, text)) sent++;
         this.metrics.sent('trades', sent);
@@ -227,7 +230,7 @@ export class WsTap {
     if (ch.statusChanged) {
       const subs = this.statusSubs.get(sym);
       if (subs !== undefined && subs.size > 0) {
-        const text = statusText(f);
+        const text = Buffer.from(statusText(f));
         let sent = 0;
         for (const c of subs) if (this.send(c, text)) sent++;
         this.metrics.sent('status', sent);
@@ -240,7 +243,7 @@ export class WsTap {
         this.bboLast.set(sym, bbo);
         const subs = this.bboSubs.get(sym);
         if (subs !== undefined && subs.size > 0) {
-          const text = bboText(f, bbo);
+          const text = Buffer.from(bboText(f, bbo));
           let sent = 0;
           for (const sub of subs) {
             if (sub.client.ws.bufferedAmount > this.limits.resyncBufferBytes) { sub.stale = true; this.markSlow(sub.client); continue; }
@@ -301,13 +304,13 @@ export class WsTap {
   };
 
   /** Sends unless the client's queue would pass the hard bound, in which case the client is dropped. */
-  private send(c: Client, text: string): boolean {
+  private send(c: Client, text: string | Buffer): boolean {
     if (c.closing || c.ws.readyState !== 1 /* OPEN */) return false;
     if (c.ws.bufferedAmount + text.length > this.limits.sendBufferBytesMax) {
       this.disconnect(c, 1008, `slow consumer: more than ${this.limits.sendBufferBytesMax} bytes queued`, 'slow_consumer');
       return false;
     }
-    c.ws.send(text);
+    c.ws.send(text, TEXT_FRAME);
     return true;
   }
 
