@@ -14,7 +14,7 @@ export interface HttpApiContext {
   registry: Registry;
   limits: TapLimits;
   tradesKeptMax: number;
-  sessions: () => Array<Record<string, unknown>>;
+  sessions: () => readonly object[];
   isReady: () => boolean;
 }
 

@@ -5,6 +5,9 @@
 //   ... http.port ...
 //   await http.close();
 //
+// Call it once the engine is open (journal replayed): the tap seeds its books from engine.bookSnapshot() and
+// from then on follows the sequencer's events.
+//
 // Routes: GET / (live viewer page), GET /ws (WebSocket market data: book, trades, bbo, status channels),
 // GET /api/v1/book/:symbol?depth=N, /api/v1/trades/:symbol?limit=N, /api/v1/instruments, /api/v1/sessions,
 // /health (503 until isReady()), /metrics (Prometheus text of `registry`).
@@ -36,7 +39,7 @@ export interface HttpServerOptions extends Partial<TapLimits> {
   engine: Engine;
   sequencer: Sequencer;
   /** FIX session info for GET /api/v1/sessions. */
-  sessions?: () => Array<Record<string, unknown>>;
+  sessions?: () => readonly object[];
   /** Metrics registry shared with the rest of the gateway; one is created (with default Node metrics) if absent. */
   registry?: Registry;
   /** /health answers 503 until this is true (e.g. after journal replay). Default: always ready. */

@@ -34,7 +34,7 @@ async function eventually(what: string, check: () => Promise<void>, timeoutMs = 
 test('the viewer shows orders placed over FIX in its depth ladder, BBO and trades list, live', { timeout: 120_000 }, async () => {
   const gw = await startTestGateway();
   const http = await startHttpServer({ port: 0, engine: gw.engine, sequencer: gw.sequencer, registry: gw.registry,
-    sessions: () => gw.sessionsInfo() as unknown as Array<Record<string, unknown>>, isReady: () => gw.ready });
+    sessions: () => gw.sessionsInfo(), isReady: () => gw.ready });
   const userDataDir = mkdtempSync(path.join(tmpdir(), 'fixgw-chromium-'));
   let context: BrowserContext | null = null;
   const buyer = await Client.logon(gw.fixPort, 'BUYER');
