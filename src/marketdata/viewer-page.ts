@@ -307,7 +307,7 @@ export const VIEWER_HTML = `<!doctype html>
     symbol = body.instruments.some((i) => i.symbol === wanted) ? wanted : (body.instruments[0] || {}).symbol || null;
     if (symbol) picker.value = symbol;
     connect();
-  });
+  }).catch((err) => setConn('cannot load instruments: ' + err.message, false));
 })();
 </script>
 </body>
