@@ -53,6 +53,8 @@ export class JournalCheck {
   readonly journalPath: string;
   readonly #execs = new Map<string, ExecRecord>();
   readonly #loggedSessions = new Set<string>();
+  /** Per session: highest outbound MsgSeqNum logged since the last sequence reset. */
+  readonly #maxOutSeq = new Map<string, number>();
   readonly #report: (f: JournalFinding) => void;
   /** Exec events before the first replayed command (journal starting from a snapshot) are not known. */
   #firstSeq = 1;
@@ -101,6 +103,10 @@ export class JournalCheck {
   see(m: LoggedMessage): void {
     if (m.direction !== 'OUT') return;
     this.#loggedSessions.add(m.session);
+    if (m.seq !== undefined) {
+      const reset = m.msgType === 'A' && (m.seq === 1 || m.msg.get(141) === 'Y');
+      if (reset || m.seq > (this.#maxOutSeq.get(m.session) ?? 0)) this.#maxOutSeq.set(m.session, m.seq);
+    }
     if (m.msgType !== '8' || m.frameProblem !== undefined) return;
     const msg = m.msg;
     const execId = msg.get(17) ?? '';
@@ -162,7 +168,12 @@ export class JournalCheck {
       const stored = storedExecIds(this.dataDir, session, new Set(recs.map((r) => r.execId)));
       for (const rec of recs) {
         const what = `engine report ExecID ${rec.execId} (ExecType ${rec.execType}, OrdStatus ${rec.ordStatus}, ClOrdID ${rec.clOrdId}, OrderID ${rec.orderId || '(none)'}) for ${session}`;
-        if (stored.has(rec.execId)) {
+        const storedSeq = stored.get(rec.execId);
+        const loggedUpTo = this.#maxOutSeq.get(session) ?? 0;
+        if (storedSeq !== undefined && storedSeq <= loggedUpTo) {
+          this.#report({ code: 'er-missing', severity: 'error', file: this.journalPath, line: null, seq: rec.seq,
+            text: `${what} was sent as MsgSeqNum ${storedSeq} (session store), but the outbound log, which goes on to ${loggedUpTo}, does not show it` });
+        } else if (storedSeq !== undefined) {
           this.#report({ code: 'er-undelivered', severity: 'warning', file: this.journalPath, line: null, seq: rec.seq,
             text: `${what} is in the session store but was never sent (the client was not logged on)` });
         } else {
@@ -179,9 +190,10 @@ function toDecimal(text: string | undefined): Decimal | undefined {
   return new Decimal(text);
 }
 
-/** Which of `wanted` ExecIDs sit in the outbound store of `session` (DATA/store/<name>.body). Read-only. */
-function storedExecIds(dataDir: string, session: string, wanted: Set<string>): Set<string> {
-  const found = new Set<string>();
+/** Which of `wanted` ExecIDs sit in the outbound store of `session` (DATA/store/<name>.body), with the
+ *  MsgSeqNum they were stored under. Read-only. */
+function storedExecIds(dataDir: string, session: string, wanted: Set<string>): Map<string, number> {
+  const found = new Map<string, number>();
   const dir = path.join(dataDir, 'store');
   if (!fs.existsSync(dir)) return found;
   for (const name of fs.readdirSync(dir)) {
@@ -201,7 +213,7 @@ function storedExecIds(dataDir: string, session: string, wanted: Set<string>): S
           if (!sessionMatches) break;
           if (msg.msgType === '8') {
             const execId = msg.get(17);
-            if (execId !== undefined && wanted.has(execId)) found.add(execId);
+            if (execId !== undefined && wanted.has(execId)) found.set(execId, msg.seqNum ?? 0);
           }
         }
       }

@@ -40,8 +40,15 @@ export class QuantityCheck {
   }
 
   see(m: LoggedMessage): void {
-    if (m.msgType !== '8' || m.frameProblem !== undefined) return;
+    if (m.msgType !== '8') return;
     const msg = m.msg;
+    if (m.frameProblem !== undefined) {
+      // A damaged report (already reported) says nothing reliable: forget the order rather than judge
+      // the reports after it against values we cannot trust.
+      const damagedOrderId = msg.get(37);
+      if (damagedOrderId !== undefined) this.#orders.delete(`${m.session}\u0000${damagedOrderId}`);
+      return;
+    }
     const execType = msg.get(150) ?? '';
     const ordStatus = msg.get(39) ?? '';
     const orderQty = dec(msg.get(38));

@@ -112,10 +112,11 @@ export async function collectStats(files: string[], dict: Dictionary, localCompI
   }
   stats.unansweredRequests = pending.size;
   for (const [label, { h, minUs, maxUs }] of histograms) {
-    // Percentiles come from the histogram (3 significant digits); min and max are exact.
+    // Percentiles come from the histogram (3 significant digits, clamped into [min, max]); min and max are exact.
+    const pct = (p: number): number => Math.min(maxUs, Math.max(minUs, h.getValueAtPercentile(p)));
     stats.latency[label] = {
       count: h.totalCount, minUs, maxUs,
-      p50Us: h.getValueAtPercentile(50), p90Us: h.getValueAtPercentile(90), p99Us: h.getValueAtPercentile(99), p999Us: h.getValueAtPercentile(99.9),
+      p50Us: pct(50), p90Us: pct(90), p99Us: pct(99), p999Us: pct(99.9),
     };
     h.destroy();
   }

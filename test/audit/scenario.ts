@@ -64,9 +64,10 @@ export interface Story {
 /**
  * CLIENT1 buys 100 AAPL @ 190 (A1); CLIENT2 sells 40 into it; CLIENT1 replaces to 150 (A2); CLIENT2 sells 30;
  * CLIENT1 cancels the rest (A3); CLIENT1 sends an order for an unknown symbol (rejected) and a cancel for an
- * unknown order (cancel reject); CLIENT2 rests a bid. Everyone logs out; the gateway stops.
+ * unknown order (cancel reject); CLIENT2 rests a bid (B3). With offlineFill, CLIENT2 logs out and CLIENT1
+ * sells into B3 (S1). Everyone logs out; the gateway stops.
  */
-export async function runStory(dataDir: string): Promise<Story> {
+export async function runStory(dataDir: string, opts: { offlineFill?: boolean } = {}): Promise<Story> {
   const config = buildEngineConfig(JSON.parse(fs.readFileSync(ENGINE_CONFIG, 'utf8')), ENGINE_CONFIG);
   const gw = await ContractGateway.start(dataDir, config, ['CLIENT1', 'CLIENT2']);
   const apps = { c1: new RecordingApp(), c2: new RecordingApp() };
@@ -82,7 +83,8 @@ export async function runStory(dataDir: string): Promise<Story> {
       [0, [[11, clOrdId], [55, symbol], [54, side], [60, '20260101-00:00:00'], [38, qty], [40, '2'], [44, px], [59, '0']]];
     const send = (i: Initiator, type: string, body: [number, string][]): void => { i.session.send(type, body); };
 
-    send(c1, 'D', order('1', 'A1', '100', '190.00')[1]);
+    // A1 carries a Parties group, so logs hold a repeating group to show.
+    send(c1, 'D', [...order('1', 'A1', '100', '190.00')[1], [453, '2'], [448, 'TRADER1'], [447, 'D'], [452, '11'], [448, 'DESK7'], [447, 'D'], [452, '24']]);
     await waitFor('A1 new', () => n(apps.c1, '8') >= 1);
     send(c2, 'D', order('2', 'B1', '40', '190.00')[1]);
     await waitFor('B1 filled', () => n(apps.c2, '8') >= 2 && n(apps.c1, '8') >= 2);
@@ -98,6 +100,13 @@ export async function runStory(dataDir: string): Promise<Story> {
     await waitFor('X1 cancel rejected', () => n(apps.c1, '9') >= 1);
     send(c2, 'D', order('1', 'B3', '10', '189.00')[1]);
     await waitFor('B3 new', () => n(apps.c2, '8') >= 5);
+    if (opts.offlineFill) {
+      // CLIENT2 leaves; CLIENT1 sells into its bid: the fill report for B3 is stored for CLIENT2, never sent.
+      await c2.stop(1000);
+      initiators.splice(initiators.indexOf(c2), 1);
+      send(c1, 'D', order('2', 'S1', '10', '189.00')[1]);
+      await waitFor('S1 filled', () => n(apps.c1, '8') >= 8);
+    }
     await gw.flush();
   } finally {
     for (const i of initiators) await i.stop(1000);
