@@ -3,7 +3,8 @@
 // matched to its `exec` event by ExecID(17) = execId, comparing what the client was told; every exec event
 // of a logged session must appear in that session's outbound log. An exec event missing from the log but
 // present in the session's store (DATA/store/*.body: written for resend, never sent because the client
-// was away) is a warning, not an error. Memory: one compact record per exec event of the journal.
+// was away) is a warning, not an error. A report on a session that owns no orders is a drop copy: checked
+// field by field, not counted as the owner's delivery; on a session with orders of its own it is misrouted. Memory: one compact record per exec event of the journal.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -23,7 +24,7 @@ export const ORD_STATUS_CODE: Record<ExecReport['ordStatus'], string> = {
 };
 
 export interface JournalFinding {
-  code: 'er-unmatched' | 'er-mismatch' | 'er-missing' | 'er-undelivered' | 'session-without-log' | 'journal-torn' | 'journal-unreadable';
+  code: 'er-unmatched' | 'er-mismatch' | 'er-misrouted' | 'er-missing' | 'er-undelivered' | 'session-without-log' | 'journal-torn' | 'journal-unreadable';
   severity: 'error' | 'warning';
   file: string;
   line: number | null;
@@ -53,6 +54,8 @@ export class JournalCheck {
   readonly journalPath: string;
   readonly #execs = new Map<string, ExecRecord>();
   readonly #loggedSessions = new Set<string>();
+  /** Sessions that own orders (some exec event is theirs): an ER of another session's order sent there is misrouted. */
+  readonly #ownerSessions = new Set<string>();
   /** Per session: highest outbound MsgSeqNum logged since the last sequence reset. */
   readonly #maxOutSeq = new Map<string, number>();
   readonly #report: (f: JournalFinding) => void;
@@ -61,6 +64,8 @@ export class JournalCheck {
   commands = 0;
   execEvents = 0;
   matched = 0;
+  /** Reports found on a session that owns no orders: drop copies (checked, not counted as delivery). */
+  copies = 0;
 
   constructor(readonly dataDir: string, config: EngineConfig, report: (f: JournalFinding) => void) {
     this.#report = report;
@@ -92,6 +97,7 @@ export class JournalCheck {
 
   #add(e: ExecReport): void {
     this.execEvents++;
+    this.#ownerSessions.add(e.session);
     this.#execs.set(e.execId, {
       seq: e.seq, execId: e.execId, session: e.session, execType: EXEC_TYPE_CODE[e.execType], ordStatus: ORD_STATUS_CODE[e.ordStatus],
       orderId: e.orderId, clOrdId: e.clOrdId, cumQty: e.cumQty, leavesQty: e.leavesQty, lastQty: e.lastQty, lastPx: e.lastPx, avgPx: e.avgPx,
@@ -118,8 +124,17 @@ export class JournalCheck {
       this.#report({ code: 'er-unmatched', severity: 'error', ...at, text: `ExecutionReport ExecID ${execId || '(none)'} ClOrdID ${msg.get(11) ?? '?'} matches no engine event in the journal` });
       return;
     }
-    rec.reported = true;
-    this.matched++;
+    const copy = m.session !== rec.session;
+    if (copy && this.#ownerSessions.has(m.session)) {
+      this.#report({ code: 'er-misrouted', severity: 'error', ...at, text: `ExecutionReport ExecID ${execId} of ${rec.session}'s order (ClOrdID ${rec.clOrdId}) was sent to ${m.session}, a session with orders of its own` });
+      return;
+    }
+    if (copy) {
+      this.copies++;
+    } else {
+      rec.reported = true;
+      this.matched++;
+    }
     const diffs: string[] = [];
     const same = (name: string, logged: string | undefined, engine: string): void => {
       if ((logged ?? '') !== engine) diffs.push(`${name} ${logged ?? '(absent)'} (engine: ${engine || '(empty)'})`);
@@ -131,7 +146,6 @@ export class JournalCheck {
       if (absentOk) return;
       if (a === undefined || b === undefined || !a.equals(b)) diffs.push(`${name} ${logged ?? '(absent)'} (engine: ${engine ?? '(none)'})`);
     };
-    if (m.session !== rec.session) diffs.push(`sent on ${m.session} (engine: ${rec.session})`);
     same('ExecType(150)', msg.get(150), rec.execType);
     same('OrdStatus(39)', msg.get(39), rec.ordStatus);
     if (rec.orderId !== '') same('OrderID(37)', msg.get(37), rec.orderId);
@@ -142,7 +156,7 @@ export class JournalCheck {
     sameNumber('LastPx(31)', msg.get(31), rec.lastPx);
     sameNumber('AvgPx(6)', msg.get(6), rec.avgPx);
     if (diffs.length > 0) {
-      this.#report({ code: 'er-mismatch', severity: 'error', ...at, text: `ExecutionReport ExecID ${execId} differs from the engine event (seq ${rec.seq}): ${diffs.join(', ')}` });
+      this.#report({ code: 'er-mismatch', severity: 'error', ...at, text: `${copy ? `Drop copy on ${m.session} of ` : ''}ExecutionReport ExecID ${execId} differs from the engine event (seq ${rec.seq}): ${diffs.join(', ')}` });
     }
   }
 
