@@ -190,15 +190,15 @@ export function formatTimeUs(timeUs: number | undefined): string {
   return `${d.getUTCFullYear()}${p2(d.getUTCMonth() + 1)}${p2(d.getUTCDate())}-${p2(d.getUTCHours())}:${p2(d.getUTCMinutes())}:${p2(d.getUTCSeconds())}.${String(timeUs % 1_000_000).padStart(6, '0')}`;
 }
 
-/** A user's time bound: 'YYYYMMDD-HH:MM:SS[.fff]' (UTC) or anything Date.parse takes (ISO 8601). */
+/** A user's time bound, to the microsecond: 'YYYYMMDD[-HH:MM:SS[.fraction]]' (UTC) or ISO 8601 (Date.parse). */
 export function parseTimeBound(text: string): number {
-  const fix = parseUtcTimestamp(text);
-  if (fix !== undefined) return fix * 1000;
-  if (/^\d{8}$/.test(text)) {
-    const ms = parseUtcTimestamp(`${text}-00:00:00`);
-    if (ms !== undefined) return ms * 1000;
+  const m = /^(\d{4})(\d{2})(\d{2})(?:-(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?)?$/.exec(text);
+  if (m !== null) {
+    const [, y, mo, d, h, mi, sec, frac] = m;
+    const ms = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h ?? 0), Number(mi ?? 0), Number(sec ?? 0));
+    if (!Number.isNaN(ms) && Number(mo) >= 1 && Number(mo) <= 12) return ms * 1000 + (frac === undefined ? 0 : Number(`${frac}000000`.slice(0, 6)));
   }
   const ms = Date.parse(text);
-  if (Number.isNaN(ms)) throw new Error(`cannot read time "${text}" (use YYYYMMDD-HH:MM:SS[.sss] UTC or ISO 8601)`);
+  if (Number.isNaN(ms)) throw new Error(`cannot read time "${text}" (use YYYYMMDD-HH:MM:SS[.ssssss] UTC or ISO 8601)`);
   return ms * 1000;
 }

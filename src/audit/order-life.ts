@@ -166,8 +166,8 @@ export async function orderLife(opts: OrderOptions): Promise<OrderLife> {
     const tb = b.item.timeUs ?? 0;
     return Math.floor(ta / 1000) - Math.floor(tb / 1000) || rank(a.item) - rank(b.item) || ta - tb || a.k - b.k;
   });
-  const sessionsOf = [...ids.clOrdIds].map((x) => x.replace('\u0000', ' '));
-  return { orderIds: [...ids.orderIds], clOrdIds: sessionsOf, items: decorated.map((d) => d.item), truncated };
+  const sessionsOf = [...ids.clOrdIds].map((x) => x.replace('\u0000', ' ')).sort();
+  return { orderIds: [...ids.orderIds].sort(), clOrdIds: sessionsOf, items: decorated.map((d) => d.item), truncated };
 }
 
 /** Text lines for an order's life. */
