@@ -88,8 +88,9 @@ export class QuantityCheck {
     if (execType === 'F' && notional !== null && lastQty !== undefined && lastPx !== undefined) notional = notional.plus(lastQty.times(lastPx));
     if (notional !== null && avgPx !== undefined && avgPxText !== undefined && cum.greaterThan(0)) {
       const expected = notional.div(cum);
-      const tolerance = new Decimal(10).pow(-Math.min(decimalPlaces(avgPxText), 12));
-      if (expected.minus(avgPx).abs().greaterThan(tolerance)) fail(`AvgPx ${avgPxText} but the fills average ${expected.toSignificantDigits(20)}`);
+      // Rounded or truncated to the places it is given with, AvgPx is less than one unit of its last place off.
+      const unit = new Decimal(10).pow(-Math.min(decimalPlaces(avgPxText), 12));
+      if (expected.minus(avgPx).abs().greaterThanOrEqualTo(unit)) fail(`AvgPx ${avgPxText} but the fills average ${expected.toSignificantDigits(20)}`);
     }
     this.#orders.delete(key);
     if (DONE.has(ordStatus)) return;
