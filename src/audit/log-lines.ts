@@ -25,7 +25,7 @@ export type LogLine =
       timeUs: number | undefined;
       /** Direction when the format says it (fixgw), else undefined. */
       direction: Direction | undefined;
-      /** The message bytes. Valid only until the generator resumes: copy what you keep. */
+      /** The message bytes (a view into the chunk read; chunks are not reused). */
       bytes: Buffer;
       /** The last line of the file had no '\n' (a write torn by a crash, or a hand-made file). */
       unterminated: boolean;
@@ -59,8 +59,9 @@ function openStream(file: string): Readable {
   return raw.pipe(gunzip);
 }
 
-/** Every line of `file`, parsed. Memory: one read chunk plus at most MAX_LINE_BYTES of carried line. */
-export async function* readLogLines(file: string): AsyncGenerator<LogLine> {
+/** Every line of `file`, parsed, in batches (one per read chunk: one await per MiB, not per line).
+ *  Memory: one read chunk plus at most MAX_LINE_BYTES of carried line. */
+export async function* readLogLines(file: string): AsyncGenerator<LogLine[]> {
   const stream = openStream(file);
   let carry: Buffer | null = null;
   let line = 0;
@@ -72,6 +73,7 @@ export async function* readLogLines(file: string): AsyncGenerator<LogLine> {
         data = Buffer.concat([carry, chunk]);
         carry = null;
       }
+      const batch: LogLine[] = [];
       let start = 0;
       for (let lf = data.indexOf(LF, start); lf !== -1; lf = data.indexOf(LF, start)) {
         line += 1;
@@ -79,30 +81,30 @@ export async function* readLogLines(file: string): AsyncGenerator<LogLine> {
           skipping = false;
         } else {
           const parsed = parseLine(data.subarray(start, lf), line, false);
-          if (parsed !== null) yield parsed;
+          if (parsed !== null) batch.push(parsed);
         }
         start = lf + 1;
       }
-      if (start < data.length) {
-        if (skipping) continue;
+      if (start < data.length && !skipping) {
         if (data.length - start > MAX_LINE_BYTES) {
-          yield { kind: 'corrupt', line: line + 1, reason: `line longer than ${MAX_LINE_BYTES} bytes, skipped`, truncated: false };
+          batch.push({ kind: 'corrupt', line: line + 1, reason: `line longer than ${MAX_LINE_BYTES} bytes, skipped`, truncated: false });
           skipping = true;
-          continue;
+        } else {
+          // Copy: the rest of this chunk waits for the next one.
+          carry = Buffer.from(data.subarray(start));
         }
-        // Copy: `chunk` belongs to the stream.
-        carry = Buffer.from(data.subarray(start));
       }
+      if (batch.length > 0) yield batch;
     }
   } catch (err) {
-    yield { kind: 'corrupt', line: line + 1, reason: `file ends early: ${(err as Error).message}`, truncated: true };
+    yield [{ kind: 'corrupt', line: line + 1, reason: `file ends early: ${(err as Error).message}`, truncated: true }];
     return;
   } finally {
     stream.destroy();
   }
   if (carry !== null && carry.length > 0) {
     const parsed = parseLine(carry, line + 1, true);
-    if (parsed !== null) yield parsed;
+    if (parsed !== null) yield [parsed];
   }
 }
 

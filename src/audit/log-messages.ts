@@ -7,7 +7,7 @@ import path from 'node:path';
 import { Framer } from '../fix/framer.js';
 import { parseMessage, type FixMessage } from '../fix/message.js';
 import { parseUtcTimestamp } from '../fix/time.js';
-import { readLogLines, type Direction } from './log-lines.js';
+import { readLogLines, type Direction, type LogLine } from './log-lines.js';
 
 export type { Direction } from './log-lines.js';
 
@@ -79,54 +79,63 @@ function localCompIdFromName(file: string): string | undefined {
 
 /** Every message and problem of the files, in file order then line order. */
 export async function* readLogs(files: readonly string[], opts: ReadOptions = {}): AsyncGenerator<LogItem> {
-  for (const file of files) yield* readOneLog(file, opts);
+  for await (const batch of readLogBatches(files, opts)) yield* batch;
 }
 
-async function* readOneLog(file: string, opts: ReadOptions): AsyncGenerator<LogItem> {
-  let local = opts.localCompId ?? localCompIdFromName(file);
-  for await (const l of readLogLines(file)) {
-    if (l.kind === 'corrupt') {
-      yield { kind: 'problem', p: { file, line: l.line, code: l.truncated ? 'truncated' : 'corrupt-line', text: l.reason } };
+/** The same, in batches (one per read chunk): for loops over millions of messages, one await per batch. */
+export async function* readLogBatches(files: readonly string[], opts: ReadOptions = {}): AsyncGenerator<LogItem[]> {
+  for (const file of files) {
+    const state = { local: opts.localCompId ?? localCompIdFromName(file) };
+    for await (const lines of readLogLines(file)) {
+      const out: LogItem[] = [];
+      for (const l of lines) decodeLine(file, l, state, opts, out);
+      yield out;
+    }
+  }
+}
+
+function decodeLine(file: string, l: LogLine, state: { local: string | undefined }, opts: ReadOptions, out: LogItem[]): void {
+  if (l.kind === 'corrupt') {
+    out.push({ kind: 'problem', p: { file, line: l.line, code: l.truncated ? 'truncated' : 'corrupt-line', text: l.reason } });
+    return;
+  }
+  for (const frame of framesOf(l.bytes)) {
+    let frameProblem: LoggedMessage['frameProblem'];
+    if (frame.kind !== 'message') {
+      const code: ProblemCode = l.unterminated ? 'truncated' : frame.kind === 'incomplete' ? 'garbled'
+        : /CheckSum/.test(frame.reason) ? 'bad-checksum' : /BodyLength/.test(frame.reason) ? 'bad-body-length' : 'garbled';
+      frameProblem = { code, text: l.unterminated ? `last line ends mid-message (${frame.reason})` : frame.reason };
+    }
+    const bytes = opts.copy === true ? Buffer.from(frame.bytes) : frame.bytes;
+    const parsed = frame.kind === 'incomplete' ? { garbled: frame.reason } : parseMessage(bytes);
+    if ('garbled' in parsed) {
+      out.push({ kind: 'problem', p: { file, line: l.line, code: frameProblem?.code ?? 'garbled', text: frameProblem?.text ?? parsed.garbled } });
       continue;
     }
-    for (const frame of framesOf(l.bytes)) {
-      let frameProblem: LoggedMessage['frameProblem'];
-      if (frame.kind !== 'message') {
-        const code: ProblemCode = l.unterminated ? 'truncated' : frame.kind === 'incomplete' ? 'garbled'
-          : /CheckSum/.test(frame.reason) ? 'bad-checksum' : /BodyLength/.test(frame.reason) ? 'bad-body-length' : 'garbled';
-        frameProblem = { code, text: l.unterminated ? `last line ends mid-message (${frame.reason})` : frame.reason };
-      }
-      const bytes = opts.copy === true ? Buffer.from(frame.bytes) : frame.bytes;
-      const parsed = frame.kind === 'incomplete' ? { garbled: frame.reason } : parseMessage(bytes);
-      if ('garbled' in parsed) {
-        yield { kind: 'problem', p: { file, line: l.line, code: frameProblem?.code ?? 'garbled', text: frameProblem?.text ?? parsed.garbled } };
-        continue;
-      }
-      const masked = isMasked(parsed);
-      if (frameProblem !== undefined && !(masked && frameProblem.code === 'bad-checksum')) {
-        yield { kind: 'problem', p: { file, line: l.line, code: frameProblem.code, text: frameProblem.text } };
-      } else {
-        frameProblem = undefined;
-      }
-      const sender = parsed.get(49) ?? '';
-      const target = parsed.get(56) ?? '';
-      const begin = parsed.get(8) ?? '';
-      local ??= sender;
-      const direction: Direction | undefined = l.direction ?? (sender === local ? 'OUT' : target === local ? 'IN' : undefined);
-      const session = direction === 'IN' ? `${begin}:${target}->${sender}` : `${begin}:${sender}->${target}`;
-      let timeUs = l.timeUs;
-      if (timeUs === undefined) {
-        const sentMs = parseUtcTimestamp(parsed.get(52) ?? '');
-        if (sentMs !== undefined) timeUs = sentMs * 1000;
-      }
-      yield {
-        kind: 'message',
-        m: {
-          file, line: l.line, timeUs, direction, session, flow: `${begin}:${sender}->${target}`,
-          seq: parsed.seqNum, msgType: parsed.msgType, possDup: parsed.get(43) === 'Y', msg: parsed, frameProblem, masked,
-        },
-      };
+    const masked = isMasked(parsed);
+    if (frameProblem !== undefined && !(masked && frameProblem.code === 'bad-checksum')) {
+      out.push({ kind: 'problem', p: { file, line: l.line, code: frameProblem.code, text: frameProblem.text } });
+    } else {
+      frameProblem = undefined;
     }
+    const sender = parsed.get(49) ?? '';
+    const target = parsed.get(56) ?? '';
+    const begin = parsed.get(8) ?? '';
+    state.local ??= sender;
+    const direction: Direction | undefined = l.direction ?? (sender === state.local ? 'OUT' : target === state.local ? 'IN' : undefined);
+    const session = direction === 'IN' ? `${begin}:${target}->${sender}` : `${begin}:${sender}->${target}`;
+    let timeUs = l.timeUs;
+    if (timeUs === undefined) {
+      const sentMs = parseUtcTimestamp(parsed.get(52) ?? '');
+      if (sentMs !== undefined) timeUs = sentMs * 1000;
+    }
+    out.push({
+      kind: 'message',
+      m: {
+        file, line: l.line, timeUs, direction, session, flow: `${begin}:${sender}->${target}`,
+        seq: parsed.seqNum, msgType: parsed.msgType, possDup: parsed.get(43) === 'Y', msg: parsed, frameProblem, masked,
+      },
+    });
   }
 }
 

@@ -4,7 +4,7 @@
 
 import type { Dictionary } from '../fix/dictionary.js';
 import { fieldLines, messageJson, summaryLine } from './describe.js';
-import { readLogs, type LoggedMessage, type LogProblem } from './log-messages.js';
+import { readLogBatches, type LoggedMessage, type LogProblem } from './log-messages.js';
 
 export interface ShowFilter {
   /** Session key ('FIX.4.4:FIXGW->CLIENT1'), a CompID, or part of a session key. */
@@ -47,7 +47,7 @@ function sessionMatches(m: LoggedMessage, wanted: string): boolean {
 /** Writes what matches; problems (corrupt lines...) go to onProblem. Returns the number of messages shown. */
 export async function showLogs(opts: ShowOptions, write: (line: string) => void, onProblem: (p: LogProblem) => void): Promise<number> {
   let shown = 0;
-  for await (const item of readLogs(opts.files, opts.localCompId === undefined ? {} : { localCompId: opts.localCompId })) {
+  reading: for await (const batch of readLogBatches(opts.files, opts.localCompId === undefined ? {} : { localCompId: opts.localCompId })) for (const item of batch) {
     if (item.kind === 'problem') { onProblem(item.p); continue; }
     const m = item.m;
     if (!matchesFilter(m, opts.filter)) continue;
@@ -60,7 +60,7 @@ export async function showLogs(opts: ShowOptions, write: (line: string) => void,
       }
     }
     shown++;
-    if (opts.limit !== undefined && shown >= opts.limit) break;
+    if (opts.limit !== undefined && shown >= opts.limit) break reading;
   }
   return shown;
 }

@@ -5,7 +5,7 @@
 
 import * as hdr from 'hdr-histogram-js';
 import type { Dictionary } from '../fix/dictionary.js';
-import { readLogs } from './log-messages.js';
+import { readLogBatches } from './log-messages.js';
 
 export interface LatencySummary {
   count: number;
@@ -54,7 +54,7 @@ export async function collectStats(files: string[], dict: Dictionary, localCompI
     return meaning ? `${tag}=${value} ${meaning}` : `${tag}=${value}`;
   };
 
-  for await (const item of readLogs(files, localCompId === undefined ? {} : { localCompId })) {
+  for await (const batch of readLogBatches(files, localCompId === undefined ? {} : { localCompId })) for (const item of batch) {
     if (item.kind === 'problem') { stats.problems++; continue; }
     const m = item.m;
     stats.messages++;

@@ -6,7 +6,7 @@
 import type { Dictionary } from '../fix/dictionary.js';
 import { validateMessage } from '../fix/validate.js';
 import type { EngineConfig } from '../engine/index.js';
-import { readLogs, type LoggedMessage } from './log-messages.js';
+import { readLogBatches, type LoggedMessage } from './log-messages.js';
 import { FlowSequence } from './sequence-check.js';
 import { QuantityCheck } from './quantity-check.js';
 import { JournalCheck } from './journal-check.js';
@@ -63,7 +63,7 @@ export async function verifyLogs(opts: VerifyOptions, onFinding: (f: Finding) =>
   const quantities = new QuantityCheck(asError);
   const validate = opts.validate !== false;
 
-  for await (const item of readLogs(opts.files, opts.localCompId === undefined ? {} : { localCompId: opts.localCompId })) {
+  for await (const batch of readLogBatches(opts.files, opts.localCompId === undefined ? {} : { localCompId: opts.localCompId })) for (const item of batch) {
     if (item.kind === 'problem') {
       emit({ code: item.p.code, severity: 'error', file: item.p.file, line: item.p.line, text: item.p.text });
       continue;
