@@ -16,9 +16,14 @@ export function messageTypeName(dict: Dictionary, msgType: string): string {
   return dict.messageName(msgType) ?? 'Unknown';
 }
 
+/** Control characters (a CR/LF or SOH inside a value) would break the one-field-per-line layout: quote them. */
+function printable(value: string): string {
+  return /[\x00-\x1f\x7f]/.test(value) ? JSON.stringify(value) : value;
+}
+
 function fieldValueText(dict: Dictionary, tag: number, value: string): string {
   const meaning = dict.enumMeaning(tag, value);
-  return meaning ? `${value} (${meaning})` : value;
+  return meaning ? `${printable(value)} (${meaning})` : printable(value);
 }
 
 /** '20261126-01:02:03.123456 OUT FIX.4.4:FIXGW->CLIENT1 #5 ExecutionReport(8) ClOrdID=A1 ...' */

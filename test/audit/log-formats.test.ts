@@ -163,3 +163,30 @@ test('ExecutionReport arithmetic: a fill that does not add up and an AvgPx that 
     `${file}:8: error cum-qty: ClOrdID C2 ExecID 14.1: LeavesQty 20 on a done order (OrdStatus 4)`,
   ]);
 });
+
+test('a Logon whose Password was masked in our log verifies clean; a message with a line break is read from its base64 line', () => {
+  const withPassword = fix(1, 'A', [[98, '0'], [108, '30'], [554, 'secret']], IN);
+  const masked = withPassword.replace('554=secret', '554=******');
+  const textWithNewline = fix(2, 'B', [[148, 'Halt'], [33, '1'], [58, 'line one\nline two']]);
+  const file = writeLog('FIX.4.4-FIXGW-CLIENT1.messages.log', [
+    `20261126-09:30:00.000001 IN ${masked}`,
+    `20261126-09:30:00.000002 OUT ${logon(1)}`,
+    `20261126-09:30:00.000003 OUT64 ${Buffer.from(textWithNewline, 'latin1').toString('base64')}`,
+  ]);
+  const r = verify(file);
+  assert.equal(r.status, 0, r.stdout);
+  const show = runCli(['audit', 'show', file, '--msgtype', 'B', '--fields']);
+  assert.match(show.stdout, /^20261126-09:30:00\.000003 OUT FIX\.4\.4:FIXGW->CLIENT1 #2 News\(B\)/m);
+  assert.match(show.stdout, /^ {6}\[1\] Text\(58\)="line one\\nline two"$/m);
+});
+
+test('usage errors exit 2 with a message; findings exit 1', () => {
+  const none = runCli(['audit', 'verify']);
+  assert.equal(none.status, 2);
+  assert.match(none.stderr, /^fixgw audit: name at least one LOG file or directory, or --data-dir/);
+  const missing = runCli(['audit', 'show', '/no/such/log']);
+  assert.equal(missing.status, 2);
+  assert.match(missing.stderr, /ENOENT.*\/no\/such\/log/);
+  const file = writeLog('x.log', ['garbage']);
+  assert.equal(runCli(['audit', 'verify', file]).status, 1);
+});
