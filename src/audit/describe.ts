@@ -8,7 +8,7 @@ import { formatTimeUs, type LoggedMessage } from './log-messages.js';
 
 /** Fields worth seeing on the summary line, in this order, when present. */
 const SUMMARY_TAGS = [
-  11, 41, 37, 17, 55, 54, 40, 59, 38, 44, 99, 150, 39, 32, 31, 14, 151, 6, 1003, 103, 102, 434,
+  11, 41, 37, 17, 527, 1, 55, 54, 40, 59, 38, 44, 99, 150, 39, 32, 31, 14, 151, 6, 1003, 103, 102, 434,
   7, 16, 36, 123, 45, 371, 372, 373, 380, 112, 108, 141, 58,
 ];
 

@@ -113,15 +113,18 @@ export class JournalCheck {
       const reset = m.msgType === 'A' && (m.seq === 1 || m.msg.get(141) === 'Y');
       if (reset || m.seq > (this.#maxOutSeq.get(m.session) ?? 0)) this.#maxOutSeq.set(m.session, m.seq);
     }
-    if (m.msgType !== '8' || m.frameProblem !== undefined) return;
+    if (m.msgType !== '8') return;
     const msg = m.msg;
+    // A damaged report (bad CheckSum, already a finding) still says which engine event it was, and comparing
+    // it names the field that was changed.
+    const damaged = m.frameProblem !== undefined ? `Damaged (${m.frameProblem.code}) ` : '';
     const execId = msg.get(17) ?? '';
     const rec = this.#execs.get(execId);
     const at = { file: m.file, line: m.line };
     if (rec === undefined) {
       const seq = Number(execId.split('.')[0]);
       if (Number.isInteger(seq) && seq > 0 && seq < this.#firstSeq) return; // before the journal we have
-      this.#report({ code: 'er-unmatched', severity: 'error', ...at, text: `ExecutionReport ExecID ${execId || '(none)'} ClOrdID ${msg.get(11) ?? '?'} matches no engine event in the journal` });
+      this.#report({ code: 'er-unmatched', severity: 'error', ...at, text: `${damaged}ExecutionReport ExecID ${execId || '(none)'} ClOrdID ${msg.get(11) ?? '?'} matches no engine event in the journal` });
       return;
     }
     const copy = m.session !== rec.session;
@@ -156,7 +159,7 @@ export class JournalCheck {
     sameNumber('LastPx(31)', msg.get(31), rec.lastPx);
     sameNumber('AvgPx(6)', msg.get(6), rec.avgPx);
     if (diffs.length > 0) {
-      this.#report({ code: 'er-mismatch', severity: 'error', ...at, text: `${copy ? `Drop copy on ${m.session} of ` : ''}ExecutionReport ExecID ${execId} differs from the engine event (seq ${rec.seq}): ${diffs.join(', ')}` });
+      this.#report({ code: 'er-mismatch', severity: 'error', ...at, text: `${damaged}${copy ? `drop copy on ${m.session} of ` : ''}ExecutionReport ExecID ${execId} differs from the engine event (seq ${rec.seq}): ${diffs.join(', ')}` });
     }
   }
 

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { Framer } from '../fix/framer.js';
 import { parseMessage, type FixMessage } from '../fix/message.js';
 import { parseUtcTimestamp } from '../fix/time.js';
-import { readLogLines, type Direction, type LogLine } from './log-lines.js';
+import { MAX_LINE_BYTES, readLogLines, type Direction, type LogLine } from './log-lines.js';
 
 export type { Direction } from './log-lines.js';
 
@@ -104,7 +104,7 @@ function decodeLine(file: string, l: LogLine, state: { local: string | undefined
     if (frame.kind !== 'message') {
       const code: ProblemCode = l.unterminated ? 'truncated' : frame.kind === 'incomplete' ? 'garbled'
         : /CheckSum/.test(frame.reason) ? 'bad-checksum' : /BodyLength/.test(frame.reason) ? 'bad-body-length' : 'garbled';
-      frameProblem = { code, text: l.unterminated ? `last line ends mid-message (${frame.reason})` : frame.reason };
+      frameProblem = { code, text: l.unterminated ? `last line ends mid-message: ${frame.reason}` : frame.reason };
     }
     const bytes = opts.copy === true ? Buffer.from(frame.bytes) : frame.bytes;
     const parsed = frame.kind === 'incomplete' ? { garbled: frame.reason } : parseMessage(bytes);
@@ -148,7 +148,8 @@ type LineFrame =
  *  CheckSum check out. Otherwise the session layer's Framer cuts it, exactly as it cut the wire. */
 function framesOf(bytes: Buffer): LineFrame[] {
   if (isOneGoodMessage(bytes)) return [{ kind: 'message', bytes }];
-  const framer = new Framer({ maxMessageBytes: Math.max(64, bytes.length + 16) });
+  // The limit only has to exceed the line: a BodyLength pointing past its end then reads as a message cut short.
+  const framer = new Framer({ maxMessageBytes: MAX_LINE_BYTES + 1024 });
   framer.push(bytes);
   const out: LineFrame[] = [];
   for (let f = framer.next(); f !== null; f = framer.next()) out.push(f);

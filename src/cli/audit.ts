@@ -114,21 +114,27 @@ export function register(program: Command): void {
     .addOption(new Option('--max-findings <n>', 'print at most n findings (all are counted)').default(1000).argParser((v) => Number.parseInt(v, 10))))
     .action(guarded(async (logs: string[], o: CommonOptions & { validate: boolean; strict?: boolean; json?: boolean; maxFindings: number }) => {
       const files = logFiles(logs, o);
-      let printed = 0;
+      // Findings come in reading order (sequence gaps and journal checks at the end); the first
+      // --max-findings of them are kept and printed sorted by file and line.
+      let found = 0;
+      const kept: Finding[] = [];
       const onFinding = (f: Finding): void => {
-        if (printed++ >= o.maxFindings) return;
-        out(o.json === true ? JSON.stringify(f) : formatFinding(f));
+        if (found++ < o.maxFindings) kept.push(f);
       };
       const summary = await verifyLogs({
         files, dictionary: loadDictionary(o), validate: o.validate,
         ...(o.localCompId !== undefined ? { localCompId: o.localCompId } : {}),
         ...(o.dataDir !== undefined ? { dataDir: o.dataDir, engineConfig: loadConfig(o) } : {}),
       }, onFinding);
+      const fileRank = new Map(files.map((f, i) => [f, i]));
+      kept.sort((a, b) => (fileRank.get(a.file) ?? files.length) - (fileRank.get(b.file) ?? files.length) ||
+        (a.line ?? Infinity) - (b.line ?? Infinity) || (a.seq ?? 0) - (b.seq ?? 0));
+      for (const f of kept) out(o.json === true ? JSON.stringify(f) : formatFinding(f));
       const clean = summary.errors === 0 && (o.strict !== true || summary.warnings === 0);
       if (o.json === true) {
         out(JSON.stringify({ summary: { ...summary, clean } }));
       } else {
-        if (printed > o.maxFindings) out(`... ${printed - o.maxFindings} more finding(s) not shown (--max-findings)`);
+        if (found > o.maxFindings) out(`... ${found - o.maxFindings} more finding(s) not shown (--max-findings)`);
         const codes = Object.entries(summary.byCode).map(([c, n]) => `${c} ${n}`).join(', ');
         const journal = summary.journal ? `; journal: ${summary.journal.commands} commands, ${summary.journal.execEvents} engine reports, ${summary.journal.matched} logged reports matched${summary.journal.dropCopies > 0 ? `, ${summary.journal.dropCopies} drop copies checked` : ''}` : '';
         out(`${clean ? 'CLEAN' : 'NOT CLEAN'}: ${summary.messages} messages in ${summary.files} file(s); ${summary.errors} error(s), ${summary.warnings} warning(s)${codes ? ` (${codes})` : ''}${journal}`);
