@@ -12,6 +12,7 @@ const verbs: Array<() => Promise<VerbModule>> = [
   // one line per verb, in the order `fixgw --help` lists them
   () => import('./serve.js'),
   () => import('./replay.js'),
+  () => import('./audit.js'),
 ];
 
 const program = new Command();

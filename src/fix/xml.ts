@@ -32,6 +32,13 @@ export function parseXml(text: string, source = 'XML'): XmlElement {
   const fail = (pos: number, what: string): never => {
     throw new Error(`${source}: line ${lineOf(text, pos)}: ${what}`);
   };
+  // Element start positions only grow: count newlines incrementally (lineOf per element was quadratic).
+  let linePos = 0;
+  let lineNo = 1;
+  const lineAt = (pos: number): number => {
+    for (; linePos < pos; linePos++) if (text.charCodeAt(linePos) === 10) lineNo++;
+    return lineNo;
+  };
   const stack: XmlElement[] = [];
   let root: XmlElement | undefined;
   let pos = 0;
@@ -69,7 +76,7 @@ export function parseXml(text: string, source = 'XML'): XmlElement {
     NAME.lastIndex = lt + 1;
     const m = NAME.exec(text);
     if (!m) fail(lt, 'bad element name');
-    const element: XmlElement = { name: m![0], attrs: {}, children: [], line: lineOf(text, lt) };
+    const element: XmlElement = { name: m![0], attrs: {}, children: [], line: lineAt(lt) };
     let p = NAME.lastIndex;
     for (;;) {
       ATTR.lastIndex = p;
