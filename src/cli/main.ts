@@ -10,6 +10,7 @@ type VerbModule = { register(program: Command): void };
 
 const verbs: Array<() => Promise<VerbModule>> = [
   // one line per verb, in the order `fixgw --help` lists them
+  () => import('./serve.js'),
   () => import('./sim.js'),
 ];
 

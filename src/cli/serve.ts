@@ -1,0 +1,72 @@
+// `fixgw serve`: run the gateway (FIX acceptor + engine) until SIGINT/SIGTERM, then log every session out,
+// flush the journal and exit 0.
+import { fileURLToPath } from 'node:url';
+import { Command, InvalidArgumentError } from 'commander';
+import { pino } from 'pino';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import { loadGatewaySettings, startGateway } from '../gateway/index.js';
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65535) throw new InvalidArgumentError('expected a port number 0..65535 (0 = any free port)');
+  return port;
+}
+
+export function defaultGatewayConfigPath(): string {
+  return fileURLToPath(new URL('../../../config/gateway.cfg', import.meta.url));
+}
+
+interface ServeOptions { config: string; fixPort?: number; httpPort?: number; dataDir?: string; fsync: boolean; host?: string }
+
+export function register(program: Command): void {
+  program
+    .command('serve')
+    .description('run the FIX gateway (FIX acceptor, matching engine, journal) until SIGINT/SIGTERM')
+    .option('--config <file>', 'gateway settings (QuickFIX-style .cfg)', defaultGatewayConfigPath())
+    .option('--fix-port <n>', 'FIX port (overrides SocketAcceptPort; 0 = any free port)', parsePort)
+    .option('--http-port <n>', 'HTTP/WebSocket port (overrides HttpPort; 0 = any free port)', parsePort)
+    .option('--data-dir <dir>', 'journal, snapshots, session stores and logs (overrides DataDirectory)')
+    .option('--host <addr>', 'FIX listen address (overrides SocketAcceptHost)')
+    .option('--no-fsync', 'do not fdatasync the journal after each batch (overrides JournalFsync)')
+    .action(async (opts: ServeOptions, cmd: Command) => {
+      const log = pino({ name: 'fixgw', level: process.env.LOG_LEVEL ?? 'info' });
+      const settings = loadGatewaySettings(opts.config);
+      const fsyncGiven = cmd.getOptionValueSource('fsync') === 'cli';
+      const registry = new Registry();
+      collectDefaultMetrics({ register: registry });
+      let stopping = false;
+      const gateway = await startGateway({
+        settings,
+        registry,
+        logger: log,
+        ...(opts.fixPort !== undefined ? { fixPort: opts.fixPort } : {}),
+        ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}),
+        ...(opts.host !== undefined ? { host: opts.host } : {}),
+        ...(fsyncGiven ? { fsync: opts.fsync } : {}),
+        onFatal: () => { if (!stopping) void stop('journal failure', 1); },
+      });
+      const httpPort = opts.httpPort ?? settings.httpPort ?? 8080;
+
+      // HTTP/WebSocket server: wired by the lead when src/marketdata lands
+      // (startHttpServer({ host, port: httpPort, engine: gateway.engine, sequencer: gateway.sequencer,
+      //   sessions: () => gateway.sessionsInfo(), registry, isReady: () => gateway.ready }); close it in stop()).
+
+      log.info({ fixPort: gateway.fixPort, httpPort, dataDir: gateway.dataDir, config: opts.config, pid: process.pid }, 'fixgw serving');
+
+      async function stop(reason: string, exitCode: number): Promise<void> {
+        stopping = true;
+        log.info({ reason }, 'shutting down');
+        try {
+          await gateway.close();
+        } catch (err) {
+          log.error({ err }, 'error while shutting down');
+          exitCode = exitCode || 1;
+        }
+        log.flush();
+        process.exit(exitCode);
+      }
+      for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+        process.once(signal, () => { if (!stopping) void stop(signal, 0); });
+      }
+    });
+}

@@ -1,0 +1,112 @@
+// The gateway's settings: a QuickFIX-style .cfg (session keys from src/session/settings.ts plus the
+// gateway keys below, usually in [DEFAULT]) turned into what the acceptor and the engine need.
+import path from 'node:path';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { loadSettings, parseSettings, type KeySpec, type SessionSettings } from '../session/settings.js';
+import { SESSION_DEFAULTS, type SessionConfig } from '../session/session.js';
+import type { ValidationOptions } from '../fix/validate.js';
+
+/** Gateway keys, in addition to the session keys. Relative paths are relative to the working directory (as in QuickFIX). */
+export const GATEWAY_KEYS: Record<string, KeySpec> = {
+  /** Where the journal, snapshots, session stores and message logs live. */
+  DataDirectory: { kind: 'path' },
+  /** Instruments, accounts and risk limits (JSON, see src/engine/config.ts). */
+  EngineConfig: { kind: 'path' },
+  /** HTTP/WebSocket port (health, metrics, market-data tap). */
+  HttpPort: { kind: 'int', min: 0, max: 65535 },
+  /** fdatasync the journal after every batch (Y) or leave it to the OS (N). */
+  JournalFsync: { kind: 'bool', default: true },
+  /** Template sessions (TargetCompID=*): the client CompIDs admitted; others are refused without a reply. */
+  AllowedCompIDs: { kind: 'list' },
+  /** Throttled messages (beyond MaxMessagesPerSecond) tolerated within one second before the session is logged out. */
+  ThrottleMaxRejectsPerSecond: { kind: 'int', default: 1000, min: 1, max: 1_000_000 },
+};
+
+export interface GatewayFileSettings {
+  /** The .cfg the settings came from ('<inline>' for text). */
+  source: string;
+  sessions: SessionSettings[];
+  /** Absolute, or undefined when the file does not say. */
+  dataDir: string | undefined;
+  engineConfigPath: string | undefined;
+  httpPort: number | undefined;
+  /** The port every acceptor session shares. */
+  fixPort: number;
+  fsync: boolean;
+}
+
+export function loadGatewaySettings(file: string): GatewayFileSettings {
+  return fromSessions(loadSettings(file, { extraKeys: GATEWAY_KEYS }), file, process.cwd());
+}
+
+export function parseGatewaySettings(text: string, baseDir = process.cwd()): GatewayFileSettings {
+  return fromSessions(parseSettings(text, '<inline>', { extraKeys: GATEWAY_KEYS }), '<inline>', baseDir);
+}
+
+function fromSessions(sessions: SessionSettings[], source: string, baseDir: string): GatewayFileSettings {
+  const acceptors = sessions.filter((s) => s.connectionType === 'acceptor');
+  if (acceptors.length === 0) throw new Error(`${source}: no acceptor session (ConnectionType=acceptor)`);
+  if (acceptors.length !== sessions.length) throw new Error(`${source}: the gateway only runs acceptor sessions`);
+  const ports = new Set(acceptors.map((s) => s.socketAcceptPort));
+  if (ports.size !== 1) throw new Error(`${source}: every session must use the same SocketAcceptPort (found ${[...ports].join(', ')})`);
+  const first = sessions[0]!;
+  const str = (key: string) => first.extra.get(key) as string | undefined;
+  const abs = (p: string | undefined) => (p === undefined ? undefined : path.resolve(baseDir, p));
+  return {
+    source,
+    sessions,
+    dataDir: abs(str('DataDirectory')),
+    engineConfigPath: abs(str('EngineConfig')),
+    httpPort: first.extra.get('HttpPort') as number | undefined,
+    fixPort: first.socketAcceptPort!,
+    fsync: (first.extra.get('JournalFsync') as boolean | undefined) ?? true,
+  };
+}
+
+/** The built-in FIX 4.4 dictionary. */
+export function defaultDictionaryPath(): string {
+  return fileURLToPath(new URL('../../../fix-specs/FIX44.xml', import.meta.url));
+}
+
+/** Session-layer configuration of one acceptor session. */
+export function sessionConfigOf(s: SessionSettings): SessionConfig {
+  const validation: ValidationOptions | null = s.useDataDictionary
+    ? {
+      checkFieldsOutOfOrder: s.validateFieldsOutOfOrder,
+      checkFieldsHaveValues: s.validateFieldsHaveValues,
+      checkUserDefinedFields: s.validateUserDefinedFields,
+      allowUnknownMessageFields: s.allowUnknownMsgFields,
+    }
+    : null;
+  return {
+    ...SESSION_DEFAULTS,
+    id: s.id,
+    initiator: false,
+    heartBtIntS: s.heartBtIntSec,
+    resetOnLogon: s.resetOnLogon,
+    resetOnLogout: s.resetOnLogout,
+    resetOnDisconnect: s.resetOnDisconnect,
+    checkCompId: s.checkCompId,
+    checkLatency: s.checkLatency,
+    maxLatencyS: s.maxLatencySec,
+    logonTimeoutS: s.logonTimeoutSec,
+    logoutTimeoutS: s.logoutTimeoutSec,
+    validation,
+    sendRedundantResendRequests: s.sendRedundantResendRequests,
+    persistMessages: s.persistMessages,
+    resendChunkSize: s.resendChunkSize,
+    maxOutboundBufferBytes: s.maxOutboundBufferBytes,
+  };
+}
+
+/** TLS material of the acceptor, when SocketUseSSL=Y (the first session's files are used for the port). */
+export function tlsOptionsOf(s: SessionSettings): { key: Buffer; cert: Buffer; ca?: Buffer; requestCert: boolean } | undefined {
+  if (!s.socketUseSsl) return undefined;
+  return {
+    key: readFileSync(s.socketPrivateKeyFile!),
+    cert: readFileSync(s.socketCertificateFile!),
+    ...(s.socketCaFile !== undefined ? { ca: readFileSync(s.socketCaFile) } : {}),
+    requestCert: s.socketVerifyPeer,
+  };
+}

@@ -1,0 +1,392 @@
+// The gateway: FIX sessions in front of the engine. Inbound application messages become engine commands
+// (requests.ts); the sequencer journals them and applies them; only then, from its event listener, do the
+// replies go out (reports.ts) through Session.send, which stores each message before writing it.
+import path from 'node:path';
+import { pino, type Logger } from 'pino';
+import { Registry } from 'prom-client';
+import { Dictionary } from '../fix/dictionary.js';
+import type { FixMessage } from '../fix/message.js';
+import { Acceptor, type AcceptorSessionSpec } from '../session/acceptor.js';
+import { BusinessRejectReason, type Application, type AppVerdict } from '../session/application.js';
+import { FileStore } from '../session/file-store.js';
+import { FileLog } from '../session/message-log.js';
+import type { Session } from '../session/session.js';
+import { sessionKey, type SessionId } from '../session/session-id.js';
+import { isAddressAllowed, type SessionSettings } from '../session/settings.js';
+import {
+  defaultEngineConfigPath, loadEngineConfig, openEngine, SequencerOverloadedError,
+  type Engine, type EngineConfig, type EngineEvent, type SequencedCommand, type Sequencer,
+} from '../engine/index.js';
+import { defaultDictionaryPath, sessionConfigOf, tlsOptionsOf, type GatewayFileSettings } from './config.js';
+import { createMetrics, type GatewayMetrics } from './metrics.js';
+import { echoOf, translate, type RequestEcho } from './requests.js';
+import { executionReport, massCancelRejectedReport, massCancelReport, orderCancelReject } from './reports.js';
+
+export interface GatewayOptions {
+  /** Parsed .cfg (loadGatewaySettings / parseGatewaySettings). */
+  settings: GatewayFileSettings;
+  /** Overrides DataDirectory; default ./data. */
+  dataDir?: string;
+  /** Overrides EngineConfig; default config/engine.json of this package. */
+  engineConfig?: EngineConfig;
+  /** Overrides SocketAcceptPort; 0 = any free port (read it back from Gateway.fixPort). */
+  fixPort?: number;
+  /** Listen address; default SocketAcceptHost, else 0.0.0.0. */
+  host?: string;
+  /** Overrides JournalFsync. */
+  fsync?: boolean;
+  /** Gateway metrics are registered here; a private registry when absent. */
+  registry?: Registry;
+  logger?: Logger;
+  /** Called once if the journal fails; the gateway has stopped accepting orders by then. */
+  onFatal?: (err: Error) => void;
+  /** Commands waiting for the journal at most; more are answered with BusinessMessageReject. Default 200,000. */
+  pendingCommandsMax?: number;
+  /** How long close() waits for clients to answer the Logout. Default 2000. */
+  logoutGraceMs?: number;
+}
+
+/** One FIX session as the HTTP health/status endpoints show it. */
+export interface SessionInfo {
+  key: string;
+  senderCompId: string;
+  targetCompId: string;
+  sessionType: 'trading' | 'dropcopy';
+  state: 'logged-on' | 'connected' | 'disconnected';
+  loggedOn: boolean;
+  nextSenderSeq: number;
+  nextTargetSeq: number;
+  /** Epoch ms of the last byte received or connection event; 0 = never. */
+  lastActivityMs: number;
+  remoteAddress: string | null;
+}
+
+export interface Gateway {
+  readonly fixPort: number;
+  readonly dataDir: string;
+  readonly engine: Engine;
+  readonly sequencer: Sequencer;
+  readonly acceptor: Acceptor;
+  readonly registry: Registry;
+  readonly metrics: GatewayMetrics;
+  /** True once the journal is replayed and the FIX port listens; false again while closing. */
+  readonly ready: boolean;
+  /** Journal records replayed at startup. */
+  readonly replayedCommands: number;
+  sessionsInfo(): SessionInfo[];
+  /** Logs every session out, lets the journal drain, closes stores, logs and the journal. */
+  close(): Promise<void>;
+}
+
+/** "FIX.4.4:FIXGW->CLIENT1" → its SessionId (the engine's session strings are sessionKey()s). */
+export function parseSessionKey(key: string): SessionId | undefined {
+  const colon = key.indexOf(':');
+  const arrow = key.indexOf('->', colon + 1);
+  if (colon <= 0 || arrow < 0) return undefined;
+  return { beginString: key.slice(0, colon), senderCompId: key.slice(colon + 1, arrow), targetCompId: key.slice(arrow + 2) };
+}
+
+interface ThrottleWindow { startMs: number; count: number; rejects: number }
+
+export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  const log = options.logger ?? pino({ name: 'fixgw', level: 'silent' });
+  const { settings } = options;
+  const dataDir = path.resolve(options.dataDir ?? settings.dataDir ?? 'data');
+  const engineConfig = options.engineConfig ?? loadEngineConfig(settings.engineConfigPath ?? defaultEngineConfigPath());
+  const fsync = options.fsync ?? settings.fsync;
+  const dictionaryPath = settings.sessions[0]!.dataDictionary ?? defaultDictionaryPath();
+  const dictionary = Dictionary.load(dictionaryPath);
+
+  const opened = await openEngine({
+    dataDir, config: engineConfig, fsync: fsync ? 'always' : 'none', pendingCommandsMax: options.pendingCommandsMax ?? 200_000,
+  });
+  const { sequencer, engine } = opened;
+  log.info({ dataDir, replayedCommands: opened.recovery.replayedCommands, snapshotSeq: opened.recovery.snapshotSeq,
+    lastSeq: opened.recovery.lastSeq, tornBytes: opened.recovery.tornBytes, fsync }, 'journal replayed');
+
+  const staticSettings = new Map<string, SessionSettings>();
+  const templates: SessionSettings[] = [];
+  for (const s of settings.sessions) {
+    if (s.dynamic) templates.push(s);
+    else staticSettings.set(sessionKey(s.id), s);
+  }
+  const templateOf = (id: SessionId) =>
+    templates.find((t) => t.id.beginString === id.beginString && t.id.senderCompId === id.senderCompId);
+  const settingsOf = (id: SessionId): SessionSettings | undefined => staticSettings.get(sessionKey(id)) ?? templateOf(id);
+
+  // Sessions that have orders in the engine exist from the start, so a fill on a resting order of a client
+  // that has not logged on again since the restart is stored for its resend.
+  const specs: AcceptorSessionSpec[] = settings.sessions.map((s) => ({ config: sessionConfigOf(s), dynamic: s.dynamic }));
+  for (const key of engine.sessions.keys()) {
+    const id = parseSessionKey(key);
+    if (id === undefined || staticSettings.has(key)) continue;
+    const template = templateOf(id);
+    if (template !== undefined) specs.push({ config: { ...sessionConfigOf(template), id }, dynamic: false });
+  }
+
+  const registry = options.registry ?? new Registry();
+  let acceptor: Acceptor | undefined;
+  const metrics = createMetrics(registry, {
+    loggedOnSessions: () => acceptor?.sessions().filter((s) => s.isLoggedOn).length ?? 0,
+    lastSeq: () => engine.lastSeq,
+  });
+
+  const pending = new Map<number, RequestEcho>();
+  const throttles = new Map<string, ThrottleWindow>();
+  const dropCopies = new Map<string, { session: Session; accounts: Set<string> | '*' }>();
+  let closing = false;
+  let batchStartNs = 0n;
+
+  const addDropCopy = (session: Session) => {
+    const s = settingsOf(session.id);
+    if (s?.sessionType !== 'dropcopy' || dropCopies.has(session.key)) return;
+    const accounts = s.dropCopyAccounts === '*' || s.dropCopyAccounts === undefined ? '*' : new Set(s.dropCopyAccounts);
+    dropCopies.set(session.key, { session, accounts });
+  };
+
+  const throttled = (session: Session, limit: number, maxRejects: number): AppVerdict | undefined => {
+    const now = Date.now();
+    let w = throttles.get(session.key);
+    if (w === undefined || now - w.startMs >= 1000) {
+      w = { startMs: now, count: 0, rejects: 0 };
+      throttles.set(session.key, w);
+    }
+    if (++w.count <= limit) return undefined;
+    metrics.rejects.inc({ reason: 'Throttle' });
+    if (++w.rejects > maxRejects) {
+      log.warn({ session: session.key, limit }, 'logging out a session that keeps exceeding its message rate');
+      session.logout(`Throttle limit exceeded persistently (more than ${limit} messages per second)`);
+      return undefined;
+    }
+    return { kind: 'businessReject', reason: BusinessRejectReason.Other, text: `Throttle limit exceeded: more than ${limit} messages per second` };
+  };
+
+  const application: Application = {
+    onLogonRequest(session, logon) {
+      const s = settingsOf(session.id);
+      if (s?.password !== undefined && logon.get(554) !== s.password) {
+        log.warn({ session: session.key, remoteAddress: session.remoteAddress }, 'logon refused: wrong password');
+        return { kind: 'rejectLogon', text: 'Invalid username or password' };
+      }
+    },
+    onLogon(session) {
+      addDropCopy(session);
+      throttles.delete(session.key);
+      log.info({ session: session.key, remoteAddress: session.remoteAddress, nextSenderSeq: session.nextSenderSeq,
+        nextTargetSeq: session.nextTargetSeq }, 'session logged on');
+    },
+    onLogout(session) {
+      throttles.delete(session.key);
+      log.info({ session: session.key }, 'session logged out');
+      const s = settingsOf(session.id);
+      if (s === undefined || s.sessionType !== 'trading' || sequencer.error !== null) return;
+      // Cancel-on-disconnect: the session setting when given, else the engine config's default/per-session value.
+      try {
+        sequencer.submit({ type: 'SessionDisconnected', session: session.key,
+          ...(s.raw.has('CancelOnDisconnect') ? { cancelOnDisconnect: s.cancelOnDisconnect } : {}) });
+      } catch (err) {
+        log.error({ session: session.key, err }, 'could not submit SessionDisconnected');
+      }
+    },
+    fromApp(session, msg) {
+      return onApp(session, msg);
+    },
+  };
+
+  const onApp = (session: Session, msg: FixMessage): AppVerdict | void => {
+    const receivedNs = process.hrtime.bigint();
+    const s = settingsOf(session.id);
+    if (s === undefined) return { kind: 'businessReject', reason: BusinessRejectReason.ApplicationNotAvailable, text: 'Session not configured' };
+    if (closing) return { kind: 'businessReject', reason: BusinessRejectReason.ApplicationNotAvailable, text: 'Gateway shutting down' };
+    const limited = throttled(session, s.maxMessagesPerSecond, (s.extra.get('ThrottleMaxRejectsPerSecond') as number | undefined) ?? 1000);
+    if (limited !== undefined) return limited;
+    metrics.messagesReceived.inc({ msg_type: msg.msgType });
+    if (s.sessionType === 'dropcopy') {
+      metrics.rejects.inc({ reason: 'DropCopySession' });
+      return { kind: 'businessReject', reason: BusinessRejectReason.NotAuthorized, text: 'A drop-copy session receives copies; it cannot send orders' };
+    }
+    const t = translate(msg, session.key);
+    switch (t.kind) {
+      case 'unsupported':
+        metrics.rejects.inc({ reason: 'UnsupportedMessageType' });
+        return { kind: 'businessReject', reason: BusinessRejectReason.UnsupportedMessageType, text: 'Unsupported Message Type' };
+      case 'reject':
+        metrics.rejects.inc({ reason: 'SessionReject' });
+        return { kind: 'reject', reason: t.reason, tag: t.tag, text: t.text };
+      case 'massCancelRejected':
+        metrics.rejects.inc({ reason: 'MassCancelUnsupported' });
+        session.send('r', massCancelRejectedReport(msg.get(11) ?? '', msg.get(530) ?? '', t.rejectReason, t.text));
+        return;
+      case 'command': {
+        let command = t.command;
+        // FIX test case 19: a PossResend order whose ClOrdID we already know is not entered again;
+        // the client gets the order's current state instead.
+        if (command.type === 'NewOrder' && msg.get(97) === 'Y' && knownClOrdId(session.key, command.clOrdId)) {
+          command = { type: 'OrderStatus', session: session.key, clOrdId: command.clOrdId, symbol: command.symbol };
+        }
+        let seq: number;
+        try {
+          seq = sequencer.submit(command);
+        } catch (err) {
+          metrics.rejects.inc({ reason: err instanceof SequencerOverloadedError ? 'Overloaded' : 'EngineStopped' });
+          return { kind: 'businessReject', reason: BusinessRejectReason.ApplicationNotAvailable,
+            text: err instanceof SequencerOverloadedError ? 'Gateway overloaded, try again later' : 'Order entry is not available' };
+        }
+        if (batchStartNs === 0n) batchStartNs = receivedNs;
+        pending.set(seq, echoOf(msg, session.key, receivedNs));
+        return;
+      }
+    }
+  };
+
+  const knownClOrdId = (session: string, clOrdId: string): boolean => {
+    if (engine.orderByClOrdId(session, clOrdId) !== null) return true;
+    for (const echo of pending.values()) if (echo.session === session && echo.clOrdId === clOrdId && echo.msgType === 'D') return true;
+    return false;
+  };
+
+  const sendTo = (key: string, msgType: string, body: import('../fix/types.js').FieldList): boolean => {
+    const session = acceptor!.session(key);
+    if (session === undefined) {
+      log.warn({ session: key, msgType }, 'reply for a session that does not exist');
+      return false;
+    }
+    session.send(msgType, body);
+    return true;
+  };
+
+  const onEvents = (sc: SequencedCommand, events: EngineEvent[]) => {
+    if (batchStartNs !== 0n) {
+      metrics.journalBatchSeconds.observe(Number(process.hrtime.bigint() - batchStartNs) / 1e9);
+      batchStartNs = 0n;
+    }
+    const echo = pending.get(sc.seq);
+    if (echo !== undefined) pending.delete(sc.seq);
+    let replied = false;
+    for (const ev of events) {
+      switch (ev.kind) {
+        case 'exec': {
+          const own = echo !== undefined && ev.session === echo.session && ev.clOrdId === echo.clOrdId ? echo : undefined;
+          const body = executionReport(ev, own, dictionary);
+          if (sendTo(ev.session, '8', body) && own !== undefined) replied = true;
+          metrics.executionReports.inc({ exec_type: ev.execType });
+          if (ev.rejectReason !== null) metrics.rejects.inc({ reason: ev.rejectReason });
+          for (const dc of dropCopies.values()) {
+            if (dc.accounts === '*' || dc.accounts.has(ev.account)) dc.session.send('8', body);
+          }
+          break;
+        }
+        case 'cancelReject':
+          if (sendTo(ev.session, '9', orderCancelReject(ev, echo, dictionary))) replied = true;
+          metrics.rejects.inc({ reason: ev.rejectReason });
+          break;
+        case 'massCancel':
+          if (sendTo(ev.session, 'r', massCancelReport(ev, echo))) replied = true;
+          if (ev.rejectReason !== null) metrics.rejects.inc({ reason: ev.rejectReason });
+          break;
+        case 'trade':
+          metrics.trades.inc();
+          break;
+        case 'admin':
+          if (ev.canceledCount > 0 || !ev.ok) log.info({ command: ev.command, canceledCount: ev.canceledCount, text: ev.text }, 'admin command applied');
+          break;
+        case 'md':
+          break;
+      }
+    }
+    if (replied && echo !== undefined) metrics.orderAckSeconds.observe(Number(process.hrtime.bigint() - echo.receivedNs) / 1e9);
+  };
+  sequencer.onEvents(onEvents);
+  sequencer.onListenerError((err) => log.error({ err }, 'error while sending replies'));
+  sequencer.onFatal((err) => {
+    log.fatal({ err }, 'journal failed: order entry stopped');
+    options.onFatal?.(err);
+  });
+
+  const storeDir = path.join(dataDir, 'store');
+  const logDir = path.join(dataDir, 'log');
+  const first = settings.sessions[0]!;
+  const tls = tlsOptionsOf(first);
+  try {
+    acceptor = await Acceptor.start({
+      port: options.fixPort ?? settings.fixPort,
+      host: options.host ?? first.socketAcceptHost ?? '0.0.0.0',
+      sessions: specs,
+      dictionary,
+      application,
+      openStore: (id) => {
+        const s = settingsOf(id);
+        const dir = s?.fileStorePath !== undefined ? path.resolve(s.fileStorePath) : storeDir;
+        return FileStore.open(dir, id, { nowMs: Date.now(), sync: s?.fileStoreSync ?? false });
+      },
+      openLog: (id) => {
+        const s = settingsOf(id);
+        return FileLog.open(s?.fileLogPath !== undefined ? path.resolve(s.fileLogPath) : logDir, id);
+      },
+      onEvent: (text) => log.info({ event: text }, 'connection event'),
+      admit: (id, remoteAddress) => {
+        const s = settingsOf(id);
+        if (s === undefined) return 'unknown session';
+        const allowed = s.extra.get('AllowedCompIDs') as string[] | undefined;
+        if (s.dynamic && allowed !== undefined && !allowed.includes(id.targetCompId)) return `CompID ${id.targetCompId} is not allowed`;
+        if (!isAddressAllowed(s, remoteAddress ?? '')) return `source address ${remoteAddress ?? '?'} is not allowed`;
+        return undefined;
+      },
+      ...(tls !== undefined ? { tls } : {}),
+    });
+  } catch (err) {
+    await sequencer.close();
+    throw err;
+  }
+  for (const session of acceptor.sessions()) addDropCopy(session);
+
+  let ready = true;
+  const fixPort = acceptor.port;
+  log.info({ fixPort, sessions: settings.sessions.map((s) => sessionKey(s.id)) }, 'FIX acceptor listening');
+
+  let closed: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closed ??= (async () => {
+      ready = false;
+      closing = true;
+      const acc = acceptor!;
+      const loggedOn = acc.sessions().filter((s) => s.isLoggedOn);
+      for (const s of loggedOn) s.logout('Gateway shutting down');
+      const deadline = Date.now() + (options.logoutGraceMs ?? 2000);
+      while (loggedOn.some((s) => s.isConnected) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      // Replies to what is still in the journal queue (and cancel-on-disconnect) are stored before the stores close.
+      try { await sequencer.flush(); } catch { /* journal failure: reported through onFatal */ }
+      await acc.stop(0);
+      await sequencer.close().catch(() => undefined);
+      log.info({ lastSeq: engine.lastSeq }, 'gateway stopped');
+    })();
+    return closed;
+  };
+
+  return {
+    fixPort,
+    dataDir,
+    engine,
+    sequencer,
+    acceptor,
+    registry,
+    metrics,
+    get ready() { return ready; },
+    replayedCommands: opened.recovery.replayedCommands,
+    sessionsInfo(): SessionInfo[] {
+      return acceptor!.sessions().map((s) => ({
+        key: s.key,
+        senderCompId: s.id.senderCompId,
+        targetCompId: s.id.targetCompId,
+        sessionType: settingsOf(s.id)?.sessionType ?? 'trading',
+        state: s.isLoggedOn ? 'logged-on' : s.isConnected ? 'connected' : 'disconnected',
+        loggedOn: s.isLoggedOn,
+        nextSenderSeq: s.nextSenderSeq,
+        nextTargetSeq: s.nextTargetSeq,
+        lastActivityMs: s.lastActivityMs,
+        remoteAddress: s.remoteAddress ?? null,
+      }));
+    },
+    close,
+  };
+}
