@@ -16,6 +16,8 @@ export interface OwnOrder {
   orderId?: string;
   /** OrdStatus(39) code of the last ExecutionReport. */
   status?: string;
+  /** ClOrdID of the replace that superseded this one. */
+  replacedBy?: string;
 }
 
 export const OWN_ORDERS_MAX = 100_000;
@@ -38,8 +40,15 @@ export class OwnOrders {
     return `${this.#idPrefix}${++this.#idCount}`;
   }
 
+  /** The order named by `clOrdId`, or by the latest ClOrdID of its replace chain. */
   get(clOrdId: string): OwnOrder | undefined {
-    return this.#orders.get(clOrdId);
+    let order = this.#orders.get(clOrdId);
+    for (let hops = 0; order?.replacedBy !== undefined && hops < 1000; hops++) {
+      const next = this.#orders.get(order.replacedBy);
+      if (!next) break;
+      order = next;
+    }
+    return order;
   }
 
   sent(order: OwnOrder): void {
@@ -48,16 +57,17 @@ export class OwnOrders {
 
   /** A replace was sent: the new ClOrdID names the same order with its new quantity and price. */
   replaced(origClOrdId: string, clOrdId: string, qty: string, price: string | undefined): void {
-    const orig = this.#orders.get(origClOrdId);
-    if (!orig) return;
-    this.#put({ ...orig, clOrdId, qty, ...(price !== undefined ? { price } : {}) });
+    const latest = this.get(origClOrdId);
+    if (!latest) return;
+    const { replacedBy: _, ...rest } = latest;
+    this.#put({ ...rest, clOrdId, qty, ...(price !== undefined ? { price } : {}) });
+    latest.replacedBy = clOrdId;
   }
 
   /** Learn OrderID and status from an ExecutionReport (35=8) about one of our orders. */
   onExecutionReport(msg: FixMessage): void {
-    const clOrdId = msg.get(11);
-    if (clOrdId === undefined) return;
-    const order = this.#orders.get(clOrdId);
+    // A cancel's report carries the cancel's own ClOrdID in 11 and the order's in 41.
+    const order = this.get(msg.get(11) ?? '') ?? this.get(msg.get(41) ?? '');
     if (!order) return;
     const orderId = msg.get(37);
     if (orderId !== undefined && orderId !== '' && orderId !== 'NONE') order.orderId = orderId;
@@ -75,6 +85,7 @@ export class OwnOrders {
   openClOrdIds(limit: number): string[] {
     const out: string[] = [];
     for (const order of this.#orders.values()) {
+      if (order.replacedBy !== undefined) continue;
       if (order.status === undefined || order.status === '0' || order.status === '1' || order.status === 'A' || order.status === '5') {
         out.push(order.clOrdId);
       }

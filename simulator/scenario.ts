@@ -150,7 +150,8 @@ export function parseScenario(text: string, file: string, dict: Dictionary, runT
     }
     if (command === undefined) return fail(`step ${i + 1}: write a step as "SESSION: COMMAND" (e.g. "buyer: buy 100 AAPL @ 190")`, item);
     if (sessionName === undefined) {
-      if (sessions.length > 1) fail(`step ${i + 1}: say which session (one of ${[...sessionNames].join(', ')}): "SESSION: ${command}"`, item);
+      // `wait` belongs to no session.
+      if (sessions.length > 1 && !/^wait\b/i.test(command.trim())) fail(`step ${i + 1}: say which session (one of ${[...sessionNames].join(', ')}): "SESSION: ${command}"`, item);
       sessionName = sessions[0]!.name;
     }
     if (!sessionNames.has(sessionName)) fail(`step ${i + 1}: no session named '${sessionName}' (sessions: ${[...sessionNames].join(', ')})`, item);

@@ -62,7 +62,8 @@ export function register(program: Command): void {
       const tag = runTag();
       const scenarios: Scenario[] = [];
       try {
-        for (const arg of paths) for (const file of scenarioFiles(arg)) scenarios.push(loadScenario(file, dict, tag));
+        // `{run}` differs per file too, so two files naming the same CompID still get separate sessions.
+        for (const arg of paths) for (const file of scenarioFiles(arg)) scenarios.push(loadScenario(file, dict, `${tag}${scenarios.length.toString(36)}`));
       } catch (err) {
         if (err instanceof ScenarioError) usageError(err.message);
         throw err;
