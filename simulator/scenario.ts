@@ -75,7 +75,7 @@ export function loadScenario(file: string, dict: Dictionary, runTag: string): Sc
 export function parseScenario(text: string, file: string, dict: Dictionary, runTag: string): Scenario {
   const lineCounter = new LineCounter();
   // YAML 1.2 is a superset of JSON, so one parser reads both.
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const doc = parseDocument(text, { lineCounter, prettyErrors: true });
   const lineOf = (node: Node | null | undefined): number | undefined =>
     node?.range ? lineCounter.linePos(node.range[0]).line : undefined;
   const fail = (what: string, node?: Node | null): never => {
@@ -84,10 +84,11 @@ export function parseScenario(text: string, file: string, dict: Dictionary, runT
   };
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
-    throw new ScenarioError(`${file}:${e.linePos?.[0]?.line ?? '?'}: not valid YAML/JSON: ${e.message.split('\n')[0]}`);
+    const line = e.linePos?.[0]?.line ?? lineCounter.linePos(e.pos[0]).line;
+    throw new ScenarioError(`${file}:${line}: not valid YAML/JSON: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`);
   }
   const root = doc.contents;
-  if (!isMap(root)) return fail('a scenario is a mapping with name, sessions and steps');
+  if (!isMap(root)) return fail('a scenario is a mapping with name, sessions and steps', root);
   const known = new Set(['name', 'description', 'target', 'timeoutMs', 'sessions', 'steps']);
   for (const item of root.items) {
     const key = isScalar(item.key) ? String(item.key.value) : '';
