@@ -26,6 +26,8 @@ export interface InteractiveOptions {
   idPrefix: string;
   input: NodeJS.ReadableStream;
   output: NodeJS.WritableStream & { isTTY?: boolean };
+  /** Connection failures go here (stderr). */
+  errorOutput: NodeJS.WritableStream;
   connectTimeoutMs: number;
 }
 
@@ -41,7 +43,6 @@ const HELP = `commands:
 
 /** Runs until `quit` or end of input; resolves to the process exit code. */
 export async function runInteractive(o: InteractiveOptions): Promise<number> {
-  const dict = fix44Dictionary();
   const out = (line: string) => o.output.write(line + '\n');
   const orders = new OwnOrders(o.idPrefix);
   const log = o.logDir ? FileLog.open(o.logDir, { beginString: 'FIX.4.4', senderCompId: o.sender, targetCompId: o.target }) : undefined;
@@ -56,7 +57,7 @@ export async function runInteractive(o: InteractiveOptions): Promise<number> {
       }
       if (!o.verbose && HEARTBEAT_TYPES.has(msg.msgType)) return;
       if (direction === 'IN' && msg.msgType === '8') orders.onExecutionReport(msg);
-      const text = describeMessage(msg, dict);
+      const text = describeMessage(msg, fix44Dictionary());
       out(direction === 'IN' ? paint(`<- ${text}`, colourOf(msg), o.colour) : paint(`-> ${text}`, 'dim', o.colour));
     },
     onEvent: (text) => { if (o.verbose) out(paint(`   [${text}]`, 'dim', o.colour)); },
@@ -68,7 +69,7 @@ export async function runInteractive(o: InteractiveOptions): Promise<number> {
       out(`logged on ${o.sender} -> ${o.target} at ${o.host}:${o.port} (type help for commands)`);
       return true;
     } catch (err) {
-      out(paint(`error: ${(err as Error).message}`, 'red', o.colour));
+      o.errorOutput.write(`error: ${(err as Error).message}\n`);
       return false;
     }
   };

@@ -45,7 +45,7 @@ export function register(program: Command): void {
       const code = await runInteractive({
         host: opts.host, port: opts.port, sender: compIdFor(opts.sender, 1, 1), target: opts.target, heartBtIntS: opts.heartbeat,
         symbols: opts.symbols, colour: opts.color && process.stdout.isTTY === true && !process.env['NO_COLOR'],
-        verbose: opts.verbose, reset: opts.reset, idPrefix: `${runTag()}-`, input: process.stdin, output: process.stdout,
+        verbose: opts.verbose, reset: opts.reset, idPrefix: `${runTag()}-`, input: process.stdin, output: process.stdout, errorOutput: process.stderr,
         connectTimeoutMs: opts.timeout * 1000, ...(opts.log ? { logDir: opts.log } : {}),
       });
       process.exitCode = code;
@@ -158,8 +158,8 @@ function describeResult(r: ScenarioResult): string {
     lines.push(`passed: ${r.stepsRun} steps in ${r.elapsedMs} ms`);
   } else {
     const f = r.failure!;
-    const where = f.step ? `step ${f.step.index}${f.step.line !== undefined ? ` (${r.file}:${f.step.line})` : ''}` : 'before the first step';
-    lines.push(`FAILED at ${where}: ${f.reason}`);
+    const where = f.step ? `at step ${f.step.index}${f.step.line !== undefined ? ` (${r.file}:${f.step.line})` : ''}` : 'before the first step';
+    lines.push(`FAILED ${where}: ${f.reason}`);
     if (f.diff) lines.push(f.diff.split('\n').map((l) => `  ${l}`).join('\n'));
   }
   const unread = Object.entries(r.unread);
