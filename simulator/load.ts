@@ -121,6 +121,7 @@ interface LoadClient {
   orderNo: number;
   /** MsgSeqNum → ClOrdID of orders with no report yet (to resolve session/business rejects). */
   bySeq: Map<number, string>;
+  pumpScheduled: boolean;
 }
 
 class Stats {
@@ -230,7 +231,14 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
       lastAnswerUs = nowUs;
     }
     if (t.measured === measuring) phaseAnswered++;
-    if (!openLoop) pump(client);
+    // Refill the window once per inbound chunk (after every report in it is counted), in one write.
+    if (!openLoop && !client.pumpScheduled) {
+      client.pumpScheduled = true;
+      queueMicrotask(() => {
+        client.pumpScheduled = false;
+        client.sim.batch(() => pump(client));
+      });
+    }
     checkPhaseDone();
   };
 
@@ -284,7 +292,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
   // ---- sessions
   const clients: LoadClient[] = [];
   for (let i = 1; i <= o.sessions; i++) {
-    const client: LoadClient = { index: i, sim: null as unknown as SimSession, rng: mulberry32(seedFor(o.seed, i)), inFlight: 0, quota: 0, orderNo: 0, bySeq: new Map() };
+    const client: LoadClient = { index: i, sim: null as unknown as SimSession, rng: mulberry32(seedFor(o.seed, i)), inFlight: 0, quota: 0, orderNo: 0, bySeq: new Map(), pumpScheduled: false };
     client.sim = new SimSession({
       host: o.host, port: o.port, sender: compIdFor(o.sender, i, o.sessions), target: o.target,
       heartBtIntS: o.heartBtIntS, persistMessages: false,
@@ -343,6 +351,8 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
         const nowUs = performance.now() * 1000;
         const due = Math.floor((nowUs - t0Us) / intervalUs) + 1;
         // Orders past their due time go out as soon as the in-flight bound allows; their latency counts from `due`.
+        // One write per session per tick.
+        const corked = clients.map((c) => c.sim.cork());
         while (next < due && (total === null || next < total)) {
           let sent = false;
           for (let k = 0; k < clients.length && !sent; k++) {
@@ -356,12 +366,13 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
           if (!sent) break;
           next++;
         }
+        for (const socket of corked) socket?.uncork();
         if (total !== null && next >= total) { sendingDone = true; checkPhaseDone(); return; }
         setTimeout(tick, TICK_MS);
       };
       tick();
     } else {
-      for (const c of clients) pump(c);
+      for (const c of clients) c.sim.batch(() => pump(c));
       checkPhaseDone();
     }
   });

@@ -2,6 +2,7 @@
 // with a clear reason), receive application messages into a bounded inbox, drop the connection
 // without a Logout and come back later on the same sequence numbers (so the gateway resends what we
 // missed), log out. Used by the interactive prompt, the scenario runner and the load generator.
+import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Dictionary } from '../src/fix/dictionary.js';
 import type { FixMessage } from '../src/fix/message.js';
@@ -73,6 +74,7 @@ export class SimSession {
   readonly #store: MessageStore;
   readonly #log: TapLog;
   #initiator: Initiator | null = null;
+  #socket: Socket | null = null;
   #waiters: Array<() => void> = [];
   #everLoggedOn = false;
 
@@ -113,6 +115,13 @@ export class SimSession {
       onConnectError: (err) => { failure ??= `cannot connect to ${o.host}:${o.port}: ${describeSocketError(err)}`; this.#wake(); },
     });
     this.#initiator = initiator;
+    // Keep hold of each socket the Initiator attaches, so `batch` can cork it (one write for many orders).
+    const session = initiator.session;
+    const attach = session.attach.bind(session);
+    session.attach = (socket) => {
+      this.#socket = socket;
+      attach(socket);
+    };
     const onEvent = (text: string) => {
       if (text.startsWith('Disconnecting: ') && !initiator.session.isLoggedOn) failure ??= `connection closed before logon (${text.slice(15)})`;
     };
@@ -144,6 +153,24 @@ export class SimSession {
     const session = this.#initiator?.session;
     if (!session || !session.isLoggedOn) throw new Error(`${this.options.sender}: not logged on`);
     return session.send(msgType, body);
+  }
+
+  /** Run `fn` (which sends messages) with the socket corked: its messages leave in one write. */
+  batch(fn: () => void): void {
+    const socket = this.cork();
+    try {
+      fn();
+    } finally {
+      socket?.uncork();
+    }
+  }
+
+  /** Hold writes until `uncork()` (node:net cork); returns the corked socket, if connected. */
+  cork(): Socket | null {
+    const socket = this.#socket;
+    if (!socket || socket.destroyed) return null;
+    socket.cork();
+    return socket;
   }
 
   /** The next inbox message (removed), waiting up to timeoutMs; undefined on timeout. */
