@@ -60,7 +60,7 @@ export class Prompt {
   }
 
   /** Wait until stdout matches `re` `count` times; returns the matching lines. */
-  async waitFor(re: RegExp, count = 1, timeoutMs = 10_000): Promise<string[]> {
+  async waitFor(re: RegExp, count = 1, timeoutMs = 30_000): Promise<string[]> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const lines = this.stdout.split('\n').filter((l) => re.test(l));
@@ -70,7 +70,7 @@ export class Prompt {
     }
   }
 
-  async exit(timeoutMs = 10_000): Promise<number | null> {
+  async exit(timeoutMs = 30_000): Promise<number | null> {
     const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
     const code = await this.#exit;
     clearTimeout(timer);
