@@ -12,6 +12,7 @@ import { SimSession, type SimSessionOptions } from './sim-session.js';
 import { OwnOrders } from './own-orders.js';
 import { FileLog } from '../src/session/message-log.js';
 import { describeMessage } from './display.js';
+import { compIdFor } from './comp-id.js';
 
 export type Action =
   | { kind: 'order'; cmd: OrderCommand }
@@ -62,17 +63,18 @@ const SESSION_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,31}$/;
 const COMP_ID = /^[\x21-\x7e]{1,64}$/;
 
 /** Read and check a scenario file. `runTag` replaces `{run}` in CompIDs and step text. */
-export function loadScenario(file: string, dict: Dictionary, runTag: string): Scenario {
+export function loadScenario(file: string, dict: Dictionary, runTag: string, defaultSender?: string): Scenario {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
     throw new ScenarioError(`${file}: cannot read: ${(err as Error).message}`);
   }
-  return parseScenario(text, file, dict, runTag);
+  return parseScenario(text, file, dict, runTag, defaultSender);
 }
 
-export function parseScenario(text: string, file: string, dict: Dictionary, runTag: string): Scenario {
+/** `defaultSender` (the command line's --sender, '{i}' = the session's position) names sessions that give no sender. */
+export function parseScenario(text: string, file: string, dict: Dictionary, runTag: string, defaultSender?: string): Scenario {
   const lineCounter = new LineCounter();
   // YAML 1.2 is a superset of JSON, so one parser reads both.
   const doc = parseDocument(text, { lineCounter, prettyErrors: true });
@@ -111,16 +113,19 @@ export function parseScenario(text: string, file: string, dict: Dictionary, runT
   if (!isMap(sessionsNode) || sessionsNode.items.length === 0) return fail('sessions must map at least one session name to { sender: COMPID }', sessionsNode ?? root);
   if (sessionsNode.items.length > SCENARIO_SESSIONS_MAX) fail(`more than ${SCENARIO_SESSIONS_MAX} sessions`, sessionsNode);
   const sessions: ScenarioSession[] = [];
-  for (const item of sessionsNode.items) {
+  for (const [position, item] of sessionsNode.items.entries()) {
     const sessionName = isScalar(item.key) ? String(item.key.value) : '';
     if (!SESSION_NAME.test(sessionName)) fail(`session name '${sessionName}' must be a word (letters, digits, _ -)`, item.key as Node);
-    const spec = (isMap(item.value) ? item.value.toJSON() : undefined) as Record<string, unknown> | undefined;
+    const empty = item.value === null || (isScalar(item.value) && item.value.value === null);
+    const spec = (isMap(item.value) ? item.value.toJSON() : empty ? {} : undefined) as Record<string, unknown> | undefined;
     if (!spec) return fail(`session '${sessionName}' must be a mapping like { sender: COMPID }`, item.value as Node);
     for (const key of Object.keys(spec)) {
       if (!['sender', 'target', 'reset', 'heartbeat'].includes(key)) fail(`session '${sessionName}': unknown key '${key}' (sender, target, reset, heartbeat)`, item.value as Node);
     }
-    const sender = typeof spec['sender'] === 'string' ? spec['sender'].replaceAll('{run}', runTag) : undefined;
-    if (sender === undefined || !COMP_ID.test(sender)) fail(`session '${sessionName}' needs sender: COMPID`, item.value as Node);
+    const pattern = typeof spec['sender'] === 'string' ? spec['sender'] : spec['sender'] === undefined && defaultSender !== undefined
+      ? compIdFor(defaultSender, position + 1, sessionsNode.items.length) : undefined;
+    const sender = pattern?.replaceAll('{run}', runTag);
+    if (sender === undefined || !COMP_ID.test(sender)) fail(`session '${sessionName}' needs sender: COMPID`, (item.value ?? item.key) as Node);
     const sessionTarget = spec['target'];
     if (sessionTarget !== undefined && (typeof sessionTarget !== 'string' || !COMP_ID.test(sessionTarget))) fail(`session '${sessionName}': target must be a CompID`, item.value as Node);
     const reset = spec['reset'] ?? true;

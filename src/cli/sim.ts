@@ -51,8 +51,9 @@ export function register(program: Command): void {
       process.exitCode = code;
     });
 
-  common(sim.command('run'), 'SIM')
-    .description('play scenario files (YAML or JSON; a directory runs every file in it); exits 1 on the first failed expectation')
+  common(sim.command('run'), 'SIM{i}')
+    .description('play scenario files (YAML or JSON; a directory runs every file in it); exits 1 on the first failed expectation.\n' +
+      '--sender names the sessions a scenario gives no sender ({i} = their position)')
     .argument('<scenario...>', 'scenario files or directories')
     .option('--log <dir>', 'write each session log to this directory')
     .option('--json', 'print one JSON line per scenario instead of the step listing', false)
@@ -63,7 +64,7 @@ export function register(program: Command): void {
       const scenarios: Scenario[] = [];
       try {
         // `{run}` differs per file too, so two files naming the same CompID still get separate sessions.
-        for (const arg of paths) for (const file of scenarioFiles(arg)) scenarios.push(loadScenario(file, dict, `${tag}${scenarios.length.toString(36)}`));
+        for (const arg of paths) for (const file of scenarioFiles(arg)) scenarios.push(loadScenario(file, dict, `${tag}${scenarios.length.toString(36)}`, opts.sender));
       } catch (err) {
         if (err instanceof ScenarioError) usageError(err.message);
         throw err;

@@ -45,6 +45,12 @@ test('a JSON scenario with one session needs no session names in its steps', () 
   assert.deepEqual(s.steps.map((st) => [st.session, st.text]), [['only', 'sell 2 IBM @ 180'], ['only', 'expect 35=8']]);
 });
 
+test('sessions without a sender take the command line --sender, numbered by position', () => {
+  const s = parseScenario('sessions:\n  a:\n  b: {}\n  c: { sender: C }\nsteps:\n  - a: expect 35=8\n', 'x.yaml', dict, 'r', 'CLI{i}-{run}');
+  assert.deepEqual(s.sessions.map((x) => x.sender), ['CLI1-r', 'CLI2-r', 'C']);
+  assert.throws(() => parseScenario('sessions:\n  a:\nsteps: [x]', 'x.yaml', dict, 'r'), /x\.yaml:2: session 'a' needs sender: COMPID/);
+});
+
 test('a bad scenario file is refused with the file, the line and what is wrong', () => {
   const cases: Array<[string, RegExp]> = [
     ['name: [unclosed', /^bad\.yaml:1: not valid YAML\/JSON/],
