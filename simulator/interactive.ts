@@ -5,6 +5,7 @@
 import readline from 'node:readline';
 import { parseMessage } from '../src/fix/message.js';
 import { FileLog } from '../src/session/message-log.js';
+import { FileStore } from '../src/session/file-store.js';
 import { parseOrderCommand, buildOrderMessage, OrderSyntaxError, ORDER_VERBS } from './order-syntax.js';
 import { SimSession, fix44Dictionary } from './sim-session.js';
 import { OwnOrders } from './own-orders.js';
@@ -19,6 +20,8 @@ export interface InteractiveOptions {
   heartBtIntS: number;
   symbols: string[];
   logDir?: string;
+  /** Keep sequence numbers and sent messages in a FileStore here (survives the process; use with reset false). */
+  storeDir?: string;
   colour: boolean;
   /** Show heartbeats, test requests and session events too. */
   verbose: boolean;
@@ -46,9 +49,11 @@ export async function runInteractive(o: InteractiveOptions): Promise<number> {
   const out = (line: string) => o.output.write(line + '\n');
   const orders = new OwnOrders(o.idPrefix);
   const log = o.logDir ? FileLog.open(o.logDir, { beginString: 'FIX.4.4', senderCompId: o.sender, targetCompId: o.target }) : undefined;
+  const id = { beginString: 'FIX.4.4', senderCompId: o.sender, targetCompId: o.target };
   const sim = new SimSession({
     host: o.host, port: o.port, sender: o.sender, target: o.target, heartBtIntS: o.heartBtIntS, resetOnFirstLogon: o.reset,
     ...(log ? { log } : {}),
+    ...(o.storeDir ? { store: FileStore.open(o.storeDir, id, { nowMs: Date.now() }) } : {}),
     onWire: (direction, bytes) => {
       const msg = parseMessage(bytes);
       if ('garbled' in msg) {

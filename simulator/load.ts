@@ -118,7 +118,6 @@ interface LoadClient {
   rng: () => number;
   inFlight: number;
   quota: number;
-  orderNo: number;
   /** MsgSeqNum → ClOrdID of orders with no report yet (to resolve session/business rejects). */
   bySeq: Map<number, string>;
   pumpScheduled: boolean;
@@ -292,7 +291,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
   // ---- sessions
   const clients: LoadClient[] = [];
   for (let i = 1; i <= o.sessions; i++) {
-    const client: LoadClient = { index: i, sim: null as unknown as SimSession, rng: mulberry32(seedFor(o.seed, i)), inFlight: 0, quota: 0, orderNo: 0, bySeq: new Map(), pumpScheduled: false };
+    const client: LoadClient = { index: i, sim: null as unknown as SimSession, rng: mulberry32(seedFor(o.seed, i)), inFlight: 0, quota: 0, bySeq: new Map(), pumpScheduled: false };
     client.sim = new SimSession({
       host: o.host, port: o.port, sender: compIdFor(o.sender, i, o.sessions), target: o.target,
       heartBtIntS: o.heartBtIntS, persistMessages: false,

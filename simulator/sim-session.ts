@@ -47,6 +47,8 @@ export interface SimSessionOptions {
   resetOnFirstLogon?: boolean;
   /** Keep sent messages for resend (default true). The load generator turns it off: gap fills instead. */
   persistMessages?: boolean;
+  /** Sequence numbers and sent messages (default: in memory). Closed by `close()`. */
+  store?: MessageStore;
   /** Where the session's message and event log goes (default: nowhere). Closed by `close()`. */
   log?: MessageLog;
   /** Every message on the wire, both directions, as it was written or read (for display). */
@@ -71,7 +73,7 @@ export class SimSession {
   inboxDropped = 0;
   /** Text(58) of the last Logout the peer sent. */
   lastLogoutText: string | undefined;
-  readonly #store: MessageStore;
+  readonly #store: KeptStore;
   readonly #log: TapLog;
   #initiator: Initiator | null = null;
   #socket: Socket | null = null;
@@ -80,7 +82,7 @@ export class SimSession {
 
   constructor(options: SimSessionOptions) {
     this.options = options;
-    this.#store = new KeptStore(new MemoryStore(Date.now()));
+    this.#store = new KeptStore(options.store ?? new MemoryStore(Date.now()));
     this.#log = new TapLog(options.log ?? new NullLog(), options.onWire, options.onEvent);
   }
 
@@ -143,9 +145,8 @@ export class SimSession {
     } finally {
       this.#log.watch = undefined;
     }
-    this.#everLoggedOn = true;
     // Later logons (after a drop) keep the sequence numbers, so the gateway resends what we missed.
-    initiator.session.config.resetOnLogon = false;
+    this.#everLoggedOn = true;
   }
 
   /** Send an application message; returns its MsgSeqNum. */
@@ -202,6 +203,7 @@ export class SimSession {
   async close(): Promise<void> {
     await this.logout();
     this.#log.closeInner();
+    this.#store.closeInner();
   }
 
   async #release(): Promise<void> {
@@ -286,7 +288,8 @@ class KeptStore implements MessageStore {
     return this.#inner.readRange(begin, end, maxCount);
   }
   reset(nowMs: number): void { this.#inner.reset(nowMs); }
-  close(): void { /* the SimSession owns the store's lifetime */ }
+  close(): void { /* the SimSession owns the store's lifetime: closeInner() */ }
+  closeInner(): void { this.#inner.close(); }
 }
 
 /** Forwards to the real log and shows the wire to the caller; survives session.close() like KeptStore. */

@@ -37,16 +37,17 @@ export function register(program: Command): void {
     .option('--heartbeat <seconds>', 'HeartBtInt', parseIntMin('--heartbeat', 1), 30)
     .option('--log <dir>', 'write the session message and event logs to this directory')
     .option('--symbols <list>', 'symbols offered by tab completion', parseList, DEFAULT_SYMBOLS)
-    .option('--no-reset', 'log on without ResetSeqNumFlag (continue the previous sequence numbers)')
+    .option('--store <dir>', 'keep sequence numbers and sent messages in a file store here (survives restarts)')
+    .option('--no-reset', 'log on without ResetSeqNumFlag: continue the sequence numbers kept by --store')
     .option('--no-color', 'plain output')
     .option('--verbose', 'also show heartbeats, test requests and session events', false)
-    .action(async (opts: CommonOptions & { heartbeat: number; log?: string; symbols: string[]; reset: boolean; color: boolean; verbose: boolean }) => {
+    .action(async (opts: CommonOptions & { heartbeat: number; log?: string; store?: string; symbols: string[]; reset: boolean; color: boolean; verbose: boolean }) => {
       checkCompIds(opts.sender, opts.target);
       const code = await runInteractive({
         host: opts.host, port: opts.port, sender: compIdFor(opts.sender, 1, 1), target: opts.target, heartBtIntS: opts.heartbeat,
         symbols: opts.symbols, colour: opts.color && process.stdout.isTTY === true && !process.env['NO_COLOR'],
         verbose: opts.verbose, reset: opts.reset, idPrefix: `${runTag()}-`, input: process.stdin, output: process.stdout, errorOutput: process.stderr,
-        connectTimeoutMs: opts.timeout * 1000, ...(opts.log ? { logDir: opts.log } : {}),
+        connectTimeoutMs: opts.timeout * 1000, ...(opts.log ? { logDir: opts.log } : {}), ...(opts.store ? { storeDir: opts.store } : {}),
       });
       process.exitCode = code;
     });

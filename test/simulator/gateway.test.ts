@@ -73,6 +73,29 @@ test('connect: a dropped connection is resumed with connect, and the gateway res
   }
 });
 
+test('connect: --store keeps sequence numbers across runs, so --no-reset continues the same session', async () => {
+  const store = tempDir();
+  try {
+    const first = new Prompt(['--port', port, '--sender', 'KEEPER', '--store', store]);
+    await first.waitFor(/^-> Logon\(A\) #1 .*ResetSeqNumFlag\(141\)=Y/);
+    await first.waitFor(/^logged on/);
+    first.send('sell 2 MSFT @ 425.00 id=K1');
+    await first.waitFor(/ClOrdID\(11\)=K1 .*ExecType\(150\)=0:NEW/);
+    first.send('quit');
+    assert.equal(await first.exit(), 0);
+    const second = new Prompt(['--port', port, '--sender', 'KEEPER', '--store', store, '--no-reset']);
+    const [logon] = await second.waitFor(/^-> Logon\(A\) #4 /);
+    assert.doesNotMatch(logon!, /ResetSeqNumFlag/);
+    await second.waitFor(/^<- Logon\(A\) #4 /);
+    second.send('raw 35=H|11=K1|55=MSFT|54=2');
+    await second.waitFor(/^<- ExecutionReport\(8\) #5 .*ClOrdID\(11\)=K1 .*ExecType\(150\)=I:ORDER_STATUS OrdStatus\(39\)=0:NEW/);
+    second.send('quit');
+    assert.equal(await second.exit(), 0);
+  } finally {
+    rmSync(store, { recursive: true, force: true });
+  }
+});
+
 test('run: every example scenario passes, and passes again on the same gateway', async () => {
   for (const round of [1, 2]) {
     const r = await runCli(['sim', 'run', '--port', port, exampleScenarios]);
