@@ -13,6 +13,7 @@ const verbs: Array<() => Promise<VerbModule>> = [
   () => import('./serve.js'),
   () => import('./replay.js'),
   () => import('./audit.js'),
+  () => import('./sim.js'),
 ];
 
 const program = new Command();
