@@ -21,5 +21,7 @@ USER node
 VOLUME ["/data"]
 # FIX acceptor, HTTP/WebSocket market data
 EXPOSE 9876 8080
+HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:8080/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 ENTRYPOINT ["node", "dist/src/cli/main.js"]
 CMD ["serve", "--data-dir", "/data"]

@@ -37,7 +37,7 @@ interface LoadResult { orders: number; warmup: number; rejects: number; orders_p
 async function startServe(dir: string, fsync: boolean): Promise<{ proc: ChildProcess; port: number }> {
   const cfg = path.join(dir, 'gateway.cfg');
   writeFileSync(cfg, CFG);
-  const args = [cli, 'serve', '--config', cfg, '--fix-port', '0', '--data-dir', path.join(dir, 'data'), ...(fsync ? [] : ['--no-fsync'])];
+  const args = [cli, 'serve', '--config', cfg, '--fix-port', '0', '--http-port', '0', '--http-host', '127.0.0.1', '--data-dir', path.join(dir, 'data'), ...(fsync ? [] : ['--no-fsync'])];
   const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, LOG_LEVEL: 'info' } });
   let out = '';
   const port = await new Promise<number>((resolve, reject) => {

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 import { pino } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
+import { startHttpServer, type HttpServer } from '../marketdata/index.js';
 import { loadGatewaySettings, startGateway, type Gateway, type GatewayFileSettings } from '../gateway/index.js';
 
 function parsePort(value: string): number {
@@ -16,7 +17,7 @@ export function defaultGatewayConfigPath(): string {
   return fileURLToPath(new URL('../../../config/gateway.cfg', import.meta.url));
 }
 
-interface ServeOptions { config: string; fixPort?: number; httpPort?: number; dataDir?: string; fsync: boolean; host?: string }
+interface ServeOptions { config: string; fixPort?: number; httpPort?: number; httpHost?: string; dataDir?: string; fsync: boolean; host?: string }
 
 export function register(program: Command): void {
   program
@@ -25,6 +26,7 @@ export function register(program: Command): void {
     .option('--config <file>', 'gateway settings (QuickFIX-style .cfg)', defaultGatewayConfigPath())
     .option('--fix-port <n>', 'FIX port (overrides SocketAcceptPort; 0 = any free port)', parsePort)
     .option('--http-port <n>', 'HTTP/WebSocket port (overrides HttpPort; 0 = any free port)', parsePort)
+    .option('--http-host <addr>', 'HTTP/WebSocket listen address (overrides HttpHost; default 0.0.0.0)')
     .option('--data-dir <dir>', 'journal, snapshots, session stores and logs (overrides DataDirectory)')
     .option('--host <addr>', 'FIX listen address (overrides SocketAcceptHost)')
     .option('--no-fsync', 'do not fdatasync the journal after each batch (overrides JournalFsync)')
@@ -56,11 +58,27 @@ export function register(program: Command): void {
         process.exitCode = 1;
         return;
       }
-      const httpPort = opts.httpPort ?? settings.httpPort ?? 8080;
-
-      // HTTP/WebSocket server: wired by the lead when src/marketdata lands
-      // (startHttpServer({ host, port: httpPort, engine: gateway.engine, sequencer: gateway.sequencer,
-      //   sessions: () => gateway.sessionsInfo(), registry, isReady: () => gateway.ready }); close it in stop()).
+      let http: HttpServer;
+      try {
+        http = await startHttpServer({
+          host: opts.httpHost ?? settings.httpHost ?? '0.0.0.0',
+          port: opts.httpPort ?? settings.httpPort ?? 8080,
+          engine: gateway.engine,
+          sequencer: gateway.sequencer,
+          sessions: () => gateway.sessionsInfo(),
+          registry,
+          isReady: () => gateway.ready && !stopping,
+          logger: log,
+        });
+      } catch (err) {
+        log.fatal({ err }, 'fixgw could not start its HTTP server');
+        process.stderr.write(`fixgw serve: HTTP server: ${(err as Error).message}\n`);
+        await gateway.close().catch(() => undefined);
+        log.flush();
+        process.exitCode = 1;
+        return;
+      }
+      const httpPort = http.port;
 
       log.info({ fixPort: gateway.fixPort, httpPort, dataDir: gateway.dataDir, config: opts.config, pid: process.pid }, 'fixgw serving');
 
@@ -68,6 +86,7 @@ export function register(program: Command): void {
         stopping = true;
         log.info({ reason }, 'shutting down');
         try {
+          await http.close();
           await gateway.close();
         } catch (err) {
           log.error({ err }, 'error while shutting down');

@@ -15,6 +15,8 @@ export const GATEWAY_KEYS: Record<string, KeySpec> = {
   EngineConfig: { kind: 'path' },
   /** HTTP/WebSocket port (health, metrics, market-data tap). */
   HttpPort: { kind: 'int', min: 0, max: 65535 },
+  /** HTTP/WebSocket listen address (default 0.0.0.0, like the FIX port). */
+  HttpHost: { kind: 'string' },
   /** fdatasync the journal after every batch (Y) or leave it to the OS (N). */
   JournalFsync: { kind: 'bool', default: true },
   /** Template sessions (TargetCompID=*): the client CompIDs admitted; others are refused without a reply. */
@@ -31,6 +33,7 @@ export interface GatewayFileSettings {
   dataDir: string | undefined;
   engineConfigPath: string | undefined;
   httpPort: number | undefined;
+  httpHost: string | undefined;
   /** The port every acceptor session shares. */
   fixPort: number;
   fsync: boolean;
@@ -59,6 +62,7 @@ function fromSessions(sessions: SessionSettings[], source: string, baseDir: stri
     dataDir: abs(str('DataDirectory')),
     engineConfigPath: abs(str('EngineConfig')),
     httpPort: first.extra.get('HttpPort') as number | undefined,
+    httpHost: str('HttpHost'),
     fixPort: first.socketAcceptPort!,
     fsync: (first.extra.get('JournalFsync') as boolean | undefined) ?? true,
   };

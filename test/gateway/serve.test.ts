@@ -21,12 +21,14 @@ BeginString=FIX.4.4
 SenderCompID=FIXGW
 SocketAcceptPort=9876
 SocketAcceptHost=127.0.0.1
+HttpHost=127.0.0.1
+HttpPort=0
 JournalFsync=Y
 [SESSION]
 TargetCompID=*
 `;
 
-interface Served { proc: ChildProcess; fixPort: number; exited: Promise<number | null>; output: () => string }
+interface Served { proc: ChildProcess; fixPort: number; httpPort: number; exited: Promise<number | null>; output: () => string }
 
 async function serve(dir: string, fixPort: number): Promise<Served> {
   const cfg = path.join(dir, 'gateway.cfg');
@@ -39,7 +41,8 @@ async function serve(dir: string, fixPort: number): Promise<Served> {
   const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
   await waitFor('fixgw serving', () => out.includes('"fixgw serving"'), 20_000);
   const line = out.split('\n').find((l) => l.includes('"fixgw serving"'))!;
-  return { proc, fixPort: (JSON.parse(line) as { fixPort: number }).fixPort, exited, output: () => out };
+  const ports = JSON.parse(line) as { fixPort: number; httpPort: number };
+  return { proc, fixPort: ports.fixPort, httpPort: ports.httpPort, exited, output: () => out };
 }
 
 async function freePort(): Promise<number> {
@@ -59,7 +62,7 @@ test('fixgw serve with a bad settings file exits 1 naming the file, line and key
     writeFileSync(cfg, CFG.replace('JournalFsync=Y', 'JournalFsync=maybe'));
     const r = spawnSync(process.execPath, [cli, 'serve', '--config', cfg, '--data-dir', path.join(dir, 'data')], { encoding: 'utf8' });
     assert.equal(r.status, 1);
-    assert.match(r.stderr, /bad\.cfg:7: JournalFsync: expected Y or N/);
+    assert.match(r.stderr, /bad\.cfg:9: JournalFsync: expected Y or N/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -128,6 +131,29 @@ test('after a SIGKILL and restart, acknowledged orders are still there and a ret
     gw.proc.kill('SIGKILL');
     await a.stop();
     await b.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('fixgw serve answers /health, the book API and the viewer page on its HTTP port', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'fixgw-serve-'));
+  const gw = await serve(dir, 0);
+  try {
+    const base = `http://127.0.0.1:${gw.httpPort}`;
+    const health = await fetch(`${base}/health`);
+    assert.equal(health.status, 200);
+    const book = (await (await fetch(`${base}/api/v1/book/AAPL?depth=5`)).json()) as { symbol: string; bids: unknown[]; asks: unknown[] };
+    assert.equal(book.symbol, 'AAPL');
+    assert.ok(Array.isArray(book.bids) && Array.isArray(book.asks));
+    const page = await fetch(`${base}/`);
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /<html/i);
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    assert.match(metrics, /^# TYPE /m);
+    gw.proc.kill('SIGTERM');
+    assert.equal(await gw.exited, 0);
+  } finally {
+    gw.proc.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   }
 });
