@@ -44,6 +44,7 @@ test('a client that stops reading is told to resync, gets a fresh snapshot once 
     const slow = await FeedClient.open(tap.wsUrl, {}, true);
     await fast.subscribe('book', 'AAPL', { depth: 1000 });
     await slow.subscribe('book', 'AAPL', { depth: 1000 });
+    await slow.subscribe('bbo', 'AAPL');
     tcpOf(slow).pause();
     const turns = await churn(tap, async () => (await metric(registry, 'fixgw_ws_resyncs_total', 'reason="slow_consumer"')) > 0, 4000);
     assert.equal(await metric(registry, 'fixgw_ws_resyncs_total', 'reason="slow_consumer"'), 1, `resync after ${turns} turns`);
@@ -68,6 +69,9 @@ test('a client that stops reading is told to resync, gets a fresh snapshot once 
       assert.equal(c.books.get('AAPL')!.seq, now.seq);
       assert.deepEqual(c.violations, []);
     }
+    // BBO updates were held back while it was slow; the latest one is what it has now
+    const lastBbo = slow.messages.filter((m) => m.channel === 'bbo').at(-1);
+    assert.deepEqual([lastBbo.bid, lastBbo.ask], [now.bids[0] ?? null, now.asks[0] ?? null]);
     assert.equal(fast.resyncs, 0);
     assert.equal(slow.resyncs, 1);
     // no delta between the resync notice and the new snapshot
