@@ -229,6 +229,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       metrics.rejects.inc('DropCopySession');
       return { kind: 'businessReject', reason: BusinessRejectReason.NotAuthorized, text: 'A drop-copy session receives copies; it cannot send orders' };
     }
+    // A client's BusinessMessageReject of something we sent is taken note of, never answered (no reject loops).
+    if (msg.msgType === 'j') {
+      log.debug({ session: session.key, refSeqNum: msg.get(45), text: msg.get(58) }, 'client rejected a message');
+      return;
+    }
     const t = translate(msg, session.key);
     switch (t.kind) {
       case 'unsupported':

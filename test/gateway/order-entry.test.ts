@@ -199,6 +199,10 @@ test('an application message the gateway does not support gets BusinessMessageRe
   c.send('R', [[131, 'QR1'], [146, '1'], [55, 'AAPL']]);
   const j = await c.next('j');
   assert.deepEqual([372, 380].map((t) => j.get(t)), ['R', '3']);
+  c.send('j', [[45, '2'], [372, '8'], [380, '0'], [58, 'client side reject']]);
+  c.order('AFTER1');
+  await c.reports('AFTER1');
+  assert.equal(c.all('j').length, 1, "a client's BusinessMessageReject is not answered");
 });
 
 test('a GTD order expires at its ExpireTime with ExecutionReport 150=C', async () => {
