@@ -5,7 +5,8 @@
 // ~18% aggressive limit/IOC orders that trade through 1-3 resting orders. About 1,000 orders rest over a few
 // hundred price levels on AAPL, from 8 sessions. The command list is generated once against a scratch engine so
 // every cancel/replace names a live order; each measured run applies the same list to a fresh engine.
-import { mkdtempSync, rmSync } from 'node:fs';
+// Knobs: BENCH_COMMANDS (400000), BENCH_MODES (off,none,always), BENCH_IN_FLIGHT (1024), BENCH_BURST (256), BENCH_DUMP.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -201,7 +202,8 @@ const mix = buildMix(config, COMMANDS, 42, 'M');
   const engine = new Engine(config); // JIT warm-up
   warm.commands.forEach((cmd, i) => engine.apply({ seq: i + 1, timeMs: 1_700_000_000_000, cmd }));
 }
-if (process.env.BENCH_DUMP) (await import("node:fs")).writeFileSync(process.env.BENCH_DUMP, JSON.stringify(mix.commands));
+/** BENCH_DUMP=FILE writes the measured command list as JSON (to profile the engine on exactly this mix). */
+if (process.env.BENCH_DUMP !== undefined) writeFileSync(process.env.BENCH_DUMP, JSON.stringify(mix.commands));
 const counts = { NewOrder: 0, Cancel: 0, Replace: 0 } as Record<string, number>;
 for (const c of mix.commands) counts[c.type] = (counts[c.type] ?? 0) + 1;
 const probe = new Engine(config);
