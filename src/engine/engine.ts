@@ -431,7 +431,7 @@ export class Engine {
     release(aggr, lots);
     applyFill(resting, lots);
     applyFill(aggr, lots);
-    st.recordTrade(px, this.timeMs);
+    st.recordTrade(px, this.timeMs, this.seq);
     this.dirty(st, resting.side, px);
     const tradeId = String(++this.tradeIdLast);
     const inst = st.inst;
@@ -489,7 +489,7 @@ export class Engine {
   private triggerStops(st: InstrumentState): void {
     if (st.buyStops.length === 0 && st.sellStops.length === 0) return;
     while (st.status === 'Open') {
-      const order = st.takeTriggeredStop();
+      const order = st.takeTriggeredStop(this.seq);
       if (order === null) break;
       order.pendingStop = false;
       this.exec(order, 'Triggered');
