@@ -5,7 +5,9 @@
 // ~18% aggressive limit/IOC orders that trade through 1-3 resting orders. About 1,000 orders rest over a few
 // hundred price levels on AAPL, from 8 sessions. The command list is generated once against a scratch engine so
 // every cancel/replace names a live order; each measured run applies the same list to a fresh engine.
-import { mkdtempSync, rmSync } from 'node:fs';
+// Knobs: BENCH_COMMANDS (400000), BENCH_MODES (off,none,always), BENCH_IN_FLIGHT (1024), BENCH_BURST (256),
+// BENCH_PACED_RATE (20000 commands/s for the paced latency runs, 0 = skip), BENCH_DUMP.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -160,7 +162,13 @@ function runEngineAlone(config: EngineConfig, commands: Command[]): RunFigures &
 }
 
 /** Through the sequencer with a real journal: latency = submit → events delivered to the listener. */
-async function runJournal(config: EngineConfig, commands: Command[], fsync: FsyncPolicy): Promise<RunFigures & { batches: number; journalBytes: number }> {
+/**
+ * Through the sequencer with a real journal: latency = submit → events delivered to the listener.
+ * offeredPerSec 0 = saturation (as fast as the in-flight window allows); otherwise commands are submitted at that
+ * steady rate (what a gateway under moderate load sees: latency is then mostly the write and the fdatasync).
+ */
+async function runJournal(config: EngineConfig, commands: Command[], fsync: FsyncPolicy, offeredPerSec = 0):
+  Promise<RunFigures & { batches: number; journalBytes: number; offeredPerSec?: number }> {
   const dir = mkdtempSync(join(tmpdir(), `fixgw-bench-${fsync}-`));
   try {
     const { sequencer } = await openEngine({ dataDir: dir, config, fsync, clock: () => 1_700_000_000_000 });
@@ -175,7 +183,8 @@ async function runJournal(config: EngineConfig, commands: Command[], fsync: Fsyn
     const t0 = performance.now();
     let next = 0;
     while (next < commands.length) {
-      const limit = Math.min(commands.length, next + BURST_COMMANDS, applied + IN_FLIGHT_MAX);
+      const due = offeredPerSec > 0 ? Math.floor((performance.now() - t0) * offeredPerSec / 1000) : Number.MAX_SAFE_INTEGER;
+      const limit = Math.min(commands.length, next + BURST_COMMANDS, applied + IN_FLIGHT_MAX, due);
       for (; next < limit; next++) {
         const seq = sequencer.submit(commands[next]!);
         submittedAtMs[seq] = performance.now();
@@ -186,7 +195,8 @@ async function runJournal(config: EngineConfig, commands: Command[], fsync: Fsyn
     const elapsed = performance.now() - t0;
     const cpu = cpuMs(c0);
     const journal = sequencer.journal!;
-    const out = { ...figures(commands.length, elapsed, cpu, h), batches: journal.batches, journalBytes: journal.bytesWritten };
+    const out = { ...figures(commands.length, elapsed, cpu, h), batches: journal.batches, journalBytes: journal.bytesWritten,
+      ...(offeredPerSec > 0 ? { offeredPerSec } : {}) };
     await sequencer.close();
     return out;
   } finally {
@@ -201,7 +211,8 @@ const mix = buildMix(config, COMMANDS, 42, 'M');
   const engine = new Engine(config); // JIT warm-up
   warm.commands.forEach((cmd, i) => engine.apply({ seq: i + 1, timeMs: 1_700_000_000_000, cmd }));
 }
-if (process.env.BENCH_DUMP) (await import("node:fs")).writeFileSync(process.env.BENCH_DUMP, JSON.stringify(mix.commands));
+/** BENCH_DUMP=FILE writes the measured command list as JSON (to profile the engine on exactly this mix). */
+if (process.env.BENCH_DUMP !== undefined) writeFileSync(process.env.BENCH_DUMP, JSON.stringify(mix.commands));
 const counts = { NewOrder: 0, Cancel: 0, Replace: 0 } as Record<string, number>;
 for (const c of mix.commands) counts[c.type] = (counts[c.type] ?? 0) + 1;
 const probe = new Engine(config);
@@ -215,6 +226,11 @@ if (modes.has('none') || modes.has('always')) await runJournal(config, warm.comm
 const fsyncNone = modes.has('none') ? await runJournal(config, mix.commands, 'none') : null;
 const alwaysCommands = mix.commands.slice(0, Math.min(mix.commands.length, 200_000));
 const fsyncAlways = modes.has('always') ? await runJournal(config, alwaysCommands, 'always') : null;
+/** Latency at a steady offered load well below saturation (BENCH_PACED_RATE commands/s, 0 = skip). */
+const PACED_RATE = Number(process.env.BENCH_PACED_RATE ?? 20_000);
+const pacedCommands = mix.commands.slice(0, Math.min(mix.commands.length, PACED_RATE * 3));
+const fsyncNonePaced = PACED_RATE > 0 && modes.has('none') ? await runJournal(config, pacedCommands, 'none', PACED_RATE) : null;
+const fsyncAlwaysPaced = PACED_RATE > 0 && modes.has('always') ? await runJournal(config, pacedCommands, 'always', PACED_RATE) : null;
 
 console.log(JSON.stringify({
   bench: 'engine',
@@ -225,6 +241,8 @@ console.log(JSON.stringify({
   journalOff: engineAlone,
   fsyncNone,
   fsyncAlways: fsyncAlways === null ? null : { ...fsyncAlways, commands: alwaysCommands.length },
+  fsyncNonePaced,
+  fsyncAlwaysPaced,
   targetCommandsPerSec: 1_000_000,
   loadAverage1m: Math.round(os.loadavg()[0]! * 100) / 100,
   cpus: os.cpus().length,

@@ -8,6 +8,8 @@ import type { StpMode, TradingStatus } from './types.js';
 
 /** Largest notional (in notional units) one order or one account may carry: sums of two stay exact in a double. */
 export const NOTIONAL_UNITS_MAX = 2 ** 52;
+/** Accounts kept when limits.accountsMax is not set. */
+export const ACCOUNTS_MAX_DEFAULT = 100_000;
 
 export interface InstrumentConfig {
   symbol: string;
@@ -40,7 +42,7 @@ export interface AccountConfig {
 
 export interface EngineConfigFile {
   notionalUnit: string;
-  limits: { doneOrdersMax: number; stopOrdersMaxPerInstrument: number; orderBookLevelsMax: number };
+  limits: { doneOrdersMax: number; stopOrdersMaxPerInstrument: number; orderBookLevelsMax: number; accountsMax?: number };
   cancelOnDisconnect: { default: boolean; sessions: Record<string, boolean> };
   instruments: InstrumentConfig[];
   accounts: { allowUnknown: boolean; default: AccountConfig; overrides: Record<string, Partial<AccountConfig>> };
@@ -89,6 +91,8 @@ export interface EngineConfig {
   readonly doneOrdersMax: number;
   readonly stopOrdersMaxPerInstrument: number;
   readonly orderBookLevelsMax: number;
+  /** Accounts the engine keeps state for (limits.accountsMax, default ACCOUNTS_MAX_DEFAULT). */
+  readonly accountsMax: number;
   readonly cancelOnDisconnectDefault: boolean;
   readonly cancelOnDisconnectSessions: ReadonlyMap<string, boolean>;
 }
@@ -147,6 +151,7 @@ export function buildEngineConfig(raw: unknown, source = 'engine config'): Engin
   const doneOrdersMax = int(limits, 'doneOrdersMax', 'limits', 1, 10_000_000);
   const stopOrdersMaxPerInstrument = int(limits, 'stopOrdersMaxPerInstrument', 'limits', 0, 1_000_000);
   const orderBookLevelsMax = int(limits, 'orderBookLevelsMax', 'limits', 1, 10_000_000);
+  const accountsMax = limits.accountsMax === undefined ? ACCOUNTS_MAX_DEFAULT : int(limits, 'accountsMax', 'limits', 1, 10_000_000);
   const cod = obj(root.cancelOnDisconnect, 'cancelOnDisconnect');
   const codDefault = bool(cod, 'default', 'cancelOnDisconnect');
   const codSessions = new Map<string, boolean>();
@@ -222,7 +227,7 @@ export function buildEngineConfig(raw: unknown, source = 'engine config'): Engin
     source, file,
     hash: createHash('sha256').update(JSON.stringify(file)).digest('hex'),
     instruments, instrumentBySymbol: bySymbol, defaultAccount, accountOverrides: overrides, allowUnknownAccounts,
-    doneOrdersMax, stopOrdersMaxPerInstrument, orderBookLevelsMax,
+    doneOrdersMax, stopOrdersMaxPerInstrument, orderBookLevelsMax, accountsMax,
     cancelOnDisconnectDefault: codDefault, cancelOnDisconnectSessions: codSessions,
   };
 }

@@ -239,6 +239,8 @@ export class Engine {
       return this.rejectNew(cmd, 'MaxOpenOrders', `too many stop orders on ${inst.symbol}`);
     }
 
+    if (!this.adoptAccount(acct)) return this.rejectNew(cmd, 'UnknownAccount', `account table full (limits.accountsMax ${this.config.accountsMax})`);
+
     // accepted
     const order = new Order(String(this.seq), cmd.session, acct, inst, cmd.side, ordType, tif, cmd.clOrdId);
     order.priceTicks = priceTicks;
@@ -305,15 +307,24 @@ export class Engine {
     return u;
   }
 
+  /**
+   * The account's state; an account seen for the first time gets a fresh state that is only kept (adopted) once
+   * something sticks to it (an accepted order, a kill switch), so rejected orders never grow the account table.
+   */
   private accountFor(name: string): AccountState | null {
-    let acct = this.accounts.get(name);
-    if (acct === undefined) {
-      const override = this.config.accountOverrides.get(name);
-      if (override === undefined && !this.config.allowUnknownAccounts) return null;
-      acct = new AccountState(name, override ?? this.config.defaultAccount, this.states.length);
-      this.accounts.set(name, acct);
-    }
-    return acct;
+    const acct = this.accounts.get(name);
+    if (acct !== undefined) return acct;
+    const override = this.config.accountOverrides.get(name);
+    if (override === undefined && !this.config.allowUnknownAccounts) return null;
+    return new AccountState(name, override ?? this.config.defaultAccount, this.states.length);
+  }
+
+  /** Keeps a fresh account state; false when the table already holds limits.accountsMax accounts. */
+  private adoptAccount(acct: AccountState): boolean {
+    if (this.accounts.get(acct.name) === acct) return true;
+    if (this.accounts.size >= this.config.accountsMax) return false;
+    this.accounts.set(acct.name, acct);
+    return true;
   }
 
   private register(order: Order): void {
@@ -420,7 +431,7 @@ export class Engine {
     release(aggr, lots);
     applyFill(resting, lots);
     applyFill(aggr, lots);
-    st.recordTrade(px, this.timeMs);
+    st.recordTrade(px, this.timeMs, this.seq);
     this.dirty(st, resting.side, px);
     const tradeId = String(++this.tradeIdLast);
     const inst = st.inst;
@@ -478,7 +489,7 @@ export class Engine {
   private triggerStops(st: InstrumentState): void {
     if (st.buyStops.length === 0 && st.sellStops.length === 0) return;
     while (st.status === 'Open') {
-      const order = st.takeTriggeredStop();
+      const order = st.takeTriggeredStop(this.seq);
       if (order === null) break;
       order.pendingStop = false;
       this.exec(order, 'Triggered');
@@ -701,6 +712,7 @@ export class Engine {
     if (!isId(cmd.account) || typeof cmd.on !== 'boolean') return this.admin('KillSwitch', false, 0, 'account and on are required');
     const acct = this.accountFor(cmd.account);
     if (acct === null) return this.admin('KillSwitch', false, 0, `unknown account ${cmd.account}`);
+    if (!this.adoptAccount(acct)) return this.admin('KillSwitch', false, 0, `account table full (limits.accountsMax ${this.config.accountsMax})`);
     acct.killSwitch = cmd.on;
     const count = cmd.on ? this.cancelWhere((o) => o.account === acct, 'KillSwitch') : 0;
     this.admin('KillSwitch', true, count, `kill switch ${cmd.on ? 'on' : 'off'} for ${cmd.account}`);

@@ -20,6 +20,10 @@ export class InstrumentState {
   /** Circuit-breaker window as monotonic deques of [timeMs, priceTicks] (min-deque ascending prices, max-deque descending). */
   cbMin: Array<[number, number]> = [];
   cbMax: Array<[number, number]> = [];
+  /** Highest and lowest trade price of the command being applied (electSeq); scratch, not part of the state. */
+  electSeq = -1;
+  electHighTicks = 0;
+  electLowTicks = 0;
 
   // changes collected during the current command
   touchedSeq = -1;
@@ -43,9 +47,15 @@ export class InstrumentState {
     return (priceTicks - min) * 10_000 > min * bps || (max - priceTicks) * 10_000 > max * bps;
   }
 
-  /** Records a trade price in the breaker window. */
-  recordTrade(priceTicks: number, timeMs: number): void {
+  /** Records a trade of command `seq`: last price, the command's price range (stop election), the breaker window. */
+  recordTrade(priceTicks: number, timeMs: number, seq: number): void {
     this.lastPriceTicks = priceTicks;
+    if (this.electSeq !== seq) {
+      this.electSeq = seq;
+      this.electHighTicks = priceTicks;
+      this.electLowTicks = priceTicks;
+    } else if (priceTicks > this.electHighTicks) this.electHighTicks = priceTicks;
+    else if (priceTicks < this.electLowTicks) this.electLowTicks = priceTicks;
     if (this.inst.circuitBreakerBps === 0) return;
     const entry: [number, number] = [timeMs, priceTicks];
     while (this.cbMin.length > 0 && this.cbMin[this.cbMin.length - 1]![1] >= priceTicks) this.cbMin.pop();
@@ -89,12 +99,19 @@ export class InstrumentState {
     list.splice(i, 1);
   }
 
-  /** The next stop the last price triggers, removed from its list; buys before sells. */
-  takeTriggeredStop(): Order | null {
+  /**
+   * The next stop elected during command `seq`, removed from its list; buys before sells. A buy stop is elected by
+   * any trade of the command at or above its stop price, a sell stop by any trade at or below (so a sweep through a
+   * stop price elects it even if later trades of the same command moved away); without trades in the command, by the
+   * last price (a stop entered beyond the last price, or held while the instrument was halted).
+   */
+  takeTriggeredStop(seq: number): Order | null {
     const last = this.lastPriceTicks;
     if (last === 0) return null;
-    if (this.buyStops.length > 0 && this.buyStops[0]!.stopTicks <= last) return this.buyStops.shift()!;
-    if (this.sellStops.length > 0 && this.sellStops[0]!.stopTicks >= last) return this.sellStops.shift()!;
+    const high = this.electSeq === seq ? this.electHighTicks : last;
+    const low = this.electSeq === seq ? this.electLowTicks : last;
+    if (this.buyStops.length > 0 && this.buyStops[0]!.stopTicks <= high) return this.buyStops.shift()!;
+    if (this.sellStops.length > 0 && this.sellStops[0]!.stopTicks >= low) return this.sellStops.shift()!;
     return null;
   }
 }

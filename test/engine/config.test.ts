@@ -1,11 +1,11 @@
 // The engine config loader: the default file loads; bad values name the file and the key.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadEngineConfig, EngineConfigError } from '../../src/engine/config.js';
 import { CONFIG_PATH, defaultConfigFile } from './harness.js';
+import { tempDataDir } from './data-dir-support.js';
 
 test('default config has the six instruments with integer limits', () => {
   const c = loadEngineConfig(CONFIG_PATH);
@@ -22,7 +22,7 @@ test('default config has the six instruments with integer limits', () => {
 function loadWith(edit: (f: ReturnType<typeof defaultConfigFile>) => void): string {
   const f = defaultConfigFile();
   edit(f);
-  const path = join(mkdtempSync(join(tmpdir(), 'fixgw-cfg-')), 'engine.json');
+  const path = join(tempDataDir('cfg'), 'engine.json');
   writeFileSync(path, JSON.stringify(f));
   try {
     loadEngineConfig(path);
@@ -60,7 +60,7 @@ test('every section names its key: limits, cancel-on-disconnect, status, bps ran
 });
 
 test('a file that is not JSON is an error naming it', () => {
-  const path = join(mkdtempSync(join(tmpdir(), 'fixgw-cfg-')), 'engine.json');
+  const path = join(tempDataDir('cfg'), 'engine.json');
   writeFileSync(path, '{ "notionalUnit": ');
   assert.throws(() => loadEngineConfig(path), (err: unknown) => err instanceof EngineConfigError && err.message.startsWith(`${path}: cannot read engine config:`));
 });

@@ -1,5 +1,5 @@
 // Test support: run real command streams through openEngine (real journal file, real fsync) and replay them.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openEngine } from '../../src/engine/data-dir.js';
@@ -11,8 +11,16 @@ import type { EngineEvent, SequencedCommand } from '../../src/engine/types.js';
 import type { EngineConfig } from '../../src/engine/config.js';
 import type { TimedCommand } from './random-commands.js';
 
+const tempDirs: string[] = [];
+process.on('exit', () => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh temp directory, removed when the test process exits. */
 export function tempDataDir(tag = 'data'): string {
-  return mkdtempSync(join(tmpdir(), `fixgw-${tag}-`));
+  const dir = mkdtempSync(join(tmpdir(), `fixgw-${tag}-`));
+  tempDirs.push(dir);
+  return dir;
 }
 
 export interface LiveRun {

@@ -242,3 +242,18 @@ test('the book holds at most orderBookLevelsMax price levels per side: an order 
   assert.deepEqual(summary(h.order({ side: 'Sell', price: '103.00', orderQty: '1', clOrdId: 'A3' })), ['New/New A3 0/1']);
   assert.deepEqual(summary(h.order({ side: 'Sell', price: '104.00', orderQty: '1', clOrdId: 'A4' })), ['New/New A4 0/1', 'Canceled/Canceled A4 0/0 BookFull']);
 });
+
+test('a sweep through a stop price elects the stop even when later trades of the same order move the price away', () => {
+  const h = new Harness();
+  h.order({ side: 'Sell', price: '100.00', orderQty: '5', clOrdId: 'A1', session: S2 });
+  h.order({ side: 'Sell', price: '102.00', orderQty: '5', clOrdId: 'A2', session: S2 });
+  h.order({ side: 'Buy', price: '98.00', orderQty: '5', clOrdId: 'B1', session: S2 });
+  h.order({ side: 'Sell', ordType: 'Stop', stopPx: '100.00', orderQty: '1', clOrdId: 'SS' });
+  h.order({ side: 'Buy', ordType: 'StopLimit', stopPx: '103.00', price: '103.00', orderQty: '1', clOrdId: 'BS' });
+  const evs = h.order({ side: 'Buy', price: '102.00', orderQty: '10', clOrdId: 'SWEEP', session: S3 });
+  // trades at 100.00 then 102.00: the sell stop at 100.00 was reached on the way, the buy stop at 103.00 never was
+  assert.deepEqual(tradeSummary(evs), ['5@100.00 Buy buy=SWEEP sell=A1', '5@102.00 Buy buy=SWEEP sell=A2', '1@98.00 Sell buy=B1 sell=SS']);
+  assert.deepEqual(execs(evs).filter((e) => e.execType === 'Triggered').map((e) => e.clOrdId), ['SS']);
+  assert.equal(h.engine.orderByClOrdId(S1, 'BS')!.pendingStop, true);
+  assert.equal(h.engine.instruments().find((i) => i.symbol === 'AAPL')!.lastPrice, '98.00');
+});
