@@ -16,10 +16,10 @@ import {
 } from '../engine/index.js';
 import type { LoggedMessage } from './log-messages.js';
 
-export const EXEC_TYPE_CODE: Record<ExecReport['execType'], string> = {
+const EXEC_TYPE_CODE: Record<ExecReport['execType'], string> = {
   New: '0', Trade: 'F', Canceled: '4', Replaced: '5', Rejected: '8', Expired: 'C', Restated: 'D', Triggered: 'L', OrderStatus: 'I',
 };
-export const ORD_STATUS_CODE: Record<ExecReport['ordStatus'], string> = {
+const ORD_STATUS_CODE: Record<ExecReport['ordStatus'], string> = {
   New: '0', PartiallyFilled: '1', Filled: '2', Canceled: '4', Rejected: '8', Expired: 'C',
 };
 

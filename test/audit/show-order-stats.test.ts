@@ -24,7 +24,7 @@ test('show prints one line per message: time, direction, session, MsgSeqNum, typ
   assert.equal(r.lines.length, logLines(messageLog(dir, 'CLIENT1')).length);
   assert.match(r.lines[0]!, /^\d{8}-\d{2}:\d{2}:\d{2}\.\d{6} IN  FIX\.4\.4:FIXGW->CLIENT1 #1 Logon\(A\) HeartBtInt=30$/);
   const fill = r.lines.find((l) => l.includes('ExecID=2.3'))!;
-  assert.match(fill, / OUT FIX\.4\.4:FIXGW->CLIENT1 #3 ExecutionReport\(8\) ClOrdID=A1 OrderID=1 ExecID=2\.3 Symbol=AAPL Side=1:BUY OrderQty=100 Price=190\.00 ExecType=F:TRADE OrdStatus=1:PARTIALLY_FILLED LastQty=40 LastPx=190\.00 CumQty=40 LeavesQty=60 AvgPx=190\.00$/);
+  assert.match(fill, / OUT FIX\.4\.4:FIXGW->CLIENT1 #3 ExecutionReport\(8\) ClOrdID=A1 OrderID=1 ExecID=2\.3 SecondaryExecID=1 Account=CLIENT1 Symbol=AAPL Side=1:BUY OrdType=2:LIMIT TimeInForce=0:DAY OrderQty=100 Price=190\.00 ExecType=F:TRADE OrdStatus=1:PARTIALLY_FILLED LastQty=40 LastPx=190\.00 CumQty=40 LeavesQty=60 AvgPx=190\.00$/);
   const reject = r.lines.find((l) => l.includes('ClOrdID=R1') && l.includes(' OUT '))!;
   assert.match(reject, /ExecType=8:REJECTED OrdStatus=8:REJECTED .*OrdRejReason=1:UNKNOWN_SYMBOL Text="unknown symbol NOPE"/);
 });

@@ -31,7 +31,7 @@ test('logs and journal of a clean trading session verify clean with exit code 0'
   const r = verify('--data-dir', clean);
   assert.equal(r.status, 0, r.stdout);
   assert.deepEqual(r.findings, []);
-  assert.match(r.stdout, /^CLEAN: 28 messages in 2 file\(s\); 0 error\(s\), 0 warning\(s\); journal: 8 commands, 11 engine reports, 11 logged reports matched/m);
+  assert.match(r.stdout, /^CLEAN: 28 messages in 2 file\(s\); 0 error\(s\), 0 warning\(s\); journal: 10 commands, 11 engine reports, 11 logged reports matched/m);
 });
 
 test('a deleted outbound message is reported as a sequence gap at the line after it', () => {
@@ -138,6 +138,6 @@ test('a report stored for a client that was away is a warning (exit 0), and an e
   const r = verify('--data-dir', dir);
   assert.equal(r.status, 0, r.stdout);
   assert.equal(r.findings.length, 1, r.stdout);
-  assert.match(r.findings[0]!, /journal\.log@seq 9: warning er-undelivered: engine report ExecID 9\.\d \(ExecType F, OrdStatus 2, ClOrdID B3, OrderID 8\) for FIX\.4\.4:FIXGW->CLIENT2 is in the session store but was never sent/);
+  assert.match(r.findings[0]!, /journal\.log@seq 10: warning er-undelivered: engine report ExecID 10\.\d \(ExecType F, OrdStatus 2, ClOrdID B3, OrderID 8\) for FIX\.4\.4:FIXGW->CLIENT2 is in the session store but was never sent/);
   assert.equal(verify('--data-dir', dir, '--strict').status, 1);
 });
