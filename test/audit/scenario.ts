@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
 import type { FieldList } from '../../src/fix/types.js';
+import { FileStore } from '../../src/session/file-store.js';
 import { Client, startTestGateway } from '../gateway/support.js';
 
 export const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
@@ -73,16 +74,19 @@ TargetCompID=*
  * On the real gateway: CLIENT1 buys 100 AAPL @ 190 (A1, with a Parties group); CLIENT2 sells 40 into it;
  * CLIENT1 replaces to 150 (A2); CLIENT2 sells 30; CLIENT1 cancels the rest (A3); CLIENT1 sends an order for
  * an unknown symbol (R1, rejected) and a cancel for an unknown order (X1, cancel reject); CLIENT2 rests a
- * bid (B3). With offlineFill, CLIENT2 logs out and CLIENT1 sells into B3 (S1). Everyone logs out; the
- * gateway closes.
+ * bid (B3). With offlineFill, CLIENT2 logs out and CLIENT1 sells into B3 (S1); with comeBack, CLIENT2 then
+ * logs on again and is resent the fill. Everyone logs out; the gateway closes.
  */
-export async function runStory(dataDir: string, opts: { offlineFill?: boolean } = {}): Promise<Story> {
+export async function runStory(dataDir: string, opts: { offlineFill?: boolean; comeBack?: boolean } = {}): Promise<Story> {
   const gw = await startTestGateway({ cfg: GATEWAY_CFG, dataDir });
   const clients: Client[] = [];
   try {
     const c1 = await Client.logon(gw.fixPort, 'CLIENT1');
     clients.push(c1);
-    const c2 = await Client.logon(gw.fixPort, 'CLIENT2');
+    // CLIENT2 keeps its sequence numbers across a reconnect in its own file store.
+    const c2StoreDir = tempDir('client2-store');
+    const c2Store = (): FileStore => FileStore.open(c2StoreDir, { beginString: 'FIX.4.4', senderCompId: 'CLIENT2', targetCompId: 'FIXGW' }, { nowMs: Date.now() });
+    const c2 = await Client.logon(gw.fixPort, 'CLIENT2', { store: c2Store() });
     clients.push(c2);
     const order = (side: string, clOrdId: string, qty: string, px: string, symbol = 'AAPL'): FieldList =>
       [[11, clOrdId], [55, symbol], [54, side], [60, '20260101-00:00:00'], [38, qty], [40, '2'], [44, px], [59, '0']];
@@ -112,6 +116,12 @@ export async function runStory(dataDir: string, opts: { offlineFill?: boolean } 
       clients.splice(clients.indexOf(c2), 1);
       c1.send('D', order('2', 'S1', '10', '189.00'));
       await c1.reports('S1', 2);
+      if (opts.comeBack === true) {
+        // CLIENT2 logs on again: it asks for what it missed and gets the fill resent (PossDupFlag=Y).
+        const again = await Client.logon(gw.fixPort, 'CLIENT2', { store: c2Store() });
+        clients.push(again);
+        await again.next('8', (m) => m.get(11) === 'B3' && m.get(150) === 'F');
+      }
     }
   } finally {
     for (const c of clients) await c.stop();

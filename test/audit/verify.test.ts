@@ -141,3 +141,13 @@ test('a report stored for a client that was away is a warning (exit 0), and an e
   assert.match(r.findings[0]!, /journal\.log@seq 10: warning er-undelivered: engine report ExecID 10\.\d \(ExecType F, OrdStatus 2, ClOrdID B3, OrderID 8\) for FIX\.4\.4:FIXGW->CLIENT2 is in the session store but was never sent/);
   assert.equal(verify('--data-dir', dir, '--strict').status, 1);
 });
+
+test('a report missed while the client was away and resent when it came back (PossDup) verifies clean', async () => {
+  const dir = tempDir('comeback');
+  await runStory(dir, { offlineFill: true, comeBack: true });
+  const r = verify('--data-dir', dir, '--strict');
+  assert.equal(r.status, 0, r.stdout);
+  assert.deepEqual(r.findings, []);
+  const resent = runCli(['audit', 'show', messageLog(dir, 'CLIENT2'), '--clordid', 'B3', '--msgtype', '8']).stdout.trim().split('\n');
+  assert.match(resent[resent.length - 1]!, / OUT FIX\.4\.4:FIXGW->CLIENT2 #\d+ ExecutionReport\(8\) PossDup ClOrdID=B3 .*ExecType=F:TRADE/);
+});
