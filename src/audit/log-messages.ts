@@ -46,7 +46,8 @@ export type LogItem = { kind: 'message'; m: LoggedMessage } | { kind: 'problem';
 export interface ReadOptions {
   /** Our CompID, for logs whose lines do not say IN/OUT (QuickFIX). */
   localCompId?: string;
-  /** Copy message bytes (needed by callers that keep messages after the next item). */
+  /** Copy each message's bytes out of the 1 MiB read chunk: callers that keep a few messages set it, so a
+   *  kept message does not hold its whole chunk in memory. */
   copy?: boolean;
 }
 
