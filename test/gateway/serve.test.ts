@@ -2,8 +2,8 @@
 // session after which acknowledged orders are still there and a client's resend gets exactly what it missed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -52,6 +52,19 @@ async function freePort(): Promise<number> {
 
 const now = () => formatUtcTimestamp(Date.now());
 
+test('fixgw serve with a bad settings file exits 1 naming the file, line and key', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'fixgw-serve-'));
+  try {
+    const cfg = path.join(dir, 'bad.cfg');
+    writeFileSync(cfg, CFG.replace('JournalFsync=Y', 'JournalFsync=maybe'));
+    const r = spawnSync(process.execPath, [cli, 'serve', '--config', cfg, '--data-dir', path.join(dir, 'data')], { encoding: 'utf8' });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /bad\.cfg:7: JournalFsync: expected Y or N/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('fixgw serve trades, and on SIGTERM logs the client out and exits 0', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'fixgw-serve-'));
   const gw = await serve(dir, 0);
@@ -72,6 +85,7 @@ test('fixgw serve trades, and on SIGTERM logs the client out and exits 0', async
     gw.proc.kill('SIGKILL');
     await a.stop();
     await b.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 
@@ -114,5 +128,6 @@ test('after a SIGKILL and restart, acknowledged orders are still there and a ret
     gw.proc.kill('SIGKILL');
     await a.stop();
     await b.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -2,9 +2,10 @@
 // (password, CompID allow-list, source-address allow-list) and the inbound throttle.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { FileStore } from '../../src/session/file-store.js';
 import { formatUtcTimestamp } from '../../src/fix/time.js';
 import { Client, startTestGateway } from './support.js';
@@ -153,5 +154,60 @@ TargetCompID=*
   } finally {
     await c.stop();
     await gw.close();
+  }
+});
+
+test('with SocketUseSSL the FIX port speaks TLS, and sessionsInfo reports the session', async () => {
+  const fixtures = path.resolve(fileURLToPath(new URL('../../../test/fixtures/', import.meta.url)));
+  const gw = await startTestGateway({ cfg: `${HEAD}
+SocketUseSSL=Y
+SocketPrivateKeyFile=${path.join(fixtures, 'tls-key.pem')}
+SocketCertificateFile=${path.join(fixtures, 'tls-cert.pem')}
+[SESSION]
+TargetCompID=*
+` });
+  const c = await Client.logon(gw.fixPort, 'TLS1', { tls: { rejectUnauthorized: false } });
+  try {
+    c.order('T1');
+    assert.equal((await c.reports('T1'))[0]!.get(150), '0');
+    const info = gw.sessionsInfo().find((s) => s.targetCompId === 'TLS1')!;
+    assert.deepEqual([info.key, info.state, info.loggedOn, info.sessionType, info.nextTargetSeq, info.nextSenderSeq],
+      ['FIX.4.4:FIXGW->TLS1', 'logged-on', true, 'trading', 3, 3]);
+    assert.ok(Date.now() - info.lastActivityMs < 5000);
+    assert.equal(gw.ready, true);
+  } finally {
+    await c.stop();
+    await gw.close();
+  }
+  assert.equal(gw.ready, false, 'not ready once closed');
+});
+
+test('close() logs sessions out and stores their cancel-on-disconnect reports before the stores close', async () => {
+  const cfg = `${HEAD}
+CancelOnDisconnect=Y
+[SESSION]
+TargetCompID=*
+`;
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'fixgw-close-'));
+  const storeDir = mkdtempSync(path.join(tmpdir(), 'fixgw-close-client-'));
+  const id = { beginString: 'FIX.4.4', senderCompId: 'SHUT1', targetCompId: 'FIXGW' };
+  let gw = await startTestGateway({ cfg, dataDir });
+  let c = await Client.logon(gw.fixPort, 'SHUT1', { store: FileStore.open(storeDir, id, { nowMs: Date.now() }) });
+  try {
+    c.order('S1', { price: '150.00' });
+    await c.reports('S1');
+    await gw.close();
+    await c.next('5');
+    await c.stop();
+    gw = await startTestGateway({ cfg, dataDir });
+    assert.equal(gw.engine.orderByClOrdId('FIX.4.4:FIXGW->SHUT1', 'S1')!.ordStatus, 'Canceled');
+    c = await Client.logon(gw.fixPort, 'SHUT1', { store: FileStore.open(storeDir, id, { nowMs: Date.now() }) });
+    const [er] = await c.reports('S1');
+    assert.deepEqual([150, 39, 43].map((t) => er!.get(t)), ['4', '4', 'Y'], 'the Canceled report was stored and is resent');
+  } finally {
+    await c.stop();
+    await gw.close();
+    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(storeDir, { recursive: true, force: true });
   }
 });
