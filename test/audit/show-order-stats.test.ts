@@ -153,3 +153,12 @@ test('stats counts messages by type and session, lists reject reasons and order-
   assert.equal(json.latency['OrderCancelRequest(F)']!.count, 2);
   assert.equal(json.latency['OrderCancelReplaceRequest(G)']!.count, 1);
 });
+
+test('order --json prints messages, journaled commands and engine events as objects in time order', () => {
+  const r = cli('audit', 'order', 'A1', '--data-dir', dir, '--json');
+  assert.equal(r.status, 0, r.stderr);
+  const items = r.lines.map((l) => JSON.parse(l) as { kind: string; seq?: number; command?: { type: string }; event?: { kind: string; execId?: string }; direction?: string; msgType?: string });
+  assert.equal(items.length, 20);
+  assert.deepEqual(items.slice(0, 4).map((i) => i.kind === 'message' ? `${i.direction} ${i.msgType}` : i.kind === 'command' ? `command ${i.command!.type}` : `event ${i.event!.kind} ${i.event!.execId}`),
+    ['IN D', 'command NewOrder', 'event exec 1.1', 'OUT 8']);
+});
