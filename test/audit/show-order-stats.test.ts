@@ -133,6 +133,11 @@ test('a cancel reject and a rejected order show up in their own order stories', 
   assert.equal(r.status, 0, r.stderr);
   assert.ok(r.lines.some((l) => / OUT .*OrderCancelReject\(9\) ClOrdID=X1 OrigClOrdID=NOSUCH .*CxlRejReason=1:UNKNOWN_ORDER/.test(l)), r.stdout);
   assert.ok(r.lines.some((l) => /ENGINE +seq 7 cancelReject Cancel .*reason=UnknownOrder/.test(l)), r.stdout);
+  const rejected = cli('audit', 'order', 'R1', '--data-dir', dir);
+  assert.equal(rejected.status, 0, rejected.stderr);
+  assert.match(rejected.lines[0]!, /^OrderID \(none known\); ClOrdIDs FIX\.4\.4:FIXGW->CLIENT1 R1; 4 item\(s\)$/);
+  assert.ok(rejected.lines.some((l) => /ENGINE +seq 6 exec 6\.1 Rejected\/Rejected .*reject=UnknownSymbol/.test(l)), rejected.stdout);
+  assert.ok(rejected.lines.some((l) => / OUT .*ClOrdID=R1 OrderID=NONE .*ExecType=8:REJECTED .*OrdRejReason=1:UNKNOWN_SYMBOL/.test(l)), rejected.stdout);
 });
 
 test('stats counts messages by type and session, lists reject reasons and order->ack latency percentiles', () => {
