@@ -1,10 +1,12 @@
-// Cross-check of logged ExecutionReports against the engine: the data directory's journal is replayed
-// (the engine is deterministic, so this re-creates every event it ever emitted) and each ER in the logs is
-// matched to its `exec` event by ExecID(17) = execId, comparing what the client was told; every exec event
-// of a logged session must appear in that session's outbound log. An exec event missing from the log but
-// present in the session's store (DATA/store/*.body: written for resend, never sent because the client
-// was away) is a warning, not an error. A report on a session that owns no orders is a drop copy: checked
-// field by field, not counted as the owner's delivery; on a session with orders of its own it is misrouted. Memory: one compact record per exec event of the journal.
+// Cross-check of logged ExecutionReports against the engine. The data directory's journal is replayed (the
+// engine is deterministic, so this re-creates every event it ever emitted) and each ER in the logs is matched
+// to its `exec` event by ExecID(17) = execId, comparing what the client was told: ExecType, OrdStatus,
+// OrderID, ClOrdID, Symbol, quantities, prices and trade id. Every exec event of a logged session must
+// appear in that session's outbound log; one that is missing there but present in the session's store
+// (DATA/store/*.body: written for resend, never sent because the client was away) is a warning, not an
+// error. A report on a session that owns no orders is a drop copy: checked field by field, not counted as
+// the owner's delivery; on a session with orders of its own it is misrouted.
+// Memory: one compact record per exec event of the journal.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -46,6 +48,9 @@ interface ExecRecord {
   lastQty: string | null;
   lastPx: string | null;
   avgPx: string;
+  orderQty: string;
+  symbol: string;
+  tradeId: string | null;
   reported: boolean;
 }
 
@@ -101,7 +106,7 @@ export class JournalCheck {
     this.#execs.set(e.execId, {
       seq: e.seq, execId: e.execId, session: e.session, execType: EXEC_TYPE_CODE[e.execType], ordStatus: ORD_STATUS_CODE[e.ordStatus],
       orderId: e.orderId, clOrdId: e.clOrdId, cumQty: e.cumQty, leavesQty: e.leavesQty, lastQty: e.lastQty, lastPx: e.lastPx, avgPx: e.avgPx,
-      reported: false,
+      orderQty: e.orderQty, symbol: e.symbol, tradeId: e.tradeId, reported: false,
     });
   }
 
@@ -158,6 +163,13 @@ export class JournalCheck {
     sameNumber('LastQty(32)', msg.get(32), rec.lastQty);
     sameNumber('LastPx(31)', msg.get(31), rec.lastPx);
     sameNumber('AvgPx(6)', msg.get(6), rec.avgPx);
+    if (rec.symbol !== '') same('Symbol(55)', msg.get(55), rec.symbol);
+    sameNumber('OrderQty(38)', msg.get(38), rec.orderQty);
+    if (rec.tradeId !== null) {
+      // The trade id travels in TradeID(1003) (FIX 5.0) or, on FIX 4.4, SecondaryExecID(527).
+      const tradeTag = msg.has(1003) ? 1003 : 527;
+      same(`${tradeTag === 1003 ? 'TradeID' : 'SecondaryExecID'}(${tradeTag})`, msg.get(tradeTag), rec.tradeId);
+    }
     if (diffs.length > 0) {
       this.#report({ code: 'er-mismatch', severity: 'error', ...at, text: `${damaged}${copy ? `drop copy on ${m.session} of ` : ''}ExecutionReport ExecID ${execId} differs from the engine event (seq ${rec.seq}): ${diffs.join(', ')}` });
     }

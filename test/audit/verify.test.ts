@@ -151,3 +151,16 @@ test('a report missed while the client was away and resent when it came back (Po
   const resent = runCli(['audit', 'show', messageLog(dir, 'CLIENT2'), '--clordid', 'B3', '--msgtype', '8']).stdout.trim().split('\n');
   assert.match(resent[resent.length - 1]!, / OUT FIX\.4\.4:FIXGW->CLIENT2 #\d+ ExecutionReport\(8\) PossDup ClOrdID=B3 .*ExecType=F:TRADE/);
 });
+
+test('a forged trade id or symbol on a report, checksum recomputed, differs from the engine event', () => {
+  const dir = copyDir(clean, 'forge-trade');
+  const file = messageLog(dir, 'CLIENT1');
+  const lines = logLines(file);
+  const i = lineWith(lines, ' OUT ', '\x0117=4.3\x01');
+  const prefix = lines[i]!.slice(0, lines[i]!.indexOf('8=FIX'));
+  lines[i] = prefix + reframe(lines[i]!.slice(prefix.length).replace('\x01527=2\x01', '\x01527=9\x01').replace('\x0155=AAPL\x01', '\x0155=MSFT\x01'));
+  writeLines(file, lines);
+  const r = verify('--data-dir', dir);
+  assert.equal(r.status, 1);
+  assert.deepEqual(r.findings, [`${file}:${i + 1}: error er-mismatch: ExecutionReport ExecID 4.3 differs from the engine event (seq 4): Symbol(55) MSFT (engine: AAPL), SecondaryExecID(527) 9 (engine: 2)`]);
+});
