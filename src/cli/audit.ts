@@ -9,9 +9,8 @@ import { listLogFiles, parseTimeBound, type LogProblem } from '../audit/log-mess
 import { showLogs } from '../audit/show.js';
 import { formatFinding, verifyLogs, type Finding } from '../audit/verify.js';
 import { collectStats, formatStats } from '../audit/stats.js';
-import { formatOrderLife, orderLife } from '../audit/order-life.js';
+import { describeEvent, formatOrderLife, orderLife } from '../audit/order-life.js';
 import { messageJson } from '../audit/describe.js';
-import { describeEvent } from '../audit/order-life.js';
 
 const DEFAULT_DICTIONARY = fileURLToPath(new URL('../../../fix-specs/FIX44.xml', import.meta.url));
 

@@ -164,3 +164,20 @@ test('a forged trade id or symbol on a report, checksum recomputed, differs from
   assert.equal(r.status, 1);
   assert.deepEqual(r.findings, [`${file}:${i + 1}: error er-mismatch: ExecutionReport ExecID 4.3 differs from the engine event (seq 4): Symbol(55) MSFT (engine: AAPL), SecondaryExecID(527) 9 (engine: 2)`]);
 });
+
+test('verify --json prints each finding as an object and a summary that says whether the logs are clean', () => {
+  const dir = copyDir(clean, 'json');
+  const file = messageLog(dir, 'CLIENT2');
+  const lines = logLines(file);
+  lines.splice(lineWith(lines, ' OUT ', '\x0117=2.2\x01'), 1);
+  writeLines(file, lines);
+  const r = runCli(['audit', 'verify', '--data-dir', dir, '--json']);
+  assert.equal(r.status, 1);
+  const objects = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const summary = objects.pop()!['summary'] as { clean: boolean; errors: number; byCode: Record<string, number>; journal: { matched: number } };
+  assert.deepEqual(objects.map((f) => [f['code'], f['severity'], f['line'] === null ? `seq ${f['seq']}` : 'line']), [['seq-gap', 'error', 'line'], ['er-missing', 'error', 'seq 2']]);
+  assert.equal(summary.clean, false);
+  assert.equal(summary.errors, 2);
+  assert.deepEqual(summary.byCode, { 'seq-gap': 1, 'er-missing': 1 });
+  assert.equal(summary.journal.matched, 10);
+});
