@@ -135,7 +135,7 @@ export function register(program: Command): void {
       } else {
         if (found > o.maxFindings) out(`... ${found - o.maxFindings} more finding(s) not shown (--max-findings)`);
         const codes = Object.entries(summary.byCode).map(([c, n]) => `${c} ${n}`).join(', ');
-        const journal = summary.journal ? `; journal: ${summary.journal.commands} commands, ${summary.journal.execEvents} engine reports, ${summary.journal.matched} logged reports matched${summary.journal.dropCopies > 0 ? `, ${summary.journal.dropCopies} drop copies checked` : ''}` : '';
+        const journal = summary.journal ? `; journal: ${summary.journal.commands} commands, ${summary.journal.execEvents} engine reports, ${summary.journal.matched} logged reports matched${summary.journal.dropCopies > 0 ? `, ${summary.journal.dropCopies} drop copies checked` : ''}${summary.journal.cancelRejects > 0 ? `, ${summary.journal.cancelRejectsMatched} of ${summary.journal.cancelRejects} cancel rejects matched` : ''}` : '';
         out(`${clean ? 'CLEAN' : 'NOT CLEAN'}: ${summary.messages} messages in ${summary.files} file(s); ${summary.errors} error(s), ${summary.warnings} warning(s)${codes ? ` (${codes})` : ''}${journal}`);
       }
       return clean ? 0 : 1;

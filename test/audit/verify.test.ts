@@ -181,3 +181,22 @@ test('verify --json prints each finding as an object and a summary that says whe
   assert.deepEqual(summary.byCode, { 'seq-gap': 1, 'er-missing': 1 });
   assert.equal(summary.journal.matched, 10);
 });
+
+test('an OrderCancelReject is matched to the engine\'s cancel reject: a removed one is missing, a forged one differs', () => {
+  const dir = copyDir(clean, 'ocr');
+  const file = messageLog(dir, 'CLIENT1');
+  const lines = logLines(file);
+  const i = lineWith(lines, ' OUT ', '\x0135=9\x01');
+  const original = lines[i]!;
+  lines.splice(i, 1);
+  writeLines(file, lines);
+  const removed = verify('--data-dir', dir);
+  assert.equal(removed.status, 1);
+  assert.ok(removed.findings.some((f) => /journal\.log@seq 7: error ocr-missing: engine cancel reject for ClOrdID X1 \(OrderID NONE, CxlRejReason 1\) for FIX\.4\.4:FIXGW->CLIENT1 was sent as MsgSeqNum 8 \(session store\)/.test(f)), removed.stdout);
+  const prefix = original.slice(0, original.indexOf('8=FIX'));
+  lines.splice(i, 0, prefix + reframe(original.slice(prefix.length).replace('\x01102=1\x01', '\x01102=0\x01')));
+  writeLines(file, lines);
+  const forged = verify('--data-dir', dir);
+  assert.equal(forged.status, 1);
+  assert.deepEqual(forged.findings, [`${file}:${i + 1}: error ocr-mismatch: OrderCancelReject ClOrdID X1 differs from the engine event (seq 7): CxlRejReason(102) 0 (engine: 1)`]);
+});
