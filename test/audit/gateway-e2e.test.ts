@@ -5,6 +5,10 @@ import assert from 'node:assert/strict';
 import { startTestGateway, Client, tempDataDir } from '../gateway/support.js';
 import { copyDir, logLines, runCli, writeLines } from './scenario.js';
 import path from 'node:path';
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const ENGINE_CONFIG = fileURLToPath(new URL('../../../config/engine.json', import.meta.url));
 
 const CFG = `
 [DEFAULT]
@@ -115,4 +119,13 @@ test('audit stats and show read the real gateway\'s logs', () => {
   assert.match(show.stdout, /^\d{8}-[\d:.]+ OUT FIX\.4\.4:FIXGW->TRADER1 #\d+ ExecutionReport\(8\) ClOrdID=A2 OrigClOrdID=A1 /m);
   assert.match(show.stdout, /^ {4}ExecType\(150\)=5 \(REPLACED\)$/m);
   assert.match(show.stdout, /^ {4}OrdStatus\(39\)=1 \(PARTIALLY_FILLED\)$/m);
+});
+
+test('audit verify --config takes the data directory and engine config from the gateway\'s settings file', () => {
+  const cfg = path.join(copyDir(dataDir, 'e2e-cfg'), 'gateway.cfg');
+  fs.writeFileSync(cfg, `${CFG.replace('[DEFAULT]', `[DEFAULT]\nDataDirectory=${path.dirname(cfg)}\nEngineConfig=${ENGINE_CONFIG}`)}`);
+  const r = runCli(['audit', 'verify', '--config', cfg]);
+  assert.equal(r.stderr, '');
+  assert.equal(r.status, 0, r.stdout);
+  assert.match(r.stdout, /^CLEAN: \d+ messages in 3 file\(s\); 0 error\(s\), 0 warning\(s\); journal: 9 commands, 10 engine reports, 10 logged reports matched/);
 });
