@@ -2,8 +2,8 @@
 // project's Initiator, then `fixgw audit` as a child process over what the gateway left behind.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestGateway, Client, tempDataDir } from '../gateway/support.js';
-import { copyDir, logLines, runCli, writeLines } from './scenario.js';
+import { startTestGateway, Client } from '../gateway/support.js';
+import { copyDir, logLines, runCli, tempDir, writeLines } from './scenario.js';
 import path from 'node:path';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -31,7 +31,7 @@ DropCopyAccounts=*
 let dataDir: string;
 
 before(async () => {
-  dataDir = tempDataDir();
+  dataDir = tempDir('e2e');
   const gw = await startTestGateway({ cfg: CFG, dataDir });
   const dc = await Client.logon(gw.fixPort, 'DROP1');
   const t1 = await Client.logon(gw.fixPort, 'TRADER1');

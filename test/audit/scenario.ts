@@ -13,8 +13,14 @@ export const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.ur
 export const S1 = 'FIX.4.4:FIXGW->CLIENT1';
 export const S2 = 'FIX.4.4:FIXGW->CLIENT2';
 
+const createdDirs: string[] = [];
+// Temp directories live as long as the test file's process.
+process.on('exit', () => { for (const dir of createdDirs) fs.rmSync(dir, { recursive: true, force: true }); });
+
 export function tempDir(label: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `fixgw-audit-${label}-`));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `fixgw-audit-${label}-`));
+  createdDirs.push(dir);
+  return dir;
 }
 
 export function copyDir(from: string, label: string): string {
