@@ -108,6 +108,22 @@ export async function* readLogLines(file: string): AsyncGenerator<LogLine[]> {
   }
 }
 
+let cachedSecondText = '';
+let cachedSecondUs: number | undefined;
+
+/** parseTimestamp with the date-and-second part cached: consecutive lines mostly share it. */
+function cachedTimestampUs(text: string): number | undefined {
+  const second = text.slice(0, 17);
+  if (second !== cachedSecondText) {
+    cachedSecondText = second;
+    const us = parseTimestamp(`${second}.000000`);
+    cachedSecondUs = us;
+  }
+  if (cachedSecondUs === undefined) return undefined;
+  const fraction = Number(text.slice(18));
+  return Number.isInteger(fraction) ? cachedSecondUs + fraction : undefined;
+}
+
 const FIXGW_PREFIX = /^(\d{8}-\d{2}:\d{2}:\d{2}\.\d{6}) (IN|OUT|IN64|OUT64) /;
 const QUICKFIX_PREFIX = /^(\d{8})-(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))? ?: $/;
 const QUICKFIX_GO_PREFIX = /^(\d{4})\/(\d{2})\/(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))? $/;
@@ -122,7 +138,7 @@ function parseLine(text: Buffer, line: number, unterminated: boolean): LogLine |
   const head = body.toString('latin1', 0, Math.min(end, 32));
   const ours = FIXGW_PREFIX.exec(head);
   if (ours !== null) {
-    const timeUs = parseTimestamp(ours[1]!);
+    const timeUs = cachedTimestampUs(ours[1]!);
     if (timeUs === undefined) return { kind: 'corrupt', line, reason: `bad timestamp "${ours[1]}"`, truncated: unterminated };
     const payload = body.subarray(ours[0].length);
     const marker = ours[2]!;

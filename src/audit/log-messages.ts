@@ -46,7 +46,8 @@ export type LogItem = { kind: 'message'; m: LoggedMessage } | { kind: 'problem';
 export interface ReadOptions {
   /** Our CompID, for logs whose lines do not say IN/OUT (QuickFIX). */
   localCompId?: string;
-  /** Copy message bytes (needed by callers that keep messages after the next item). */
+  /** Copy each message's bytes out of the 1 MiB read chunk: callers that keep a few messages set it, so a
+   *  kept message does not hold its whole chunk in memory. */
   copy?: boolean;
 }
 
@@ -85,7 +86,7 @@ export async function* readLogs(files: readonly string[], opts: ReadOptions = {}
 /** The same, in batches (one per read chunk): for loops over millions of messages, one await per batch. */
 export async function* readLogBatches(files: readonly string[], opts: ReadOptions = {}): AsyncGenerator<LogItem[]> {
   for (const file of files) {
-    const state = { local: opts.localCompId ?? localCompIdFromName(file) };
+    const state: DecodeState = { local: opts.localCompId ?? localCompIdFromName(file), last: undefined };
     for await (const lines of readLogLines(file)) {
       const out: LogItem[] = [];
       for (const l of lines) decodeLine(file, l, state, opts, out);
@@ -94,7 +95,21 @@ export async function* readLogBatches(files: readonly string[], opts: ReadOption
   }
 }
 
-function decodeLine(file: string, l: LogLine, state: { local: string | undefined }, opts: ReadOptions, out: LogItem[]): void {
+interface DecodeState {
+  local: string | undefined;
+  /** The flow names of the last message: a log is mostly one session, so they are reused, not rebuilt. */
+  last: { begin: string; sender: string; target: string; flow: string; reverse: string } | undefined;
+}
+
+function namesOf(state: DecodeState, begin: string, sender: string, target: string): { flow: string; reverse: string } {
+  const last = state.last;
+  if (last !== undefined && last.begin === begin && last.sender === sender && last.target === target) return last;
+  if (last !== undefined && last.begin === begin && last.sender === target && last.target === sender) return { flow: last.reverse, reverse: last.flow };
+  state.last = { begin, sender, target, flow: `${begin}:${sender}->${target}`, reverse: `${begin}:${target}->${sender}` };
+  return state.last;
+}
+
+function decodeLine(file: string, l: LogLine, state: DecodeState, opts: ReadOptions, out: LogItem[]): void {
   if (l.kind === 'corrupt') {
     out.push({ kind: 'problem', p: { file, line: l.line, code: l.truncated ? 'truncated' : 'corrupt-line', text: l.reason } });
     return;
@@ -123,7 +138,8 @@ function decodeLine(file: string, l: LogLine, state: { local: string | undefined
     const begin = parsed.get(8) ?? '';
     state.local ??= sender;
     const direction: Direction | undefined = l.direction ?? (sender === state.local ? 'OUT' : target === state.local ? 'IN' : undefined);
-    const session = direction === 'IN' ? `${begin}:${target}->${sender}` : `${begin}:${sender}->${target}`;
+    const names = namesOf(state, begin, sender, target);
+    const session = direction === 'IN' ? names.reverse : names.flow;
     let timeUs = l.timeUs;
     if (timeUs === undefined) {
       const sentMs = parseUtcTimestamp(parsed.get(52) ?? '');
@@ -132,7 +148,7 @@ function decodeLine(file: string, l: LogLine, state: { local: string | undefined
     out.push({
       kind: 'message',
       m: {
-        file, line: l.line, timeUs, direction, session, flow: `${begin}:${sender}->${target}`,
+        file, line: l.line, timeUs, direction, session, flow: names.flow,
         seq: parsed.seqNum, msgType: parsed.msgType, possDup: parsed.get(43) === 'Y', msg: parsed, frameProblem, masked,
       },
     });

@@ -20,9 +20,19 @@ const DONE = new Set(['2', '3', '4', '8', 'C']);
 /** ExecTypes that may legitimately change CumQty other than a fill (trade correct/cancel, restated). */
 const CUM_MAY_CHANGE = new Set(['G', 'H', 'D']);
 
+/** Parsed quantities and prices by their text: a log repeats the same few values endlessly. */
+const decimalByText = new Map<string, Decimal>();
+const DECIMAL_CACHE_MAX = 10_000;
+
 function dec(value: string | undefined): Decimal | undefined {
-  if (value === undefined || !/^-?\d*\.?\d+$|^-?\d+\.$/.test(value)) return undefined;
-  return new Decimal(value);
+  if (value === undefined) return undefined;
+  let d = decimalByText.get(value);
+  if (d !== undefined) return d;
+  if (!/^-?\d*\.?\d+$|^-?\d+\.$/.test(value)) return undefined;
+  d = new Decimal(value);
+  if (decimalByText.size >= DECIMAL_CACHE_MAX) decimalByText.clear();
+  decimalByText.set(value, d);
+  return d;
 }
 
 function decimalPlaces(text: string): number {

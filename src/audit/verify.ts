@@ -38,7 +38,7 @@ export interface VerifySummary {
   errors: number;
   warnings: number;
   byCode: Record<string, number>;
-  journal: { commands: number; execEvents: number; matched: number; dropCopies: number } | null;
+  journal: { commands: number; execEvents: number; matched: number; dropCopies: number; cancelRejects: number; cancelRejectsMatched: number } | null;
 }
 
 /** Flows with sequence state; a flow is small, but a hostile log could invent CompIDs without end. */
@@ -83,7 +83,10 @@ export async function verifyLogs(opts: VerifyOptions, onFinding: (f: Finding) =>
   }
   for (const flow of flows.values()) flow.finish();
   journal?.finish();
-  if (journal !== undefined) summary.journal = { commands: journal.commands, execEvents: journal.execEvents, matched: journal.matched, dropCopies: journal.copies };
+  if (journal !== undefined) summary.journal = {
+    commands: journal.commands, execEvents: journal.execEvents, matched: journal.matched, dropCopies: journal.copies,
+    cancelRejects: journal.cancelRejectEvents, cancelRejectsMatched: journal.matchedCancelRejects,
+  };
   return summary;
 }
 

@@ -5,17 +5,31 @@ import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { Dictionary } from '../fix/dictionary.js';
 import { defaultEngineConfigPath, loadEngineConfig, type EngineConfig } from '../engine/index.js';
+import { loadGatewaySettings, type GatewayFileSettings } from '../gateway/index.js';
 import { listLogFiles, parseTimeBound, type LogProblem } from '../audit/log-messages.js';
 import { showLogs } from '../audit/show.js';
 import { formatFinding, verifyLogs, type Finding } from '../audit/verify.js';
 import { collectStats, formatStats } from '../audit/stats.js';
-import { formatOrderLife, orderLife } from '../audit/order-life.js';
+import { describeEvent, formatOrderLife, orderLife } from '../audit/order-life.js';
 import { messageJson } from '../audit/describe.js';
-import { describeEvent } from '../audit/order-life.js';
 
 const DEFAULT_DICTIONARY = fileURLToPath(new URL('../../../fix-specs/FIX44.xml', import.meta.url));
 
-interface CommonOptions { dictionary?: string; localCompId?: string; dataDir?: string; engineConfig?: string }
+interface CommonOptions { dictionary?: string; localCompId?: string; dataDir?: string; engineConfig?: string; config?: string }
+
+/** --config: the gateway's .cfg gives DataDirectory, EngineConfig and per-session FileLogPath (read once). */
+const gatewaySettings = new Map<string, GatewayFileSettings>();
+function gatewayOf(o: CommonOptions): GatewayFileSettings | undefined {
+  if (o.config === undefined) return undefined;
+  let s = gatewaySettings.get(o.config);
+  if (s === undefined) gatewaySettings.set(o.config, (s = loadGatewaySettings(o.config)));
+  return s;
+}
+
+/** --data-dir, else the gateway settings' DataDirectory. */
+function dataDirOf(o: CommonOptions): string | undefined {
+  return o.dataDir ?? gatewayOf(o)?.dataDir;
+}
 
 function out(line: string): void { process.stdout.write(`${line}\n`); }
 function err(line: string): void { process.stderr.write(`${line}\n`); }
@@ -27,22 +41,26 @@ function loadDictionary(o: CommonOptions): Dictionary {
 /** The engine config the gateway ran with: --engine-config, else DATA/engine.json, else the repository default. */
 function loadConfig(o: CommonOptions): EngineConfig {
   if (o.engineConfig !== undefined) return loadEngineConfig(o.engineConfig);
-  if (o.dataDir !== undefined) {
-    const inData = path.join(o.dataDir, 'engine.json');
+  const fromGateway = gatewayOf(o)?.engineConfigPath;
+  if (fromGateway !== undefined) return loadEngineConfig(fromGateway);
+  const dataDir = dataDirOf(o);
+  if (dataDir !== undefined) {
+    const inData = path.join(dataDir, 'engine.json');
     if (fs.existsSync(inData)) return loadEngineConfig(inData);
   }
   return loadEngineConfig(defaultEngineConfigPath());
 }
 
-/** LOG... as given, or DATA/log when only --data-dir is. */
+/** LOG... as given, or DATA/log (plus any FileLogPath of the gateway settings) when none is. */
 function logFiles(logs: string[], o: CommonOptions): string[] {
-  if (logs.length === 0) {
-    if (o.dataDir === undefined) throw new Error('name at least one LOG file or directory, or --data-dir');
-    const dir = path.join(o.dataDir, 'log');
-    if (!fs.existsSync(dir)) throw new Error(`${dir}: no such directory (the data directory's message logs)`);
-    return listLogFiles([dir]);
-  }
-  return listLogFiles(logs);
+  if (logs.length > 0) return listLogFiles(logs);
+  const dataDir = dataDirOf(o);
+  if (dataDir === undefined) throw new Error('name at least one LOG file or directory, or --data-dir (or --config)');
+  const dirs = new Set([path.join(dataDir, 'log')]);
+  for (const s of gatewayOf(o)?.sessions ?? []) if (s.fileLogPath !== undefined) dirs.add(path.resolve(s.fileLogPath));
+  const existing = [...dirs].filter((d) => fs.existsSync(d));
+  if (existing.length === 0) throw new Error(`${[...dirs].join(', ')}: no such directory (the data directory's message logs)`);
+  return listLogFiles(existing);
 }
 
 function problemLine(p: LogProblem): string {
@@ -52,7 +70,8 @@ function problemLine(p: LogProblem): string {
 function common(cmd: Command): Command {
   return cmd
     .option('--dictionary <file>', 'FIX data dictionary (QuickFIX XML)', undefined)
-    .option('--local-comp-id <id>', 'our CompID, for logs whose lines do not say IN/OUT (QuickFIX format)');
+    .option('--local-comp-id <id>', 'our CompID, for logs whose lines do not say IN/OUT (QuickFIX format)')
+    .option('--config <file>', 'the gateway settings (.cfg) it ran with: DataDirectory, EngineConfig, FileLogPath');
 }
 
 /** Run an action; usage and I/O errors exit 2 with a message (findings use exit 1). */
@@ -124,7 +143,7 @@ export function register(program: Command): void {
       const summary = await verifyLogs({
         files, dictionary: loadDictionary(o), validate: o.validate,
         ...(o.localCompId !== undefined ? { localCompId: o.localCompId } : {}),
-        ...(o.dataDir !== undefined ? { dataDir: o.dataDir, engineConfig: loadConfig(o) } : {}),
+        ...(dataDirOf(o) !== undefined ? { dataDir: dataDirOf(o)!, engineConfig: loadConfig(o) } : {}),
       }, onFinding);
       const fileRank = new Map(files.map((f, i) => [f, i]));
       kept.sort((a, b) => (fileRank.get(a.file) ?? files.length) - (fileRank.get(b.file) ?? files.length) ||
@@ -136,7 +155,7 @@ export function register(program: Command): void {
       } else {
         if (found > o.maxFindings) out(`... ${found - o.maxFindings} more finding(s) not shown (--max-findings)`);
         const codes = Object.entries(summary.byCode).map(([c, n]) => `${c} ${n}`).join(', ');
-        const journal = summary.journal ? `; journal: ${summary.journal.commands} commands, ${summary.journal.execEvents} engine reports, ${summary.journal.matched} logged reports matched${summary.journal.dropCopies > 0 ? `, ${summary.journal.dropCopies} drop copies checked` : ''}` : '';
+        const journal = summary.journal ? `; journal: ${summary.journal.commands} commands, ${summary.journal.execEvents} engine reports, ${summary.journal.matched} logged reports matched${summary.journal.dropCopies > 0 ? `, ${summary.journal.dropCopies} drop copies checked` : ''}${summary.journal.cancelRejects > 0 ? `, ${summary.journal.cancelRejectsMatched} of ${summary.journal.cancelRejects} cancel rejects matched` : ''}` : '';
         out(`${clean ? 'CLEAN' : 'NOT CLEAN'}: ${summary.messages} messages in ${summary.files} file(s); ${summary.errors} error(s), ${summary.warnings} warning(s)${codes ? ` (${codes})` : ''}${journal}`);
       }
       return clean ? 0 : 1;
@@ -152,12 +171,12 @@ export function register(program: Command): void {
     .option('--fields', 'every field of each message')
     .option('--json', 'one JSON object per item'))
     .action(guarded(async (id: string, logs: string[], o: CommonOptions & { session?: string; fields?: boolean; json?: boolean }) => {
-      const files = logs.length === 0 && o.dataDir === undefined ? [] : logFiles(logs, o);
-      if (files.length === 0 && o.dataDir === undefined) throw new Error('give --data-dir and/or LOG files');
+      const files = logs.length === 0 && dataDirOf(o) === undefined ? [] : logFiles(logs, o);
+      if (files.length === 0 && dataDirOf(o) === undefined) throw new Error('give --data-dir (or --config) and/or LOG files');
       const dict = loadDictionary(o);
       const life = await orderLife({
         id, files, dictionary: dict,
-        ...(o.dataDir !== undefined ? { dataDir: o.dataDir, engineConfig: loadConfig(o) } : {}),
+        ...(dataDirOf(o) !== undefined ? { dataDir: dataDirOf(o)!, engineConfig: loadConfig(o) } : {}),
         ...(o.localCompId !== undefined ? { localCompId: o.localCompId } : {}),
         ...(o.session !== undefined ? { session: o.session } : {}),
       });

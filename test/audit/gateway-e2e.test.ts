@@ -2,9 +2,13 @@
 // project's Initiator, then `fixgw audit` as a child process over what the gateway left behind.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestGateway, Client, tempDataDir } from '../gateway/support.js';
-import { copyDir, logLines, runCli, writeLines } from './scenario.js';
+import { startTestGateway, Client } from '../gateway/support.js';
+import { copyDir, logLines, runCli, tempDir, writeLines } from './scenario.js';
 import path from 'node:path';
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const ENGINE_CONFIG = fileURLToPath(new URL('../../../config/engine.json', import.meta.url));
 
 const CFG = `
 [DEFAULT]
@@ -27,7 +31,7 @@ DropCopyAccounts=*
 let dataDir: string;
 
 before(async () => {
-  dataDir = tempDataDir();
+  dataDir = tempDir('e2e');
   const gw = await startTestGateway({ cfg: CFG, dataDir });
   const dc = await Client.logon(gw.fixPort, 'DROP1');
   const t1 = await Client.logon(gw.fixPort, 'TRADER1');
@@ -60,7 +64,7 @@ test('the real gateway\'s data directory verifies clean: every ExecutionReport m
   const r = runCli(['audit', 'verify', '--data-dir', dataDir]);
   assert.equal(r.stderr, '');
   assert.equal(r.status, 0, r.stdout);
-  assert.match(r.stdout, /^CLEAN: \d+ messages in 3 file\(s\); 0 error\(s\), 0 warning\(s\); journal: 9 commands, 10 engine reports, 10 logged reports matched, 10 drop copies checked$/m);
+  assert.match(r.stdout, /^CLEAN: \d+ messages in 3 file\(s\); 0 error\(s\), 0 warning\(s\); journal: 9 commands, 10 engine reports, 10 logged reports matched, 10 drop copies checked, 1 of 1 cancel rejects matched$/m);
 });
 
 test('audit order reconstructs an order\'s life through its replace and cancel from the real gateway\'s files', () => {
@@ -115,4 +119,13 @@ test('audit stats and show read the real gateway\'s logs', () => {
   assert.match(show.stdout, /^\d{8}-[\d:.]+ OUT FIX\.4\.4:FIXGW->TRADER1 #\d+ ExecutionReport\(8\) ClOrdID=A2 OrigClOrdID=A1 /m);
   assert.match(show.stdout, /^ {4}ExecType\(150\)=5 \(REPLACED\)$/m);
   assert.match(show.stdout, /^ {4}OrdStatus\(39\)=1 \(PARTIALLY_FILLED\)$/m);
+});
+
+test('audit verify --config takes the data directory and engine config from the gateway\'s settings file', () => {
+  const cfg = path.join(copyDir(dataDir, 'e2e-cfg'), 'gateway.cfg');
+  fs.writeFileSync(cfg, `${CFG.replace('[DEFAULT]', `[DEFAULT]\nDataDirectory=${path.dirname(cfg)}\nEngineConfig=${ENGINE_CONFIG}`)}`);
+  const r = runCli(['audit', 'verify', '--config', cfg]);
+  assert.equal(r.stderr, '');
+  assert.equal(r.status, 0, r.stdout);
+  assert.match(r.stdout, /^CLEAN: \d+ messages in 3 file\(s\); 0 error\(s\), 0 warning\(s\); journal: 9 commands, 10 engine reports, 10 logged reports matched/);
 });

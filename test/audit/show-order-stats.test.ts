@@ -24,7 +24,7 @@ test('show prints one line per message: time, direction, session, MsgSeqNum, typ
   assert.equal(r.lines.length, logLines(messageLog(dir, 'CLIENT1')).length);
   assert.match(r.lines[0]!, /^\d{8}-\d{2}:\d{2}:\d{2}\.\d{6} IN  FIX\.4\.4:FIXGW->CLIENT1 #1 Logon\(A\) HeartBtInt=30$/);
   const fill = r.lines.find((l) => l.includes('ExecID=2.3'))!;
-  assert.match(fill, / OUT FIX\.4\.4:FIXGW->CLIENT1 #3 ExecutionReport\(8\) ClOrdID=A1 OrderID=1 ExecID=2\.3 Symbol=AAPL Side=1:BUY OrderQty=100 Price=190\.00 ExecType=F:TRADE OrdStatus=1:PARTIALLY_FILLED LastQty=40 LastPx=190\.00 CumQty=40 LeavesQty=60 AvgPx=190\.00$/);
+  assert.match(fill, / OUT FIX\.4\.4:FIXGW->CLIENT1 #3 ExecutionReport\(8\) ClOrdID=A1 OrderID=1 ExecID=2\.3 SecondaryExecID=1 Account=CLIENT1 Symbol=AAPL Side=1:BUY OrdType=2:LIMIT TimeInForce=0:DAY OrderQty=100 Price=190\.00 ExecType=F:TRADE OrdStatus=1:PARTIALLY_FILLED LastQty=40 LastPx=190\.00 CumQty=40 LeavesQty=60 AvgPx=190\.00$/);
   const reject = r.lines.find((l) => l.includes('ClOrdID=R1') && l.includes(' OUT '))!;
   assert.match(reject, /ExecType=8:REJECTED OrdStatus=8:REJECTED .*OrdRejReason=1:UNKNOWN_SYMBOL Text="unknown symbol NOPE"/);
 });
@@ -133,6 +133,11 @@ test('a cancel reject and a rejected order show up in their own order stories', 
   assert.equal(r.status, 0, r.stderr);
   assert.ok(r.lines.some((l) => / OUT .*OrderCancelReject\(9\) ClOrdID=X1 OrigClOrdID=NOSUCH .*CxlRejReason=1:UNKNOWN_ORDER/.test(l)), r.stdout);
   assert.ok(r.lines.some((l) => /ENGINE +seq 7 cancelReject Cancel .*reason=UnknownOrder/.test(l)), r.stdout);
+  const rejected = cli('audit', 'order', 'R1', '--data-dir', dir);
+  assert.equal(rejected.status, 0, rejected.stderr);
+  assert.match(rejected.lines[0]!, /^OrderID \(none known\); ClOrdIDs FIX\.4\.4:FIXGW->CLIENT1 R1; 4 item\(s\)$/);
+  assert.ok(rejected.lines.some((l) => /ENGINE +seq 6 exec 6\.1 Rejected\/Rejected .*reject=UnknownSymbol/.test(l)), rejected.stdout);
+  assert.ok(rejected.lines.some((l) => / OUT .*ClOrdID=R1 OrderID=NONE .*ExecType=8:REJECTED .*OrdRejReason=1:UNKNOWN_SYMBOL/.test(l)), rejected.stdout);
 });
 
 test('stats counts messages by type and session, lists reject reasons and order->ack latency percentiles', () => {
@@ -152,4 +157,13 @@ test('stats counts messages by type and session, lists reject reasons and order-
   assert.ok(d.minUs > 0 && d.minUs <= d.p50Us && d.p50Us <= d.p99Us && d.p99Us <= d.maxUs && d.maxUs < 5_000_000, JSON.stringify(d));
   assert.equal(json.latency['OrderCancelRequest(F)']!.count, 2);
   assert.equal(json.latency['OrderCancelReplaceRequest(G)']!.count, 1);
+});
+
+test('order --json prints messages, journaled commands and engine events as objects in time order', () => {
+  const r = cli('audit', 'order', 'A1', '--data-dir', dir, '--json');
+  assert.equal(r.status, 0, r.stderr);
+  const items = r.lines.map((l) => JSON.parse(l) as { kind: string; seq?: number; command?: { type: string }; event?: { kind: string; execId?: string }; direction?: string; msgType?: string });
+  assert.equal(items.length, 20);
+  assert.deepEqual(items.slice(0, 4).map((i) => i.kind === 'message' ? `${i.direction} ${i.msgType}` : i.kind === 'command' ? `command ${i.command!.type}` : `event ${i.event!.kind} ${i.event!.execId}`),
+    ['IN D', 'command NewOrder', 'event exec 1.1', 'OUT 8']);
 });

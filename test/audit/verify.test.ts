@@ -31,7 +31,7 @@ test('logs and journal of a clean trading session verify clean with exit code 0'
   const r = verify('--data-dir', clean);
   assert.equal(r.status, 0, r.stdout);
   assert.deepEqual(r.findings, []);
-  assert.match(r.stdout, /^CLEAN: 28 messages in 2 file\(s\); 0 error\(s\), 0 warning\(s\); journal: 8 commands, 11 engine reports, 11 logged reports matched/m);
+  assert.match(r.stdout, /^CLEAN: 28 messages in 2 file\(s\); 0 error\(s\), 0 warning\(s\); journal: 10 commands, 11 engine reports, 11 logged reports matched/m);
 });
 
 test('a deleted outbound message is reported as a sequence gap at the line after it', () => {
@@ -138,6 +138,65 @@ test('a report stored for a client that was away is a warning (exit 0), and an e
   const r = verify('--data-dir', dir);
   assert.equal(r.status, 0, r.stdout);
   assert.equal(r.findings.length, 1, r.stdout);
-  assert.match(r.findings[0]!, /journal\.log@seq 9: warning er-undelivered: engine report ExecID 9\.\d \(ExecType F, OrdStatus 2, ClOrdID B3, OrderID 8\) for FIX\.4\.4:FIXGW->CLIENT2 is in the session store but was never sent/);
+  assert.match(r.findings[0]!, /journal\.log@seq 10: warning er-undelivered: engine report ExecID 10\.\d \(ExecType F, OrdStatus 2, ClOrdID B3, OrderID 8\) for FIX\.4\.4:FIXGW->CLIENT2 is in the session store but was never sent/);
   assert.equal(verify('--data-dir', dir, '--strict').status, 1);
+});
+
+test('a report missed while the client was away and resent when it came back (PossDup) verifies clean', async () => {
+  const dir = tempDir('comeback');
+  await runStory(dir, { offlineFill: true, comeBack: true });
+  const r = verify('--data-dir', dir, '--strict');
+  assert.equal(r.status, 0, r.stdout);
+  assert.deepEqual(r.findings, []);
+  const resent = runCli(['audit', 'show', messageLog(dir, 'CLIENT2'), '--clordid', 'B3', '--msgtype', '8']).stdout.trim().split('\n');
+  assert.match(resent[resent.length - 1]!, / OUT FIX\.4\.4:FIXGW->CLIENT2 #\d+ ExecutionReport\(8\) PossDup ClOrdID=B3 .*ExecType=F:TRADE/);
+});
+
+test('a forged trade id or symbol on a report, checksum recomputed, differs from the engine event', () => {
+  const dir = copyDir(clean, 'forge-trade');
+  const file = messageLog(dir, 'CLIENT1');
+  const lines = logLines(file);
+  const i = lineWith(lines, ' OUT ', '\x0117=4.3\x01');
+  const prefix = lines[i]!.slice(0, lines[i]!.indexOf('8=FIX'));
+  lines[i] = prefix + reframe(lines[i]!.slice(prefix.length).replace('\x01527=2\x01', '\x01527=9\x01').replace('\x0155=AAPL\x01', '\x0155=MSFT\x01'));
+  writeLines(file, lines);
+  const r = verify('--data-dir', dir);
+  assert.equal(r.status, 1);
+  assert.deepEqual(r.findings, [`${file}:${i + 1}: error er-mismatch: ExecutionReport ExecID 4.3 differs from the engine event (seq 4): Symbol(55) MSFT (engine: AAPL), SecondaryExecID(527) 9 (engine: 2)`]);
+});
+
+test('verify --json prints each finding as an object and a summary that says whether the logs are clean', () => {
+  const dir = copyDir(clean, 'json');
+  const file = messageLog(dir, 'CLIENT2');
+  const lines = logLines(file);
+  lines.splice(lineWith(lines, ' OUT ', '\x0117=2.2\x01'), 1);
+  writeLines(file, lines);
+  const r = runCli(['audit', 'verify', '--data-dir', dir, '--json']);
+  assert.equal(r.status, 1);
+  const objects = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const summary = objects.pop()!['summary'] as { clean: boolean; errors: number; byCode: Record<string, number>; journal: { matched: number } };
+  assert.deepEqual(objects.map((f) => [f['code'], f['severity'], f['line'] === null ? `seq ${f['seq']}` : 'line']), [['seq-gap', 'error', 'line'], ['er-missing', 'error', 'seq 2']]);
+  assert.equal(summary.clean, false);
+  assert.equal(summary.errors, 2);
+  assert.deepEqual(summary.byCode, { 'seq-gap': 1, 'er-missing': 1 });
+  assert.equal(summary.journal.matched, 10);
+});
+
+test('an OrderCancelReject is matched to the engine\'s cancel reject: a removed one is missing, a forged one differs', () => {
+  const dir = copyDir(clean, 'ocr');
+  const file = messageLog(dir, 'CLIENT1');
+  const lines = logLines(file);
+  const i = lineWith(lines, ' OUT ', '\x0135=9\x01');
+  const original = lines[i]!;
+  lines.splice(i, 1);
+  writeLines(file, lines);
+  const removed = verify('--data-dir', dir);
+  assert.equal(removed.status, 1);
+  assert.ok(removed.findings.some((f) => /journal\.log@seq 7: error ocr-missing: engine cancel reject for ClOrdID X1 \(OrderID NONE, CxlRejReason 1\) for FIX\.4\.4:FIXGW->CLIENT1 was sent as MsgSeqNum 8 \(session store\)/.test(f)), removed.stdout);
+  const prefix = original.slice(0, original.indexOf('8=FIX'));
+  lines.splice(i, 0, prefix + reframe(original.slice(prefix.length).replace('\x01102=1\x01', '\x01102=0\x01')));
+  writeLines(file, lines);
+  const forged = verify('--data-dir', dir);
+  assert.equal(forged.status, 1);
+  assert.deepEqual(forged.findings, [`${file}:${i + 1}: error ocr-mismatch: OrderCancelReject ClOrdID X1 differs from the engine event (seq 7): CxlRejReason(102) 0 (engine: 1)`]);
 });
