@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 import { pino } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import { loadGatewaySettings, startGateway } from '../gateway/index.js';
+import { loadGatewaySettings, startGateway, type Gateway, type GatewayFileSettings } from '../gateway/index.js';
 
 function parsePort(value: string): number {
   const port = Number(value);
@@ -30,21 +30,32 @@ export function register(program: Command): void {
     .option('--no-fsync', 'do not fdatasync the journal after each batch (overrides JournalFsync)')
     .action(async (opts: ServeOptions, cmd: Command) => {
       const log = pino({ name: 'fixgw', level: process.env.LOG_LEVEL ?? 'info' });
-      const settings = loadGatewaySettings(opts.config);
       const fsyncGiven = cmd.getOptionValueSource('fsync') === 'cli';
       const registry = new Registry();
       collectDefaultMetrics({ register: registry });
       let stopping = false;
-      const gateway = await startGateway({
-        settings,
-        registry,
-        logger: log,
-        ...(opts.fixPort !== undefined ? { fixPort: opts.fixPort } : {}),
-        ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}),
-        ...(opts.host !== undefined ? { host: opts.host } : {}),
-        ...(fsyncGiven ? { fsync: opts.fsync } : {}),
-        onFatal: () => { if (!stopping) void stop('journal failure', 1); },
-      });
+      let settings: GatewayFileSettings;
+      let gateway: Gateway;
+      try {
+        settings = loadGatewaySettings(opts.config);
+        gateway = await startGateway({
+          settings,
+          registry,
+          logger: log,
+          ...(opts.fixPort !== undefined ? { fixPort: opts.fixPort } : {}),
+          ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}),
+          ...(opts.host !== undefined ? { host: opts.host } : {}),
+          ...(fsyncGiven ? { fsync: opts.fsync } : {}),
+          onFatal: () => { if (!stopping) void stop('journal failure', 1); },
+        });
+      } catch (err) {
+        // Configuration and startup problems (bad .cfg or engine.json, port in use, unreadable journal): one line, exit 1.
+        log.fatal({ err }, 'fixgw could not start');
+        log.flush();
+        process.stderr.write(`fixgw serve: ${(err as Error).message}\n`);
+        process.exitCode = 1;
+        return;
+      }
       const httpPort = opts.httpPort ?? settings.httpPort ?? 8080;
 
       // HTTP/WebSocket server: wired by the lead when src/marketdata lands

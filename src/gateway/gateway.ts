@@ -1,11 +1,13 @@
 // The gateway: FIX sessions in front of the engine. Inbound application messages become engine commands
 // (requests.ts); the sequencer journals them and applies them; only then, from its event listener, do the
 // replies go out (reports.ts) through Session.send, which stores each message before writing it.
+import { createHash, timingSafeEqual } from 'node:crypto';
 import path from 'node:path';
 import { pino, type Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { Dictionary } from '../fix/dictionary.js';
 import type { FixMessage } from '../fix/message.js';
+import type { FieldList } from '../fix/types.js';
 import { Acceptor, type AcceptorSessionSpec } from '../session/acceptor.js';
 import { BusinessRejectReason, type Application, type AppVerdict } from '../session/application.js';
 import { FileStore } from '../session/file-store.js';
@@ -42,6 +44,8 @@ export interface GatewayOptions {
   onFatal?: (err: Error) => void;
   /** Commands waiting for the journal at most; more are answered with BusinessMessageReject. Default 200,000. */
   pendingCommandsMax?: number;
+  /** How often GTD orders are checked for expiry. Default 250. */
+  expiryCheckIntervalMs?: number;
   /** How long close() waits for clients to answer the Logout. Default 2000. */
   logoutGraceMs?: number;
 }
@@ -86,6 +90,24 @@ export function parseSessionKey(key: string): SessionId | undefined {
   return { beginString: key.slice(0, colon), senderCompId: key.slice(colon + 1, arrow), targetCompId: key.slice(arrow + 2) };
 }
 
+/** Dictionaries are immutable once loaded and take a while to parse: one per file per process. */
+const dictionaries = new Map<string, Dictionary>();
+function loadDictionary(file: string): Dictionary {
+  let dict = dictionaries.get(file);
+  if (dict === undefined) {
+    dict = Dictionary.load(file);
+    dictionaries.set(file, dict);
+  }
+  return dict;
+}
+
+/** Password(554) check in time independent of where the strings differ. */
+function samePassword(given: string | undefined, expected: string): boolean {
+  const a = createHash('sha256').update(given ?? '', 'latin1').digest();
+  const b = createHash('sha256').update(expected, 'latin1').digest();
+  return given !== undefined && timingSafeEqual(a, b);
+}
+
 interface ThrottleWindow { startMs: number; count: number; rejects: number }
 
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
@@ -95,7 +117,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const engineConfig = options.engineConfig ?? loadEngineConfig(settings.engineConfigPath ?? defaultEngineConfigPath());
   const fsync = options.fsync ?? settings.fsync;
   const dictionaryPath = settings.sessions[0]!.dataDictionary ?? defaultDictionaryPath();
-  const dictionary = Dictionary.load(dictionaryPath);
+  const dictionary = loadDictionary(dictionaryPath);
 
   const opened = await openEngine({
     dataDir, config: engineConfig, fsync: fsync ? 'always' : 'none', pendingCommandsMax: options.pendingCommandsMax ?? 200_000,
@@ -152,11 +174,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       throttles.set(session.key, w);
     }
     if (++w.count <= limit) return undefined;
-    metrics.rejects.inc({ reason: 'Throttle' });
-    if (++w.rejects > maxRejects) {
+    metrics.rejects.inc('Throttle');
+    if (++w.rejects === maxRejects + 1) {
       log.warn({ session: session.key, limit }, 'logging out a session that keeps exceeding its message rate');
       session.logout(`Throttle limit exceeded persistently (more than ${limit} messages per second)`);
-      return undefined;
     }
     return { kind: 'businessReject', reason: BusinessRejectReason.Other, text: `Throttle limit exceeded: more than ${limit} messages per second` };
   };
@@ -164,7 +185,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const application: Application = {
     onLogonRequest(session, logon) {
       const s = settingsOf(session.id);
-      if (s?.password !== undefined && logon.get(554) !== s.password) {
+      if (s?.password !== undefined && !samePassword(logon.get(554), s.password)) {
         log.warn({ session: session.key, remoteAddress: session.remoteAddress }, 'logon refused: wrong password');
         return { kind: 'rejectLogon', text: 'Invalid username or password' };
       }
@@ -200,21 +221,21 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     if (closing) return { kind: 'businessReject', reason: BusinessRejectReason.ApplicationNotAvailable, text: 'Gateway shutting down' };
     const limited = throttled(session, s.maxMessagesPerSecond, (s.extra.get('ThrottleMaxRejectsPerSecond') as number | undefined) ?? 1000);
     if (limited !== undefined) return limited;
-    metrics.messagesReceived.inc({ msg_type: msg.msgType });
+    metrics.messagesReceived.inc(msg.msgType);
     if (s.sessionType === 'dropcopy') {
-      metrics.rejects.inc({ reason: 'DropCopySession' });
+      metrics.rejects.inc('DropCopySession');
       return { kind: 'businessReject', reason: BusinessRejectReason.NotAuthorized, text: 'A drop-copy session receives copies; it cannot send orders' };
     }
     const t = translate(msg, session.key);
     switch (t.kind) {
       case 'unsupported':
-        metrics.rejects.inc({ reason: 'UnsupportedMessageType' });
+        metrics.rejects.inc('UnsupportedMessageType');
         return { kind: 'businessReject', reason: BusinessRejectReason.UnsupportedMessageType, text: 'Unsupported Message Type' };
       case 'reject':
-        metrics.rejects.inc({ reason: 'SessionReject' });
+        metrics.rejects.inc('SessionReject');
         return { kind: 'reject', reason: t.reason, tag: t.tag, text: t.text };
       case 'massCancelRejected':
-        metrics.rejects.inc({ reason: 'MassCancelUnsupported' });
+        metrics.rejects.inc('MassCancelUnsupported');
         session.send('r', massCancelRejectedReport(msg.get(11) ?? '', msg.get(530) ?? '', t.rejectReason, t.text));
         return;
       case 'command': {
@@ -228,7 +249,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         try {
           seq = sequencer.submit(command);
         } catch (err) {
-          metrics.rejects.inc({ reason: err instanceof SequencerOverloadedError ? 'Overloaded' : 'EngineStopped' });
+          metrics.rejects.inc(err instanceof SequencerOverloadedError ? 'Overloaded' : 'EngineStopped');
           return { kind: 'businessReject', reason: BusinessRejectReason.ApplicationNotAvailable,
             text: err instanceof SequencerOverloadedError ? 'Gateway overloaded, try again later' : 'Order entry is not available' };
         }
@@ -245,13 +266,28 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     return false;
   };
 
-  const sendTo = (key: string, msgType: string, body: import('../fix/types.js').FieldList): boolean => {
+  // Replies to one journal batch leave each socket in one write: sessions are corked on their first reply
+  // and uncorked once the sequencer has handed out the whole batch.
+  const corked = new Set<Session>();
+  const uncorkAll = () => {
+    for (const session of corked) session.uncork();
+    corked.clear();
+  };
+  const send = (session: Session, msgType: string, body: FieldList) => {
+    if (!corked.has(session)) {
+      if (corked.size === 0) process.nextTick(uncorkAll);
+      corked.add(session);
+      session.cork();
+    }
+    session.send(msgType, body);
+  };
+  const sendTo = (key: string, msgType: string, body: FieldList): boolean => {
     const session = acceptor!.session(key);
     if (session === undefined) {
       log.warn({ session: key, msgType }, 'reply for a session that does not exist');
       return false;
     }
-    session.send(msgType, body);
+    send(session, msgType, body);
     return true;
   };
 
@@ -269,20 +305,20 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
           const own = echo !== undefined && ev.session === echo.session && ev.clOrdId === echo.clOrdId ? echo : undefined;
           const body = executionReport(ev, own, dictionary);
           if (sendTo(ev.session, '8', body) && own !== undefined) replied = true;
-          metrics.executionReports.inc({ exec_type: ev.execType });
-          if (ev.rejectReason !== null) metrics.rejects.inc({ reason: ev.rejectReason });
+          metrics.executionReports.inc(ev.execType);
+          if (ev.rejectReason !== null) metrics.rejects.inc(ev.rejectReason);
           for (const dc of dropCopies.values()) {
-            if (dc.accounts === '*' || dc.accounts.has(ev.account)) dc.session.send('8', body);
+            if (dc.accounts === '*' || dc.accounts.has(ev.account)) send(dc.session, '8', body);
           }
           break;
         }
         case 'cancelReject':
           if (sendTo(ev.session, '9', orderCancelReject(ev, echo, dictionary))) replied = true;
-          metrics.rejects.inc({ reason: ev.rejectReason });
+          metrics.rejects.inc(ev.rejectReason);
           break;
         case 'massCancel':
           if (sendTo(ev.session, 'r', massCancelReport(ev, echo))) replied = true;
-          if (ev.rejectReason !== null) metrics.rejects.inc({ reason: ev.rejectReason });
+          if (ev.rejectReason !== null) metrics.rejects.inc(ev.rejectReason);
           break;
         case 'trade':
           metrics.trades.inc();
@@ -340,6 +376,17 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   }
   for (const session of acceptor.sessions()) addDropCopy(session);
 
+  // GTD orders expire through the sequencer like everything else: a sweep is journaled when one is due.
+  const expiryTimer = setInterval(() => {
+    if (closing || sequencer.error !== null || engine.gtdOrders.size === 0) return;
+    const now = Date.now();
+    let due = false;
+    for (const order of engine.gtdOrders) if (order.expireTimeMs <= now) { due = true; break; }
+    if (!due) return;
+    try { sequencer.submit({ type: 'ExpireSweep' }); } catch (err) { log.error({ err }, 'could not submit ExpireSweep'); }
+  }, options.expiryCheckIntervalMs ?? 250);
+  expiryTimer.unref();
+
   let ready = true;
   const fixPort = acceptor.port;
   log.info({ fixPort, sessions: settings.sessions.map((s) => sessionKey(s.id)) }, 'FIX acceptor listening');
@@ -349,11 +396,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     closed ??= (async () => {
       ready = false;
       closing = true;
+      clearInterval(expiryTimer);
       const acc = acceptor!;
       const loggedOn = acc.sessions().filter((s) => s.isLoggedOn);
       for (const s of loggedOn) s.logout('Gateway shutting down');
       const deadline = Date.now() + (options.logoutGraceMs ?? 2000);
       while (loggedOn.some((s) => s.isConnected) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      // Whoever did not answer in time is dropped now, while the journal is still open for its cancel-on-disconnect.
+      for (const s of acc.sessions()) if (s.isConnected) s.disconnect('gateway shutting down');
       // Replies to what is still in the journal queue (and cancel-on-disconnect) are stored before the stores close.
       try { await sequencer.flush(); } catch { /* journal failure: reported through onFatal */ }
       await acc.stop(0);

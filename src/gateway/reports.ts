@@ -1,12 +1,24 @@
 // Engine events → FIX 4.4 message bodies: ExecutionReport (8), OrderCancelReject (9),
 // OrderMassCancelReport (r). ExecID is the engine's execId verbatim, OrderID the engine's orderId
-// ("NONE" when there is none), the trade id goes in SecondaryExecID(527).
+// ("NONE" when there is none), the trade id goes in SecondaryExecID(527) (and TradeID(1003) when the dictionary has it).
 import { formatUtcTimestamp } from '../fix/time.js';
 import type { FieldList } from '../fix/types.js';
 import type { CancelReject, ExecReport, MassCancelReport } from '../engine/index.js';
 import { EXEC_TYPE_OUT, ORD_STATUS_OUT, ORD_TYPE_OUT, SIDE_OUT, TIF_OUT } from './fix-codes.js';
 import type { RequestEcho } from './requests.js';
 import type { Dictionary } from '../fix/dictionary.js';
+
+/** TradeID(1003) is FIX 5.0: sent only when the session's dictionary lets an ExecutionReport carry it (the stock
+ *  FIX 4.4 dictionary does not, and a validating FIX 4.4 client would Reject the report with 373=0). */
+const tradeIdAllowedByDict = new WeakMap<Dictionary, boolean>();
+function tradeIdAllowed(dict: Dictionary): boolean {
+  let allowed = tradeIdAllowedByDict.get(dict);
+  if (allowed === undefined) {
+    allowed = dict.isField(1003) && (dict.message('8')?.fields.has(1003) ?? false);
+    tradeIdAllowedByDict.set(dict, allowed);
+  }
+  return allowed;
+}
 
 /** A reject code the session's dictionary does not list (e.g. FIX 5.0's 103=18 on a FIX 4.4 session) goes out as 99 (Other). */
 function codeFor(dict: Dictionary | undefined, tag: number, code: number): string {
@@ -37,7 +49,10 @@ export function executionReport(ev: ExecReport, echo: RequestEcho | undefined, d
   if (ev.displayQty !== null) body.push([111, ev.displayQty]);
   if (ev.lastQty !== null) body.push([32, ev.lastQty]);
   if (ev.lastPx !== null) body.push([31, ev.lastPx]);
-  if (ev.tradeId !== null) body.push([527, ev.tradeId]);
+  if (ev.tradeId !== null) {
+    body.push([527, ev.tradeId]);
+    if (dict !== undefined && tradeIdAllowed(dict)) body.push([1003, ev.tradeId]);
+  }
   if (ev.liquidity !== null) body.push([851, ev.liquidity === 'Added' ? '1' : '2']);
   body.push([151, ev.leavesQty], [14, ev.cumQty], [6, ev.avgPx], [60, formatUtcTimestamp(ev.timeMs)]);
   if (ev.fixOrdRejReason !== null && ev.ordStatus === 'Rejected') body.push([103, codeFor(dict, 103, ev.fixOrdRejReason)]);
@@ -50,7 +65,8 @@ export function orderCancelReject(ev: CancelReject, echo: RequestEcho | undefine
   const body: FieldList = [
     [37, ev.orderId === '' ? 'NONE' : ev.orderId],
     [11, ev.clOrdId],
-    [41, ev.origClOrdId ?? echo?.origClOrdId ?? 'NONE'],
+    // what the client asked about (its OrigClOrdID), even when the order's chain has moved on since
+    [41, (echo?.clOrdId === ev.clOrdId ? echo.origClOrdId : undefined) ?? ev.origClOrdId ?? 'NONE'],
     [39, ORD_STATUS_OUT[ev.ordStatus ?? 'Rejected']],
   ];
   if (ev.account !== null && ev.account !== '') body.push([1, ev.account]);

@@ -141,6 +141,10 @@ export class Session {
   get lastActivityMs(): number { return this.#lastActivityMs; }
   get remoteAddress(): string | undefined { return this.#socket?.remoteAddress; }
   isAttachedTo(socket: Socket): boolean { return this.#socket === socket; }
+  /** Hold writes to the socket until uncork(), so a burst of sends leaves in few syscalls (the gateway
+   *  corks around one journal batch of replies). Every cork() needs its uncork(). */
+  cork(): void { this.#socket?.cork(); }
+  uncork(): void { this.#socket?.uncork(); }
 
   // ---- transport --------------------------------------------------------------------------
 

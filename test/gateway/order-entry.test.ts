@@ -4,7 +4,11 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatUtcTimestamp } from '../../src/fix/time.js';
 import type { Gateway } from '../../src/gateway/index.js';
-import { Client, startTestGateway } from './support.js';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BASE_CFG, Client, startTestGateway } from './support.js';
 
 let gw: Gateway;
 const clients: Client[] = [];
@@ -86,6 +90,9 @@ test('a cancel/replace changes price and quantity: 150=5, and a replace of a don
   c.send('G', [[41, 'R3'], [11, 'R4'], [55, 'GOOG'], [54, '2'], [60, now()], [38, '30'], [40, '2'], [44, '191.50']]);
   const r = await c.next('9', (m) => m.get(11) === 'R4');
   assert.deepEqual([434, 102, 39].map((t) => r.get(t)), ['2', '0', '4'], 'too late to cancel: the order is canceled');
+  c.send('F', [[41, 'R1'], [11, 'R5'], [55, 'GOOG'], [54, '2'], [60, now()]]);
+  const r5 = await c.next('9', (m) => m.get(11) === 'R5');
+  assert.deepEqual([41, 434].map((t) => r5.get(t)), ['R1', '1'], 'OrigClOrdID is what the client sent, an older ClOrdID of the chain');
 });
 
 test('an OrderStatusRequest answers 150=I with the order state; for an unknown order 39=8', async () => {
@@ -119,6 +126,9 @@ test("an OrderMassCancelRequest cancels the session's own orders only and report
   b.send('q', [[11, 'MC3'], [530, '3'], [60, now()]]);
   const r3 = await b.next('r', (m) => m.get(11) === 'MC3');
   assert.deepEqual([531, 532, 533].map((t) => r3.get(t)), ['0', '0', '0'], 'by product is not supported');
+  b.send('q', [[11, 'MC4'], [530, '1'], [55, 'NOSUCH'], [60, now()]]);
+  const r4 = await b.next('r', (m) => m.get(11) === 'MC4');
+  assert.deepEqual([531, 532, 533].map((t) => r4.get(t)), ['0', '1', '0'], 'unknown security');
 });
 
 test('business-level mistakes are rejected by ExecutionReport 150=8 with the precise 103 and a text', async () => {
@@ -182,3 +192,59 @@ test('an application message the gateway does not support gets BusinessMessageRe
   const j = await c.next('j');
   assert.deepEqual([372, 380].map((t) => j.get(t)), ['R', '3']);
 });
+
+test('a GTD order expires at its ExpireTime with ExecutionReport 150=C', async () => {
+  const c = await client('GTD1');
+  const expireAt = formatUtcTimestamp(Date.now() + 700);
+  c.order('G1', { symbol: 'IBM', price: '150.00', tif: '6', extra: [[126, expireAt]] });
+  const ers = await c.reports('G1', 2, 5000);
+  assert.deepEqual(ers.map((m) => m.get(150)), ['0', 'C']);
+  assert.deepEqual([39, 126, 151].map((t) => ers[1]!.get(t)), ['C', expireAt, '0']);
+});
+
+test('gateway metrics count orders by type, rejects by reason, trades and logged-on sessions', async () => {
+  await client('METRICS1');
+  const text = await gw.registry.metrics();
+  const value = (line: string) => Number(new RegExp(`^${line.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1]);
+  assert.ok(value('fixgw_app_messages_received_total{msg_type="D"}') >= 20);
+  assert.ok(value('fixgw_app_messages_received_total{msg_type="F"}') >= 2);
+  assert.ok(value('fixgw_rejects_total{reason="DuplicateClOrdId"}') >= 1);
+  assert.ok(value('fixgw_rejects_total{reason="UnsupportedMessageType"}') >= 1);
+  assert.ok(value('fixgw_trades_total') >= 1);
+  assert.ok(value('fixgw_sessions_logged_on') >= 1);
+  assert.ok(value('fixgw_order_ack_seconds_count') >= 20);
+  assert.ok(value('fixgw_journal_batch_seconds_count') >= 1);
+});
+
+test('fills carry TradeID(1003) too when the session dictionary defines it for ExecutionReport', async () => {
+  const stock = readFileSync(fileURLToPath(new URL('../../../fix-specs/FIX44.xml', import.meta.url)), 'utf8');
+  const extended = stock
+    .replace("<message name='ExecutionReport' msgtype='8' msgcat='app'>", "<message name='ExecutionReport' msgtype='8' msgcat='app'>\n   <field name='TradeID' required='N' />")
+    .replace(' <fields>', " <fields>\n  <field number='1003' name='TradeID' type='STRING' />");
+  const dir = mkdtempSync(path.join(tmpdir(), 'fixgw-dict-'));
+  const dictPath = path.join(dir, 'FIX44-tradeid.xml');
+  writeFileSync(dictPath, extended);
+  const gw2 = await startTestGateway({ cfg: `${BASE_CFG}DataDictionary=${dictPath}\n` });
+  const noValidation = { validation: null };
+  const s = await Client.logon(gw2.fixPort, 'TID1', { config: noValidation });
+  const b = await Client.logon(gw2.fixPort, 'TID2', { config: noValidation });
+  try {
+    s.order('S1', { side: '2', price: '190.00' });
+    await s.reports('S1');
+    b.order('B1', { side: '1', price: '190.00' });
+    const fill = (await b.reports('B1', 2))[1]!;
+    assert.equal(fill.get(1003), fill.get(527));
+    assert.ok(fill.get(1003));
+    assert.equal(stockDictionaryReportsCarryNoTradeId(), true);
+  } finally {
+    await s.stop();
+    await b.stop();
+    await gw2.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** With the stock dictionary (the shared gateway of this file) no report carried 1003. */
+function stockDictionaryReportsCarryNoTradeId(): boolean {
+  return clients.every((c) => c.all('8').every((m) => !m.has(1003)));
+}

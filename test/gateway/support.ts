@@ -1,6 +1,6 @@
 // Test support for the gateway: a real gateway in-process on a free loopback port with a temp data
 // directory, and FIX clients built on the project's own Initiator that record what they receive.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startGateway, parseGatewaySettings, type Gateway, type GatewayOptions } from '../../src/gateway/index.js';
@@ -29,22 +29,35 @@ export function tempDataDir(): string {
   return mkdtempSync(path.join(tmpdir(), 'fixgw-gw-'));
 }
 
+/** A gateway on a free port; its temp data directory (when it made one) is removed by close(). */
 export async function startTestGateway(opts: { cfg?: string; dataDir?: string; fsync?: boolean } & Partial<GatewayOptions> = {}): Promise<Gateway> {
   const { cfg, ...rest } = opts;
-  return startGateway({
+  const dataDir = opts.dataDir ?? tempDataDir();
+  const gw = await startGateway({
     settings: parseGatewaySettings(cfg ?? BASE_CFG),
     fixPort: 0,
     host: '127.0.0.1',
     logoutGraceMs: 1000,
     ...rest,
-    dataDir: opts.dataDir ?? tempDataDir(),
+    dataDir,
     fsync: opts.fsync ?? false,
+  });
+  if (opts.dataDir !== undefined) return gw;
+  const close = gw.close.bind(gw);
+  return Object.assign(Object.create(gw) as Gateway, {
+    close: async () => { await close(); rmSync(dataDir, { recursive: true, force: true }); },
   });
 }
 
 /** A trading client: our own Initiator, recording every application message it receives. */
+export interface ClientOptions { store?: MessageStore; config?: Partial<SessionConfig>; password?: string; tls?: import('node:tls').ConnectionOptions }
+
 /** Records Reject(3) and Logout(5) too, which arrive as admin messages. */
 class ClientApp extends RecordingApp {
+  password: string | undefined;
+  toAdmin(_session: unknown, msgType: string, body: FieldList): void {
+    if (msgType === 'A' && this.password !== undefined) body.push([554, this.password]);
+  }
   fromAdmin(session: import('../../src/session/session.js').Session, msg: FixMessage): void {
     if (msg.msgType === '3' || msg.msgType === '5') this.received.push({ session: session.key, msg });
   }
@@ -53,12 +66,13 @@ class ClientApp extends RecordingApp {
 export class Client {
   readonly app = new ClientApp();
   readonly initiator: Initiator;
-  constructor(port: number, readonly compId: string, opts: { store?: MessageStore; config?: Partial<SessionConfig> } = {}) {
+  constructor(port: number, readonly compId: string, opts: ClientOptions = {}) {
+    this.app.password = opts.password;
     this.initiator = startInitiator({ port, sender: compId, target: 'FIXGW', app: this.app,
-      ...(opts.store ? { store: opts.store } : {}), ...(opts.config ? { config: opts.config } : {}) });
+      ...(opts.store ? { store: opts.store } : {}), ...(opts.config ? { config: opts.config } : {}), ...(opts.tls ? { tls: opts.tls } : {}) });
   }
 
-  static async logon(port: number, compId: string, opts: { store?: MessageStore; config?: Partial<SessionConfig> } = {}): Promise<Client> {
+  static async logon(port: number, compId: string, opts: ClientOptions = {}): Promise<Client> {
     const c = new Client(port, compId, opts);
     await c.initiator.waitForLogon();
     return c;

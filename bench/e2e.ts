@@ -1,0 +1,104 @@
+// End-to-end benchmark: `fixgw serve` as a child process (real journal, session stores and logs in a temp
+// data directory), driven over loopback by ../shared/tools/fixload.mjs. Closed loop, limit orders, about half
+// of them crossing. Prints ONE JSON line: orders/s and order→first-ExecutionReport latency (µs) for
+// 1 session × window 1 and 4 sessions × window 100, with the journal's fsync on and off.
+//   npm run bench:e2e [-- --orders-1x1 N --orders-4x100 N]      (FIXLOAD=path overrides the load generator)
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os, { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const cli = path.join(root, 'dist/src/cli/main.js');
+const fixload = process.env.FIXLOAD ?? path.resolve(root, '../shared/tools/fixload.mjs');
+
+const { values } = parseArgs({ options: {
+  'orders-1x1': { type: 'string', default: '10000' },
+  'orders-4x100': { type: 'string', default: '100000' },
+} });
+const orders1x1 = Number(values['orders-1x1']);
+const orders4x100 = Number(values['orders-4x100']);
+
+const CFG = `[DEFAULT]
+ConnectionType=acceptor
+BeginString=FIX.4.4
+SenderCompID=FIXGW
+SocketAcceptPort=9876
+SocketAcceptHost=127.0.0.1
+MaxMessagesPerSecond=1000000
+[SESSION]
+TargetCompID=*
+`;
+
+interface LoadResult { orders: number; warmup: number; rejects: number; orders_per_s: number; p50_us: number; p99_us: number; p999_us: number; error?: string }
+
+async function startServe(dir: string, fsync: boolean): Promise<{ proc: ChildProcess; port: number }> {
+  const cfg = path.join(dir, 'gateway.cfg');
+  writeFileSync(cfg, CFG);
+  const args = [cli, 'serve', '--config', cfg, '--fix-port', '0', '--data-dir', path.join(dir, 'data'), ...(fsync ? [] : ['--no-fsync'])];
+  const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, LOG_LEVEL: 'info' } });
+  let out = '';
+  const port = await new Promise<number>((resolve, reject) => {
+    proc.stdout!.on('data', (b: Buffer) => {
+      out += b.toString();
+      const line = out.split('\n').find((l) => l.includes('"fixgw serving"'));
+      if (line !== undefined) resolve((JSON.parse(line) as { fixPort: number }).fixPort);
+    });
+    proc.once('exit', (code) => reject(new Error(`fixgw serve exited with ${code}: ${out}`)));
+  });
+  return { proc, port };
+}
+
+function load(port: number, sender: string, sessions: number, window: number, orders: number, warmup: number): Promise<LoadResult> {
+  const args = [fixload, '--port', String(port), '--target', 'FIXGW', '--sender', sender, '--sessions', String(sessions),
+    '--window', String(window), '--orders', String(orders), '--warmup', String(warmup), '--quiet'];
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, args, { maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+      const line = stdout.trim().split('\n').pop() ?? '';
+      try { resolve(JSON.parse(line) as LoadResult); } catch { reject(new Error(`fixload failed: ${err?.message ?? ''} ${stderr}`)); }
+    });
+  });
+}
+
+/** CPU time (user + system) the gateway process has used so far, in µs; undefined where /proc is not there. */
+function cpuUsedUs(pid: number): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1]!.split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
+    return (ticks * 1e6) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return undefined;
+  }
+}
+
+/** One fixload run, with the gateway's CPU per order (a figure that a busy machine disturbs less than orders/s). */
+async function measured(pid: number, run: () => Promise<LoadResult>) {
+  const before = cpuUsedUs(pid);
+  const r = await run();
+  const after = cpuUsedUs(pid);
+  const warmupAndRun = r.orders + r.warmup;
+  return {
+    orders: r.orders, rejects: r.rejects, orders_per_s: r.orders_per_s, p50_us: r.p50_us, p99_us: r.p99_us, p999_us: r.p999_us,
+    ...(before !== undefined && after !== undefined ? { gateway_cpu_us_per_order: Math.round((after - before) / warmupAndRun) } : {}),
+    ...(r.error !== undefined ? { error: r.error } : {}),
+  };
+}
+
+const results: Record<string, unknown> = {};
+for (const fsync of [false, true]) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'fixgw-bench-'));
+  const { proc, port } = await startServe(dir, fsync);
+  try {
+    const one = await measured(proc.pid!, () => load(port, 'BENCH1X1', 1, 1, orders1x1, Math.min(2000, orders1x1 / 10)));
+    const four = await measured(proc.pid!, () => load(port, 'BENCH{i}', 4, 100, orders4x100, Math.min(5000, orders4x100 / 10)));
+    results[fsync ? 'fsync_on' : 'fsync_off'] = { '1x1': one, '4x100': four };
+  } finally {
+    const exited = new Promise((r) => proc.once('exit', r));
+    proc.kill('SIGTERM');
+    await exited;
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+process.stdout.write(JSON.stringify({ bench: 'e2e', node: process.version, cpus: os.cpus().length, loadavg_1m: os.loadavg()[0], ...results }) + '\n');

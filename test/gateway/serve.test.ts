@@ -1,0 +1,133 @@
+// `fixgw serve` as a real child process: clean shutdown on SIGTERM, and a SIGKILL in the middle of a
+// session after which acknowledged orders are still there and a client's resend gets exactly what it missed.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { FileStore } from '../../src/session/file-store.js';
+import { formatUtcTimestamp } from '../../src/fix/time.js';
+import { Client } from './support.js';
+import { waitFor } from '../support/fix-harness.js';
+
+const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+
+const CFG = `[DEFAULT]
+ConnectionType=acceptor
+BeginString=FIX.4.4
+SenderCompID=FIXGW
+SocketAcceptPort=9876
+SocketAcceptHost=127.0.0.1
+JournalFsync=Y
+[SESSION]
+TargetCompID=*
+`;
+
+interface Served { proc: ChildProcess; fixPort: number; exited: Promise<number | null>; output: () => string }
+
+async function serve(dir: string, fixPort: number): Promise<Served> {
+  const cfg = path.join(dir, 'gateway.cfg');
+  writeFileSync(cfg, CFG);
+  const proc = spawn(process.execPath, [cli, 'serve', '--config', cfg, '--fix-port', String(fixPort), '--data-dir', path.join(dir, 'data')],
+    { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout!.on('data', (b: Buffer) => { out += b.toString(); });
+  proc.stderr!.on('data', (b: Buffer) => { out += b.toString(); });
+  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+  await waitFor('fixgw serving', () => out.includes('"fixgw serving"'), 20_000);
+  const line = out.split('\n').find((l) => l.includes('"fixgw serving"'))!;
+  return { proc, fixPort: (JSON.parse(line) as { fixPort: number }).fixPort, exited, output: () => out };
+}
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+const now = () => formatUtcTimestamp(Date.now());
+
+test('fixgw serve with a bad settings file exits 1 naming the file, line and key', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'fixgw-serve-'));
+  try {
+    const cfg = path.join(dir, 'bad.cfg');
+    writeFileSync(cfg, CFG.replace('JournalFsync=Y', 'JournalFsync=maybe'));
+    const r = spawnSync(process.execPath, [cli, 'serve', '--config', cfg, '--data-dir', path.join(dir, 'data')], { encoding: 'utf8' });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /bad\.cfg:7: JournalFsync: expected Y or N/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('fixgw serve trades, and on SIGTERM logs the client out and exits 0', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'fixgw-serve-'));
+  const gw = await serve(dir, 0);
+  const a = await Client.logon(gw.fixPort, 'TERM1');
+  const b = await Client.logon(gw.fixPort, 'TERM2');
+  try {
+    a.order('A1', { symbol: 'AAPL', side: '2', qty: '10', price: '190.00' });
+    await a.reports('A1');
+    b.order('B1', { symbol: 'AAPL', side: '1', qty: '10', price: '190.00' });
+    const fills = await b.reports('B1', 2);
+    assert.equal(fills[1]!.get(150), 'F');
+    gw.proc.kill('SIGTERM');
+    assert.equal(await gw.exited, 0, gw.output());
+    await a.next('5');
+    assert.match(a.all('5')[0]!.get(58) ?? '', /shutting down/);
+    assert.match(gw.output(), /"gateway stopped"/);
+  } finally {
+    gw.proc.kill('SIGKILL');
+    await a.stop();
+    await b.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('after a SIGKILL and restart, acknowledged orders are still there and a returning client gets exactly what it missed', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'fixgw-serve-'));
+  const port = await freePort();
+  let gw = await serve(dir, port);
+  const storeDir = path.join(dir, 'client-store');
+  const id = { beginString: 'FIX.4.4', senderCompId: 'KILL1', targetCompId: 'FIXGW' };
+  let a = await Client.logon(port, 'KILL1', { store: FileStore.open(storeDir, id, { nowMs: Date.now() }) });
+  const b = await Client.logon(port, 'KILL2');
+  try {
+    a.order('A1', { symbol: 'IBM', side: '2', qty: '10', price: '180.00' });
+    a.order('A2', { symbol: 'IBM', side: '2', qty: '5', price: '181.00' });
+    await a.reports('A2');
+    await a.stop(); // A goes away cleanly
+    b.order('B1', { symbol: 'IBM', side: '1', qty: '10', price: '180.00' });
+    await b.reports('B1', 2); // A1 fills while A is away: its ER is stored for A, not sent
+    gw.proc.kill('SIGKILL');
+    await gw.exited;
+
+    gw = await serve(dir, port);
+    assert.match(gw.output(), /"replayedCommands":4/);
+    a = await Client.logon(port, 'KILL1', { store: FileStore.open(storeDir, id, { nowMs: Date.now() }) });
+    const [missed] = await a.reports('A1');
+    assert.deepEqual([150, 39, 32, 43].map((t) => missed!.get(t)), ['F', '2', '10', 'Y'], 'resent with PossDupFlag');
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(a.all('8').length, 1, 'exactly the missed ExecutionReport, nothing else');
+
+    // B reconnected by itself (same sequence numbers) and can still trade against A's acknowledged order.
+    await waitFor('B logged on again', () => b.session.isLoggedOn, 10_000);
+    b.send('D', [[11, 'B2'], [55, 'IBM'], [54, '1'], [60, now()], [38, '5'], [40, '2'], [44, '181.00']]);
+    const b2 = await b.reports('B2', 2);
+    assert.deepEqual([150, 39, 31].map((t) => b2[1]!.get(t)), ['F', '2', '181.00']);
+    const a2 = await a.reports('A2');
+    assert.deepEqual([150, 39].map((t) => a2[0]!.get(t)), ['F', '2'], 'A2 survived the crash and filled');
+    gw.proc.kill('SIGTERM');
+    assert.equal(await gw.exited, 0);
+  } finally {
+    gw.proc.kill('SIGKILL');
+    await a.stop();
+    await b.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
