@@ -5,6 +5,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { pino } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { loadGatewaySettings, startGateway, type Gateway, type GatewayFileSettings } from '../gateway/index.js';
+import { loadEngineConfig } from '../engine/index.js';
 
 function parsePort(value: string): number {
   const port = Number(value);
@@ -16,7 +17,7 @@ export function defaultGatewayConfigPath(): string {
   return fileURLToPath(new URL('../../../config/gateway.cfg', import.meta.url));
 }
 
-interface ServeOptions { config: string; fixPort?: number; httpPort?: number; dataDir?: string; fsync: boolean; host?: string }
+interface ServeOptions { config: string; fixPort?: number; httpPort?: number; dataDir?: string; fsync: boolean; host?: string; engineConfig?: string }
 
 export function register(program: Command): void {
   program
@@ -27,6 +28,7 @@ export function register(program: Command): void {
     .option('--http-port <n>', 'HTTP/WebSocket port (overrides HttpPort; 0 = any free port)', parsePort)
     .option('--data-dir <dir>', 'journal, snapshots, session stores and logs (overrides DataDirectory)')
     .option('--host <addr>', 'FIX listen address (overrides SocketAcceptHost)')
+    .option('--engine-config <file>', 'instruments, accounts and risk limits (overrides EngineConfig)')
     .option('--no-fsync', 'do not fdatasync the journal after each batch (overrides JournalFsync)')
     .action(async (opts: ServeOptions, cmd: Command) => {
       const log = pino({ name: 'fixgw', level: process.env.LOG_LEVEL ?? 'info' });
@@ -45,6 +47,7 @@ export function register(program: Command): void {
           ...(opts.fixPort !== undefined ? { fixPort: opts.fixPort } : {}),
           ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}),
           ...(opts.host !== undefined ? { host: opts.host } : {}),
+          ...(opts.engineConfig !== undefined ? { engineConfig: loadEngineConfig(opts.engineConfig) } : {}),
           ...(fsyncGiven ? { fsync: opts.fsync } : {}),
           onFatal: () => { if (!stopping) void stop('journal failure', 1); },
         });

@@ -153,7 +153,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     lastSeq: () => engine.lastSeq,
   });
 
+  /** Requests submitted and not yet applied, by seq (bounded by the sequencer's pendingCommandsMax). */
   const pending = new Map<number, RequestEcho>();
+  /** "session\0ClOrdID" of NewOrders in `pending`, for the PossResend check. */
+  const pendingNewOrders = new Set<string>();
   const throttles = new Map<string, ThrottleWindow>();
   const dropCopies = new Map<string, { session: Session; accounts: Set<string> | '*' }>();
   let closing = false;
@@ -226,6 +229,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       metrics.rejects.inc('DropCopySession');
       return { kind: 'businessReject', reason: BusinessRejectReason.NotAuthorized, text: 'A drop-copy session receives copies; it cannot send orders' };
     }
+    // A client's BusinessMessageReject of something we sent is taken note of, never answered (no reject loops).
+    if (msg.msgType === 'j') {
+      log.debug({ session: session.key, refSeqNum: msg.get(45), text: msg.get(58) }, 'client rejected a message');
+      return;
+    }
     const t = translate(msg, session.key);
     switch (t.kind) {
       case 'unsupported':
@@ -255,16 +263,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         }
         if (batchStartNs === 0n) batchStartNs = receivedNs;
         pending.set(seq, echoOf(msg, session.key, receivedNs));
+        if (command.type === 'NewOrder') pendingNewOrders.add(`${session.key}\u0000${command.clOrdId}`);
         return;
       }
     }
   };
 
-  const knownClOrdId = (session: string, clOrdId: string): boolean => {
-    if (engine.orderByClOrdId(session, clOrdId) !== null) return true;
-    for (const echo of pending.values()) if (echo.session === session && echo.clOrdId === clOrdId && echo.msgType === 'D') return true;
-    return false;
-  };
+  const knownClOrdId = (session: string, clOrdId: string): boolean =>
+    engine.orderByClOrdId(session, clOrdId) !== null || pendingNewOrders.has(`${session}\u0000${clOrdId}`);
 
   // Replies to one journal batch leave each socket in one write: sessions are corked on their first reply
   // and uncorked once the sequencer has handed out the whole batch.
@@ -297,7 +303,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       batchStartNs = 0n;
     }
     const echo = pending.get(sc.seq);
-    if (echo !== undefined) pending.delete(sc.seq);
+    if (echo !== undefined) {
+      pending.delete(sc.seq);
+      if (sc.cmd.type === 'NewOrder') pendingNewOrders.delete(`${echo.session}\u0000${sc.cmd.clOrdId}`);
+    }
     let replied = false;
     for (const ev of events) {
       switch (ev.kind) {

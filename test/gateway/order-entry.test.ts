@@ -171,6 +171,14 @@ test('a PossResend NewOrderSingle whose ClOrdID was seen is not entered twice (F
   c.send('D', [[11, 'P2'], [55, 'AAPL'], [54, '1'], [60, now()], [38, '100'], [40, '2'], [44, '150.00']], [[97, 'Y']]);
   const [p2] = await c.reports('P2');
   assert.equal(p2!.get(150), '0', 'a PossResend order never seen before is entered');
+  // the original still waiting for the journal when its PossResend copy arrives
+  const d3: Array<[number, string]> = [[11, 'P3'], [55, 'AAPL'], [54, '1'], [60, now()], [38, '100'], [40, '2'], [44, '150.00']];
+  c.send('D', d3);
+  c.send('D', d3, [[97, 'Y']]);
+  const p3 = await c.reports('P3', 2);
+  assert.deepEqual(p3.map((m) => m.get(150)), ['0', 'I']);
+  await gw.sequencer.flush();
+  assert.equal(gw.engine.orderByClOrdId('FIX.4.4:FIXGW->PR1', 'P3')!.orderQty, '100');
 });
 
 test('field mistakes the dictionary catches get a session Reject with the right 373 and 371', async () => {
@@ -191,6 +199,10 @@ test('an application message the gateway does not support gets BusinessMessageRe
   c.send('R', [[131, 'QR1'], [146, '1'], [55, 'AAPL']]);
   const j = await c.next('j');
   assert.deepEqual([372, 380].map((t) => j.get(t)), ['R', '3']);
+  c.send('j', [[45, '2'], [372, '8'], [380, '0'], [58, 'client side reject']]);
+  c.order('AFTER1');
+  await c.reports('AFTER1');
+  assert.equal(c.all('j').length, 1, "a client's BusinessMessageReject is not answered");
 });
 
 test('a GTD order expires at its ExpireTime with ExecutionReport 150=C', async () => {
