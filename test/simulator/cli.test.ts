@@ -67,6 +67,12 @@ test('an unreachable host is reported with the cause and exit code 3 in every mo
   }
 });
 
+test('a Logon the acceptor will not answer is reported with the CompIDs and exit code 3', async () => {
+  const r = await runCli(['sim', 'connect', '--port', String(server.port), '--sender', 'NOPE', '--target', 'ISLD']);
+  assert.equal(r.code, 3);
+  assert.match(r.stderr, /^error: NOPE->ISLD: 127\.0\.0\.1:\d+ closed the connection without answering the Logon \(does it know SenderCompID NOPE and TargetCompID ISLD\?\)$/m);
+});
+
 test('connect: orders and raw FIX from stdin go out, echoes come back decoded, --log writes the session log', async () => {
   const logDir = tempDir();
   try {
