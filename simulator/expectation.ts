@@ -4,6 +4,8 @@
 //     TAG=VALUE   equal (decimals compare by value: 100 = 100.00)      NAME=VALUE   same, by field name
 //     TAG=*       present with any value                                !TAG         absent
 //     TAG~TEXT    value contains TEXT (case-insensitive)                "..."        quotes allow spaces
+//     TAG=$name   present; the first time, its value is captured as $name (later steps may use $name);
+//                 once $name is set, the value must equal it
 import { Decimal } from 'decimal.js';
 import type { Dictionary } from '../src/fix/dictionary.js';
 import type { FixMessage } from '../src/fix/message.js';
@@ -12,7 +14,8 @@ export type FieldCheck =
   | { tag: number; op: 'equals'; value: string }
   | { tag: number; op: 'contains'; value: string }
   | { tag: number; op: 'present' }
-  | { tag: number; op: 'absent' };
+  | { tag: number; op: 'absent' }
+  | { tag: number; op: 'variable'; name: string };
 
 export interface Expectation {
   checks: FieldCheck[];
@@ -39,7 +42,9 @@ export function parseExpectation(text: string, dict: Dictionary): Expectation {
       throw new ExpectationError(`'${token}' has no value (write ${key}=VALUE, ${key}=* or !${key})`);
     } else {
       const value = unquote(rawValue!);
+      const variable = /^\$([A-Za-z_]\w*)$/.exec(rawValue!);
       if (op === '~') checks.push({ tag, op: 'contains', value });
+      else if (variable) checks.push({ tag, op: 'variable', name: variable[1]! });
       else if (value === '*' && !rawValue!.startsWith('"')) checks.push({ tag, op: 'present' });
       else checks.push({ tag, op: 'equals', value });
     }
@@ -65,16 +70,31 @@ export interface CheckResult {
   ok: boolean;
 }
 
-export function checkMessage(exp: Expectation, msg: FixMessage): { ok: boolean; results: CheckResult[] } {
+/** Values captured by `TAG=$name` checks, shared by the steps of one scenario run. Bounded. */
+export type Variables = Map<string, string>;
+export const VARIABLES_MAX = 10_000;
+
+/** Check `msg`; when every check passes, `TAG=$name` checks whose variable is unset capture their value. */
+export function checkMessage(exp: Expectation, msg: FixMessage, vars: Variables = new Map()): { ok: boolean; results: CheckResult[] } {
   const results = exp.checks.map((check) => {
     const actual = msg.get(check.tag);
-    return { check, actual, ok: passes(check, actual) };
+    return { check, actual, ok: passes(check, actual, vars) };
   });
-  return { ok: results.every((r) => r.ok), results };
+  const ok = results.every((r) => r.ok);
+  if (ok) {
+    for (const { check, actual } of results) {
+      if (check.op === 'variable' && !vars.has(check.name) && vars.size < VARIABLES_MAX) vars.set(check.name, actual!);
+    }
+  }
+  return { ok, results };
 }
 
-function passes(check: FieldCheck, actual: string | undefined): boolean {
+function passes(check: FieldCheck, actual: string | undefined, vars: Variables): boolean {
   switch (check.op) {
+    case 'variable': {
+      const bound = vars.get(check.name);
+      return actual !== undefined && (bound === undefined || actual === bound);
+    }
     case 'absent': return actual === undefined;
     case 'present': return actual !== undefined;
     case 'contains': return actual !== undefined && actual.toLowerCase().includes(check.value.toLowerCase());
@@ -85,8 +105,12 @@ function passes(check: FieldCheck, actual: string | undefined): boolean {
   }
 }
 
-function describeExpected(check: FieldCheck): string {
+function describeExpected(check: FieldCheck, vars: Variables): string {
   switch (check.op) {
+    case 'variable': {
+      const bound = vars.get(check.name);
+      return bound === undefined ? `(any value, captured as $${check.name})` : `$${check.name} = ${bound}`;
+    }
     case 'absent': return '(absent)';
     case 'present': return '(any value)';
     case 'contains': return `contains "${check.value}"`;
@@ -95,11 +119,11 @@ function describeExpected(check: FieldCheck): string {
 }
 
 /** A table of every check, marking the ones that failed, plus the full message. */
-export function formatDiff(results: CheckResult[], msg: FixMessage, dict: Dictionary): string {
+export function formatDiff(results: CheckResult[], msg: FixMessage, dict: Dictionary, vars: Variables = new Map()): string {
   const rows = results.map((r) => {
     const name = dict.fieldName(r.check.tag) ?? '';
     const actual = r.actual === undefined ? '(absent)' : withMeaning(r.check.tag, r.actual, dict);
-    const expected = r.check.op === 'equals' ? withMeaning(r.check.tag, r.check.value, dict) : describeExpected(r.check);
+    const expected = r.check.op === 'equals' ? withMeaning(r.check.tag, r.check.value, dict) : describeExpected(r.check, vars);
     return [r.ok ? '  ok' : 'FAIL', String(r.check.tag), name, expected, actual];
   });
   const header = ['', 'tag', 'field', 'expected', 'received'];

@@ -68,6 +68,9 @@ export async function runInteractive(o: InteractiveOptions): Promise<number> {
     onEvent: (text) => { if (o.verbose) out(paint(`   [${text}]`, 'dim', o.colour)); },
   });
 
+  // Parse the FIX 4.4 dictionary (field names for display) now: done inside the first printed message,
+  // it would hold up the Logon's write and eat into the logon timeout on a busy machine.
+  fix44Dictionary();
   const connect = async (): Promise<boolean> => {
     try {
       await sim.connect(o.connectTimeoutMs);

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { LineCounter, parseDocument, isMap, isSeq, isScalar, type Node } from 'yaml';
 import type { Dictionary } from '../src/fix/dictionary.js';
 import { parseOrderCommand, buildOrderMessage, isOrderVerb, OrderSyntaxError, type OrderCommand } from './order-syntax.js';
-import { parseExpectation, checkMessage, formatDiff, ExpectationError, type Expectation } from './expectation.js';
+import { parseExpectation, checkMessage, formatDiff, ExpectationError, type Expectation, type Variables } from './expectation.js';
 import { SimSession, type SimSessionOptions } from './sim-session.js';
 import { OwnOrders } from './own-orders.js';
 import { FileLog } from '../src/session/message-log.js';
@@ -16,6 +16,8 @@ import { compIdFor } from './comp-id.js';
 
 export type Action =
   | { kind: 'order'; cmd: OrderCommand }
+  /** An order step that uses captured `$name` values: parsed when it runs. */
+  | { kind: 'orderTemplate'; text: string }
   | { kind: 'expect'; expectation: Expectation }
   | { kind: 'expectNone'; ms: number }
   | { kind: 'wait'; ms: number }
@@ -198,8 +200,25 @@ function parseAction(text: string, dict: Dictionary): Action {
       if (!isOrderVerb(verb.toLowerCase())) {
         throw new ScenarioError(`unknown step '${verb}' (expect, expect-none, wait, disconnect, connect, logout, or an order: buy, sell, cancel, replace, status, cancel-all, raw)`);
       }
+      if (VARIABLE_REF.test(text)) {
+        // Checked now with a stand-in value; parsed for real when it runs, with the captured values.
+        parseOrderCommand(text.replace(VARIABLE_REFS, '1'));
+        return { kind: 'orderTemplate', text };
+      }
       return { kind: 'order', cmd: parseOrderCommand(text) };
   }
+}
+
+const VARIABLE_REF = /\$[A-Za-z_]\w*/;
+const VARIABLE_REFS = /\$([A-Za-z_]\w*)/g;
+
+/** `text` with every `$name` replaced by its captured value; throws ScenarioError naming an unset one. */
+function substitute(text: string, vars: Variables): string {
+  return text.replace(VARIABLE_REFS, (_whole, name: string) => {
+    const value = vars.get(name);
+    if (value === undefined) throw new ScenarioError(`$${name} is not set (capture it first with expect TAG=$${name})`);
+    return value;
+  });
 }
 
 function noArgs(verb: string, rest: string[]): void {
@@ -285,9 +304,10 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     if (refused) return result(false, 0, { step: null, reason: (refused.reason as Error).message });
 
     let stepsRun = 0;
+    const vars: Variables = new Map();
     for (const step of scenario.steps) {
       const l = live.get(step.session)!;
-      const failure = await runStep(step, l, scenario, opts);
+      const failure = await runStep(step, l, scenario, opts, vars);
       stepsRun++;
       if (failure) {
         opts.onStep?.(step, 'failed', failure.reason);
@@ -301,17 +321,19 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   }
 }
 
-async function runStep(step: Step, l: Live, scenario: Scenario, opts: RunOptions): Promise<ScenarioFailure | undefined> {
+async function runStep(step: Step, l: Live, scenario: Scenario, opts: RunOptions, vars: Variables): Promise<ScenarioFailure | undefined> {
   const { client, orders } = l;
   const action = step.action;
   switch (action.kind) {
-    case 'order': {
+    case 'order':
+    case 'orderTemplate': {
       if (!client.isLoggedOn) return { step, reason: `session '${step.session}' is not logged on (add a connect step)` };
       let built;
       try {
-        built = buildOrderMessage(action.cmd, orders, Date.now());
+        const cmd = action.kind === 'order' ? action.cmd : parseOrderCommand(substitute(action.text, vars));
+        built = buildOrderMessage(cmd, orders, Date.now());
       } catch (err) {
-        if (err instanceof OrderSyntaxError) return { step, reason: err.message };
+        if (err instanceof OrderSyntaxError || err instanceof ScenarioError) return { step, reason: err.message };
         throw err;
       }
       client.send(built.msgType, built.body);
@@ -324,10 +346,10 @@ async function runStep(step: Step, l: Live, scenario: Scenario, opts: RunOptions
         return { step, reason: `no message arrived on '${step.session}' within ${scenario.timeoutMs} ms (session ${state})` };
       }
       if (msg.msgType === '8') orders.onExecutionReport(msg);
-      const { ok, results } = checkMessage(action.expectation, msg);
+      const { ok, results } = checkMessage(action.expectation, msg, vars);
       if (ok) return undefined;
       const failed = results.filter((r) => !r.ok).map((r) => r.check.tag).join(', ');
-      return { step, reason: `the next message on '${step.session}' does not match (tags ${failed})`, diff: formatDiff(results, msg, opts.dictionary) };
+      return { step, reason: `the next message on '${step.session}' does not match (tags ${failed})`, diff: formatDiff(results, msg, opts.dictionary, vars) };
     }
     case 'expectNone': {
       const msg = await client.next(action.ms);

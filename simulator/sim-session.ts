@@ -125,7 +125,12 @@ export class SimSession {
       attach(socket);
     };
     const onEvent = (text: string) => {
-      if (text.startsWith('Disconnecting: ') && !initiator.session.isLoggedOn) failure ??= `connection closed before logon (${text.slice(15)})`;
+      if (text.startsWith('Disconnecting: ') && !initiator.session.isLoggedOn) {
+        const reason = text.slice(15);
+        failure ??= reason === 'connection closed'
+          ? `${o.host}:${o.port} closed the connection without answering the Logon (does it know SenderCompID ${o.sender} and TargetCompID ${o.target}?)`
+          : `connection closed before logon (${reason})`;
+      }
     };
     this.#log.watch = onEvent;
     initiator.start();

@@ -25,10 +25,10 @@ export function register(program: Command): void {
     process.exit(EXIT_USAGE);
   });
 
-  const common = (cmd: Command, senderDefault: string): Command => cmd
+  const common = (cmd: Command, senderDefault: string, senderHelp = "SenderCompID ('{i}' = session number)"): Command => cmd
     .option('--host <host>', 'gateway host', '127.0.0.1')
     .requiredOption('--port <port>', 'gateway FIX port', parsePort)
-    .option('--sender <compid>', "SenderCompID ('{i}' = session number)", senderDefault)
+    .option('--sender <compid>', senderHelp, senderDefault)
     .option('--target <compid>', 'TargetCompID of the gateway', 'FIXGW')
     .option('--timeout <seconds>', 'connect/logon timeout (load: abort after this long without a report)', parsePositive('--timeout'), 10);
 
@@ -52,9 +52,8 @@ export function register(program: Command): void {
       process.exitCode = code;
     });
 
-  common(sim.command('run'), 'SIM{i}')
-    .description('play scenario files (YAML or JSON; a directory runs every file in it); exits 1 on the first failed expectation.\n' +
-      '--sender names the sessions a scenario gives no sender ({i} = their position)')
+  common(sim.command('run'), 'SIM{i}', "SenderCompID of scenario sessions that name none ('{i}' = their position)")
+    .description('play scenario files (YAML or JSON; a directory runs every file in it); exits 1 on the first failed expectation')
     .argument('<scenario...>', 'scenario files or directories')
     .option('--log <dir>', 'write each session log to this directory')
     .option('--json', 'print one JSON line per scenario instead of the step listing', false)

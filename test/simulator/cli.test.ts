@@ -67,6 +67,12 @@ test('an unreachable host is reported with the cause and exit code 3 in every mo
   }
 });
 
+test('a Logon the acceptor will not answer is reported with the CompIDs and exit code 3', async () => {
+  const r = await runCli(['sim', 'connect', '--port', String(server.port), '--sender', 'NOPE', '--target', 'ISLD']);
+  assert.equal(r.code, 3);
+  assert.match(r.stderr, /^error: NOPE->ISLD: 127\.0\.0\.1:\d+ closed the connection without answering the Logon \(does it know SenderCompID NOPE and TargetCompID ISLD\?\)$/m);
+});
+
 test('connect: orders and raw FIX from stdin go out, echoes come back decoded, --log writes the session log', async () => {
   const logDir = tempDir();
   try {
@@ -138,6 +144,30 @@ test('run: an expectation that nothing answers fails after timeoutMs, naming the
     const r = await runCli(['sim', 'run', '--port', String(server.port), file]);
     assert.equal(r.code, 1);
     assert.match(r.stdout, /FAILED at step 3 .*: no message arrived on 'tw' within 300 ms \(session still logged on\)/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('run: values captured with TAG=$name are used by later steps; an unset one fails the step', async () => {
+  const dir = tempDir();
+  try {
+    const file = path.join(dir, 'vars.yaml');
+    writeFileSync(file, [
+      'target: ISLD',
+      'sessions: { tw: { sender: TW } }',
+      'steps:',
+      '  - buy 3 IBM @ 180 id=V1',
+      '  - expect 35=D 11=$first 55=$sym',
+      '  - sell 2 $sym @ 181 id=$first-again',
+      '  - expect 35=D 11=V1-again 55=IBM 54=2',
+      '  - buy 1 IBM @ 180 id=$never',
+      '',
+    ].join('\n'));
+    const r = await runCli(['sim', 'run', '--port', String(server.port), file]);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, /^ {2}ok +4 tw: expect 35=D 11=V1-again 55=IBM 54=2$/m);
+    assert.match(r.stdout, /FAILED at step 5 .*: \$never is not set \(capture it first with expect TAG=\$never\)/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -29,6 +29,21 @@ test('field names, presence, absence and case-insensitive contains', () => {
   assert.ok(!matches('58~cancel'));
 });
 
+test('TAG=$name captures a value the first time and must match it afterwards', () => {
+  const vars = new Map<string, string>();
+  assert.ok(checkMessage(parseExpectation('37=$oid 11=B1', dict), fill, vars).ok);
+  assert.equal(vars.get('oid'), '12');
+  assert.ok(checkMessage(parseExpectation('OrderID=$oid', dict), fill, vars).ok);
+  vars.set('oid', '13');
+  const { ok, results } = checkMessage(parseExpectation('37=$oid', dict), fill, vars);
+  assert.equal(ok, false);
+  assert.match(formatDiff(results, fill, dict, vars), /FAIL\s+37\s+OrderID\s+\$oid = 13\s+12/);
+  // nothing is captured from a message that fails another check
+  const fresh = new Map<string, string>();
+  assert.equal(checkMessage(parseExpectation('37=$x 150=0', dict), fill, fresh).ok, false);
+  assert.equal(fresh.size, 0);
+});
+
 test('malformed expectations name the problem', () => {
   assert.throws(() => parseExpectation('', dict), /at least one field/);
   assert.throws(() => parseExpectation('NoSuchField=1', dict), /unknown field 'NoSuchField'/);

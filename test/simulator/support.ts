@@ -49,7 +49,8 @@ export class Prompt {
   readonly #exit: Promise<number | null>;
 
   constructor(args: string[]) {
-    this.child = spawnCli(['sim', 'connect', ...args]);
+    // A generous logon timeout: the test machine may be busy.
+    this.child = spawnCli(['sim', 'connect', '--timeout', '30', ...args]);
     this.child.stdout.on('data', (d: Buffer) => { this.stdout += d.toString(); });
     this.child.stderr.on('data', (d: Buffer) => { this.stderr += d.toString(); });
     this.#exit = new Promise((resolve) => this.child.on('close', (code) => resolve(code)));
