@@ -77,7 +77,15 @@ export function adminApi(opts: AdminApiOptions): (app: FastifyInstance) => Promi
 
     for (const route of ROUTES) {
       const schema = { body: { type: 'object', properties: route.body, required: REQUIRED[route.path] ?? [], additionalProperties: false } };
-      app.post(route.path, { schema }, async (req, reply) => {
+      const allowed = new Set(Object.keys(route.body));
+      // fastify's validator silently drops unknown properties; an operator's typo must be an error instead.
+      const preValidation = async (req: FastifyRequest, reply: FastifyReply) => {
+        const body = req.body;
+        if (body === null || typeof body !== 'object' || Array.isArray(body)) return;
+        const extra = Object.keys(body).filter((k) => !allowed.has(k));
+        if (extra.length > 0) return reply.code(400).send({ error: 'bad_request', message: `unknown field(s) ${extra.join(', ')}; expected ${[...allowed].join(', ') || 'none'}` });
+      };
+      app.post(route.path, { schema, preValidation }, async (req, reply) => {
         if (waiting.size >= pendingMax) return reply.code(503).send({ error: 'busy', message: `more than ${pendingMax} admin requests pending` });
         const command = route.command((req.body ?? {}) as Record<string, unknown>);
         let seq: number;
