@@ -15,7 +15,6 @@ import { FileLog } from '../session/message-log.js';
 import type { Session } from '../session/session.js';
 import { sessionKey, type SessionId } from '../session/session-id.js';
 import { isAddressAllowed, type SessionSettings } from '../session/settings.js';
-import { SessionSchedule } from '../session/settings.js';
 import {
   defaultEngineConfigPath, loadEngineConfig, openEngine, SequencerOverloadedError,
   type Engine, type EngineConfig, type EngineEvent, type SequencedCommand, type Sequencer,
@@ -23,6 +22,7 @@ import {
 import { defaultDictionaryPath, sessionConfigOf, tlsOptionsOf, type GatewayFileSettings } from './config.js';
 import { createMetrics, type GatewayMetrics } from './metrics.js';
 import { Snapshotter } from './snapshots.js';
+import { EndOfDaySchedule } from './end-of-day.js';
 import { echoOf, translate, type RequestEcho } from './requests.js';
 import { executionReport, massCancelRejectedReport, massCancelReport, orderCancelReject } from './reports.js';
 
@@ -410,28 +410,17 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   for (const session of acceptor.sessions()) addDropCopy(session);
 
   // EndOfDay (expires Day orders) is journaled once each time the clock passes EndOfDayTime in TimeZone.
-  // The schedule is a window from EndOfDayTime to one second before it, so its start is the latest EndOfDay instant.
-  const endOfDayTimeSec = settings.endOfDayTimeSec;
-  const endOfDaySchedule = endOfDayTimeSec === undefined ? undefined : {
-    startTimeSec: endOfDayTimeSec, endTimeSec: (endOfDayTimeSec + 86_399) % 86_400, timeZone: settings.timeZone, nonStopSession: false,
-  };
-  let lastEndOfDayMs = endOfDaySchedule === undefined ? 0 : SessionSchedule.currentSessionStartMs(endOfDaySchedule, clock()) ?? 0;
-  const endOfDayDue = (now: number) => {
-    if (endOfDaySchedule === undefined) return;
-    const latestMs = SessionSchedule.currentSessionStartMs(endOfDaySchedule, now) ?? 0;
-    if (latestMs <= lastEndOfDayMs) return;
-    lastEndOfDayMs = latestMs;
-    try {
+  const endOfDay = settings.endOfDayTimeSec === undefined ? undefined
+    : new EndOfDaySchedule(dataDir, settings.endOfDayTimeSec, settings.timeZone, clock(), () => {
       sequencer.submit({ type: 'EndOfDay' });
-      log.info({ endOfDayMs: latestMs }, 'scheduled EndOfDay submitted');
-    } catch (err) { log.error({ err }, 'could not submit EndOfDay'); }
-  };
+      return sequencer.flush();
+    }, log);
 
   // GTD orders expire through the sequencer like everything else: a sweep is journaled when one is due.
   const expiryTimer = setInterval(() => {
     if (closing || sequencer.error !== null) return;
     const now = clock();
-    endOfDayDue(now);
+    endOfDay?.check(now);
     if (engine.gtdOrders.size === 0) return;
     let due = false;
     for (const order of engine.gtdOrders) if (order.expireTimeMs <= now) { due = true; break; }
