@@ -14,6 +14,7 @@ const verbs: Array<() => Promise<VerbModule>> = [
   () => import('./replay.js'),
   () => import('./audit.js'),
   () => import('./sim.js'),
+  () => import('./admin.js'),
 ];
 
 const program = new Command();

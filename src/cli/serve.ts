@@ -5,7 +5,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { pino } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { startHttpServer, type HttpServer } from '../marketdata/index.js';
-import { loadGatewaySettings, startGateway, type Gateway, type GatewayFileSettings } from '../gateway/index.js';
+import { adminApi, adminTokenOf, loadGatewaySettings, startGateway, type Gateway, type GatewayFileSettings } from '../gateway/index.js';
 import { loadEngineConfig } from '../engine/index.js';
 
 function parsePort(value: string): number {
@@ -72,6 +72,8 @@ export function register(program: Command): void {
           registry,
           isReady: () => gateway.ready && !stopping,
           logger: log,
+          // Operator API (halt/resume/killswitch/end-of-day) on the same HTTP server; 403 unless a token is configured.
+          plugins: [{ prefix: '/api/v1/admin', plugin: adminApi({ sequencer: gateway.sequencer, token: adminTokenOf(settings.adminToken), logger: log }) }],
         });
       } catch (err) {
         log.fatal({ err }, 'fixgw could not start its HTTP server');

@@ -70,7 +70,8 @@ export { Sequencer, SequencerOverloadedError, SequencerStoppedError } from './se
 export type { SequencerOptions, EventsListener } from './sequencer.js';
 export { JournalWriter, JournalCorruptError, JournalRecordTooLargeError, readJournal, recoverJournal, decodeJournal, encodeRecords } from './journal.js';
 export type { FsyncPolicy, JournalContents } from './journal.js';
-export { writeSnapshot, readSnapshot, readLatestSnapshot, listSnapshots } from './snapshot.js';
+export { writeSnapshot, encodeSnapshot, writeEncodedSnapshot, readSnapshot, readLatestSnapshot, listSnapshots, SNAPSHOTS_KEPT } from './snapshot.js';
+export type { EncodedSnapshot } from './snapshot.js';
 export { exportEngineState, importEngineState } from './engine-state.js';
 export type { EngineState } from './engine-state.js';
 export { openEngine, replayDataDir, replayJournal, journalPathOf, snapshotDirOf } from './data-dir.js';

@@ -1,6 +1,7 @@
 // Snapshots: the full engine state at sequence N, written atomically (temp file, fsync, rename, fsync dir).
 // File snapshot-<seq 16 digits>.json holds a header line {"version","seq","bytes","crc32"} and the state JSON.
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { Engine } from './engine.js';
@@ -17,27 +18,69 @@ function fsyncDir(dir: string): void {
   try { fsyncSync(fd); } finally { closeSync(fd); }
 }
 
-/** Writes the engine's current state; returns the snapshot path. */
-export function writeSnapshot(dir: string, engine: Engine): string {
-  mkdirSync(dir, { recursive: true });
+/** A snapshot serialised in memory: the engine's state at `seq`, ready to be written. */
+export interface EncodedSnapshot { seq: number; name: string; header: string; body: Buffer }
+
+/** Serialises the engine's current state (synchronous: captures exactly the state at engine.lastSeq). */
+export function encodeSnapshot(engine: Engine): EncodedSnapshot {
   const body = Buffer.from(JSON.stringify(exportEngineState(engine)), 'utf8');
   const header = JSON.stringify({ version: 1, seq: engine.lastSeq, bytes: body.length, crc32: crc32(body) }) + '\n';
-  const name = `snapshot-${String(engine.lastSeq).padStart(16, '0')}.json`;
-  const tmp = join(dir, `.${name}.tmp`);
+  return { seq: engine.lastSeq, name: `snapshot-${String(engine.lastSeq).padStart(16, '0')}.json`, header, body };
+}
+
+/** Deletes all but the newest `kept` snapshots. */
+function pruneSnapshots(dir: string, kept: number): void {
+  const all = listSnapshots(dir);
+  for (const old of all.slice(0, Math.max(0, all.length - kept))) unlinkSync(old.path);
+}
+
+/** Writes the engine's current state; returns the snapshot path. Keeps the newest `kept` snapshots. */
+export function writeSnapshot(dir: string, engine: Engine, kept = SNAPSHOTS_KEPT): string {
+  mkdirSync(dir, { recursive: true });
+  const snap = encodeSnapshot(engine);
+  const tmp = join(dir, `.${snap.name}.tmp`);
   const fd = openSync(tmp, 'w');
   try {
-    writeSync(fd, header);
+    writeSync(fd, snap.header);
     let at = 0;
-    while (at < body.length) at += writeSync(fd, body, at, body.length - at);
+    while (at < snap.body.length) at += writeSync(fd, snap.body, at, snap.body.length - at);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
-  const path = join(dir, name);
+  const path = join(dir, snap.name);
   renameSync(tmp, path);
   fsyncDir(dir);
-  const all = listSnapshots(dir);
-  for (const old of all.slice(0, Math.max(0, all.length - SNAPSHOTS_KEPT))) unlinkSync(old.path);
+  pruneSnapshots(dir, kept);
+  return path;
+}
+
+/**
+ * Writes an encoded snapshot without blocking the event loop: temp file, fsync, rename, fsync of the directory,
+ * then deletes all but the newest `kept`. Returns the snapshot path.
+ */
+export async function writeEncodedSnapshot(dir: string, snap: EncodedSnapshot, kept = SNAPSHOTS_KEPT): Promise<string> {
+  await fsp.mkdir(dir, { recursive: true });
+  const tmp = join(dir, `.${snap.name}.tmp`);
+  const fh = await fsp.open(tmp, 'w');
+  try {
+    for (const buf of [Buffer.from(snap.header, 'utf8'), snap.body]) {
+      let at = 0;
+      while (at < buf.length) {
+        const { bytesWritten } = await fh.write(buf, at, buf.length - at);
+        if (bytesWritten <= 0) throw new Error(`${tmp}: snapshot write made no progress`);
+        at += bytesWritten;
+      }
+    }
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  const path = join(dir, snap.name);
+  await fsp.rename(tmp, path);
+  const dh = await fsp.open(dir, 'r');
+  try { await dh.sync(); } finally { await dh.close(); }
+  pruneSnapshots(dir, kept);
   return path;
 }
 

@@ -23,6 +23,16 @@ export const GATEWAY_KEYS: Record<string, KeySpec> = {
   AllowedCompIDs: { kind: 'list' },
   /** Throttled messages (beyond MaxMessagesPerSecond) tolerated within one second before the session is logged out. */
   ThrottleMaxRejectsPerSecond: { kind: 'int', default: 1000, min: 1, max: 1_000_000 },
+  /** Write an engine snapshot after this many journaled commands (0 = no periodic snapshots). */
+  SnapshotEveryCommands: { kind: 'int', default: 100_000, min: 0, max: 1_000_000_000 },
+  /** Snapshots kept in DATA/snapshots; older ones are deleted once a new one is durable. */
+  SnapshotsKept: { kind: 'int', default: 3, min: 1, max: 1000 },
+  /** Write a snapshot when the gateway shuts down cleanly. */
+  SnapshotOnShutdown: { kind: 'bool', default: true },
+  /** Bearer token of the admin HTTP API (env FIXGW_ADMIN_TOKEN wins); no token = admin API disabled. */
+  AdminToken: { kind: 'string' },
+  /** Local time (in TimeZone) at which the gateway journals an EndOfDay command every day (expires Day orders). */
+  EndOfDayTime: { kind: 'time' },
 };
 
 export interface GatewayFileSettings {
@@ -37,6 +47,16 @@ export interface GatewayFileSettings {
   /** The port every acceptor session shares. */
   fixPort: number;
   fsync: boolean;
+  /** Snapshot every N commands; 0 = no periodic snapshots. */
+  snapshotEveryCommands: number;
+  snapshotsKept: number;
+  snapshotOnShutdown: boolean;
+  /** Admin API bearer token from the file (FIXGW_ADMIN_TOKEN overrides it where the HTTP server starts). */
+  adminToken: string | undefined;
+  /** Seconds after local midnight in `timeZone` of the daily EndOfDay (EndOfDayTime), or undefined (none scheduled). */
+  endOfDayTimeSec: number | undefined;
+  /** IANA zone of EndOfDayTime (TimeZone key; UTC by default). */
+  timeZone: string;
 }
 
 export function loadGatewaySettings(file: string): GatewayFileSettings {
@@ -65,6 +85,12 @@ function fromSessions(sessions: SessionSettings[], source: string, baseDir: stri
     httpHost: str('HttpHost'),
     fixPort: first.socketAcceptPort!,
     fsync: (first.extra.get('JournalFsync') as boolean | undefined) ?? true,
+    snapshotEveryCommands: (first.extra.get('SnapshotEveryCommands') as number | undefined) ?? 100_000,
+    snapshotsKept: (first.extra.get('SnapshotsKept') as number | undefined) ?? 3,
+    snapshotOnShutdown: (first.extra.get('SnapshotOnShutdown') as boolean | undefined) ?? true,
+    adminToken: str('AdminToken'),
+    endOfDayTimeSec: first.extra.get('EndOfDayTime') as number | undefined,
+    timeZone: first.timeZone,
   };
 }
 

@@ -21,6 +21,8 @@ import {
 } from '../engine/index.js';
 import { defaultDictionaryPath, sessionConfigOf, tlsOptionsOf, type GatewayFileSettings } from './config.js';
 import { createMetrics, type GatewayMetrics } from './metrics.js';
+import { Snapshotter } from './snapshots.js';
+import { EndOfDaySchedule } from './end-of-day.js';
 import { echoOf, translate, type RequestEcho } from './requests.js';
 import { executionReport, massCancelRejectedReport, massCancelReport, orderCancelReject } from './reports.js';
 
@@ -48,6 +50,14 @@ export interface GatewayOptions {
   expiryCheckIntervalMs?: number;
   /** How long close() waits for clients to answer the Logout. Default 2000. */
   logoutGraceMs?: number;
+  /** Overrides SnapshotEveryCommands (0 = no periodic snapshots). */
+  snapshotEveryCommands?: number;
+  /** Overrides SnapshotsKept. */
+  snapshotsKept?: number;
+  /** Overrides SnapshotOnShutdown. */
+  snapshotOnShutdown?: boolean;
+  /** Epoch ms for the sequencer's timestamps, GTD expiry and the EndOfDay schedule. Default Date.now. */
+  clock?: () => number;
 }
 
 /** One FIX session as the HTTP health/status endpoints show it. */
@@ -77,6 +87,12 @@ export interface Gateway {
   readonly ready: boolean;
   /** Journal records replayed at startup. */
   readonly replayedCommands: number;
+  /** Seq of the snapshot startup began from (null = full replay). */
+  readonly recoveredFromSnapshotSeq: number | null;
+  /** Seq of the newest snapshot this gateway wrote, 0 = none yet. */
+  readonly lastSnapshotSeq: number;
+  /** Writes a snapshot of the current state now (waits for one already being written); resolves to its path. */
+  snapshot(): Promise<string>;
   sessionsInfo(): SessionInfo[];
   /** Logs every session out, lets the journal drain, closes stores, logs and the journal. */
   close(): Promise<void>;
@@ -119,8 +135,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const dictionaryPath = settings.sessions[0]!.dataDictionary ?? defaultDictionaryPath();
   const dictionary = loadDictionary(dictionaryPath);
 
+  const clock = options.clock ?? Date.now;
   const opened = await openEngine({
-    dataDir, config: engineConfig, fsync: fsync ? 'always' : 'none', pendingCommandsMax: options.pendingCommandsMax ?? 200_000,
+    dataDir, config: engineConfig, fsync: fsync ? 'always' : 'none', pendingCommandsMax: options.pendingCommandsMax ?? 200_000, clock,
   });
   const { sequencer, engine } = opened;
   log.info({ dataDir, replayedCommands: opened.recovery.replayedCommands, snapshotSeq: opened.recovery.snapshotSeq,
@@ -343,6 +360,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   };
   sequencer.onEvents(onEvents);
   sequencer.onListenerError((err) => log.error({ err }, 'error while sending replies'));
+  const snapshotter = new Snapshotter({
+    dataDir, engine, sequencer, log, journalFsync: fsync, recoveredSeq: opened.recovery.snapshotSeq ?? 0,
+    everyCommands: options.snapshotEveryCommands ?? settings.snapshotEveryCommands,
+    kept: options.snapshotsKept ?? settings.snapshotsKept,
+  });
+  const snapshotOnShutdown = options.snapshotOnShutdown ?? settings.snapshotOnShutdown;
   sequencer.onFatal((err) => {
     log.fatal({ err }, 'journal failed: order entry stopped');
     options.onFatal?.(err);
@@ -381,14 +404,24 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     });
   } catch (err) {
     await sequencer.close();
+    await snapshotter.stop();
     throw err;
   }
   for (const session of acceptor.sessions()) addDropCopy(session);
 
+  // EndOfDay (expires Day orders) is journaled once each time the clock passes EndOfDayTime in TimeZone.
+  const endOfDay = settings.endOfDayTimeSec === undefined ? undefined
+    : new EndOfDaySchedule(dataDir, settings.endOfDayTimeSec, settings.timeZone, clock(), () => {
+      sequencer.submit({ type: 'EndOfDay' });
+      return sequencer.flush();
+    }, log);
+
   // GTD orders expire through the sequencer like everything else: a sweep is journaled when one is due.
   const expiryTimer = setInterval(() => {
-    if (closing || sequencer.error !== null || engine.gtdOrders.size === 0) return;
-    const now = Date.now();
+    if (closing || sequencer.error !== null) return;
+    const now = clock();
+    endOfDay?.check(now);
+    if (engine.gtdOrders.size === 0) return;
     let due = false;
     for (const order of engine.gtdOrders) if (order.expireTimeMs <= now) { due = true; break; }
     if (!due) return;
@@ -417,6 +450,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       try { await sequencer.flush(); } catch { /* journal failure: reported through onFatal */ }
       await acc.stop(0);
       await sequencer.close().catch(() => undefined);
+      await snapshotter.stop();
+      if (snapshotOnShutdown && sequencer.error === null) await snapshotter.snapshot().catch(() => undefined);
       log.info({ lastSeq: engine.lastSeq }, 'gateway stopped');
     })();
     return closed;
@@ -432,6 +467,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     metrics,
     get ready() { return ready; },
     replayedCommands: opened.recovery.replayedCommands,
+    recoveredFromSnapshotSeq: opened.recovery.snapshotSeq,
+    get lastSnapshotSeq() { return snapshotter.lastSeq; },
+    snapshot: () => snapshotter.snapshot(),
     sessionsInfo(): SessionInfo[] {
       return acceptor!.sessions().map((s) => ({
         key: s.key,

@@ -5,3 +5,5 @@ export type { Gateway, GatewayOptions, SessionInfo } from './gateway.js';
 export { loadGatewaySettings, parseGatewaySettings, GATEWAY_KEYS } from './config.js';
 export type { GatewayFileSettings } from './config.js';
 export type { GatewayMetrics } from './metrics.js';
+export { adminApi, adminTokenOf } from './admin-api.js';
+export type { AdminApiOptions } from './admin-api.js';

@@ -47,6 +47,8 @@ export interface HttpServerOptions extends Partial<TapLimits> {
   logger?: Logger;
   /** Recent trades kept per symbol (HTTP limit and trades snapshot draw from these). Default 1000. */
   tradesKeptMax?: number;
+  /** More routes from other layers (e.g. the gateway's admin API), each a fastify plugin registered under its prefix. */
+  plugins?: Array<{ plugin: (app: FastifyInstance) => Promise<void>; prefix: string }>;
 }
 
 export interface HttpServer {
@@ -104,6 +106,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
       sessions: opts.sessions ?? (() => []),
       isReady: opts.isReady ?? (() => true),
     });
+    for (const p of opts.plugins ?? []) await app.register(p.plugin, { prefix: p.prefix });
     await app.listen({ host, port: opts.port });
   } catch (err) {
     unsubscribe();
