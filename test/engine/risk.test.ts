@@ -161,7 +161,7 @@ test('malformed commands are rejected as data, never thrown', () => {
 });
 
 test('the account table is bounded: rejected orders never add accounts, and past limits.accountsMax new accounts are refused', () => {
-  const h = new Harness(testConfig((f) => { f.limits.accountsMax = 2; }));
+  const h = new Harness(testConfig((f) => { f.limits.accountsMax = 2; f.instruments[0]!.priceBandBps = 5000; }));
   assert.equal(reject(h, { side: 'Buy', price: '1.00', account: 'JUNK' }), 'PriceOutOfBand');
   assert.equal(h.engine.accounts.size, 0, 'a rejected order leaves no account behind');
   h.order({ side: 'Buy', price: '99.00', account: 'A1' });
