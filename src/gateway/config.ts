@@ -23,6 +23,10 @@ export const GATEWAY_KEYS: Record<string, KeySpec> = {
   AllowedCompIDs: { kind: 'list' },
   /** Throttled messages (beyond MaxMessagesPerSecond) tolerated within one second before the session is logged out. */
   ThrottleMaxRejectsPerSecond: { kind: 'int', default: 1000, min: 1, max: 1_000_000 },
+  /** FIX connections open at once from one source address; more are closed at once. */
+  MaxConnectionsPerAddress: { kind: 'int', default: 500, min: 1, max: 1_000_000 },
+  /** Sessions created by Logons on template sessions (TargetCompID=*) at most; Logons for more are refused. */
+  MaxDynamicSessions: { kind: 'int', default: 2000, min: 1, max: 1_000_000 },
 };
 
 export interface GatewayFileSettings {

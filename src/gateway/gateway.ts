@@ -360,6 +360,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         return FileLog.open(s?.fileLogPath !== undefined ? path.resolve(s.fileLogPath) : logDir, id);
       },
       onEvent: (text) => log.info({ event: text }, 'connection event'),
+      logonTimeoutMs: first.logonTimeoutSec * 1000,
+      maxConnectionsPerAddress: (first.extra.get('MaxConnectionsPerAddress') as number | undefined) ?? 500,
+      maxDynamicSessions: (first.extra.get('MaxDynamicSessions') as number | undefined) ?? 2000,
       admit: (id, remoteAddress) => {
         const s = settingsOf(id);
         if (s === undefined) return 'unknown session';
