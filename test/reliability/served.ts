@@ -34,11 +34,16 @@ export interface Served {
 }
 
 /** Starts `fixgw serve` on `fixPort` (0 = any) with `cfg` written into `dir`; resolves once it serves. */
-export async function serve(dir: string, fixPort: number, opts: { cfg?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<Served> {
+export async function serve(dir: string, fixPort: number,
+  opts: { cfg?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; fileDescriptorsMax?: number } = {}): Promise<Served> {
   const cfg = path.join(dir, 'gateway.cfg');
   writeFileSync(cfg, opts.cfg ?? SERVE_CFG);
-  const proc = spawn(process.execPath, [CLI, 'serve', '--config', cfg, '--fix-port', String(fixPort), '--data-dir', path.join(dir, 'data')],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
+  const args = [CLI, 'serve', '--config', cfg, '--fix-port', String(fixPort), '--data-dir', path.join(dir, 'data')];
+  const options = { stdio: ['ignore', 'pipe', 'pipe'] as ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } };
+  // With a file descriptor limit: `sh -c 'ulimit -n N; exec node ...'` (exec keeps the pid the gateway's).
+  const proc = opts.fileDescriptorsMax === undefined
+    ? spawn(process.execPath, args, options)
+    : spawn('/bin/sh', ['-c', `ulimit -n ${opts.fileDescriptorsMax} && exec "$0" "$@"`, process.execPath, ...args], options);
   let out = '';
   const keep = (b: Buffer) => {
     out += b.toString();
