@@ -47,6 +47,8 @@ export interface HttpServerOptions extends Partial<TapLimits> {
   logger?: Logger;
   /** Recent trades kept per symbol (HTTP limit and trades snapshot draw from these). Default 1000. */
   tradesKeptMax?: number;
+  /** Serve HTTPS (and WSS on /ws) with this key and certificate (PEM) instead of plain HTTP. */
+  https?: { key: Buffer; cert: Buffer };
 }
 
 export interface HttpServer {
@@ -93,9 +95,10 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
     }
   });
 
+  const tls = opts.https !== undefined ? { https: opts.https } : {};
   const app: FastifyInstance = opts.logger !== undefined
-    ? Fastify({ loggerInstance: opts.logger, disableRequestLogging: true, bodyLimit: 4096 }) as unknown as FastifyInstance
-    : Fastify({ logger: false, bodyLimit: 4096 });
+    ? Fastify({ loggerInstance: opts.logger, disableRequestLogging: true, bodyLimit: 4096, ...tls }) as unknown as FastifyInstance
+    : Fastify({ logger: false, bodyLimit: 4096, ...tls }) as unknown as FastifyInstance;
   try {
     await app.register(websocket, { options: { maxPayload: limits.frameBytesMax, perMessageDeflate: false } });
     app.get('/ws', { websocket: true }, (socket) => { wsTap.accept(socket); });
@@ -119,7 +122,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
   return {
     port,
     host,
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    url: `${opts.https !== undefined ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`,
     get clientCount() { return wsTap.clientCount; },
     async close() {
       if (closed) return;
