@@ -4,10 +4,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import https from 'node:https';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import WebSocket from 'ws';
 import { Client } from '../gateway/support.js';
 import { RawClient, waitFor } from '../support/fix-harness.js';
 import { kill, serve, SERVE_CFG } from './served.js';
@@ -156,6 +158,34 @@ test('out of file descriptors, a Logon for a new CompID is refused and the gatew
     assert.equal((await trader.reports('FD1'))[0]!.get(150), '0');
   } finally {
     await trader.stop();
+    gw.proc.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('HttpsPrivateKeyFile and HttpsCertificateFile serve the HTTP API over HTTPS and the tap over WSS, and nothing in clear', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'fixgw-sec-'));
+  const gw = await serve(dir, 0, { cfg: withDefaults(
+    `HttpsPrivateKeyFile=${path.join(fixtures, 'tls-key.pem')}\nHttpsCertificateFile=${path.join(fixtures, 'tls-cert.pem')}`) });
+  try {
+    const body = await new Promise<string>((resolve, reject) => {
+      https.get({ host: '127.0.0.1', port: gw.httpPort, path: '/api/v1/book/IBM', rejectUnauthorized: false }, (res) => {
+        let text = '';
+        res.on('data', (b: Buffer) => { text += b.toString(); });
+        res.on('end', () => resolve(`${res.statusCode} ${text}`));
+      }).on('error', reject);
+    });
+    assert.match(body, /^200 \{"symbol":"IBM"/);
+    await assert.rejects(fetch(`http://127.0.0.1:${gw.httpPort}/health`), 'plain HTTP is not served');
+    const ws = new WebSocket(`wss://127.0.0.1:${gw.httpPort}/ws`, { rejectUnauthorized: false });
+    const first = await new Promise<string>((resolve, reject) => {
+      ws.once('open', () => ws.send(JSON.stringify({ op: 'subscribe', channel: 'book', symbol: 'IBM' })));
+      ws.once('message', (data: Buffer) => resolve(data.toString()));
+      ws.once('error', reject);
+    });
+    assert.match(first, /"type":"subscribed"/);
+    ws.close();
+  } finally {
     gw.proc.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   }
