@@ -3,6 +3,7 @@
 // event-loop lag / open files, WebSocket messages and delta-chain breaks) and a final summary line that says
 // whether anything kept growing.
 //   npm run soak -- --minutes 30 [--sessions 100] [--subscribers 1000] [--rate 500] [--interval-s 10] [--no-fsync]
+//                   [--engine-config FILE]   (e.g. a smaller limits.doneOrdersMax, to see memory level off within the run)
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
@@ -31,6 +32,7 @@ const { values } = parseArgs({ options: {
   rate: { type: 'string', default: '500' },
   'interval-s': { type: 'string', default: '10' },
   'no-fsync': { type: 'boolean', default: false },
+  'engine-config': { type: 'string' },
 } });
 const minutes = Number(values.minutes);
 const sessionsN = Number(values.sessions);
@@ -57,6 +59,7 @@ HttpHost=127.0.0.1
 HttpPort=0
 MaxMessagesPerSecond=100000
 MaxConnectionsPerAddress=${sessionsN + 50}
+${values['engine-config'] !== undefined ? `EngineConfig=${path.resolve(values['engine-config'])}` : ''}
 [SESSION]
 TargetCompID=*
 `;
