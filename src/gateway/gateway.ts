@@ -21,6 +21,7 @@ import {
 } from '../engine/index.js';
 import { defaultDictionaryPath, sessionConfigOf, tlsOptionsOf, type GatewayFileSettings } from './config.js';
 import { createMetrics, type GatewayMetrics } from './metrics.js';
+import { HeldTargetSeqStore } from './held-target-seq.js';
 import { echoOf, translate, type RequestEcho } from './requests.js';
 import { executionReport, massCancelRejectedReport, massCancelReport, orderCancelReject } from './reports.js';
 
@@ -154,6 +155,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   });
 
   const pending = new Map<number, RequestEcho>();
+  // Inbound MsgSeqNums whose commands are in the journal queue: their session stores do not persist an
+  // expected seq beyond them until the command is journaled and answered (see held-target-seq.ts).
+  const heldStores = new Map<string, HeldTargetSeqStore>();
+  const heldBySeq = new Map<number, { store: HeldTargetSeqStore; msgSeq: number }>();
   const throttles = new Map<string, ThrottleWindow>();
   const dropCopies = new Map<string, { session: Session; accounts: Set<string> | '*' }>();
   let closing = false;
@@ -242,7 +247,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         let command = t.command;
         // FIX test case 19: a PossResend order whose ClOrdID we already know is not entered again;
         // the client gets the order's current state instead.
-        if (command.type === 'NewOrder' && msg.get(97) === 'Y' && knownClOrdId(session.key, command.clOrdId)) {
+        // The same for a PossDupFlag resend of an order the gateway journaled but did not get to answer before a crash.
+        if (command.type === 'NewOrder' && (msg.get(97) === 'Y' || msg.get(43) === 'Y') && knownClOrdId(session.key, command.clOrdId)) {
           command = { type: 'OrderStatus', session: session.key, clOrdId: command.clOrdId, symbol: command.symbol };
         }
         let seq: number;
@@ -255,6 +261,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         }
         if (batchStartNs === 0n) batchStartNs = receivedNs;
         pending.set(seq, echoOf(msg, session.key, receivedNs));
+        const store = heldStores.get(session.key);
+        if (store !== undefined && msg.seqNum !== undefined) {
+          store.hold(msg.seqNum);
+          heldBySeq.set(seq, { store, msgSeq: msg.seqNum });
+        }
         return;
       }
     }
@@ -331,6 +342,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       }
     }
     if (replied && echo !== undefined) metrics.orderAckSeconds.observe(Number(process.hrtime.bigint() - echo.receivedNs) / 1e9);
+    const held = heldBySeq.get(sc.seq);
+    if (held !== undefined) {
+      heldBySeq.delete(sc.seq);
+      held.store.release(held.msgSeq); // journaled, replies stored: the expected seq may move past it on disk
+    }
   };
   sequencer.onEvents(onEvents);
   sequencer.onListenerError((err) => log.error({ err }, 'error while sending replies'));
@@ -353,7 +369,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       openStore: (id) => {
         const s = settingsOf(id);
         const dir = s?.fileStorePath !== undefined ? path.resolve(s.fileStorePath) : storeDir;
-        return FileStore.open(dir, id, { nowMs: Date.now(), sync: s?.fileStoreSync ?? false });
+        const store = new HeldTargetSeqStore(FileStore.open(dir, id, { nowMs: Date.now(), sync: s?.fileStoreSync ?? false }));
+        heldStores.set(sessionKey(id), store);
+        return store;
       },
       openLog: (id) => {
         const s = settingsOf(id);
