@@ -247,8 +247,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         let command = t.command;
         // FIX test case 19: a PossResend order whose ClOrdID we already know is not entered again;
         // the client gets the order's current state instead.
-        // The same for a PossDupFlag resend of an order the gateway journaled but did not get to answer before a crash.
-        if (command.type === 'NewOrder' && (msg.get(97) === 'Y' || msg.get(43) === 'Y') && knownClOrdId(session.key, command.clOrdId)) {
+        // The same for a PossDupFlag resend of an order, cancel or replace the gateway journaled but did not get to
+        // answer before a crash (the restarted gateway asked for it again, see held-target-seq.ts).
+        const resent = msg.get(97) === 'Y' || msg.get(43) === 'Y';
+        if (resent && (command.type === 'NewOrder' || command.type === 'Cancel' || command.type === 'Replace') && knownClOrdId(session.key, command.clOrdId)) {
           command = { type: 'OrderStatus', session: session.key, clOrdId: command.clOrdId, symbol: command.symbol };
         }
         let seq: number;
