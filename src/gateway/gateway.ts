@@ -6,7 +6,7 @@ import path from 'node:path';
 import { pino, type Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { Dictionary } from '../fix/dictionary.js';
-import type { FixMessage } from '../fix/message.js';
+import { parseMessage, type FixMessage } from '../fix/message.js';
 import type { FieldList } from '../fix/types.js';
 import { Acceptor, type AcceptorSessionSpec } from '../session/acceptor.js';
 import { BusinessRejectReason, type Application, type AppVerdict } from '../session/application.js';
@@ -111,6 +111,33 @@ function samePassword(given: string | undefined, expected: string): boolean {
 
 interface ThrottleWindow { startMs: number; count: number; rejects: number }
 
+/** Journal commands at the end of the replay whose ExecutionReports are checked against the session stores. */
+const REPLAY_TAIL_COMMANDS_MAX = 10_000;
+/** Stored messages searched (newest first) for the last ExecID of a session. */
+const LAST_REPORT_SCAN_MAX = 2_000;
+
+/** ExecID "<seq>.<n>" as a number pair that orders like the engine's events. */
+function execOrder(execId: string): [number, number] | null {
+  const m = /^(\d+)\.(\d+)$/.exec(execId);
+  return m === null ? null : [Number(m[1]), Number(m[2])];
+}
+
+/** ExecID of the newest ExecutionReport in a session's store; [0, 0] if it has none; null if unknown. */
+function lastReportExec(session: Session): [number, number] | null {
+  const store = session.store;
+  const lowest = Math.max(1, store.nextSenderSeq - LAST_REPORT_SCAN_MAX);
+  for (let end = store.nextSenderSeq - 1; end >= lowest; end -= 100) {
+    const page = store.readRange(Math.max(lowest, end - 99), end, 100);
+    for (let i = page.length - 1; i >= 0; i--) {
+      const m = parseMessage(page[i]!.bytes);
+      if ('garbled' in m || m.msgType !== '8') continue;
+      const exec = execOrder(m.get(17) ?? '');
+      if (exec !== null) return exec;
+    }
+  }
+  return lowest === 1 ? [0, 0] : null;
+}
+
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const log = options.logger ?? pino({ name: 'fixgw', level: 'silent' });
   const { settings } = options;
@@ -120,8 +147,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const dictionaryPath = settings.sessions[0]!.dataDictionary ?? defaultDictionaryPath();
   const dictionary = loadDictionary(dictionaryPath);
 
+  // The last commands replayed at startup, with their events: replies a crash cut off are sent from these.
+  const tail: Array<{ sc: SequencedCommand; events: EngineEvent[] } | undefined> = new Array(REPLAY_TAIL_COMMANDS_MAX);
+  let tailCount = 0;
   const opened = await openEngine({
     dataDir, config: engineConfig, fsync: fsync ? 'always' : 'none', pendingCommandsMax: options.pendingCommandsMax ?? 200_000,
+    onReplayEvents: (sc, events) => { tail[tailCount++ % REPLAY_TAIL_COMMANDS_MAX] = { sc, events }; },
   });
   const { sequencer, engine } = opened;
   log.info({ dataDir, replayedCommands: opened.recovery.replayedCommands, snapshotSeq: opened.recovery.snapshotSeq,
@@ -398,6 +429,29 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     throw err;
   }
   for (const session of acceptor.sessions()) addDropCopy(session);
+
+  // A crash between a journal write and the session stores loses the ExecutionReports of that batch: the engine
+  // replayed them, no store has them. They are sent now (the requester's own replies also come back when it
+  // resends its request, see held-target-seq.ts; this covers the other side of a trade, cancel-on-disconnect, ...).
+  const lastStored = new Map<string, [number, number] | null>();
+  let reportsRestored = 0;
+  for (let k = Math.max(0, tailCount - REPLAY_TAIL_COMMANDS_MAX); k < tailCount; k++) {
+    const { events } = tail[k % REPLAY_TAIL_COMMANDS_MAX]!;
+    for (const ev of events) {
+      if (ev.kind !== 'exec') continue;
+      const session = acceptor.session(ev.session);
+      if (session === undefined || settingsOf(session.id)?.sessionType === 'dropcopy') continue;
+      if (!lastStored.has(ev.session)) lastStored.set(ev.session, lastReportExec(session));
+      const last = lastStored.get(ev.session);
+      const exec = execOrder(ev.execId);
+      if (last === null || last === undefined || exec === null) continue;
+      if (exec[0] < last[0] || (exec[0] === last[0] && exec[1] <= last[1])) continue;
+      session.send('8', executionReport(ev, undefined, dictionary));
+      reportsRestored++;
+    }
+  }
+  tail.length = 0;
+  if (reportsRestored > 0) log.warn({ reportsRestored }, 'ExecutionReports lost in a crash sent again from the journal');
 
   // GTD orders expire through the sequencer like everything else: a sweep is journaled when one is due.
   const expiryTimer = setInterval(() => {
