@@ -436,11 +436,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const lastStored = new Map<string, [number, number] | null>();
   let reportsRestored = 0;
   for (let k = Math.max(0, tailCount - REPLAY_TAIL_COMMANDS_MAX); k < tailCount; k++) {
-    const { events } = tail[k % REPLAY_TAIL_COMMANDS_MAX]!;
+    const { sc, events } = tail[k % REPLAY_TAIL_COMMANDS_MAX]!;
     for (const ev of events) {
       if (ev.kind !== 'exec') continue;
       const session = acceptor.session(ev.session);
       if (session === undefined || settingsOf(session.id)?.sessionType === 'dropcopy') continue;
+      if (sc.timeMs < session.store.creationTimeMs) continue; // from before the session's store was reset
       if (!lastStored.has(ev.session)) lastStored.set(ev.session, lastReportExec(session));
       const last = lastStored.get(ev.session);
       const exec = execOrder(ev.execId);
