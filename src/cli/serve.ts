@@ -1,5 +1,6 @@
 // `fixgw serve`: run the gateway (FIX acceptor + engine) until SIGINT/SIGTERM, then log every session out,
 // flush the journal and exit 0.
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 import { pino } from 'pino';
@@ -74,6 +75,8 @@ export function register(program: Command): void {
           logger: log,
           // Operator API (halt/resume/killswitch/end-of-day) on the same HTTP server; 403 unless a token is configured.
           plugins: [{ prefix: '/api/v1/admin', plugin: adminApi({ sequencer: gateway.sequencer, token: adminTokenOf(settings.adminToken), logger: log }) }],
+          ...(settings.https !== undefined
+            ? { https: { key: readFileSync(settings.https.keyFile), cert: readFileSync(settings.https.certFile) } } : {}),
         });
       } catch (err) {
         log.fatal({ err }, 'fixgw could not start its HTTP server');
@@ -85,7 +88,7 @@ export function register(program: Command): void {
       }
       const httpPort = http.port;
 
-      log.info({ fixPort: gateway.fixPort, httpPort, dataDir: gateway.dataDir, config: opts.config, pid: process.pid }, 'fixgw serving');
+      log.info({ fixPort: gateway.fixPort, httpPort, https: settings.https !== undefined, dataDir: gateway.dataDir, config: opts.config, pid: process.pid }, 'fixgw serving');
 
       async function stop(reason: string, exitCode: number): Promise<void> {
         stopping = true;

@@ -51,6 +51,8 @@ export interface OpenEngineOptions extends Omit<SequencerOptions, 'journal'> {
   config: EngineConfig;
   /** Default 'always'. */
   fsync?: FsyncPolicy;
+  /** Sees every command replayed at startup with its events (e.g. to send replies a crash cut off). */
+  onReplayEvents?: (sc: SequencedCommand, events: EngineEvent[]) => void;
 }
 
 export interface OpenedEngine {
@@ -68,7 +70,8 @@ export async function openEngine(options: OpenEngineOptions): Promise<OpenedEngi
   const journalPath = journalPathOf(options.dataDir);
   const contents = recoverJournal(journalPath);
   const snapshot = readLatestSnapshot(snapshotDirOf(options.dataDir));
-  const recovery = replayJournal(options.config, contents, snapshot);
+  const onReplay = options.onReplayEvents;
+  const recovery = replayJournal(options.config, contents, snapshot, onReplay === undefined ? undefined : (sc, events) => onReplay(sc, events));
   const lastJournalSeq = contents.records.length > 0 ? contents.records[contents.records.length - 1]!.seq : 0;
   if (lastJournalSeq > 0 && lastJournalSeq < recovery.lastSeq) {
     throw new Error(`${journalPath}: journal ends at seq ${lastJournalSeq} but the snapshot is at ${recovery.lastSeq}`);

@@ -17,6 +17,9 @@ export const GATEWAY_KEYS: Record<string, KeySpec> = {
   HttpPort: { kind: 'int', min: 0, max: 65535 },
   /** HTTP/WebSocket listen address (default 0.0.0.0, like the FIX port). */
   HttpHost: { kind: 'string' },
+  /** With HttpsCertificateFile: serve HTTPS and WSS instead of HTTP and WS (PEM files). */
+  HttpsPrivateKeyFile: { kind: 'path' },
+  HttpsCertificateFile: { kind: 'path' },
   /** fdatasync the journal after every batch (Y) or leave it to the OS (N). */
   JournalFsync: { kind: 'bool', default: true },
   /** Template sessions (TargetCompID=*): the client CompIDs admitted; others are refused without a reply. */
@@ -33,6 +36,10 @@ export const GATEWAY_KEYS: Record<string, KeySpec> = {
   AdminToken: { kind: 'string' },
   /** Local time (in TimeZone) at which the gateway journals an EndOfDay command every day (expires Day orders). */
   EndOfDayTime: { kind: 'time' },
+  /** FIX connections open at once from one source address; more are closed at once. */
+  MaxConnectionsPerAddress: { kind: 'int', default: 500, min: 1, max: 1_000_000 },
+  /** Sessions created by Logons on template sessions (TargetCompID=*) at most; Logons for more are refused. */
+  MaxDynamicSessions: { kind: 'int', default: 2000, min: 1, max: 1_000_000 },
 };
 
 export interface GatewayFileSettings {
@@ -44,6 +51,8 @@ export interface GatewayFileSettings {
   engineConfigPath: string | undefined;
   httpPort: number | undefined;
   httpHost: string | undefined;
+  /** Key and certificate for HTTPS/WSS, when both HttpsPrivateKeyFile and HttpsCertificateFile are set. */
+  https: { keyFile: string; certFile: string } | undefined;
   /** The port every acceptor session shares. */
   fixPort: number;
   fsync: boolean;
@@ -83,6 +92,7 @@ function fromSessions(sessions: SessionSettings[], source: string, baseDir: stri
     engineConfigPath: abs(str('EngineConfig')),
     httpPort: first.extra.get('HttpPort') as number | undefined,
     httpHost: str('HttpHost'),
+    https: httpsOf(abs(str('HttpsPrivateKeyFile')), abs(str('HttpsCertificateFile')), source),
     fixPort: first.socketAcceptPort!,
     fsync: (first.extra.get('JournalFsync') as boolean | undefined) ?? true,
     snapshotEveryCommands: (first.extra.get('SnapshotEveryCommands') as number | undefined) ?? 100_000,
@@ -92,6 +102,12 @@ function fromSessions(sessions: SessionSettings[], source: string, baseDir: stri
     endOfDayTimeSec: first.extra.get('EndOfDayTime') as number | undefined,
     timeZone: first.timeZone,
   };
+}
+
+function httpsOf(keyFile: string | undefined, certFile: string | undefined, source: string): GatewayFileSettings['https'] {
+  if (keyFile === undefined && certFile === undefined) return undefined;
+  if (keyFile === undefined || certFile === undefined) throw new Error(`${source}: HttpsPrivateKeyFile and HttpsCertificateFile go together`);
+  return { keyFile, certFile };
 }
 
 /** The built-in FIX 4.4 dictionary. */

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { pino, type Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { Dictionary } from '../fix/dictionary.js';
-import type { FixMessage } from '../fix/message.js';
+import { parseMessage, type FixMessage } from '../fix/message.js';
 import type { FieldList } from '../fix/types.js';
 import { Acceptor, type AcceptorSessionSpec } from '../session/acceptor.js';
 import { BusinessRejectReason, type Application, type AppVerdict } from '../session/application.js';
@@ -23,6 +23,7 @@ import { defaultDictionaryPath, sessionConfigOf, tlsOptionsOf, type GatewayFileS
 import { createMetrics, type GatewayMetrics } from './metrics.js';
 import { Snapshotter } from './snapshots.js';
 import { EndOfDaySchedule } from './end-of-day.js';
+import { HeldTargetSeqStore } from './held-target-seq.js';
 import { echoOf, translate, type RequestEcho } from './requests.js';
 import { executionReport, massCancelRejectedReport, massCancelReport, orderCancelReject } from './reports.js';
 
@@ -126,6 +127,33 @@ function samePassword(given: string | undefined, expected: string): boolean {
 
 interface ThrottleWindow { startMs: number; count: number; rejects: number }
 
+/** Journal commands at the end of the replay whose ExecutionReports are checked against the session stores. */
+const REPLAY_TAIL_COMMANDS_MAX = 10_000;
+/** Stored messages searched (newest first) for the last ExecID of a session. */
+const LAST_REPORT_SCAN_MAX = 2_000;
+
+/** ExecID "<seq>.<n>" as a number pair that orders like the engine's events. */
+function execOrder(execId: string): [number, number] | null {
+  const m = /^(\d+)\.(\d+)$/.exec(execId);
+  return m === null ? null : [Number(m[1]), Number(m[2])];
+}
+
+/** ExecID of the newest ExecutionReport in a session's store; [0, 0] if it has none; null if unknown. */
+function lastReportExec(session: Session): [number, number] | null {
+  const store = session.store;
+  const lowest = Math.max(1, store.nextSenderSeq - LAST_REPORT_SCAN_MAX);
+  for (let end = store.nextSenderSeq - 1; end >= lowest; end -= 100) {
+    const page = store.readRange(Math.max(lowest, end - 99), end, 100);
+    for (let i = page.length - 1; i >= 0; i--) {
+      const m = parseMessage(page[i]!.bytes);
+      if ('garbled' in m || m.msgType !== '8') continue;
+      const exec = execOrder(m.get(17) ?? '');
+      if (exec !== null) return exec;
+    }
+  }
+  return lowest === 1 ? [0, 0] : null;
+}
+
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const log = options.logger ?? pino({ name: 'fixgw', level: 'silent' });
   const { settings } = options;
@@ -136,8 +164,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const dictionary = loadDictionary(dictionaryPath);
 
   const clock = options.clock ?? Date.now;
+  // The last commands replayed at startup, with their events: replies a crash cut off are sent from these.
+  const tail: Array<{ sc: SequencedCommand; events: EngineEvent[] } | undefined> = new Array(REPLAY_TAIL_COMMANDS_MAX);
+  let tailCount = 0;
   const opened = await openEngine({
     dataDir, config: engineConfig, fsync: fsync ? 'always' : 'none', pendingCommandsMax: options.pendingCommandsMax ?? 200_000, clock,
+    onReplayEvents: (sc, events) => { tail[tailCount++ % REPLAY_TAIL_COMMANDS_MAX] = { sc, events }; },
   });
   const { sequencer, engine } = opened;
   log.info({ dataDir, replayedCommands: opened.recovery.replayedCommands, snapshotSeq: opened.recovery.snapshotSeq,
@@ -174,6 +206,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const pending = new Map<number, RequestEcho>();
   /** "session\0ClOrdID" of NewOrders in `pending`, for the PossResend check. */
   const pendingNewOrders = new Set<string>();
+  // Inbound MsgSeqNums whose commands are in the journal queue: their session stores do not persist an
+  // expected seq beyond them until the command is journaled and answered (see held-target-seq.ts).
+  const heldStores = new Map<string, HeldTargetSeqStore>();
+  const heldBySeq = new Map<number, { store: HeldTargetSeqStore; msgSeq: number }>();
   const throttles = new Map<string, ThrottleWindow>();
   const dropCopies = new Map<string, { session: Session; accounts: Set<string> | '*' }>();
   let closing = false;
@@ -267,7 +303,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         let command = t.command;
         // FIX test case 19: a PossResend order whose ClOrdID we already know is not entered again;
         // the client gets the order's current state instead.
-        if (command.type === 'NewOrder' && msg.get(97) === 'Y' && knownClOrdId(session.key, command.clOrdId)) {
+        // The same for a PossDupFlag resend of an order, cancel or replace the gateway journaled but did not get to
+        // answer before a crash (the restarted gateway asked for it again, see held-target-seq.ts).
+        const resent = msg.get(97) === 'Y' || msg.get(43) === 'Y';
+        if (resent && (command.type === 'NewOrder' || command.type === 'Cancel' || command.type === 'Replace') && knownClOrdId(session.key, command.clOrdId)) {
           command = { type: 'OrderStatus', session: session.key, clOrdId: command.clOrdId, symbol: command.symbol };
         }
         let seq: number;
@@ -281,6 +320,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         if (batchStartNs === 0n) batchStartNs = receivedNs;
         pending.set(seq, echoOf(msg, session.key, receivedNs));
         if (command.type === 'NewOrder') pendingNewOrders.add(`${session.key}\u0000${command.clOrdId}`);
+        const store = heldStores.get(session.key);
+        if (store !== undefined && msg.seqNum !== undefined) {
+          store.hold(msg.seqNum);
+          heldBySeq.set(seq, { store, msgSeq: msg.seqNum });
+        }
         return;
       }
     }
@@ -357,6 +401,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       }
     }
     if (replied && echo !== undefined) metrics.orderAckSeconds.observe(Number(process.hrtime.bigint() - echo.receivedNs) / 1e9);
+    const held = heldBySeq.get(sc.seq);
+    if (held !== undefined) {
+      heldBySeq.delete(sc.seq);
+      held.store.release(held.msgSeq); // journaled, replies stored: the expected seq may move past it on disk
+    }
   };
   sequencer.onEvents(onEvents);
   sequencer.onListenerError((err) => log.error({ err }, 'error while sending replies'));
@@ -385,13 +434,18 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       openStore: (id) => {
         const s = settingsOf(id);
         const dir = s?.fileStorePath !== undefined ? path.resolve(s.fileStorePath) : storeDir;
-        return FileStore.open(dir, id, { nowMs: Date.now(), sync: s?.fileStoreSync ?? false });
+        const store = new HeldTargetSeqStore(FileStore.open(dir, id, { nowMs: Date.now(), sync: s?.fileStoreSync ?? false }));
+        heldStores.set(sessionKey(id), store);
+        return store;
       },
       openLog: (id) => {
         const s = settingsOf(id);
         return FileLog.open(s?.fileLogPath !== undefined ? path.resolve(s.fileLogPath) : logDir, id);
       },
       onEvent: (text) => log.info({ event: text }, 'connection event'),
+      logonTimeoutMs: first.logonTimeoutSec * 1000,
+      maxConnectionsPerAddress: (first.extra.get('MaxConnectionsPerAddress') as number | undefined) ?? 500,
+      maxDynamicSessions: (first.extra.get('MaxDynamicSessions') as number | undefined) ?? 2000,
       admit: (id, remoteAddress) => {
         const s = settingsOf(id);
         if (s === undefined) return 'unknown session';
@@ -415,6 +469,29 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       sequencer.submit({ type: 'EndOfDay' });
       return sequencer.flush();
     }, log);
+  // A crash between a journal write and the session stores loses the ExecutionReports of that batch: the engine
+  // replayed them, no store has them. They are sent now (the requester's own replies also come back when it
+  // resends its request, see held-target-seq.ts; this covers the other side of a trade, cancel-on-disconnect, ...).
+  const lastStored = new Map<string, [number, number] | null>();
+  let reportsRestored = 0;
+  for (let k = Math.max(0, tailCount - REPLAY_TAIL_COMMANDS_MAX); k < tailCount; k++) {
+    const { sc, events } = tail[k % REPLAY_TAIL_COMMANDS_MAX]!;
+    for (const ev of events) {
+      if (ev.kind !== 'exec') continue;
+      const session = acceptor.session(ev.session);
+      if (session === undefined || settingsOf(session.id)?.sessionType === 'dropcopy') continue;
+      if (sc.timeMs < session.store.creationTimeMs) continue; // from before the session's store was reset
+      if (!lastStored.has(ev.session)) lastStored.set(ev.session, lastReportExec(session));
+      const last = lastStored.get(ev.session);
+      const exec = execOrder(ev.execId);
+      if (last === null || last === undefined || exec === null) continue;
+      if (exec[0] < last[0] || (exec[0] === last[0] && exec[1] <= last[1])) continue;
+      session.send('8', executionReport(ev, undefined, dictionary));
+      reportsRestored++;
+    }
+  }
+  tail.length = 0;
+  if (reportsRestored > 0) log.warn({ reportsRestored }, 'ExecutionReports lost in a crash sent again from the journal');
 
   // GTD orders expire through the sequencer like everything else: a sweep is journaled when one is due.
   const expiryTimer = setInterval(() => {

@@ -49,6 +49,8 @@ export interface HttpServerOptions extends Partial<TapLimits> {
   tradesKeptMax?: number;
   /** More routes from other layers (e.g. the gateway's admin API), each a fastify plugin registered under its prefix. */
   plugins?: Array<{ plugin: (app: FastifyInstance) => Promise<void>; prefix: string }>;
+  /** Serve HTTPS (and WSS on /ws) with this key and certificate (PEM) instead of plain HTTP. */
+  https?: { key: Buffer; cert: Buffer };
 }
 
 export interface HttpServer {
@@ -95,9 +97,10 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
     }
   });
 
+  const tls = opts.https !== undefined ? { https: opts.https } : {};
   const app: FastifyInstance = opts.logger !== undefined
-    ? Fastify({ loggerInstance: opts.logger, disableRequestLogging: true, bodyLimit: 4096 }) as unknown as FastifyInstance
-    : Fastify({ logger: false, bodyLimit: 4096 });
+    ? Fastify({ loggerInstance: opts.logger, disableRequestLogging: true, bodyLimit: 4096, ...tls }) as unknown as FastifyInstance
+    : Fastify({ logger: false, bodyLimit: 4096, ...tls }) as unknown as FastifyInstance;
   try {
     await app.register(websocket, { options: { maxPayload: limits.frameBytesMax, perMessageDeflate: false } });
     app.get('/ws', { websocket: true }, (socket) => { wsTap.accept(socket); });
@@ -122,7 +125,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
   return {
     port,
     host,
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    url: `${opts.https !== undefined ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`,
     get clientCount() { return wsTap.clientCount; },
     async close() {
       if (closed) return;

@@ -34,6 +34,9 @@ export interface AcceptorOptions {
   logonTimeoutMs?: number;
   /** Connections open at once from one source address; more are refused. */
   maxConnectionsPerAddress?: number;
+  /** Sessions created from dynamic templates (TargetCompID=*) at most; a Logon for one more is refused.
+   *  Each holds open files (store, log), so an unbounded number lets a Logon flood exhaust file descriptors. */
+  maxDynamicSessions?: number;
   /** Extra check before a Logon is bound to a session: return a reason to refuse it silently. */
   admit?: (id: SessionId, remoteAddress: string | undefined) => string | undefined;
   now?: () => number;
@@ -46,6 +49,7 @@ export class Acceptor {
   readonly #templates: AcceptorSessionSpec[] = [];
   readonly #connectionsByAddress = new Map<string, number>();
   readonly #sockets = new Set<net.Socket>();
+  #dynamicSessions = 0;
 
   private constructor(opts: AcceptorOptions) {
     this.#opts = opts;
@@ -91,10 +95,18 @@ export class Acceptor {
   }
 
   #createSession(config: SessionConfig): Session {
+    const store = this.#opts.openStore(config.id);
+    let log: MessageLog;
+    try {
+      log = this.#opts.openLog(config.id);
+    } catch (err) {
+      store.close();
+      throw err;
+    }
     const session = new Session({
       config,
-      store: this.#opts.openStore(config.id),
-      log: this.#opts.openLog(config.id),
+      store,
+      log,
       dictionary: this.#opts.dictionary,
       application: this.#opts.application,
       ...(this.#opts.now ? { now: this.#opts.now } : {}),
@@ -110,7 +122,11 @@ export class Acceptor {
       (t) => t.config.id.beginString === id.beginString && t.config.id.senderCompId === id.senderCompId,
     );
     if (!template) return undefined;
-    return this.#createSession({ ...template.config, id });
+    const limit = this.#opts.maxDynamicSessions ?? Infinity;
+    if (this.#dynamicSessions >= limit) throw new Error(`more than ${limit} dynamic sessions`);
+    const session = this.#createSession({ ...template.config, id });
+    this.#dynamicSessions++;
+    return session;
   }
 
   #event(text: string): void {
@@ -164,10 +180,17 @@ export class Acceptor {
           senderCompId: logon.get(56) ?? '',
           targetCompId: logon.get(49) ?? '',
         };
-        const found = this.#findSession(id);
-        if (!found) return refuse(`unknown session ${sessionKey(id)}`);
         const refusal = this.#opts.admit?.(id, socket.remoteAddress);
         if (refusal) return refuse(`${sessionKey(id)}: ${refusal}`);
+        let found: Session | undefined;
+        try {
+          found = this.#findSession(id);
+        } catch (err) {
+          // Opening the session's store or log failed (out of file descriptors, disk full) or the dynamic
+          // session limit is reached: this connection is refused, the acceptor and its sessions carry on.
+          return refuse(`${sessionKey(id)}: cannot open the session: ${(err as Error).message}`);
+        }
+        if (!found) return refuse(`unknown session ${sessionKey(id)}`);
         if (found.isConnected) return refuse(`${found.key} is already connected`);
         session = found;
         clearTimeout(logonTimer);

@@ -1,0 +1,122 @@
+// Reliability test support: `fixgw serve` as a real child process (temp data dir, loopback, ports read back
+// from the "fixgw serving" line), its RSS from /proc, a seeded RNG, and the engine rebuilt from the data dir.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { defaultEngineConfigPath, loadEngineConfig, replayDataDir, type EngineConfig, type ReplayResult } from '../../src/engine/index.js';
+import { waitFor } from '../support/fix-harness.js';
+
+export const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+
+export const SERVE_CFG = `[DEFAULT]
+ConnectionType=acceptor
+BeginString=FIX.4.4
+SenderCompID=FIXGW
+SocketAcceptPort=9876
+SocketAcceptHost=127.0.0.1
+HttpHost=127.0.0.1
+HttpPort=0
+JournalFsync=Y
+MaxMessagesPerSecond=100000
+[SESSION]
+TargetCompID=*
+`;
+
+export interface Served {
+  proc: ChildProcess;
+  pid: number;
+  fixPort: number;
+  httpPort: number;
+  exited: Promise<number | null>;
+  output: () => string;
+}
+
+/** Starts `fixgw serve` on `fixPort` (0 = any) with `cfg` written into `dir`; resolves once it serves. */
+export async function serve(dir: string, fixPort: number,
+  opts: { cfg?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; fileDescriptorsMax?: number } = {}): Promise<Served> {
+  const cfg = path.join(dir, 'gateway.cfg');
+  writeFileSync(cfg, opts.cfg ?? SERVE_CFG);
+  const args = [CLI, 'serve', '--config', cfg, '--fix-port', String(fixPort), '--data-dir', path.join(dir, 'data')];
+  const options = { stdio: ['ignore', 'pipe', 'pipe'] as ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } };
+  // With a file descriptor limit: `sh -c 'ulimit -n N; exec node ...'` (exec keeps the pid the gateway's).
+  const proc = opts.fileDescriptorsMax === undefined
+    ? spawn(process.execPath, args, options)
+    : spawn('/bin/sh', ['-c', `ulimit -n ${opts.fileDescriptorsMax} && exec "$0" "$@"`, process.execPath, ...args], options);
+  let out = '';
+  const keep = (b: Buffer) => {
+    out += b.toString();
+    if (out.length > 4_000_000) out = out.slice(-2_000_000); // bounded: long fuzz runs log a lot
+  };
+  proc.stdout!.on('data', keep);
+  proc.stderr!.on('data', keep);
+  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+  let gone = false;
+  void exited.then(() => { gone = true; });
+  await waitFor('fixgw serving', () => {
+    if (gone) throw new Error(`fixgw serve exited before serving:\n${out}`);
+    return out.includes('"fixgw serving"');
+  }, opts.timeoutMs ?? 30_000);
+  const line = out.split('\n').find((l) => l.includes('"fixgw serving"'))!;
+  const ports = JSON.parse(line) as { fixPort: number; httpPort: number };
+  return { proc, pid: proc.pid!, fixPort: ports.fixPort, httpPort: ports.httpPort, exited, output: () => out };
+}
+
+export async function kill(s: Served, signal: NodeJS.Signals = 'SIGKILL'): Promise<number | null> {
+  s.proc.kill(signal);
+  return s.exited;
+}
+
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+/** Resident set size of a process in bytes (Linux /proc). */
+export function rssBytes(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const m = /VmRSS:\s+(\d+) kB/.exec(status);
+  if (m === null) throw new Error(`no VmRSS for pid ${pid}`);
+  return Number(m[1]) * 1024;
+}
+
+/** mulberry32: small, fast, seeded. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+let engineConfig: EngineConfig | undefined;
+export function defaultEngineConfig(): EngineConfig {
+  engineConfig ??= loadEngineConfig(defaultEngineConfigPath());
+  return engineConfig;
+}
+
+/** A fresh, read-only replay of the served data directory. */
+export function replayServed(dir: string, opts: Parameters<typeof replayDataDir>[2] = {}): ReplayResult {
+  return replayDataDir(path.join(dir, 'data'), defaultEngineConfig(), opts);
+}
+
+export async function httpJson<T>(port: number, urlPath: string): Promise<T> {
+  const res = await fetch(`http://127.0.0.1:${port}${urlPath}`);
+  if (!res.ok) throw new Error(`GET ${urlPath}: HTTP ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+/** The engine's last applied command seq, from the gateway's Prometheus metrics. */
+export async function engineLastSeq(httpPort: number): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+  const m = /^fixgw_engine_last_seq (\d+)/m.exec(text);
+  if (m === null) throw new Error('fixgw_engine_last_seq not in /metrics');
+  return Number(m[1]);
+}
