@@ -362,7 +362,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       openStore: (id) => {
         const s = settingsOf(id);
         const dir = s?.fileStorePath !== undefined ? path.resolve(s.fileStorePath) : storeDir;
-        return FileStore.open(dir, id, { nowMs: Date.now(), sync: s?.fileStoreSync ?? false });
+        // Target seqs batched per turn: a crash can only leave them behind (the client resends, PossDup
+        // orders meet the engine's duplicate-ClOrdID check), never ahead of the journal.
+        return FileStore.open(dir, id, { nowMs: Date.now(), sync: s?.fileStoreSync ?? false, targetSeqWrites: 'batched' });
       },
       openLog: (id) => {
         const s = settingsOf(id);

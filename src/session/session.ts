@@ -117,6 +117,8 @@ export class Session {
   #timer: NodeJS.Timeout | null = null;
   #closeTimer: NodeJS.Timeout | null = null;
   #lastActivityMs = 0;
+  /** cork() calls not yet matched by uncork() on the current socket. */
+  #corks = 0;
 
   constructor(parts: SessionParts) {
     this.config = parts.config;
@@ -142,9 +144,20 @@ export class Session {
   get remoteAddress(): string | undefined { return this.#socket?.remoteAddress; }
   isAttachedTo(socket: Socket): boolean { return this.#socket === socket; }
   /** Hold writes to the socket until uncork(), so a burst of sends leaves in few syscalls (the gateway
-   *  corks around one journal batch of replies). Every cork() needs its uncork(). */
-  cork(): void { this.#socket?.cork(); }
-  uncork(): void { this.#socket?.uncork(); }
+   *  corks around one journal batch of replies). Every cork() needs its uncork(). The last uncork()
+   *  flushes the store first: the messages stored meanwhile are in the files before their bytes go out. */
+  cork(): void {
+    if (!this.#socket) return;
+    this.#corks += 1;
+    this.#socket.cork();
+  }
+
+  uncork(): void {
+    if (!this.#socket || this.#corks === 0) return;
+    this.#corks -= 1;
+    if (this.#corks === 0 && !this.#flushStore()) return;
+    this.#socket?.uncork();
+  }
 
   // ---- transport --------------------------------------------------------------------------
 
@@ -152,6 +165,7 @@ export class Session {
   attach(socket: Socket): void {
     if (this.#socket) throw new Error(`${this.key}: attach while already connected`);
     this.#socket = socket;
+    this.#corks = 0;
     this.#pending = [];
     this.#pendingBytes = 0;
     this.#pumpWaitingDrain = false;
@@ -193,8 +207,18 @@ export class Session {
     if (socket) {
       this.#event(`Disconnecting: ${reason}`);
       this.#socket = null;
-      // end() flushes what is already written (a Logout, say); destroy if the peer does not read.
-      socket.end();
+      this.#corks = 0;
+      // end() flushes what is already written (a Logout, say), so the store is flushed before it; when
+      // that fails the written bytes are dropped with the socket. Destroy if the peer does not read.
+      let stored = true;
+      try {
+        this.store.flush();
+      } catch (err) {
+        stored = false;
+        this.#event(`Message store write failed, unsent output dropped: ${(err as Error).message}`);
+      }
+      if (stored) socket.end();
+      else socket.destroy();
       this.#closeTimer = setTimeout(() => socket.destroy(), 2000);
       this.#closeTimer.unref();
     }
@@ -733,12 +757,26 @@ export class Session {
 
   // ---- the outbox: ordered, bounded writes with lazy resend ------------------------------------------
 
+  /** Make what was stored so far durable before a socket write; on failure the session disconnects
+   *  (dropping its unsent output) and false is returned. */
+  #flushStore(): boolean {
+    try {
+      this.store.flush();
+      return true;
+    } catch (err) {
+      this.#event(`Message store write failed: ${(err as Error).message}`);
+      this.disconnect('message store write failed');
+      return false;
+    }
+  }
+
   #enqueue(item: Outgoing): void {
     const socket = this.#socket;
     if (!socket) return;
     if (Buffer.isBuffer(item)) {
       this.log.message('OUT', item, this.#now());
       if (this.#pending.length === 0) {
+        if (this.#corks === 0 && !this.#flushStore()) return;
         socket.write(item);
         if (socket.writableLength > this.config.maxOutboundBufferBytes) this.#slowConsumer(socket.writableLength);
         return;
@@ -764,6 +802,7 @@ export class Session {
         }
         return;
       }
+      if (this.#corks === 0 && !this.#flushStore()) return;
       const head = this.#pending[0]!;
       if (Buffer.isBuffer(head)) {
         this.#pending.shift();
