@@ -119,6 +119,8 @@ export class Session {
   #lastActivityMs = 0;
   /** cork() calls not yet matched by uncork() on the current socket. */
   #corks = 0;
+  #stampMs = NaN;
+  #stamp = '';
 
   constructor(parts: SessionParts) {
     this.config = parts.config;
@@ -689,13 +691,25 @@ export class Session {
     const header: FieldList = [
       [34, String(seq)],
       [49, this.id.senderCompId],
-      [52, formatUtcTimestamp(nowMs)],
+      [52, this.#sendingTime(nowMs)],
       [56, this.id.targetCompId],
-      ...extraHeader,
     ];
-    if (origSendingTime !== undefined) header.push([43, 'Y'], [122, origSendingTime]);
-    header.sort((a, b) => a[0] - b[0]);
+    // Already in tag order unless there are more header fields.
+    if (extraHeader.length > 0 || origSendingTime !== undefined) {
+      header.push(...extraHeader);
+      if (origSendingTime !== undefined) header.push([43, 'Y'], [122, origSendingTime]);
+      header.sort((a, b) => a[0] - b[0]);
+    }
     return encodeMessage(this.id.beginString, msgType, header, body);
+  }
+
+  /** SendingTime text, formatted once per millisecond (a burst of replies shares it). */
+  #sendingTime(nowMs: number): string {
+    if (nowMs !== this.#stampMs) {
+      this.#stamp = formatUtcTimestamp(nowMs);
+      this.#stampMs = nowMs;
+    }
+    return this.#stamp;
   }
 
   /** A SequenceReset-GapFill at `begin` pointing to `newSeqNo`; written, never stored. */
