@@ -20,6 +20,9 @@
 // So "stored before written" holds exactly: no byte reaches a socket before the messages saved ahead of
 // it are in the files; a crash between turns loses only messages that never reached a socket, and the
 // open-time recovery below sees exactly the state of one of those flushes (or a torn one, cut off).
+// Across sessions the Session cannot know: a caller that sends to several sessions and wants none of
+// them to see its message before all are stored flushes all their stores first (the gateway does, for
+// each journal batch of replies, before it uncorks any socket).
 // saveSent does not touch seqnums.
 // On open the next sender seq is the seqnums value when no index record was added since it was written
 // (count == covered), else max(seqnums sender, last indexed seq + 1): a crash never leaves it behind a
