@@ -289,6 +289,7 @@ class KeptStore implements MessageStore {
   setNextTargetSeq(seq: number): void { this.#inner.setNextTargetSeq(seq); }
   incrNextTargetSeq(): void { this.#inner.incrNextTargetSeq(); }
   saveSent(seq: number, bytes: Buffer): void { this.#inner.saveSent(seq, bytes); }
+  flush(): void { this.#inner.flush(); }
   readRange(begin: number, end: number, maxCount: number): Array<{ seq: number; bytes: Buffer }> {
     return this.#inner.readRange(begin, end, maxCount);
   }

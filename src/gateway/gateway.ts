@@ -334,9 +334,19 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     engine.orderByClOrdId(session, clOrdId) !== null || pendingNewOrders.has(`${session}\u0000${clOrdId}`);
 
   // Replies to one journal batch leave each socket in one write: sessions are corked on their first reply
-  // and uncorked once the sequencer has handed out the whole batch.
+  // and uncorked once the sequencer has handed out the whole batch. Stored before visible across sessions:
+  // the session stores batch their writes, so every store that got a message of the batch (connected or
+  // not) is flushed before any socket is uncorked; a client never sees a fill whose counterpart's report
+  // could still be lost by a crash.
   const corked = new Set<Session>();
   const uncorkAll = () => {
+    for (const session of corked) {
+      try {
+        session.store.flush();
+      } catch (err) {
+        log.error({ err, session: session.key }, 'message store write failed'); // its uncork() disconnects it
+      }
+    }
     for (const session of corked) session.uncork();
     corked.clear();
   };
@@ -434,7 +444,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       openStore: (id) => {
         const s = settingsOf(id);
         const dir = s?.fileStorePath !== undefined ? path.resolve(s.fileStorePath) : storeDir;
-        const store = new HeldTargetSeqStore(FileStore.open(dir, id, { nowMs: Date.now(), sync: s?.fileStoreSync ?? false }));
+        // Target seqs batched per turn (a crash can only leave them behind: the client resends, PossDup orders
+        // meet the duplicate-ClOrdID check) and held at the oldest message whose command is not yet journaled.
+        const store = new HeldTargetSeqStore(FileStore.open(dir, id, { nowMs: Date.now(), sync: s?.fileStoreSync ?? false, targetSeqWrites: 'batched' }));
         heldStores.set(sessionKey(id), store);
         return store;
       },

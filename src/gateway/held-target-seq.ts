@@ -27,6 +27,7 @@ export class HeldTargetSeqStore implements MessageStore {
   setNextSenderSeq(seq: number): void { this.#inner.setNextSenderSeq(seq); }
   saveSent(seq: number, bytes: Buffer): void { this.#inner.saveSent(seq, bytes); }
   readRange(begin: number, end: number, maxCount: number): Array<{ seq: number; bytes: Buffer }> { return this.#inner.readRange(begin, end, maxCount); }
+  flush(): void { this.#inner.flush(); }
   close(): void { this.#inner.close(); }
 
   setNextTargetSeq(seq: number): void {

@@ -20,6 +20,17 @@ function tradeIdAllowed(dict: Dictionary): boolean {
   return allowed;
 }
 
+/** TransactTime text; the events of one journal batch share their timeMs, so it is formatted once. */
+let lastTransactMs = NaN;
+let lastTransactText = '';
+function transactTime(ms: number): string {
+  if (ms !== lastTransactMs) {
+    lastTransactText = formatUtcTimestamp(ms);
+    lastTransactMs = ms;
+  }
+  return lastTransactText;
+}
+
 /** A reject code the session's dictionary does not list (e.g. FIX 5.0's 103=18 on a FIX 4.4 session) goes out as 99 (Other). */
 function codeFor(dict: Dictionary | undefined, tag: number, code: number): string {
   const allowed = dict?.enumByTag[tag];
@@ -54,7 +65,7 @@ export function executionReport(ev: ExecReport, echo: RequestEcho | undefined, d
     if (dict !== undefined && tradeIdAllowed(dict)) body.push([1003, ev.tradeId]);
   }
   if (ev.liquidity !== null) body.push([851, ev.liquidity === 'Added' ? '1' : '2']);
-  body.push([151, ev.leavesQty], [14, ev.cumQty], [6, ev.avgPx], [60, formatUtcTimestamp(ev.timeMs)]);
+  body.push([151, ev.leavesQty], [14, ev.cumQty], [6, ev.avgPx], [60, transactTime(ev.timeMs)]);
   if (ev.fixOrdRejReason !== null && ev.ordStatus === 'Rejected') body.push([103, codeFor(dict, 103, ev.fixOrdRejReason)]);
   if (ev.text !== null) body.push([58, ev.text]);
   return body;
@@ -70,7 +81,7 @@ export function orderCancelReject(ev: CancelReject, echo: RequestEcho | undefine
     [39, ORD_STATUS_OUT[ev.ordStatus ?? 'Rejected']],
   ];
   if (ev.account !== null && ev.account !== '') body.push([1, ev.account]);
-  body.push([60, formatUtcTimestamp(ev.timeMs)], [434, ev.responseTo === 'Cancel' ? '1' : '2'],
+  body.push([60, transactTime(ev.timeMs)], [434, ev.responseTo === 'Cancel' ? '1' : '2'],
     [102, codeFor(dict, 102, ev.fixCxlRejReason)], [58, ev.text]);
   return body;
 }

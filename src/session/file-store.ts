@@ -12,7 +12,18 @@
 //                   so a torn slot write falls back to the previous state instead of to garbage.
 //                   `covered` = number of index records when the slot was written.
 //
-// saveSent writes body, then index record (then fdatasync both when sync) and does not touch seqnums.
+// Batching. saveSent only copies the message and its index record into two bounded in-memory batches;
+// flush() writes each batch with ONE positional write per file (body, then index, then fdatasync both
+// when sync) and then the seqnums slot if it changed. flush() runs: before the session writes to its
+// socket (Session calls it before every uncorked socket write, on uncork(), and before end()), when a
+// batch is full, before readRange/close/any explicit set, and once per event-loop turn (setImmediate).
+// So "stored before written" holds exactly: no byte reaches a socket before the messages saved ahead of
+// it are in the files; a crash between turns loses only messages that never reached a socket, and the
+// open-time recovery below sees exactly the state of one of those flushes (or a torn one, cut off).
+// Across sessions the Session cannot know: a caller that sends to several sessions and wants none of
+// them to see its message before all are stored flushes all their stores first (the gateway does, for
+// each journal batch of replies, before it uncorks any socket).
+// saveSent does not touch seqnums.
 // On open the next sender seq is the seqnums value when no index record was added since it was written
 // (count == covered), else max(seqnums sender, last indexed seq + 1): a crash never leaves it behind a
 // stored message, and an explicit setNextSenderSeq (lower, after a SequenceReset) still holds.
@@ -34,12 +45,24 @@ const INITIAL_INDEX_CAPACITY = 1024;
 const OPEN_SCAN_RECORDS = 32 * 1024;
 /** A stored message larger than this is a bug upstream (FIX messages are kilobytes). */
 export const MAX_STORED_MESSAGE_BYTES = 16 * 1024 * 1024;
+/** Body bytes batched before an early flush (one turn of a busy session is ~tens of KB). */
+const BATCH_BODY_BYTES = 64 * 1024;
+/** Index records batched before an early flush. */
+const BATCH_RECORDS = 1024;
 
 export interface FileStoreOptions {
   nowMs: number;
   /** fdatasync every write (QuickFIX FileStoreSync=Y). Default false: write(2) only, which survives
    *  a process kill but not a power cut. */
   sync?: boolean;
+  /** How incrNextTargetSeq reaches the seqnums file. 'each' (default, QuickFIX): one slot write per call,
+   *  so the persisted target seq is never behind a processed inbound message. 'batched': written with
+   *  the next flush (before any socket write of the session, at the latest at the end of the event-loop
+   *  turn). After a crash the persisted target may then be up to one turn behind: the peer is asked to
+   *  resend messages already processed, which arrive as PossDup and meet the application's duplicate
+   *  checks (the gateway: duplicate ClOrdID per session, kept in the engine journal). It is never ahead,
+   *  and never behind a message whose reply reached the peer. */
+  targetSeqWrites?: 'each' | 'batched';
 }
 
 export class FileStore implements MessageStore {
@@ -50,6 +73,7 @@ export class FileStore implements MessageStore {
 
   readonly #paths: StorePaths;
   readonly #sync: boolean;
+  readonly #batchTargetSeq: boolean;
   #bodyFd: number;
   #indexFd: number;
   #seqnumsFd: number;
@@ -62,12 +86,23 @@ export class FileStore implements MessageStore {
   #count: number;
   #bodyEndBytes: number;
   #closed = false;
-  readonly #record = Buffer.alloc(RECORD_BYTES);
   readonly #slot = Buffer.alloc(SLOT_BYTES);
+  // The batch not yet written: body bytes from #bodyEndBytes - #batchBodyBytes, index records from
+  // record (#count - #batchRecords).
+  readonly #batchBody = Buffer.allocUnsafe(BATCH_BODY_BYTES);
+  readonly #batchIndex = Buffer.allocUnsafe(BATCH_RECORDS * RECORD_BYTES);
+  #batchBodyBytes = 0;
+  #batchRecords = 0;
+  #slotDirty = false;
+  #flushScheduled = false;
+  readonly #flushBound = (): void => this.#flushFromLoop();
+  /** The last error of a flush run from the event loop; the batch was kept and the next flush retries. */
+  lastFlushError: Error | undefined;
 
-  private constructor(state: OpenState, sync: boolean) {
+  private constructor(state: OpenState, sync: boolean, batchTargetSeq: boolean) {
     this.#paths = state.paths;
     this.#sync = sync;
+    this.#batchTargetSeq = batchTargetSeq;
     this.#bodyFd = state.bodyFd;
     this.#indexFd = state.indexFd;
     this.#seqnumsFd = state.seqnumsFd;
@@ -86,7 +121,7 @@ export class FileStore implements MessageStore {
     fs.mkdirSync(dir, { recursive: true });
     const sync = opts.sync ?? false;
     const state = recover(storePaths(dir, id), opts.nowMs, sync);
-    const store = new FileStore(state, sync);
+    const store = new FileStore(state, sync, opts.targetSeqWrites === 'batched');
     // Persist the repaired state so the next open starts clean.
     if (state.notes.length > 0 || state.slotGen === 0) store.#writeSeqnums();
     return store;
@@ -100,22 +135,56 @@ export class FileStore implements MessageStore {
   /** Bytes held by the in-memory index (for tests and metrics). */
   get indexMemoryBytes(): number { return this.#seqs.byteLength; }
 
+  /** Bytes (body + index) saved but not yet written to the files. */
+  get pendingBytes(): number { return this.#batchBodyBytes + this.#batchRecords * RECORD_BYTES; }
+
+  /** Explicit sets are written through: the batch, then the slot, before returning. */
   setNextSenderSeq(seq: number): void {
     this.#checkOpen();
     assertSeq(seq, 'setNextSenderSeq');
     this.#nextSenderSeq = seq;
-    this.#writeSeqnums();
+    this.#slotDirty = true;
+    this.flush();
   }
 
   setNextTargetSeq(seq: number): void {
     this.#checkOpen();
     assertSeq(seq, 'setNextTargetSeq');
     this.#nextTargetSeq = seq;
-    this.#writeSeqnums();
+    this.#slotDirty = true;
+    this.flush();
   }
 
   incrNextTargetSeq(): void {
-    this.setNextTargetSeq(this.#nextTargetSeq + 1);
+    this.#checkOpen();
+    if (this.#nextTargetSeq + 1 > MAX_SEQ) assertSeq(this.#nextTargetSeq + 1, 'incrNextTargetSeq');
+    this.#nextTargetSeq += 1;
+    this.#slotDirty = true;
+    // 'each': written now, with the batch before it, so the files always hold a state the session had.
+    if (this.#batchTargetSeq) this.#scheduleFlush();
+    else this.flush();
+  }
+
+  /** Write the pending batch (body, index, fdatasync when sync) and a changed seqnums slot. Cheap
+   *  when nothing is pending. On failure the batch is kept (writes are positional: a retry is exact). */
+  flush(): void {
+    if (this.#batchRecords > 0) {
+      this.#checkOpen();
+      const firstRecord = this.#count - this.#batchRecords;
+      writeAllAt(this.#bodyFd, this.#batchBody.subarray(0, this.#batchBodyBytes), this.#bodyEndBytes - this.#batchBodyBytes);
+      writeAllAt(this.#indexFd, this.#batchIndex.subarray(0, this.#batchRecords * RECORD_BYTES), firstRecord * RECORD_BYTES);
+      if (this.#sync) {
+        fs.fdatasyncSync(this.#bodyFd);
+        fs.fdatasyncSync(this.#indexFd);
+      }
+      this.#batchBodyBytes = 0;
+      this.#batchRecords = 0;
+    }
+    if (this.#slotDirty) {
+      this.#checkOpen();
+      this.#writeSeqnums();
+      this.#slotDirty = false;
+    }
   }
 
   saveSent(seq: number, bytes: Buffer): void {
@@ -125,23 +194,31 @@ export class FileStore implements MessageStore {
       throw new RangeError(`saveSent: message of ${bytes.length} bytes (allowed 1..${MAX_STORED_MESSAGE_BYTES})`);
     }
     // Overwriting: stored seqs stay strictly ascending, so saving seq again drops seq and later.
-    if (this.#count > 0 && seq <= this.#seqs[this.#count - 1]!) this.#truncateFrom(lowerBound(this.#seqs, this.#count, seq));
+    if (this.#count > 0 && seq <= this.#seqs[this.#count - 1]!) {
+      this.flush();
+      this.#truncateFrom(lowerBound(this.#seqs, this.#count, seq));
+    }
+    if (this.#batchRecords === BATCH_RECORDS || this.#batchBodyBytes + bytes.length > BATCH_BODY_BYTES) this.flush();
 
     const offset = this.#bodyEndBytes;
-    writeAllAt(this.#bodyFd, bytes, offset);
-    encodeRecord(this.#record, seq, bytes.length, offset, zlib.crc32(bytes), this.#epoch);
-    writeAllAt(this.#indexFd, this.#record, this.#count * RECORD_BYTES);
-    if (this.#sync) {
-      fs.fdatasyncSync(this.#bodyFd);
-      fs.fdatasyncSync(this.#indexFd);
+    if (bytes.length > BATCH_BODY_BYTES) {
+      // Too big to batch (the batch is empty now): the body goes out directly, its record is batched.
+      writeAllAt(this.#bodyFd, bytes, offset);
+    } else {
+      bytes.copy(this.#batchBody, this.#batchBodyBytes);
+      this.#batchBodyBytes += bytes.length;
     }
+    encodeRecord(this.#batchIndex, this.#batchRecords * RECORD_BYTES, seq, bytes.length, offset, zlib.crc32(bytes), this.#epoch);
+    this.#batchRecords += 1;
     this.#appendSeq(seq);
     this.#bodyEndBytes = offset + bytes.length;
     this.#nextSenderSeq = seq + 1;
+    this.#scheduleFlush();
   }
 
   readRange(begin: number, end: number, maxCount: number): Array<{ seq: number; bytes: Buffer }> {
     this.#checkOpen();
+    this.flush();
     const out: Array<{ seq: number; bytes: Buffer }> = [];
     if (maxCount <= 0 || end < begin || this.#count === 0) return out;
     const first = lowerBound(this.#seqs, this.#count, begin);
@@ -175,6 +252,9 @@ export class FileStore implements MessageStore {
 
   reset(nowMs: number): void {
     this.#checkOpen();
+    // The batch belongs to the epoch being dropped: it is discarded, not written.
+    this.#batchBodyBytes = 0;
+    this.#batchRecords = 0;
     const epoch = this.#epoch + 1;
     writeSessionFile(this.#paths, epoch, nowMs, this.#sync); // commit point
     this.#epoch = epoch;
@@ -186,10 +266,12 @@ export class FileStore implements MessageStore {
     this.#nextSenderSeq = 1;
     this.#nextTargetSeq = 1;
     this.#writeSeqnums();
+    this.#slotDirty = false;
   }
 
   close(): void {
     if (this.#closed) return;
+    this.flush();
     this.#closed = true;
     fs.closeSync(this.#bodyFd);
     fs.closeSync(this.#indexFd);
@@ -216,6 +298,25 @@ export class FileStore implements MessageStore {
     this.#seqs[this.#count++] = seq;
   }
 
+  #scheduleFlush(): void {
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    setImmediate(this.#flushBound);
+  }
+
+  #flushFromLoop(): void {
+    this.#flushScheduled = false;
+    if (this.#closed) return;
+    try {
+      this.flush();
+    } catch (err) {
+      // Not thrown from inside setImmediate: the batch is kept, and the next flush (before a socket
+      // write, or close) retries and throws to its caller.
+      this.lastFlushError = err instanceof Error ? err : new Error(String(err));
+    }
+  }
+
+  /** Callers write the batch first: the slot describes the files as they are. */
   #writeSeqnums(): void {
     this.#slotGen += 1;
     encodeSlot(this.#slot, this.#slotGen, this.#nextSenderSeq, this.#nextTargetSeq, this.#count, this.#epoch);
@@ -356,14 +457,14 @@ interface IndexRecord { seq: number; length: number; offset: number; bodyCrc: nu
 
 const TWO_POW_32 = 0x1_0000_0000;
 
-function encodeRecord(buf: Buffer, seq: number, length: number, offset: number, bodyCrc: number, epoch: number): void {
-  buf.writeUInt32LE(seq, 0);
-  buf.writeUInt32LE(length, 4);
-  buf.writeUInt32LE(offset % TWO_POW_32, 8);
-  buf.writeUInt32LE(Math.floor(offset / TWO_POW_32), 12);
-  buf.writeUInt32LE(bodyCrc, 16);
-  buf.writeUInt32LE(epoch, 20);
-  buf.writeUInt32LE(recordCheck(buf, 0), 24);
+function encodeRecord(buf: Buffer, at: number, seq: number, length: number, offset: number, bodyCrc: number, epoch: number): void {
+  buf.writeUInt32LE(seq, at);
+  buf.writeUInt32LE(length, at + 4);
+  buf.writeUInt32LE(offset % TWO_POW_32, at + 8);
+  buf.writeUInt32LE(Math.floor(offset / TWO_POW_32), at + 12);
+  buf.writeUInt32LE(bodyCrc, at + 16);
+  buf.writeUInt32LE(epoch, at + 20);
+  buf.writeUInt32LE(recordCheck(buf, at), at + 24);
 }
 
 /** The record at buf[at], or undefined when its check does not match (torn or garbage). */

@@ -117,6 +117,10 @@ export class Session {
   #timer: NodeJS.Timeout | null = null;
   #closeTimer: NodeJS.Timeout | null = null;
   #lastActivityMs = 0;
+  /** cork() calls not yet matched by uncork() on the current socket. */
+  #corks = 0;
+  #stampMs = NaN;
+  #stamp = '';
 
   constructor(parts: SessionParts) {
     this.config = parts.config;
@@ -142,9 +146,20 @@ export class Session {
   get remoteAddress(): string | undefined { return this.#socket?.remoteAddress; }
   isAttachedTo(socket: Socket): boolean { return this.#socket === socket; }
   /** Hold writes to the socket until uncork(), so a burst of sends leaves in few syscalls (the gateway
-   *  corks around one journal batch of replies). Every cork() needs its uncork(). */
-  cork(): void { this.#socket?.cork(); }
-  uncork(): void { this.#socket?.uncork(); }
+   *  corks around one journal batch of replies). Every cork() needs its uncork(). The last uncork()
+   *  flushes the store first: the messages stored meanwhile are in the files before their bytes go out. */
+  cork(): void {
+    if (!this.#socket) return;
+    this.#corks += 1;
+    this.#socket.cork();
+  }
+
+  uncork(): void {
+    if (!this.#socket || this.#corks === 0) return;
+    this.#corks -= 1;
+    if (this.#corks === 0 && !this.#flushStore()) return;
+    this.#socket?.uncork();
+  }
 
   // ---- transport --------------------------------------------------------------------------
 
@@ -152,6 +167,7 @@ export class Session {
   attach(socket: Socket): void {
     if (this.#socket) throw new Error(`${this.key}: attach while already connected`);
     this.#socket = socket;
+    this.#corks = 0;
     this.#pending = [];
     this.#pendingBytes = 0;
     this.#pumpWaitingDrain = false;
@@ -193,8 +209,18 @@ export class Session {
     if (socket) {
       this.#event(`Disconnecting: ${reason}`);
       this.#socket = null;
-      // end() flushes what is already written (a Logout, say); destroy if the peer does not read.
-      socket.end();
+      this.#corks = 0;
+      // end() flushes what is already written (a Logout, say), so the store is flushed before it; when
+      // that fails the written bytes are dropped with the socket. Destroy if the peer does not read.
+      let stored = true;
+      try {
+        this.store.flush();
+      } catch (err) {
+        stored = false;
+        this.#event(`Message store write failed, unsent output dropped: ${(err as Error).message}`);
+      }
+      if (stored) socket.end();
+      else socket.destroy();
       this.#closeTimer = setTimeout(() => socket.destroy(), 2000);
       this.#closeTimer.unref();
     }
@@ -665,13 +691,25 @@ export class Session {
     const header: FieldList = [
       [34, String(seq)],
       [49, this.id.senderCompId],
-      [52, formatUtcTimestamp(nowMs)],
+      [52, this.#sendingTime(nowMs)],
       [56, this.id.targetCompId],
-      ...extraHeader,
     ];
-    if (origSendingTime !== undefined) header.push([43, 'Y'], [122, origSendingTime]);
-    header.sort((a, b) => a[0] - b[0]);
+    // Already in tag order unless there are more header fields.
+    if (extraHeader.length > 0 || origSendingTime !== undefined) {
+      header.push(...extraHeader);
+      if (origSendingTime !== undefined) header.push([43, 'Y'], [122, origSendingTime]);
+      header.sort((a, b) => a[0] - b[0]);
+    }
     return encodeMessage(this.id.beginString, msgType, header, body);
+  }
+
+  /** SendingTime text, formatted once per millisecond (a burst of replies shares it). */
+  #sendingTime(nowMs: number): string {
+    if (nowMs !== this.#stampMs) {
+      this.#stamp = formatUtcTimestamp(nowMs);
+      this.#stampMs = nowMs;
+    }
+    return this.#stamp;
   }
 
   /** A SequenceReset-GapFill at `begin` pointing to `newSeqNo`; written, never stored. */
@@ -733,12 +771,26 @@ export class Session {
 
   // ---- the outbox: ordered, bounded writes with lazy resend ------------------------------------------
 
+  /** Make what was stored so far durable before a socket write; on failure the session disconnects
+   *  (dropping its unsent output) and false is returned. */
+  #flushStore(): boolean {
+    try {
+      this.store.flush();
+      return true;
+    } catch (err) {
+      this.#event(`Message store write failed: ${(err as Error).message}`);
+      this.disconnect('message store write failed');
+      return false;
+    }
+  }
+
   #enqueue(item: Outgoing): void {
     const socket = this.#socket;
     if (!socket) return;
     if (Buffer.isBuffer(item)) {
       this.log.message('OUT', item, this.#now());
       if (this.#pending.length === 0) {
+        if (this.#corks === 0 && !this.#flushStore()) return;
         socket.write(item);
         if (socket.writableLength > this.config.maxOutboundBufferBytes) this.#slowConsumer(socket.writableLength);
         return;
@@ -764,6 +816,7 @@ export class Session {
         }
         return;
       }
+      if (this.#corks === 0 && !this.#flushStore()) return;
       const head = this.#pending[0]!;
       if (Buffer.isBuffer(head)) {
         this.#pending.shift();

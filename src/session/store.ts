@@ -1,8 +1,10 @@
 // What a FIX session must persist to survive a restart (sequence numbers, sent messages for
 // resend), as an interface, plus the in-memory implementation used by tests and ephemeral sessions.
 
-/** Persists what a session needs to survive a restart. All methods are synchronous: when saveSent
- *  returns, the bytes are in the OS (write(2) done; fsync too when the store was opened with sync). */
+/** Persists what a session needs to survive a restart. All methods are synchronous. A store may batch
+ *  saveSent (and incrNextTargetSeq) until flush(): after flush() returns, everything saved is in the OS
+ *  (write(2) done; fsync too when the store was opened with sync). The Session calls flush() before any
+ *  of its bytes can reach the socket, so a message is always stored before it is written. */
 export interface MessageStore {
   /** Next MsgSeqNum we will send. */
   readonly nextSenderSeq: number;
@@ -19,6 +21,8 @@ export interface MessageStore {
   /** Stored messages with begin <= seq <= end, ascending, at most maxCount of them (bounded memory:
    *  callers page through a huge range). Seqs never stored are simply absent. */
   readRange(begin: number, end: number, maxCount: number): Array<{ seq: number; bytes: Buffer }>;
+  /** Write whatever is batched; a no-op when nothing is. Throws when the write fails. */
+  flush(): void;
   /** Seqs back to 1/1, stored messages dropped, creation time = now. */
   reset(nowMs: number): void;
   close(): void;
@@ -97,6 +101,8 @@ export class MemoryStore implements MessageStore {
     for (const seq of seqs.slice(0, maxCount)) out.push({ seq, bytes: Buffer.from(this.#messages.get(seq)!) });
     return out;
   }
+
+  flush(): void {}
 
   reset(nowMs: number): void {
     this.#checkOpen();

@@ -38,6 +38,7 @@ const kinds: Array<{ name: string; make: () => MessageStore }> = [
   { name: 'MemoryStore', make: () => new MemoryStore(T0) },
   { name: 'FileStore', make: () => FileStore.open(tmpDir(), ID, { nowMs: T0 }) },
   { name: 'FileStore (sync)', make: () => FileStore.open(tmpDir(), ID, { nowMs: T0, sync: true }) },
+  { name: 'FileStore (batched target seqs)', make: () => FileStore.open(tmpDir(), ID, { nowMs: T0, targetSeqWrites: 'batched' }) },
 ];
 
 describe('session ids', () => {

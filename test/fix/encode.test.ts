@@ -1,0 +1,72 @@
+// encodeMessage against the plain definition of a FIX message (string concatenation, sum of bytes).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { encodeMessage } from '../../src/fix/encode.js';
+import { parseMessage } from '../../src/fix/message.js';
+import type { FieldList } from '../../src/fix/types.js';
+
+/** The definition: 8, 9 = length of everything after 9 up to 10, 35, fields, 10 = byte sum mod 256. */
+function reference(beginString: string, msgType: string, header: FieldList, body: FieldList): Buffer {
+  let rest = `35=${msgType}\x01`;
+  for (const [tag, value] of [...header, ...body]) rest += `${tag}=${value}\x01`;
+  const text = `8=${beginString}\x019=${rest.length}\x01${rest}`;
+  let sum = 0;
+  for (let i = 0; i < text.length; i++) sum += text.charCodeAt(i);
+  return Buffer.from(`${text}10=${String(sum % 256).padStart(3, '0')}\x01`, 'latin1');
+}
+
+/** Deterministic pseudo-random numbers (xorshift32), so a failure reproduces. */
+function rng(seed: number): () => number {
+  let x = seed;
+  return () => {
+    x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
+    return (x >>> 0) / 0x1_0000_0000;
+  };
+}
+
+function randomValue(next: () => number, maxLength: number): string {
+  const length = Math.floor(next() * maxLength);
+  let s = '';
+  for (let i = 0; i < length; i++) {
+    // printable ASCII mostly, some latin1 above 0x7F, never SOH
+    s += String.fromCharCode(next() < 0.9 ? 0x20 + Math.floor(next() * 95) : 0x80 + Math.floor(next() * 128));
+  }
+  return s;
+}
+
+test('encodeMessage writes exactly the bytes the FIX definition gives, for 2,000 random messages', () => {
+  const next = rng(20261126);
+  for (let n = 0; n < 2000; n++) {
+    const fields = (count: number): FieldList =>
+      Array.from({ length: count }, () => [Math.floor(next() * (next() < 0.5 ? 1000 : 10_000_000)), randomValue(next, 40)]);
+    const header = fields(Math.floor(next() * 6));
+    const body = fields(Math.floor(next() * 40));
+    const msgType = next() < 0.5 ? '8' : 'AE';
+    assert.deepEqual(encodeMessage('FIX.4.4', msgType, header, body), reference('FIX.4.4', msgType, header, body));
+  }
+});
+
+test('a message larger than the scratch buffer, and one right after it, are encoded whole', () => {
+  const big: FieldList = [[58, 'x'.repeat(200_000)], [354, '70000'], [355, 'é'.repeat(70_000)]];
+  const bytes = encodeMessage('FIX.4.4', 'B', [[34, '5']], big);
+  assert.deepEqual(bytes, reference('FIX.4.4', 'B', [[34, '5']], big));
+  const parsed = parseMessage(bytes);
+  assert.ok(!('garbled' in parsed));
+  assert.equal(parsed.get(355), 'é'.repeat(70_000));
+  const small: FieldList = [[11, 'A1']];
+  assert.deepEqual(encodeMessage('FIX.4.4', 'D', [], small), reference('FIX.4.4', 'D', [], small));
+});
+
+test('each encoded message owns its bytes: encoding the next one does not change it', () => {
+  const first = encodeMessage('FIX.4.4', '0', [[34, '1']], []);
+  const copy = Buffer.from(first);
+  encodeMessage('FIX.4.4', '0', [[34, '2']], [[112, 'later']]);
+  assert.deepEqual(first, copy);
+});
+
+test('a value with SOH or a character outside latin1 is a caller bug and throws', () => {
+  assert.throws(() => encodeMessage('FIX.4.4', 'D', [], [[11, 'a\x01b']]), /value of tag 11 contains SOH/);
+  assert.throws(() => encodeMessage('FIX.4.4', 'D', [[49, 'S€']], []), /outside latin1/);
+  assert.throws(() => encodeMessage('FIX.4.4', 'D\x01', [], []), /SOH in 8 or 35/);
+  assert.throws(() => encodeMessage('FIX.4.4', 'D', [], Array.from({ length: 100_001 }, (): [number, string] => [58, 'x'])), /too many fields/);
+});
