@@ -67,6 +67,24 @@ export interface MessageDef {
   groups: Map<number, GroupDef>;
 }
 
+/**
+ * Per-MsgType tables for validation's fast path (a message with no repeating groups where every
+ * field is known, allowed and in order), compiled once on first use. Anything these tables do not
+ * cover sends validation down the full QuickFIX path.
+ */
+export interface ValidationPlan {
+  msgDef: MessageDef;
+  /**
+   * Tag -> 1 header, 2 body, 3 trailer (in the order fields must come), or 0 when the fast path
+   * cannot take it: not a field, not defined for this message, or a repeating group's count tag.
+   */
+  classByTag: Uint8Array;
+  /** Every required tag of header, body and trailer. */
+  required: Int32Array;
+  /** false when the dictionary is too odd for the fast path (e.g. a required body tag that is a header field). */
+  usable: boolean;
+}
+
 interface FieldInfo {
   tag: number;
   name: string;
@@ -93,7 +111,11 @@ export class Dictionary {
   /** DATA tag -> its LENGTH tag (for parseMessage). */
   readonly dataLengthTags: Map<number, number>;
 
+  /** Tag -> 1 when the dictionary defines it. */
+  readonly isFieldByTag: Uint8Array;
+
   private readonly fieldsByTag: Map<number, FieldInfo>;
+  private readonly plans = new Map<string, ValidationPlan>();
   private readonly tagsByName: Map<string, number>;
   private readonly messages: Map<string, MessageDef>;
 
@@ -139,8 +161,10 @@ export class Dictionary {
     this.multiValueByTag = new Uint8Array(maxTag + 1);
     this.sectionByTag = new Uint8Array(maxTag + 1);
     this.enumByTag = new Array(maxTag + 1).fill(undefined);
+    this.isFieldByTag = new Uint8Array(maxTag + 1);
     this.dataLengthTags = new Map();
     for (const f of this.fieldsByTag.values()) {
+      this.isFieldByTag[f.tag] = 1;
       this.formatByTag[f.tag] = FORMAT_OF_TYPE[f.type] ?? FieldFormat.String;
       if (MULTIPLE_VALUE_TYPES.has(f.type)) this.multiValueByTag[f.tag] = 1;
       if (f.values.size > 0) this.enumByTag[f.tag] = new Set(f.values.keys());
@@ -292,6 +316,30 @@ export class Dictionary {
 
   hasMessage(msgType: string): boolean {
     return this.messages.has(msgType);
+  }
+
+  /** Fast-path validation tables for msgType, built on first use; undefined for an unknown MsgType. */
+  validationPlan(msgType: string): ValidationPlan | undefined {
+    const cached = this.plans.get(msgType);
+    if (cached !== undefined) return cached;
+    const msgDef = this.messages.get(msgType);
+    if (msgDef === undefined) return undefined;
+    const classByTag = new Uint8Array(this.maxTag + 1);
+    for (let tag = 1; tag <= this.maxTag; tag++) {
+      if (this.isFieldByTag[tag] !== 1) continue;
+      const section = this.sectionByTag[tag];
+      if (section === 1) classByTag[tag] = this.headerGroups.has(tag) ? 0 : 1;
+      else if (section === 2) classByTag[tag] = 3;
+      else classByTag[tag] = msgDef.fields.has(tag) && !msgDef.groups.has(tag) ? 2 : 0;
+    }
+    const usable =
+      this.headerRequired.every((t) => this.sectionByTag[t] === 1) &&
+      this.trailerRequired.every((t) => this.sectionByTag[t] === 2) &&
+      msgDef.required.every((t) => this.sectionByTag[t] === 0);
+    const required = Int32Array.from([...this.headerRequired, ...msgDef.required, ...this.trailerRequired]);
+    const plan: ValidationPlan = { msgDef, classByTag, required, usable };
+    this.plans.set(msgType, plan); // at most one per <message> of the dictionary
+    return plan;
   }
 
   /** The group whose NumInGroup tag is countTag, at the top level of msgType's body or header. */

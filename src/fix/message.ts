@@ -19,16 +19,42 @@ export const FIX44_DATA_LENGTH_TAGS: ReadonlyMap<number, number> = new Map([
   [357, 356], [359, 358], [361, 360], [363, 362], [365, 364], [446, 445], [619, 618], [622, 621],
 ]);
 
-/** Reused scratch space for the offsets of the message being parsed (3 ints per field). */
-let scratch = new Int32Array(3 * 256);
+/**
+ * Reused scratch space for the offsets of the message being parsed (3 ints per field). A plain array
+ * of small ints (V8 SMIs), not an Int32Array: copying it into the message's own index is then a cheap
+ * on-heap allocation, where a typed array of this size would need an off-heap backing store.
+ */
+const scratch: number[] = [];
+
+/** DATA tags above this are looked up in the map itself. */
+const MAX_TABLE_TAG = 1_000_000;
+
+/** DATA tag -> its LENGTH tag, as an array indexed by tag (0: not a DATA tag), per map. */
+const lengthTagTables = new WeakMap<ReadonlyMap<number, number>, Int32Array>();
+
+/** Maps are read once and treated as immutable (the dictionary builds its map once at load). */
+function lengthTagTable(map: ReadonlyMap<number, number>): Int32Array {
+  let table = lengthTagTables.get(map);
+  if (table === undefined) {
+    let maxTag = 0;
+    for (const tag of map.keys()) if (tag > maxTag && tag <= MAX_TABLE_TAG) maxTag = tag;
+    table = new Int32Array(maxTag + 1);
+    for (const [tag, lengthTag] of map) if (tag > 0 && tag <= MAX_TABLE_TAG) table[tag] = lengthTag;
+    lengthTagTables.set(map, table);
+  }
+  return table;
+}
+
+/** One-character strings by byte, so a 1-byte MsgType costs no allocation. */
+const CHAR_STRINGS: string[] = Array.from({ length: 256 }, (_, c) => String.fromCharCode(c));
 
 export class FixMessage {
   readonly bytes: Buffer;
-  /** [tag, valueStart, valueEnd] per field. */
-  private readonly index: Int32Array;
+  /** [tag, valueStart, valueEnd] per field (int32 values). */
+  private readonly index: readonly number[];
 
   /** Use parseMessage(); this constructor trusts its index. */
-  constructor(bytes: Buffer, index: Int32Array) {
+  constructor(bytes: Buffer, index: readonly number[]) {
     this.bytes = bytes;
     this.index = index;
   }
@@ -80,7 +106,11 @@ export class FixMessage {
   /** '' if absent. */
   get msgType(): string {
     // 35 is the third field of every framed message; fall back to a search otherwise.
-    if (this.fieldCount > 2 && this.index[6] === 35) return this.valueAt(2);
+    const index = this.index;
+    if (index.length > 8 && index[6] === 35) {
+      const start = index[7]!;
+      return index[8]! - start === 1 ? CHAR_STRINGS[this.bytes[start]!]! : this.valueAt(2);
+    }
     return this.get(35) ?? '';
   }
 
@@ -130,6 +160,8 @@ export function parseMessage(
   bytes: Buffer,
   dataLengthTags: ReadonlyMap<number, number> = FIX44_DATA_LENGTH_TAGS,
 ): FixMessage | { garbled: string } {
+  const lengthTags = lengthTagTable(dataLengthTags);
+  const tableSize = lengthTags.length;
   const end = bytes.length;
   let n = 0; // ints written to scratch
   let p = 0;
@@ -154,20 +186,21 @@ export function parseMessage(
     }
     if (negative) tag = -tag;
     const valueStart = ++p;
-    let valueEnd: number;
-    const lengthTag = dataLengthTags.get(tag);
-    const dataLength = lengthTag === undefined ? undefined : lastIntOf(bytes, scratch, n, lengthTag);
-    if (dataLength !== undefined && dataLength >= 0) {
-      valueEnd = valueStart + dataLength;
-      if (valueEnd >= end || bytes[valueEnd] !== SOH) return { garbled: `data field ${tag} does not match its length` };
-    } else {
-      valueEnd = bytes.indexOf(SOH, valueStart);
-      if (valueEnd < 0) return { garbled: `field ${tag} has no SOH at the end` };
+    let valueEnd = -1;
+    const lengthTag = tag > 0 && tag < tableSize ? lengthTags[tag]! : tag > MAX_TABLE_TAG ? dataLengthTags.get(tag) ?? 0 : 0;
+    if (lengthTag !== 0) {
+      const dataLength = lastIntOf(bytes, scratch, n, lengthTag);
+      if (dataLength !== undefined && dataLength >= 0) {
+        valueEnd = valueStart + dataLength;
+        if (valueEnd >= end || bytes[valueEnd] !== SOH) return { garbled: `data field ${tag} does not match its length` };
+      }
     }
-    if (n + 3 > scratch.length) {
-      const bigger = new Int32Array(scratch.length * 2);
-      bigger.set(scratch);
-      scratch = bigger;
+    if (valueEnd < 0) {
+      // Values are short: a byte loop beats a native indexOf call.
+      let q = valueStart;
+      while (q < end && bytes[q] !== SOH) q++;
+      if (q >= end) return { garbled: `field ${tag} has no SOH at the end` };
+      valueEnd = q;
     }
     scratch[n] = tag;
     scratch[n + 1] = valueStart;
@@ -182,7 +215,7 @@ export function parseMessage(
 }
 
 /** The int value of the last field with `tag` among the first n/3 parsed fields. */
-function lastIntOf(bytes: Buffer, index: Int32Array, n: number, tag: number): number | undefined {
+function lastIntOf(bytes: Buffer, index: readonly number[], n: number, tag: number): number | undefined {
   for (let k = n - 3; k >= 0; k -= 3) {
     if (index[k] === tag) return intAt(bytes, index[k + 1]!, index[k + 2]!);
   }

@@ -6,7 +6,7 @@
 // Group entries are cut as QuickFIX's Message::setGroup does: a new entry starts at the delimiter
 // or at a group field already set in the current entry; a non-group field ends the group.
 
-import { Dictionary, type GroupDef, type MessageDef } from './dictionary.js';
+import { Dictionary, type GroupDef, type MessageDef, type ValidationPlan } from './dictionary.js';
 import { hasValidFormat } from './formats.js';
 import { intAt, type FixMessage } from './message.js';
 import { fixError, type FieldList, type FixError } from './types.js';
@@ -146,7 +146,87 @@ function entryHas(msg: FixMessage, entry: GroupEntry, tag: number): boolean {
 /** What QuickFIX's DataDictionary::validate does, as a value: null when valid. */
 export function validateMessage(msg: FixMessage, dict: Dictionary, opts: ValidationOptions = DEFAULT_VALIDATION): FixError | null {
   const msgType = msg.msgType;
-  const msgDef = dict.message(msgType);
+  const plan = dict.validationPlan(msgType);
+  if (plan !== undefined && plan.usable && passesFastPath(msg, dict, plan)) return null;
+  return validateFully(msg, dict, plan?.msgDef, opts);
+}
+
+/** Per-dictionary "tag seen" table for the fast path. */
+interface FastScratch {
+  generation: number;
+  seen: Int32Array;
+}
+const fastScratchByDictionary = new WeakMap<Dictionary, FastScratch>();
+let lastFastDictionary: Dictionary | undefined;
+let lastFastScratch: FastScratch | undefined;
+
+function fastScratchFor(dict: Dictionary): FastScratch {
+  let s: FastScratch | undefined;
+  if (dict === lastFastDictionary) {
+    s = lastFastScratch!;
+  } else {
+    s = fastScratchByDictionary.get(dict);
+    if (s === undefined) {
+      s = { generation: 0, seen: new Int32Array(dict.maxTag + 1) };
+      fastScratchByDictionary.set(dict, s);
+    }
+    lastFastDictionary = dict;
+    lastFastScratch = s;
+  }
+  if (s.generation >= 0x7ffffff0) {
+    s.generation = 0;
+    s.seen.fill(0);
+  }
+  s.generation++;
+  return s;
+}
+
+/**
+ * true when the message is certainly valid under any ValidationOptions: no repeating groups, every
+ * tag a known field defined for this message (or header/trailer), header then body then trailer,
+ * no repeats, no empty values, formats and enumerations right, every required tag present. false
+ * means "not sure": the full check decides (and picks the verdict QuickFIX would).
+ */
+function passesFastPath(msg: FixMessage, dict: Dictionary, plan: ValidationPlan): boolean {
+  const scratch = fastScratchFor(dict);
+  const gen = scratch.generation;
+  const seen = scratch.seen;
+  const classByTag = plan.classByTag;
+  const maxTag = dict.maxTag;
+  const formatByTag = dict.formatByTag;
+  const enumByTag = dict.enumByTag;
+  const bytes = msg.bytes;
+  const n = msg.fieldCount;
+  let lastClass = 1;
+  for (let i = 0; i < n; i++) {
+    const tag = msg.tagAt(i);
+    if (tag <= 0 || tag > maxTag) return false;
+    const cls = classByTag[tag]!;
+    if (cls < lastClass) return false; // 0 (not for the fast path) or out of order
+    lastClass = cls;
+    if (seen[tag] === gen) return false;
+    seen[tag] = gen;
+    const start = msg.valueStartAt(i);
+    const end = msg.valueEndAt(i);
+    if (start === end) return false;
+    if (!hasValidFormat(formatByTag[tag]!, bytes, start, end)) return false;
+    const allowed = enumByTag[tag];
+    if (allowed !== undefined) {
+      const multiple = dict.multiValueByTag[tag] === 1;
+      const value = !multiple && end - start === 1 ? CHAR_STRINGS[bytes[start]!]! : msg.valueAt(i);
+      if (!hasAllowedValue(allowed, multiple, value)) return false;
+    }
+  }
+  const required = plan.required;
+  for (let k = 0; k < required.length; k++) if (seen[required[k]!] !== gen) return false;
+  return true;
+}
+
+/** One-character strings by byte, for enum look-ups without allocation. */
+const CHAR_STRINGS: string[] = Array.from({ length: 256 }, (_, c) => String.fromCharCode(c));
+
+/** The full QuickFIX-order validation. */
+function validateFully(msg: FixMessage, dict: Dictionary, msgDef: MessageDef | undefined, opts: ValidationOptions): FixError | null {
   const layout = layoutMessage(msg, dict, msgDef);
 
   if (opts.checkFieldsOutOfOrder && layout.outOfOrderTag !== undefined) return fixError(14, layout.outOfOrderTag);
