@@ -225,7 +225,14 @@ function passesFastPath(msg: FixMessage, dict: Dictionary, plan: ValidationPlan)
 /** One-character strings by byte, for enum look-ups without allocation. */
 const CHAR_STRINGS: string[] = Array.from({ length: 256 }, (_, c) => String.fromCharCode(c));
 
-/** The full QuickFIX-order validation. */
+/**
+ * The full QuickFIX-order validation, without the fast path. validateMessage gives the same verdict;
+ * exported so tests can hold the two against each other.
+ */
+export function validateMessageFully(msg: FixMessage, dict: Dictionary, opts: ValidationOptions = DEFAULT_VALIDATION): FixError | null {
+  return validateFully(msg, dict, dict.message(msg.msgType), opts);
+}
+
 function validateFully(msg: FixMessage, dict: Dictionary, msgDef: MessageDef | undefined, opts: ValidationOptions): FixError | null {
   const layout = layoutMessage(msg, dict, msgDef);
 
