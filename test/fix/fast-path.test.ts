@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { FixMessage, parseMessage } from '../../src/fix/message.js';
-import { encodeMessage } from '../../src/fix/encode.js';
+import { checksum, encodeMessage } from '../../src/fix/encode.js';
 import { validateMessage, validateMessageFully, type ValidationOptions } from '../../src/fix/validate.js';
 import type { FieldList } from '../../src/fix/types.js';
 import { fix44, show } from './wire.js';
@@ -103,4 +103,32 @@ test('validateMessage gives the verdict of the full QuickFIX-order check for edi
   );
   // Both outcomes must be exercised for the comparison to mean anything.
   assert.ok(valid > total / 10 && valid < total, `valid ${valid} of ${total}`);
+});
+
+/** The wire text spelled out as FIX defines it, as the reference for the byte-writing encoder. */
+function referenceEncoding(beginString: string, msgType: string, header: FieldList, body: FieldList): Buffer {
+  const rest = `35=${msgType}\x01` + [...header, ...body].map(([t, v]) => `${t}=${v}\x01`).join('');
+  const text = `8=${beginString}\x019=${rest.length}\x01${rest}`;
+  const bytes = Buffer.from(text, 'latin1');
+  return Buffer.concat([bytes, Buffer.from(`10=${checksum(bytes)}\x01`, 'latin1')]);
+}
+
+test('encodeMessage writes exactly the FIX text of its fields, BodyLength and CheckSum included', () => {
+  const latin1Text = fc.string({ unit: fc.integer({ min: 2, max: 255 }).map((c) => String.fromCharCode(c)), maxLength: 300 });
+  const tagArb = fc.oneof(fc.integer({ min: 0, max: 2_000_000_000 }), fc.integer({ min: -100, max: 20000 }), fc.constantFrom(1.5, 1e21));
+  const fieldsArb: fc.Arbitrary<FieldList> = fc.array(fc.tuple(tagArb, latin1Text), { maxLength: 20 });
+  fc.assert(
+    fc.property(fc.constantFrom('FIX.4.4', 'FIXT.1.1', ''), latin1Text, fieldsArb, fieldsArb, (begin, msgType, header, body) => {
+      const got = encodeMessage(begin, msgType, header, body);
+      assert.equal(show(got), show(referenceEncoding(begin, msgType, header, body)));
+    }),
+    { numRuns: RUNS },
+  );
+});
+
+test('encodeMessage throws on SOH before it complains about non-latin1 characters', () => {
+  assert.throws(() => encodeMessage('FIX.4.4', 'D', [[58, 'caf\u20ac']], [[11, 'a\x01b']]), /value of tag 11 contains SOH/);
+  assert.throws(() => encodeMessage('FIX.4.4', 'D', [[58, 'caf\u20ac']], [[11, 'ab']]), /outside latin1/);
+  assert.throws(() => encodeMessage('FIX.4.4', '\u0100', [], []), /outside latin1/);
+  assert.throws(() => encodeMessage('FIX.4.4', 'D\x01', [], []), /SOH in 8 or 35/);
 });
