@@ -113,6 +113,11 @@ export class Dictionary {
 
   /** Tag -> 1 when the dictionary defines it. */
   readonly isFieldByTag: Uint8Array;
+  /**
+   * Tag -> 256-entry table of allowed bytes, for enumerations whose values are all one character
+   * (and not a multiple-value type): the enum check without making a string.
+   */
+  readonly charEnumByTag: (Uint8Array | undefined)[];
 
   private readonly fieldsByTag: Map<number, FieldInfo>;
   private readonly plans = new Map<string, ValidationPlan>();
@@ -162,12 +167,21 @@ export class Dictionary {
     this.sectionByTag = new Uint8Array(maxTag + 1);
     this.enumByTag = new Array(maxTag + 1).fill(undefined);
     this.isFieldByTag = new Uint8Array(maxTag + 1);
+    this.charEnumByTag = new Array(maxTag + 1).fill(undefined);
     this.dataLengthTags = new Map();
     for (const f of this.fieldsByTag.values()) {
       this.isFieldByTag[f.tag] = 1;
       this.formatByTag[f.tag] = FORMAT_OF_TYPE[f.type] ?? FieldFormat.String;
       if (MULTIPLE_VALUE_TYPES.has(f.type)) this.multiValueByTag[f.tag] = 1;
-      if (f.values.size > 0) this.enumByTag[f.tag] = new Set(f.values.keys());
+      if (f.values.size > 0) {
+        this.enumByTag[f.tag] = new Set(f.values.keys());
+        const values = [...f.values.keys()];
+        if (this.multiValueByTag[f.tag] === 0 && values.every((v) => v.length === 1 && v.charCodeAt(0) <= 0xff)) {
+          const allowed = new Uint8Array(256);
+          for (const v of values) allowed[v.charCodeAt(0)] = 1;
+          this.charEnumByTag[f.tag] = allowed;
+        }
+      }
       if (f.type === 'DATA') {
         const lengthTag = f.tag === 89 ? 93 : f.tag - 1; // QuickFIX: length field is the tag before; Signature is special
         if (this.fieldsByTag.get(lengthTag)?.type === 'LENGTH') this.dataLengthTags.set(f.tag, lengthTag);

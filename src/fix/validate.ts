@@ -6,7 +6,7 @@
 // Group entries are cut as QuickFIX's Message::setGroup does: a new entry starts at the delimiter
 // or at a group field already set in the current entry; a non-group field ends the group.
 
-import { Dictionary, type GroupDef, type MessageDef, type ValidationPlan } from './dictionary.js';
+import { Dictionary, FieldFormat, type GroupDef, type MessageDef, type ValidationPlan } from './dictionary.js';
 import { hasValidFormat } from './formats.js';
 import { intAt, type FixMessage } from './message.js';
 import { fixError, type FieldList, type FixError } from './types.js';
@@ -195,6 +195,7 @@ function passesFastPath(msg: FixMessage, dict: Dictionary, plan: ValidationPlan)
   const maxTag = dict.maxTag;
   const formatByTag = dict.formatByTag;
   const enumByTag = dict.enumByTag;
+  const charEnumByTag = dict.charEnumByTag;
   const bytes = msg.bytes;
   const n = msg.fieldCount;
   let lastClass = 1;
@@ -209,12 +210,18 @@ function passesFastPath(msg: FixMessage, dict: Dictionary, plan: ValidationPlan)
     const start = msg.valueStartAt(i);
     const end = msg.valueEndAt(i);
     if (start === end) return false;
-    if (!hasValidFormat(formatByTag[tag]!, bytes, start, end)) return false;
-    const allowed = enumByTag[tag];
-    if (allowed !== undefined) {
-      const multiple = dict.multiValueByTag[tag] === 1;
-      const value = !multiple && end - start === 1 ? CHAR_STRINGS[bytes[start]!]! : msg.valueAt(i);
-      if (!hasAllowedValue(allowed, multiple, value)) return false;
+    const format = formatByTag[tag]!;
+    if (format !== FieldFormat.String && !hasValidFormat(format, bytes, start, end)) return false;
+    const allowedChars = charEnumByTag[tag];
+    if (allowedChars !== undefined) {
+      if (end - start !== 1 || allowedChars[bytes[start]!] !== 1) return false;
+    } else {
+      const allowed = enumByTag[tag];
+      if (allowed !== undefined) {
+        const multiple = dict.multiValueByTag[tag] === 1;
+        const value = !multiple && end - start === 1 ? CHAR_STRINGS[bytes[start]!]! : msg.valueAt(i);
+        if (!hasAllowedValue(allowed, multiple, value)) return false;
+      }
     }
   }
   const required = plan.required;
