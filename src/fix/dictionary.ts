@@ -79,6 +79,8 @@ export interface ValidationPlan {
    * cannot take it: not a field, not defined for this message, or a repeating group's count tag.
    */
   classByTag: Uint8Array;
+  /** classByTag, except that the count tags of this message's body groups are 2 (body). */
+  classWithGroupsByTag: Uint8Array;
   /** Every required tag of header, body and trailer. */
   required: Int32Array;
   /** false when the dictionary is too odd for the fast path (e.g. a required body tag that is a header field). */
@@ -118,6 +120,8 @@ export class Dictionary {
    * (and not a multiple-value type): the enum check without making a string.
    */
   readonly charEnumByTag: (Uint8Array | undefined)[];
+  /** Tag -> 1 when it is the NumInGroup tag of a group anywhere (header, any message, nested). */
+  readonly groupCountByTag: Uint8Array;
 
   private readonly fieldsByTag: Map<number, FieldInfo>;
   private readonly plans = new Map<string, ValidationPlan>();
@@ -168,6 +172,7 @@ export class Dictionary {
     this.enumByTag = new Array(maxTag + 1).fill(undefined);
     this.isFieldByTag = new Uint8Array(maxTag + 1);
     this.charEnumByTag = new Array(maxTag + 1).fill(undefined);
+    this.groupCountByTag = new Uint8Array(maxTag + 1);
     this.dataLengthTags = new Map();
     for (const f of this.fieldsByTag.values()) {
       this.isFieldByTag[f.tag] = 1;
@@ -235,6 +240,7 @@ export class Dictionary {
       expand(el.children, required, out, depth, true);
       const delimiter = out.fields[0];
       if (delimiter === undefined) throw new Error(`${source}: line ${el.line}: group '${el.attrs['name']}' has no fields`);
+      this.groupCountByTag[countTag] = 1;
       const order = new Map<number, number>();
       out.fields.forEach((t, i) => { if (!order.has(t)) order.set(t, i); });
       return { countTag, delimiter, fields: out.fields, groups: out.groups, required: sortedUnique(out.required), order };
@@ -250,6 +256,7 @@ export class Dictionary {
     this.headerRequired = sortedUnique(header.required);
     this.trailerRequired = sortedUnique(trailer.required);
     this.headerGroups = header.groups;
+    for (const countTag of header.groups.keys()) this.groupCountByTag[countTag] = 1;
 
     // Messages
     this.messages = new Map();
@@ -346,12 +353,16 @@ export class Dictionary {
       else if (section === 2) classByTag[tag] = 3;
       else classByTag[tag] = msgDef.fields.has(tag) && !msgDef.groups.has(tag) ? 2 : 0;
     }
+    const classWithGroupsByTag = classByTag.slice();
+    for (const countTag of msgDef.groups.keys()) {
+      if (countTag <= this.maxTag && this.sectionByTag[countTag] === 0) classWithGroupsByTag[countTag] = 2;
+    }
     const usable =
       this.headerRequired.every((t) => this.sectionByTag[t] === 1) &&
       this.trailerRequired.every((t) => this.sectionByTag[t] === 2) &&
       msgDef.required.every((t) => this.sectionByTag[t] === 0);
     const required = Int32Array.from([...this.headerRequired, ...msgDef.required, ...this.trailerRequired]);
-    const plan: ValidationPlan = { msgDef, classByTag, required, usable };
+    const plan: ValidationPlan = { msgDef, classByTag, classWithGroupsByTag, required, usable };
     this.plans.set(msgType, plan); // at most one per <message> of the dictionary
     return plan;
   }

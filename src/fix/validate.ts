@@ -92,21 +92,28 @@ export function layoutMessage(msg: FixMessage, dict: Dictionary, msgDef: Message
   let outOfOrderTag: number | undefined;
   let state = SECTION_HEADER;
   let i = 0;
+  const maxTag = dict.maxTag;
+  const sectionByTag = dict.sectionByTag;
+  const groupCountByTag = dict.groupCountByTag;
   while (i < n) {
     const tag = msg.tagAt(i);
-    if (dict.isHeaderField(tag)) {
+    const known = tag > 0 && tag <= maxTag;
+    const tagSection = known ? sectionByTag[tag]! : 0;
+    // Only a NumInGroup tag of some group can start one: skip the Map look-ups for the rest.
+    const maybeGroup = known && groupCountByTag[tag] === 1;
+    if (tagSection === 1) {
       if (state !== SECTION_HEADER && outOfOrderTag === undefined) outOfOrderTag = tag;
       section[i++] = SECTION_HEADER;
-      const def = dict.headerGroups.get(tag);
+      const def = maybeGroup ? dict.headerGroups.get(tag) : undefined;
       if (def) i = parseGroup(msg, def, i - 1, section, headerGroups);
-    } else if (dict.isTrailerField(tag)) {
+    } else if (tagSection === 2) {
       state = SECTION_TRAILER;
       section[i++] = SECTION_TRAILER;
     } else {
       if (state === SECTION_TRAILER && outOfOrderTag === undefined) outOfOrderTag = tag;
       state = SECTION_BODY;
       section[i++] = SECTION_BODY;
-      const def = msgDef?.groups.get(tag);
+      const def = maybeGroup ? msgDef?.groups.get(tag) : undefined;
       if (def) i = parseGroup(msg, def, i - 1, section, bodyGroups);
     }
   }
@@ -147,8 +154,27 @@ function entryHas(msg: FixMessage, entry: GroupEntry, tag: number): boolean {
 export function validateMessage(msg: FixMessage, dict: Dictionary, opts: ValidationOptions = DEFAULT_VALIDATION): FixError | null {
   const msgType = msg.msgType;
   const plan = dict.validationPlan(msgType);
-  if (plan !== undefined && plan.usable && passesFastPath(msg, dict, plan)) return null;
-  return validateFully(msg, dict, plan?.msgDef, opts);
+  if (plan === undefined || !plan.usable) return validateFully(msg, dict, plan?.msgDef, opts, undefined);
+  if (passesFastPath(msg, dict, plan, plan.classByTag)) return null;
+  const layout = layoutMessage(msg, dict, plan.msgDef);
+  if (layout.bodyGroups.length > 0 && passesWithGroups(msg, dict, plan, layout)) return null;
+  return validateFully(msg, dict, plan.msgDef, opts, layout);
+}
+
+/** The strictest options: a message valid under these is valid under any. */
+const STRICT: ValidationOptions = DEFAULT_VALIDATION;
+
+/**
+ * The fast path for a message with repeating groups in its body (none in the header): top-level
+ * fields as in passesFastPath with the groups' count tags allowed, then the group checks of the full
+ * path (counts, required fields in entries, entry values and order) must find nothing.
+ */
+function passesWithGroups(msg: FixMessage, dict: Dictionary, plan: ValidationPlan, layout: MessageLayout): boolean {
+  if (layout.outOfOrderTag !== undefined || layout.headerGroups.length > 0) return false;
+  if (!passesFastPath(msg, dict, plan, plan.classWithGroupsByTag, layout.section)) return false;
+  const groups = sortedByCountTag(msg, layout.bodyGroups);
+  for (const g of groups) if (checkGroupCount(msg, g.countIndex, layout.bodyGroups) !== null) return false;
+  return firstMissingInGroups(msg, groups) === undefined && checkGroups(msg, dict, groups, STRICT) === null;
 }
 
 /** Per-dictionary "tag seen" table for the fast path. */
@@ -187,11 +213,16 @@ function fastScratchFor(dict: Dictionary): FastScratch {
  * no repeats, no empty values, formats and enumerations right, every required tag present. false
  * means "not sure": the full check decides (and picks the verdict QuickFIX would).
  */
-function passesFastPath(msg: FixMessage, dict: Dictionary, plan: ValidationPlan): boolean {
+function passesFastPath(
+  msg: FixMessage,
+  dict: Dictionary,
+  plan: ValidationPlan,
+  classByTag: Uint8Array,
+  section?: Uint8Array,
+): boolean {
   const scratch = fastScratchFor(dict);
   const gen = scratch.generation;
   const seen = scratch.seen;
-  const classByTag = plan.classByTag;
   const maxTag = dict.maxTag;
   const formatByTag = dict.formatByTag;
   const enumByTag = dict.enumByTag;
@@ -200,6 +231,7 @@ function passesFastPath(msg: FixMessage, dict: Dictionary, plan: ValidationPlan)
   const n = msg.fieldCount;
   let lastClass = 1;
   for (let i = 0; i < n; i++) {
+    if (section !== undefined && section[i] === SECTION_GROUP) continue; // checked by passesWithGroups
     const tag = msg.tagAt(i);
     if (tag <= 0 || tag > maxTag) return false;
     const cls = classByTag[tag]!;
@@ -215,13 +247,8 @@ function passesFastPath(msg: FixMessage, dict: Dictionary, plan: ValidationPlan)
     const allowedChars = charEnumByTag[tag];
     if (allowedChars !== undefined) {
       if (end - start !== 1 || allowedChars[bytes[start]!] !== 1) return false;
-    } else {
-      const allowed = enumByTag[tag];
-      if (allowed !== undefined) {
-        const multiple = dict.multiValueByTag[tag] === 1;
-        const value = !multiple && end - start === 1 ? CHAR_STRINGS[bytes[start]!]! : msg.valueAt(i);
-        if (!hasAllowedValue(allowed, multiple, value)) return false;
-      }
+    } else if (enumByTag[tag] !== undefined && !valueAllowed(msg, dict, i, tag)) {
+      return false;
     }
   }
   const required = plan.required;
@@ -237,11 +264,17 @@ const CHAR_STRINGS: string[] = Array.from({ length: 256 }, (_, c) => String.from
  * exported so tests can hold the two against each other.
  */
 export function validateMessageFully(msg: FixMessage, dict: Dictionary, opts: ValidationOptions = DEFAULT_VALIDATION): FixError | null {
-  return validateFully(msg, dict, dict.message(msg.msgType), opts);
+  return validateFully(msg, dict, dict.message(msg.msgType), opts, undefined);
 }
 
-function validateFully(msg: FixMessage, dict: Dictionary, msgDef: MessageDef | undefined, opts: ValidationOptions): FixError | null {
-  const layout = layoutMessage(msg, dict, msgDef);
+function validateFully(
+  msg: FixMessage,
+  dict: Dictionary,
+  msgDef: MessageDef | undefined,
+  opts: ValidationOptions,
+  laidOut: MessageLayout | undefined,
+): FixError | null {
+  const layout = laidOut ?? layoutMessage(msg, dict, msgDef);
 
   if (opts.checkFieldsOutOfOrder && layout.outOfOrderTag !== undefined) return fixError(14, layout.outOfOrderTag);
   if (!msgDef) return fixError(11);
@@ -319,8 +352,7 @@ function checkField(
     if (opts.checkFieldsHaveValues) return fixError(4, tag);
   } else if (known) {
     if (!hasValidFormat(dict.formatByTag[tag]!, msg.bytes, start, end)) return fixError(6, tag);
-    const allowed = dict.enumByTag[tag];
-    if (allowed !== undefined && !hasAllowedValue(allowed, dict.multiValueByTag[tag] === 1, msg.valueAt(i))) return fixError(5, tag);
+    if (!valueAllowed(msg, dict, i, tag)) return fixError(5, tag);
   }
   const userDefined = tag >= USER_MIN_TAG;
   const shouldCheckTag = userDefined ? opts.checkUserDefinedFields : !opts.allowUnknownMessageFields;
@@ -329,6 +361,18 @@ function checkField(
     if (inBody && !msgDef.fields.has(tag)) return fixError(2, tag);
   }
   return null;
+}
+
+/** Is the non-empty value of field i (a known tag) in its enumeration, if it has one? */
+function valueAllowed(msg: FixMessage, dict: Dictionary, i: number, tag: number): boolean {
+  const start = msg.valueStartAt(i);
+  const end = msg.valueEndAt(i);
+  const allowedChars = dict.charEnumByTag[tag];
+  if (allowedChars !== undefined) return end - start === 1 && allowedChars[msg.bytes[start]!] === 1;
+  const allowed = dict.enumByTag[tag];
+  if (allowed === undefined) return true;
+  const multiple = dict.multiValueByTag[tag] === 1;
+  return hasAllowedValue(allowed, multiple, !multiple && end - start === 1 ? CHAR_STRINGS[msg.bytes[start]!]! : msg.valueAt(i));
 }
 
 function hasAllowedValue(allowed: Set<string>, multiple: boolean, value: string): boolean {
@@ -404,8 +448,7 @@ function checkGroups(msg: FixMessage, dict: Dictionary, groups: GroupInstance[],
           continue;
         }
         if (!hasValidFormat(dict.formatByTag[tag]!, msg.bytes, start, end)) return fixError(6, tag);
-        const allowed = dict.enumByTag[tag];
-        if (allowed !== undefined && !hasAllowedValue(allowed, dict.multiValueByTag[tag] === 1, msg.valueAt(i))) return fixError(5, tag);
+        if (!valueAllowed(msg, dict, i, tag)) return fixError(5, tag);
         if (g.def.groups.has(tag)) {
           const bad = checkGroupCount(msg, i, entry.groups);
           if (bad) return bad;
