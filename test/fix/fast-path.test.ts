@@ -1,5 +1,6 @@
-// validateMessage takes a fast path for ordinary messages; these properties hold it to the verdict of
-// the full QuickFIX-order check (validateMessageFully) on messages that are valid, almost valid, and not.
+// The codec's fast paths held to plain references: validateMessage's fast path to the verdict of the
+// full QuickFIX-order check (validateMessageFully) on messages that are valid, almost valid, and not;
+// the byte-writing encoder to the spelled-out FIX text; the cached timestamp formatter to Date.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
@@ -7,6 +8,7 @@ import { FixMessage, parseMessage } from '../../src/fix/message.js';
 import { checksum, encodeMessage } from '../../src/fix/encode.js';
 import { validateMessage, validateMessageFully, type ValidationOptions } from '../../src/fix/validate.js';
 import type { FieldList } from '../../src/fix/types.js';
+import { formatUtcTimestamp } from '../../src/fix/time.js';
 import { fix44, show } from './wire.js';
 
 const RUNS = Number(process.env.FIX_PROPERTY_RUNS ?? 300) * 3;
@@ -132,4 +134,30 @@ test('encodeMessage throws on SOH before it complains about non-latin1 character
   assert.throws(() => encodeMessage('FIX.4.4', 'D', [[58, 'caf\u20ac']], [[11, 'ab']]), /outside latin1/);
   assert.throws(() => encodeMessage('FIX.4.4', '\u0100', [], []), /outside latin1/);
   assert.throws(() => encodeMessage('FIX.4.4', 'D\x01', [], []), /SOH in 8 or 35/);
+});
+
+test('formatUtcTimestamp writes the UTC time Date gives, whatever order the times come in', () => {
+  const fromIso = (ms: number): string => {
+    const iso = new Date(ms).toISOString(); // YYYY-MM-DDTHH:MM:SS.sssZ for years 0..9999
+    return iso.slice(0, 4) + iso.slice(5, 7) + iso.slice(8, 10) + '-' + iso.slice(11, 23);
+  };
+  const yearRange = { min: -62_167_219_200_000, max: 253_402_300_799_999 }; // 0000-01-01 .. 9999-12-31
+  const msArb = fc.oneof(
+    fc.integer(yearRange),
+    fc.double({ min: yearRange.min, max: yearRange.max, noNaN: true }),
+    fc.integer({ min: 1_764_100_000_000, max: 1_764_100_005_000 }), // many in the same second
+    fc.constantFrom(0, -0, -1, -0.5, 999.9, 1000, -1000.5),
+  );
+  fc.assert(
+    fc.property(fc.array(msArb, { minLength: 1, maxLength: 20 }), (times) => {
+      for (const ms of times) {
+        assert.equal(formatUtcTimestamp(ms), fromIso(ms), String(ms));
+        assert.equal(formatUtcTimestamp(ms, 's'), fromIso(ms).slice(0, 17), String(ms));
+      }
+    }),
+    { numRuns: RUNS },
+  );
+  for (const bad of [NaN, Infinity, -Infinity, 8.64e15, yearRange.max + 1, yearRange.min - 1]) {
+    assert.throws(() => formatUtcTimestamp(bad), /year out of range/, String(bad));
+  }
 });
