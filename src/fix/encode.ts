@@ -26,13 +26,18 @@ function isPlainTag(tag: number): boolean {
   return Number.isInteger(tag) && tag >= 0 && tag <= MAX_PLAIN_TAG;
 }
 
+/** Decimal digits of 0 <= n <= MAX_PLAIN_TAG (or a BodyLength, which is smaller). */
 function digitCount(n: number): number {
-  let d = 1;
-  while (n >= 10) {
-    n = Math.floor(n / 10);
-    d++;
-  }
-  return d;
+  if (n < 10) return 1;
+  if (n < 100) return 2;
+  if (n < 1000) return 3;
+  if (n < 10000) return 4;
+  if (n < 100000) return 5;
+  if (n < 1000000) return 6;
+  if (n < 10000000) return 7;
+  if (n < 100000000) return 8;
+  if (n < 1000000000) return 9;
+  return 10;
 }
 
 /** Bytes of `tag=value<SOH>` for every field. */
@@ -78,8 +83,9 @@ function writeUint(w: Writer, n: number): void {
   let at = end;
   let sum = w.sum;
   do {
-    const digit = n % 10;
-    n = (n - digit) / 10;
+    const next = (n / 10) | 0; // n < 2^31
+    const digit = n - next * 10;
+    n = next;
     out[--at] = CH_0 + digit;
     sum += CH_0 + digit;
   } while (n > 0);
@@ -114,6 +120,7 @@ export function encodeMessage(beginString: string, msgType: string, header: Fiel
   if (beginString.indexOf('\x01') >= 0 || msgType.indexOf('\x01') >= 0) throw new Error('encodeMessage: SOH in 8 or 35');
   // latin1: one char is one byte, so string lengths add up to the BodyLength.
   const bodyLength = 3 + msgType.length + 1 + fieldsLength(header) + fieldsLength(body);
+  if (bodyLength > MAX_PLAIN_TAG) throw new Error('encodeMessage: message too large');
   const headLength = 2 + beginString.length + 1 + 2 + digitCount(bodyLength) + 1;
   const total = headLength + bodyLength + 7;
   const w: Writer = { out: Buffer.allocUnsafe(total), at: 0, sum: 0, nonLatin1: false };
