@@ -65,6 +65,8 @@ interface Scratch {
   generation: number;
   /** tag -> generation in which it was seen, per section (index = section). */
   seen: Int32Array[];
+  /** tag -> index of its first field in that section (valid where seen[section][tag] is this generation). */
+  first: Int32Array[];
 }
 const scratchByDictionary = new WeakMap<Dictionary, Scratch>();
 
@@ -72,7 +74,8 @@ function scratchFor(dict: Dictionary): Scratch {
   let s = scratchByDictionary.get(dict);
   if (!s) {
     const size = dict.maxTag + 1;
-    s = { generation: 0, seen: [new Int32Array(size), new Int32Array(size), new Int32Array(size), new Int32Array(size)] };
+    const tables = (): Int32Array[] => [new Int32Array(size), new Int32Array(size), new Int32Array(size), new Int32Array(size)];
+    s = { generation: 0, seen: tables(), first: tables() };
     scratchByDictionary.set(dict, s);
   }
   if (s.generation >= 0x7ffffff0) {
@@ -288,7 +291,10 @@ function validateFully(
   for (let i = 0; i < n; i++) {
     const tag = msg.tagAt(i);
     const s = section[i]!;
-    if (s !== SECTION_GROUP && tag > 0 && tag <= maxTag) scratch.seen[s]![tag] = gen;
+    if (s !== SECTION_GROUP && tag > 0 && tag <= maxTag && scratch.seen[s]![tag] !== gen) {
+      scratch.seen[s]![tag] = gen;
+      scratch.first[s]![tag] = i;
+    }
   }
 
   // Required fields: header, trailer, body, then group entries.
@@ -303,9 +309,9 @@ function validateFully(
 
   // Field by field, ascending tag within each section.
   return (
-    checkSection(msg, dict, msgDef, layout, SECTION_HEADER, opts) ??
-    checkSection(msg, dict, msgDef, layout, SECTION_TRAILER, opts) ??
-    checkSection(msg, dict, msgDef, layout, SECTION_BODY, opts) ??
+    checkSection(msg, dict, msgDef, layout, SECTION_HEADER, opts, scratch) ??
+    checkSection(msg, dict, msgDef, layout, SECTION_TRAILER, opts, scratch) ??
+    checkSection(msg, dict, msgDef, layout, SECTION_BODY, opts, scratch) ??
     checkGroups(msg, dict, sortedByCountTag(msg, layout.headerGroups), opts) ??
     checkGroups(msg, dict, sortedByCountTag(msg, layout.bodyGroups), opts)
   );
@@ -395,9 +401,14 @@ function checkSection(
   layout: MessageLayout,
   wanted: number,
   opts: ValidationOptions,
+  scratch: Scratch,
 ): FixError | null {
   const n = msg.fieldCount;
   const section = layout.section;
+  const maxTag = dict.maxTag;
+  const first = scratch.first[wanted]!;
+  /** First field index of each tag outside 1..maxTag in this section, made on first need. */
+  let firstOfOddTag: Map<number, number> | undefined;
   let best: FixError | null = null;
   let bestTag = 0;
   for (let i = 0; i < n; i++) {
@@ -405,8 +416,15 @@ function checkSection(
     const tag = msg.tagAt(i);
     if (best !== null && tag >= bestTag) continue; // cannot beat an earlier verdict at a lower or equal tag
     let verdict: FixError | null = null;
-    if (seenBefore(msg, section, wanted, i, tag)) {
-      verdict = fixError(13, tag);
+    let firstIndex: number;
+    if (tag > 0 && tag <= maxTag) {
+      firstIndex = first[tag]!;
+    } else {
+      firstOfOddTag ??= firstIndexesOfOddTags(msg, section, wanted, maxTag);
+      firstIndex = firstOfOddTag.get(tag)!;
+    }
+    if (firstIndex !== i) {
+      verdict = fixError(13, tag); // seen before in this section
     } else {
       verdict = checkField(msg, dict, msgDef, i, wanted === SECTION_BODY, opts);
       if (verdict === null && wanted === SECTION_BODY) {
@@ -422,9 +440,15 @@ function checkSection(
   return best;
 }
 
-function seenBefore(msg: FixMessage, section: Uint8Array, wanted: number, i: number, tag: number): boolean {
-  for (let k = 0; k < i; k++) if (section[k] === wanted && msg.tagAt(k) === tag) return true;
-  return false;
+/** Tag -> index of its first field in section `wanted`, for tags outside 1..maxTag (no table for them). */
+function firstIndexesOfOddTags(msg: FixMessage, section: Uint8Array, wanted: number, maxTag: number): Map<number, number> {
+  const out = new Map<number, number>(); // at most one entry per field of the message
+  for (let k = 0; k < section.length; k++) {
+    if (section[k] !== wanted) continue;
+    const tag = msg.tagAt(k);
+    if ((tag <= 0 || tag > maxTag) && !out.has(tag)) out.set(tag, k);
+  }
+  return out;
 }
 
 function checkGroupCount(msg: FixMessage, countIndex: number, groups: GroupInstance[]): FixError | null {
