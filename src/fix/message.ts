@@ -29,20 +29,50 @@ const scratch: number[] = [];
 /** DATA tags above this are looked up in the map itself. */
 const MAX_TABLE_TAG = 1_000_000;
 
-/** DATA tag -> its LENGTH tag, as an array indexed by tag (0: not a DATA tag), per map. */
-const lengthTagTables = new WeakMap<ReadonlyMap<number, number>, Int32Array>();
+/**
+ * A DATA-length map as arrays indexed by tag, plus where the last field of each LENGTH tag was seen
+ * in the message being parsed (so a DATA field finds its length without scanning back).
+ */
+interface LengthTables {
+  /** DATA tag -> its LENGTH tag; 0: not a DATA tag. */
+  lengthTagOf: Int32Array;
+  /** LENGTH tag -> 1. */
+  isLengthTag: Uint8Array;
+  /** LENGTH tag -> scratch offset of its last field; valid where lastGeneration[tag] === generation. */
+  lastOffset: Int32Array;
+  lastGeneration: Int32Array;
+  generation: number;
+}
+const lengthTablesByMap = new WeakMap<ReadonlyMap<number, number>, LengthTables>();
 
 /** Maps are read once and treated as immutable (the dictionary builds its map once at load). */
-function lengthTagTable(map: ReadonlyMap<number, number>): Int32Array {
-  let table = lengthTagTables.get(map);
-  if (table === undefined) {
+function lengthTablesFor(map: ReadonlyMap<number, number>): LengthTables {
+  let t = lengthTablesByMap.get(map);
+  if (t === undefined) {
     let maxTag = 0;
-    for (const tag of map.keys()) if (tag > maxTag && tag <= MAX_TABLE_TAG) maxTag = tag;
-    table = new Int32Array(maxTag + 1);
-    for (const [tag, lengthTag] of map) if (tag > 0 && tag <= MAX_TABLE_TAG) table[tag] = lengthTag;
-    lengthTagTables.set(map, table);
+    for (const [tag, lengthTag] of map) {
+      if (tag > maxTag && tag <= MAX_TABLE_TAG) maxTag = tag;
+      if (lengthTag > maxTag && lengthTag <= MAX_TABLE_TAG) maxTag = lengthTag;
+    }
+    t = {
+      lengthTagOf: new Int32Array(maxTag + 1),
+      isLengthTag: new Uint8Array(maxTag + 1),
+      lastOffset: new Int32Array(maxTag + 1),
+      lastGeneration: new Int32Array(maxTag + 1),
+      generation: 0,
+    };
+    for (const [tag, lengthTag] of map) {
+      if (tag > 0 && tag <= MAX_TABLE_TAG) t.lengthTagOf[tag] = lengthTag;
+      if (lengthTag > 0 && lengthTag <= MAX_TABLE_TAG) t.isLengthTag[lengthTag] = 1;
+    }
+    lengthTablesByMap.set(map, t);
   }
-  return table;
+  if (t.generation >= 0x7ffffff0) {
+    t.generation = 0;
+    t.lastGeneration.fill(0);
+  }
+  t.generation++;
+  return t;
 }
 
 /** One-character strings by byte, so a 1-byte MsgType costs no allocation. */
@@ -160,8 +190,10 @@ export function parseMessage(
   bytes: Buffer,
   dataLengthTags: ReadonlyMap<number, number> = FIX44_DATA_LENGTH_TAGS,
 ): FixMessage | { garbled: string } {
-  const lengthTags = lengthTagTable(dataLengthTags);
-  const tableSize = lengthTags.length;
+  const tables = lengthTablesFor(dataLengthTags);
+  const { lengthTagOf, isLengthTag, lastOffset, lastGeneration } = tables;
+  const generation = tables.generation;
+  const tableSize = lengthTagOf.length;
   const end = bytes.length;
   let n = 0; // ints written to scratch
   let p = 0;
@@ -187,13 +219,27 @@ export function parseMessage(
     if (negative) tag = -tag;
     const valueStart = ++p;
     let valueEnd = -1;
-    const lengthTag = tag > 0 && tag < tableSize ? lengthTags[tag]! : tag > MAX_TABLE_TAG ? dataLengthTags.get(tag) ?? 0 : 0;
+    const inTable = tag > 0 && tag < tableSize;
+    const lengthTag = inTable ? lengthTagOf[tag]! : tag > MAX_TABLE_TAG ? dataLengthTags.get(tag) ?? 0 : 0;
     if (lengthTag !== 0) {
-      const dataLength = lastIntOf(bytes, scratch, n, lengthTag);
+      // The value of the last LENGTH field so far (QuickFIX reads the length field already parsed).
+      let dataLength: number | undefined;
+      if (lengthTag > 0 && lengthTag < tableSize) {
+        if (lastGeneration[lengthTag] === generation) {
+          const k = lastOffset[lengthTag]!;
+          dataLength = intAt(bytes, scratch[k + 1]!, scratch[k + 2]!);
+        }
+      } else {
+        dataLength = lastIntOf(bytes, scratch, n, lengthTag);
+      }
       if (dataLength !== undefined && dataLength >= 0) {
         valueEnd = valueStart + dataLength;
         if (valueEnd >= end || bytes[valueEnd] !== SOH) return { garbled: `data field ${tag} does not match its length` };
       }
+    }
+    if (inTable && isLengthTag[tag] === 1) {
+      lastOffset[tag] = n;
+      lastGeneration[tag] = generation;
     }
     if (valueEnd < 0) {
       // Values are short: a byte loop beats a native indexOf call.
