@@ -497,9 +497,11 @@ export function canonicalBody(msg: FixMessage, dict: Dictionary): FieldList {
   for (let i = 0; i < msg.fieldCount; i++) if (layout.section[i] === SECTION_BODY) body.push(i);
   body.sort((a, b) => msg.tagAt(a) - msg.tagAt(b) || a - b);
   const out: FieldList = [];
+  const groupAt = new Map<number, GroupInstance>(); // count field index -> its group; one per group instance
+  for (const g of layout.bodyGroups) groupAt.set(g.countIndex, g);
   for (const i of body) {
     out.push([msg.tagAt(i), msg.valueAt(i)]);
-    const g = layout.bodyGroups.find((x) => x.countIndex === i);
+    const g = groupAt.get(i);
     if (g) appendGroup(msg, g, out);
   }
   return out;
