@@ -23,11 +23,17 @@ const erBody: FieldList = [
   [54, '1'], [38, '100'], [40, '2'], [44, '190.25'], [59, '0'], [32, '40'], [31, '190.24'], [151, '60'], [14, '40'],
   [6, '190.24'], [60, '20261126-01:30:00.124'], [851, '2'],
 ];
+/** The same order with two Parties (NoPartyIDs=2): a repeating group in the body. */
+const nosPartiesBody: FieldList = [
+  ...nosBody.slice(0, 2), [453, '2'], [448, 'TRADER-9'], [447, 'D'], [452, '11'], [448, 'DESK-2'], [447, 'D'], [452, '3'],
+  ...nosBody.slice(2),
+];
 const nosBytes = encodeMessage('FIX.4.4', 'D', header(123, 'CLIENT1', 'FIXGW'), nosBody);
+const nosPartiesBytes = encodeMessage('FIX.4.4', 'D', header(124, 'CLIENT1', 'FIXGW'), nosPartiesBody);
 const erBytes = encodeMessage('FIX.4.4', '8', header(456, 'FIXGW', 'CLIENT1'), erBody);
 
 // sanity: the samples are valid messages
-for (const b of [nosBytes, erBytes]) {
+for (const b of [nosBytes, nosPartiesBytes, erBytes]) {
   const m = parseMessage(b);
   if (!(m instanceof FixMessage)) throw new Error(`sample does not parse: ${m.garbled}`);
   const err = validateMessage(m, dict);
@@ -69,6 +75,11 @@ const parseValidateNos = (): void => {
   if (validateMessage(m, dict) !== null) throw new Error('invalid');
   sink += m.fieldCount;
 };
+const parseValidateNosParties = (): void => {
+  const m = parseMessage(nosPartiesBytes) as FixMessage;
+  if (validateMessage(m, dict) !== null) throw new Error('invalid');
+  sink += m.fieldCount;
+};
 const parseEr = (): void => {
   const m = parseMessage(erBytes) as FixMessage;
   sink += m.fieldCount;
@@ -107,6 +118,7 @@ const frameStream = (): void => {
 
 const parseNosPerSec = measure(parseNos, 20_000);
 const parseValidateNosPerSec = measure(parseValidateNos, 20_000);
+const parseValidateNosPartiesPerSec = measure(parseValidateNosParties, 20_000);
 const parseErPerSec = measure(parseEr, 20_000);
 const parseValidateErPerSec = measure(parseValidateEr, 20_000);
 const encodeNosPerSec = measure(encodeNos, 20_000);
@@ -117,6 +129,7 @@ const figures = (pick: (r: Rate) => number): Record<string, number> => ({
   parseNewOrderSingleMsgsPerSec: Math.round(pick(parseNosPerSec)),
   parseValidateNewOrderSingleMsgsPerSec: Math.round(pick(parseValidateNosPerSec)),
   parseValidateNewOrderSingleNsPerMsg: Math.round(1e9 / pick(parseValidateNosPerSec)),
+  parseValidateNewOrderSingleWithPartiesMsgsPerSec: Math.round(pick(parseValidateNosPartiesPerSec)),
   parseExecutionReportMsgsPerSec: Math.round(pick(parseErPerSec)),
   parseValidateExecutionReportMsgsPerSec: Math.round(pick(parseValidateErPerSec)),
   encodeNewOrderSingleMsgsPerSec: Math.round(pick(encodeNosPerSec)),
@@ -128,6 +141,7 @@ console.log(JSON.stringify({
   bench: 'codec',
   node: process.version,
   nosBytes: nosBytes.length,
+  nosWithPartiesBytes: nosPartiesBytes.length,
   erBytes: erBytes.length,
   ...figures((r) => r.wall),
   perCpuSecond: figures((r) => r.cpu),

@@ -67,6 +67,26 @@ export interface MessageDef {
   groups: Map<number, GroupDef>;
 }
 
+/**
+ * Per-MsgType tables for validation's fast path (a message with no repeating groups where every
+ * field is known, allowed and in order), compiled once on first use. Anything these tables do not
+ * cover sends validation down the full QuickFIX path.
+ */
+export interface ValidationPlan {
+  msgDef: MessageDef;
+  /**
+   * Tag -> 1 header, 2 body, 3 trailer (in the order fields must come), or 0 when the fast path
+   * cannot take it: not a field, not defined for this message, or a repeating group's count tag.
+   */
+  classByTag: Uint8Array;
+  /** classByTag, except that the count tags of this message's body groups are 2 (body). */
+  classWithGroupsByTag: Uint8Array;
+  /** Every required tag of header, body and trailer. */
+  required: Int32Array;
+  /** false when the dictionary is too odd for the fast path (e.g. a required body tag that is a header field). */
+  usable: boolean;
+}
+
 interface FieldInfo {
   tag: number;
   name: string;
@@ -93,7 +113,18 @@ export class Dictionary {
   /** DATA tag -> its LENGTH tag (for parseMessage). */
   readonly dataLengthTags: Map<number, number>;
 
+  /** Tag -> 1 when the dictionary defines it. */
+  readonly isFieldByTag: Uint8Array;
+  /**
+   * Tag -> 256-entry table of allowed bytes, for enumerations whose values are all one character
+   * (and not a multiple-value type): the enum check without making a string.
+   */
+  readonly charEnumByTag: (Uint8Array | undefined)[];
+  /** Tag -> 1 when it is the NumInGroup tag of a group anywhere (header, any message, nested). */
+  readonly groupCountByTag: Uint8Array;
+
   private readonly fieldsByTag: Map<number, FieldInfo>;
+  private readonly plans = new Map<string, ValidationPlan>();
   private readonly tagsByName: Map<string, number>;
   private readonly messages: Map<string, MessageDef>;
 
@@ -139,11 +170,23 @@ export class Dictionary {
     this.multiValueByTag = new Uint8Array(maxTag + 1);
     this.sectionByTag = new Uint8Array(maxTag + 1);
     this.enumByTag = new Array(maxTag + 1).fill(undefined);
+    this.isFieldByTag = new Uint8Array(maxTag + 1);
+    this.charEnumByTag = new Array(maxTag + 1).fill(undefined);
+    this.groupCountByTag = new Uint8Array(maxTag + 1);
     this.dataLengthTags = new Map();
     for (const f of this.fieldsByTag.values()) {
+      this.isFieldByTag[f.tag] = 1;
       this.formatByTag[f.tag] = FORMAT_OF_TYPE[f.type] ?? FieldFormat.String;
       if (MULTIPLE_VALUE_TYPES.has(f.type)) this.multiValueByTag[f.tag] = 1;
-      if (f.values.size > 0) this.enumByTag[f.tag] = new Set(f.values.keys());
+      if (f.values.size > 0) {
+        this.enumByTag[f.tag] = new Set(f.values.keys());
+        const values = [...f.values.keys()];
+        if (this.multiValueByTag[f.tag] === 0 && values.every((v) => v.length === 1 && v.charCodeAt(0) <= 0xff)) {
+          const allowed = new Uint8Array(256);
+          for (const v of values) allowed[v.charCodeAt(0)] = 1;
+          this.charEnumByTag[f.tag] = allowed;
+        }
+      }
       if (f.type === 'DATA') {
         const lengthTag = f.tag === 89 ? 93 : f.tag - 1; // QuickFIX: length field is the tag before; Signature is special
         if (this.fieldsByTag.get(lengthTag)?.type === 'LENGTH') this.dataLengthTags.set(f.tag, lengthTag);
@@ -197,6 +240,7 @@ export class Dictionary {
       expand(el.children, required, out, depth, true);
       const delimiter = out.fields[0];
       if (delimiter === undefined) throw new Error(`${source}: line ${el.line}: group '${el.attrs['name']}' has no fields`);
+      this.groupCountByTag[countTag] = 1;
       const order = new Map<number, number>();
       out.fields.forEach((t, i) => { if (!order.has(t)) order.set(t, i); });
       return { countTag, delimiter, fields: out.fields, groups: out.groups, required: sortedUnique(out.required), order };
@@ -212,6 +256,7 @@ export class Dictionary {
     this.headerRequired = sortedUnique(header.required);
     this.trailerRequired = sortedUnique(trailer.required);
     this.headerGroups = header.groups;
+    for (const countTag of header.groups.keys()) this.groupCountByTag[countTag] = 1;
 
     // Messages
     this.messages = new Map();
@@ -292,6 +337,34 @@ export class Dictionary {
 
   hasMessage(msgType: string): boolean {
     return this.messages.has(msgType);
+  }
+
+  /** Fast-path validation tables for msgType, built on first use; undefined for an unknown MsgType. */
+  validationPlan(msgType: string): ValidationPlan | undefined {
+    const cached = this.plans.get(msgType);
+    if (cached !== undefined) return cached;
+    const msgDef = this.messages.get(msgType);
+    if (msgDef === undefined) return undefined;
+    const classByTag = new Uint8Array(this.maxTag + 1);
+    for (let tag = 1; tag <= this.maxTag; tag++) {
+      if (this.isFieldByTag[tag] !== 1) continue;
+      const section = this.sectionByTag[tag];
+      if (section === 1) classByTag[tag] = this.headerGroups.has(tag) ? 0 : 1;
+      else if (section === 2) classByTag[tag] = 3;
+      else classByTag[tag] = msgDef.fields.has(tag) && !msgDef.groups.has(tag) ? 2 : 0;
+    }
+    const classWithGroupsByTag = classByTag.slice();
+    for (const countTag of msgDef.groups.keys()) {
+      if (countTag <= this.maxTag && this.sectionByTag[countTag] === 0) classWithGroupsByTag[countTag] = 2;
+    }
+    const usable =
+      this.headerRequired.every((t) => this.sectionByTag[t] === 1) &&
+      this.trailerRequired.every((t) => this.sectionByTag[t] === 2) &&
+      msgDef.required.every((t) => this.sectionByTag[t] === 0);
+    const required = Int32Array.from([...this.headerRequired, ...msgDef.required, ...this.trailerRequired]);
+    const plan: ValidationPlan = { msgDef, classByTag, classWithGroupsByTag, required, usable };
+    this.plans.set(msgType, plan); // at most one per <message> of the dictionary
+    return plan;
   }
 
   /** The group whose NumInGroup tag is countTag, at the top level of msgType's body or header. */

@@ -19,16 +19,72 @@ export const FIX44_DATA_LENGTH_TAGS: ReadonlyMap<number, number> = new Map([
   [357, 356], [359, 358], [361, 360], [363, 362], [365, 364], [446, 445], [619, 618], [622, 621],
 ]);
 
-/** Reused scratch space for the offsets of the message being parsed (3 ints per field). */
-let scratch = new Int32Array(3 * 256);
+/**
+ * Reused scratch space for the offsets of the message being parsed (3 ints per field). A plain array
+ * of small ints (V8 SMIs), not an Int32Array: copying it into the message's own index is then a cheap
+ * on-heap allocation, where a typed array of this size would need an off-heap backing store.
+ */
+const scratch: number[] = [];
+
+/** DATA tags above this are looked up in the map itself. */
+const MAX_TABLE_TAG = 1_000_000;
+
+/**
+ * A DATA-length map as arrays indexed by tag, plus where the last field of each LENGTH tag was seen
+ * in the message being parsed (so a DATA field finds its length without scanning back).
+ */
+interface LengthTables {
+  /** DATA tag -> its LENGTH tag; 0: not a DATA tag. */
+  lengthTagOf: Int32Array;
+  /** LENGTH tag -> 1. */
+  isLengthTag: Uint8Array;
+  /** LENGTH tag -> scratch offset of its last field; valid where lastGeneration[tag] === generation. */
+  lastOffset: Int32Array;
+  lastGeneration: Int32Array;
+  generation: number;
+}
+const lengthTablesByMap = new WeakMap<ReadonlyMap<number, number>, LengthTables>();
+
+/** Maps are read once and treated as immutable (the dictionary builds its map once at load). */
+function lengthTablesFor(map: ReadonlyMap<number, number>): LengthTables {
+  let t = lengthTablesByMap.get(map);
+  if (t === undefined) {
+    let maxTag = 0;
+    for (const [tag, lengthTag] of map) {
+      if (tag > maxTag && tag <= MAX_TABLE_TAG) maxTag = tag;
+      if (lengthTag > maxTag && lengthTag <= MAX_TABLE_TAG) maxTag = lengthTag;
+    }
+    t = {
+      lengthTagOf: new Int32Array(maxTag + 1),
+      isLengthTag: new Uint8Array(maxTag + 1),
+      lastOffset: new Int32Array(maxTag + 1),
+      lastGeneration: new Int32Array(maxTag + 1),
+      generation: 0,
+    };
+    for (const [tag, lengthTag] of map) {
+      if (tag > 0 && tag <= MAX_TABLE_TAG) t.lengthTagOf[tag] = lengthTag;
+      if (lengthTag > 0 && lengthTag <= MAX_TABLE_TAG) t.isLengthTag[lengthTag] = 1;
+    }
+    lengthTablesByMap.set(map, t);
+  }
+  if (t.generation >= 0x7ffffff0) {
+    t.generation = 0;
+    t.lastGeneration.fill(0);
+  }
+  t.generation++;
+  return t;
+}
+
+/** One-character strings by byte, so a 1-byte MsgType costs no allocation. */
+const CHAR_STRINGS: string[] = Array.from({ length: 256 }, (_, c) => String.fromCharCode(c));
 
 export class FixMessage {
   readonly bytes: Buffer;
-  /** [tag, valueStart, valueEnd] per field. */
-  private readonly index: Int32Array;
+  /** [tag, valueStart, valueEnd] per field (int32 values). */
+  private readonly index: readonly number[];
 
   /** Use parseMessage(); this constructor trusts its index. */
-  constructor(bytes: Buffer, index: Int32Array) {
+  constructor(bytes: Buffer, index: readonly number[]) {
     this.bytes = bytes;
     this.index = index;
   }
@@ -80,7 +136,11 @@ export class FixMessage {
   /** '' if absent. */
   get msgType(): string {
     // 35 is the third field of every framed message; fall back to a search otherwise.
-    if (this.fieldCount > 2 && this.index[6] === 35) return this.valueAt(2);
+    const index = this.index;
+    if (index.length > 8 && index[6] === 35) {
+      const start = index[7]!;
+      return index[8]! - start === 1 ? CHAR_STRINGS[this.bytes[start]!]! : this.valueAt(2);
+    }
     return this.get(35) ?? '';
   }
 
@@ -130,6 +190,10 @@ export function parseMessage(
   bytes: Buffer,
   dataLengthTags: ReadonlyMap<number, number> = FIX44_DATA_LENGTH_TAGS,
 ): FixMessage | { garbled: string } {
+  const tables = lengthTablesFor(dataLengthTags);
+  const { lengthTagOf, isLengthTag, lastOffset, lastGeneration } = tables;
+  const generation = tables.generation;
+  const tableSize = lengthTagOf.length;
   const end = bytes.length;
   let n = 0; // ints written to scratch
   let p = 0;
@@ -154,20 +218,35 @@ export function parseMessage(
     }
     if (negative) tag = -tag;
     const valueStart = ++p;
-    let valueEnd: number;
-    const lengthTag = dataLengthTags.get(tag);
-    const dataLength = lengthTag === undefined ? undefined : lastIntOf(bytes, scratch, n, lengthTag);
-    if (dataLength !== undefined && dataLength >= 0) {
-      valueEnd = valueStart + dataLength;
-      if (valueEnd >= end || bytes[valueEnd] !== SOH) return { garbled: `data field ${tag} does not match its length` };
-    } else {
-      valueEnd = bytes.indexOf(SOH, valueStart);
-      if (valueEnd < 0) return { garbled: `field ${tag} has no SOH at the end` };
+    let valueEnd = -1;
+    const inTable = tag > 0 && tag < tableSize;
+    const lengthTag = inTable ? lengthTagOf[tag]! : tag > MAX_TABLE_TAG ? dataLengthTags.get(tag) ?? 0 : 0;
+    if (lengthTag !== 0) {
+      // The value of the last LENGTH field so far (QuickFIX reads the length field already parsed).
+      let dataLength: number | undefined;
+      if (lengthTag > 0 && lengthTag < tableSize) {
+        if (lastGeneration[lengthTag] === generation) {
+          const k = lastOffset[lengthTag]!;
+          dataLength = intAt(bytes, scratch[k + 1]!, scratch[k + 2]!);
+        }
+      } else {
+        dataLength = lastIntOf(bytes, scratch, n, lengthTag);
+      }
+      if (dataLength !== undefined && dataLength >= 0) {
+        valueEnd = valueStart + dataLength;
+        if (valueEnd >= end || bytes[valueEnd] !== SOH) return { garbled: `data field ${tag} does not match its length` };
+      }
     }
-    if (n + 3 > scratch.length) {
-      const bigger = new Int32Array(scratch.length * 2);
-      bigger.set(scratch);
-      scratch = bigger;
+    if (inTable && isLengthTag[tag] === 1) {
+      lastOffset[tag] = n;
+      lastGeneration[tag] = generation;
+    }
+    if (valueEnd < 0) {
+      // Values are short: a byte loop beats a native indexOf call.
+      let q = valueStart;
+      while (q < end && bytes[q] !== SOH) q++;
+      if (q >= end) return { garbled: `field ${tag} has no SOH at the end` };
+      valueEnd = q;
     }
     scratch[n] = tag;
     scratch[n + 1] = valueStart;
@@ -182,7 +261,7 @@ export function parseMessage(
 }
 
 /** The int value of the last field with `tag` among the first n/3 parsed fields. */
-function lastIntOf(bytes: Buffer, index: Int32Array, n: number, tag: number): number | undefined {
+function lastIntOf(bytes: Buffer, index: readonly number[], n: number, tag: number): number | undefined {
   for (let k = n - 3; k >= 0; k -= 3) {
     if (index[k] === tag) return intAt(bytes, index[k + 1]!, index[k + 2]!);
   }

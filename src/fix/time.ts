@@ -6,17 +6,27 @@ function pad2(n: number): string {
   return n < 10 ? '0' + n : String(n);
 }
 
+/** The last second formatted (one entry: messages come in time order, so most calls hit it). */
+let cachedSecond = NaN;
+let cachedSecondText = '';
+
 /** YYYYMMDD-HH:MM:SS.sss (default) or YYYYMMDD-HH:MM:SS. */
 export function formatUtcTimestamp(epochMs: number, precision: 'ms' | 's' = 'ms'): string {
-  const d = new Date(epochMs);
-  const year = d.getUTCFullYear();
-  if (!(year >= 0 && year <= 9999)) throw new Error(`formatUtcTimestamp: year out of range for ${epochMs}`);
-  const text =
-    String(year).padStart(4, '0') + pad2(d.getUTCMonth() + 1) + pad2(d.getUTCDate()) + '-' +
-    pad2(d.getUTCHours()) + ':' + pad2(d.getUTCMinutes()) + ':' + pad2(d.getUTCSeconds());
-  if (precision === 's') return text;
-  const ms = d.getUTCMilliseconds();
-  return text + '.' + (ms < 10 ? '00' + ms : ms < 100 ? '0' + ms : String(ms));
+  // As Date does: drop the fraction toward zero; split into whole seconds and 0..999 ms.
+  const t = Math.trunc(epochMs);
+  const second = Math.floor(t / 1000);
+  if (second !== cachedSecond) {
+    const d = new Date(second * 1000);
+    const year = d.getUTCFullYear();
+    if (!(year >= 0 && year <= 9999)) throw new Error(`formatUtcTimestamp: year out of range for ${epochMs}`);
+    cachedSecondText =
+      String(year).padStart(4, '0') + pad2(d.getUTCMonth() + 1) + pad2(d.getUTCDate()) + '-' +
+      pad2(d.getUTCHours()) + ':' + pad2(d.getUTCMinutes()) + ':' + pad2(d.getUTCSeconds());
+    cachedSecond = second;
+  }
+  if (precision === 's') return cachedSecondText;
+  const ms = t - second * 1000;
+  return cachedSecondText + (ms < 10 ? '.00' : ms < 100 ? '.0' : '.') + ms;
 }
 
 function digits(value: string, at: number, count: number): number {

@@ -6,7 +6,7 @@
 // Group entries are cut as QuickFIX's Message::setGroup does: a new entry starts at the delimiter
 // or at a group field already set in the current entry; a non-group field ends the group.
 
-import { Dictionary, type GroupDef, type MessageDef } from './dictionary.js';
+import { Dictionary, FieldFormat, type GroupDef, type MessageDef, type ValidationPlan } from './dictionary.js';
 import { hasValidFormat } from './formats.js';
 import { intAt, type FixMessage } from './message.js';
 import { fixError, type FieldList, type FixError } from './types.js';
@@ -65,6 +65,8 @@ interface Scratch {
   generation: number;
   /** tag -> generation in which it was seen, per section (index = section). */
   seen: Int32Array[];
+  /** tag -> index of its first field in that section (valid where seen[section][tag] is this generation). */
+  first: Int32Array[];
 }
 const scratchByDictionary = new WeakMap<Dictionary, Scratch>();
 
@@ -72,7 +74,8 @@ function scratchFor(dict: Dictionary): Scratch {
   let s = scratchByDictionary.get(dict);
   if (!s) {
     const size = dict.maxTag + 1;
-    s = { generation: 0, seen: [new Int32Array(size), new Int32Array(size), new Int32Array(size), new Int32Array(size)] };
+    const tables = (): Int32Array[] => [new Int32Array(size), new Int32Array(size), new Int32Array(size), new Int32Array(size)];
+    s = { generation: 0, seen: tables(), first: tables() };
     scratchByDictionary.set(dict, s);
   }
   if (s.generation >= 0x7ffffff0) {
@@ -92,21 +95,28 @@ export function layoutMessage(msg: FixMessage, dict: Dictionary, msgDef: Message
   let outOfOrderTag: number | undefined;
   let state = SECTION_HEADER;
   let i = 0;
+  const maxTag = dict.maxTag;
+  const sectionByTag = dict.sectionByTag;
+  const groupCountByTag = dict.groupCountByTag;
   while (i < n) {
     const tag = msg.tagAt(i);
-    if (dict.isHeaderField(tag)) {
+    const known = tag > 0 && tag <= maxTag;
+    const tagSection = known ? sectionByTag[tag]! : 0;
+    // Only a NumInGroup tag of some group can start one: skip the Map look-ups for the rest.
+    const maybeGroup = known && groupCountByTag[tag] === 1;
+    if (tagSection === 1) {
       if (state !== SECTION_HEADER && outOfOrderTag === undefined) outOfOrderTag = tag;
       section[i++] = SECTION_HEADER;
-      const def = dict.headerGroups.get(tag);
+      const def = maybeGroup ? dict.headerGroups.get(tag) : undefined;
       if (def) i = parseGroup(msg, def, i - 1, section, headerGroups);
-    } else if (dict.isTrailerField(tag)) {
+    } else if (tagSection === 2) {
       state = SECTION_TRAILER;
       section[i++] = SECTION_TRAILER;
     } else {
       if (state === SECTION_TRAILER && outOfOrderTag === undefined) outOfOrderTag = tag;
       state = SECTION_BODY;
       section[i++] = SECTION_BODY;
-      const def = msgDef?.groups.get(tag);
+      const def = maybeGroup ? msgDef?.groups.get(tag) : undefined;
       if (def) i = parseGroup(msg, def, i - 1, section, bodyGroups);
     }
   }
@@ -146,8 +156,128 @@ function entryHas(msg: FixMessage, entry: GroupEntry, tag: number): boolean {
 /** What QuickFIX's DataDictionary::validate does, as a value: null when valid. */
 export function validateMessage(msg: FixMessage, dict: Dictionary, opts: ValidationOptions = DEFAULT_VALIDATION): FixError | null {
   const msgType = msg.msgType;
-  const msgDef = dict.message(msgType);
-  const layout = layoutMessage(msg, dict, msgDef);
+  const plan = dict.validationPlan(msgType);
+  if (plan === undefined || !plan.usable) return validateFully(msg, dict, plan?.msgDef, opts, undefined);
+  if (passesFastPath(msg, dict, plan, plan.classByTag)) return null;
+  const layout = layoutMessage(msg, dict, plan.msgDef);
+  if (layout.bodyGroups.length > 0 && passesWithGroups(msg, dict, plan, layout)) return null;
+  return validateFully(msg, dict, plan.msgDef, opts, layout);
+}
+
+/** The strictest options: a message valid under these is valid under any. */
+const STRICT: ValidationOptions = DEFAULT_VALIDATION;
+
+/**
+ * The fast path for a message with repeating groups in its body (none in the header): top-level
+ * fields as in passesFastPath with the groups' count tags allowed, then the group checks of the full
+ * path (counts, required fields in entries, entry values and order) must find nothing.
+ */
+function passesWithGroups(msg: FixMessage, dict: Dictionary, plan: ValidationPlan, layout: MessageLayout): boolean {
+  if (layout.outOfOrderTag !== undefined || layout.headerGroups.length > 0) return false;
+  if (!passesFastPath(msg, dict, plan, plan.classWithGroupsByTag, layout.section)) return false;
+  const groups = sortedByCountTag(msg, layout.bodyGroups);
+  for (const g of groups) if (checkGroupCount(msg, g.countIndex, layout.bodyGroups) !== null) return false;
+  return firstMissingInGroups(msg, groups) === undefined && checkGroups(msg, dict, groups, STRICT) === null;
+}
+
+/** Per-dictionary "tag seen" table for the fast path. */
+interface FastScratch {
+  generation: number;
+  seen: Int32Array;
+}
+const fastScratchByDictionary = new WeakMap<Dictionary, FastScratch>();
+let lastFastDictionary: Dictionary | undefined;
+let lastFastScratch: FastScratch | undefined;
+
+function fastScratchFor(dict: Dictionary): FastScratch {
+  let s: FastScratch | undefined;
+  if (dict === lastFastDictionary) {
+    s = lastFastScratch!;
+  } else {
+    s = fastScratchByDictionary.get(dict);
+    if (s === undefined) {
+      s = { generation: 0, seen: new Int32Array(dict.maxTag + 1) };
+      fastScratchByDictionary.set(dict, s);
+    }
+    lastFastDictionary = dict;
+    lastFastScratch = s;
+  }
+  if (s.generation >= 0x7ffffff0) {
+    s.generation = 0;
+    s.seen.fill(0);
+  }
+  s.generation++;
+  return s;
+}
+
+/**
+ * true when the message is certainly valid under any ValidationOptions: no repeating groups, every
+ * tag a known field defined for this message (or header/trailer), header then body then trailer,
+ * no repeats, no empty values, formats and enumerations right, every required tag present. false
+ * means "not sure": the full check decides (and picks the verdict QuickFIX would).
+ */
+function passesFastPath(
+  msg: FixMessage,
+  dict: Dictionary,
+  plan: ValidationPlan,
+  classByTag: Uint8Array,
+  section?: Uint8Array,
+): boolean {
+  const scratch = fastScratchFor(dict);
+  const gen = scratch.generation;
+  const seen = scratch.seen;
+  const maxTag = dict.maxTag;
+  const formatByTag = dict.formatByTag;
+  const enumByTag = dict.enumByTag;
+  const charEnumByTag = dict.charEnumByTag;
+  const bytes = msg.bytes;
+  const n = msg.fieldCount;
+  let lastClass = 1;
+  for (let i = 0; i < n; i++) {
+    if (section !== undefined && section[i] === SECTION_GROUP) continue; // checked by passesWithGroups
+    const tag = msg.tagAt(i);
+    if (tag <= 0 || tag > maxTag) return false;
+    const cls = classByTag[tag]!;
+    if (cls < lastClass) return false; // 0 (not for the fast path) or out of order
+    lastClass = cls;
+    if (seen[tag] === gen) return false;
+    seen[tag] = gen;
+    const start = msg.valueStartAt(i);
+    const end = msg.valueEndAt(i);
+    if (start === end) return false;
+    const format = formatByTag[tag]!;
+    if (format !== FieldFormat.String && !hasValidFormat(format, bytes, start, end)) return false;
+    const allowedChars = charEnumByTag[tag];
+    if (allowedChars !== undefined) {
+      if (end - start !== 1 || allowedChars[bytes[start]!] !== 1) return false;
+    } else if (enumByTag[tag] !== undefined && !valueAllowed(msg, dict, i, tag)) {
+      return false;
+    }
+  }
+  const required = plan.required;
+  for (let k = 0; k < required.length; k++) if (seen[required[k]!] !== gen) return false;
+  return true;
+}
+
+/** One-character strings by byte, for enum look-ups without allocation. */
+const CHAR_STRINGS: string[] = Array.from({ length: 256 }, (_, c) => String.fromCharCode(c));
+
+/**
+ * The full QuickFIX-order validation, without the fast path. validateMessage gives the same verdict;
+ * exported so tests can hold the two against each other.
+ */
+export function validateMessageFully(msg: FixMessage, dict: Dictionary, opts: ValidationOptions = DEFAULT_VALIDATION): FixError | null {
+  return validateFully(msg, dict, dict.message(msg.msgType), opts, undefined);
+}
+
+function validateFully(
+  msg: FixMessage,
+  dict: Dictionary,
+  msgDef: MessageDef | undefined,
+  opts: ValidationOptions,
+  laidOut: MessageLayout | undefined,
+): FixError | null {
+  const layout = laidOut ?? layoutMessage(msg, dict, msgDef);
 
   if (opts.checkFieldsOutOfOrder && layout.outOfOrderTag !== undefined) return fixError(14, layout.outOfOrderTag);
   if (!msgDef) return fixError(11);
@@ -161,7 +291,10 @@ export function validateMessage(msg: FixMessage, dict: Dictionary, opts: Validat
   for (let i = 0; i < n; i++) {
     const tag = msg.tagAt(i);
     const s = section[i]!;
-    if (s !== SECTION_GROUP && tag > 0 && tag <= maxTag) scratch.seen[s]![tag] = gen;
+    if (s !== SECTION_GROUP && tag > 0 && tag <= maxTag && scratch.seen[s]![tag] !== gen) {
+      scratch.seen[s]![tag] = gen;
+      scratch.first[s]![tag] = i;
+    }
   }
 
   // Required fields: header, trailer, body, then group entries.
@@ -176,9 +309,9 @@ export function validateMessage(msg: FixMessage, dict: Dictionary, opts: Validat
 
   // Field by field, ascending tag within each section.
   return (
-    checkSection(msg, dict, msgDef, layout, SECTION_HEADER, opts) ??
-    checkSection(msg, dict, msgDef, layout, SECTION_TRAILER, opts) ??
-    checkSection(msg, dict, msgDef, layout, SECTION_BODY, opts) ??
+    checkSection(msg, dict, msgDef, layout, SECTION_HEADER, opts, scratch) ??
+    checkSection(msg, dict, msgDef, layout, SECTION_TRAILER, opts, scratch) ??
+    checkSection(msg, dict, msgDef, layout, SECTION_BODY, opts, scratch) ??
     checkGroups(msg, dict, sortedByCountTag(msg, layout.headerGroups), opts) ??
     checkGroups(msg, dict, sortedByCountTag(msg, layout.bodyGroups), opts)
   );
@@ -225,8 +358,7 @@ function checkField(
     if (opts.checkFieldsHaveValues) return fixError(4, tag);
   } else if (known) {
     if (!hasValidFormat(dict.formatByTag[tag]!, msg.bytes, start, end)) return fixError(6, tag);
-    const allowed = dict.enumByTag[tag];
-    if (allowed !== undefined && !hasAllowedValue(allowed, dict.multiValueByTag[tag] === 1, msg.valueAt(i))) return fixError(5, tag);
+    if (!valueAllowed(msg, dict, i, tag)) return fixError(5, tag);
   }
   const userDefined = tag >= USER_MIN_TAG;
   const shouldCheckTag = userDefined ? opts.checkUserDefinedFields : !opts.allowUnknownMessageFields;
@@ -235,6 +367,18 @@ function checkField(
     if (inBody && !msgDef.fields.has(tag)) return fixError(2, tag);
   }
   return null;
+}
+
+/** Is the non-empty value of field i (a known tag) in its enumeration, if it has one? */
+function valueAllowed(msg: FixMessage, dict: Dictionary, i: number, tag: number): boolean {
+  const start = msg.valueStartAt(i);
+  const end = msg.valueEndAt(i);
+  const allowedChars = dict.charEnumByTag[tag];
+  if (allowedChars !== undefined) return end - start === 1 && allowedChars[msg.bytes[start]!] === 1;
+  const allowed = dict.enumByTag[tag];
+  if (allowed === undefined) return true;
+  const multiple = dict.multiValueByTag[tag] === 1;
+  return hasAllowedValue(allowed, multiple, !multiple && end - start === 1 ? CHAR_STRINGS[msg.bytes[start]!]! : msg.valueAt(i));
 }
 
 function hasAllowedValue(allowed: Set<string>, multiple: boolean, value: string): boolean {
@@ -257,9 +401,14 @@ function checkSection(
   layout: MessageLayout,
   wanted: number,
   opts: ValidationOptions,
+  scratch: Scratch,
 ): FixError | null {
   const n = msg.fieldCount;
   const section = layout.section;
+  const maxTag = dict.maxTag;
+  const first = scratch.first[wanted]!;
+  /** First field index of each tag outside 1..maxTag in this section, made on first need. */
+  let firstOfOddTag: Map<number, number> | undefined;
   let best: FixError | null = null;
   let bestTag = 0;
   for (let i = 0; i < n; i++) {
@@ -267,8 +416,15 @@ function checkSection(
     const tag = msg.tagAt(i);
     if (best !== null && tag >= bestTag) continue; // cannot beat an earlier verdict at a lower or equal tag
     let verdict: FixError | null = null;
-    if (seenBefore(msg, section, wanted, i, tag)) {
-      verdict = fixError(13, tag);
+    let firstIndex: number;
+    if (tag > 0 && tag <= maxTag) {
+      firstIndex = first[tag]!;
+    } else {
+      firstOfOddTag ??= firstIndexesOfOddTags(msg, section, wanted, maxTag);
+      firstIndex = firstOfOddTag.get(tag)!;
+    }
+    if (firstIndex !== i) {
+      verdict = fixError(13, tag); // seen before in this section
     } else {
       verdict = checkField(msg, dict, msgDef, i, wanted === SECTION_BODY, opts);
       if (verdict === null && wanted === SECTION_BODY) {
@@ -284,9 +440,15 @@ function checkSection(
   return best;
 }
 
-function seenBefore(msg: FixMessage, section: Uint8Array, wanted: number, i: number, tag: number): boolean {
-  for (let k = 0; k < i; k++) if (section[k] === wanted && msg.tagAt(k) === tag) return true;
-  return false;
+/** Tag -> index of its first field in section `wanted`, for tags outside 1..maxTag (no table for them). */
+function firstIndexesOfOddTags(msg: FixMessage, section: Uint8Array, wanted: number, maxTag: number): Map<number, number> {
+  const out = new Map<number, number>(); // at most one entry per field of the message
+  for (let k = 0; k < section.length; k++) {
+    if (section[k] !== wanted) continue;
+    const tag = msg.tagAt(k);
+    if ((tag <= 0 || tag > maxTag) && !out.has(tag)) out.set(tag, k);
+  }
+  return out;
 }
 
 function checkGroupCount(msg: FixMessage, countIndex: number, groups: GroupInstance[]): FixError | null {
@@ -310,8 +472,7 @@ function checkGroups(msg: FixMessage, dict: Dictionary, groups: GroupInstance[],
           continue;
         }
         if (!hasValidFormat(dict.formatByTag[tag]!, msg.bytes, start, end)) return fixError(6, tag);
-        const allowed = dict.enumByTag[tag];
-        if (allowed !== undefined && !hasAllowedValue(allowed, dict.multiValueByTag[tag] === 1, msg.valueAt(i))) return fixError(5, tag);
+        if (!valueAllowed(msg, dict, i, tag)) return fixError(5, tag);
         if (g.def.groups.has(tag)) {
           const bad = checkGroupCount(msg, i, entry.groups);
           if (bad) return bad;
@@ -336,9 +497,11 @@ export function canonicalBody(msg: FixMessage, dict: Dictionary): FieldList {
   for (let i = 0; i < msg.fieldCount; i++) if (layout.section[i] === SECTION_BODY) body.push(i);
   body.sort((a, b) => msg.tagAt(a) - msg.tagAt(b) || a - b);
   const out: FieldList = [];
+  const groupAt = new Map<number, GroupInstance>(); // count field index -> its group; one per group instance
+  for (const g of layout.bodyGroups) groupAt.set(g.countIndex, g);
   for (const i of body) {
     out.push([msg.tagAt(i), msg.valueAt(i)]);
-    const g = layout.bodyGroups.find((x) => x.countIndex === i);
+    const g = groupAt.get(i);
     if (g) appendGroup(msg, g, out);
   }
   return out;

@@ -122,3 +122,27 @@ test('reject texts are QuickFIX wording', () => {
   assert.equal(SESSION_REJECT_TEXT[11], 'Invalid MsgType');
   assert.equal(SESSION_REJECT_TEXT[16], 'Incorrect NumInGroup count for repeating group');
 });
+
+test('a 1 MB message of 200,000 DATA fields parses in linear time (each finds its LENGTH without scanning back)', () => {
+  // One RawDataLength(95)=3 up front serves every RawData(96) after it (the last 95 seen counts).
+  const parts = ['8=FIX.4.4\x019=5\x0135=B\x0195=3\x01', ...Array.from({ length: 200_000 }, () => '96=a\x01c\x01')];
+  const bytes = Buffer.from(parts.join(''), 'latin1');
+  const t0 = process.hrtime.bigint();
+  const m = parseMessage(bytes);
+  const elapsedMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  assert.ok(m instanceof FixMessage);
+  assert.equal(m.fieldCount, 4 + 200_000);
+  assert.equal(m.valueAt(4), 'a\x01c');
+  assert.equal(m.valueAt(200_003), 'a\x01c');
+  // Scanning back to the 95 for every 96 took ~30 s at this size; linear parsing takes well under 100 ms.
+  assert.ok(elapsedMs < 3000, `took ${elapsedMs} ms`);
+});
+
+test('a DATA field uses the latest LENGTH field before it, however far back', () => {
+  const m = parseMessage(Buffer.from('8=FIX.4.4\x019=5\x0135=B\x0195=1\x0196=x\x0158=t\x0195=2\x0158=u\x0196=y\x01\x01', 'latin1'));
+  assert.ok(m instanceof FixMessage);
+  assert.deepEqual(m.fields().slice(3), [[95, '1'], [96, 'x'], [58, 't'], [95, '2'], [58, 'u'], [96, 'y\x01']]);
+  const stale = parseMessage(Buffer.from('8=FIX.4.4\x019=5\x0135=B\x0195=1\x0196=x\x0196=yz\x01', 'latin1'));
+  assert.ok(!(stale instanceof FixMessage));
+  assert.match(stale.garbled, /data field 96 does not match its length/);
+});
