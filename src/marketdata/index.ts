@@ -15,7 +15,7 @@
 // Feed: every 'md' event the sequencer delivers (after its journal batch is durable, so nothing is visible
 // before it is durable) is applied to the tap's own per-symbol state (feed.ts), seeded once from
 // engine.bookSnapshot(); WebSocket fan-out happens once per event-loop turn (ws-tap.ts). Protocol: README.
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import websocket from '@fastify/websocket';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { Logger } from 'pino';
@@ -99,7 +99,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
 
   const tls = opts.https !== undefined ? { https: opts.https } : {};
   const app: FastifyInstance = opts.logger !== undefined
-    ? Fastify({ loggerInstance: opts.logger, disableRequestLogging: true, bodyLimit: 4096, ...tls }) as unknown as FastifyInstance
+    ? Fastify({ loggerInstance: opts.logger, logController: new LogController({ disableRequestLogging: true }), bodyLimit: 4096, ...tls }) as unknown as FastifyInstance
     : Fastify({ logger: false, bodyLimit: 4096, ...tls }) as unknown as FastifyInstance;
   try {
     await app.register(websocket, { options: { maxPayload: limits.frameBytesMax, perMessageDeflate: false } });
