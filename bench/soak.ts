@@ -68,6 +68,14 @@ const dir = mkdtempSync(path.join(tmpdir(), 'fixgw-soak-'));
 writeFileSync(path.join(dir, 'gateway.cfg'), CFG);
 const gw = spawn(process.execPath, [cli, 'serve', '--config', path.join(dir, 'gateway.cfg'), '--fix-port', '0', '--data-dir', path.join(dir, 'data'),
   ...(fsync ? [] : ['--no-fsync'])], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, LOG_LEVEL: 'info' } });
+// Interrupted (Ctrl-C, kill): take the gateway down with us and leave no temp data behind.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    gw.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+    process.exit(130);
+  });
+}
 let serveOut = '';
 const ports = await new Promise<{ fixPort: number; httpPort: number }>((resolve, reject) => {
   gw.stdout!.on('data', (b: Buffer) => {
