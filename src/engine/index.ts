@@ -17,7 +17,9 @@
 // GUARANTEES
 // - Durable before visible: commands submitted in one event-loop turn form a batch; the batch is written to
 //   DATA/journal/journal.log in one write (and fdatasync'd when fsync is 'always'), THEN applied, THEN the
-//   events go to listeners. Reads (engine.bookSnapshot, engine.orderById, ...) only ever show applied,
+//   events go to listeners. With fsync 'none' the write is synchronous (to the page cache, no thread-pool
+//   round trip: the batch is applied in the turn it is drained); with 'always' the write and the fdatasync
+//   run off the event loop. Reads (engine.bookSnapshot, engine.orderById, ...) only ever show applied,
 //   durable state and are consistent with exactly the events delivered so far.
 // - Deterministic: the engine reads no clock; `timeMs` (epoch ms) and `seq` come from the sequencer. The same
 //   journal always yields the same events, byte for byte (see replayDataDir / `fixgw replay --verify`).

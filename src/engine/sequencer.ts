@@ -127,7 +127,10 @@ export class Sequencer {
         this.pendingPayloads = whole ? [] : this.pendingPayloads.slice(this.batchCommandsMax);
         if (this.journal !== null) {
           try {
-            await this.journal.append(framePayloads(payloads));
+            // fsync 'none': written to the OS synchronously (no thread-pool round trip); 'always': write and
+            // fdatasync off the event loop. Either way the batch is durable by the policy before it is applied.
+            if (this.journal.writesSynchronously) this.journal.appendSync(framePayloads(payloads));
+            else await this.journal.append(framePayloads(payloads));
           } catch (err) {
             this.fail(err instanceof Error ? err : new Error(String(err)));
             return;

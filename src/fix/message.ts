@@ -2,6 +2,7 @@
 // in a typed array; value strings are only made when asked for.
 
 import { SOH, type FieldList } from './types.js';
+import { latin1Slice } from './latin1.js';
 
 const CH_0 = 0x30;
 const CH_9 = 0x39;
@@ -98,7 +99,10 @@ export class FixMessage {
   }
 
   valueAt(i: number): string {
-    return this.bytes.toString('latin1', this.index[i * 3 + 1]!, this.index[i * 3 + 2]!);
+    const start = this.index[i * 3 + 1]!;
+    const end = this.index[i * 3 + 2]!;
+    // one-character values (Side, OrdType, TimeInForce, ...) are common: no native call for them
+    return end - start === 1 ? CHAR_STRINGS[this.bytes[start]!]! : latin1Slice(this.bytes, start, end);
   }
 
   /** Byte offsets [start, end) of field i's value inside `bytes`. */

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { journalPathOf, openEngine } from '../../src/engine/data-dir.js';
 import { Engine } from '../../src/engine/engine.js';
-import { JournalRecordTooLargeError, JournalWriter, readJournal } from '../../src/engine/journal.js';
+import { JournalRecordTooLargeError, JournalWriter, readJournal, type FsyncPolicy } from '../../src/engine/journal.js';
 import { Sequencer, SequencerStoppedError } from '../../src/engine/sequencer.js';
 import type { NewOrderCommand } from '../../src/engine/types.js';
 import { S1, testConfig } from './harness.js';
@@ -43,24 +43,63 @@ test('a command too large for a journal record is refused at submit; nothing is 
   assert.deepEqual(records.map((r) => (r.cmd as NewOrderCommand).clOrdId), ['OK']);
 });
 
-test('a journal write failure (ENOSPC) stops the sequencer before anything is applied or shown', async () => {
-  assert.ok(existsSync('/dev/full'), 'this test writes the journal to /dev/full');
-  const journal = await JournalWriter.open('/dev/full', 'always');
-  const engine = new Engine(config);
-  const sequencer = new Sequencer(engine, { journal });
-  const fatal: Error[] = [];
+for (const fsync of ['always', 'none'] as FsyncPolicy[]) {
+  test(`a journal write failure (ENOSPC) stops the sequencer before anything is applied or shown (fsync ${fsync})`, async () => {
+    assert.ok(existsSync('/dev/full'), 'this test writes the journal to /dev/full');
+    const journal = await JournalWriter.open('/dev/full', fsync);
+    assert.equal(journal.writesSynchronously, fsync === 'none');
+    const engine = new Engine(config);
+    const sequencer = new Sequencer(engine, { journal });
+    const fatal: Error[] = [];
+    let delivered = 0;
+    sequencer.onFatal((err) => fatal.push(err));
+    sequencer.onEvents(() => { delivered++; });
+    sequencer.submit(order('A'));
+    sequencer.submit(order('B'));
+    await assert.rejects(sequencer.flush(), /ENOSPC/);
+    assert.equal(fatal.length, 1);
+    assert.match(fatal[0]!.message, /ENOSPC/);
+    assert.equal(delivered, 0, 'no event of an unwritten batch is visible');
+    assert.equal(engine.lastSeq, 0, 'and the engine did not apply it');
+    assert.throws(() => sequencer.submit(order('C')), SequencerStoppedError);
+    await journal.close();
+  });
+}
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+test('with fsync none a batch is written to the OS and delivered in the turn it is drained, with no thread-pool round trip', async () => {
+  const dir = tempDataDir('seq-sync');
+  const { sequencer, engine } = await openEngine({ dataDir: dir, config, fsync: 'none' });
+  const path = journalPathOf(dir);
+  const onDiskWhenSeen: number[] = [];
+  sequencer.onEvents((sc) => onDiskWhenSeen.push(readJournal(path).records.filter((r) => r.seq === sc.seq).length));
+  for (let i = 0; i < 20; i++) sequencer.submit(order(`A${i}`));
+  assert.equal(engine.lastSeq, 0, 'nothing applied inside submit');
+  await nextTurn(); // the drain was scheduled before this immediate: it ran, wrote, applied and delivered in that turn
+  assert.equal(engine.lastSeq, 20, 'applied in the turn the batch was drained');
+  assert.deepEqual(onDiskWhenSeen, Array(20).fill(1), 'each command was in the journal file when its events were delivered');
+  assert.equal(sequencer.journal!.batches, 1);
+  assert.equal(sequencer.journal!.syncs, 0, 'no fdatasync');
+  await sequencer.close();
+  assert.equal(readJournal(path).records.length, 20);
+});
+
+test('with fsync always the write and the fdatasync run off the event loop: the loop turns while the batch is on its way', async () => {
+  const dir = tempDataDir('seq-async');
+  const { sequencer, engine } = await openEngine({ dataDir: dir, config, fsync: 'always' });
+  assert.equal(sequencer.journal!.writesSynchronously, false);
+  assert.throws(() => sequencer.journal!.appendSync(Buffer.alloc(0)), /would block the event loop/);
   let delivered = 0;
-  sequencer.onFatal((err) => fatal.push(err));
   sequencer.onEvents(() => { delivered++; });
-  sequencer.submit(order('A'));
-  sequencer.submit(order('B'));
-  await assert.rejects(sequencer.flush(), /ENOSPC/);
-  assert.equal(fatal.length, 1);
-  assert.match(fatal[0]!.message, /ENOSPC/);
-  assert.equal(delivered, 0, 'no event of an unwritten batch is visible');
-  assert.equal(engine.lastSeq, 0, 'and the engine did not apply it');
-  assert.throws(() => sequencer.submit(order('C')), SequencerStoppedError);
-  await journal.close();
+  for (let i = 0; i < 20; i++) sequencer.submit(order(`A${i}`));
+  await nextTurn(); // the drain ran and handed the write to the thread pool; its completion comes in a later turn
+  assert.equal(delivered, 0, 'not visible before the write and fdatasync completed');
+  assert.equal(engine.lastSeq, 0);
+  await sequencer.flush();
+  assert.equal(delivered, 20);
+  assert.equal(sequencer.journal!.syncs, 1);
+  await sequencer.close();
 });
 
 test('a listener that throws does not stop the engine or the other listeners', async () => {

@@ -146,3 +146,16 @@ test('a DATA field uses the latest LENGTH field before it, however far back', ()
   assert.ok(!(stale instanceof FixMessage));
   assert.match(stale.garbled, /data field 96 does not match its length/);
 });
+
+test('every value reads back as its latin1 text: empty, one character (any of the 256), longer, above 0x7F', () => {
+  for (let c = 0; c < 256; c++) {
+    if (c === 0x01) continue;
+    const one = String.fromCharCode(c);
+    const m = parseMessage(Buffer.from(`8=FIX.4.4\x019=0\x0135=D\x0158=${one}\x01100=${one}\xe9z\x01101=\x01`, 'latin1'));
+    assert.ok(m instanceof FixMessage, `garbled with char ${c}`);
+    assert.equal(m.get(58), one, `one character ${c}`);
+    assert.equal(m.get(100), `${one}\xe9z`);
+    assert.equal(m.get(101), '');
+    for (let i = 0; i < m.fieldCount; i++) assert.equal(m.valueAt(i), m.bytes.toString('latin1', m.valueStartAt(i), m.valueEndAt(i)));
+  }
+});

@@ -10,35 +10,37 @@ import type { FixMessage } from '../../src/fix/message.js';
 import type { Session } from '../../src/session/session.js';
 import { Client, startTestGateway } from './support.js';
 
-test('every ExecutionReport a client receives is already journaled, and stored for resend, when it arrives', async () => {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'fixgw-durable-'));
-  const gw = await startTestGateway({ dataDir, fsync: true });
-  const seen: Array<{ execId: string; journaled: boolean; stored: boolean }> = [];
-  const check = (client: Session, msg: FixMessage) => {
-    // runs synchronously as the report is read off the socket
-    const commandSeq = Number(msg.get(17)!.split('.')[0]);
-    const journaled = readJournal(journalPathOf(dataDir)).records.some((r) => r.seq === commandSeq);
-    const gwSession = gw.acceptor.session(`FIX.4.4:FIXGW->${client.id.senderCompId}`)!;
-    const stored = gwSession.store.readRange(msg.seqNum!, msg.seqNum!, 1).length === 1;
-    seen.push({ execId: msg.get(17)!, journaled, stored });
-  };
-  const a = await Client.logon(gw.fixPort, 'DUR1');
-  const b = await Client.logon(gw.fixPort, 'DUR2');
-  a.app.reply = check;
-  b.app.reply = check;
-  try {
-    for (let i = 0; i < 20; i++) {
-      a.order(`A${i}`, { side: '2', qty: '10', price: '190.00' });
-      b.order(`B${i}`, { side: '1', qty: '10', price: '190.00' });
+for (const fsync of [true, false]) {
+  test(`every ExecutionReport a client receives is already journaled, and stored for resend, when it arrives (fsync ${fsync ? 'on' : 'off'})`, async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'fixgw-durable-'));
+    const gw = await startTestGateway({ dataDir, fsync });
+    const seen: Array<{ execId: string; journaled: boolean; stored: boolean }> = [];
+    const check = (client: Session, msg: FixMessage) => {
+      // runs synchronously as the report is read off the socket
+      const commandSeq = Number(msg.get(17)!.split('.')[0]);
+      const journaled = readJournal(journalPathOf(dataDir)).records.some((r) => r.seq === commandSeq);
+      const gwSession = gw.acceptor.session(`FIX.4.4:FIXGW->${client.id.senderCompId}`)!;
+      const stored = gwSession.store.readRange(msg.seqNum!, msg.seqNum!, 1).length === 1;
+      seen.push({ execId: msg.get(17)!, journaled, stored });
+    };
+    const a = await Client.logon(gw.fixPort, 'DUR1');
+    const b = await Client.logon(gw.fixPort, 'DUR2');
+    a.app.reply = check;
+    b.app.reply = check;
+    try {
+      for (let i = 0; i < 20; i++) {
+        a.order(`A${i}`, { side: '2', qty: '10', price: '190.00' });
+        b.order(`B${i}`, { side: '1', qty: '10', price: '190.00' });
+      }
+      await b.reports('B19', 2);
+      await a.reports('A19', 2);
+      assert.ok(seen.length >= 80, `${seen.length} reports`);
+      assert.deepEqual(seen.filter((s) => !s.journaled || !s.stored), []);
+    } finally {
+      await a.stop();
+      await b.stop();
+      await gw.close();
+      rmSync(dataDir, { recursive: true, force: true });
     }
-    await b.reports('B19', 2);
-    await a.reports('A19', 2);
-    assert.ok(seen.length >= 80, `${seen.length} reports`);
-    assert.deepEqual(seen.filter((s) => !s.journaled || !s.stored), []);
-  } finally {
-    await a.stop();
-    await b.stop();
-    await gw.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  }
-});
+  });
+}

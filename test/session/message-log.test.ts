@@ -84,6 +84,44 @@ describe('FileLog', () => {
     assert.ok(!fs.readFileSync(log.messagesPath, 'latin1').includes('s3cret'));
   });
 
+  test('random messages are logged exactly: passwords masked at field starts only, CR/LF in base64, time to the microsecond', () => {
+    // Reference: the file format written out by hand, independently of FileLog.
+    const maskRef = (msg: string): string =>
+      msg.split('\x01').map((f) => (f.startsWith('554=') || f.startsWith('925=') ? f.slice(0, 4) + '*'.repeat(f.length - 4) : f)).join('\x01');
+    let seed = 7;
+    const rnd = (n: number): number => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
+    const pieces = ['554=', '925=', '1554=', '=', 'a', 'Z9', '\x01', '\n', '\r', '\xe9', '\xff', '55', '4=', '92', '5=x'];
+    const tags = ['554', '925', '1554', '5540', '55', '58', '9250', '35'];
+    const log = FileLog.open(tmpDir(), ID);
+    let expected = '';
+    let atMs = T0;
+    for (let i = 0; i < 3000; i++) {
+      let msg = '';
+      const fields = 1 + rnd(8);
+      for (let f = 0; f < fields; f++) {
+        msg += `${tags[rnd(tags.length)]}=`;
+        for (let k = rnd(5); k > 0; k--) msg += rnd(3) === 0 ? pieces[rnd(pieces.length)] : 'v';
+        if (f < fields - 1 || rnd(2) === 0) msg += '\x01';
+      }
+      if (i === 1500) msg = `554=${'p'.repeat(600_000)}\x0158=big\x01`; // larger than half the batch buffer
+      atMs += rnd(700);
+      const dir = rnd(2) === 0 ? 'IN' : 'OUT';
+      const bytes = Buffer.from(msg, 'latin1');
+      log.message(dir, bytes, atMs);
+      assert.equal(bytes.toString('latin1'), msg, 'the caller\'s bytes are untouched');
+      const masked = maskRef(msg);
+      const stamp = formatTimestamp(atMs * 1000);
+      expected += /[\r\n]/.test(msg)
+        ? `${stamp} ${dir}64 ${Buffer.from(masked, 'latin1').toString('base64')}\n`
+        : `${stamp} ${dir} ${masked}\n`;
+    }
+    log.close();
+    assert.ok(atMs - T0 > 100_000, 'the messages span many seconds');
+    const text = fs.readFileSync(log.messagesPath, 'latin1');
+    assert.equal(text.length, expected.length);
+    assert.ok(text === expected, 'the log file is exactly the reference');
+  });
+
   test('a message containing CR or LF stays one line and reads back byte for byte', () => {
     const log = FileLog.open(tmpDir(), ID);
     const weird = Buffer.from('8=FIX.4.4\x019=5\x0158=a\nb\r\x01554=pw\x0110=000\x01', 'latin1');
