@@ -2,7 +2,7 @@
 // project's Initiator, then `fixgw audit` as a child process over what the gateway left behind.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestGateway, Client } from '../gateway/support.js';
+import { BASE_CFG, startTestGateway, Client } from '../gateway/support.js';
 import { copyDir, logLines, runCli, tempDir, writeLines } from './scenario.js';
 import path from 'node:path';
 import fs from 'node:fs';
@@ -10,18 +10,7 @@ import { fileURLToPath } from 'node:url';
 
 const ENGINE_CONFIG = fileURLToPath(new URL('../../../config/engine.json', import.meta.url));
 
-const CFG = `
-[DEFAULT]
-ConnectionType=acceptor
-BeginString=FIX.4.4
-SenderCompID=FIXGW
-SocketAcceptPort=9876
-SocketAcceptHost=127.0.0.1
-MaxMessagesPerSecond=100000
-
-[SESSION]
-TargetCompID=*
-
+const CFG = `${BASE_CFG}
 [SESSION]
 TargetCompID=DROP1
 SessionType=dropcopy

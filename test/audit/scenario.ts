@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
 import type { FieldList } from '../../src/fix/types.js';
 import { FileStore } from '../../src/session/file-store.js';
-import { Client, startTestGateway } from '../gateway/support.js';
+import { BASE_CFG, Client, startTestGateway } from '../gateway/support.js';
 
 export const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 export const S1 = 'FIX.4.4:FIXGW->CLIENT1';
@@ -63,19 +63,6 @@ export interface Story {
   dataDir: string;
 }
 
-const GATEWAY_CFG = `
-[DEFAULT]
-ConnectionType=acceptor
-BeginString=FIX.4.4
-SenderCompID=FIXGW
-SocketAcceptPort=9876
-SocketAcceptHost=127.0.0.1
-MaxMessagesPerSecond=100000
-
-[SESSION]
-TargetCompID=*
-`;
-
 /**
  * On the real gateway: CLIENT1 buys 100 AAPL @ 190 (A1, with a Parties group); CLIENT2 sells 40 into it;
  * CLIENT1 replaces to 150 (A2); CLIENT2 sells 30; CLIENT1 cancels the rest (A3); CLIENT1 sends an order for
@@ -84,7 +71,7 @@ TargetCompID=*
  * logs on again and is resent the fill. Everyone logs out; the gateway closes.
  */
 export async function runStory(dataDir: string, opts: { offlineFill?: boolean; comeBack?: boolean } = {}): Promise<Story> {
-  const gw = await startTestGateway({ cfg: GATEWAY_CFG, dataDir });
+  const gw = await startTestGateway({ cfg: BASE_CFG, dataDir });
   const clients: Client[] = [];
   try {
     const c1 = await Client.logon(gw.fixPort, 'CLIENT1');
