@@ -62,7 +62,7 @@ export function register(program: Command): void {
         process.exitCode = 1;
         return;
       }
-      let http: HttpServer;
+      let http: HttpServer | undefined;
       try {
         http = await startHttpServer({
           host: opts.httpHost ?? settings.httpHost ?? '0.0.0.0',
@@ -94,7 +94,8 @@ export function register(program: Command): void {
         stopping = true;
         log.info({ reason }, 'shutting down');
         try {
-          await http.close();
+          // A journal failure can stop us before the HTTP server is up.
+          await http?.close();
           await gateway.close();
         } catch (err) {
           log.error({ err }, 'error while shutting down');
