@@ -87,7 +87,9 @@ export function importEngineState(config: EngineConfig, state: EngineState): Eng
     const st = engine.stateBySymbol.get(r[3]);
     const acct = engine.accounts.get(r[2]);
     if (st === undefined || acct === undefined) throw new Error(`engine state: order ${r[0]} refers to unknown ${st === undefined ? 'symbol' : 'account'}`);
-    const o = new Order(r[0], r[1], acct, st.inst, r[4], r[5], r[6], r[7][r[7].length - 1]!);
+    const seqNo = Number(r[0]);
+    if (!Number.isSafeInteger(seqNo) || seqNo <= 0 || String(seqNo) !== r[0]) throw new Error(`engine state: bad order id ${r[0]}`);
+    const o = new Order(seqNo, r[1], acct, st.inst, r[4], r[5], r[6], r[7][r[7].length - 1]!);
     o.clOrdIds = [...r[7]];
     o.origClOrdId = r[8];
     [o.priceTicks, o.stopTicks, o.orderQtyLots, o.cumLots, o.leavesLots, o.visibleLots, o.displayLots, o.minQtyLots,
@@ -99,7 +101,7 @@ export function importEngineState(config: EngineConfig, state: EngineState): Eng
     o.live = r[23];
     o.pendingStop = r[24];
     byId.set(o.orderId, o);
-    engine.ordersById.set(o.orderId, o);
+    engine.ordersById.add(o);
   }
   const get = (id: string): Order => {
     const o = byId.get(id);

@@ -6,7 +6,9 @@ import { InstrumentState } from './instrument-state.js';
 import { Order } from './order.js';
 import type { BookSide, Level } from './order-book.js';
 import { AccountState, applyFill, checkReserve, release, reserve } from './risk.js';
-import { averageOf, fromUnits, toUnits, type UnitsResult } from './units.js';
+import { OrderIndex } from './order-index.js';
+import { OrderReport, TradeReport } from './reports.js';
+import { fromUnits, toUnits, type UnitsResult } from './units.js';
 import {
   REJECT_FIX_CODES,
   type AdminEvent, type CancelCommand, type LevelDelta, type Command, type DoneReason, type EngineEvent, type ExecReport, type ExecType,
@@ -61,32 +63,6 @@ function compIdOf(session: string): string {
   return i >= 0 && i + 2 < session.length ? session.slice(i + 2) : session;
 }
 
-/** The order's limit price as text, formatted once per distinct value. */
-function priceTextOf(o: Order): string {
-  if (o.priceTextTicks !== o.priceTicks) {
-    o.priceText = fromUnits(o.priceTicks, o.inst.priceStep);
-    o.priceTextTicks = o.priceTicks;
-  }
-  return o.priceText;
-}
-
-function orderQtyTextOf(o: Order): string {
-  if (o.orderQtyTextLots !== o.orderQtyLots) {
-    o.orderQtyText = fromUnits(o.orderQtyLots, o.inst.qtyStep);
-    o.orderQtyTextLots = o.orderQtyLots;
-  }
-  return o.orderQtyText;
-}
-
-function avgPxTextOf(o: Order): string {
-  if (o.avgPxTextLots !== o.cumLots || o.avgPxTextNotional !== o.cumNotional) {
-    o.avgPxText = averageOf(o.cumNotional, o.cumLots, o.inst.priceStep);
-    o.avgPxTextLots = o.cumLots;
-    o.avgPxTextNotional = o.cumNotional;
-  }
-  return o.avgPxText;
-}
-
 function isId(v: unknown): v is string {
   return typeof v === 'string' && v.length > 0 && v.length <= ID_LENGTH_MAX;
 }
@@ -98,7 +74,7 @@ export class Engine {
   readonly states: InstrumentState[];
   readonly stateBySymbol = new Map<string, InstrumentState>();
   /** Live orders and the last `doneOrdersMax` done ones, in creation order. */
-  readonly ordersById = new Map<string, Order>();
+  readonly ordersById = new OrderIndex();
   /** Per session: ClOrdID → order (every ClOrdID of an order's chain). */
   readonly sessions = new Map<string, Map<string, Order>>();
   readonly accounts = new Map<string, AccountState>();
@@ -242,7 +218,7 @@ export class Engine {
     if (!this.adoptAccount(acct)) return this.rejectNew(cmd, 'UnknownAccount', `account table full (limits.accountsMax ${this.config.accountsMax})`);
 
     // accepted
-    const order = new Order(String(this.seq), cmd.session, acct, inst, cmd.side, ordType, tif, cmd.clOrdId);
+    const order = new Order(this.seq, cmd.session, acct, inst, cmd.side, ordType, tif, cmd.clOrdId);
     order.priceTicks = priceTicks;
     order.stopTicks = stopTicks;
     order.orderQtyLots = qty;
@@ -328,7 +304,7 @@ export class Engine {
   }
 
   private register(order: Order): void {
-    this.ordersById.set(order.orderId, order);
+    this.ordersById.add(order);
     this.sessionMap(order.session).set(order.clOrdId, order);
   }
 
@@ -433,10 +409,8 @@ export class Engine {
     applyFill(aggr, lots);
     st.recordTrade(px, this.timeMs, this.seq);
     this.dirty(st, resting.side, px);
-    const tradeId = String(++this.tradeIdLast);
+    const tradeId = ++this.tradeIdLast;
     const inst = st.inst;
-    const pxText = fromUnits(px, inst.priceStep);
-    const qtyText = fromUnits(lots, inst.qtyStep);
 
     if (resting.leavesLots === 0) {
       opp.remove(resting);
@@ -456,17 +430,12 @@ export class Engine {
       this.done(aggr);
     } else aggr.status = 'PartiallyFilled';
 
-    this.execFill(aggr, 'Removed', pxText, qtyText, tradeId);
-    this.execFill(resting, 'Added', pxText, qtyText, tradeId);
-    const buy = aggr.side === 'Buy' ? aggr : resting;
-    const sell = aggr.side === 'Buy' ? resting : aggr;
-    this.out.push({
-      kind: 'trade', seq: this.seq, timeMs: this.timeMs, tradeId, symbol: inst.symbol, price: pxText, qty: qtyText,
-      aggressorSide: aggr.side,
-      buyOrderId: buy.orderId, buyClOrdId: buy.clOrdId, buySession: buy.session, buyAccount: buy.account.name,
-      sellOrderId: sell.orderId, sellClOrdId: sell.clOrdId, sellSession: sell.session, sellAccount: sell.account.name,
-    });
-    st.mdTrades.push({ tradeId, price: pxText, qty: qtyText, aggressorSide: aggr.side });
+    this.execFill(aggr, 'Removed', px, lots, tradeId);
+    this.execFill(resting, 'Added', px, lots, tradeId);
+    const trade = new TradeReport(this.seq, this.timeMs, tradeId, inst, px, lots, aggr.side,
+      aggr.side === 'Buy' ? aggr : resting, aggr.side === 'Buy' ? resting : aggr);
+    this.out.push(trade);
+    st.mdTrades.push(trade.md());
   }
 
   /** Self-trade decrement: both orders lose `lots` of quantity without trading. */
@@ -543,7 +512,7 @@ export class Engine {
   }
 
   private forget(order: Order): void {
-    if (this.ordersById.get(order.orderId) === order) this.ordersById.delete(order.orderId);
+    this.ordersById.delete(order);
     const m = this.sessions.get(order.session);
     if (m !== undefined) {
       for (const id of order.clOrdIds) if (m.get(id) === order) m.delete(id);
@@ -788,33 +757,11 @@ export class Engine {
   }
 
   private exec(order: Order, execType: ExecType, doneReason: DoneReason | null = null): void {
-    this.out.push(this.report(order, execType, null, null, null, null, doneReason));
+    this.out.push(new OrderReport(this.seq, this.timeMs, ++this.execN, execType, order, 0, 0, 0, null, doneReason));
   }
 
-  private execFill(order: Order, liquidity: 'Added' | 'Removed', px: string, qty: string, tradeId: string): void {
-    this.out.push(this.report(order, 'Trade', px, qty, tradeId, liquidity, null));
-  }
-
-  private report(o: Order, execType: ExecType, lastPx: string | null, lastQty: string | null, tradeId: string | null,
-    liquidity: 'Added' | 'Removed' | null, doneReason: DoneReason | null): ExecReport {
-    const inst = o.inst;
-    const ps = inst.priceStep;
-    const qs = inst.qtyStep;
-    const hasPrice = o.ordType === 'Limit' || o.ordType === 'StopLimit';
-    return {
-      kind: 'exec', seq: this.seq, timeMs: this.timeMs, execId: `${this.seq}.${++this.execN}`, execType, ordStatus: o.status,
-      orderId: o.orderId, clOrdId: o.clOrdId, origClOrdId: o.origClOrdId, session: o.session, account: o.account.name,
-      symbol: inst.symbol, side: o.side, ordType: o.ordType, timeInForce: o.timeInForce,
-      price: hasPrice ? priceTextOf(o) : null,
-      stopPx: o.stopTicks > 0 ? fromUnits(o.stopTicks, ps) : null,
-      orderQty: orderQtyTextOf(o), cumQty: fromUnits(o.cumLots, qs), leavesQty: fromUnits(o.leavesLots, qs),
-      avgPx: avgPxTextOf(o),
-      lastQty, lastPx, tradeId, liquidity,
-      displayQty: o.displayLots > 0 ? fromUnits(o.displayLots, qs) : null,
-      minQty: o.minQtyLots > 0 ? fromUnits(o.minQtyLots, qs) : null,
-      expireTimeMs: o.expireTimeMs > 0 ? o.expireTimeMs : null, postOnly: o.postOnly,
-      rejectReason: null, fixOrdRejReason: null, doneReason, text: null,
-    };
+  private execFill(order: Order, liquidity: 'Added' | 'Removed', pxTicks: number, lots: number, tradeId: number): void {
+    this.out.push(new OrderReport(this.seq, this.timeMs, ++this.execN, 'Trade', order, pxTicks, lots, tradeId, liquidity, null));
   }
 
   private blankReport(session: string, clOrdId: string, account: string, symbol: string, side: Side | null,
@@ -908,8 +855,7 @@ export class Engine {
   }
 
   private view(o: Order): OrderView {
-    const r = this.report(o, 'OrderStatus', null, null, null, null, null);
-    this.execN--;
+    const r = new OrderReport(this.seq, this.timeMs, 0, 'OrderStatus', o, 0, 0, 0, null, null);
     return {
       orderId: o.orderId, clOrdId: o.clOrdId, session: o.session, account: o.account.name, symbol: o.inst.symbol,
       side: o.side, ordType: o.ordType, timeInForce: o.timeInForce, price: r.price, stopPx: r.stopPx, orderQty: r.orderQty,

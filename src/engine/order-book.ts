@@ -30,6 +30,8 @@ export class Level {
  */
 export class BookSide {
   private readonly levels: BTreeLike<number, Level> = new BTree<number, Level>(undefined, (a, b) => a - b);
+  /** The same levels by price ticks: O(1) lookup for the common case (a level that exists). */
+  private readonly byPrice = new Map<number, Level>();
   best: Level | null = null;
 
   constructor(readonly isBid: boolean) {}
@@ -38,15 +40,16 @@ export class BookSide {
 
   private keyOf(priceTicks: number): number { return this.isBid ? -priceTicks : priceTicks; }
 
-  level(priceTicks: number): Level | undefined { return this.levels.get(this.keyOf(priceTicks)); }
+  level(priceTicks: number): Level | undefined { return this.byPrice.get(priceTicks); }
 
   /** Appends the order at the back of its price level's queue. */
   append(order: Order): void {
-    const key = this.keyOf(order.priceTicks);
-    let level = this.levels.get(key);
+    let level = this.byPrice.get(order.priceTicks);
     if (level === undefined) {
+      const key = this.keyOf(order.priceTicks);
       level = new Level(order.priceTicks);
       this.levels.set(key, level);
+      this.byPrice.set(order.priceTicks, level);
       if (this.best === null || key < this.keyOf(this.best.priceTicks)) this.best = level;
     }
     order.level = level;
@@ -69,8 +72,8 @@ export class BookSide {
     level.totalLots -= order.visibleLots;
     level.count--;
     if (level.count === 0) {
-      const key = this.keyOf(level.priceTicks);
-      this.levels.delete(key);
+      this.levels.delete(this.keyOf(level.priceTicks));
+      this.byPrice.delete(level.priceTicks);
       if (this.best === level) {
         const nextKey = this.levels.minKey();
         this.best = nextKey === undefined ? null : this.levels.get(nextKey)!;

@@ -37,19 +37,15 @@ export class Order {
   live = true;
   /** Stop / stop-limit still waiting for its trigger. */
   pendingStop = false;
-  // Report text memos: the decimal text and the integer value it was formatted from (reports repeat them often).
-  priceTextTicks = -1;
-  priceText = '';
-  orderQtyTextLots = -1;
-  orderQtyText = '';
-  avgPxTextLots = -1;
-  avgPxTextNotional = -1;
-  avgPxText = '';
   /** For Stop orders: the ordType the order had when entered (shown in reports). */
   readonly ordType: OrdType;
 
+  /** The id as text: the seq of the NewOrder command that created the order. */
+  readonly orderId: string;
+
   constructor(
-    readonly orderId: string,
+    /** The id: the seq of the NewOrder command that created the order. */
+    readonly seqNo: number,
     readonly session: string,
     readonly account: AccountState,
     readonly inst: Instrument,
@@ -58,6 +54,7 @@ export class Order {
     readonly timeInForce: TimeInForce,
     clOrdId: string,
   ) {
+    this.orderId = String(seqNo);
     this.ordType = ordType;
     this.clOrdId = clOrdId;
     this.clOrdIds = [clOrdId];

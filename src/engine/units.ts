@@ -32,24 +32,58 @@ export type UnitsResult = number | 'invalid' | 'off-step' | 'too-large';
 /** Converts a decimal string into a whole number of steps, exactly; never rounds. */
 export function toUnits(text: unknown, step: UnitStep): UnitsResult {
   if (typeof text !== 'string') return 'invalid';
-  let m = PLAIN_DECIMAL.exec(text);
-  if (m === null) {
-    // Unusual spellings (".5", "1e3", "+2") go through decimal.js and come back as plain text.
-    let d: Decimal;
-    try { d = new Decimal(text); } catch { return 'invalid'; }
-    if (!d.isFinite() || d.isNeg() || text.trim() !== text || text.length > 64) return 'invalid';
-    m = PLAIN_DECIMAL.exec(d.toFixed());
-    if (m === null) return 'too-large';
+  const plain = plainUnits(text, step);
+  if (plain !== NOT_PLAIN) return plain;
+  // Unusual spellings (".5", "1e3", "+2") go through decimal.js and come back as plain text.
+  let d: Decimal;
+  try { d = new Decimal(text); } catch { return 'invalid'; }
+  if (!d.isFinite() || d.isNeg() || text.trim() !== text || text.length > 64) return 'invalid';
+  const fixed = d.toFixed();
+  if (!PLAIN_DECIMAL.test(fixed)) return 'too-large';
+  return plainUnits(fixed, step);
+}
+
+const NOT_PLAIN = -1;
+
+/**
+ * toUnits for text matching PLAIN_DECIMAL (1-16 digits, optionally a point and 1-16 digits), in one pass without
+ * allocating; NOT_PLAIN for any other text.
+ */
+function plainUnits(text: string, step: UnitStep): UnitsResult | typeof NOT_PLAIN {
+  const n = text.length;
+  let i = 0;
+  let v = 0;
+  for (; i < n; i++) {
+    const c = text.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) break;
+    v = v * 10 + c;
   }
-  const intPart = m[1]!;
-  let frac = m[2] ?? '';
-  let end = frac.length;
-  while (end > 0 && frac.charCodeAt(end - 1) === 48) end--;
-  frac = frac.slice(0, end);
-  if (frac.length > step.scale) return 'off-step';
-  const digits = intPart + frac + '0'.repeat(step.scale - frac.length);
-  if (digits.length > 16) return 'too-large';
-  const scaled = Number(digits);
+  const intLen = i;
+  if (intLen === 0 || intLen > 16) return NOT_PLAIN;
+  let fracLen = 0;
+  if (i < n) {
+    if (text.charCodeAt(i) !== 46) return NOT_PLAIN;
+    const fracStart = ++i;
+    let significant = 0; // fraction digits up to the last non-zero one
+    let fracValue = 0;
+    let zerosPending = 0;
+    for (; i < n; i++) {
+      const c = text.charCodeAt(i) - 48;
+      if (c < 0 || c > 9) return NOT_PLAIN;
+      if (c === 0) { zerosPending++; continue; }
+      // digits beyond the step's scale are off-step unless zero: keep counting, the value only matters if in range
+      for (; zerosPending > 0; zerosPending--) fracValue *= 10;
+      fracValue = fracValue * 10 + c;
+      significant = i - fracStart + 1;
+    }
+    fracLen = i - fracStart;
+    if (fracLen === 0 || fracLen > 16) return NOT_PLAIN;
+    if (significant > step.scale) return 'off-step';
+    v = v * POW10[significant]! + fracValue;
+    fracLen = significant;
+  }
+  if (intLen + step.scale > 16) return 'too-large';
+  const scaled = v * POW10[step.scale - fracLen]!;
   if (scaled > MAX_SAFE) return 'too-large';
   if (scaled % step.stepNum !== 0) return 'off-step';
   return scaled / step.stepNum;
