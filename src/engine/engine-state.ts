@@ -1,7 +1,7 @@
 // Full engine state as a plain JSON object (for snapshots and for comparing replays) and back.
 // The encoding keeps every order that iteration order depends on, so a restored engine behaves identically.
 import type { EngineConfig } from './config.js';
-import { Engine } from './engine.js';
+import { Engine, SessionOrders } from './engine.js';
 import { Order } from './order.js';
 import { AccountState } from './risk.js';
 import type { OrdStatus, OrdType, Side, StpMode, TimeInForce, TradingStatus } from './types.js';
@@ -55,7 +55,7 @@ export function exportEngineState(engine: Engine): EngineState {
     accounts: Array.from(engine.accounts.values(), (a) => [a.name, a.openOrders, a.reservedUnits, a.killSwitch,
       [...a.positionLots], [...a.openBuyLots], [...a.openSellLots]]),
     orders: Array.from(engine.ordersById.values(), (o): OrderRow => [
-      o.orderId, o.session, o.account.name, o.inst.symbol, o.side, o.ordType, o.timeInForce, [...o.clOrdIds], o.origClOrdId,
+      o.orderId, o.session, o.account.name, o.inst.symbol, o.side, o.ordType, o.timeInForce, o.allClOrdIds(), o.origClOrdId,
       o.priceTicks, o.stopTicks, o.orderQtyLots, o.cumLots, o.leavesLots, o.visibleLots, o.displayLots, o.minQtyLots,
       o.cumNotional, o.expireTimeMs, o.postOnly, o.stpMode, o.reservePriceTicks, o.status, o.live, o.pendingStop,
     ]),
@@ -90,7 +90,7 @@ export function importEngineState(config: EngineConfig, state: EngineState): Eng
     const seqNo = Number(r[0]);
     if (!Number.isSafeInteger(seqNo) || seqNo <= 0 || String(seqNo) !== r[0]) throw new Error(`engine state: bad order id ${r[0]}`);
     const o = new Order(seqNo, r[1], acct, st.inst, r[4], r[5], r[6], r[7][r[7].length - 1]!);
-    o.clOrdIds = [...r[7]];
+    if (r[7].length > 1) o.priorClOrdIds = r[7].slice(0, -1);
     o.origClOrdId = r[8];
     [o.priceTicks, o.stopTicks, o.orderQtyLots, o.cumLots, o.leavesLots, o.visibleLots, o.displayLots, o.minQtyLots,
       o.cumNotional, o.expireTimeMs] = [r[9], r[10], r[11], r[12], r[13], r[14], r[15], r[16], r[17], r[18]];
@@ -123,7 +123,7 @@ export function importEngineState(config: EngineConfig, state: EngineState): Eng
     for (const id of s.sellStops) st.sellStops.push(get(id));
   }
   for (const [session, entries] of state.sessions) {
-    const m = new Map<string, Order>();
+    const m = new SessionOrders(session);
     for (const [clOrdId, orderId] of entries) m.set(clOrdId, get(orderId));
     engine.sessions.set(session, m);
   }

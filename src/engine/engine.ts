@@ -2,12 +2,12 @@
 // No I/O, no clock, no randomness: time and sequence arrive on the command. Risk runs before matching in
 // the same step. Price-time priority, integer ticks/lots throughout.
 import type { EngineConfig, Instrument } from './config.js';
-import { InstrumentState } from './instrument-state.js';
+import { InstrumentState, type DirtyPrices } from './instrument-state.js';
 import { Order } from './order.js';
 import type { BookSide, Level } from './order-book.js';
 import { AccountState, applyFill, checkReserve, release, reserve } from './risk.js';
 import { OrderIndex } from './order-index.js';
-import { OrderReport, TradeReport } from './reports.js';
+import { LevelChange, OrderReport, TradeReport } from './reports.js';
 import { fromUnits, toUnits, type UnitsResult } from './units.js';
 import {
   REJECT_FIX_CODES,
@@ -63,6 +63,16 @@ function compIdOf(session: string): string {
   return i >= 0 && i + 2 < session.length ? session.slice(i + 2) : session;
 }
 
+/** One session's orders by ClOrdID (every ClOrdID of an order's chain), with the session's name and CompID. */
+export class SessionOrders extends Map<string, Order> {
+  /** The account of an order without one: the client's CompID (the text after "->"). */
+  readonly compId: string;
+  constructor(readonly name: string) {
+    super();
+    this.compId = compIdOf(name);
+  }
+}
+
 function isId(v: unknown): v is string {
   return typeof v === 'string' && v.length > 0 && v.length <= ID_LENGTH_MAX;
 }
@@ -76,7 +86,7 @@ export class Engine {
   /** Live orders and the last `doneOrdersMax` done ones, in creation order. */
   readonly ordersById = new OrderIndex();
   /** Per session: ClOrdID → order (every ClOrdID of an order's chain). */
-  readonly sessions = new Map<string, Map<string, Order>>();
+  readonly sessions = new Map<string, SessionOrders>();
   readonly accounts = new Map<string, AccountState>();
   readonly gtdOrders = new Set<Order>();
   /** Done orders, oldest first, from doneHead. */
@@ -139,7 +149,7 @@ export class Engine {
     if (cmd.stpMode !== undefined && !STP_MODES.has(cmd.stpMode)) return this.rejectNew(cmd, 'UnsupportedOrder', `unsupported stpMode ${String(cmd.stpMode)}`);
     const session = this.sessions.get(cmd.session);
     if (session !== undefined && session.has(cmd.clOrdId)) return this.rejectNew(cmd, 'DuplicateClOrdId', `duplicate ClOrdID ${cmd.clOrdId} on this session`);
-    const accountName = cmd.account === undefined || cmd.account === '' ? compIdOf(cmd.session) : cmd.account;
+    const accountName = cmd.account === undefined || cmd.account === '' ? (session?.compId ?? compIdOf(cmd.session)) : cmd.account;
     if (!isId(accountName)) return this.rejectNew(cmd, 'InvalidCommand', 'account must be 1..128 chars');
     const acct = this.accountFor(accountName);
     if (acct === null) return this.rejectNew(cmd, 'UnknownAccount', `unknown account ${accountName}`);
@@ -218,7 +228,8 @@ export class Engine {
     if (!this.adoptAccount(acct)) return this.rejectNew(cmd, 'UnknownAccount', `account table full (limits.accountsMax ${this.config.accountsMax})`);
 
     // accepted
-    const order = new Order(this.seq, cmd.session, acct, inst, cmd.side, ordType, tif, cmd.clOrdId);
+    const orders = session ?? this.sessionMap(cmd.session);
+    const order = new Order(this.seq, orders.name, acct, inst, cmd.side, ordType, tif, cmd.clOrdId);
     order.priceTicks = priceTicks;
     order.stopTicks = stopTicks;
     order.orderQtyLots = qty;
@@ -230,7 +241,8 @@ export class Engine {
     order.postOnly = cmd.postOnly === true;
     order.stpMode = stpMode;
     order.reservePriceTicks = priceTicks;
-    this.register(order);
+    this.ordersById.add(order);
+    orders.set(order.clOrdId, order);
     reserve(order, qty);
     acct.openOrders++;
     if (expireTimeMs > 0) this.gtdOrders.add(order);
@@ -303,15 +315,10 @@ export class Engine {
     return true;
   }
 
-  private register(order: Order): void {
-    this.ordersById.add(order);
-    this.sessionMap(order.session).set(order.clOrdId, order);
-  }
-
-  private sessionMap(session: string): Map<string, Order> {
+  private sessionMap(session: string): SessionOrders {
     let m = this.sessions.get(session);
     if (m === undefined) {
-      m = new Map();
+      m = new SessionOrders(session);
       this.sessions.set(session, m);
     }
     return m;
@@ -484,9 +491,7 @@ export class Engine {
     order.visibleLots = 0;
     order.status = execType;
     if (cancelClOrdId !== undefined) {
-      order.origClOrdId = order.clOrdId;
-      order.clOrdId = cancelClOrdId;
-      order.clOrdIds.push(cancelClOrdId);
+      order.rename(cancelClOrdId);
       this.sessionMap(order.session).set(cancelClOrdId, order);
     }
     this.done(order);
@@ -515,7 +520,8 @@ export class Engine {
     this.ordersById.delete(order);
     const m = this.sessions.get(order.session);
     if (m !== undefined) {
-      for (const id of order.clOrdIds) if (m.get(id) === order) m.delete(id);
+      if (m.get(order.clOrdId) === order) m.delete(order.clOrdId);
+      if (order.priorClOrdIds !== null) for (const id of order.priorClOrdIds) if (m.get(id) === order) m.delete(id);
       if (m.size === 0) this.sessions.delete(order.session);
     }
   }
@@ -604,9 +610,7 @@ export class Engine {
     order.displayLots = display;
     order.reservePriceTicks = priceTicks;
     reserve(order, leaves);
-    order.origClOrdId = order.clOrdId;
-    order.clOrdId = cmd.clOrdId;
-    order.clOrdIds.push(cmd.clOrdId);
+    order.rename(cmd.clOrdId);
     this.sessionMap(order.session).set(cmd.clOrdId, order);
     if (keepPriority) {
       const visible = Math.min(order.visibleLots, leaves);
@@ -741,12 +745,13 @@ export class Engine {
   }
 
   /** Appends the current total and count of every dirty level of one side, then clears the dirty set. */
-  private levelDeltas(st: InstrumentState, side: BookSide, s: Side, dirty: Set<number>, out: LevelDelta[]): void {
+  private levelDeltas(st: InstrumentState, side: BookSide, s: Side, dirty: DirtyPrices, out: LevelDelta[]): void {
     const inst = st.inst;
-    for (const px of dirty) {
+    const list = dirty.list;
+    for (let i = 0; i < dirty.size; i++) {
+      const px = list[i]!;
       const level = side.level(px);
-      out.push({ side: s, price: fromUnits(px, inst.priceStep), qty: level === undefined ? fromUnits(0, inst.qtyStep) : fromUnits(level.totalLots, inst.qtyStep),
-        count: level === undefined ? 0 : level.count });
+      out.push(level === undefined ? new LevelChange(s, inst, px, 0, 0) : new LevelChange(s, inst, px, level.totalLots, level.count));
     }
     dirty.clear();
   }

@@ -5,6 +5,37 @@ import { OrderBook } from './order-book.js';
 import type { Order } from './order.js';
 import type { MdTrade, TradingStatus } from './types.js';
 
+/** Price levels (ticks) changed by the current command, in first-change order, each once. */
+export class DirtyPrices {
+  /** The first `size` entries are the dirty prices; the array is reused, never shrunk (no allocation per command). */
+  readonly list: number[] = [];
+  size = 0;
+  /** Membership once the list is long (a sweep, a mass cancel); short lists are searched. */
+  private readonly seen = new Set<number>();
+
+  add(priceTicks: number): void {
+    const list = this.list;
+    const n = this.size;
+    if (n < DIRTY_SEARCH_MAX) {
+      for (let i = 0; i < n; i++) if (list[i] === priceTicks) return;
+    } else {
+      if (n === DIRTY_SEARCH_MAX && this.seen.size === 0) for (let i = 0; i < n; i++) this.seen.add(list[i]!);
+      if (this.seen.has(priceTicks)) return;
+      this.seen.add(priceTicks);
+    }
+    if (n < list.length) list[n] = priceTicks; else list.push(priceTicks);
+    this.size = n + 1;
+  }
+
+  clear(): void {
+    this.size = 0;
+    if (this.seen.size > 0) this.seen.clear();
+  }
+}
+
+/** Longest dirty list searched linearly. */
+const DIRTY_SEARCH_MAX = 16;
+
 /** Most trades remembered in the circuit-breaker window; the oldest fall out first. */
 const CB_WINDOW_TRADES_MAX = 100_000;
 
@@ -27,8 +58,8 @@ export class InstrumentState {
 
   // changes collected during the current command
   touchedSeq = -1;
-  readonly dirtyBids = new Set<number>();
-  readonly dirtyAsks = new Set<number>();
+  readonly dirtyBids = new DirtyPrices();
+  readonly dirtyAsks = new DirtyPrices();
   mdTrades: MdTrade[] = [];
   statusChanged = false;
 

@@ -12,8 +12,8 @@ export class Order {
 
   clOrdId: string;
   origClOrdId: string | null = null;
-  /** Every ClOrdID this order was known by (replaces and cancels add to it), oldest first. */
-  clOrdIds: string[];
+  /** Earlier ClOrdIDs of this order (replaces and cancels rename it), oldest first; null until the first rename. */
+  priorClOrdIds: string[] | null = null;
   /** Limit price; for market orders the protection limit. */
   priceTicks = 0;
   stopTicks = 0;
@@ -40,9 +40,6 @@ export class Order {
   /** For Stop orders: the ordType the order had when entered (shown in reports). */
   readonly ordType: OrdType;
 
-  /** The id as text: the seq of the NewOrder command that created the order. */
-  readonly orderId: string;
-
   constructor(
     /** The id: the seq of the NewOrder command that created the order. */
     readonly seqNo: number,
@@ -54,11 +51,24 @@ export class Order {
     readonly timeInForce: TimeInForce,
     clOrdId: string,
   ) {
-    this.orderId = String(seqNo);
     this.ordType = ordType;
     this.clOrdId = clOrdId;
-    this.clOrdIds = [clOrdId];
   }
 
   get resting(): boolean { return this.level !== null; }
+
+  /** The id as text: the seq of the NewOrder command that created the order. */
+  get orderId(): string { return String(this.seqNo); }
+
+  /** Every ClOrdID this order was known by, oldest first. */
+  allClOrdIds(): string[] {
+    return this.priorClOrdIds === null ? [this.clOrdId] : [...this.priorClOrdIds, this.clOrdId];
+  }
+
+  /** The order takes a new ClOrdID (cancel/replace): the current one becomes OrigClOrdID. */
+  rename(clOrdId: string): void {
+    if (this.priorClOrdIds === null) this.priorClOrdIds = [this.clOrdId]; else this.priorClOrdIds.push(this.clOrdId);
+    this.origClOrdId = this.clOrdId;
+    this.clOrdId = clOrdId;
+  }
 }

@@ -5,7 +5,7 @@
 import type { Instrument } from './config.js';
 import type { Order } from './order.js';
 import { averageOf, fromUnits } from './units.js';
-import type { DoneReason, ExecReport, ExecType, MdTrade, OrdStatus, Side, TradeEvent } from './types.js';
+import type { DoneReason, ExecReport, ExecType, LevelDelta, MdTrade, OrdStatus, Side, TradeEvent } from './types.js';
 
 /** ExecutionReport about an order the engine holds (every report except the rejects of orders never created). */
 export class OrderReport implements ExecReport {
@@ -147,4 +147,20 @@ export class MdTradeItem implements MdTrade {
   get qty(): string { return fromUnits(this.lots, this.inst.qtyStep); }
 
   toJSON(): MdTrade { return { tradeId: this.tradeId, price: this.price, qty: this.qty, aggressorSide: this.aggressorSide }; }
+}
+
+/** One book level after a change; lots 0 / count 0 means the level is gone. */
+export class LevelChange implements LevelDelta {
+  constructor(
+    readonly side: Side,
+    private readonly inst: Instrument,
+    private readonly priceTicks: number,
+    private readonly lots: number,
+    readonly count: number,
+  ) {}
+
+  get price(): string { return fromUnits(this.priceTicks, this.inst.priceStep); }
+  get qty(): string { return fromUnits(this.lots, this.inst.qtyStep); }
+
+  toJSON(): LevelDelta { return { side: this.side, price: this.price, qty: this.qty, count: this.count }; }
 }

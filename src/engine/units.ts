@@ -86,7 +86,19 @@ function plainUnits(text: string, step: UnitStep): UnitsResult | typeof NOT_PLAI
   const scaled = v * POW10[step.scale - fracLen]!;
   if (scaled > MAX_SAFE) return 'too-large';
   if (scaled % step.stepNum !== 0) return 'off-step';
-  return scaled / step.stepNum;
+  return smallIntOf(scaled / step.stepNum);
+}
+
+/** Largest small integer (V8 Smi with pointer compression): 2^30 - 1. */
+const SMALL_INT_MAX = 0x3fffffff;
+
+/**
+ * The same integer, as a small integer when it fits. Arithmetic through a double (a power of ten above 2^30, a
+ * division) yields a boxed number even when the value is integral; stored into an order, one such value makes V8
+ * keep that field boxed for every order (an extra heap object per field per order, and slower arithmetic).
+ */
+export function smallIntOf(n: number): number {
+  return n <= SMALL_INT_MAX ? n | 0 : n;
 }
 
 /** Formats a whole number of steps as a decimal string with exactly `step.scale` decimals. */

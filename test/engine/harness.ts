@@ -48,6 +48,9 @@ export class Harness {
 
 export const execs = (evs: EngineEvent[]): ExecReport[] => evs.filter((e): e is ExecReport => e.kind === 'exec');
 export const trades = (evs: EngineEvent[]): TradeEvent[] => evs.filter((e): e is TradeEvent => e.kind === 'trade');
+/** Level deltas of the command's first market-data event as plain objects (events format decimals lazily). */
+export const mdLevels = (evs: EngineEvent[], i = 0): Array<{ side: string; price: string; qty: string; count: number }> =>
+  JSON.parse(JSON.stringify(mds(evs)[i]!.levels)) as Array<{ side: string; price: string; qty: string; count: number }>;
 export const mds = (evs: EngineEvent[]): MarketDataEvent[] => evs.filter((e): e is MarketDataEvent => e.kind === 'md');
 export const cxlRejects = (evs: EngineEvent[]): CancelReject[] => evs.filter((e): e is CancelReject => e.kind === 'cancelReject');
 /** Compact exec summary: "execType/ordStatus clOrdId cum/leaves [last@px]". */

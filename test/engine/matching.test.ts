@@ -1,7 +1,7 @@
 // Matching: price-time priority and every order type, with exact expected fills and reports.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Harness, S1, S2, execs, mds, summary, tradeSummary, trades, testConfig } from './harness.js';
+import { Harness, S1, S2, execs, mds, summary, tradeSummary, trades, testConfig, mdLevels } from './harness.js';
 
 test('limit orders rest, then trade at the resting price in price-time priority', () => {
   const h = new Harness();
@@ -23,7 +23,7 @@ test('limit orders rest, then trade at the resting price in price-time priority'
   const md = mds(evs);
   assert.equal(md.length, 1, 'one market-data message per command');
   assert.equal(md[0]!.mdSeq, 4);
-  assert.deepEqual(md[0]!.levels, [{ side: 'Sell', price: '100.01', qty: '0', count: 0 }, { side: 'Sell', price: '100.02', qty: '20', count: 1 }]);
+  assert.deepEqual(JSON.parse(JSON.stringify(md[0]!.levels)), [{ side: 'Sell', price: '100.01', qty: '0', count: 0 }, { side: 'Sell', price: '100.02', qty: '20', count: 1 }]);
   assert.equal(md[0]!.trades.length, 3);
   const t = trades(evs)[0]!;
   assert.equal(t.buySession, S2);
@@ -114,7 +114,7 @@ test('iceberg shows its display quantity and replenishes at the back of the queu
   assert.deepEqual(tradeSummary(evs), ['10@100.00 Buy buy=B1 sell=ICE', '5@100.00 Buy buy=B1 sell=S2', '3@100.00 Buy buy=B1 sell=ICE']);
   assert.deepEqual(h.engine.bookSnapshot('AAPL')!.asks, [['100.00', '7', 1]]);
   assert.equal(h.engine.orderByClOrdId(S1, 'ICE')!.leavesQty, '87');
-  assert.deepEqual(mds(evs)[0]!.levels, [{ side: 'Sell', price: '100.00', qty: '7', count: 1 }]);
+  assert.deepEqual(mdLevels(evs), [{ side: 'Sell', price: '100.00', qty: '7', count: 1 }]);
 });
 
 test('stop orders trigger on the last trade price, deterministically, and stop-limits rest', () => {
@@ -166,7 +166,7 @@ test('cancel removes the order; a second cancel is rejected as too late; unknown
   const evs = h.send({ type: 'Cancel', session: S1, clOrdId: 'A-c', origClOrdId: 'A' });
   assert.deepEqual(summary(evs), ['Canceled/Canceled A-c 0/0 ClientCancel']);
   assert.equal(execs(evs)[0]!.origClOrdId, 'A');
-  assert.deepEqual(mds(evs)[0]!.levels, [{ side: 'Buy', price: '99.00', qty: '0', count: 0 }]);
+  assert.deepEqual(mdLevels(evs), [{ side: 'Buy', price: '99.00', qty: '0', count: 0 }]);
   const again = h.send({ type: 'Cancel', session: S1, clOrdId: 'A-c2', origClOrdId: 'A' });
   const rej = again[0]!;
   assert.ok(rej.kind === 'cancelReject');

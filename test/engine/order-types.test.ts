@@ -3,7 +3,7 @@
 // day per symbol, every STP mode's edge, trading status Closed, and a circuit-breaker halt that holds stops.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Harness, S1, S2, cxlRejects, execs, mds, summary, testConfig, tradeSummary } from './harness.js';
+import { Harness, S1, S2, cxlRejects, execs, mds, summary, testConfig, tradeSummary, mdLevels } from './harness.js';
 
 const S3 = 'FIX.4.4:FIXGW->CLIENT3';
 
@@ -67,7 +67,7 @@ test('FOK counts an iceberg\'s hidden quantity, and one order fills through seve
   assert.equal(execs(evs).at(-1)!.ordStatus, 'PartiallyFilled');
   assert.equal(execs(evs).at(-1)!.clOrdId, 'ICE');
   assert.deepEqual(h.engine.bookSnapshot('AAPL')!.asks, [['100.00', '5', 1]]);
-  assert.deepEqual(mds(evs)[0]!.levels, [{ side: 'Sell', price: '100.00', qty: '5', count: 1 }]);
+  assert.deepEqual(mdLevels(evs), [{ side: 'Sell', price: '100.00', qty: '5', count: 1 }]);
 });
 
 test('iceberg: quantity down keeps its place in the queue; a new display size sends it to the back', () => {
