@@ -14,7 +14,7 @@ import { performance } from 'node:perf_hooks';
 import * as hdr from 'hdr-histogram-js';
 import {
   Engine, openEngine, loadEngineConfig, defaultEngineConfigPath,
-  type Command, type EngineConfig, type FsyncPolicy, type NewOrderCommand,
+  type Command, type EngineConfig, type EngineEvent, type FsyncPolicy, type NewOrderCommand,
 } from '../src/engine/index.js';
 
 const COMMANDS = Number(process.env.BENCH_COMMANDS ?? 400_000);
@@ -136,8 +136,32 @@ const figures = (commands: number, elapsedMs: number, cpuUsedMs: number, h: hdr.
   latencyUsMax: us(h.maxValue),
 });
 
-/** Engine alone: throughput from an untimed loop, latency per apply() from a second, timed loop. */
-function runEngineAlone(config: EngineConfig, commands: Command[]): RunFigures & { events: number } {
+/**
+ * Reads every decimal text field of an event, as a consumer that prints them (the FIX gateway, the market-data tap)
+ * does: events carry integers and format their decimal text when a field is read. Returns the characters read.
+ */
+function readDecimalFields(ev: EngineEvent): number {
+  switch (ev.kind) {
+    case 'exec':
+      return ev.execId.length + ev.orderId.length + (ev.price?.length ?? 0) + ev.orderQty.length + ev.cumQty.length
+        + ev.leavesQty.length + ev.avgPx.length + (ev.lastQty?.length ?? 0) + (ev.lastPx?.length ?? 0) + (ev.tradeId?.length ?? 0);
+    case 'trade':
+      return ev.tradeId.length + ev.price.length + ev.qty.length + ev.buyOrderId.length + ev.sellOrderId.length;
+    case 'md': {
+      let n = 0;
+      for (const l of ev.levels) n += l.price.length + l.qty.length;
+      for (const t of ev.trades) n += t.tradeId.length + t.price.length + t.qty.length;
+      return n;
+    }
+    default: return 0;
+  }
+}
+
+/**
+ * Engine alone: throughput from an untimed loop, latency per apply() from a second, timed loop. With `formatted`,
+ * every event's decimal fields are also read (formatted) in the loop, as the gateway does when it encodes reports.
+ */
+function runEngineAlone(config: EngineConfig, commands: Command[], formatted = false): RunFigures & { events: number } {
   const stamped = commands.map((cmd, i) => ({ seq: i + 1, timeMs: 1_700_000_000_000 + i, cmd }));
   let best = Infinity;
   let bestCpu = Infinity;
@@ -147,7 +171,17 @@ function runEngineAlone(config: EngineConfig, commands: Command[]): RunFigures &
     events = 0;
     const c0 = process.cpuUsage();
     const t0 = performance.now();
-    for (const sc of stamped) events += engine.apply(sc).length;
+    let chars = 0;
+    if (formatted) {
+      for (const sc of stamped) {
+        const evs = engine.apply(sc);
+        events += evs.length;
+        for (const ev of evs) chars += readDecimalFields(ev);
+      }
+    } else {
+      for (const sc of stamped) events += engine.apply(sc).length;
+    }
+    if (formatted && chars === 0) throw new Error('no decimal fields read');
     best = Math.min(best, performance.now() - t0);
     bestCpu = Math.min(bestCpu, cpuMs(c0));
   }
@@ -155,7 +189,8 @@ function runEngineAlone(config: EngineConfig, commands: Command[]): RunFigures &
   const h = histogram();
   for (const sc of stamped) {
     const t0 = process.hrtime.bigint();
-    engine.apply(sc);
+    const evs = engine.apply(sc);
+    if (formatted) for (const ev of evs) readDecimalFields(ev);
     h.recordValue(Number(process.hrtime.bigint() - t0));
   }
   return { ...figures(commands.length, best, bestCpu, h), events };
@@ -222,6 +257,7 @@ const book = probe.bookSnapshot('AAPL', 100_000)!;
 /** BENCH_MODES=off,none,always (default all three), e.g. to profile one mode with node --cpu-prof. */
 const modes = new Set((process.env.BENCH_MODES ?? 'off,none,always').split(','));
 const engineAlone = modes.has('off') ? runEngineAlone(config, mix.commands) : null;
+const engineAloneFormatted = modes.has('off') ? runEngineAlone(config, mix.commands, true) : null;
 if (modes.has('none') || modes.has('always')) await runJournal(config, warm.commands.slice(0, 20_000), 'none'); // warm the journal path
 const fsyncNone = modes.has('none') ? await runJournal(config, mix.commands, 'none') : null;
 const alwaysCommands = mix.commands.slice(0, Math.min(mix.commands.length, 200_000));
@@ -239,6 +275,8 @@ console.log(JSON.stringify({
   mix: { newOrders: counts.NewOrder, cancels: counts.Cancel, replaces: counts.Replace, trades: mix.trades,
     restingAtEnd: probe.restingCounts().AAPL, levelsAtEnd: book.bids.length + book.asks.length },
   journalOff: engineAlone,
+  /** The same, also reading (formatting) every decimal field of every event, as the gateway does. */
+  journalOffFormatted: engineAloneFormatted,
   fsyncNone,
   fsyncAlways: fsyncAlways === null ? null : { ...fsyncAlways, commands: alwaysCommands.length },
   fsyncNonePaced,

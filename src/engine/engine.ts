@@ -16,6 +16,9 @@ import {
   type ReplaceCommand, type SequencedCommand, type Side, type StpMode, type TimeInForce, type TradingStatus,
 } from './types.js';
 
+/** Events kept in the reused event array between commands; a bigger command's array is dropped. */
+const SCRATCH_KEPT_MAX = 1024;
+
 /** Longest ClOrdID / session id / account accepted (longer is rejected as InvalidCommand). */
 export const ID_LENGTH_MAX = 128;
 
@@ -96,9 +99,13 @@ export class Engine {
   // scratch for the command being applied
   private seq = 0;
   private timeMs = 0;
+  /** Events of the command being applied: the first outN entries of a reused array. */
   private out: EngineEvent[] = [];
+  private outN = 0;
   private execN = 0;
-  private touched: InstrumentState[] = [];
+  /** Instruments touched by the command being applied: the first touchedN entries. */
+  private readonly touched: InstrumentState[] = [];
+  private touchedN = 0;
 
   constructor(readonly config: EngineConfig) {
     this.states = config.instruments.map((inst) => new InstrumentState(inst));
@@ -113,8 +120,7 @@ export class Engine {
     this.lastSeq = sc.seq;
     this.seq = sc.seq;
     this.timeMs = sc.timeMs;
-    const out: EngineEvent[] = [];
-    this.out = out;
+    this.outN = 0;
     this.execN = 0;
     const cmd = sc.cmd as Command | null;
     switch (typeof cmd === 'object' && cmd !== null ? cmd.type : undefined) {
@@ -130,8 +136,9 @@ export class Engine {
       case 'EndOfDay': this.endOfDay(cmd as Command & { type: 'EndOfDay' }); break;
       default: this.admin('ExpireSweep', false, 0, `unknown command type ${JSON.stringify((cmd as { type?: unknown } | null)?.type)}`);
     }
-    if (this.touched.length > 0) this.emitMarketData();
-    this.out = [];
+    if (this.touchedN > 0) this.emitMarketData();
+    const out = this.out.slice(0, this.outN);
+    if (this.outN > SCRATCH_KEPT_MAX) this.out = []; // do not keep a mass cancel's events alive
     return out;
   }
 
@@ -441,7 +448,7 @@ export class Engine {
     this.execFill(resting, 'Added', px, lots, tradeId);
     const trade = new TradeReport(this.seq, this.timeMs, tradeId, inst, px, lots, aggr.side,
       aggr.side === 'Buy' ? aggr : resting, aggr.side === 'Buy' ? resting : aggr);
-    this.out.push(trade);
+    this.emit(trade);
     st.mdTrades.push(trade.md());
   }
 
@@ -628,7 +635,7 @@ export class Engine {
     const order = isId(cmd.session) ? this.findOrder(cmd.session, cmd.orderId, cmd.clOrdId) : undefined;
     if (order !== undefined) return this.exec(order, 'OrderStatus');
     const inst = this.stateBySymbol.get(cmd.symbol ?? '')?.inst;
-    this.out.push(this.blankReport(String(cmd.session ?? ''), String(cmd.clOrdId ?? ''), '', cmd.symbol ?? '',
+    this.emit(this.blankReport(String(cmd.session ?? ''), String(cmd.clOrdId ?? ''), '', cmd.symbol ?? '',
       cmd.side ?? null, 'OrderStatus', 'UnknownOrder', 'unknown order', inst));
   }
 
@@ -647,12 +654,12 @@ export class Engine {
 
   private massCancel(cmd: MassCancelCommand): void {
     const bad = (text: string): void => {
-      this.out.push({ kind: 'massCancel', seq: this.seq, timeMs: this.timeMs, session: String(cmd.session ?? ''),
+      this.emit({ kind: 'massCancel', seq: this.seq, timeMs: this.timeMs, session: String(cmd.session ?? ''),
         clOrdId: String(cmd.clOrdId ?? ''), canceledCount: 0, rejectReason: 'InvalidCommand', text });
     };
     if (!isId(cmd.session) || !isId(cmd.clOrdId)) return bad('session and clOrdId are required');
     if (cmd.symbol !== undefined && !this.stateBySymbol.has(cmd.symbol)) {
-      this.out.push({ kind: 'massCancel', seq: this.seq, timeMs: this.timeMs, session: cmd.session, clOrdId: cmd.clOrdId,
+      this.emit({ kind: 'massCancel', seq: this.seq, timeMs: this.timeMs, session: cmd.session, clOrdId: cmd.clOrdId,
         canceledCount: 0, rejectReason: 'UnknownSymbol', text: `unknown symbol ${cmd.symbol}` });
       return;
     }
@@ -661,7 +668,7 @@ export class Engine {
     const count = this.cancelWhere((o) =>
       (fSession === undefined || o.session === fSession) && (cmd.account === undefined || o.account.name === cmd.account)
       && (cmd.symbol === undefined || o.inst.symbol === cmd.symbol) && (cmd.side === undefined || o.side === cmd.side), 'MassCancel');
-    this.out.push({ kind: 'massCancel', seq: this.seq, timeMs: this.timeMs, session: cmd.session, clOrdId: cmd.clOrdId,
+    this.emit({ kind: 'massCancel', seq: this.seq, timeMs: this.timeMs, session: cmd.session, clOrdId: cmd.clOrdId,
       canceledCount: count, rejectReason: null, text: null });
   }
 
@@ -718,7 +725,7 @@ export class Engine {
   private touch(st: InstrumentState): void {
     if (st.touchedSeq !== this.seq) {
       st.touchedSeq = this.seq;
-      this.touched.push(st);
+      this.touched[this.touchedN++] = st;
     }
   }
 
@@ -728,12 +735,14 @@ export class Engine {
   }
 
   private emitMarketData(): void {
-    for (const st of this.touched) {
+    for (let t = 0; t < this.touchedN; t++) {
+      const st = this.touched[t]!;
       if (st.dirtyBids.size === 0 && st.dirtyAsks.size === 0 && st.mdTrades.length === 0 && !st.statusChanged) continue;
-      const levels: LevelDelta[] = [];
-      if (st.dirtyBids.size > 0) this.levelDeltas(st, st.book.bids, 'Buy', st.dirtyBids, levels);
-      if (st.dirtyAsks.size > 0) this.levelDeltas(st, st.book.asks, 'Sell', st.dirtyAsks, levels);
-      this.out.push({ kind: 'md', seq: this.seq, timeMs: this.timeMs, symbol: st.inst.symbol, mdSeq: ++st.mdSeq, levels,
+      const levels = new Array<LevelDelta>(st.dirtyBids.size + st.dirtyAsks.size);
+      let at = 0;
+      if (st.dirtyBids.size > 0) at = this.levelDeltas(st, st.book.bids, 'Buy', st.dirtyBids, levels, at);
+      if (st.dirtyAsks.size > 0) this.levelDeltas(st, st.book.asks, 'Sell', st.dirtyAsks, levels, at);
+      this.emit({ kind: 'md', seq: this.seq, timeMs: this.timeMs, symbol: st.inst.symbol, mdSeq: ++st.mdSeq, levels,
         trades: st.mdTrades, status: st.statusChanged ? st.status : null });
       if (st.mdTrades.length > 0) st.mdTrades = [];
       st.statusChanged = false;
@@ -741,32 +750,39 @@ export class Engine {
       const ask = st.book.asks.best;
       if (bid !== null && ask !== null && bid.priceTicks >= ask.priceTicks) throw new Error(`invariant: ${st.inst.symbol} book crossed`);
     }
-    this.touched = [];
+    this.touched.fill(undefined as unknown as InstrumentState, 0, this.touchedN);
+    this.touchedN = 0;
   }
 
   /** Appends the current total and count of every dirty level of one side, then clears the dirty set. */
-  private levelDeltas(st: InstrumentState, side: BookSide, s: Side, dirty: DirtyPrices, out: LevelDelta[]): void {
+  /** Writes the dirty levels of one side into out from index at; returns the next index. */
+  private levelDeltas(st: InstrumentState, side: BookSide, s: Side, dirty: DirtyPrices, out: LevelDelta[], at: number): number {
     const inst = st.inst;
     const list = dirty.list;
     for (let i = 0; i < dirty.size; i++) {
       const px = list[i]!;
       const level = side.level(px);
-      out.push(level === undefined ? new LevelChange(s, inst, px, 0, 0) : new LevelChange(s, inst, px, level.totalLots, level.count));
+      out[at++] = level === undefined ? new LevelChange(s, inst, px, 0, 0) : new LevelChange(s, inst, px, level.totalLots, level.count);
     }
     dirty.clear();
+    return at;
+  }
+
+  private emit(ev: EngineEvent): void {
+    this.out[this.outN++] = ev;
   }
 
   private admin(command: Command['type'], ok: boolean, canceledCount: number, text: string): void {
     const ev: AdminEvent = { kind: 'admin', seq: this.seq, timeMs: this.timeMs, command, ok, canceledCount, text };
-    this.out.push(ev);
+    this.emit(ev);
   }
 
   private exec(order: Order, execType: ExecType, doneReason: DoneReason | null = null): void {
-    this.out.push(new OrderReport(this.seq, this.timeMs, ++this.execN, execType, order, 0, 0, 0, null, doneReason));
+    this.emit(new OrderReport(this.seq, this.timeMs, ++this.execN, execType, order, 0, 0, 0, null, doneReason));
   }
 
   private execFill(order: Order, liquidity: 'Added' | 'Removed', pxTicks: number, lots: number, tradeId: number): void {
-    this.out.push(new OrderReport(this.seq, this.timeMs, ++this.execN, 'Trade', order, pxTicks, lots, tradeId, liquidity, null));
+    this.emit(new OrderReport(this.seq, this.timeMs, ++this.execN, 'Trade', order, pxTicks, lots, tradeId, liquidity, null));
   }
 
   private blankReport(session: string, clOrdId: string, account: string, symbol: string, side: Side | null,
@@ -793,12 +809,12 @@ export class Engine {
     ev.price = typeof cmd.price === 'string' ? cmd.price : null;
     ev.stopPx = typeof cmd.stopPx === 'string' ? cmd.stopPx : null;
     ev.orderQty = typeof cmd.orderQty === 'string' ? cmd.orderQty : ev.orderQty;
-    this.out.push(ev);
+    this.emit(ev);
   }
 
   private cancelReject(cmd: CancelCommand | ReplaceCommand, responseTo: 'Cancel' | 'Replace', order: Order | undefined,
     reason: RejectReason, text: string): void {
-    this.out.push({
+    this.emit({
       kind: 'cancelReject', seq: this.seq, timeMs: this.timeMs, responseTo,
       session: typeof cmd.session === 'string' ? cmd.session : '', clOrdId: typeof cmd.clOrdId === 'string' ? cmd.clOrdId : '',
       origClOrdId: order?.clOrdId ?? (typeof cmd.origClOrdId === 'string' ? cmd.origClOrdId : null),

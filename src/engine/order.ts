@@ -67,7 +67,7 @@ export class Order {
 
   /** The order takes a new ClOrdID (cancel/replace): the current one becomes OrigClOrdID. */
   rename(clOrdId: string): void {
-    if (this.priorClOrdIds === null) this.priorClOrdIds = [this.clOrdId]; else this.priorClOrdIds.push(this.clOrdId);
+    this.priorClOrdIds = this.priorClOrdIds === null ? [this.clOrdId] : [...this.priorClOrdIds, this.clOrdId]; // exact size: orders rename rarely
     this.origClOrdId = this.clOrdId;
     this.clOrdId = clOrdId;
   }
