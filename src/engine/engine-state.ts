@@ -2,7 +2,7 @@
 // The encoding keeps every order that iteration order depends on, so a restored engine behaves identically.
 import type { EngineConfig } from './config.js';
 import { Engine, SessionOrders } from './engine.js';
-import { Order } from './order.js';
+import { allClOrdIdsOf, createOrder, orderIdOf, renameOrder, type Order } from './order.js';
 import { AccountState } from './risk.js';
 import type { OrdStatus, OrdType, Side, StpMode, TimeInForce, TradingStatus } from './types.js';
 
@@ -36,10 +36,10 @@ export interface EngineState {
 }
 
 export function exportEngineState(engine: Engine): EngineState {
-  const ids = (orders: Iterable<Order>): string[] => Array.from(orders, (o) => o.orderId);
+  const ids = (orders: Iterable<Order>): string[] => Array.from(orders, (o) => orderIdOf(o));
   const resting = (side: Engine['states'][number]['book']['bids']): string[] => {
     const out: string[] = [];
-    for (const level of side.iterate()) for (let o = level.head; o !== null; o = o.next) out.push(o.orderId);
+    for (const level of side.iterate()) for (let o = level.head; o !== null; o = o.next) out.push(orderIdOf(o));
     return out;
   };
   return {
@@ -55,11 +55,11 @@ export function exportEngineState(engine: Engine): EngineState {
     accounts: Array.from(engine.accounts.values(), (a) => [a.name, a.openOrders, a.reservedUnits, a.killSwitch,
       [...a.positionLots], [...a.openBuyLots], [...a.openSellLots]]),
     orders: Array.from(engine.ordersById.values(), (o): OrderRow => [
-      o.orderId, o.session, o.account.name, o.inst.symbol, o.side, o.ordType, o.timeInForce, o.allClOrdIds(), o.origClOrdId,
+      orderIdOf(o), o.session, o.account.name, o.inst.symbol, o.side, o.ordType, o.timeInForce, allClOrdIdsOf(o), o.origClOrdId,
       o.priceTicks, o.stopTicks, o.orderQtyLots, o.cumLots, o.leavesLots, o.visibleLots, o.displayLots, o.minQtyLots,
       o.cumNotional, o.expireTimeMs, o.postOnly, o.stpMode, o.reservePriceTicks, o.status, o.live, o.pendingStop,
     ]),
-    sessions: Array.from(engine.sessions.entries(), ([s, m]) => [s, Array.from(m.entries(), ([c, o]) => [c, o.orderId] as [string, string])]),
+    sessions: Array.from(engine.sessions.entries(), ([s, m]) => [s, Array.from(m.entries(), ([c, o]) => [c, orderIdOf(o)] as [string, string])]),
     gtd: ids(engine.gtdOrders),
     done: ids(engine.doneQueue.slice(engine.doneHead)),
   };
@@ -89,7 +89,7 @@ export function importEngineState(config: EngineConfig, state: EngineState): Eng
     if (st === undefined || acct === undefined) throw new Error(`engine state: order ${r[0]} refers to unknown ${st === undefined ? 'symbol' : 'account'}`);
     const seqNo = Number(r[0]);
     if (!Number.isSafeInteger(seqNo) || seqNo <= 0 || String(seqNo) !== r[0]) throw new Error(`engine state: bad order id ${r[0]}`);
-    const o = new Order(seqNo, r[1], acct, st.inst, r[4], r[5], r[6], r[7][r[7].length - 1]!);
+    const o = createOrder(seqNo, r[1], acct, st.inst, r[4], r[5], r[6], r[7][r[7].length - 1]!);
     if (r[7].length > 1) o.priorClOrdIds = r[7].slice(0, -1);
     o.origClOrdId = r[8];
     [o.priceTicks, o.stopTicks, o.orderQtyLots, o.cumLots, o.leavesLots, o.visibleLots, o.displayLots, o.minQtyLots,
@@ -100,7 +100,7 @@ export function importEngineState(config: EngineConfig, state: EngineState): Eng
     o.status = r[22];
     o.live = r[23];
     o.pendingStop = r[24];
-    byId.set(o.orderId, o);
+    byId.set(orderIdOf(o), o);
     engine.ordersById.add(o);
   }
   const get = (id: string): Order => {

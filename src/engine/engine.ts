@@ -3,7 +3,7 @@
 // the same step. Price-time priority, integer ticks/lots throughout.
 import type { EngineConfig, Instrument } from './config.js';
 import { InstrumentState, type DirtyPrices } from './instrument-state.js';
-import { Order } from './order.js';
+import { allClOrdIdsOf, createOrder, orderIdOf, renameOrder, type Order } from './order.js';
 import type { BookSide, Level } from './order-book.js';
 import { AccountState, applyFill, checkReserve, release, reserve } from './risk.js';
 import { OrderIndex } from './order-index.js';
@@ -236,7 +236,7 @@ export class Engine {
 
     // accepted
     const orders = session ?? this.sessionMap(cmd.session);
-    const order = new Order(this.seq, orders.name, acct, inst, cmd.side, ordType, tif, cmd.clOrdId);
+    const order = createOrder(this.seq, orders.name, acct, inst, cmd.side, ordType, tif, cmd.clOrdId);
     order.priceTicks = priceTicks;
     order.stopTicks = stopTicks;
     order.orderQtyLots = qty;
@@ -355,7 +355,7 @@ export class Engine {
     this.dirty(st, order.side, order.priceTicks);
     const oppBest = (order.side === 'Buy' ? st.book.asks : st.book.bids).best;
     if (oppBest !== null && this.crosses(order.side, order.priceTicks, oppBest.priceTicks) && st.status === 'Open') {
-      throw new Error(`invariant: ${st.inst.symbol} book crossed after matching order ${order.orderId}`);
+      throw new Error(`invariant: ${st.inst.symbol} book crossed after matching order ${orderIdOf(order)}`);
     }
   }
 
@@ -498,7 +498,7 @@ export class Engine {
     order.visibleLots = 0;
     order.status = execType;
     if (cancelClOrdId !== undefined) {
-      order.rename(cancelClOrdId);
+      renameOrder(order, cancelClOrdId);
       this.sessionMap(order.session).set(cancelClOrdId, order);
     }
     this.done(order);
@@ -617,7 +617,7 @@ export class Engine {
     order.displayLots = display;
     order.reservePriceTicks = priceTicks;
     reserve(order, leaves);
-    order.rename(cmd.clOrdId);
+    renameOrder(order, cmd.clOrdId);
     this.sessionMap(order.session).set(cmd.clOrdId, order);
     if (keepPriority) {
       const visible = Math.min(order.visibleLots, leaves);
@@ -818,7 +818,7 @@ export class Engine {
       kind: 'cancelReject', seq: this.seq, timeMs: this.timeMs, responseTo,
       session: typeof cmd.session === 'string' ? cmd.session : '', clOrdId: typeof cmd.clOrdId === 'string' ? cmd.clOrdId : '',
       origClOrdId: order?.clOrdId ?? (typeof cmd.origClOrdId === 'string' ? cmd.origClOrdId : null),
-      orderId: order?.orderId ?? 'NONE', ordStatus: order?.status ?? null,
+      orderId: order === undefined ? 'NONE' : orderIdOf(order), ordStatus: order?.status ?? null,
       account: order?.account.name ?? null, symbol: order?.inst.symbol ?? (typeof cmd.symbol === 'string' ? cmd.symbol : null),
       rejectReason: reason, fixCxlRejReason: REJECT_FIX_CODES[reason].cxlRejReason, text,
     });
@@ -878,7 +878,7 @@ export class Engine {
   private view(o: Order): OrderView {
     const r = new OrderReport(this.seq, this.timeMs, 0, 'OrderStatus', o, 0, 0, 0, null, null);
     return {
-      orderId: o.orderId, clOrdId: o.clOrdId, session: o.session, account: o.account.name, symbol: o.inst.symbol,
+      orderId: orderIdOf(o), clOrdId: o.clOrdId, session: o.session, account: o.account.name, symbol: o.inst.symbol,
       side: o.side, ordType: o.ordType, timeInForce: o.timeInForce, price: r.price, stopPx: r.stopPx, orderQty: r.orderQty,
       cumQty: r.cumQty, leavesQty: r.leavesQty, avgPx: r.avgPx, ordStatus: o.status, resting: o.level !== null, pendingStop: o.pendingStop,
     };

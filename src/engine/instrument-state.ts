@@ -2,7 +2,7 @@
 // and the market-data changes collected while one command runs.
 import type { Instrument } from './config.js';
 import { OrderBook } from './order-book.js';
-import type { Order } from './order.js';
+import { orderIdOf, type Order } from './order.js';
 import type { MdTrade, TradingStatus } from './types.js';
 
 /** Price levels (ticks) changed by the current command, in first-change order, each once. */
@@ -126,7 +126,7 @@ export class InstrumentState {
   removeStop(order: Order): void {
     const list = order.side === 'Buy' ? this.buyStops : this.sellStops;
     const i = list.indexOf(order);
-    if (i < 0) throw new Error(`invariant: stop order ${order.orderId} not in stop list`);
+    if (i < 0) throw new Error(`invariant: stop order ${orderIdOf(order)} not in stop list`);
     list.splice(i, 1);
   }
 

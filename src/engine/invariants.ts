@@ -1,6 +1,7 @@
 // Full consistency check of an engine's state (O(orders)); tests run it after every command.
 // Throws an Error describing the first broken invariant.
 import type { Engine } from './engine.js';
+import { orderIdOf } from './order.js';
 import { notionalUnitsOf } from './risk.js';
 
 export function checkEngineInvariants(engine: Engine): void {
@@ -20,15 +21,15 @@ export function checkEngineInvariants(engine: Engine): void {
         let count = 0;
         let prev = null;
         for (let o = level.head; o !== null; o = o.next) {
-          if (o.prev !== prev) fail(`${sym} broken links at order ${o.orderId}`);
-          if (o.level !== level || o.priceTicks !== level.priceTicks) fail(`order ${o.orderId} on the wrong level`);
-          if (!o.live) fail(`order ${o.orderId} resting but ${o.status}`);
-          if ((o.side === 'Buy') !== side.isBid) fail(`order ${o.orderId} on the wrong side`);
-          if (o.visibleLots <= 0 || o.visibleLots > o.leavesLots) fail(`order ${o.orderId} visible ${o.visibleLots} of leaves ${o.leavesLots}`);
-          if (o.displayLots === 0 && o.visibleLots !== o.leavesLots) fail(`order ${o.orderId} hides quantity without display size`);
+          if (o.prev !== prev) fail(`${sym} broken links at order ${orderIdOf(o)}`);
+          if (o.level !== level || o.priceTicks !== level.priceTicks) fail(`order ${orderIdOf(o)} on the wrong level`);
+          if (!o.live) fail(`order ${orderIdOf(o)} resting but ${o.status}`);
+          if ((o.side === 'Buy') !== side.isBid) fail(`order ${orderIdOf(o)} on the wrong side`);
+          if (o.visibleLots <= 0 || o.visibleLots > o.leavesLots) fail(`order ${orderIdOf(o)} visible ${o.visibleLots} of leaves ${o.leavesLots}`);
+          if (o.displayLots === 0 && o.visibleLots !== o.leavesLots) fail(`order ${orderIdOf(o)} hides quantity without display size`);
           total += o.visibleLots;
           count++;
-          seenResting.add(o.orderId);
+          seenResting.add(orderIdOf(o));
           prev = o;
         }
         if (level.tail !== prev) fail(`${sym} level tail wrong`);
@@ -40,15 +41,15 @@ export function checkEngineInvariants(engine: Engine): void {
     const bid = st.book.bids.best;
     const ask = st.book.asks.best;
     if (bid !== null && ask !== null && bid.priceTicks >= ask.priceTicks) fail(`${sym} book crossed`);
-    for (const o of [...st.buyStops, ...st.sellStops]) if (!o.pendingStop || !o.live) fail(`stop list holds ${o.orderId} (${o.status})`);
+    for (const o of [...st.buyStops, ...st.sellStops]) if (!o.pendingStop || !o.live) fail(`stop list holds ${orderIdOf(o)} (${o.status})`);
   }
   const perAccount = new Map<string, { open: number; units: number; buy: number[]; sell: number[] }>();
   for (const o of engine.ordersById.values()) {
     if (o.live) {
-      if (o.cumLots + o.leavesLots !== o.orderQtyLots) fail(`order ${o.orderId} cum ${o.cumLots} + leaves ${o.leavesLots} != qty ${o.orderQtyLots}`);
-      if (o.leavesLots <= 0) fail(`live order ${o.orderId} has no leaves`);
-      if (o.level === null && !o.pendingStop) fail(`live order ${o.orderId} neither resting nor a pending stop`);
-      if (o.status !== 'New' && o.status !== 'PartiallyFilled') fail(`live order ${o.orderId} has status ${o.status}`);
+      if (o.cumLots + o.leavesLots !== o.orderQtyLots) fail(`order ${orderIdOf(o)} cum ${o.cumLots} + leaves ${o.leavesLots} != qty ${o.orderQtyLots}`);
+      if (o.leavesLots <= 0) fail(`live order ${orderIdOf(o)} has no leaves`);
+      if (o.level === null && !o.pendingStop) fail(`live order ${orderIdOf(o)} neither resting nor a pending stop`);
+      if (o.status !== 'New' && o.status !== 'PartiallyFilled') fail(`live order ${orderIdOf(o)} has status ${o.status}`);
       let a = perAccount.get(o.account.name);
       if (a === undefined) {
         a = { open: 0, units: 0, buy: new Array<number>(engine.states.length).fill(0), sell: new Array<number>(engine.states.length).fill(0) };
@@ -58,10 +59,10 @@ export function checkEngineInvariants(engine: Engine): void {
       a.units += notionalUnitsOf(o.inst, o.reservePriceTicks, o.leavesLots);
       (o.side === 'Buy' ? a.buy : a.sell)[o.inst.index]! += o.leavesLots;
     } else {
-      if (o.level !== null || o.pendingStop || seenResting.has(o.orderId)) fail(`done order ${o.orderId} still on the book`);
-      if (o.leavesLots !== 0) fail(`done order ${o.orderId} has leaves ${o.leavesLots}`);
-      if (o.cumLots > o.orderQtyLots) fail(`order ${o.orderId} overfilled`);
-      if (o.status === 'Filled' && o.cumLots !== o.orderQtyLots) fail(`filled order ${o.orderId} cum != qty`);
+      if (o.level !== null || o.pendingStop || seenResting.has(orderIdOf(o))) fail(`done order ${orderIdOf(o)} still on the book`);
+      if (o.leavesLots !== 0) fail(`done order ${orderIdOf(o)} has leaves ${o.leavesLots}`);
+      if (o.cumLots > o.orderQtyLots) fail(`order ${orderIdOf(o)} overfilled`);
+      if (o.status === 'Filled' && o.cumLots !== o.orderQtyLots) fail(`filled order ${orderIdOf(o)} cum != qty`);
     }
   }
   for (const acct of engine.accounts.values()) {

@@ -2,7 +2,7 @@
 // engine forgets done orders oldest first: orders live in small pages of consecutive ids instead of a hash map
 // keyed by strings (no string hashing, no rehash of a large table while it grows). A page goes when its last
 // order is forgotten, so memory is bounded by the orders kept (a long-lived order keeps at most one page alive).
-import type { Order } from './order.js';
+import { orderIdOf, type Order } from './order.js';
 
 const PAGE_SLOTS = 64;
 /** Longest id text that is a safe integer (15 digits). */
@@ -53,7 +53,7 @@ export class OrderIndex {
       this.pages.set(key, page);
     }
     const slot = seq % PAGE_SLOTS;
-    if (page.slots[slot] !== undefined) throw new Error(`invariant: order id ${order.orderId} added twice`);
+    if (page.slots[slot] !== undefined) throw new Error(`invariant: order id ${orderIdOf(order)} added twice`);
     page.slots[slot] = order;
     page.count++;
     this.count++;

@@ -3,7 +3,7 @@
 // is immutable: later changes to its order do not show through. Each class satisfies its plain interface in
 // types.ts, and toJSON() gives the same plain object (same keys, same order) a literal would.
 import type { Instrument } from './config.js';
-import type { Order } from './order.js';
+import { orderIdOf, type Order } from './order.js';
 import { averageOf, fromUnits } from './units.js';
 import type { DoneReason, ExecReport, ExecType, LevelDelta, MdTrade, OrdStatus, Side, TradeEvent } from './types.js';
 
@@ -47,7 +47,7 @@ export class OrderReport implements ExecReport {
   }
 
   get execId(): string { return `${this.seq}.${this.execN}`; }
-  get orderId(): string { return this.order.orderId; }
+  get orderId(): string { return orderIdOf(this.order); }
   get session(): string { return this.order.session; }
   get account(): string { return this.order.account.name; }
   get symbol(): string { return this.order.inst.symbol; }
@@ -112,10 +112,10 @@ export class TradeReport implements TradeEvent {
   get symbol(): string { return this.inst.symbol; }
   get price(): string { return fromUnits(this.pxTicks, this.inst.priceStep); }
   get qty(): string { return fromUnits(this.lots, this.inst.qtyStep); }
-  get buyOrderId(): string { return this.buy.orderId; }
+  get buyOrderId(): string { return orderIdOf(this.buy); }
   get buySession(): string { return this.buy.session; }
   get buyAccount(): string { return this.buy.account.name; }
-  get sellOrderId(): string { return this.sell.orderId; }
+  get sellOrderId(): string { return orderIdOf(this.sell); }
   get sellSession(): string { return this.sell.session; }
   get sellAccount(): string { return this.sell.account.name; }
 
