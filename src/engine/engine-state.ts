@@ -23,6 +23,8 @@ export interface EngineState {
   tradeIdLast: number;
   instruments: Array<{
     symbol: string; status: TradingStatus; lastPriceTicks: number; mdSeq: number;
+    /** Why halted (absent in states written before it was kept). */
+    haltText?: string | null;
     cbMin: Array<[number, number]>; cbMax: Array<[number, number]>;
     /** Resting order ids, best level first, FIFO within a level. */
     bids: string[]; asks: string[]; buyStops: string[]; sellStops: string[];
@@ -48,7 +50,7 @@ export function exportEngineState(engine: Engine): EngineState {
     lastSeq: engine.lastSeq,
     tradeIdLast: engine.tradeIdLast,
     instruments: engine.states.map((st) => ({
-      symbol: st.inst.symbol, status: st.status, lastPriceTicks: st.lastPriceTicks, mdSeq: st.mdSeq,
+      symbol: st.inst.symbol, status: st.status, haltText: st.haltText, lastPriceTicks: st.lastPriceTicks, mdSeq: st.mdSeq,
       cbMin: st.cbMin.map(([t, p]) => [t, p] as [number, number]), cbMax: st.cbMax.map(([t, p]) => [t, p] as [number, number]),
       bids: resting(st.book.bids), asks: resting(st.book.asks), buyStops: ids(st.buyStops), sellStops: ids(st.sellStops),
     })),
@@ -112,6 +114,7 @@ export function importEngineState(config: EngineConfig, state: EngineState): Eng
     const st = engine.stateBySymbol.get(s.symbol);
     if (st === undefined) throw new Error(`engine state: unknown symbol ${s.symbol}`);
     st.status = s.status;
+    st.haltText = s.haltText ?? null;
     st.lastPriceTicks = s.lastPriceTicks;
     st.mdSeq = s.mdSeq;
     st.cbMin = s.cbMin.map(([t, p]) => [t, p]);

@@ -76,6 +76,14 @@ export class SessionOrders extends Map<string, Order> {
   }
 }
 
+/** Longest operator halt text carried on rejects. */
+const HALT_TEXT_MAX = 200;
+
+/** Reject text for an instrument that is not open: its status, and why when halted. */
+function statusText(st: InstrumentState): string {
+  return st.status === 'Halted' && st.haltText !== null ? `${st.inst.symbol} is Halted: ${st.haltText}` : `${st.inst.symbol} is ${st.status}`;
+}
+
 function isId(v: unknown): v is string {
   return typeof v === 'string' && v.length > 0 && v.length <= ID_LENGTH_MAX;
 }
@@ -161,7 +169,7 @@ export class Engine {
     const acct = this.accountFor(accountName);
     if (acct === null) return this.rejectNew(cmd, 'UnknownAccount', `unknown account ${accountName}`);
     if (acct.killSwitch) return this.rejectNew(cmd, 'KillSwitch', `account ${accountName} is blocked by the kill switch`);
-    if (st.status !== 'Open') return this.rejectNew(cmd, st.status === 'Halted' ? 'InstrumentHalted' : 'InstrumentClosed', `${inst.symbol} is ${st.status}`);
+    if (st.status !== 'Open') return this.rejectNew(cmd, st.status === 'Halted' ? 'InstrumentHalted' : 'InstrumentClosed', statusText(st));
 
     const ordType = cmd.ordType;
     const isMarket = ordType === 'Market' || ordType === 'Stop';
@@ -385,6 +393,7 @@ export class Engine {
       if (isBuy ? px > order.priceTicks : px < order.priceTicks) break;
       if (st.wouldBreak(px, this.timeMs)) {
         this.setStatus(st, 'Halted');
+        st.haltText = `circuit breaker: a trade at ${fromUnits(px, st.inst.priceStep)} would move the price more than ${st.inst.circuitBreakerBps} bps within ${st.inst.circuitBreakerWindowMs} ms`;
         return MatchStop.CircuitBreaker;
       }
       const resting = level.head!;
@@ -562,7 +571,11 @@ export class Engine {
     if (this.sessions.get(cmd.session)?.has(cmd.clOrdId)) return this.cancelReject(cmd, 'Replace', order, 'DuplicateClOrdId', `duplicate ClOrdID ${cmd.clOrdId}`);
     const st = this.stateBySymbol.get(order.inst.symbol)!;
     const inst = st.inst;
-    if (st.status !== 'Open') return this.cancelReject(cmd, 'Replace', order, st.status === 'Halted' ? 'InstrumentHalted' : 'InstrumentClosed', `${inst.symbol} is ${st.status}`);
+    if (st.status !== 'Open') return this.cancelReject(cmd, 'Replace', order, st.status === 'Halted' ? 'InstrumentHalted' : 'InstrumentClosed', statusText(st));
+    if (cmd.ordType !== undefined && cmd.ordType !== order.ordType) {
+      return this.cancelReject(cmd, 'Replace', order, 'UnsupportedOrder',
+        `OrdType cannot change on a replace (order is ${order.ordType}, request says ${String(cmd.ordType)}): cancel it and enter a new order`);
+    }
     const qty = this.qtyLots(inst, cmd.orderQty, 'orderQty');
     if (typeof qty !== 'number') return this.cancelReject(cmd, 'Replace', order, qty[0], qty[1]);
     const hasPrice = order.ordType === 'Limit' || order.ordType === 'StopLimit';
@@ -678,12 +691,13 @@ export class Engine {
     this.admin('SessionDisconnected', true, count, on ? `canceled ${count} order(s) of ${cmd.session}` : `cancel-on-disconnect off for ${cmd.session}`);
   }
 
-  private haltResume(cmd: { type: 'Halt' | 'Resume'; symbol: string }): void {
+  private haltResume(cmd: { type: 'Halt' | 'Resume'; symbol: string; text?: string }): void {
     const st = this.stateBySymbol.get(cmd.symbol);
     if (st === undefined) return this.admin(cmd.type, false, 0, `unknown symbol ${String(cmd.symbol)}`);
     const status: TradingStatus = cmd.type === 'Halt' ? 'Halted' : 'Open';
     if (status === 'Open') st.resetWindow();
     if (st.status !== status) this.setStatus(st, status);
+    st.haltText = status === 'Open' ? null : typeof cmd.text === 'string' && cmd.text !== '' ? cmd.text.slice(0, HALT_TEXT_MAX) : 'halted by the operator';
     this.admin(cmd.type, true, 0, `${st.inst.symbol} ${status}`);
     if (status === 'Open') this.triggerStops(st);
   }

@@ -42,6 +42,8 @@ const CB_WINDOW_TRADES_MAX = 100_000;
 export class InstrumentState {
   readonly book = new OrderBook();
   status: TradingStatus;
+  /** Why the instrument is halted (the operator's text, or the circuit breaker's); null when open. */
+  haltText: string | null = null;
   lastPriceTicks = 0;
   mdSeq = 0;
   /** Buy stops: ascending stop price, FIFO within a price. Triggered when last ≥ stop. */

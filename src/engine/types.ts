@@ -58,6 +58,8 @@ export interface ReplaceCommand {
   symbol?: string;
   side?: Side;
   orderQty: string;
+  /** OrdType as the client sent it on the replace; it must equal the order's (a change is rejected). */
+  ordType?: OrdType;
   price?: string;
   stopPx?: string;
   displayQty?: string;

@@ -59,6 +59,7 @@ export function translate(msg: FixMessage, session: string): Translation {
         ...defined('origClOrdId', opt(msg, 41)), ...defined('orderId', orderIdOf(msg)),
         ...defined('symbol', opt(msg, 55)), ...(side !== undefined ? { side: sideIn(side) } : {}),
         ...defined('price', opt(msg, 44)), ...defined('stopPx', opt(msg, 99)), ...defined('displayQty', opt(msg, 111)),
+        ...(opt(msg, 40) !== undefined ? { ordType: ordTypeIn(opt(msg, 40)!) } : {}),
       } };
     }
     case 'H': {

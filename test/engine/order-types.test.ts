@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Harness, S1, S2, cxlRejects, execs, mds, summary, testConfig, tradeSummary, mdLevels } from './harness.js';
+import { exportEngineState, importEngineState, type EngineState } from '../../src/engine/engine-state.js';
 
 const S3 = 'FIX.4.4:FIXGW->CLIENT3';
 
@@ -256,4 +257,42 @@ test('a sweep through a stop price elects the stop even when later trades of the
   assert.deepEqual(execs(evs).filter((e) => e.execType === 'Triggered').map((e) => e.clOrdId), ['SS']);
   assert.equal(h.engine.orderByClOrdId(S1, 'BS')!.pendingStop, true);
   assert.equal(h.engine.instruments().find((i) => i.symbol === 'AAPL')!.lastPrice, '98.00');
+});
+
+test('orders on a halted instrument are rejected with the halt reason: the operator text, or the circuit breaker', () => {
+  const h = new Harness(testConfig((f) => { f.instruments[0]!.circuitBreakerBps = 500; f.instruments[0]!.circuitBreakerWindowMs = 60_000; }));
+  h.send({ type: 'Halt', symbol: 'IBM', text: 'news pending' });
+  const e = execs(h.order({ side: 'Buy', symbol: 'IBM', price: '180.00' }))[0]!;
+  assert.equal(e.rejectReason, 'InstrumentHalted');
+  assert.equal(e.text, 'IBM is Halted: news pending');
+  h.send({ type: 'Resume', symbol: 'IBM' });
+  h.send({ type: 'Halt', symbol: 'IBM' });
+  assert.equal(execs(h.order({ side: 'Buy', symbol: 'IBM', price: '180.00' }))[0]!.text, 'IBM is Halted: halted by the operator');
+  h.send({ type: 'Resume', symbol: 'IBM' });
+  assert.equal(execs(h.order({ side: 'Buy', symbol: 'IBM', price: '180.00' }))[0]!.execType, 'New', 'resume clears the halt');
+
+  h.order({ side: 'Sell', price: '100.00', orderQty: '1', session: S2 });
+  h.order({ side: 'Buy', price: '100.00', orderQty: '1', session: S3 }); // last 100.00
+  h.order({ side: 'Sell', price: '106.00', orderQty: '1', session: S2, clOrdId: 'A106' });
+  h.order({ side: 'Buy', price: '106.00', orderQty: '1', session: S3, clOrdId: 'SWEEP' });
+  const r = execs(h.order({ side: 'Buy', price: '100.00', orderQty: '1', clOrdId: 'LATE' }))[0]!;
+  assert.equal(r.rejectReason, 'InstrumentHalted');
+  assert.match(r.text!, /^AAPL is Halted: circuit breaker: a trade at 106\.00 would move the price more than 500 bps within 60000 ms$/);
+  // the reason survives a snapshot
+  const copy = importEngineState(h.engine.config, JSON.parse(JSON.stringify(exportEngineState(h.engine))) as EngineState);
+  const again = copy.apply({ seq: copy.lastSeq + 1, timeMs: h.timeMs, cmd: { type: 'NewOrder', session: S1, clOrdId: 'AGAIN', symbol: 'AAPL', side: 'Buy', ordType: 'Limit', price: '100.00', orderQty: '1' } });
+  assert.equal(execs(again)[0]!.text, r.text);
+});
+
+test('a replace cannot change the OrdType: it is rejected and the order stays as it was', () => {
+  const h = new Harness();
+  h.order({ side: 'Buy', price: '99.00', orderQty: '10', clOrdId: 'L1' });
+  const rej = cxlRejects(h.send({ type: 'Replace', session: S1, clOrdId: 'L2', origClOrdId: 'L1', orderQty: '10', ordType: 'Market' }))[0]!;
+  assert.equal(rej.rejectReason, 'UnsupportedOrder');
+  assert.equal(rej.responseTo, 'Replace');
+  assert.match(rej.text, /OrdType cannot change on a replace \(order is Limit, request says Market\)/);
+  assert.equal(h.engine.orderByClOrdId(S1, 'L1')!.price, '99.00');
+  assert.equal(h.engine.orderByClOrdId(S1, 'L2'), null, 'the rejected ClOrdID is not taken');
+  assert.deepEqual(summary(h.send({ type: 'Replace', session: S1, clOrdId: 'L2', origClOrdId: 'L1', orderQty: '10', ordType: 'Limit', price: '99.50' })),
+    ['Replaced/New L2 0/10'], 'the same OrdType is fine');
 });

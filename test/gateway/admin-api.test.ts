@@ -63,7 +63,7 @@ test('an operator halt rejects new orders with 103=2 and a text, market data sho
     assert.equal(rej!.get(150), '8');
     assert.equal(rej!.get(39), '8');
     assert.equal(rej!.get(103), '2');
-    assert.equal(rej!.get(58), 'IBM is Halted');
+    assert.equal(rej!.get(58), 'IBM is Halted: news pending', 'the operator text is the reason');
 
     const resumed = await admin('resume', { symbol: 'IBM' });
     assert.equal(resumed.status, 200);

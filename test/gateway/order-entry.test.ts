@@ -95,6 +95,19 @@ test('a cancel/replace changes price and quantity: 150=5, and a replace of a don
   assert.deepEqual([41, 434].map((t) => r5.get(t)), ['R1', '1'], 'OrigClOrdID is what the client sent, an older ClOrdID of the chain');
 });
 
+test('a cancel/replace that changes OrdType(40) is refused with 434=2 and a reason; the order keeps its price', async () => {
+  const c = await client('RPL2');
+  c.order('T1', { symbol: 'GOOG', side: '1', qty: '10', price: '150.00' });
+  await c.reports('T1');
+  c.send('G', [[41, 'T1'], [11, 'T2'], [55, 'GOOG'], [54, '1'], [60, now()], [38, '10'], [40, '1']]);
+  const r = await c.next('9', (m) => m.get(11) === 'T2');
+  assert.deepEqual([41, 434, 39].map((t) => r.get(t)), ['T1', '2', '0']);
+  assert.match(r.get(58) ?? '', /OrdType cannot change/);
+  c.send('H', [[11, 'T1'], [55, 'GOOG'], [54, '1']]);
+  const ers = await c.reports('T1', 2);
+  assert.deepEqual([150, 44, 40].map((t) => ers[1]!.get(t)), ['I', '150.00', '2']);
+});
+
 test('an OrderStatusRequest answers 150=I with the order state; for an unknown order 39=8', async () => {
   const c = await client('STAT1');
   c.order('Q1', { symbol: 'IBM', side: '1', qty: '7', price: '170.00' });
