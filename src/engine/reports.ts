@@ -9,7 +9,8 @@ import type { DoneReason, ExecReport, ExecType, LevelDelta, MdTrade, OrdStatus, 
 
 /** ExecutionReport about an order the engine holds (every report except the rejects of orders never created). */
 export class OrderReport implements ExecReport {
-  readonly kind = 'exec' as const;
+  // on the prototype: no per-instance field to initialise
+  get kind(): 'exec' { return 'exec'; }
   // values frozen when the report was made
   readonly ordStatus: OrdStatus;
   readonly clOrdId: string;
@@ -89,7 +90,7 @@ export class OrderReport implements ExecReport {
 
 /** A trade with both sides; the ClOrdIDs are the ones the orders had when they traded. */
 export class TradeReport implements TradeEvent {
-  readonly kind = 'trade' as const;
+  get kind(): 'trade' { return 'trade'; }
   readonly buyClOrdId: string;
   readonly sellClOrdId: string;
 
