@@ -14,7 +14,7 @@ import { Decimal } from 'decimal.js';
 import { Framer } from '../fix/framer.js';
 import { parseMessage } from '../fix/message.js';
 import {
-  journalPathOf, replayDataDir, type CancelReject, type EngineConfig, type EngineEvent, type ExecReport, type SequencedCommand,
+  JournalTrimmedError, journalDirOf, replayDataDir, type CancelReject, type EngineConfig, type EngineEvent, type ExecReport, type SequencedCommand,
 } from '../engine/index.js';
 import type { LoggedMessage } from './log-messages.js';
 
@@ -28,7 +28,7 @@ const ORD_STATUS_CODE: Record<ExecReport['ordStatus'], string> = {
 export interface JournalFinding {
   code: 'er-unmatched' | 'er-mismatch' | 'er-misrouted' | 'er-missing' | 'er-undelivered'
     | 'ocr-unmatched' | 'ocr-mismatch' | 'ocr-missing' | 'ocr-undelivered'
-    | 'session-without-log' | 'journal-torn' | 'journal-unreadable';
+    | 'session-without-log' | 'journal-torn' | 'journal-trimmed' | 'journal-unreadable';
   severity: 'error' | 'warning';
   file: string;
   line: number | null;
@@ -92,7 +92,7 @@ export class JournalCheck {
 
   constructor(readonly dataDir: string, config: EngineConfig, report: (f: JournalFinding) => void) {
     this.#report = report;
-    this.journalPath = journalPathOf(dataDir);
+    this.journalPath = journalDirOf(dataDir);
     const onEvents = (sc: SequencedCommand, events: EngineEvent[]): void => {
       this.commands++;
       for (const e of events) {
@@ -105,12 +105,19 @@ export class JournalCheck {
       try {
         result = replayDataDir(dataDir, config, { useSnapshot: false, onEvents });
       } catch (err) {
-        if (!/journal gap/.test((err as Error).message)) throw err;
-        // The journal does not start at seq 1: start from the latest snapshot instead.
+        if (!(err instanceof JournalTrimmedError)) throw err;
+        // The journal does not start at seq 1 (JournalRetention=snapshot trimmed it): start from the latest snapshot.
         this.#execs.clear();
+        this.#cancelRejects.clear();
+        this.#ownerSessions.clear();
         this.commands = 0;
+        this.execEvents = 0;
+        this.cancelRejectEvents = 0;
         result = replayDataDir(dataDir, config, { useSnapshot: true, onEvents });
         this.#firstSeq = (result.snapshotSeq ?? 0) + 1;
+        report({ code: 'journal-trimmed', severity: 'warning', file: this.journalPath, line: null, seq: err.firstSeq,
+          text: `the journal starts at seq ${err.firstSeq} (earlier segments were trimmed): replayed from snapshot seq ${result.snapshotSeq ?? 0}; ` +
+            `reports of commands up to seq ${this.#firstSeq - 1} cannot be checked` });
       }
       if (result.tornBytes > 0) {
         report({ code: 'journal-torn', severity: 'warning', file: this.journalPath, line: null, seq: result.lastSeq + 1,

@@ -16,7 +16,7 @@
 //
 // GUARANTEES
 // - Durable before visible: commands submitted in one event-loop turn form a batch; the batch is written to
-//   DATA/journal/journal.log in one write (and fdatasync'd when fsync is 'always'), THEN applied, THEN the
+//   the current segment file of DATA/journal/ in one write (and fdatasync'd when fsync is 'always'), THEN applied, THEN the
 //   events go to listeners. With fsync 'none' the write is synchronous (to the page cache, no thread-pool
 //   round trip: the batch is applied in the turn it is drained); with 'always' the write and the fdatasync
 //   run off the event loop. Reads (engine.bookSnapshot, engine.orderById, ...) only ever show applied,
@@ -70,13 +70,16 @@ export { Engine, ID_LENGTH_MAX } from './engine.js';
 export type { OrderView, BookSnapshot } from './engine.js';
 export { Sequencer, SequencerOverloadedError, SequencerStoppedError } from './sequencer.js';
 export type { SequencerOptions, EventsListener } from './sequencer.js';
-export { JournalWriter, JournalCorruptError, JournalRecordTooLargeError, readJournal, recoverJournal, decodeJournal, encodeRecords } from './journal.js';
-export type { FsyncPolicy, JournalContents } from './journal.js';
+export {
+  JournalWriter, JournalCorruptError, JournalTrimmedError, JournalRecordTooLargeError, readJournalDir, scanJournal, listSegments, segmentName,
+  syncJournal, trimJournal, encodeRecords, JOURNAL_SEGMENT_BYTES_DEFAULT, LEGACY_JOURNAL_FILE,
+} from './journal.js';
+export type { FsyncPolicy, JournalContents, JournalScan, JournalSegment, SegmentRead, ScanOptions } from './journal.js';
 export { writeSnapshot, encodeSnapshot, writeEncodedSnapshot, readSnapshot, readLatestSnapshot, listSnapshots, SNAPSHOTS_KEPT } from './snapshot.js';
 export type { EncodedSnapshot } from './snapshot.js';
 export { exportEngineState, importEngineState } from './engine-state.js';
 export type { EngineState } from './engine-state.js';
-export { openEngine, replayDataDir, replayJournal, journalPathOf, snapshotDirOf } from './data-dir.js';
-export type { OpenEngineOptions, OpenedEngine, ReplayResult } from './data-dir.js';
+export { openEngine, replayDataDir, replayJournalDir, trimJournalToSnapshots, journalDirOf, snapshotDirOf } from './data-dir.js';
+export type { OpenEngineOptions, OpenedEngine, ReplayResult, JournalRetention } from './data-dir.js';
 export { checkEngineInvariants } from './invariants.js';
 export { eventsDigest } from './digest.js';

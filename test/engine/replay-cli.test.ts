@@ -6,8 +6,8 @@ import { appendFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { crc32 } from 'node:zlib';
 import { loadEngineConfig } from '../../src/engine/config.js';
-import { journalPathOf, replayDataDir } from '../../src/engine/data-dir.js';
-import { RECORD_HEADER_BYTES } from '../../src/engine/journal.js';
+import { journalDirOf, replayDataDir } from '../../src/engine/data-dir.js';
+import { RECORD_HEADER_BYTES, listSegments } from '../../src/engine/journal.js';
 import { listSnapshots } from '../../src/engine/snapshot.js';
 import type { Command } from '../../src/engine/types.js';
 import { CONFIG_PATH, defaultConfigFile } from './harness.js';
@@ -16,6 +16,13 @@ import { randomCommands, type TimedCommand } from './random-commands.js';
 
 const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const config = loadEngineConfig(CONFIG_PATH);
+
+/** The journal's only segment (a small journal is one). */
+function journalPathOf(dataDir: string): string {
+  const segments = listSegments(journalDirOf(dataDir));
+  assert.equal(segments.length, 1);
+  return segments[0]!.path;
+}
 
 function fixgw(...args: string[]): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
