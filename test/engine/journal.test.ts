@@ -267,10 +267,11 @@ test('fsync policy as the kernel sees it: fdatasync per batch with always, none 
   }
 });
 
-test('a process killed with SIGKILL mid-write recovers exactly what it journaled, and everything it showed was durable', async (t) => {
+test('a process killed with SIGKILL mid-write recovers exactly what it journaled across its segments, and everything it showed was durable', async (t) => {
   const dir = tempDataDir('sigkill');
   const count = 400_000;
-  const child = spawn(process.execPath, [childScript, dir, '20', String(count), 'none'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // 2 MiB segments: the child rolls over several times before it is killed
+  const child = spawn(process.execPath, [childScript, dir, '20', String(count), 'none', String(2 * 1024 * 1024)], { stdio: ['ignore', 'pipe', 'pipe'] });
   let maxShown = 0;
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
@@ -296,9 +297,11 @@ test('a process killed with SIGKILL mid-write recovers exactly what it journaled
   });
   assert.equal(await exited, 'SIGKILL');
   const read = readJournal(dir); // a torn tail is fine; corruption would throw
-  const path = journalPathOf(dir);
+  const segments = listSegments(journalDirOf(dir));
+  assert.ok(segments.length > 1, `rolled over: ${segments.length} segments`);
+  const path = segments.at(-1)!.path;
   const lastSeq = read.records.at(-1)!.seq;
-  t.diagnostic(`killed after showing seq ${maxShown}; journal holds ${lastSeq} records, torn tail ${read.tornBytes} bytes`);
+  t.diagnostic(`killed after showing seq ${maxShown}; journal holds ${lastSeq} records in ${segments.length} segments, torn tail ${read.tornBytes} bytes`);
   assert.ok(lastSeq >= maxShown, `seq ${maxShown} was visible but the journal ends at ${lastSeq}`);
   assert.ok(lastSeq < count, 'killed before the end');
   const commands = randomCommands(20, lastSeq);
