@@ -23,6 +23,11 @@
 //   durable state and are consistent with exactly the events delivered so far.
 // - Deterministic: the engine reads no clock; `timeMs` (epoch ms) and `seq` come from the sequencer. The same
 //   journal always yields the same events, byte for byte (see replayDataDir / `fixgw replay --verify`).
+// - The journal is a directory of segment files, DATA/journal/journal-<seq of first record, 20 digits>.log; a new one
+//   is started at a batch boundary once the current one holds journalSegmentBytes (default 64 MiB). Recovery loads the
+//   latest snapshot and streams only the segments after it; a torn tail is truncated only in the last segment, damage
+//   anywhere else is a JournalCorruptError naming file and offset. journalRetention 'snapshot' deletes the segments the
+//   oldest kept snapshot covers (then a full replay throws JournalTrimmedError); 'all' (default) keeps everything.
 // - A journal failure is fatal: submit() throws SequencerStoppedError afterwards, onFatal listeners run once.
 //   submit() throws SequencerOverloadedError when pendingCommandsMax commands are waiting, and
 //   JournalRecordTooLargeError for a command whose JSON exceeds 64 KiB (nothing queued: reject it as bad input).

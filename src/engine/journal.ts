@@ -10,7 +10,7 @@
 // between segments is a JournalCorruptError naming the file and the byte offset.
 // A data directory of an older version holds one file, journal.log: readers take it as the first segment, and
 // openEngine renames it to its segment name (see data-dir.ts).
-import { closeSync, fstatSync, fsyncSync, openSync, readdirSync, readSync, truncateSync, unlinkSync, writeSync, close as closeCb, fdatasync as fdatasyncCb,
+import { closeSync, fstatSync, fsyncSync, openSync, readdirSync, readSync, statSync, truncateSync, unlinkSync, writeSync, close as closeCb, fdatasync as fdatasyncCb,
   fsync as fsyncCb, open as openCb, write as writeCb } from 'node:fs';
 import { promisify } from 'node:util';
 import { dirname, join } from 'node:path';
@@ -229,7 +229,7 @@ export function scanJournal(journalDir: string, options: ScanOptions, onRecord: 
   const upToSeq = options.upToSeq ?? Number.MAX_SAFE_INTEGER;
   const segments = listSegments(journalDir);
   const scan: JournalScan = { dir: journalDir, segments, read: [], firstSeq: segments[0]?.firstSeq ?? null, lastSeq: 0, records: 0, tornBytes: 0, bytes: 0 };
-  for (const s of segments) scan.bytes += fstatSize(s.path);
+  for (const s of segments) scan.bytes += statSync(s.path).size;
   if (segments.length === 0) return scan;
   // the last segment that can hold afterSeq + 1: every one before it ends at or before afterSeq
   let from = 0;
@@ -258,11 +258,6 @@ export function scanJournal(journalDir: string, options: ScanOptions, onRecord: 
     prev = { path: seg.path, lastSeq: r.lastSeq ?? seg.firstSeq - 1 };
   }
   return scan;
-}
-
-function fstatSize(path: string): number {
-  const fd = openSync(path, 'r');
-  try { return fstatSync(fd).size; } finally { closeSync(fd); }
 }
 
 /** Reads one segment; see scanJournal. `prevSeq` is the last seq of the segment before (null for the first one read). */
