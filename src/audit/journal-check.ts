@@ -14,7 +14,7 @@ import { Decimal } from 'decimal.js';
 import { Framer } from '../fix/framer.js';
 import { parseMessage } from '../fix/message.js';
 import {
-  journalPathOf, replayDataDir, type CancelReject, type EngineConfig, type EngineEvent, type ExecReport, type SequencedCommand,
+  JournalTrimmedError, journalDirOf, listSegments, replayDataDir, type CancelReject, type JournalSegment, type EngineConfig, type EngineEvent, type ExecReport, type SequencedCommand,
 } from '../engine/index.js';
 import type { LoggedMessage } from './log-messages.js';
 
@@ -28,7 +28,7 @@ const ORD_STATUS_CODE: Record<ExecReport['ordStatus'], string> = {
 export interface JournalFinding {
   code: 'er-unmatched' | 'er-mismatch' | 'er-misrouted' | 'er-missing' | 'er-undelivered'
     | 'ocr-unmatched' | 'ocr-mismatch' | 'ocr-missing' | 'ocr-undelivered'
-    | 'session-without-log' | 'journal-torn' | 'journal-unreadable';
+    | 'session-without-log' | 'journal-torn' | 'journal-trimmed' | 'journal-unreadable';
   severity: 'error' | 'warning';
   file: string;
   line: number | null;
@@ -70,7 +70,9 @@ interface CancelRejectRecord {
 
 /** Replays DATA's journal and answers, ER by ER, whether the logs agree with it. */
 export class JournalCheck {
+  /** The journal directory (DATA/journal); findings about one command name the segment file that holds it. */
   readonly journalPath: string;
+  #segments: JournalSegment[] = [];
   readonly #execs = new Map<string, ExecRecord>();
   /** session \0 ClOrdID -> cancel rejects, in journal order (a ClOrdID may be refused more than once). */
   readonly #cancelRejects = new Map<string, CancelRejectRecord[]>();
@@ -92,7 +94,7 @@ export class JournalCheck {
 
   constructor(readonly dataDir: string, config: EngineConfig, report: (f: JournalFinding) => void) {
     this.#report = report;
-    this.journalPath = journalPathOf(dataDir);
+    this.journalPath = journalDirOf(dataDir);
     const onEvents = (sc: SequencedCommand, events: EngineEvent[]): void => {
       this.commands++;
       for (const e of events) {
@@ -103,22 +105,37 @@ export class JournalCheck {
     try {
       let result;
       try {
+        this.#segments = listSegments(this.journalPath);
         result = replayDataDir(dataDir, config, { useSnapshot: false, onEvents });
       } catch (err) {
-        if (!/journal gap/.test((err as Error).message)) throw err;
-        // The journal does not start at seq 1: start from the latest snapshot instead.
+        if (!(err instanceof JournalTrimmedError)) throw err;
+        // The journal does not start at seq 1 (JournalRetention=snapshot trimmed it): start from the latest snapshot.
         this.#execs.clear();
+        this.#cancelRejects.clear();
+        this.#ownerSessions.clear();
         this.commands = 0;
+        this.execEvents = 0;
+        this.cancelRejectEvents = 0;
         result = replayDataDir(dataDir, config, { useSnapshot: true, onEvents });
         this.#firstSeq = (result.snapshotSeq ?? 0) + 1;
+        report({ code: 'journal-trimmed', severity: 'warning', file: this.#fileOf(err.firstSeq), line: null, seq: err.firstSeq,
+          text: `the journal starts at seq ${err.firstSeq} (earlier segments were trimmed): replayed from snapshot seq ${result.snapshotSeq ?? 0}; ` +
+            `reports of commands up to seq ${this.#firstSeq - 1} cannot be checked` });
       }
       if (result.tornBytes > 0) {
-        report({ code: 'journal-torn', severity: 'warning', file: this.journalPath, line: null, seq: result.lastSeq + 1,
+        report({ code: 'journal-torn', severity: 'warning', file: this.#fileOf(result.lastSeq + 1), line: null, seq: result.lastSeq + 1,
           text: `${result.tornBytes} bytes after the last whole record (seq ${result.lastSeq}): a write cut short by a crash; that command never took effect` });
       }
     } catch (err) {
       report({ code: 'journal-unreadable', severity: 'error', file: this.journalPath, line: null, text: (err as Error).message });
     }
+  }
+
+  /** The segment file that holds `seq` (the journal directory when there is none). */
+  #fileOf(seq: number): string {
+    let file = this.journalPath;
+    for (const s of this.#segments) if (s.firstSeq <= seq) file = s.path;
+    return file;
   }
 
   #addCancelReject(e: CancelReject): void {
@@ -277,7 +294,7 @@ export class JournalCheck {
       for (const p of pending) {
         const storedSeq = stored.get(p.storeKey);
         const message = p.kind === 'er' ? 'ExecutionReport' : 'OrderCancelReject';
-        const base = { severity: 'error' as const, file: this.journalPath, line: null, seq: p.seq };
+        const base = { severity: 'error' as const, file: this.#fileOf(p.seq), line: null, seq: p.seq };
         if (storedSeq !== undefined && storedSeq <= loggedUpTo) {
           this.#report({ ...base, code: p.kind === 'er' ? 'er-missing' : 'ocr-missing',
             text: `${p.what} was sent as MsgSeqNum ${storedSeq} (session store), but the outbound log, which goes on to ${loggedUpTo}, does not show it` });

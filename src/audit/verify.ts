@@ -107,7 +107,7 @@ function trackSequence(flows: Map<string, FlowSequence>, m: LoggedMessage, repor
   });
 }
 
-/** 'file:line: error seq-gap: text' (journal findings: 'journal.log@seq 12: ...'). */
+/** 'file:line: error seq-gap: text' (journal findings: 'journal-00000000000000000001.log@seq 12: ...'). */
 export function formatFinding(f: Finding): string {
   const where = f.line !== null ? `${f.file}:${f.line}` : f.seq !== undefined ? `${f.file}@seq ${f.seq}` : f.file;
   return `${where}: ${f.severity} ${f.code}: ${f.text}`;

@@ -1,14 +1,17 @@
-// `fixgw replay`: rebuilds the engine from a data directory (latest snapshot + journal tail) and prints what it
-// rebuilt; `--verify` replays the whole journal twice, compares state and event streams, and checks every snapshot
-// on disk against the state a full replay reaches at its seq. Read-only: a torn tail is reported, not truncated.
+// `fixgw replay`: rebuilds the engine from a data directory (latest snapshot + the journal segments after it) and
+// prints what it rebuilt; `--verify` replays the whole journal twice from seq 1, compares state and event streams,
+// and checks every snapshot on disk against the state a full replay reaches at its seq. Records are streamed, so
+// memory does not grow with the journal. Read-only: a torn tail is reported, not truncated.
+// A journal whose first segments were trimmed (JournalRetention=snapshot) replays from the latest snapshot and says
+// so; --verify then exits 2: a full replay is impossible.
 // Exit codes: 0 ok, 1 verification mismatch, 2 the data directory or config cannot be read (corruption included).
 import { existsSync, statSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import type { Command } from 'commander';
 import {
-  Engine, defaultEngineConfigPath, eventsDigest, exportEngineState, journalPathOf, listSnapshots, loadEngineConfig,
-  readJournal, readSnapshot, replayJournal, snapshotDirOf,
-  type EngineConfig, type EngineState, type JournalContents,
+  Engine, JournalTrimmedError, defaultEngineConfigPath, eventsDigest, exportEngineState, journalDirOf, listSegments, listSnapshots,
+  loadEngineConfig, readSnapshot, replayJournalDir, snapshotDirOf,
+  type EngineConfig, type EngineState, type ReplayResult,
 } from '../engine/index.js';
 
 interface ReplayOptions { dataDir: string; config: string; verify?: boolean; json?: boolean }
@@ -20,7 +23,8 @@ interface ReplayReport {
   dataDir: string;
   config: string;
   configHash: string;
-  journal: { path: string; records: number; bytes: number; tornBytes: number; firstSeq: number | null; lastSeq: number | null };
+  journal: { path: string; segments: number; segmentsRead: string[]; records: number; bytes: number; tornBytes: number;
+    firstSeq: number | null; lastSeq: number | null; trimmed: boolean };
   snapshot: { path: string; seq: number } | null;
   replayedCommands: number;
   lastSeq: number;
@@ -64,13 +68,13 @@ function summarize(engine: Engine): Pick<ReplayReport, 'liveOrders' | 'accounts'
   return { liveOrders, accounts: engine.accounts.size, symbols };
 }
 
-/** One full replay from seq 1 (no snapshot): state, event digest, and the states at the given seqs. */
-function fullReplay(config: EngineConfig, journal: JournalContents, captureAt: ReadonlySet<number>):
+/** One full replay from seq 1 (no snapshot), streamed: state, event digest, and the states at the given seqs. */
+function fullReplay(config: EngineConfig, journalDir: string, captureAt: ReadonlySet<number>):
   { engine: Engine; digest: string; events: number; captured: Map<number, EngineState> } {
   const digest = eventsDigest();
   const captured = new Map<number, EngineState>();
   if (captureAt.has(0)) captured.set(0, exportEngineState(new Engine(config)));
-  const result = replayJournal(config, journal, null, (sc, events, engine) => {
+  const result = replayJournalDir(config, journalDir, null, (sc, events, engine) => {
     digest.add(sc, events);
     if (captureAt.has(sc.seq)) captured.set(sc.seq, exportEngineState(engine));
   });
@@ -79,37 +83,51 @@ function fullReplay(config: EngineConfig, journal: JournalContents, captureAt: R
 
 function replayDirectory(opts: ReplayOptions): ReplayReport {
   if (!existsSync(opts.dataDir) || !statSync(opts.dataDir).isDirectory()) throw new ReplayFailure(`${opts.dataDir}: no such data directory`, 2);
-  const journalPath = journalPathOf(opts.dataDir);
-  if (!existsSync(journalPath)) throw new ReplayFailure(`${journalPath}: no journal in this data directory`, 2);
+  const journalDir = journalDirOf(opts.dataDir);
+  if (listSegments(journalDir).length === 0) throw new ReplayFailure(`${journalDir}: no journal in this data directory`, 2);
   const config = loadEngineConfig(opts.config);
-  const journal = readJournal(journalPath);
   const snapshots = listSnapshots(snapshotDirOf(opts.dataDir));
   const latest = snapshots.length === 0 ? null : readSnapshot(snapshots[snapshots.length - 1]!.path);
-  const lastJournalSeq = journal.records.length > 0 ? journal.records[journal.records.length - 1]!.seq : null;
-  if (latest !== null && lastJournalSeq !== null && lastJournalSeq < latest.seq) {
-    throw new ReplayFailure(`${journalPath}: journal ends at seq ${lastJournalSeq} but snapshot ${latest.path} is at seq ${latest.seq}`, 2);
+  let result: ReplayResult;
+  try {
+    result = replayJournalDir(config, journalDir, latest);
+  } catch (err) {
+    if (!(err instanceof JournalTrimmedError)) throw err;
+    throw new ReplayFailure(latest === null
+      ? `${err.message}, and there is no snapshot to start from`
+      : `${err.message}: the latest snapshot, ${latest.path}, is at seq ${latest.seq}`, 2);
   }
-  const result = replayJournal(config, journal, latest);
+  const scan = result.journal;
+  const lastJournalSeq = scan.lastSeq > 0 ? scan.lastSeq : null;
+  if (latest !== null && lastJournalSeq !== null && lastJournalSeq < latest.seq) {
+    throw new ReplayFailure(`${journalDir}: journal ends at seq ${lastJournalSeq} but snapshot ${latest.path} is at seq ${latest.seq}`, 2);
+  }
+  const firstSeq = scan.firstSeq;
   const report: ReplayReport = {
     dataDir: opts.dataDir, config: opts.config, configHash: config.hash,
-    journal: { path: journalPath, records: journal.records.length, bytes: journal.validBytes + journal.tornBytes, tornBytes: journal.tornBytes,
-      firstSeq: journal.records[0]?.seq ?? null, lastSeq: lastJournalSeq },
+    journal: { path: journalDir, segments: scan.segments.length, segmentsRead: scan.read.map((r) => r.path),
+      records: firstSeq !== null && lastJournalSeq !== null ? lastJournalSeq - firstSeq + 1 : 0, bytes: scan.bytes, tornBytes: scan.tornBytes,
+      firstSeq, lastSeq: lastJournalSeq, trimmed: firstSeq !== null && firstSeq > 1 },
     snapshot: latest === null ? null : { path: latest.path, seq: latest.seq },
     replayedCommands: result.replayedCommands, lastSeq: result.lastSeq, ...summarize(result.engine),
   };
-  if (opts.verify === true) report.verify = verify(config, journal, snapshots.map((s) => s.path), exportEngineState(result.engine), latest !== null);
+  if (opts.verify === true) {
+    if (firstSeq !== null && firstSeq > 1) {
+      throw new ReplayFailure(`--verify replays the whole journal from seq 1, but ${journalDir} starts at seq ${firstSeq} (earlier segments ` +
+        `were trimmed, JournalRetention=snapshot): a full replay is impossible. Without --verify the replay starts from the snapshot at seq ` +
+        `${latest?.seq ?? '?'}`, 2);
+    }
+    report.verify = verify(config, journalDir, snapshots.map((s) => s.path), exportEngineState(result.engine), latest !== null);
+  }
   return report;
 }
 
-function verify(config: EngineConfig, journal: JournalContents, snapshotPaths: string[], recovered: EngineState, usedSnapshot: boolean): VerifyReport {
+function verify(config: EngineConfig, journalDir: string, snapshotPaths: string[], recovered: EngineState, usedSnapshot: boolean): VerifyReport {
   const problems: string[] = [];
-  if (journal.records.length > 0 && journal.records[0]!.seq !== 1) {
-    problems.push(`journal starts at seq ${journal.records[0]!.seq}, not 1: a full replay is impossible`);
-  }
   const snaps = snapshotPaths.map((path) => readSnapshot(path));
   const at = new Set(snaps.map((s) => s.seq));
-  const first = fullReplay(config, journal, at);
-  const second = fullReplay(config, journal, new Set());
+  const first = fullReplay(config, journalDir, at);
+  const second = fullReplay(config, journalDir, new Set());
   const firstState = exportEngineState(first.engine);
   const stateEqual = isDeepStrictEqual(firstState, exportEngineState(second.engine));
   const eventsEqual = first.digest === second.digest && first.events === second.events;
@@ -136,8 +154,13 @@ function printHuman(r: ReplayReport): void {
   const lines: string[] = [];
   lines.push(`data dir      ${r.dataDir}`);
   lines.push(`config        ${r.config} (sha256 ${r.configHash.slice(0, 12)})`);
-  lines.push(`journal       ${r.journal.path}: ${r.journal.records} records, ${r.journal.bytes} bytes` +
+  lines.push(`journal       ${r.journal.path}: ${r.journal.segments} segment${r.journal.segments === 1 ? '' : 's'} ` +
+    `(${r.journal.segmentsRead.length} read), ${r.journal.records} records, ${r.journal.bytes} bytes` +
     (r.journal.records > 0 ? `, seq ${r.journal.firstSeq}..${r.journal.lastSeq}` : ''));
+  if (r.journal.trimmed) {
+    lines.push(`trimmed       the journal starts at seq ${r.journal.firstSeq}: earlier segments were trimmed; replayed from the snapshot, ` +
+      'a full replay (--verify) is impossible');
+  }
   if (r.journal.tornBytes > 0) lines.push(`torn tail     ${r.journal.tornBytes} bytes after the last complete record (truncated when the engine next opens)`);
   lines.push(r.snapshot === null ? 'snapshot      none (full replay)' : `snapshot      ${r.snapshot.path} (seq ${r.snapshot.seq})`);
   lines.push(`replayed      ${r.replayedCommands} commands`);
@@ -164,7 +187,7 @@ export function register(program: Command): void {
   program
     .command('replay')
     .description('rebuild the engine from a data directory (snapshot + journal) and print what it holds; --verify compares replays and snapshots')
-    .requiredOption('--data-dir <dir>', 'data directory (journal/journal.log, snapshots/)')
+    .requiredOption('--data-dir <dir>', 'data directory (journal/ segments, snapshots/)')
     .option('--config <file>', 'engine config the journal was written with', defaultEngineConfigPath())
     .option('--verify', 'replay twice from seq 1, compare state and events, and compare every snapshot with a full replay')
     .option('--json', 'print one JSON object instead of text')

@@ -1,16 +1,24 @@
-// A data directory: DATA/journal/journal.log and DATA/snapshots/. Recovery = latest snapshot + journal tail.
-import { mkdirSync } from 'node:fs';
+// A data directory: DATA/journal/ (segment files journal-<seq of first record, 20 digits>.log) and DATA/snapshots/.
+// Recovery = latest snapshot + the journal segments that hold the commands after it, streamed record by record.
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EngineConfig } from './config.js';
 import { Engine } from './engine.js';
-import { importEngineState } from './engine-state.js';
-import { JournalWriter, readJournal, recoverJournal, type FsyncPolicy, type JournalContents } from './journal.js';
+import { importEngineState, type EngineState } from './engine-state.js';
+import {
+  JournalWriter, LEGACY_JOURNAL_FILE, scanJournal, segmentName, trimJournal, truncateTornTail, type FsyncPolicy, type JournalScan,
+} from './journal.js';
 import { Sequencer, type SequencerOptions } from './sequencer.js';
-import { readLatestSnapshot, writeSnapshot } from './snapshot.js';
+import { listSnapshots, readLatestSnapshot, writeSnapshot } from './snapshot.js';
 import type { EngineEvent, SequencedCommand } from './types.js';
 
-export function journalPathOf(dataDir: string): string { return join(dataDir, 'journal', 'journal.log'); }
+/** The journal's directory: segment files, see journal.ts. */
+export function journalDirOf(dataDir: string): string { return join(dataDir, 'journal'); }
 export function snapshotDirOf(dataDir: string): string { return join(dataDir, 'snapshots'); }
+
+/** 'all': every segment is kept (audit and full replay need the history). 'snapshot': after each snapshot, the
+ *  segments whose every record is at or before the oldest kept snapshot are deleted. */
+export type JournalRetention = 'all' | 'snapshot';
 
 export interface ReplayResult {
   engine: Engine;
@@ -21,29 +29,42 @@ export interface ReplayResult {
   lastSeq: number;
   /** Torn-tail bytes found after the last valid record. */
   tornBytes: number;
+  /** What was read of the journal: the segments on disk, the ones opened, their record counts. */
+  journal: JournalScan;
 }
 
-/** Rebuilds an engine from already-read journal contents, starting from a snapshot when given. */
-export function replayJournal(config: EngineConfig, journal: JournalContents, snapshot: { seq: number; state: import('./engine-state.js').EngineState } | null,
-  onEvents?: (sc: SequencedCommand, events: EngineEvent[], engine: Engine) => void, upToSeq = Number.MAX_SAFE_INTEGER): ReplayResult {
+/**
+ * Rebuilds an engine from a journal directory, starting from a snapshot when given: only the segments that can hold
+ * a seq after the snapshot are opened, and records up to it are checked but not decoded. Read-only.
+ * Throws JournalTrimmedError when the journal does not go back far enough (e.g. a full replay after retention).
+ */
+export function replayJournalDir(config: EngineConfig, journalDir: string, snapshot: { seq: number; state: EngineState } | null,
+  onEvents?: (sc: SequencedCommand, events: EngineEvent[], engine: Engine) => void, upToSeq?: number): ReplayResult {
   const engine = snapshot === null ? new Engine(config) : importEngineState(config, snapshot.state);
   let replayed = 0;
-  for (const sc of journal.records) {
-    if (sc.seq <= engine.lastSeq) continue;
-    if (sc.seq > upToSeq) break;
-    if (sc.seq !== engine.lastSeq + 1) throw new Error(`journal gap: next record is seq ${sc.seq}, engine is at ${engine.lastSeq}`);
+  const scan = scanJournal(journalDir, { afterSeq: engine.lastSeq, ...(upToSeq === undefined ? {} : { upToSeq }) }, (sc) => {
+    if (sc.seq !== engine.lastSeq + 1) throw new Error(`invariant: journal record seq ${sc.seq} after engine seq ${engine.lastSeq}`);
     const events = engine.apply(sc);
     onEvents?.(sc, events, engine);
     replayed++;
-  }
-  return { engine, snapshotSeq: snapshot?.seq ?? null, replayedCommands: replayed, lastSeq: engine.lastSeq, tornBytes: journal.tornBytes };
+  });
+  return { engine, snapshotSeq: snapshot?.seq ?? null, replayedCommands: replayed, lastSeq: engine.lastSeq, tornBytes: scan.tornBytes, journal: scan };
 }
 
 /** Read-only replay of a data directory (does not truncate a torn tail). */
 export function replayDataDir(dataDir: string, config: EngineConfig, options: { useSnapshot?: boolean;
   onEvents?: (sc: SequencedCommand, events: EngineEvent[], engine: Engine) => void; upToSeq?: number } = {}): ReplayResult {
   const snapshot = options.useSnapshot === false ? null : readLatestSnapshot(snapshotDirOf(dataDir));
-  return replayJournal(config, readJournal(journalPathOf(dataDir)), snapshot, options.onEvents, options.upToSeq);
+  return replayJournalDir(config, journalDirOf(dataDir), snapshot, options.onEvents, options.upToSeq);
+}
+
+/**
+ * Under JournalRetention=snapshot: deletes the journal segments that the OLDEST snapshot kept in DATA/snapshots covers
+ * entirely (every record at or before its seq); call after a snapshot is durable. Returns the paths deleted.
+ */
+export function trimJournalToSnapshots(dataDir: string): string[] {
+  const oldest = listSnapshots(snapshotDirOf(dataDir))[0];
+  return oldest === undefined ? [] : trimJournal(journalDirOf(dataDir), oldest.seq);
 }
 
 export interface OpenEngineOptions extends Omit<SequencerOptions, 'journal'> {
@@ -53,31 +74,65 @@ export interface OpenEngineOptions extends Omit<SequencerOptions, 'journal'> {
   fsync?: FsyncPolicy;
   /** Sees every command replayed at startup with its events (e.g. to send replies a crash cut off). */
   onReplayEvents?: (sc: SequencedCommand, events: EngineEvent[]) => void;
+  /** A new journal segment is started at the first batch boundary once the current one holds this many bytes.
+   *  Default JOURNAL_SEGMENT_BYTES_DEFAULT (64 MiB). */
+  journalSegmentBytes?: number;
+  /** Default 'all'. With 'snapshot', snapshot() (and opening) deletes the segments the oldest kept snapshot covers. */
+  journalRetention?: JournalRetention;
 }
 
 export interface OpenedEngine {
   sequencer: Sequencer;
   engine: Engine;
   recovery: ReplayResult;
-  /** Writes a snapshot of the current (applied, durable) state; returns its path. */
+  /** Writes a snapshot of the current (applied, durable) state, then applies the journal retention; returns its path. */
   snapshot(): string;
 }
 
-/** Recovers the data directory (truncating a torn journal tail), then opens the journal for appending. */
+/**
+ * Recovers the data directory: the latest snapshot, then the journal segments after it (a torn tail of the last
+ * segment is truncated; a legacy DATA/journal/journal.log is renamed to its segment name), applies the journal
+ * retention, and opens the journal for appending.
+ */
 export async function openEngine(options: OpenEngineOptions): Promise<OpenedEngine> {
-  mkdirSync(join(options.dataDir, 'journal'), { recursive: true });
+  const journalDir = journalDirOf(options.dataDir);
+  mkdirSync(journalDir, { recursive: true });
   mkdirSync(snapshotDirOf(options.dataDir), { recursive: true });
-  const journalPath = journalPathOf(options.dataDir);
-  const contents = recoverJournal(journalPath);
   const snapshot = readLatestSnapshot(snapshotDirOf(options.dataDir));
   const onReplay = options.onReplayEvents;
-  const recovery = replayJournal(options.config, contents, snapshot, onReplay === undefined ? undefined : (sc, events) => onReplay(sc, events));
-  const lastJournalSeq = contents.records.length > 0 ? contents.records[contents.records.length - 1]!.seq : 0;
+  const recovery = replayJournalDir(options.config, journalDir, snapshot, onReplay === undefined ? undefined : (sc, events) => onReplay(sc, events));
+  const lastJournalSeq = recovery.journal.lastSeq;
   if (lastJournalSeq > 0 && lastJournalSeq < recovery.lastSeq) {
-    throw new Error(`${journalPath}: journal ends at seq ${lastJournalSeq} but the snapshot is at ${recovery.lastSeq}`);
+    throw new Error(`${journalDir}: journal ends at seq ${lastJournalSeq} but the snapshot is at ${recovery.lastSeq}`);
   }
-  const journal = await JournalWriter.open(journalPath, options.fsync ?? 'always');
+  truncateTornTail(recovery.journal);
+  migrateLegacyJournal(recovery.journal, recovery.lastSeq);
+  const retention = options.journalRetention ?? 'all';
+  if (retention === 'snapshot') trimJournalToSnapshots(options.dataDir);
+  const fsync = options.fsync ?? 'always';
+  const journal = await JournalWriter.openDir(journalDir, fsync,
+    options.journalSegmentBytes === undefined ? {} : { segmentBytes: options.journalSegmentBytes });
   const engine = recovery.engine;
   const sequencer = new Sequencer(engine, { ...options, journal });
-  return { sequencer, engine, recovery, snapshot: () => writeSnapshot(snapshotDirOf(options.dataDir), sequencer.engine) };
+  return {
+    sequencer, engine, recovery,
+    snapshot: () => {
+      const path = writeSnapshot(snapshotDirOf(options.dataDir), sequencer.engine);
+      if (retention === 'snapshot') trimJournalToSnapshots(options.dataDir);
+      return path;
+    },
+  };
+}
+
+/** Renames the single journal.log of an older data directory to the segment name of its first record (after recovery). */
+function migrateLegacyJournal(scan: JournalScan, lastSeq: number): void {
+  const legacy = scan.segments.find((s) => s.legacy);
+  if (legacy === undefined) return;
+  if (scan.segments.length > 1) {
+    throw new Error(`${scan.dir}: holds both ${LEGACY_JOURNAL_FILE} and journal segment files; keep one or the other`);
+  }
+  const firstSeq = scan.read[0]?.firstSeq ?? lastSeq + 1;
+  renameSync(legacy.path, join(scan.dir, segmentName(firstSeq)));
+  const fd = openSync(scan.dir, 'r');
+  try { fsyncSync(fd); } finally { closeSync(fd); }
 }

@@ -16,13 +16,18 @@
 //
 // GUARANTEES
 // - Durable before visible: commands submitted in one event-loop turn form a batch; the batch is written to
-//   DATA/journal/journal.log in one write (and fdatasync'd when fsync is 'always'), THEN applied, THEN the
+//   the current segment file of DATA/journal/ in one write (and fdatasync'd when fsync is 'always'), THEN applied, THEN the
 //   events go to listeners. With fsync 'none' the write is synchronous (to the page cache, no thread-pool
 //   round trip: the batch is applied in the turn it is drained); with 'always' the write and the fdatasync
 //   run off the event loop. Reads (engine.bookSnapshot, engine.orderById, ...) only ever show applied,
 //   durable state and are consistent with exactly the events delivered so far.
 // - Deterministic: the engine reads no clock; `timeMs` (epoch ms) and `seq` come from the sequencer. The same
 //   journal always yields the same events, byte for byte (see replayDataDir / `fixgw replay --verify`).
+// - The journal is a directory of segment files, DATA/journal/journal-<seq of first record, 20 digits>.log; a new one
+//   is started at a batch boundary once the current one holds journalSegmentBytes (default 64 MiB). Recovery loads the
+//   latest snapshot and streams only the segments after it; a torn tail is truncated only in the last segment, damage
+//   anywhere else is a JournalCorruptError naming file and offset. journalRetention 'snapshot' deletes the segments the
+//   oldest kept snapshot covers (then a full replay throws JournalTrimmedError); 'all' (default) keeps everything.
 // - A journal failure is fatal: submit() throws SequencerStoppedError afterwards, onFatal listeners run once.
 //   submit() throws SequencerOverloadedError when pendingCommandsMax commands are waiting, and
 //   JournalRecordTooLargeError for a command whose JSON exceeds 64 KiB (nothing queued: reject it as bad input).
@@ -70,13 +75,16 @@ export { Engine, ID_LENGTH_MAX } from './engine.js';
 export type { OrderView, BookSnapshot } from './engine.js';
 export { Sequencer, SequencerOverloadedError, SequencerStoppedError } from './sequencer.js';
 export type { SequencerOptions, EventsListener } from './sequencer.js';
-export { JournalWriter, JournalCorruptError, JournalRecordTooLargeError, readJournal, recoverJournal, decodeJournal, encodeRecords } from './journal.js';
-export type { FsyncPolicy, JournalContents } from './journal.js';
+export {
+  JournalWriter, JournalCorruptError, JournalTrimmedError, JournalRecordTooLargeError, readJournalDir, scanJournal, listSegments, segmentName,
+  syncJournal, trimJournal, encodeRecords, JOURNAL_SEGMENT_BYTES_DEFAULT, LEGACY_JOURNAL_FILE,
+} from './journal.js';
+export type { FsyncPolicy, JournalContents, JournalScan, JournalSegment, SegmentRead, ScanOptions } from './journal.js';
 export { writeSnapshot, encodeSnapshot, writeEncodedSnapshot, readSnapshot, readLatestSnapshot, listSnapshots, SNAPSHOTS_KEPT } from './snapshot.js';
 export type { EncodedSnapshot } from './snapshot.js';
 export { exportEngineState, importEngineState } from './engine-state.js';
 export type { EngineState } from './engine-state.js';
-export { openEngine, replayDataDir, replayJournal, journalPathOf, snapshotDirOf } from './data-dir.js';
-export type { OpenEngineOptions, OpenedEngine, ReplayResult } from './data-dir.js';
+export { openEngine, replayDataDir, replayJournalDir, trimJournalToSnapshots, journalDirOf, snapshotDirOf } from './data-dir.js';
+export type { OpenEngineOptions, OpenedEngine, ReplayResult, JournalRetention } from './data-dir.js';
 export { checkEngineInvariants } from './invariants.js';
 export { eventsDigest } from './digest.js';

@@ -1,11 +1,20 @@
-// The append-only command journal: one record per sequenced command, framed as
+// The append-only command journal: a directory of segment files, one record per sequenced command, framed as
 //   [u32 LE payload length][u32 LE crc32(payload)][payload: UTF-8 JSON of the SequencedCommand]
-// Many records go out in one write (group commit); fsync per batch or never, by policy.
-// Reading detects a torn tail (damage after the last complete record: a record cut short or failing its checksum,
-// zeros, garbage) and reports corruption anywhere else as a JournalCorruptError naming the byte offset.
-import { open, type FileHandle } from 'node:fs/promises';
-import { readFileSync, truncateSync, existsSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+// A segment is named by the seq of its first record, fixed width (journal-00000000000000000001.log), so the lexical
+// order of the names is the seq order. The writer rolls to a new segment at a batch boundary once the current one
+// holds segmentBytes or more. Many records go out in one write (group commit); fsync per batch or never, by policy.
+// Reading streams the segments in fixed-size chunks (memory does not grow with the journal), can start at the
+// segment that holds a given seq (restart from a snapshot) and skips records up to it without decoding their JSON.
+// A torn tail (damage after the last complete record: a record cut short or failing its checksum, zeros, garbage)
+// is only allowed at the end of the LAST segment; damage anywhere else, a segment that ends early or a seq gap
+// between segments is a JournalCorruptError naming the file and the byte offset.
+// A data directory of an older version holds one file, journal.log: readers take it as the first segment, and
+// openEngine renames it to its segment name (see data-dir.ts).
+import { closeSync, fstatSync, fsyncSync, openSync, readdirSync, readSync, statSync, truncateSync, unlinkSync, writeSync, close as closeCb, fdatasync as fdatasyncCb,
+  fsync as fsyncCb, open as openCb, write as writeCb } from 'node:fs';
+import { promisify } from 'node:util';
+import { dirname, join } from 'node:path';
+import { open } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
 import type { SequencedCommand } from './types.js';
 
@@ -14,11 +23,33 @@ export type FsyncPolicy = 'always' | 'none';
 export const RECORD_HEADER_BYTES = 8;
 /** Largest payload accepted; a command never needs more. */
 export const RECORD_PAYLOAD_BYTES_MAX = 64 * 1024;
+/** A segment is closed at the first batch boundary at or beyond this size, unless configured otherwise. */
+export const JOURNAL_SEGMENT_BYTES_DEFAULT = 64 * 1024 * 1024;
+/** The single journal file of data directories written before segments. */
+export const LEGACY_JOURNAL_FILE = 'journal.log';
+/** Bytes read from a segment at a time; memory used by a reader does not depend on the journal's size. */
+const READ_CHUNK_BYTES = 1024 * 1024;
+const SEGMENT_FILE = /^journal-(\d{20})\.log$/;
+
+/** The file name of the segment whose first record has `firstSeq`. */
+export function segmentName(firstSeq: number): string {
+  if (!Number.isSafeInteger(firstSeq) || firstSeq < 1) throw new Error(`invariant: segment first seq ${firstSeq}`);
+  return `journal-${String(firstSeq).padStart(20, '0')}.log`;
+}
 
 export class JournalCorruptError extends Error {
   override name = 'JournalCorruptError';
   constructor(readonly path: string, readonly offset: number, reason: string) {
     super(`${path}: journal corrupt at byte offset ${offset}: ${reason}`);
+  }
+}
+
+/** The journal no longer holds the records a replay needs: its segments start after them (JournalRetention=snapshot). */
+export class JournalTrimmedError extends Error {
+  override name = 'JournalTrimmedError';
+  constructor(readonly dir: string, readonly firstSeq: number, readonly neededSeq: number) {
+    super(`${dir}: the journal starts at seq ${firstSeq} (earlier segments were trimmed or are missing), ` +
+      `so a replay that needs seq ${neededSeq} onwards is impossible`);
   }
 }
 
@@ -63,84 +94,341 @@ export function encodeRecords(commands: readonly SequencedCommand[]): Buffer {
   return framePayloads(commands.map(encodePayload));
 }
 
-export interface JournalContents {
-  records: SequencedCommand[];
-  /** Bytes of valid records from the start of the file. */
+// ---------------------------------------------------------------------------------------------------------------
+// Segments on disk
+
+export interface JournalSegment {
+  path: string;
+  /** Seq of its first record: from the name, or read from the file for a legacy journal.log (1 when it has none). */
+  firstSeq: number;
+  /** The single journal.log of an older data directory. */
+  legacy: boolean;
+}
+
+/** The journal's segments, in seq order (a legacy journal.log first); [] when the directory is missing or empty. */
+export function listSegments(journalDir: string): JournalSegment[] {
+  let names: string[];
+  try { names = readdirSync(journalDir); } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  const segments: JournalSegment[] = [];
+  for (const name of names.sort()) {
+    const m = SEGMENT_FILE.exec(name);
+    if (m !== null) segments.push({ path: join(journalDir, name), firstSeq: Number(m[1]), legacy: false });
+  }
+  if (names.includes(LEGACY_JOURNAL_FILE)) {
+    const path = join(journalDir, LEGACY_JOURNAL_FILE);
+    segments.unshift({ path, firstSeq: firstSeqInFile(path) ?? 1, legacy: true });
+  }
+  return segments;
+}
+
+/** The seq of a file's first record read from its first bytes, or null when it does not start with a record. */
+function firstSeqInFile(path: string): number | null {
+  const fd = openSync(path, 'r');
+  try {
+    const head = Buffer.alloc(RECORD_HEADER_BYTES + 32);
+    const n = readSync(fd, head, 0, head.length, 0);
+    if (n < RECORD_HEADER_BYTES) return null;
+    return peekSeq(head, RECORD_HEADER_BYTES, n);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const SEQ_PREFIX = Buffer.from('{"seq":');
+
+/** The seq of a payload written by encodePayload ({"seq":N,...}) without parsing its JSON; null when it does not start so. */
+function peekSeq(buf: Buffer, from: number, end: number): number | null {
+  if (end - from < SEQ_PREFIX.length + 2 || buf.compare(SEQ_PREFIX, 0, SEQ_PREFIX.length, from, from + SEQ_PREFIX.length) !== 0) return null;
+  let seq = 0;
+  let at = from + SEQ_PREFIX.length;
+  const digitsEnd = Math.min(end, at + 16);
+  const first = at;
+  for (; at < digitsEnd; at++) {
+    const c = buf[at]!;
+    if (c < 0x30 || c > 0x39) break;
+    seq = seq * 10 + (c - 0x30);
+  }
+  if (at === first || at >= end || buf[at] !== 0x2c /* , */ || (buf[first] === 0x30 && at - first > 1)) return null;
+  return seq;
+}
+
+/** A window over a file: bytes [start, end) of the file held in one fixed buffer, refilled by positional reads. */
+class FileWindow {
+  readonly buf = Buffer.allocUnsafe(READ_CHUNK_BYTES + RECORD_HEADER_BYTES + RECORD_PAYLOAD_BYTES_MAX);
+  start = 0;
+  end = 0;
+  constructor(private readonly fd: number, private readonly path: string, readonly size: number) {}
+
+  /** Makes file bytes [pos, pos + n) readable at buf[pos - start]; pos + n must not pass the end of the file. */
+  ensure(pos: number, n: number): void {
+    if (pos >= this.start && pos + n <= this.end) return;
+    const keep = pos >= this.start && pos < this.end ? this.end - pos : 0;
+    if (keep > 0) this.buf.copy(this.buf, 0, pos - this.start, this.end - this.start);
+    this.start = pos;
+    this.end = pos + keep;
+    while (this.end < pos + n) {
+      const want = Math.min(this.buf.length - (this.end - this.start), this.size - this.end);
+      const read = want > 0 ? readSync(this.fd, this.buf, this.end - this.start, want, this.end) : 0;
+      if (read <= 0) throw new Error(`${this.path}: file ended at ${this.end} bytes while reading (it was ${this.size} when opened)`);
+      this.end += read;
+    }
+  }
+}
+
+export interface SegmentRead {
+  path: string;
+  /** Records decoded and handed to the caller (seq > afterSeq). */
+  records: number;
+  /** Records checked (length, checksum, seq order) but not decoded: seq ≤ afterSeq. */
+  skipped: number;
+  /** Seq of the first and last record in the segment (null when it holds none). */
+  firstSeq: number | null;
+  lastSeq: number | null;
+  /** Bytes of whole records from the start of the file. */
   validBytes: number;
-  /** Bytes after the valid records that make up a torn tail (0 when the file ends cleanly). */
+  /** Bytes after them (a torn tail; only ever non-zero in the last segment). */
   tornBytes: number;
 }
 
-/** Offset of the first complete record (in-bounds length, matching checksum) starting after `from`, or -1. */
-function nextValidRecord(buf: Buffer, from: number): number {
-  for (let at = from; at + RECORD_HEADER_BYTES < buf.length; at++) {
-    const len = buf.readUInt32LE(at);
-    if (len === 0 || len > RECORD_PAYLOAD_BYTES_MAX || at + RECORD_HEADER_BYTES + len > buf.length) continue;
-    if (crc32(buf.subarray(at + RECORD_HEADER_BYTES, at + RECORD_HEADER_BYTES + len)) === buf.readUInt32LE(at + 4)) return at;
+export interface JournalScan {
+  dir: string;
+  /** Every segment on disk when the scan began. */
+  segments: JournalSegment[];
+  /** The segments opened, in order, with what was found in each. */
+  read: SegmentRead[];
+  /** Seq of the journal's first record (from the first segment's name), or null for an empty journal. */
+  firstSeq: number | null;
+  /** Seq of the last whole record read (0 when none). */
+  lastSeq: number;
+  /** Records decoded (seq > afterSeq). */
+  records: number;
+  /** Torn-tail bytes at the end of the last segment. */
+  tornBytes: number;
+  /** Bytes of all segments on disk. */
+  bytes: number;
+}
+
+export interface ScanOptions {
+  /** Records with seq ≤ afterSeq are checked but not decoded, and segments holding only such records are not opened.
+   *  The journal must hold afterSeq + 1 onwards (or end at or before afterSeq): else JournalTrimmedError. Default 0. */
+  afterSeq?: number;
+  /** Stop after the record with this seq (nothing after it is read). */
+  upToSeq?: number;
+}
+
+/**
+ * Streams the journal's records with seq > afterSeq to `onRecord`, in seq order, segment after segment, a chunk at a
+ * time. Throws JournalCorruptError for damage that is not a torn tail of the last segment, and JournalTrimmedError when
+ * the segments start after afterSeq + 1. Read-only: a torn tail is reported (tornBytes), not truncated.
+ */
+export function scanJournal(journalDir: string, options: ScanOptions, onRecord: (sc: SequencedCommand) => void): JournalScan {
+  const afterSeq = options.afterSeq ?? 0;
+  const upToSeq = options.upToSeq ?? Number.MAX_SAFE_INTEGER;
+  const segments = listSegments(journalDir);
+  const scan: JournalScan = { dir: journalDir, segments, read: [], firstSeq: segments[0]?.firstSeq ?? null, lastSeq: 0, records: 0, tornBytes: 0, bytes: 0 };
+  for (const s of segments) scan.bytes += statSync(s.path).size;
+  if (segments.length === 0) return scan;
+  // the last segment that can hold afterSeq + 1: every one before it ends at or before afterSeq
+  let from = 0;
+  for (let i = 1; i < segments.length; i++) if (segments[i]!.firstSeq <= afterSeq + 1) from = i;
+  if (segments[from]!.firstSeq > afterSeq + 1) throw new JournalTrimmedError(journalDir, segments[from]!.firstSeq, afterSeq + 1);
+  let prev: { path: string; lastSeq: number } | null = null;
+  for (let i = from; i < segments.length; i++) {
+    const seg = segments[i]!;
+    if (prev !== null && !seg.legacy && seg.firstSeq !== prev.lastSeq + 1) {
+      throw new JournalCorruptError(seg.path, 0, `segment named for seq ${seg.firstSeq} follows ${prev.path}, which ends at seq ${prev.lastSeq}`);
+    }
+    const isLast = i === segments.length - 1;
+    const r = scanSegment(seg, isLast, prev?.lastSeq ?? null, afterSeq, upToSeq, onRecord);
+    scan.read.push(r);
+    scan.records += r.records;
+    if (r.lastSeq !== null) scan.lastSeq = r.lastSeq;
+    scan.tornBytes += r.tornBytes;
+    if (r.lastSeq !== null && r.lastSeq >= upToSeq) break;
+    if (!isLast) {
+      const next = segments[i + 1]!;
+      if (r.lastSeq === null) throw new JournalCorruptError(seg.path, 0, `segment holds no record but is not the last (${next.path} follows)`);
+      if (r.lastSeq + 1 !== next.firstSeq) {
+        throw new JournalCorruptError(seg.path, r.validBytes, `segment ends at seq ${r.lastSeq} but the next one, ${next.path}, starts at seq ${next.firstSeq}`);
+      }
+    }
+    prev = { path: seg.path, lastSeq: r.lastSeq ?? seg.firstSeq - 1 };
+  }
+  return scan;
+}
+
+/** Reads one segment; see scanJournal. `prevSeq` is the last seq of the segment before (null for the first one read). */
+function scanSegment(seg: JournalSegment, isLast: boolean, prevSeq: number | null, afterSeq: number, upToSeq: number,
+  onRecord: (sc: SequencedCommand) => void): SegmentRead {
+  const fd = openSync(seg.path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const w = new FileWindow(fd, seg.path, size);
+    const r: SegmentRead = { path: seg.path, records: 0, skipped: 0, firstSeq: null, lastSeq: null, validBytes: 0, tornBytes: 0 };
+    let at = 0;
+    const damaged = (reason: string): SegmentRead => {
+      if (!isLast) throw new JournalCorruptError(seg.path, at, `${reason}, in a segment that is not the last one`);
+      const next = nextValidRecord(w, at + 1);
+      if (next >= 0) throw new JournalCorruptError(seg.path, at, `${reason}; a complete record follows at byte offset ${next}`);
+      r.validBytes = at;
+      r.tornBytes = size - at;
+      return r;
+    };
+    while (at < size) {
+      if (size - at < RECORD_HEADER_BYTES) return damaged('record header cut short');
+      w.ensure(at, RECORD_HEADER_BYTES);
+      const h = at - w.start;
+      const len = w.buf.readUInt32LE(h);
+      const crc = w.buf.readUInt32LE(h + 4);
+      const end = at + RECORD_HEADER_BYTES + len;
+      if (len === 0 || len > RECORD_PAYLOAD_BYTES_MAX) return damaged(`record length ${len} out of bounds`);
+      if (end > size) return damaged(`record of ${len} bytes cut short`);
+      w.ensure(at, RECORD_HEADER_BYTES + len);
+      const p = at - w.start + RECORD_HEADER_BYTES;
+      if (crc32(w.buf.subarray(p, p + len)) !== crc) return damaged('checksum mismatch');
+      // records the caller does not want are only checked: their seq is read from the payload's first bytes
+      let seq = peekSeq(w.buf, p, p + len);
+      let sc: SequencedCommand | null = null;
+      if (seq === null || seq > afterSeq) {
+        try {
+          sc = JSON.parse(w.buf.toString('utf8', p, p + len)) as SequencedCommand;
+        } catch {
+          throw new JournalCorruptError(seg.path, at, 'payload is not JSON');
+        }
+        if (typeof sc !== 'object' || sc === null || !Number.isSafeInteger(sc.seq) || !Number.isSafeInteger(sc.timeMs) || typeof sc.cmd !== 'object' || sc.cmd === null) {
+          throw new JournalCorruptError(seg.path, at, 'payload is not a sequenced command');
+        }
+        seq = sc.seq;
+      }
+      const expected = r.lastSeq !== null ? r.lastSeq + 1 : prevSeq !== null ? prevSeq + 1 : seg.legacy ? null : seg.firstSeq;
+      if (expected !== null && seq !== expected) {
+        throw new JournalCorruptError(seg.path, at, r.lastSeq !== null || prevSeq !== null
+          ? `seq ${seq} follows ${r.lastSeq ?? prevSeq}` : `segment named for seq ${seg.firstSeq} starts with seq ${seq}`);
+      }
+      if (seq > upToSeq) break;
+      r.firstSeq ??= seq;
+      r.lastSeq = seq;
+      if (seq > afterSeq) {
+        r.records++;
+        onRecord(sc!);
+      } else {
+        r.skipped++;
+      }
+      at = end;
+      r.validBytes = at;
+    }
+    return r;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Offset of the first complete record (in-bounds length, matching checksum) starting at or after `from`, or -1. */
+function nextValidRecord(w: FileWindow, from: number): number {
+  for (let at = from; at + RECORD_HEADER_BYTES < w.size; at++) {
+    w.ensure(at, RECORD_HEADER_BYTES);
+    const len = w.buf.readUInt32LE(at - w.start);
+    if (len === 0 || len > RECORD_PAYLOAD_BYTES_MAX || at + RECORD_HEADER_BYTES + len > w.size) continue;
+    w.ensure(at, RECORD_HEADER_BYTES + len);
+    const p = at - w.start + RECORD_HEADER_BYTES;
+    if (crc32(w.buf.subarray(p, p + len)) === w.buf.readUInt32LE(p - 4)) return at;
   }
   return -1;
 }
 
+export interface JournalContents {
+  records: SequencedCommand[];
+  /** Torn-tail bytes at the end of the last segment (0 when it ends cleanly). */
+  tornBytes: number;
+  scan: JournalScan;
+}
+
 /**
- * Decodes a journal image; throws JournalCorruptError for damage that is not a torn tail.
- * A damaged record (length out of bounds, cut short, checksum mismatch) followed by nothing that parses as a
- * complete record is a torn tail: a crash mid-write leaves exactly that (a prefix of the batch, then a partial
- * record, zeros or stale bytes). A damaged record with a complete record anywhere after it is corruption.
+ * Every record of the journal in memory (missing directory = empty). For tests and small tools: replay and recovery
+ * stream with scanJournal instead.
  */
-export function decodeJournal(buf: Buffer, path = 'journal'): JournalContents {
+export function readJournalDir(journalDir: string, options: ScanOptions = {}): JournalContents {
   const records: SequencedCommand[] = [];
-  let at = 0;
-  let prevSeq = -1;
-  const damaged = (reason: string): JournalContents => {
-    const next = nextValidRecord(buf, at + 1);
-    if (next >= 0) throw new JournalCorruptError(path, at, `${reason}; a complete record follows at byte offset ${next}`);
-    return { records, validBytes: at, tornBytes: buf.length - at };
-  };
-  while (at < buf.length) {
-    if (buf.length - at < RECORD_HEADER_BYTES) return damaged('record header cut short');
-    const len = buf.readUInt32LE(at);
-    const crc = buf.readUInt32LE(at + 4);
-    const end = at + RECORD_HEADER_BYTES + len;
-    if (len === 0 || len > RECORD_PAYLOAD_BYTES_MAX) return damaged(`record length ${len} out of bounds`);
-    if (end > buf.length) return damaged(`record of ${len} bytes cut short`);
-    const payload = buf.subarray(at + RECORD_HEADER_BYTES, end);
-    if (crc32(payload) !== crc) return damaged('checksum mismatch');
-    let sc: SequencedCommand;
-    try {
-      sc = JSON.parse(payload.toString('utf8')) as SequencedCommand;
-    } catch {
-      throw new JournalCorruptError(path, at, 'payload is not JSON');
-    }
-    if (typeof sc !== 'object' || sc === null || !Number.isSafeInteger(sc.seq) || !Number.isSafeInteger(sc.timeMs) || typeof sc.cmd !== 'object') {
-      throw new JournalCorruptError(path, at, 'payload is not a sequenced command');
-    }
-    if (prevSeq >= 0 && sc.seq !== prevSeq + 1) throw new JournalCorruptError(path, at, `seq ${sc.seq} follows ${prevSeq}`);
-    prevSeq = sc.seq;
-    records.push(sc);
-    at = end;
-  }
-  return { records, validBytes: at, tornBytes: 0 };
+  const scan = scanJournal(journalDir, options, (sc) => records.push(sc));
+  return { records, tornBytes: scan.tornBytes, scan };
 }
 
-/** Reads a journal file (missing = empty). */
-export function readJournal(path: string): JournalContents {
-  if (!existsSync(path)) return { records: [], validBytes: 0, tornBytes: 0 };
-  return decodeJournal(readFileSync(path), path);
-}
-
-/** Reads a journal and cuts off a torn tail so appends continue after the last valid record. */
-export function recoverJournal(path: string): JournalContents {
-  const contents = readJournal(path);
-  if (contents.tornBytes > 0) truncateSync(path, contents.validBytes);
-  return contents;
+/** Cuts a torn tail off the last segment a scan read, so appends continue after the last whole record. */
+export function truncateTornTail(scan: JournalScan): void {
+  const last = scan.read.at(-1);
+  if (last === undefined || last.tornBytes === 0) return;
+  if (last.path !== scan.segments.at(-1)?.path) throw new Error(`invariant: torn tail in ${last.path}, which is not the last segment`);
+  truncateSync(last.path, last.validBytes);
 }
 
 /**
- * Appends batches to the journal file; one write and at most one fsync per batch.
+ * fdatasyncs every segment that can hold a seq ≥ fromSeq, then the directory (new segment names): after it, the
+ * journal up to its current end survives a power loss. For fsync 'none', before a snapshot.
+ */
+export async function syncJournal(journalDir: string, fromSeq: number): Promise<void> {
+  const segments = listSegments(journalDir);
+  for (let i = 0; i < segments.length; i++) {
+    const next = segments[i + 1];
+    if (next !== undefined && next.firstSeq <= fromSeq) continue;
+    const fh = await open(segments[i]!.path, 'r');
+    try { await fh.datasync(); } finally { await fh.close(); }
+  }
+  const dh = await open(journalDir, 'r');
+  try { await dh.sync(); } finally { await dh.close(); }
+}
+
+/**
+ * Deletes the segments whose every record has seq ≤ coveredSeq (the seq of the OLDEST snapshot kept, once it is
+ * durable), never the last segment, nor a legacy journal.log; then fsyncs the directory. Returns the paths deleted.
+ */
+export function trimJournal(journalDir: string, coveredSeq: number): string[] {
+  const segments = listSegments(journalDir);
+  const deleted: string[] = [];
+  for (let i = 0; i + 1 < segments.length; i++) {
+    const seg = segments[i]!;
+    if (seg.legacy || segments[i + 1]!.firstSeq - 1 > coveredSeq) break;
+    unlinkSync(seg.path);
+    deleted.push(seg.path);
+  }
+  if (deleted.length > 0) {
+    const fd = openSync(journalDir, 'r');
+    try { fsyncSync(fd); } finally { closeSync(fd); }
+  }
+  return deleted;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Writing
+
+const openP = promisify(openCb);
+function writeP(fd: number, buf: Buffer, offset: number, length: number): Promise<number> {
+  return new Promise((resolve, reject) => writeCb(fd, buf, offset, length, null, (err, n) => (err === null ? resolve(n) : reject(err))));
+}
+const fdatasyncP = promisify(fdatasyncCb);
+const fsyncP = promisify(fsyncCb);
+const closeP = promisify(closeCb);
+
+async function fsyncDirAsync(dir: string): Promise<void> {
+  const fd = await openP(dir, 'r');
+  try { await fsyncP(fd); } finally { await closeP(fd); }
+}
+
+export interface JournalWriterOptions {
+  /** A new segment is started at the first batch boundary once the current one holds this many bytes. */
+  segmentBytes?: number;
+}
+
+/**
+ * Appends batches to the journal; one write and at most one fsync per batch.
  * Under 'none' a batch only has to reach the OS (page cache), so it is written synchronously (appendSync): a
  * write(2) to the page cache costs a few microseconds, while a thread-pool round trip costs a hand-off to a
  * worker, a wake-up and another event-loop phase per batch. Under 'always' the write and the fdatasync go
  * through the thread pool (append), so waiting for the disk never blocks the event loop.
+ * Opened on a journal directory (openDir), it writes segments and rolls over by size; opened on a single file
+ * (open), it only ever appends to that file.
  */
 export class JournalWriter {
   private closed = false;
@@ -150,37 +438,66 @@ export class JournalWriter {
   batches = 0;
   /** fdatasync calls made (one per batch under 'always'). */
   syncs = 0;
+  /** Segments this writer started. */
+  segmentsStarted = 0;
+  /** Bytes in the file being appended to. */
+  private fileBytes: number;
 
-  private constructor(private readonly fh: FileHandle, readonly path: string, readonly fsync: FsyncPolicy) {
+  private constructor(private fd: number | null, private filePath: string | null, readonly dir: string | null,
+    readonly fsync: FsyncPolicy, readonly segmentBytes: number, fileBytes: number) {
     this.writesSynchronously = fsync !== 'always';
+    this.fileBytes = fileBytes;
   }
 
-  /** Opens (creating) the file for appending; under 'always' the directory entry is made durable too. */
+  /** The file being appended to (the journal directory before the first segment exists). */
+  get path(): string { return this.filePath ?? this.dir!; }
+
+  /** Opens (creating) one file for appending, never rolling over; under 'always' the directory entry is made durable. */
   static async open(path: string, fsync: FsyncPolicy): Promise<JournalWriter> {
-    const fh = await open(path, 'a');
-    if (fsync === 'always') {
-      try {
-        const dir = await open(dirname(path), 'r');
-        try { await dir.sync(); } finally { await dir.close(); }
-      } catch (err) {
-        await fh.close();
-        throw err;
-      }
+    const fd = await openP(path, 'a');
+    try {
+      if (fsync === 'always') await fsyncDirAsync(dirname(path));
+      return new JournalWriter(fd, path, null, fsync, Number.POSITIVE_INFINITY, fstatSync(fd).size);
+    } catch (err) {
+      await closeP(fd);
+      throw err;
     }
-    return new JournalWriter(fh, path, fsync);
   }
 
-  /** Writes the whole buffer, then fsyncs when the policy says so. Rejects on any I/O error. */
-  async append(buf: Buffer): Promise<void> {
+  /**
+   * Opens a journal directory (recovered: no torn tail, no legacy journal.log) for appending to its last segment;
+   * the first segment of an empty journal is created by the first batch, named by that batch's first seq.
+   */
+  static async openDir(dir: string, fsync: FsyncPolicy, options: JournalWriterOptions = {}): Promise<JournalWriter> {
+    const segmentBytes = options.segmentBytes ?? JOURNAL_SEGMENT_BYTES_DEFAULT;
+    if (!(segmentBytes >= 1)) throw new Error(`journal segment size ${segmentBytes} must be at least 1 byte`);
+    const segments = listSegments(dir);
+    if (segments.some((s) => s.legacy)) throw new Error(`${dir}: holds a ${LEGACY_JOURNAL_FILE}; open the data directory with openEngine to migrate it`);
+    const last = segments.at(-1);
+    if (last === undefined) return new JournalWriter(null, null, dir, fsync, segmentBytes, 0);
+    const fd = await openP(last.path, 'a');
+    return new JournalWriter(fd, last.path, dir, fsync, segmentBytes, fstatSync(fd).size);
+  }
+
+  /** Writes the whole batch (whose first record has seq firstSeq), then fsyncs when the policy says so. */
+  async append(buf: Buffer, firstSeq: number): Promise<void> {
     if (this.closed) throw new Error(`${this.path}: journal closed`);
+    if (this.mustRoll()) {
+      const next = join(this.dir!, segmentName(firstSeq));
+      const fd = await openP(next, 'ax');
+      this.switchTo(fd, next);
+      if (this.fsync === 'always') await fsyncDirAsync(this.dir!);
+    }
+    const fd = this.fd!;
     let at = 0;
     while (at < buf.length) {
-      const { bytesWritten } = await this.fh.write(buf, at, buf.length - at);
+      const bytesWritten = await writeP(fd, buf, at, buf.length - at);
       if (bytesWritten <= 0) throw new Error(`${this.path}: journal write made no progress`);
       at += bytesWritten;
+      this.fileBytes += bytesWritten;
     }
     if (this.fsync === 'always') {
-      await this.fh.datasync();
+      await fdatasyncP(fd);
       this.syncs++;
     }
     this.bytesWritten += buf.length;
@@ -188,25 +505,46 @@ export class JournalWriter {
   }
 
   /**
-   * Writes the whole buffer to the OS before returning (fsync 'none' only: no fdatasync). Throws on any I/O
+   * Writes the whole batch to the OS before returning (fsync 'none' only: no fdatasync). Throws on any I/O
    * error; after a partial write the file holds a prefix of the batch, which recovery treats as a torn tail.
    */
-  appendSync(buf: Buffer): void {
+  appendSync(buf: Buffer, firstSeq: number): void {
     if (this.closed) throw new Error(`${this.path}: journal closed`);
     if (!this.writesSynchronously) throw new Error(`${this.path}: appendSync with fsync '${this.fsync}' would block the event loop on the disk`);
+    if (this.mustRoll()) {
+      const next = join(this.dir!, segmentName(firstSeq));
+      this.switchTo(openSync(next, 'ax'), next);
+    }
+    const fd = this.fd!;
     let at = 0;
     while (at < buf.length) {
-      const bytesWritten = writeSync(this.fh.fd, buf, at, buf.length - at); // O_APPEND: always at the end
+      const bytesWritten = writeSync(fd, buf, at, buf.length - at); // O_APPEND: always at the end
       if (bytesWritten <= 0) throw new Error(`${this.path}: journal write made no progress`);
       at += bytesWritten;
+      this.fileBytes += bytesWritten;
     }
     this.bytesWritten += buf.length;
     this.batches++;
   }
 
+  /** A new segment is due: none yet, or the current one is full (only at a batch boundary: callers are batches). */
+  private mustRoll(): boolean {
+    return this.dir !== null && (this.fd === null || this.fileBytes >= this.segmentBytes);
+  }
+
+  /** Continues in a new segment. The old one was synced batch by batch under 'always'; under 'none' the OS has it. */
+  private switchTo(fd: number, path: string): void {
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = fd;
+    this.filePath = path;
+    this.fileBytes = 0;
+    this.segmentsStarted++;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.fh.close();
+    if (this.fd !== null) await closeP(this.fd);
+    this.fd = null;
   }
 }

@@ -129,8 +129,8 @@ export class Sequencer {
           try {
             // fsync 'none': written to the OS synchronously (no thread-pool round trip); 'always': write and
             // fdatasync off the event loop. Either way the batch is durable by the policy before it is applied.
-            if (this.journal.writesSynchronously) this.journal.appendSync(framePayloads(payloads));
-            else await this.journal.append(framePayloads(payloads));
+            if (this.journal.writesSynchronously) this.journal.appendSync(framePayloads(payloads), batch[0]!.seq);
+            else await this.journal.append(framePayloads(payloads), batch[0]!.seq);
           } catch (err) {
             this.fail(err instanceof Error ? err : new Error(String(err)));
             return;

@@ -22,6 +22,11 @@ export const GATEWAY_KEYS: Record<string, KeySpec> = {
   HttpsCertificateFile: { kind: 'path' },
   /** fdatasync the journal after every batch (Y) or leave it to the OS (N). */
   JournalFsync: { kind: 'bool', default: true },
+  /** A new journal segment (DATA/journal/journal-<first seq>.log) is started once the current one holds this many bytes. */
+  JournalSegmentBytes: { kind: 'int', default: 64 * 1024 * 1024, min: 4096, max: 1024 ** 4 },
+  /** all: keep every journal segment (audit, full replay). snapshot: after each snapshot, delete the segments whose
+   *  every command is at or before the oldest kept snapshot. */
+  JournalRetention: { kind: 'enum', values: ['all', 'snapshot'], default: 'all' },
   /** Template sessions (TargetCompID=*): the client CompIDs admitted; others are refused without a reply. */
   AllowedCompIDs: { kind: 'list' },
   /** Throttled messages (beyond MaxMessagesPerSecond) tolerated within one second before the session is logged out. */
@@ -56,6 +61,8 @@ export interface GatewayFileSettings {
   /** The port every acceptor session shares. */
   fixPort: number;
   fsync: boolean;
+  journalSegmentBytes: number;
+  journalRetention: 'all' | 'snapshot';
   /** Snapshot every N commands; 0 = no periodic snapshots. */
   snapshotEveryCommands: number;
   snapshotsKept: number;
@@ -95,6 +102,8 @@ function fromSessions(sessions: SessionSettings[], source: string, baseDir: stri
     https: httpsOf(abs(str('HttpsPrivateKeyFile')), abs(str('HttpsCertificateFile')), source),
     fixPort: first.socketAcceptPort!,
     fsync: (first.extra.get('JournalFsync') as boolean | undefined) ?? true,
+    journalSegmentBytes: (first.extra.get('JournalSegmentBytes') as number | undefined) ?? 64 * 1024 * 1024,
+    journalRetention: (first.extra.get('JournalRetention') as 'all' | 'snapshot' | undefined) ?? 'all',
     snapshotEveryCommands: (first.extra.get('SnapshotEveryCommands') as number | undefined) ?? 100_000,
     snapshotsKept: (first.extra.get('SnapshotsKept') as number | undefined) ?? 3,
     snapshotOnShutdown: (first.extra.get('SnapshotOnShutdown') as boolean | undefined) ?? true,

@@ -169,6 +169,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   let tailCount = 0;
   const opened = await openEngine({
     dataDir, config: engineConfig, fsync: fsync ? 'always' : 'none', pendingCommandsMax: options.pendingCommandsMax ?? 200_000, clock,
+    journalSegmentBytes: settings.journalSegmentBytes, journalRetention: settings.journalRetention,
     onReplayEvents: (sc, events) => { tail[tailCount++ % REPLAY_TAIL_COMMANDS_MAX] = { sc, events }; },
   });
   const { sequencer, engine } = opened;
@@ -420,7 +421,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   sequencer.onEvents(onEvents);
   sequencer.onListenerError((err) => log.error({ err }, 'error while sending replies'));
   const snapshotter = new Snapshotter({
-    dataDir, engine, sequencer, log, journalFsync: fsync, recoveredSeq: opened.recovery.snapshotSeq ?? 0,
+    dataDir, engine, sequencer, log, journalFsync: fsync, recoveredSeq: opened.recovery.snapshotSeq ?? 0, retention: settings.journalRetention,
     everyCommands: options.snapshotEveryCommands ?? settings.snapshotEveryCommands,
     kept: options.snapshotsKept ?? settings.snapshotsKept,
   });

@@ -3,9 +3,11 @@
 // The state is captured synchronously between journal batches (encodeSnapshot: export + JSON, the only part on
 // the event loop); the file is written asynchronously (temp file, fsync, rename, directory fsync), one at a time,
 // and older snapshots beyond `kept` are deleted once the new one is durable.
-import { open } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import { encodeSnapshot, journalPathOf, snapshotDirOf, writeEncodedSnapshot, type Engine, type Sequencer } from '../engine/index.js';
+import {
+  encodeSnapshot, journalDirOf, snapshotDirOf, syncJournal, trimJournalToSnapshots, writeEncodedSnapshot,
+  type Engine, type JournalRetention, type Sequencer,
+} from '../engine/index.js';
 
 export interface SnapshotterOptions {
   dataDir: string;
@@ -19,6 +21,8 @@ export interface SnapshotterOptions {
   log: Logger;
   /** Seq of the snapshot the engine was recovered from (0 = none). */
   recoveredSeq: number;
+  /** 'snapshot': after each snapshot, delete the journal segments the oldest kept snapshot covers. Default 'all'. */
+  retention?: JournalRetention;
 }
 
 export class Snapshotter {
@@ -26,11 +30,14 @@ export class Snapshotter {
   lastSeq: number;
   private writing: Promise<string> | null = null;
   private lastPath = '';
+  /** Under journalFsync false: the journal is known durable up to this seq (synced before the last snapshot). */
+  private journalSyncedSeq: number;
   private stopped = false;
   private readonly unsubscribe: () => void;
 
   constructor(private readonly o: SnapshotterOptions) {
     this.lastSeq = o.recoveredSeq;
+    this.journalSyncedSeq = o.recoveredSeq;
     this.unsubscribe = o.everyCommands > 0
       ? o.sequencer.onEvents((sc) => {
         if (this.writing === null && !this.stopped && sc.seq - this.lastSeq >= o.everyCommands) {
@@ -71,8 +78,16 @@ export class Snapshotter {
       const encodeMs = Number(process.hrtime.bigint() - encodeStartNs) / 1e6;
       const writeStartNs = process.hrtime.bigint();
       // The journal must hold every command the snapshot includes, also after a power loss.
-      if (!this.o.journalFsync) await syncFile(journalPathOf(this.o.dataDir));
+      if (!this.o.journalFsync) {
+        await syncJournal(journalDirOf(this.o.dataDir), this.journalSyncedSeq + 1);
+        this.journalSyncedSeq = snap.seq;
+      }
       const path = await writeEncodedSnapshot(snapshotDirOf(this.o.dataDir), snap, this.o.kept);
+      // Only now is the new snapshot durable and the oldest kept one final: segments it covers may go.
+      if (this.o.retention === 'snapshot') {
+        const deleted = trimJournalToSnapshots(this.o.dataDir);
+        if (deleted.length > 0) log.info({ deleted }, 'journal segments deleted (JournalRetention=snapshot)');
+      }
       const writeMs = Number(process.hrtime.bigint() - writeStartNs) / 1e6;
       this.lastSeq = snap.seq;
       this.lastPath = path;
@@ -84,11 +99,6 @@ export class Snapshotter {
       throw err;
     }
   }
-}
-
-async function syncFile(path: string): Promise<void> {
-  const fh = await open(path, 'r');
-  try { await fh.datasync(); } finally { await fh.close(); }
 }
 
 function round(ms: number): number { return Math.round(ms * 10) / 10; }

@@ -93,7 +93,7 @@ test('audit verify on the real gateway\'s files finds a removed fill report', ()
   const r = runCli(['audit', 'verify', '--data-dir', dir]);
   assert.equal(r.status, 1, r.stdout);
   assert.match(r.stdout, /error seq-gap: FIX\.4\.4:FIXGW->TRADER1: MsgSeqNum 3 is missing/);
-  assert.match(r.stdout, /journal\.log@seq 2: error er-missing: engine report ExecID 2\.3 .* was sent as MsgSeqNum 3/);
+  assert.match(r.stdout, /journal-\d{20}\.log@seq 2: error er-missing: engine report ExecID 2\.3 .* was sent as MsgSeqNum 3/);
 });
 
 test('audit stats and show read the real gateway\'s logs', () => {

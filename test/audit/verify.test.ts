@@ -60,7 +60,7 @@ test('with the data directory, a missing ExecutionReport is named by ExecID as w
   assert.ok(r.findings.some((f) => /error seq-gap: .*CLIENT2: MsgSeqNum 3 is missing/.test(f)), r.stdout);
   const missing = r.findings.filter((f) => f.includes('er-missing'));
   assert.equal(missing.length, 1, r.stdout);
-  assert.match(missing[0]!, /journal\.log@seq 2: error er-missing: engine report ExecID 2\.2 \(ExecType F, OrdStatus 2, ClOrdID B1, OrderID 2\) for FIX\.4\.4:FIXGW->CLIENT2 was sent as MsgSeqNum 3 \(session store\), but the outbound log, which goes on to 7, does not show it/);
+  assert.match(missing[0]!, /journal-\d{20}\.log@seq 2: error er-missing: engine report ExecID 2\.2 \(ExecType F, OrdStatus 2, ClOrdID B1, OrderID 2\) for FIX\.4\.4:FIXGW->CLIENT2 was sent as MsgSeqNum 3 \(session store\), but the outbound log, which goes on to 7, does not show it/);
 });
 
 test('a tampered field breaks the checksum and is reported at its line', () => {
@@ -138,7 +138,7 @@ test('a report stored for a client that was away is a warning (exit 0), and an e
   const r = verify('--data-dir', dir);
   assert.equal(r.status, 0, r.stdout);
   assert.equal(r.findings.length, 1, r.stdout);
-  assert.match(r.findings[0]!, /journal\.log@seq 10: warning er-undelivered: engine report ExecID 10\.\d \(ExecType F, OrdStatus 2, ClOrdID B3, OrderID 8\) for FIX\.4\.4:FIXGW->CLIENT2 is in the session store but was never sent/);
+  assert.match(r.findings[0]!, /journal-\d{20}\.log@seq 10: warning er-undelivered: engine report ExecID 10\.\d \(ExecType F, OrdStatus 2, ClOrdID B3, OrderID 8\) for FIX\.4\.4:FIXGW->CLIENT2 is in the session store but was never sent/);
   assert.equal(verify('--data-dir', dir, '--strict').status, 1);
 });
 
@@ -192,7 +192,7 @@ test('an OrderCancelReject is matched to the engine\'s cancel reject: a removed 
   writeLines(file, lines);
   const removed = verify('--data-dir', dir);
   assert.equal(removed.status, 1);
-  assert.ok(removed.findings.some((f) => /journal\.log@seq 7: error ocr-missing: engine cancel reject for ClOrdID X1 \(OrderID NONE, CxlRejReason 1\) for FIX\.4\.4:FIXGW->CLIENT1 was sent as MsgSeqNum 8 \(session store\)/.test(f)), removed.stdout);
+  assert.ok(removed.findings.some((f) => /journal-\d{20}\.log@seq 7: error ocr-missing: engine cancel reject for ClOrdID X1 \(OrderID NONE, CxlRejReason 1\) for FIX\.4\.4:FIXGW->CLIENT1 was sent as MsgSeqNum 8 \(session store\)/.test(f)), removed.stdout);
   const prefix = original.slice(0, original.indexOf('8=FIX'));
   lines.splice(i, 0, prefix + reframe(original.slice(prefix.length).replace('\x01102=1\x01', '\x01102=0\x01')));
   writeLines(file, lines);

@@ -41,9 +41,10 @@ export interface LiveRun {
  * would from sockets), optionally writes a snapshot after `snapshotAfter` commands, and closes the engine.
  */
 export async function runLive(dataDir: string, config: EngineConfig, commands: readonly TimedCommand[],
-  options: { fsync?: FsyncPolicy; burstSize?: number; snapshotAfter?: number } = {}): Promise<LiveRun> {
+  options: { fsync?: FsyncPolicy; burstSize?: number; snapshotAfter?: number; journalSegmentBytes?: number } = {}): Promise<LiveRun> {
   let nowMs = commands[0]?.timeMs ?? 0;
-  const opened = await openEngine({ dataDir, config, fsync: options.fsync ?? 'none', clock: () => nowMs });
+  const opened = await openEngine({ dataDir, config, fsync: options.fsync ?? 'none', clock: () => nowMs,
+    ...(options.journalSegmentBytes === undefined ? {} : { journalSegmentBytes: options.journalSegmentBytes }) });
   const { sequencer } = opened;
   const all = eventsDigest();
   const tail = eventsDigest();

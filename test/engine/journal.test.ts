@@ -3,14 +3,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, copyFileSync, mkdirSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadEngineConfig } from '../../src/engine/config.js';
-import { journalPathOf, openEngine, replayDataDir, snapshotDirOf } from '../../src/engine/data-dir.js';
+import { journalDirOf, openEngine, replayDataDir, snapshotDirOf } from '../../src/engine/data-dir.js';
 import { eventsDigest } from '../../src/engine/digest.js';
 import { exportEngineState } from '../../src/engine/engine-state.js';
-import { JournalCorruptError, RECORD_HEADER_BYTES, readJournal, type FsyncPolicy } from '../../src/engine/journal.js';
+import { JournalCorruptError, RECORD_HEADER_BYTES, listSegments, readJournalDir, type FsyncPolicy } from '../../src/engine/journal.js';
 import { CONFIG_PATH, testConfig } from './harness.js';
 import { applyInMemory, runLive, tempDataDir } from './data-dir-support.js';
 import { randomCommands } from './random-commands.js';
@@ -53,9 +53,20 @@ function recordWithBadChecksum(json: string): Buffer {
 
 function copyDataDir(from: string): string {
   const to = tempDataDir('copy');
-  mkdirSync(join(to, 'journal'), { recursive: true });
-  copyFileSync(journalPathOf(from), journalPathOf(to));
+  cpSync(journalDirOf(from), journalDirOf(to), { recursive: true });
   return to;
+}
+
+/** The journal's last (here: only) segment file. */
+function journalPathOf(dataDir: string): string {
+  const segments = listSegments(journalDirOf(dataDir));
+  assert.equal(segments.length, 1, 'a small journal is one segment');
+  return segments[0]!.path;
+}
+
+/** Every record of a data directory's journal. */
+function readJournal(dataDir: string): ReturnType<typeof readJournalDir> {
+  return readJournalDir(journalDirOf(dataDir));
 }
 
 test('replaying the journal rebuilds the same state and re-emits the same events, byte for byte', async () => {
@@ -112,9 +123,9 @@ test('a torn last record is truncated on open, the state equals the commands bef
   const offsets = recordOffsets(path);
   const size = statSync(path).size;
   truncateSync(path, size - 5); // crash in the middle of the last record
-  const read = readJournal(path);
+  const read = readJournal(dir);
   assert.equal(read.records.length, 499);
-  assert.equal(read.validBytes, offsets[499]);
+  assert.equal(read.scan.read.at(-1)!.validBytes, offsets[499]);
   assert.equal(read.tornBytes, size - 5 - offsets[499]!);
   const d = eventsDigest();
   const replay = replayDataDir(dir, config, { onEvents: d.add });
@@ -152,7 +163,7 @@ test('garbage, zeros or a half record after the last record are a torn tail, not
   for (const [what, tail] of tails) {
     const copy = copyDataDir(dir);
     appendFileSync(journalPathOf(copy), tail);
-    const read = readJournal(journalPathOf(copy));
+    const read = readJournal(copy);
     assert.equal(read.records.length, 300, what);
     assert.equal(read.tornBytes, tail.length, what);
     const opened = await openEngine({ dataDir: copy, config, fsync: 'none' });
@@ -177,7 +188,7 @@ test('damage in the middle of the journal is an error naming its byte offset, an
     const buf = readFileSync(path);
     damage(buf);
     writeFileSync(path, buf);
-    assert.throws(() => readJournal(path), (err: unknown) => {
+    assert.throws(() => readJournal(copy), (err: unknown) => {
       assert.ok(err instanceof JournalCorruptError, what);
       assert.equal(err.offset, victim, what);
       assert.match(err.message, new RegExp(`journal corrupt at byte offset ${victim}: `), what);
@@ -198,7 +209,7 @@ test('a journal whose seqs jump is corrupt at the record that jumps', async () =
   const buf = readFileSync(path);
   // drop record 20: record 21 then follows 19
   writeFileSync(path, Buffer.concat([buf.subarray(0, offsets[19]), buf.subarray(offsets[20])]));
-  assert.throws(() => readJournal(path), (err: unknown) => err instanceof JournalCorruptError && err.offset === offsets[19] && /seq 21 follows 19/.test(err.message));
+  assert.throws(() => readJournal(dir), (err: unknown) => err instanceof JournalCorruptError && err.offset === offsets[19] && /seq 21 follows 19/.test(err.message));
 });
 
 for (const fsync of ['always', 'none'] as FsyncPolicy[]) {
@@ -207,12 +218,11 @@ for (const fsync of ['always', 'none'] as FsyncPolicy[]) {
     const commands = randomCommands(18, 400);
     let nowMs = commands[0]!.timeMs;
     const opened = await openEngine({ dataDir: dir, config, fsync, clock: () => nowMs });
-    const path = journalPathOf(dir);
     let delivered = 0;
     let checked = 0;
     opened.sequencer.onEvents((sc) => {
       delivered++;
-      const onDisk = readJournal(path).records;
+      const onDisk = readJournal(dir).records;
       assert.ok(onDisk.length >= sc.seq && onDisk[sc.seq - 1]!.seq === sc.seq, `seq ${sc.seq} visible before it was written`);
       checked++;
     });
@@ -249,7 +259,7 @@ test('fsync policy as the kernel sees it: fdatasync per batch with always, none 
     assert.match(r.stdout, /done\n$/);
     const m = /^\s*[\d.]+\s+[\d.]+\s+\d+\s+(\d+)\s+(?:\d+\s+)?fdatasync$/m.exec(r.stderr);
     counts[fsync] = m === null ? 0 : Number(m[1]);
-    assert.equal(readJournal(journalPathOf(dir)).records.length, 3000);
+    assert.equal(readJournal(dir).records.length, 3000);
   }
   if (hasStrace) {
     assert.ok(counts.always! >= 1, `fdatasync calls with always: ${counts.always}`);
@@ -257,10 +267,11 @@ test('fsync policy as the kernel sees it: fdatasync per batch with always, none 
   }
 });
 
-test('a process killed with SIGKILL mid-write recovers exactly what it journaled, and everything it showed was durable', async (t) => {
+test('a process killed with SIGKILL mid-write recovers exactly what it journaled across its segments, and everything it showed was durable', async (t) => {
   const dir = tempDataDir('sigkill');
   const count = 400_000;
-  const child = spawn(process.execPath, [childScript, dir, '20', String(count), 'none'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // 2 MiB segments: the child rolls over several times before it is killed
+  const child = spawn(process.execPath, [childScript, dir, '20', String(count), 'none', String(2 * 1024 * 1024)], { stdio: ['ignore', 'pipe', 'pipe'] });
   let maxShown = 0;
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
@@ -285,10 +296,12 @@ test('a process killed with SIGKILL mid-write recovers exactly what it journaled
     child.on('exit', () => (maxShown >= 40_000 ? resolve() : reject(new Error(`child exited early: ${stderr}`))));
   });
   assert.equal(await exited, 'SIGKILL');
-  const path = journalPathOf(dir);
-  const read = readJournal(path); // a torn tail is fine; corruption would throw
+  const read = readJournal(dir); // a torn tail is fine; corruption would throw
+  const segments = listSegments(journalDirOf(dir));
+  assert.ok(segments.length > 1, `rolled over: ${segments.length} segments`);
+  const path = segments.at(-1)!.path;
   const lastSeq = read.records.at(-1)!.seq;
-  t.diagnostic(`killed after showing seq ${maxShown}; journal holds ${lastSeq} records, torn tail ${read.tornBytes} bytes`);
+  t.diagnostic(`killed after showing seq ${maxShown}; journal holds ${lastSeq} records in ${segments.length} segments, torn tail ${read.tornBytes} bytes`);
   assert.ok(lastSeq >= maxShown, `seq ${maxShown} was visible but the journal ends at ${lastSeq}`);
   assert.ok(lastSeq < count, 'killed before the end');
   const commands = randomCommands(20, lastSeq);
@@ -300,7 +313,7 @@ test('a process killed with SIGKILL mid-write recovers exactly what it journaled
   const defaultConfig = loadEngineConfig(CONFIG_PATH);
   const opened = await openEngine({ dataDir: dir, config: defaultConfig, fsync: 'none' });
   assert.equal(opened.recovery.lastSeq, lastSeq);
-  assert.equal(statSync(path).size, read.validBytes);
+  assert.equal(statSync(path).size, read.scan.read.at(-1)!.validBytes);
   const expected = applyInMemory(defaultConfig, commands);
   assert.deepEqual(exportEngineState(opened.engine), exportEngineState(expected));
   await opened.sequencer.close();

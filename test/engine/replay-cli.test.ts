@@ -2,12 +2,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { crc32 } from 'node:zlib';
 import { loadEngineConfig } from '../../src/engine/config.js';
-import { journalPathOf, replayDataDir } from '../../src/engine/data-dir.js';
-import { RECORD_HEADER_BYTES } from '../../src/engine/journal.js';
+import { journalDirOf, openEngine, replayDataDir } from '../../src/engine/data-dir.js';
+import { RECORD_HEADER_BYTES, listSegments } from '../../src/engine/journal.js';
 import { listSnapshots } from '../../src/engine/snapshot.js';
 import type { Command } from '../../src/engine/types.js';
 import { CONFIG_PATH, defaultConfigFile } from './harness.js';
@@ -16,6 +16,13 @@ import { randomCommands, type TimedCommand } from './random-commands.js';
 
 const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const config = loadEngineConfig(CONFIG_PATH);
+
+/** The journal's only segment (a small journal is one). */
+function journalPathOf(dataDir: string): string {
+  const segments = listSegments(journalDirOf(dataDir));
+  assert.equal(segments.length, 1);
+  return segments[0]!.path;
+}
 
 function fixgw(...args: string[]): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
@@ -139,4 +146,39 @@ test('fixgw replay exits 2 with a clear message for a missing data dir or a conf
   const r2 = fixgw('replay', '--data-dir', dir, '--config', bad);
   assert.equal(r2.status, 2);
   assert.ok(r2.stderr.includes(`${bad}: instruments[0].tickSize`), r2.stderr);
+});
+
+test('fixgw replay on a journal trimmed by retention starts from the snapshot and says so; --verify exits 2 because a full replay is impossible', async () => {
+  const dir = tempDataDir('replay-trimmed');
+  const commands = randomCommands(32, 2000);
+  let nowMs = commands[0]!.timeMs;
+  const opened = await openEngine({ dataDir: dir, config, fsync: 'none', clock: () => nowMs, journalSegmentBytes: 8192, journalRetention: 'snapshot' });
+  for (let i = 0; i < commands.length; i++) {
+    nowMs = commands[i]!.timeMs;
+    opened.sequencer.submit(commands[i]!.cmd);
+    if ((i + 1) % 50 === 0) await opened.sequencer.flush();
+    if (i + 1 === 1000 || i + 1 === 1500 || i + 1 === 1800) opened.snapshot();
+  }
+  await opened.sequencer.close();
+  const firstSeq = listSegments(journalDirOf(dir))[0]!.firstSeq;
+  assert.ok(firstSeq > 1 && firstSeq <= 1001, `journal starts at seq ${firstSeq}`);
+
+  const r = fixgw('replay', '--data-dir', dir);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, new RegExp(`^trimmed\\s+the journal starts at seq ${firstSeq}: earlier segments were trimmed; replayed from the snapshot`, 'm'));
+  assert.match(r.stdout, /^snapshot\s+.*snapshot-0000000000001800\.json \(seq 1800\)$/m);
+  assert.match(r.stdout, /^replayed\s+200 commands$/m);
+  assert.match(r.stdout, /^last seq\s+2000$/m);
+  const json = JSON.parse(fixgw('replay', '--data-dir', dir, '--json').stdout) as { journal: { firstSeq: number; trimmed: boolean; records: number } };
+  assert.deepEqual([json.journal.firstSeq, json.journal.trimmed, json.journal.records], [firstSeq, true, 2000 - firstSeq + 1]);
+
+  const v = fixgw('replay', '--data-dir', dir, '--verify');
+  assert.equal(v.status, 2);
+  assert.equal(v.stdout, '');
+  assert.ok(v.stderr.includes(`starts at seq ${firstSeq} (earlier segments were trimmed, JournalRetention=snapshot): a full replay is impossible`), v.stderr);
+
+  for (const name of ['1000', '1500', '1800']) unlinkSync(`${dir}/snapshots/snapshot-000000000000${name}.json`);
+  const none = fixgw('replay', '--data-dir', dir);
+  assert.equal(none.status, 2);
+  assert.match(none.stderr, new RegExp(`the journal starts at seq ${firstSeq} .*trimmed.*, and there is no snapshot to start from`));
 });

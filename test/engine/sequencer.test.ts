@@ -3,9 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { journalPathOf, openEngine } from '../../src/engine/data-dir.js';
+import { journalDirOf, openEngine } from '../../src/engine/data-dir.js';
 import { Engine } from '../../src/engine/engine.js';
-import { JournalRecordTooLargeError, JournalWriter, readJournal, type FsyncPolicy } from '../../src/engine/journal.js';
+import { JournalRecordTooLargeError, JournalWriter, readJournalDir, type FsyncPolicy } from '../../src/engine/journal.js';
 import { Sequencer, SequencerStoppedError } from '../../src/engine/sequencer.js';
 import type { NewOrderCommand } from '../../src/engine/types.js';
 import { S1, testConfig } from './harness.js';
@@ -29,7 +29,7 @@ test('commands submitted in one event-loop turn are written as one batch with on
   for (let i = 0; i < 10; i++) sequencer.submit(order(`B${i}`));
   await sequencer.close();
   assert.equal(sequencer.journal!.batches, 2);
-  assert.equal(readJournal(journalPathOf(dir)).records.length, 110);
+  assert.equal(readJournalDir(journalDirOf(dir)).records.length, 110);
 });
 
 test('a command too large for a journal record is refused at submit; nothing is queued and the sequencer carries on', async () => {
@@ -39,7 +39,7 @@ test('a command too large for a journal record is refused at submit; nothing is 
   assert.equal(sequencer.lastSubmittedSeq, 0, 'no seq used');
   assert.equal(sequencer.submit(order('OK')), 1);
   await sequencer.close();
-  const records = readJournal(journalPathOf(dir)).records;
+  const records = readJournalDir(journalDirOf(dir)).records;
   assert.deepEqual(records.map((r) => (r.cmd as NewOrderCommand).clOrdId), ['OK']);
 });
 
@@ -71,9 +71,9 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 test('with fsync none a batch is written to the OS and delivered in the turn it is drained, with no thread-pool round trip', async () => {
   const dir = tempDataDir('seq-sync');
   const { sequencer, engine } = await openEngine({ dataDir: dir, config, fsync: 'none' });
-  const path = journalPathOf(dir);
+  const path = journalDirOf(dir);
   const onDiskWhenSeen: number[] = [];
-  sequencer.onEvents((sc) => onDiskWhenSeen.push(readJournal(path).records.filter((r) => r.seq === sc.seq).length));
+  sequencer.onEvents((sc) => onDiskWhenSeen.push(readJournalDir(path).records.filter((r) => r.seq === sc.seq).length));
   for (let i = 0; i < 20; i++) sequencer.submit(order(`A${i}`));
   assert.equal(engine.lastSeq, 0, 'nothing applied inside submit');
   await nextTurn(); // the drain was scheduled before this immediate: it ran, wrote, applied and delivered in that turn
@@ -82,14 +82,14 @@ test('with fsync none a batch is written to the OS and delivered in the turn it 
   assert.equal(sequencer.journal!.batches, 1);
   assert.equal(sequencer.journal!.syncs, 0, 'no fdatasync');
   await sequencer.close();
-  assert.equal(readJournal(path).records.length, 20);
+  assert.equal(readJournalDir(path).records.length, 20);
 });
 
 test('with fsync always the write and the fdatasync run off the event loop: the loop turns while the batch is on its way', async () => {
   const dir = tempDataDir('seq-async');
   const { sequencer, engine } = await openEngine({ dataDir: dir, config, fsync: 'always' });
   assert.equal(sequencer.journal!.writesSynchronously, false);
-  assert.throws(() => sequencer.journal!.appendSync(Buffer.alloc(0)), /would block the event loop/);
+  assert.throws(() => sequencer.journal!.appendSync(Buffer.alloc(0), 1), /would block the event loop/);
   let delivered = 0;
   sequencer.onEvents(() => { delivered++; });
   for (let i = 0; i < 20; i++) sequencer.submit(order(`A${i}`));

@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { readJournal, journalPathOf } from '../../src/engine/index.js';
+import { readJournalDir, journalDirOf } from '../../src/engine/index.js';
 import { adminApi, type Gateway } from '../../src/gateway/index.js';
 import { startHttpServer, type HttpServer } from '../../src/marketdata/index.js';
 import { Client, startTestGateway } from './support.js';
@@ -74,7 +74,7 @@ test('an operator halt rejects new orders with 103=2 and a text, market data sho
     assert.equal(ack!.get(150), '0');
 
     // Both commands are in the journal, stamped with the seq the API answered.
-    const journaled = readJournal(journalPathOf(gw.dataDir)).records.filter((r) => r.cmd.type === 'Halt' || r.cmd.type === 'Resume');
+    const journaled = readJournalDir(journalDirOf(gw.dataDir)).records.filter((r) => r.cmd.type === 'Halt' || r.cmd.type === 'Resume');
     assert.deepEqual(journaled.map((r) => [r.seq, r.cmd]), [
       [halted.body.seq, { type: 'Halt', symbol: 'IBM', text: 'news pending' }],
       [resumed.body.seq, { type: 'Resume', symbol: 'IBM' }],

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { readJournal, journalPathOf } from '../../src/engine/index.js';
+import { readJournalDir, journalDirOf } from '../../src/engine/index.js';
 import type { FixMessage } from '../../src/fix/message.js';
 import type { Session } from '../../src/session/session.js';
 import { Client, startTestGateway } from './support.js';
@@ -18,7 +18,7 @@ for (const fsync of [true, false]) {
     const check = (client: Session, msg: FixMessage) => {
       // runs synchronously as the report is read off the socket
       const commandSeq = Number(msg.get(17)!.split('.')[0]);
-      const journaled = readJournal(journalPathOf(dataDir)).records.some((r) => r.seq === commandSeq);
+      const journaled = readJournalDir(journalDirOf(dataDir)).records.some((r) => r.seq === commandSeq);
       const gwSession = gw.acceptor.session(`FIX.4.4:FIXGW->${client.id.senderCompId}`)!;
       const stored = gwSession.store.readRange(msg.seqNum!, msg.seqNum!, 1).length === 1;
       seen.push({ execId: msg.get(17)!, journaled, stored });

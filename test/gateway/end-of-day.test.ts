@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { readJournal, journalPathOf } from '../../src/engine/index.js';
+import { readJournalDir, journalDirOf } from '../../src/engine/index.js';
 import { BASE_CFG, Client, startTestGateway } from './support.js';
 
 test('at EndOfDayTime in its TimeZone the gateway journals one EndOfDay: Day orders expire, GTC orders stay', async () => {
@@ -14,7 +14,7 @@ test('at EndOfDayTime in its TimeZone the gateway journals one EndOfDay: Day ord
   const cfg = BASE_CFG.replace('[SESSION]', 'EndOfDayTime=16:00:00\nTimeZone=America/New_York\n\n[SESSION]');
   const gw = await startTestGateway({ cfg, clock: () => nowMs, expiryCheckIntervalMs: 10 });
   const c = await Client.logon(gw.fixPort, 'EODS1');
-  const endOfDays = () => readJournal(journalPathOf(gw.dataDir)).records.filter((r) => r.cmd.type === 'EndOfDay');
+  const endOfDays = () => readJournalDir(journalDirOf(gw.dataDir)).records.filter((r) => r.cmd.type === 'EndOfDay');
   try {
     c.order('D1', { symbol: 'AAPL', price: '150.00', tif: '0' });
     c.order('G1', { symbol: 'AAPL', price: '150.00', tif: '1' });
@@ -51,7 +51,7 @@ test('at EndOfDayTime in its TimeZone the gateway journals one EndOfDay: Day ord
 test('an EndOfDay that passed while the gateway was down is journaled at the next start, once', async () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'fixgw-eod-'));
   const cfg = BASE_CFG.replace('[SESSION]', 'EndOfDayTime=16:00:00\nTimeZone=America/New_York\n\n[SESSION]');
-  const endOfDays = () => readJournal(journalPathOf(dataDir)).records.filter((r) => r.cmd.type === 'EndOfDay');
+  const endOfDays = () => readJournalDir(journalDirOf(dataDir)).records.filter((r) => r.cmd.type === 'EndOfDay');
   try {
     let nowMs = Date.UTC(2026, 10, 26, 20, 0, 0); // 15:00 in New York
     let gw = await startTestGateway({ cfg, dataDir, clock: () => nowMs, expiryCheckIntervalMs: 10 });
