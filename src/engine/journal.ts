@@ -16,6 +16,7 @@ import { promisify } from 'node:util';
 import { dirname, join } from 'node:path';
 import { open } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
+import CRC32 from 'crc-32';
 import type { SequencedCommand } from './types.js';
 
 export type FsyncPolicy = 'always' | 'none';
@@ -71,22 +72,25 @@ export class JournalRecordTooLargeError extends Error {
   }
 }
 
-/** Frames payload texts (from encodePayload) as consecutive journal records in one buffer: one allocation, no copies. */
+/**
+ * Frames payload texts (from encodePayload) as consecutive journal records in one buffer. The buffer is sized for the
+ * worst case (3 UTF-8 bytes per UTF-16 unit) so each payload is encoded once, straight into place, with no separate
+ * byte-length pass; the result is the written part of it.
+ */
 export function framePayloads(payloads: readonly string[]): Buffer {
-  let total = 0;
-  for (const p of payloads) total += RECORD_HEADER_BYTES + Buffer.byteLength(p, 'utf8');
-  const buf = Buffer.allocUnsafe(total);
+  let units = 0;
+  for (const p of payloads) units += p.length;
+  const buf = Buffer.allocUnsafe(units * 3 + payloads.length * RECORD_HEADER_BYTES);
   let at = 0;
   for (const p of payloads) {
     const start = at + RECORD_HEADER_BYTES;
     const len = buf.write(p, start, 'utf8');
     if (len === 0 || len > RECORD_PAYLOAD_BYTES_MAX) throw new Error(`journal record of ${len} bytes is out of bounds`);
     buf.writeUInt32LE(len, at);
-    buf.writeUInt32LE(crc32(buf.subarray(start, start + len)), at + 4);
+    buf.writeUInt32LE(CRC32.buf(buf.subarray(start, start + len)) >>> 0, at + 4);
     at = start + len;
   }
-  if (at !== total) throw new Error(`invariant: framed ${at} of ${total} journal bytes`);
-  return buf;
+  return buf.subarray(0, at);
 }
 
 /** Encodes sequenced commands as consecutive journal records in one buffer. */
