@@ -41,7 +41,12 @@
 //   EndOfDay (expires Day orders, all symbols or one).
 //   NewOrder without `account` is booked to the CompID after "->" in `session`.
 //
-// EVENTS (types.ts), in the order they happened within a command:
+// EVENTS (types.ts), in the order they happened within a command. Events are immutable. The ones about orders,
+// trades and book levels are small objects (reports.ts) holding integer ticks/lots: their decimal text fields
+// (price, cumQty, avgPx, execId, orderId, ...) are formatted when read, so read each field once where it matters.
+// JSON.stringify gives the plain object (toJSON); a structured clone (postMessage) would lose the text fields:
+// send JSON or plain objects to workers.
+
 //   'exec'         ExecutionReport: execType New | Trade | Canceled | Replaced | Rejected | Expired | Restated |
 //                  Triggered | OrderStatus; ordStatus New | PartiallyFilled | Filled | Canceled | Rejected | Expired.
 //                  orderId (= seq of the NewOrder that created it; '' when rejected), execId ("<seq>.<n>", unique),
