@@ -111,8 +111,31 @@ export function fromUnits(units: number, step: UnitStep): string {
 /** Formats an integer n as n × 10^-scale. */
 export function formatScaled(n: number, scale: number): string {
   if (scale === 0) return String(n);
+  if (n >= 0 && scale <= FRACTION_TABLE_SCALE_MAX) {
+    // integer part, then the fraction's text (".05") from a table: one concatenation, no slicing
+    const p = POW10[scale]!;
+    let whole = Math.floor(n / p);
+    let frac = n - whole * p;
+    if (frac < 0) { whole--; frac += p; } // n / p rounded up to the next integer (only near 2^53)
+    return String(whole) + fractionTable(scale)[frac]!;
+  }
   const neg = n < 0;
   return (neg ? '-' : '') + pointAt(String(neg ? -n : n), scale);
+}
+
+/** Largest scale whose fraction texts are tabulated (10^4 strings). */
+const FRACTION_TABLE_SCALE_MAX = 4;
+const FRACTION_TABLES: Array<string[] | undefined> = [];
+
+/** ".0" … ".9" for scale 1, ".00" … ".99" for scale 2, …: built on first use. */
+function fractionTable(scale: number): string[] {
+  let t = FRACTION_TABLES[scale];
+  if (t === undefined) {
+    t = [];
+    for (let i = 0; i < POW10[scale]!; i++) t.push('.' + String(i).padStart(scale, '0'));
+    FRACTION_TABLES[scale] = t;
+  }
+  return t;
 }
 
 /** Puts a decimal point `scale` digits from the right of a non-negative digit string. */
