@@ -12,9 +12,12 @@ import { fromUnits, toUnits, type UnitsResult } from './units.js';
 import {
   REJECT_FIX_CODES,
   type AdminEvent, type CancelCommand, type LevelDelta, type Command, type DoneReason, type EngineEvent, type ExecReport, type ExecType,
-  type MassCancelCommand, type NewOrderCommand, type OrderStatusCommand, type OrdType, type RejectReason,
+  type MassCancelCommand, type MdTrade, type NewOrderCommand, type OrderStatusCommand, type OrdType, type RejectReason,
   type ReplaceCommand, type SequencedCommand, type Side, type StpMode, type TimeInForce, type TradingStatus,
 } from './types.js';
+
+/** The trades of a market-data event without trades: shared, and frozen so no one can add to it. */
+const NO_TRADES: MdTrade[] = Object.freeze([]) as unknown as MdTrade[];
 
 /** Events kept in the reused event array between commands; a bigger command's array is dropped. */
 const SCRATCH_KEPT_MAX = 1024;
@@ -757,8 +760,8 @@ export class Engine {
       if (st.dirtyBids.size > 0) at = this.levelDeltas(st, st.book.bids, 'Buy', st.dirtyBids, levels, at);
       if (st.dirtyAsks.size > 0) this.levelDeltas(st, st.book.asks, 'Sell', st.dirtyAsks, levels, at);
       this.emit({ kind: 'md', seq: this.seq, timeMs: this.timeMs, symbol: st.inst.symbol, mdSeq: ++st.mdSeq, levels,
-        trades: st.mdTrades, status: st.statusChanged ? st.status : null });
-      if (st.mdTrades.length > 0) st.mdTrades = [];
+        trades: st.mdTrades.length > 0 ? st.mdTrades : NO_TRADES, status: st.statusChanged ? st.status : null });
+      if (st.mdTrades.length > 0) st.mdTrades = []; // the event keeps the filled array: events never change
       st.statusChanged = false;
       const bid = st.book.bids.best;
       const ask = st.book.asks.best;

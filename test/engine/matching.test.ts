@@ -302,3 +302,17 @@ test('crypto quantities are exact in lots of 0.0001', () => {
   assert.deepEqual(summary(h.order({ side: 'Buy', symbol: 'BTC-USD', price: '60000.00', orderQty: '0.00005', clOrdId: 'X' })),
     ['Rejected/Rejected X 0.0000/0.0000 NotLotMultiple']);
 });
+
+test('market-data events never change after they are emitted: a later trade does not show in an earlier event', () => {
+  const h = new Harness();
+  const quiet = mds(h.order({ side: 'Sell', price: '100.00', orderQty: '10', clOrdId: 'A', session: S2 }))[0]!;
+  assert.equal(quiet.trades.length, 0);
+  const traded = mds(h.order({ side: 'Buy', price: '100.00', orderQty: '4', clOrdId: 'B' }))[0]!;
+  assert.equal(traded.trades.length, 1);
+  const next = mds(h.order({ side: 'Buy', price: '100.00', orderQty: '3', clOrdId: 'C' }))[0]!;
+  assert.equal(next.trades.length, 1);
+  assert.equal(quiet.trades.length, 0, 'the quiet event still has no trades');
+  assert.equal(traded.trades.length, 1, 'the first trade event still has one trade');
+  assert.equal(traded.trades[0]!.qty, '4');
+  assert.equal(next.trades[0]!.qty, '3');
+});
