@@ -159,6 +159,21 @@ export class FileStore implements MessageStore {
     this.#checkOpen();
     if (this.#nextTargetSeq + 1 > MAX_SEQ) assertSeq(this.#nextTargetSeq + 1, 'incrNextTargetSeq');
     this.#nextTargetSeq += 1;
+    this.#targetSeqChanged();
+  }
+
+  /** Moves the expected seq forward to `seq` (never back), written like incrNextTargetSeq: now under
+   *  'each', with the next flush under 'batched'. For a caller that persists the expected seq later than
+   *  the session advances it (the gateway's HeldTargetSeqStore); an explicit set is setNextTargetSeq. */
+  advanceNextTargetSeq(seq: number): void {
+    this.#checkOpen();
+    assertSeq(seq, 'advanceNextTargetSeq');
+    if (seq <= this.#nextTargetSeq) return;
+    this.#nextTargetSeq = seq;
+    this.#targetSeqChanged();
+  }
+
+  #targetSeqChanged(): void {
     this.#slotDirty = true;
     // 'each': written now, with the batch before it, so the files always hold a state the session had.
     if (this.#batchTargetSeq) this.#scheduleFlush();
