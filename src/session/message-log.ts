@@ -1,5 +1,6 @@
 // Per-session plain-text logs of every FIX message that crossed the wire and of session events,
-// written in batches (one write(2) per file per event-loop turn), and a reader for the message log.
+// written in batches (at most one write(2) per file per event-loop turn: what was logged in one turn is written
+// in the check phase of the next, so a request and its reply share a write), and a reader for the message log.
 //
 // Message log line:  <YYYYMMDD-HH:MM:SS.ssssss> <IN|OUT> <raw FIX bytes, SOH kept>\n
 // A message that itself contains CR or LF (garbage from a client, or a raw-data field) cannot sit on
@@ -56,7 +57,8 @@ export class FileLog implements MessageLog {
   lastWriteError: Error | undefined;
   #messages: BatchedFile;
   #events: BatchedFile;
-  #flushScheduled = false;
+  /** Check phases until the scheduled flush runs; 0 = none scheduled. */
+  #flushTurnsLeft = 0;
   #closed = false;
   readonly #flushBound = (): void => this.#flushFromLoop();
 
@@ -121,7 +123,7 @@ export class FileLog implements MessageLog {
     this.#afterAppend();
   }
 
-  /** Write everything pending now (also done automatically once per event-loop turn). */
+  /** Write everything pending now (also done automatically, one event-loop turn after the first message of a batch). */
   flush(): void {
     this.#writeOut(this.#messages);
     this.#writeOut(this.#events);
@@ -138,14 +140,21 @@ export class FileLog implements MessageLog {
   #afterAppend(): void {
     if (this.#messages.overLimit()) this.#writeOut(this.#messages);
     if (this.#events.overLimit()) this.#writeOut(this.#events);
-    if (!this.#flushScheduled && (this.#messages.pending() > 0 || this.#events.pending() > 0)) {
-      this.#flushScheduled = true;
+    if (this.#flushTurnsLeft === 0 && (this.#messages.pending() > 0 || this.#events.pending() > 0)) {
+      this.#flushTurnsLeft = 2;
       setImmediate(this.#flushBound);
     }
   }
 
+  // The batch is written in the check phase of the event-loop turn AFTER the one it was started in. A request and
+  // its reply are usually handled in one turn: read in its poll phase, answered from the sequencer's drain in its
+  // check phase. Written a turn later, the IN line and the OUT lines go out in one write(2), after the reply is
+  // on the socket, instead of one write before the reply (off the order->ack path) and one after it.
   #flushFromLoop(): void {
-    this.#flushScheduled = false;
+    if (--this.#flushTurnsLeft > 0) {
+      setImmediate(this.#flushBound); // queued from inside the check phase: runs in the next turn's
+      return;
+    }
     if (!this.#closed) this.flush();
   }
 
