@@ -25,7 +25,8 @@ import { Snapshotter } from './snapshots.js';
 import { EndOfDaySchedule } from './end-of-day.js';
 import { HeldTargetSeqStore } from './held-target-seq.js';
 import { echoOf, translate, type RequestEcho } from './requests.js';
-import { executionReport, massCancelRejectedReport, massCancelReport, orderCancelReject } from './reports.js';
+import { executionReport, executionReportWriter, massCancelRejectedReport, massCancelReport, orderCancelReject } from './reports.js';
+import type { BodyWriter } from '../fix/encode.js';
 
 export interface GatewayOptions {
   /** Parsed .cfg (loadGatewaySettings / parseGatewaySettings). */
@@ -350,7 +351,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     for (const session of corked) session.uncork();
     corked.clear();
   };
-  const send = (session: Session, msgType: string, body: FieldList) => {
+  const send = (session: Session, msgType: string, body: FieldList | BodyWriter) => {
     if (!corked.has(session)) {
       if (corked.size === 0) process.nextTick(uncorkAll);
       corked.add(session);
@@ -358,7 +359,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     }
     session.send(msgType, body);
   };
-  const sendTo = (key: string, msgType: string, body: FieldList): boolean => {
+  const sendTo = (key: string, msgType: string, body: FieldList | BodyWriter): boolean => {
     const session = acceptor!.session(key);
     if (session === undefined) {
       log.warn({ session: key, msgType }, 'reply for a session that does not exist');
@@ -383,7 +384,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       switch (ev.kind) {
         case 'exec': {
           const own = echo !== undefined && ev.session === echo.session && ev.clOrdId === echo.clOrdId ? echo : undefined;
-          const body = executionReport(ev, own, dictionary);
+          const body = executionReportWriter(ev, own, dictionary);
           if (sendTo(ev.session, '8', body) && own !== undefined) replied = true;
           metrics.executionReports.inc(ev.execType);
           if (ev.rejectReason !== null) metrics.rejects.inc(ev.rejectReason);

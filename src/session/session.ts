@@ -5,7 +5,7 @@
 import type { Socket } from 'node:net';
 import { parseMessage, type FixMessage } from '../fix/message.js';
 import type { Frame } from '../fix/framer.js';
-import { encodeMessage } from '../fix/encode.js';
+import { encodeMessage, encodeMessageWith, fieldsOf, type BodyWriter } from '../fix/encode.js';
 import { formatUtcTimestamp, parseUtcTimestamp } from '../fix/time.js';
 import type { Dictionary } from '../fix/dictionary.js';
 import { validateMessage, type ValidationOptions } from '../fix/validate.js';
@@ -252,7 +252,7 @@ export class Session {
 
   /** Send an application message. It is stored (for resend) even while the session is not logged
    *  on, and goes out when it is (QuickFIX behaviour; FIX session test case 16). Returns its MsgSeqNum. */
-  send(msgType: string, body: FieldList, extraHeader: FieldList = []): number {
+  send(msgType: string, body: FieldList | BodyWriter, extraHeader: FieldList = []): number {
     if (ADMIN_TYPES.has(msgType)) throw new Error(`send() is for application messages, not 35=${msgType}`);
     return this.#sendRaw(msgType, body, extraHeader);
   }
@@ -664,9 +664,10 @@ export class Session {
   }
 
   /** Encode, store (application messages) or advance the sequence (admin), log and write. */
-  #sendRaw(msgType: string, body: FieldList, extraHeader: FieldList = []): number {
+  #sendRaw(msgType: string, body: FieldList | BodyWriter, extraHeader: FieldList = []): number {
     const isAdmin = ADMIN_TYPES.has(msgType);
     if (isAdmin) {
+      if (typeof body === 'function') body = fieldsOf(body); // admin bodies are FieldLists (send() takes no admin type)
       this.#app.toAdmin?.(this, msgType, body);
       if (msgType === 'A' && !this.#receivedReset) {
         const resetFlag = body.some(([t, v]) => t === 141 && v === 'Y');
@@ -687,7 +688,7 @@ export class Session {
     return seq;
   }
 
-  #encode(msgType: string, seq: number, nowMs: number, body: FieldList, extraHeader: FieldList, origSendingTime?: string): Buffer {
+  #encode(msgType: string, seq: number, nowMs: number, body: FieldList | BodyWriter, extraHeader: FieldList, origSendingTime?: string): Buffer {
     const header: FieldList = [
       [34, String(seq)],
       [49, this.id.senderCompId],
@@ -700,7 +701,9 @@ export class Session {
       if (origSendingTime !== undefined) header.push([43, 'Y'], [122, origSendingTime]);
       header.sort((a, b) => a[0] - b[0]);
     }
-    return encodeMessage(this.id.beginString, msgType, header, body);
+    return typeof body === 'function'
+      ? encodeMessageWith(this.id.beginString, msgType, header, body)
+      : encodeMessage(this.id.beginString, msgType, header, body);
   }
 
   /** SendingTime text, formatted once per millisecond (a burst of replies shares it). */
