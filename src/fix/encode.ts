@@ -170,12 +170,19 @@ export function fieldsOf(body: BodyWriter): FieldList {
   return fields;
 }
 
-const SCRATCH_BYTES = 16 * 1024;
+/** Messages are encoded one after the other into slabs of this size; each message is a view of its slab. */
+const SLAB_BYTES = 256 * 1024;
+/** A new slab is started when less than this is left (a message larger than what is left moves to a new one). */
+const SLAB_MIN_FREE_BYTES = 4 * 1024;
 
-/** Writes fields into a reusable scratch buffer (grown when a message needs it), body first, with room left in
- *  front for 8= and 9=, which are written once the BodyLength is known. */
+/** Writes messages one after the other into a slab (a new one when it runs out), each body first with room left
+ *  in front for 8= and 9=, which are written once the BodyLength is known. A finished message is a view of the
+ *  slab that is never written again: no copy, no allocation but the view (a slab is freed when no view of it
+ *  is left, the way Node's own Buffer pool works). */
 class ScratchWriter implements FieldSink {
-  out = Buffer.allocUnsafe(SCRATCH_BYTES);
+  out = Buffer.allocUnsafeSlow(SLAB_BYTES);
+  /** Where the message being written starts in `out`; everything before it belongs to earlier messages. */
+  start = 0;
   at = 0;
   sum = 0;
   nonLatin1 = false;
@@ -255,14 +262,25 @@ class ScratchWriter implements FieldSink {
     this.at += digits;
   }
 
+  /** Room for `bytes` more at `at`: the message so far moves to a new slab when this one is too small. */
   reserve(bytes: number): void {
     if (this.at + bytes <= this.out.length) return;
-    if (this.at + bytes > MAX_PLAIN_TAG) throw new Error('encodeMessage: message too large');
-    let size = this.out.length * 2;
-    while (size < this.at + bytes) size *= 2;
-    const grown = Buffer.allocUnsafe(size);
-    this.out.copy(grown, 0, 0, this.at);
-    this.out = grown;
+    const used = this.at - this.start;
+    if (used + bytes > MAX_PLAIN_TAG) throw new Error('encodeMessage: message too large');
+    const slab = Buffer.allocUnsafeSlow(Math.max(SLAB_BYTES, 2 * (used + bytes)));
+    this.out.copy(slab, 0, this.start, this.at);
+    this.out = slab;
+    this.start = 0;
+    this.at = used;
+  }
+
+  /** Starts a message: a new slab when little is left in this one. */
+  begin(prefixBytes: number): void {
+    if (this.out.length - this.start < SLAB_MIN_FREE_BYTES) {
+      this.out = Buffer.allocUnsafeSlow(SLAB_BYTES);
+      this.start = 0;
+    }
+    this.at = this.start + prefixBytes;
   }
 }
 
@@ -276,10 +294,9 @@ export function encodeMessageWith(beginString: string, msgType: string, header: 
   if (beginString.indexOf('\x01') >= 0 || msgType.indexOf('\x01') >= 0) throw new Error('encodeMessage: SOH in 8 or 35');
   const w = scratch;
   // room for "8=<beginString><SOH>9=<up to 10 digits><SOH>" in front of the body
-  const bodyStart = 2 + beginString.length + 1 + 2 + 10 + 1;
-  w.at = 0;
-  w.reserve(bodyStart + 4 + msgType.length);
-  w.at = bodyStart;
+  const prefixBytes = 2 + beginString.length + 1 + 2 + 10 + 1;
+  w.begin(prefixBytes);
+  w.reserve(4 + msgType.length);
   w.sum = 0;
   w.nonLatin1 = false;
   w.count = header.length;
@@ -296,6 +313,8 @@ export function encodeMessageWith(beginString: string, msgType: string, header: 
   }
   body(w);
   if (w.count > MAX_FIELD_COUNT) throw new Error('encodeMessage: too many fields');
+  w.reserve(7); // 10=nnn<SOH>
+  const bodyStart = w.start + prefixBytes; // (after any move to a new slab)
   const bodyLength = w.at - bodyStart;
   if (bodyLength > MAX_PLAIN_TAG) throw new Error('encodeMessage: message too large');
   if (w.nonLatin1) throw new Error('encodeMessage: value has characters outside latin1');
@@ -315,15 +334,15 @@ export function encodeMessageWith(beginString: string, msgType: string, header: 
   w.uint(bodyLength);
   w.byte(SOH);
   const sum = (w.sum + bodySum) & 0xff;
-  const out = Buffer.allocUnsafe(end - start + 7);
-  w.out.copy(out, 0, start, end);
-  let at = end - start;
+  const out = w.out;
+  let at = end;
   out[at++] = 0x31; // 10=
   out[at++] = CH_0;
   out[at++] = CH_EQ;
   out[at++] = CH_0 + Math.floor(sum / 100);
   out[at++] = CH_0 + (Math.floor(sum / 10) % 10);
   out[at++] = CH_0 + (sum % 10);
-  out[at] = SOH;
-  return out;
+  out[at++] = SOH;
+  w.start = at; // the next message starts after this one: this one is never written again
+  return out.subarray(start, at);
 }

@@ -107,3 +107,13 @@ test('encodeMessageWith throws what encodeMessage throws, and the next message i
   const ok: FieldList = [[11, 'after']];
   assert.deepEqual(encodeMessageWith('FIX.4.4', 'D', [[34, '9']], writerOf(ok)), reference('FIX.4.4', 'D', [[34, '9']], ok));
 });
+
+test('messages encoded one after the other stay intact while later ones fill new slabs', () => {
+  const next = rng(424242);
+  const kept: Array<{ bytes: Buffer; expected: Buffer }> = [];
+  for (let n = 0; n < 5000; n++) {
+    const body: FieldList = Array.from({ length: 1 + Math.floor(next() * 30) }, () => [1 + Math.floor(next() * 2000), randomValue(next, next() < 0.01 ? 9000 : 60)]);
+    kept.push({ bytes: encodeMessageWith('FIX.4.4', '8', [[34, String(n + 1)]], writerOf(body)), expected: reference('FIX.4.4', '8', [[34, String(n + 1)]], body) });
+  }
+  for (const k of kept) assert.deepEqual(k.bytes, k.expected);
+});
