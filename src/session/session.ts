@@ -119,6 +119,8 @@ export class Session {
   #lastActivityMs = 0;
   /** cork() calls not yet matched by uncork() on the current socket. */
   #corks = 0;
+  /** Standard header of an outbound message: 34 and 52 are set per message (see #encode). */
+  readonly #header: FieldList;
   #stampMs = NaN;
   #stamp = '';
 
@@ -126,6 +128,7 @@ export class Session {
     this.config = parts.config;
     this.id = parts.config.id;
     this.key = sessionKey(this.id);
+    this.#header = [[34, ''], [49, this.id.senderCompId], [52, ''], [56, this.id.targetCompId]];
     this.store = parts.store;
     this.log = parts.log;
     this.#dict = parts.dictionary;
@@ -689,14 +692,23 @@ export class Session {
   }
 
   #encode(msgType: string, seq: number, nowMs: number, body: FieldList | BodyWriter, extraHeader: FieldList, origSendingTime?: string): Buffer {
+    if (extraHeader.length === 0 && origSendingTime === undefined) {
+      // The usual case, already in tag order: one header list per session, its two changing values set in place
+      // (the encoders read it and keep nothing).
+      const header = this.#header;
+      header[0]![1] = String(seq);
+      header[2]![1] = this.#sendingTime(nowMs);
+      return typeof body === 'function'
+        ? encodeMessageWith(this.id.beginString, msgType, header, body)
+        : encodeMessage(this.id.beginString, msgType, header, body);
+    }
     const header: FieldList = [
       [34, String(seq)],
       [49, this.id.senderCompId],
       [52, this.#sendingTime(nowMs)],
       [56, this.id.targetCompId],
     ];
-    // Already in tag order unless there are more header fields.
-    if (extraHeader.length > 0 || origSendingTime !== undefined) {
+    {
       header.push(...extraHeader);
       if (origSendingTime !== undefined) header.push([43, 'Y'], [122, origSendingTime]);
       header.sort((a, b) => a[0] - b[0]);
