@@ -216,7 +216,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   /** Requests submitted and not yet applied, by seq (bounded by the sequencer's pendingCommandsMax). */
   const pending = new Map<number, PendingRequest>();
-  /** ClOrdIDs of the NewOrders in `pending`, per session key, for the PossResend check. */
+  /** ClOrdIDs of the NewOrders in `pending`, per session key, for the PossResend check (one set per session that
+   *  ever sent an order: bounded by the sessions, the sets by `pending`). */
   const pendingNewOrders = new Map<string, Set<string>>();
   // Inbound MsgSeqNums whose commands are in the journal queue: their session stores do not persist an
   // expected seq beyond them until the command is journaled and answered (see held-target-seq.ts).
