@@ -170,10 +170,12 @@ export function fieldsOf(body: BodyWriter): FieldList {
   return fields;
 }
 
-/** Messages are encoded one after the other into slabs of this size; each message is a view of its slab. */
-const SLAB_BYTES = 256 * 1024;
+/** Messages are encoded one after the other into slabs of this size; each message is a view of its slab. The size
+ *  of Node's own Buffer pool: a message kept alive (say, queued for a slow client) keeps at most this much memory
+ *  alive with it, as a pooled Buffer.allocUnsafe would. */
+const SLAB_BYTES = 8 * 1024;
 /** A new slab is started when less than this is left (a message larger than what is left moves to a new one). */
-const SLAB_MIN_FREE_BYTES = 4 * 1024;
+const SLAB_MIN_FREE_BYTES = 1024;
 
 /** Writes messages one after the other into a slab (a new one when it runs out), each body first with room left
  *  in front for 8= and 9=, which are written once the BodyLength is known. A finished message is a view of the
@@ -262,7 +264,8 @@ class ScratchWriter implements FieldSink {
     this.at += digits;
   }
 
-  /** Room for `bytes` more at `at`: the message so far moves to a new slab when this one is too small. */
+  /** Room for `bytes` more at `at`: the message so far moves to a new slab when this one is too small (a slab of
+   *  its own when it is larger than a slab). */
   reserve(bytes: number): void {
     if (this.at + bytes <= this.out.length) return;
     const used = this.at - this.start;
