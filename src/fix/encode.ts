@@ -188,10 +188,13 @@ class ScratchWriter implements FieldSink {
   at = 0;
   sum = 0;
   nonLatin1 = false;
+  /** The message so far has a CR or LF, or a Password(554)/NewPassword(925) field. */
+  careful = false;
   count = 0;
 
   field(tag: number, value: string): void {
     if (++this.count > MAX_FIELD_COUNT) throw new Error('encodeMessage: too many fields');
+    if (tag === 554 || tag === 925) this.careful = true;
     if (!isPlainTag(tag)) {
       this.#fieldText(String(tag), value, tag);
       return;
@@ -216,8 +219,12 @@ class ScratchWriter implements FieldSink {
     sum += CH_EQ;
     for (let k = 0; k < length; k++) {
       const c = value.charCodeAt(k);
-      if (c === SOH) throw new Error(`encodeMessage: value of tag ${tag} contains SOH`);
-      if (c > 0xff) this.nonLatin1 = true;
+      if (c < 0x0e) {
+        if (c === SOH) throw new Error(`encodeMessage: value of tag ${tag} contains SOH`);
+        if (c === 0x0a || c === 0x0d) this.careful = true;
+      } else if (c > 0xff) {
+        this.nonLatin1 = true;
+      }
       const b = c & 0xff;
       out[at++] = b;
       sum += b;
@@ -247,6 +254,7 @@ class ScratchWriter implements FieldSink {
     for (let k = 0; k < text.length; k++) {
       const c = text.charCodeAt(k);
       if (c > 0xff) this.nonLatin1 = true;
+      else if (c === 0x0a || c === 0x0d) this.careful = true;
       this.byte(c & 0xff);
     }
   }
@@ -289,11 +297,18 @@ class ScratchWriter implements FieldSink {
 
 const scratch = new ScratchWriter();
 
+/** What encodeMessageWith knows about the message it just built, for its caller. */
+export interface EncodeNotes {
+  /** No CR or LF anywhere in the message and no Password(554)/NewPassword(925) field: a message log can copy it
+   *  as one line without looking at it (see MessageLog.message). */
+  plain: boolean;
+}
+
 /**
  * encodeMessage with the body given by a BodyWriter: the same bytes as encodeMessage(beginString, msgType,
  * header, fieldsOf(body)), the same errors, built in one pass without a FieldList.
  */
-export function encodeMessageWith(beginString: string, msgType: string, header: FieldList, body: BodyWriter): Buffer {
+export function encodeMessageWith(beginString: string, msgType: string, header: FieldList, body: BodyWriter, notes?: EncodeNotes): Buffer {
   if (beginString.indexOf('\x01') >= 0 || msgType.indexOf('\x01') >= 0) throw new Error('encodeMessage: SOH in 8 or 35');
   const w = scratch;
   // room for "8=<beginString><SOH>9=<up to 10 digits><SOH>" in front of the body
@@ -302,6 +317,7 @@ export function encodeMessageWith(beginString: string, msgType: string, header: 
   w.reserve(4 + msgType.length);
   w.sum = 0;
   w.nonLatin1 = false;
+  w.careful = false;
   w.count = header.length;
   if (w.count > MAX_FIELD_COUNT) throw new Error('encodeMessage: too many fields');
   w.byte(0x33); // 35=
@@ -347,5 +363,6 @@ export function encodeMessageWith(beginString: string, msgType: string, header: 
   out[at++] = CH_0 + (sum % 10);
   out[at++] = SOH;
   w.start = at; // the next message starts after this one: this one is never written again
+  if (notes !== undefined) notes.plain = !w.careful;
   return out.subarray(start, at);
 }

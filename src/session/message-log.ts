@@ -21,8 +21,9 @@ import { latin1Slice } from '../fix/latin1.js';
 export type Direction = 'IN' | 'OUT';
 
 export interface MessageLog {
-  /** Raw FIX, one per line. */
-  message(direction: Direction, bytes: Buffer, atMs: number): void;
+  /** Raw FIX, one per line. `plain`: the caller built the message and knows it has no CR or LF and no
+   *  Password(554)/NewPassword(925) field, so it is logged as it is without being looked at. */
+  message(direction: Direction, bytes: Buffer, atMs: number, plain?: boolean): void;
   /** Logons, resends, rejects, disconnects + reason. */
   event(text: string, atMs: number): void;
   close(): void;
@@ -30,7 +31,7 @@ export interface MessageLog {
 
 /** Discards everything: for sessions configured without FileLogPath, and for benchmarks. */
 export class NullLog implements MessageLog {
-  message(_direction: Direction, _bytes: Buffer, _atMs: number): void {}
+  message(_direction: Direction, _bytes: Buffer, _atMs: number, _plain?: boolean): void {}
   event(_text: string, _atMs: number): void {}
   close(): void {}
 }
@@ -79,11 +80,24 @@ export class FileLog implements MessageLog {
     return new FileLog(messageLogPath(dir, id), eventLogPath(dir, id));
   }
 
-  message(direction: Direction, bytes: Buffer, atMs: number): void {
+  message(direction: Direction, bytes: Buffer, atMs: number, plain = false): void {
     this.#checkOpen();
     const atUs = microsFor(atMs);
     const recordBytes = TIMESTAMP_CHARS + direction.length + 2 + bytes.length;
     const file = this.#messages;
+    if (plain && recordBytes <= file.buffer.length / 2) {
+      // Nothing to look for (the encoder saw every byte): copied as it is.
+      const buf = file.buffer;
+      let pos = writeTimestamp(buf, file.reserve(recordBytes), atUs);
+      buf[pos++] = SPACE;
+      for (let i = 0; i < direction.length; i++) buf[pos++] = direction.charCodeAt(i);
+      buf[pos++] = SPACE;
+      pos += bytes.copy(buf, pos);
+      buf[pos++] = LF;
+      file.commit(pos);
+      this.#afterAppend();
+      return;
+    }
     if (recordBytes <= file.buffer.length / 2) {
       // The usual case: the message is looked at once as latin1 text (V8's string search beats four native
       // Buffer searches and a subarray, measured), copied into the batch, and masked only when a password

@@ -5,7 +5,7 @@
 import type { Socket } from 'node:net';
 import { parseMessage, type FixMessage } from '../fix/message.js';
 import type { Frame } from '../fix/framer.js';
-import { encodeMessage, encodeMessageWith, fieldsOf, type BodyWriter } from '../fix/encode.js';
+import { encodeMessage, encodeMessageWith, fieldsOf, type BodyWriter, type EncodeNotes } from '../fix/encode.js';
 import { formatUtcTimestamp, parseUtcTimestamp } from '../fix/time.js';
 import type { Dictionary } from '../fix/dictionary.js';
 import { validateMessage, type ValidationOptions } from '../fix/validate.js';
@@ -121,6 +121,8 @@ export class Session {
   #corks = 0;
   /** Standard header of an outbound message: 34 and 52 are set per message (see #encode). */
   readonly #header: FieldList;
+  /** What the encoder knew about the message #encode built last (plain: the log may copy it unexamined). */
+  readonly #encoded: EncodeNotes = { plain: false };
   #stampMs = NaN;
   #stamp = '';
 
@@ -687,7 +689,7 @@ export class Session {
     const mayWrite = isAdmin
       ? msgType === 'A' || msgType === '5' || msgType === '2' || msgType === '4' || this.isLoggedOn
       : this.isLoggedOn;
-    if (mayWrite && this.#socket) this.#enqueue(bytes);
+    if (mayWrite && this.#socket) this.#enqueue(bytes, this.#encoded.plain);
     return seq;
   }
 
@@ -698,9 +700,9 @@ export class Session {
       const header = this.#header;
       header[0]![1] = String(seq);
       header[2]![1] = this.#sendingTime(nowMs);
-      return typeof body === 'function'
-        ? encodeMessageWith(this.id.beginString, msgType, header, body)
-        : encodeMessage(this.id.beginString, msgType, header, body);
+      if (typeof body === 'function') return encodeMessageWith(this.id.beginString, msgType, header, body, this.#encoded);
+      this.#encoded.plain = false;
+      return encodeMessage(this.id.beginString, msgType, header, body);
     }
     const header: FieldList = [
       [34, String(seq)],
@@ -713,9 +715,9 @@ export class Session {
       if (origSendingTime !== undefined) header.push([43, 'Y'], [122, origSendingTime]);
       header.sort((a, b) => a[0] - b[0]);
     }
-    return typeof body === 'function'
-      ? encodeMessageWith(this.id.beginString, msgType, header, body)
-      : encodeMessage(this.id.beginString, msgType, header, body);
+    if (typeof body === 'function') return encodeMessageWith(this.id.beginString, msgType, header, body, this.#encoded);
+    this.#encoded.plain = false;
+    return encodeMessage(this.id.beginString, msgType, header, body);
   }
 
   /** SendingTime text, formatted once per millisecond (a burst of replies shares it). */
@@ -799,11 +801,12 @@ export class Session {
     }
   }
 
-  #enqueue(item: Outgoing): void {
+  /** `plain`: see MessageLog.message (only for a message #encode just built). */
+  #enqueue(item: Outgoing, plain = false): void {
     const socket = this.#socket;
     if (!socket) return;
     if (Buffer.isBuffer(item)) {
-      this.log.message('OUT', item, this.#now());
+      this.log.message('OUT', item, this.#now(), plain);
       if (this.#pending.length === 0) {
         if (this.#corks === 0 && !this.#flushStore()) return;
         socket.write(item);

@@ -1,7 +1,7 @@
 // encodeMessage against the plain definition of a FIX message (string concatenation, sum of bytes).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { encodeMessage, encodeMessageWith, fieldsOf, type BodyWriter } from '../../src/fix/encode.js';
+import { encodeMessage, encodeMessageWith, fieldsOf, type BodyWriter, type EncodeNotes } from '../../src/fix/encode.js';
 import { parseMessage } from '../../src/fix/message.js';
 import type { FieldList } from '../../src/fix/types.js';
 
@@ -116,4 +116,24 @@ test('messages encoded one after the other stay intact while later ones fill new
     kept.push({ bytes: encodeMessageWith('FIX.4.4', '8', [[34, String(n + 1)]], writerOf(body)), expected: reference('FIX.4.4', '8', [[34, String(n + 1)]], body) });
   }
   for (const k of kept) assert.deepEqual(k.bytes, k.expected);
+});
+
+test('encodeMessageWith says a message is plain exactly when it has no CR/LF and no 554/925 field', () => {
+  const next = rng(5150);
+  const notes: EncodeNotes = { plain: false };
+  let plainSeen = 0;
+  for (let n = 0; n < 3000; n++) {
+    const tags = [11, 58, 554, 925, 1554, 5540, 44];
+    const body: FieldList = Array.from({ length: 1 + Math.floor(next() * 6) }, () => {
+      const tag = next() < 0.9 ? 11 + Math.floor(next() * 500) : tags[Math.floor(next() * tags.length)]!;
+      const r = next();
+      return [tag, r < 0.05 ? 'a\nb' : r < 0.1 ? 'x\ry' : r < 0.12 ? '554=' : randomValue(next, 12)];
+    });
+    const bytes = encodeMessageWith('FIX.4.4', 'D', [[34, '1']], writerOf(body), notes);
+    const text = bytes.toString('latin1');
+    const expected = !/[\r\n]/.test(text) && !/(?:^|\x01)(?:554|925)=/.test(text);
+    assert.equal(notes.plain, expected, JSON.stringify(body));
+    if (expected) plainSeen++;
+  }
+  assert.ok(plainSeen > 1000 && plainSeen < 3000, `${plainSeen} plain`);
 });

@@ -166,6 +166,20 @@ describe('FileLog', () => {
     log.close();
   });
 
+  test('a message its sender marks plain is logged byte for byte as the same message looked at', () => {
+    const a = FileLog.open(tmpDir(), ID);
+    const b = FileLog.open(tmpDir(), ID);
+    for (let i = 1; i <= 50; i++) {
+      const msg = fix(`35=8\x0134=${i}\x0111=ORD-${i}\x0158=fill ${'x'.repeat(i)}\x01`);
+      a.message('OUT', msg, T0 + i, true);
+      b.message('OUT', msg, T0 + i);
+    }
+    a.close();
+    b.close();
+    assert.deepEqual(fs.readFileSync(a.messagesPath), fs.readFileSync(b.messagesPath));
+    assert.equal([...readMessageLog(a.messagesPath)].length, 50);
+  });
+
   test('the buffer is bounded: a burst larger than it is flushed early within the turn', () => {
     const log = FileLog.open(tmpDir(), ID);
     const big = fix(`35=8\x0158=${'x'.repeat(10_000)}\x01`);
