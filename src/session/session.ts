@@ -704,17 +704,16 @@ export class Session {
       this.#encoded.plain = false;
       return encodeMessage(this.id.beginString, msgType, header, body);
     }
+    // More header fields: a list of its own, sorted into tag order.
     const header: FieldList = [
       [34, String(seq)],
       [49, this.id.senderCompId],
       [52, this.#sendingTime(nowMs)],
       [56, this.id.targetCompId],
+      ...extraHeader,
     ];
-    {
-      header.push(...extraHeader);
-      if (origSendingTime !== undefined) header.push([43, 'Y'], [122, origSendingTime]);
-      header.sort((a, b) => a[0] - b[0]);
-    }
+    if (origSendingTime !== undefined) header.push([43, 'Y'], [122, origSendingTime]);
+    header.sort((a, b) => a[0] - b[0]);
     if (typeof body === 'function') return encodeMessageWith(this.id.beginString, msgType, header, body, this.#encoded);
     this.#encoded.plain = false;
     return encodeMessage(this.id.beginString, msgType, header, body);
