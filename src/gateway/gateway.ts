@@ -25,7 +25,8 @@ import { Snapshotter } from './snapshots.js';
 import { EndOfDaySchedule } from './end-of-day.js';
 import { HeldTargetSeqStore } from './held-target-seq.js';
 import { echoOf, translate, type RequestEcho } from './requests.js';
-import { executionReport, massCancelRejectedReport, massCancelReport, orderCancelReject } from './reports.js';
+import { executionReport, executionReportWriter, massCancelRejectedReport, massCancelReport, orderCancelReject } from './reports.js';
+import type { BodyWriter } from '../fix/encode.js';
 
 export interface GatewayOptions {
   /** Parsed .cfg (loadGatewaySettings / parseGatewaySettings). */
@@ -127,6 +128,10 @@ function samePassword(given: string | undefined, expected: string): boolean {
 
 interface ThrottleWindow { startMs: number; count: number; rejects: number }
 
+/** A request submitted to the sequencer and not yet applied: what its replies echo, and the inbound MsgSeqNum its
+ *  session's store holds (see held-target-seq.ts) until it is journaled and answered. */
+interface PendingRequest { echo: RequestEcho; held: HeldTargetSeqStore | undefined; msgSeq: number }
+
 /** Journal commands at the end of the replay whose ExecutionReports are checked against the session stores. */
 const REPLAY_TAIL_COMMANDS_MAX = 10_000;
 /** Stored messages searched (newest first) for the last ExecID of a session. */
@@ -185,6 +190,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const templateOf = (id: SessionId) =>
     templates.find((t) => t.id.beginString === id.beginString && t.id.senderCompId === id.senderCompId);
   const settingsOf = (id: SessionId): SessionSettings | undefined => staticSettings.get(sessionKey(id)) ?? templateOf(id);
+  // The settings never change while the gateway runs: looked up once per session, not per message.
+  const sessionSettings = new WeakMap<Session, SessionSettings | null>();
+  const settingsOfSession = (session: Session): SessionSettings | undefined => {
+    let s = sessionSettings.get(session);
+    if (s === undefined) sessionSettings.set(session, s = settingsOf(session.id) ?? null);
+    return s ?? undefined;
+  };
 
   // Sessions that have orders in the engine exist from the start, so a fill on a resting order of a client
   // that has not logged on again since the restart is stored for its resend.
@@ -204,13 +216,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   });
 
   /** Requests submitted and not yet applied, by seq (bounded by the sequencer's pendingCommandsMax). */
-  const pending = new Map<number, RequestEcho>();
-  /** "session\0ClOrdID" of NewOrders in `pending`, for the PossResend check. */
-  const pendingNewOrders = new Set<string>();
+  const pending = new Map<number, PendingRequest>();
+  /** ClOrdIDs of the NewOrders in `pending`, per session key, for the PossResend check (one set per session that
+   *  ever sent an order: bounded by the sessions, the sets by `pending`). */
+  const pendingNewOrders = new Map<string, Set<string>>();
   // Inbound MsgSeqNums whose commands are in the journal queue: their session stores do not persist an
   // expected seq beyond them until the command is journaled and answered (see held-target-seq.ts).
   const heldStores = new Map<string, HeldTargetSeqStore>();
-  const heldBySeq = new Map<number, { store: HeldTargetSeqStore; msgSeq: number }>();
   const throttles = new Map<string, ThrottleWindow>();
   const dropCopies = new Map<string, { session: Session; accounts: Set<string> | '*' }>();
   let closing = false;
@@ -273,7 +285,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   const onApp = (session: Session, msg: FixMessage): AppVerdict | void => {
     const receivedNs = process.hrtime.bigint();
-    const s = settingsOf(session.id);
+    const s = settingsOfSession(session);
     if (s === undefined) return { kind: 'businessReject', reason: BusinessRejectReason.ApplicationNotAvailable, text: 'Session not configured' };
     if (closing) return { kind: 'businessReject', reason: BusinessRejectReason.ApplicationNotAvailable, text: 'Gateway shutting down' };
     const limited = throttled(session, s.maxMessagesPerSecond, (s.extra.get('ThrottleMaxRejectsPerSecond') as number | undefined) ?? 1000);
@@ -319,12 +331,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
             text: err instanceof SequencerOverloadedError ? 'Gateway overloaded, try again later' : 'Order entry is not available' };
         }
         if (batchStartNs === 0n) batchStartNs = receivedNs;
-        pending.set(seq, echoOf(msg, session.key, receivedNs));
-        if (command.type === 'NewOrder') pendingNewOrders.add(`${session.key}\u0000${command.clOrdId}`);
-        const store = heldStores.get(session.key);
-        if (store !== undefined && msg.seqNum !== undefined) {
-          store.hold(msg.seqNum);
-          heldBySeq.set(seq, { store, msgSeq: msg.seqNum });
+        const msgSeq = msg.seqNum;
+        const held = msgSeq !== undefined ? heldStores.get(session.key) : undefined;
+        if (held !== undefined) held.hold(msgSeq!);
+        pending.set(seq, { echo: echoOf(msg, session.key, receivedNs), held, msgSeq: msgSeq ?? 0 });
+        if (command.type === 'NewOrder') {
+          let ids = pendingNewOrders.get(session.key);
+          if (ids === undefined) pendingNewOrders.set(session.key, ids = new Set());
+          ids.add(command.clOrdId);
         }
         return;
       }
@@ -332,7 +346,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   };
 
   const knownClOrdId = (session: string, clOrdId: string): boolean =>
-    engine.orderByClOrdId(session, clOrdId) !== null || pendingNewOrders.has(`${session}\u0000${clOrdId}`);
+    engine.orderByClOrdId(session, clOrdId) !== null || (pendingNewOrders.get(session)?.has(clOrdId) ?? false);
 
   // Replies to one journal batch leave each socket in one write: sessions are corked on their first reply
   // and uncorked once the sequencer has handed out the whole batch. Stored before visible across sessions:
@@ -351,7 +365,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     for (const session of corked) session.uncork();
     corked.clear();
   };
-  const send = (session: Session, msgType: string, body: FieldList) => {
+  const send = (session: Session, msgType: string, body: FieldList | BodyWriter) => {
     if (!corked.has(session)) {
       if (corked.size === 0) process.nextTick(uncorkAll);
       corked.add(session);
@@ -359,7 +373,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     }
     session.send(msgType, body);
   };
-  const sendTo = (key: string, msgType: string, body: FieldList): boolean => {
+  const sendTo = (key: string, msgType: string, body: FieldList | BodyWriter): boolean => {
     const session = acceptor!.session(key);
     if (session === undefined) {
       log.warn({ session: key, msgType }, 'reply for a session that does not exist');
@@ -374,17 +388,18 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       metrics.journalBatchSeconds.observe(Number(process.hrtime.bigint() - batchStartNs) / 1e9);
       batchStartNs = 0n;
     }
-    const echo = pending.get(sc.seq);
-    if (echo !== undefined) {
+    const request = pending.get(sc.seq);
+    const echo = request?.echo;
+    if (request !== undefined) {
       pending.delete(sc.seq);
-      if (sc.cmd.type === 'NewOrder') pendingNewOrders.delete(`${echo.session}\u0000${sc.cmd.clOrdId}`);
+      if (sc.cmd.type === 'NewOrder') pendingNewOrders.get(request.echo.session)?.delete(sc.cmd.clOrdId);
     }
     let replied = false;
     for (const ev of events) {
       switch (ev.kind) {
         case 'exec': {
           const own = echo !== undefined && ev.session === echo.session && ev.clOrdId === echo.clOrdId ? echo : undefined;
-          const body = executionReport(ev, own, dictionary);
+          const body = executionReportWriter(ev, own, dictionary);
           if (sendTo(ev.session, '8', body) && own !== undefined) replied = true;
           metrics.executionReports.inc(ev.execType);
           if (ev.rejectReason !== null) metrics.rejects.inc(ev.rejectReason);
@@ -412,11 +427,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       }
     }
     if (replied && echo !== undefined) metrics.orderAckSeconds.observe(Number(process.hrtime.bigint() - echo.receivedNs) / 1e9);
-    const held = heldBySeq.get(sc.seq);
-    if (held !== undefined) {
-      heldBySeq.delete(sc.seq);
-      held.store.release(held.msgSeq); // journaled, replies stored: the expected seq may move past it on disk
-    }
+    // journaled, replies stored: the expected seq may move past it on disk
+    if (request?.held !== undefined) request.held.release(request.msgSeq);
   };
   sequencer.onEvents(onEvents);
   sequencer.onListenerError((err) => log.error({ err }, 'error while sending replies'));

@@ -237,12 +237,15 @@ export class WsTap {
       }
     }
     if (ch.bestBidKey !== null || ch.bestAskKey !== null || ch.reloaded) {
-      const bbo = bboOf(f);
-      const last = this.bboLast.get(sym);
-      if (last === undefined || !sameLevel(last.bid, bbo.bid) || !sameLevel(last.ask, bbo.ask)) {
-        this.bboLast.set(sym, bbo);
-        const subs = this.bboSubs.get(sym);
-        if (subs !== undefined && subs.size > 0) {
+      const subs = this.bboSubs.get(sym);
+      // Nobody listens: the best bid/offer is not worked out on the order path; a subscriber's snapshot sets it again.
+      if (subs === undefined || subs.size === 0) {
+        this.bboLast.delete(sym);
+      } else {
+        const bbo = bboOf(f);
+        const last = this.bboLast.get(sym);
+        if (last === undefined || !sameLevel(last.bid, bbo.bid) || !sameLevel(last.ask, bbo.ask)) {
+          this.bboLast.set(sym, bbo);
           const text = Buffer.from(bboText(f, bbo));
           let sent = 0;
           for (const sub of subs) {
@@ -464,7 +467,9 @@ export class WsTap {
         setOf(this.bboSubs, f.symbol).add(sub);
         c.subs.set(key, sub);
         this.send(c, `{"type":"subscribed","channel":"bbo","symbol":${symJson}}`);
-        this.send(c, bboText(f, bboOf(f)));
+        const bbo = bboOf(f);
+        this.bboLast.set(f.symbol, bbo); // the next change is compared with what this subscriber was sent
+        this.send(c, bboText(f, bbo));
         break;
       }
       case 'status': {

@@ -159,6 +159,21 @@ export class FileStore implements MessageStore {
     this.#checkOpen();
     if (this.#nextTargetSeq + 1 > MAX_SEQ) assertSeq(this.#nextTargetSeq + 1, 'incrNextTargetSeq');
     this.#nextTargetSeq += 1;
+    this.#targetSeqChanged();
+  }
+
+  /** Moves the expected seq forward to `seq` (never back), written like incrNextTargetSeq: now under
+   *  'each', with the next flush under 'batched'. For a caller that persists the expected seq later than
+   *  the session advances it (the gateway's HeldTargetSeqStore); an explicit set is setNextTargetSeq. */
+  advanceNextTargetSeq(seq: number): void {
+    this.#checkOpen();
+    assertSeq(seq, 'advanceNextTargetSeq');
+    if (seq <= this.#nextTargetSeq) return;
+    this.#nextTargetSeq = seq;
+    this.#targetSeqChanged();
+  }
+
+  #targetSeqChanged(): void {
     this.#slotDirty = true;
     // 'each': written now, with the batch before it, so the files always hold a state the session had.
     if (this.#batchTargetSeq) this.#scheduleFlush();
@@ -496,7 +511,46 @@ function recordCheck(buf: Buffer, at: number): number {
 
 interface Slot { gen: number; sender: number; target: number; covered: number; epoch: number }
 
-function encodeSlot(buf: Buffer, gen: number, sender: number, target: number, covered: number, epoch: number): void {
+/** Bytes of the slot text before its check: "gen(12) sender(10) target(10) covered(12) epoch(10)", then " " and 8 hex digits of its check. */
+const SLOT_TEXT_BYTES = 12 + 1 + 10 + 1 + 10 + 1 + 12 + 1 + 10;
+const HEX = '0123456789abcdef';
+
+/** The slot line written byte by byte (it is written on every flush that moves a seq, on the order path);
+ *  the same bytes as encodeSlotText, which takes over when a value does not fit its width. */
+export function encodeSlot(buf: Buffer, gen: number, sender: number, target: number, covered: number, epoch: number): void {
+  if (gen >= 1e12 || sender >= 1e10 || target >= 1e10 || covered >= 1e12 || epoch >= 1e10) {
+    encodeSlotText(buf, gen, sender, target, covered, epoch);
+    return;
+  }
+  let at = writePadded(buf, 0, gen, 12);
+  buf[at++] = 0x20;
+  at = writePadded(buf, at, sender, 10);
+  buf[at++] = 0x20;
+  at = writePadded(buf, at, target, 10);
+  buf[at++] = 0x20;
+  at = writePadded(buf, at, covered, 12);
+  buf[at++] = 0x20;
+  at = writePadded(buf, at, epoch, 10);
+  let h = 0x811c9dc5; // textCheck over the bytes written so far (ASCII: one char per byte)
+  for (let i = 0; i < SLOT_TEXT_BYTES; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
+  h >>>= 0;
+  buf[at++] = 0x20;
+  for (let shift = 28; shift >= 0; shift -= 4) buf[at++] = HEX.charCodeAt((h >>> shift) & 0xf);
+  buf.fill(0x20, at, SLOT_BYTES - 1);
+  buf[SLOT_BYTES - 1] = 0x0a;
+}
+
+/** n (0 <= n < 10^width) as `width` decimal digits at buf[at]; returns the offset after them. */
+function writePadded(buf: Buffer, at: number, n: number, width: number): number {
+  for (let i = at + width - 1; i >= at; i--) {
+    const next = Math.floor(n / 10);
+    buf[i] = 0x30 + (n - next * 10);
+    n = next;
+  }
+  return at + width;
+}
+
+export function encodeSlotText(buf: Buffer, gen: number, sender: number, target: number, covered: number, epoch: number): void {
   const body = `${pad(gen, 12)} ${pad(sender, 10)} ${pad(target, 10)} ${pad(covered, 12)} ${pad(epoch, 10)}`;
   const line = `${body} ${textCheck(body).toString(16).padStart(8, '0')}`;
   if (line.length >= SLOT_BYTES) throw new Error(`seqnums slot overflow: ${line}`);

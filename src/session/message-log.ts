@@ -1,5 +1,6 @@
 // Per-session plain-text logs of every FIX message that crossed the wire and of session events,
-// written in batches (one write(2) per file per event-loop turn), and a reader for the message log.
+// written in batches (at most one write(2) per file per event-loop turn: what was logged in one turn is written
+// in the check phase of the next, so a request and its reply share a write), and a reader for the message log.
 //
 // Message log line:  <YYYYMMDD-HH:MM:SS.ssssss> <IN|OUT> <raw FIX bytes, SOH kept>\n
 // A message that itself contains CR or LF (garbage from a client, or a raw-data field) cannot sit on
@@ -20,8 +21,9 @@ import { latin1Slice } from '../fix/latin1.js';
 export type Direction = 'IN' | 'OUT';
 
 export interface MessageLog {
-  /** Raw FIX, one per line. */
-  message(direction: Direction, bytes: Buffer, atMs: number): void;
+  /** Raw FIX, one per line. `plain`: the caller built the message and knows it has no CR or LF and no
+   *  Password(554)/NewPassword(925) field, so it is logged as it is without being looked at. */
+  message(direction: Direction, bytes: Buffer, atMs: number, plain?: boolean): void;
   /** Logons, resends, rejects, disconnects + reason. */
   event(text: string, atMs: number): void;
   close(): void;
@@ -29,7 +31,7 @@ export interface MessageLog {
 
 /** Discards everything: for sessions configured without FileLogPath, and for benchmarks. */
 export class NullLog implements MessageLog {
-  message(_direction: Direction, _bytes: Buffer, _atMs: number): void {}
+  message(_direction: Direction, _bytes: Buffer, _atMs: number, _plain?: boolean): void {}
   event(_text: string, _atMs: number): void {}
   close(): void {}
 }
@@ -56,7 +58,8 @@ export class FileLog implements MessageLog {
   lastWriteError: Error | undefined;
   #messages: BatchedFile;
   #events: BatchedFile;
-  #flushScheduled = false;
+  /** Check phases until the scheduled flush runs; 0 = none scheduled. */
+  #flushTurnsLeft = 0;
   #closed = false;
   readonly #flushBound = (): void => this.#flushFromLoop();
 
@@ -77,11 +80,24 @@ export class FileLog implements MessageLog {
     return new FileLog(messageLogPath(dir, id), eventLogPath(dir, id));
   }
 
-  message(direction: Direction, bytes: Buffer, atMs: number): void {
+  message(direction: Direction, bytes: Buffer, atMs: number, plain = false): void {
     this.#checkOpen();
     const atUs = microsFor(atMs);
     const recordBytes = TIMESTAMP_CHARS + direction.length + 2 + bytes.length;
     const file = this.#messages;
+    if (plain && recordBytes <= file.buffer.length / 2) {
+      // Nothing to look for (the encoder saw every byte): copied as it is.
+      const buf = file.buffer;
+      let pos = writeTimestamp(buf, file.reserve(recordBytes), atUs);
+      buf[pos++] = SPACE;
+      for (let i = 0; i < direction.length; i++) buf[pos++] = direction.charCodeAt(i);
+      buf[pos++] = SPACE;
+      pos += bytes.copy(buf, pos);
+      buf[pos++] = LF;
+      file.commit(pos);
+      this.#afterAppend();
+      return;
+    }
     if (recordBytes <= file.buffer.length / 2) {
       // The usual case: the message is looked at once as latin1 text (V8's string search beats four native
       // Buffer searches and a subarray, measured), copied into the batch, and masked only when a password
@@ -121,7 +137,7 @@ export class FileLog implements MessageLog {
     this.#afterAppend();
   }
 
-  /** Write everything pending now (also done automatically once per event-loop turn). */
+  /** Write everything pending now (also done automatically, one event-loop turn after the first message of a batch). */
   flush(): void {
     this.#writeOut(this.#messages);
     this.#writeOut(this.#events);
@@ -138,14 +154,21 @@ export class FileLog implements MessageLog {
   #afterAppend(): void {
     if (this.#messages.overLimit()) this.#writeOut(this.#messages);
     if (this.#events.overLimit()) this.#writeOut(this.#events);
-    if (!this.#flushScheduled && (this.#messages.pending() > 0 || this.#events.pending() > 0)) {
-      this.#flushScheduled = true;
+    if (this.#flushTurnsLeft === 0 && (this.#messages.pending() > 0 || this.#events.pending() > 0)) {
+      this.#flushTurnsLeft = 2;
       setImmediate(this.#flushBound);
     }
   }
 
+  // The batch is written in the check phase of the event-loop turn AFTER the one it was started in. A request and
+  // its reply are usually handled in one turn: read in its poll phase, answered from the sequencer's drain in its
+  // check phase. Written a turn later, the IN line and the OUT lines go out in one write(2), after the reply is
+  // on the socket, instead of one write before the reply (off the order->ack path) and one after it.
   #flushFromLoop(): void {
-    this.#flushScheduled = false;
+    if (--this.#flushTurnsLeft > 0) {
+      setImmediate(this.#flushBound); // queued from inside the check phase: runs in the next turn's
+      return;
+    }
     if (!this.#closed) this.flush();
   }
 

@@ -5,7 +5,7 @@
 import type { Socket } from 'node:net';
 import { parseMessage, type FixMessage } from '../fix/message.js';
 import type { Frame } from '../fix/framer.js';
-import { encodeMessage } from '../fix/encode.js';
+import { encodeMessage, encodeMessageWith, fieldsOf, type BodyWriter, type EncodeNotes } from '../fix/encode.js';
 import { formatUtcTimestamp, parseUtcTimestamp } from '../fix/time.js';
 import type { Dictionary } from '../fix/dictionary.js';
 import { validateMessage, type ValidationOptions } from '../fix/validate.js';
@@ -119,6 +119,10 @@ export class Session {
   #lastActivityMs = 0;
   /** cork() calls not yet matched by uncork() on the current socket. */
   #corks = 0;
+  /** Standard header of an outbound message: 34 and 52 are set per message (see #encode). */
+  readonly #header: FieldList;
+  /** What the encoder knew about the message #encode built last (plain: the log may copy it unexamined). */
+  readonly #encoded: EncodeNotes = { plain: false };
   #stampMs = NaN;
   #stamp = '';
 
@@ -126,6 +130,7 @@ export class Session {
     this.config = parts.config;
     this.id = parts.config.id;
     this.key = sessionKey(this.id);
+    this.#header = [[34, ''], [49, this.id.senderCompId], [52, ''], [56, this.id.targetCompId]];
     this.store = parts.store;
     this.log = parts.log;
     this.#dict = parts.dictionary;
@@ -252,7 +257,7 @@ export class Session {
 
   /** Send an application message. It is stored (for resend) even while the session is not logged
    *  on, and goes out when it is (QuickFIX behaviour; FIX session test case 16). Returns its MsgSeqNum. */
-  send(msgType: string, body: FieldList, extraHeader: FieldList = []): number {
+  send(msgType: string, body: FieldList | BodyWriter, extraHeader: FieldList = []): number {
     if (ADMIN_TYPES.has(msgType)) throw new Error(`send() is for application messages, not 35=${msgType}`);
     return this.#sendRaw(msgType, body, extraHeader);
   }
@@ -664,9 +669,10 @@ export class Session {
   }
 
   /** Encode, store (application messages) or advance the sequence (admin), log and write. */
-  #sendRaw(msgType: string, body: FieldList, extraHeader: FieldList = []): number {
+  #sendRaw(msgType: string, body: FieldList | BodyWriter, extraHeader: FieldList = []): number {
     const isAdmin = ADMIN_TYPES.has(msgType);
     if (isAdmin) {
+      if (typeof body === 'function') body = fieldsOf(body); // admin bodies are FieldLists (send() takes no admin type)
       this.#app.toAdmin?.(this, msgType, body);
       if (msgType === 'A' && !this.#receivedReset) {
         const resetFlag = body.some(([t, v]) => t === 141 && v === 'Y');
@@ -683,23 +689,33 @@ export class Session {
     const mayWrite = isAdmin
       ? msgType === 'A' || msgType === '5' || msgType === '2' || msgType === '4' || this.isLoggedOn
       : this.isLoggedOn;
-    if (mayWrite && this.#socket) this.#enqueue(bytes);
+    if (mayWrite && this.#socket) this.#enqueue(bytes, this.#encoded.plain);
     return seq;
   }
 
-  #encode(msgType: string, seq: number, nowMs: number, body: FieldList, extraHeader: FieldList, origSendingTime?: string): Buffer {
+  #encode(msgType: string, seq: number, nowMs: number, body: FieldList | BodyWriter, extraHeader: FieldList, origSendingTime?: string): Buffer {
+    if (extraHeader.length === 0 && origSendingTime === undefined) {
+      // The usual case, already in tag order: one header list per session, its two changing values set in place
+      // (the encoders read it and keep nothing).
+      const header = this.#header;
+      header[0]![1] = String(seq);
+      header[2]![1] = this.#sendingTime(nowMs);
+      if (typeof body === 'function') return encodeMessageWith(this.id.beginString, msgType, header, body, this.#encoded);
+      this.#encoded.plain = false;
+      return encodeMessage(this.id.beginString, msgType, header, body);
+    }
+    // More header fields: a list of its own, sorted into tag order.
     const header: FieldList = [
       [34, String(seq)],
       [49, this.id.senderCompId],
       [52, this.#sendingTime(nowMs)],
       [56, this.id.targetCompId],
+      ...extraHeader,
     ];
-    // Already in tag order unless there are more header fields.
-    if (extraHeader.length > 0 || origSendingTime !== undefined) {
-      header.push(...extraHeader);
-      if (origSendingTime !== undefined) header.push([43, 'Y'], [122, origSendingTime]);
-      header.sort((a, b) => a[0] - b[0]);
-    }
+    if (origSendingTime !== undefined) header.push([43, 'Y'], [122, origSendingTime]);
+    header.sort((a, b) => a[0] - b[0]);
+    if (typeof body === 'function') return encodeMessageWith(this.id.beginString, msgType, header, body, this.#encoded);
+    this.#encoded.plain = false;
     return encodeMessage(this.id.beginString, msgType, header, body);
   }
 
@@ -784,11 +800,12 @@ export class Session {
     }
   }
 
-  #enqueue(item: Outgoing): void {
+  /** `plain`: see MessageLog.message (only for a message #encode just built). */
+  #enqueue(item: Outgoing, plain = false): void {
     const socket = this.#socket;
     if (!socket) return;
     if (Buffer.isBuffer(item)) {
-      this.log.message('OUT', item, this.#now());
+      this.log.message('OUT', item, this.#now(), plain);
       if (this.#pending.length === 0) {
         if (this.#corks === 0 && !this.#flushStore()) return;
         socket.write(item);

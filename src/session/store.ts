@@ -15,6 +15,10 @@ export interface MessageStore {
   setNextSenderSeq(seq: number): void;
   setNextTargetSeq(seq: number): void;
   incrNextTargetSeq(): void;
+  /** Optional: move the expected seq forward to `seq` (no-op when not above it), persisted the way
+   *  incrNextTargetSeq is (a store that batches target seqs writes it with the next flush). Callers without
+   *  it use setNextTargetSeq, which is written through. */
+  advanceNextTargetSeq?(seq: number): void;
   /** Store an outbound message AND advance nextSenderSeq to seq+1, atomically as far as a crash can tell
    *  (a crash never leaves nextSenderSeq behind a message that was stored). */
   saveSent(seq: number, bytes: Buffer): void;

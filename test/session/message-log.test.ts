@@ -1,4 +1,4 @@
-// FileLog writes one line per message and per event, batched per event-loop turn; readMessageLog
+// FileLog writes one line per message and per event, batched per event-loop turn (written one turn later); readMessageLog
 // reads the message log back byte for byte (except masked passwords).
 
 import { test, describe, after } from 'node:test';
@@ -146,6 +146,38 @@ describe('FileLog', () => {
     assert.equal([...readMessageLog(log.messagesPath)].length, 100);
     assert.equal(fs.readFileSync(log.eventsPath, 'utf8'), '20240309-23:59:58.123000 Logon received\n');
     log.close();
+  });
+
+  test('a request read in one turn and its reply sent from that turn\'s check phase leave in one write, after the reply', async () => {
+    const log = FileLog.open(tmpDir(), ID);
+    const sizes: number[] = [];
+    // poll phase: the request arrives; check phase of the same turn: the gateway answers it (sequencer drain)
+    log.message('IN', fix('35=D\x0134=2\x01'), T0);
+    await new Promise<void>((resolve) => setImmediate(() => {
+      sizes.push(fs.statSync(log.messagesPath).size);
+      log.message('OUT', fix('35=8\x0134=2\x01'), T0);
+      resolve();
+    }));
+    sizes.push(fs.statSync(log.messagesPath).size);
+    await nextTurn();
+    await nextTurn();
+    assert.deepEqual(sizes, [0, 0], 'nothing written before or right after the reply was composed');
+    assert.deepEqual([...readMessageLog(log.messagesPath)].map((r) => r.direction), ['IN', 'OUT'], 'both lines, in order, in the next turn');
+    log.close();
+  });
+
+  test('a message its sender marks plain is logged byte for byte as the same message looked at', () => {
+    const a = FileLog.open(tmpDir(), ID);
+    const b = FileLog.open(tmpDir(), ID);
+    for (let i = 1; i <= 50; i++) {
+      const msg = fix(`35=8\x0134=${i}\x0111=ORD-${i}\x0158=fill ${'x'.repeat(i)}\x01`);
+      a.message('OUT', msg, T0 + i, true);
+      b.message('OUT', msg, T0 + i);
+    }
+    a.close();
+    b.close();
+    assert.deepEqual(fs.readFileSync(a.messagesPath), fs.readFileSync(b.messagesPath));
+    assert.equal([...readMessageLog(a.messagesPath)].length, 50);
   });
 
   test('the buffer is bounded: a burst larger than it is flushed early within the turn', () => {
