@@ -47,7 +47,8 @@ export function executionReport(ev: ExecReport, echo: RequestEcho | undefined, d
  *  message the gateway sends most). Reads the event when called, so call it before the event can change. */
 export function executionReportWriter(ev: ExecReport, echo: RequestEcho | undefined, dict?: Dictionary): BodyWriter {
   return (w) => {
-    w.field(37, ev.orderId === '' ? 'NONE' : ev.orderId);
+    const orderId = ev.orderId; // decimal fields of engine events are formatted when read: read each once
+    w.field(37, orderId === '' ? 'NONE' : orderId);
     w.field(11, ev.clOrdId);
     const origClOrdId = ev.origClOrdId;
     if (origClOrdId !== null) w.field(41, origClOrdId);

@@ -52,12 +52,13 @@ export class SymbolFeed {
     this.lastTimeMs = ev.timeMs;
     const ch = this.changes;
     for (const lv of ev.levels) {
-      const key = priceKey(lv.price);
+      const price = lv.price; // engine events format decimal text when a field is read: read each once
+      const key = priceKey(price);
       if (lv.side === 'Buy') {
-        this.bids.set(lv.price, lv.qty);
+        this.bids.set(price, lv.qty);
         if (ch.bestBidKey === null || key > ch.bestBidKey) ch.bestBidKey = key;
       } else {
-        this.asks.set(lv.price, lv.qty);
+        this.asks.set(price, lv.qty);
         if (ch.bestAskKey === null || key < ch.bestAskKey) ch.bestAskKey = key;
       }
     }
@@ -65,7 +66,7 @@ export class SymbolFeed {
       const rec: TradeRecord = { seq: ev.mdSeq, tradeId: t.tradeId, price: t.price, qty: t.qty, side: t.aggressorSide, timeMs: ev.timeMs };
       this.recent.push(rec);
       ch.trades.push(rec);
-      this.lastPrice = t.price;
+      this.lastPrice = rec.price;
     }
     if (this.recent.length > this.tradesKeptMax * 2) this.recent = this.recent.slice(-this.tradesKeptMax);
     if (ev.status !== null && ev.status !== this.status) { this.status = ev.status; ch.statusChanged = true; }
