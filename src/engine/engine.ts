@@ -25,10 +25,22 @@ const SCRATCH_KEPT_MAX = 1024;
 /** Longest ClOrdID / session id / account accepted (longer is rejected as InvalidCommand). */
 export const ID_LENGTH_MAX = 128;
 
-const SIDES: ReadonlySet<string> = new Set(['Buy', 'Sell']);
-const ORD_TYPES: ReadonlySet<string> = new Set(['Limit', 'Market', 'Stop', 'StopLimit']);
-const TIFS: ReadonlySet<string> = new Set(['Day', 'GTC', 'IOC', 'FOK', 'GTD']);
-const STP_MODES: ReadonlySet<string> = new Set(['None', 'CancelNewest', 'CancelOldest', 'CancelBoth', 'DecrementAndCancel']);
+// A command's enumeration as the engine's constant string, or null when it is not one of the values.
+function sideOf(v: unknown): Side | null {
+  return v === 'Buy' ? 'Buy' : v === 'Sell' ? 'Sell' : null;
+}
+function ordTypeOf(v: unknown): OrdType | null {
+  switch (v) { case 'Limit': return 'Limit'; case 'Market': return 'Market'; case 'Stop': return 'Stop'; case 'StopLimit': return 'StopLimit'; default: return null; }
+}
+function timeInForceOf(v: unknown): TimeInForce | null {
+  switch (v) { case 'Day': return 'Day'; case 'GTC': return 'GTC'; case 'IOC': return 'IOC'; case 'FOK': return 'FOK'; case 'GTD': return 'GTD'; default: return null; }
+}
+function stpModeOf(v: unknown): StpMode | null {
+  switch (v) {
+    case 'None': return 'None'; case 'CancelNewest': return 'CancelNewest'; case 'CancelOldest': return 'CancelOldest';
+    case 'CancelBoth': return 'CancelBoth'; case 'DecrementAndCancel': return 'DecrementAndCancel'; default: return null;
+  }
+}
 
 /** Result of matching an aggressor: why it stopped early, if it did. */
 const enum MatchStop { None, SelfTrade, CircuitBreaker }
@@ -160,11 +172,15 @@ export class Engine {
     const st = this.stateBySymbol.get(cmd.symbol);
     if (st === undefined) return this.rejectNew(cmd, 'UnknownSymbol', `unknown symbol ${String(cmd.symbol)}`);
     const inst = st.inst;
-    if (!SIDES.has(cmd.side)) return this.rejectNew(cmd, 'InvalidCommand', `invalid side ${String(cmd.side)}`);
-    if (!ORD_TYPES.has(cmd.ordType)) return this.rejectNew(cmd, 'UnsupportedOrder', `unsupported ordType ${String(cmd.ordType)}`);
-    const tif: TimeInForce = cmd.timeInForce ?? 'Day';
-    if (!TIFS.has(tif)) return this.rejectNew(cmd, 'UnsupportedOrder', `unsupported timeInForce ${String(tif)}`);
-    if (cmd.stpMode !== undefined && !STP_MODES.has(cmd.stpMode)) return this.rejectNew(cmd, 'UnsupportedOrder', `unsupported stpMode ${String(cmd.stpMode)}`);
+    // enumerations: checked, and kept as the engine's own constant strings (the order outlives the command)
+    const side = sideOf(cmd.side);
+    if (side === null) return this.rejectNew(cmd, 'InvalidCommand', `invalid side ${String(cmd.side)}`);
+    const ordType = ordTypeOf(cmd.ordType);
+    if (ordType === null) return this.rejectNew(cmd, 'UnsupportedOrder', `unsupported ordType ${String(cmd.ordType)}`);
+    const tif = timeInForceOf(cmd.timeInForce ?? 'Day');
+    if (tif === null) return this.rejectNew(cmd, 'UnsupportedOrder', `unsupported timeInForce ${String(cmd.timeInForce)}`);
+    const cmdStpMode = cmd.stpMode === undefined ? undefined : stpModeOf(cmd.stpMode);
+    if (cmdStpMode === null) return this.rejectNew(cmd, 'UnsupportedOrder', `unsupported stpMode ${String(cmd.stpMode)}`);
     const session = this.sessions.get(cmd.session);
     if (session !== undefined && session.has(cmd.clOrdId)) return this.rejectNew(cmd, 'DuplicateClOrdId', `duplicate ClOrdID ${cmd.clOrdId} on this session`);
     const accountName = cmd.account === undefined || cmd.account === '' ? (session?.compId ?? compIdOf(cmd.session)) : cmd.account;
@@ -174,7 +190,6 @@ export class Engine {
     if (acct.killSwitch) return this.rejectNew(cmd, 'KillSwitch', `account ${accountName} is blocked by the kill switch`);
     if (st.status !== 'Open') return this.rejectNew(cmd, st.status === 'Halted' ? 'InstrumentHalted' : 'InstrumentClosed', statusText(st));
 
-    const ordType = cmd.ordType;
     const isMarket = ordType === 'Market' || ordType === 'Stop';
     const hasPrice = ordType === 'Limit' || ordType === 'StopLimit';
     const isStop = ordType === 'Stop' || ordType === 'StopLimit';
@@ -224,22 +239,22 @@ export class Engine {
       if (typeof s !== 'number') return this.rejectNew(cmd, s[0], s[1]);
       stopTicks = s;
     }
-    const opp = cmd.side === 'Buy' ? st.book.asks : st.book.bids;
+    const opp = side === 'Buy' ? st.book.asks : st.book.bids;
     if (ordType === 'Market') {
       if (opp.best === null) return this.rejectNew(cmd, 'NoLiquidity', 'market order with no opposite side');
-      priceTicks = this.protectionLimit(inst, cmd.side, opp.best.priceTicks);
+      priceTicks = this.protectionLimit(inst, side, opp.best.priceTicks);
     } else if (ordType === 'Stop') {
-      priceTicks = this.protectionLimit(inst, cmd.side, stopTicks);
+      priceTicks = this.protectionLimit(inst, side, stopTicks);
     }
-    if (cmd.postOnly === true && opp.best !== null && this.crosses(cmd.side, priceTicks, opp.best.priceTicks)) {
+    if (cmd.postOnly === true && opp.best !== null && this.crosses(side, priceTicks, opp.best.priceTicks)) {
       return this.rejectNew(cmd, 'PostOnlyWouldTake', 'post-only order would take liquidity');
     }
 
     // account risk
-    const stpMode: StpMode = cmd.stpMode ?? acct.limits.stpMode;
-    const riskReject = checkReserve(acct, inst, cmd.side, priceTicks, qty, true);
+    const stpMode: StpMode = cmdStpMode ?? acct.limits.stpMode;
+    const riskReject = checkReserve(acct, inst, side, priceTicks, qty, true);
     if (riskReject !== null) return this.rejectNew(cmd, riskReject, `risk: ${riskReject}`);
-    if (isStop && (cmd.side === 'Buy' ? st.buyStops : st.sellStops).length >= this.config.stopOrdersMaxPerInstrument) {
+    if (isStop && (side === 'Buy' ? st.buyStops : st.sellStops).length >= this.config.stopOrdersMaxPerInstrument) {
       return this.rejectNew(cmd, 'MaxOpenOrders', `too many stop orders on ${inst.symbol}`);
     }
 
@@ -247,7 +262,7 @@ export class Engine {
 
     // accepted
     const orders = session ?? this.sessionMap(cmd.session);
-    const order = createOrder(this.seq, orders.name, acct, inst, cmd.side, ordType, tif, cmd.clOrdId);
+    const order = createOrder(this.seq, orders.name, acct, inst, side, ordType, tif, cmd.clOrdId);
     order.priceTicks = priceTicks;
     order.stopTicks = stopTicks;
     order.orderQtyLots = qty;
@@ -575,7 +590,7 @@ export class Engine {
     const st = this.stateBySymbol.get(order.inst.symbol)!;
     const inst = st.inst;
     if (st.status !== 'Open') return this.cancelReject(cmd, 'Replace', order, st.status === 'Halted' ? 'InstrumentHalted' : 'InstrumentClosed', statusText(st));
-    if (cmd.ordType !== undefined && cmd.ordType !== order.ordType) {
+    if (cmd.ordType !== undefined && ordTypeOf(cmd.ordType) !== order.ordType) {
       return this.cancelReject(cmd, 'Replace', order, 'UnsupportedOrder',
         `OrdType cannot change on a replace (order is ${order.ordType}, request says ${String(cmd.ordType)}): cancel it and enter a new order`);
     }
@@ -820,9 +835,9 @@ export class Engine {
     const session = typeof cmd.session === 'string' ? cmd.session : '';
     const account = typeof cmd.account === 'string' && cmd.account !== '' ? cmd.account : compIdOf(session);
     const ev = this.blankReport(session, typeof cmd.clOrdId === 'string' ? cmd.clOrdId : '', account,
-      typeof cmd.symbol === 'string' ? cmd.symbol : '', SIDES.has(cmd.side) ? cmd.side : null, 'Rejected', reason, text, inst);
-    ev.ordType = ORD_TYPES.has(cmd.ordType) ? cmd.ordType : null;
-    ev.timeInForce = TIFS.has(cmd.timeInForce ?? 'Day') ? (cmd.timeInForce ?? 'Day') : null;
+      typeof cmd.symbol === 'string' ? cmd.symbol : '', sideOf(cmd.side), 'Rejected', reason, text, inst);
+    ev.ordType = ordTypeOf(cmd.ordType);
+    ev.timeInForce = timeInForceOf(cmd.timeInForce ?? 'Day');
     ev.price = typeof cmd.price === 'string' ? cmd.price : null;
     ev.stopPx = typeof cmd.stopPx === 'string' ? cmd.stopPx : null;
     ev.orderQty = typeof cmd.orderQty === 'string' ? cmd.orderQty : ev.orderQty;
