@@ -59,6 +59,8 @@ export interface GatewayOptions {
   snapshotOnShutdown?: boolean;
   /** false: snapshots are made on the event loop instead of by the snapshot worker thread (benches, comparison). */
   snapshotWorker?: boolean;
+  /** Test hook: the snapshot worker throws after applying this seq (its first start only). */
+  snapshotWorkerCrashAfterSeq?: number;
   /** Epoch ms for the sequencer's timestamps, GTD expiry and the EndOfDay schedule. Default Date.now. */
   clock?: () => number;
 }
@@ -426,6 +428,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     dataDir, engine, sequencer, log, journalFsync: fsync, recoveredSeq: opened.recovery.snapshotSeq ?? 0, retention: settings.journalRetention,
     everyCommands: options.snapshotEveryCommands ?? settings.snapshotEveryCommands,
     kept: options.snapshotsKept ?? settings.snapshotsKept, registry, mode: options.snapshotWorker === false ? 'inline' : 'worker',
+    ...(options.snapshotWorkerCrashAfterSeq !== undefined ? { workerCrashAfterSeq: options.snapshotWorkerCrashAfterSeq } : {}),
   });
   const snapshotOnShutdown = options.snapshotOnShutdown ?? settings.snapshotOnShutdown;
   sequencer.onFatal((err) => {
