@@ -34,10 +34,15 @@ export interface SnapshotterOptions {
   mode?: 'worker' | 'inline';
   /** Snapshot metrics (worker up, restarts, lag, last snapshot seq) are registered here when given. */
   registry?: Registry;
-  /** Longest wait for the worker's snapshot at shutdown before writing it in-process. Default 30 s. */
-  shutdownTimeoutMs?: number;
+  /** Longest wait for a snapshot from the worker (snapshot() rejects; at shutdown it is written in-process instead),
+   *  and for the worker to stop. Default 30 s. */
+  workerTimeoutMs?: number;
   /** Test hook: the worker throws after applying this seq (its first start only). */
   workerCrashAfterSeq?: number;
+  /** V8 old-generation limit of the worker's heap (resourceLimits.maxOldGenerationSizeMb); default V8's own. */
+  workerHeapMbMax?: number;
+  /** First restart delay after the worker dies (doubled per failure in a row). Default 500 ms. */
+  workerRestartDelayMs?: number;
 }
 
 /** How often the durable seq is published to the worker. */
@@ -47,6 +52,8 @@ const WORKER_RESTART_DELAY_MS = 500;
 const WORKER_RESTART_DELAY_MAX_MS = 30_000;
 /** Worker failures in a row (no snapshot written, not caught up in between) before falling back to in-process. */
 const WORKER_FAILURES_MAX = 5;
+/** Longest wait for a snapshot from the worker, and for it to stop. */
+const WORKER_TIMEOUT_MS = 30_000;
 /** snapshot() callers waiting for the worker at once. */
 const WAITERS_MAX = 64;
 
@@ -100,15 +107,24 @@ export class Snapshotter {
     const seq = this.o.sequencer.lastAppliedSeq;
     if (this.lastSeq >= seq && this.lastPath !== '') return this.lastPath;
     if (this.waiters.length >= WAITERS_MAX) throw new Error(`more than ${WAITERS_MAX} snapshot requests waiting`);
-    const done = new Promise<string>((resolve, reject) => this.waiters.push({ seq, resolve, reject }));
+    const timeoutMs = this.o.workerTimeoutMs ?? WORKER_TIMEOUT_MS;
+    let timer: NodeJS.Timeout | undefined;
+    const done = new Promise<string>((resolve, reject) => {
+      const waiter: Waiter = { seq, resolve, reject };
+      this.waiters.push(waiter);
+      timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        reject(new Error(`no snapshot at seq ${seq} from the snapshot worker within ${timeoutMs} ms`));
+      }, timeoutMs);
+    });
     this.publish();
     this.post({ type: 'snapshot', seq });
-    return done;
+    try { return await done; } finally { clearTimeout(timer); }
   }
 
   /**
    * Stops periodic snapshots; with `snapshot`, first writes one of the final state (by the worker, bounded by
-   * shutdownTimeoutMs, else in-process). Then ends the worker (letting a write in progress finish).
+   * workerTimeoutMs, else in-process). Then ends the worker (letting a write in progress finish).
    */
   async close(options: { snapshot: boolean }): Promise<void> {
     if (this.closing) return;
@@ -117,16 +133,11 @@ export class Snapshotter {
     if (this.restartTimer !== null) clearTimeout(this.restartTimer);
     this.publish();
     if (options.snapshot && this.workerUp) {
-      const timeoutMs = this.o.shutdownTimeoutMs ?? 30_000;
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`no snapshot from the worker within ${timeoutMs} ms`)), timeoutMs); });
       try {
-        await Promise.race([this.snapshot(), timeout]);
+        await this.snapshot();
         options = { snapshot: false };
       } catch (err) {
         this.o.log.warn({ err }, 'shutdown snapshot by the worker failed: writing it in-process');
-      } finally {
-        clearTimeout(timer);
       }
     }
     await this.stopWorker();
@@ -161,7 +172,10 @@ export class Snapshotter {
     };
     this.crashHook = undefined;
     Atomics.store(this.shared, 1, 0n);
-    const worker = new Worker(new URL('./snapshot-worker.js', import.meta.url), { workerData: data, stdout: false, stderr: false });
+    const worker = new Worker(new URL('./snapshot-worker.js', import.meta.url), {
+      workerData: data, stdout: false, stderr: false,
+      ...(o.workerHeapMbMax !== undefined ? { resourceLimits: { maxOldGenerationSizeMb: o.workerHeapMbMax } } : {}),
+    });
     this.worker = worker;
     this.workerUp = true;
     let failed: Error | null = null;
@@ -223,7 +237,7 @@ export class Snapshotter {
       if (this.publishTimer !== null) clearInterval(this.publishTimer);
       return;
     }
-    const delayMs = Math.min(WORKER_RESTART_DELAY_MAX_MS, WORKER_RESTART_DELAY_MS * 2 ** (this.failuresInRow - 1));
+    const delayMs = Math.min(WORKER_RESTART_DELAY_MAX_MS, (this.o.workerRestartDelayMs ?? WORKER_RESTART_DELAY_MS) * 2 ** (this.failuresInRow - 1));
     log.error({ err, restartInMs: delayMs, failuresInRow: this.failuresInRow }, 'snapshot worker failed: restarting it');
     this.restartTimer = setTimeout(() => {
       this.restartTimer = null;
@@ -242,7 +256,7 @@ export class Snapshotter {
     let timer: NodeJS.Timeout | undefined;
     const timedOut = await Promise.race([
       this.workerExited.then(() => false),
-      new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(true), this.o.shutdownTimeoutMs ?? 30_000); }),
+      new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(true), this.o.workerTimeoutMs ?? WORKER_TIMEOUT_MS); }),
     ]);
     clearTimeout(timer);
     if (timedOut) {

@@ -8,8 +8,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pino, type Logger } from 'pino';
 import {
-  defaultEngineConfigPath, eventsDigest, exportEngineState, listSnapshots, loadEngineConfig, readSnapshot, replayDataDir, snapshotDirOf,
+  defaultEngineConfigPath, eventsDigest, exportEngineState, listSnapshots, loadEngineConfig, openEngine, readSnapshot, replayDataDir, snapshotDirOf,
 } from '../../src/engine/index.js';
+import { Snapshotter } from '../../src/gateway/snapshots.js';
 import { Client, startTestGateway } from './support.js';
 import { waitFor } from '../support/fix-harness.js';
 
@@ -153,6 +154,35 @@ test('with the worker off (snapshotWorker false) snapshots are written in-proces
     assert.ok(written.length >= 2 && written.every((l) => l.by === 'gateway'));
     assert.equal((await gw.registry.getSingleMetric('fixgw_snapshot_worker_up')!.get()).values[0]!.value, 0);
   } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('a snapshot worker that keeps failing (a heap limit it cannot live within) is given up after 5 tries: snapshots are then written in-process', async () => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'fixgw-snapw-'));
+  const { log, lines } = recordingLogger();
+  const config = loadEngineConfig(defaultEngineConfigPath());
+  const opened = await openEngine({ dataDir, config, fsync: 'none' });
+  const snapshotter = new Snapshotter({ dataDir, engine: opened.engine, sequencer: opened.sequencer, everyCommands: 10, kept: 3,
+    journalFsync: false, log, recoveredSeq: 0, workerHeapMbMax: 1, workerRestartDelayMs: 5 });
+  try {
+    await waitFor('the fallback to in-process snapshots', () => lines.some((l) => l.msg.startsWith('snapshot worker keeps failing')), 20_000);
+    assert.equal(lines.filter((l) => l.msg === 'snapshot worker failed: restarting it').length, 4);
+    assert.equal(snapshotter.workerRunning, false);
+    for (let i = 0; i < 25; i++) {
+      opened.sequencer.submit({ type: 'NewOrder', session: 'FIX.4.4:FIXGW->FB', clOrdId: `F${i}`, symbol: 'AAPL', side: 'Buy', ordType: 'Limit',
+        timeInForce: 'Day', price: '150.00', orderQty: '1' });
+    }
+    await opened.sequencer.flush();
+    await waitFor('an in-process periodic snapshot', () => snapshotter.lastSeq >= 10);
+    await opened.sequencer.close();
+    await snapshotter.close({ snapshot: true });
+    assert.equal(snapshotter.lastSeq, 25, 'shutdown snapshot at the last seq');
+    const written = lines.filter((l) => l.msg === 'snapshot written');
+    assert.ok(written.length >= 1 && written.every((l) => l.by === 'gateway'));
+  } finally {
+    await opened.sequencer.close();
+    await snapshotter.close({ snapshot: false });
     rmSync(dataDir, { recursive: true, force: true });
   }
 });
