@@ -19,6 +19,8 @@ const RESTING = Number(process.env.BENCH_RESTING ?? 100_000);
 const EVERY = Number(process.env.BENCH_EVERY ?? 50_000);
 const COMMANDS = Number(process.env.BENCH_COMMANDS ?? 200_000);
 const RATE = Number(process.env.BENCH_RATE ?? 20_000);
+/** BENCH_TRACE=1: also print (stderr) each event-loop gap over 15 ms and each snapshot's encode/write window, in ms from the start. */
+const TRACE = process.env.BENCH_TRACE === '1';
 
 const CFG = `[DEFAULT]
 ConnectionType=acceptor
@@ -39,9 +41,9 @@ const r3 = (x: number): number => Math.round(x * 1000) / 1000;
 
 async function measure(mode: 'inline' | 'worker'): Promise<Record<string, number | string>> {
   const dataDir = mkdtempSync(join(tmpdir(), 'fixgw-bench-stall-'));
-  const written: Array<{ seq: number; encodeMs: number; workerCpuMs?: number; by: string }> = [];
+  const written: Array<{ seq: number; encodeMs: number; writeMs: number; time: number; workerCpuMs?: number; by: string }> = [];
   const log = pino({ level: 'info' }, { write: (s: string) => {
-    const l = JSON.parse(s) as { msg: string; seq: number; encodeMs: number; workerCpuMs?: number; by: string };
+    const l = JSON.parse(s) as { msg: string; seq: number; encodeMs: number; writeMs: number; time: number; workerCpuMs?: number; by: string };
     if (l.msg === 'snapshot written') written.push(l);
   } });
   try {
@@ -75,7 +77,15 @@ async function measure(mode: 'inline' | 'worker'): Promise<Record<string, number
     const latenciesUs: number[] = [];
     const cpuStart = process.cpuUsage();
     const wallStartNs = process.hrtime.bigint();
+    const startEpochMs = Date.now();
     eld.enable();
+    const gaps: Array<[number, number]> = [];
+    let probeLastMs = performance.now();
+    const probe = TRACE ? setInterval(() => {
+      const now = performance.now();
+      if (now - probeLastMs > 15) gaps.push([Math.round(performance.timeOrigin + probeLastMs - startEpochMs), Math.round(now - probeLastMs)]);
+      probeLastMs = now;
+    }, 1) : undefined;
     let sent = 0;
     let pair = 0;
     await new Promise<void>((resolve) => {
@@ -99,6 +109,7 @@ async function measure(mode: 'inline' | 'worker'): Promise<Record<string, number
       tick();
     });
     eld.disable();
+    if (probe !== undefined) clearInterval(probe);
     const wallMs = Number(process.hrtime.bigint() - wallStartNs) / 1e6;
     const cpu = process.cpuUsage(cpuStart);
     // the worker's CPU up to the end: one more snapshot makes it catch up and report
@@ -108,6 +119,11 @@ async function measure(mode: 'inline' | 'worker'): Promise<Record<string, number
     const periodic = written.slice(startWritten, endWritten);
     const endWorkerCpuMs = written.at(-1)?.workerCpuMs ?? 0;
     await gw.close();
+    if (TRACE) {
+      const windows = written.slice(startWritten).map((w) => ({ seq: w.seq,
+        encode: [Math.round(w.time - w.writeMs - w.encodeMs - startEpochMs), Math.round(w.time - w.writeMs - startEpochMs)], writeEnd: Math.round(w.time - startEpochMs) }));
+      process.stderr.write(`${mode} snapshots ${JSON.stringify(windows)}\n${mode} gaps>15ms [at, ms] ${JSON.stringify(gaps)}\n`);
+    }
     latenciesUs.sort((a, b) => a - b);
     return {
       mode, resting_orders: resting, commands: COMMANDS, rate_per_s: RATE, wall_ms: Math.round(wallMs),

@@ -6,7 +6,8 @@
 // Protocol (messages, see snapshots.ts): in 'snapshot' {seq} (write one at or after seq), 'stop'; out 'written',
 // 'failed', 'caughtUp', 'log'. Shared BigInt64Array: [0] seq durable in the journal (gateway writes),
 // [1] seq applied here (worker writes).
-import { readFileSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import {
@@ -24,6 +25,8 @@ export interface SnapshotWorkerData {
   retention: JournalRetention;
   /** BigInt64Array over it: [0] durable seq (gateway), [1] applied seq (worker). */
   shared: SharedArrayBuffer;
+  /** Nice value for this thread (Linux; 0 = leave it): background work yields the CPU to the gateway's event loop. */
+  nice: number;
   /** Test hook: the worker throws after applying this seq (0 = never). */
   crashAfterSeq?: number;
 }
@@ -42,6 +45,7 @@ const IDLE_POLL_MS = 10;
 
 function run(data: SnapshotWorkerData): void {
   const port = parentPort!;
+  if (data.nice !== 0) lowerThreadPriority(data.nice);
   const config = buildEngineConfig(data.config.file, data.config.source);
   if (config.hash !== data.config.hash) throw new Error(`snapshot worker: engine config hash ${config.hash} differs from the gateway's ${data.config.hash}`);
   const shared = new BigInt64Array(data.shared);
@@ -157,6 +161,14 @@ function run(data: SnapshotWorkerData): void {
   };
 
   wake();
+}
+
+/** Sets this thread's nice value: on Linux setpriority(PRIO_PROCESS, tid) applies to the one thread. Best effort. */
+function lowerThreadPriority(nice: number): void {
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').at(-1));
+    if (Number.isSafeInteger(tid) && tid > 0) setPriority(tid, nice);
+  } catch { /* not Linux, or not permitted: run at the process's priority */ }
 }
 
 /** CPU time of this thread (user + system) in ms, from /proc/thread-self/stat (Linux); -1 elsewhere. */

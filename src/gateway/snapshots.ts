@@ -41,6 +41,8 @@ export interface SnapshotterOptions {
   workerCrashAfterSeq?: number;
   /** V8 old-generation limit of the worker's heap (resourceLimits.maxOldGenerationSizeMb); default V8's own. */
   workerHeapMbMax?: number;
+  /** Nice value of the worker thread (Linux), so the event loop wins the CPU from it; default 10, 0 = unchanged. */
+  workerNice?: number;
   /** First restart delay after the worker dies (doubled per failure in a row). Default 500 ms. */
   workerRestartDelayMs?: number;
 }
@@ -166,7 +168,7 @@ export class Snapshotter {
     const config = o.engine.config;
     const data: SnapshotWorkerData = {
       dataDir: o.dataDir, config: { file: config.file, source: config.source, hash: config.hash },
-      everyCommands: o.everyCommands, kept: o.kept, journalFsync: o.journalFsync, retention: o.retention ?? 'all',
+      everyCommands: o.everyCommands, kept: o.kept, journalFsync: o.journalFsync, retention: o.retention ?? 'all', nice: o.workerNice ?? 10,
       shared: this.shared.buffer as SharedArrayBuffer,
       ...(this.crashHook !== undefined ? { crashAfterSeq: this.crashHook } : {}),
     };
