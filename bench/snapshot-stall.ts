@@ -3,14 +3,15 @@
 // JournalFsync=N), loads BENCH_RESTING resting orders (+10% canceled), then feeds a steady flow of add+cancel pairs
 // (BENCH_RATE commands/s in 1 ms ticks, BENCH_COMMANDS in all) with SnapshotEveryCommands=BENCH_EVERY, and measures:
 // event-loop delay (perf_hooks monitorEventLoopDelay) max/p99/p99.9, per-tick submit→applied latency, process CPU per
-// command (all threads), the worker thread's CPU per command, snapshots written, and RSS. Prints one JSON line.
-// Run: npm run build && node dist/bench/snapshot-stall.js
+// command (all threads), the worker thread's CPU per command, snapshots written, and RSS. Modes alternate, BENCH_PAIRS
+// runs each (default 3); prints one JSON line with [min, max] per figure.
+// Run: npm run build && npm run bench:snapshot-stall
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { pino } from 'pino';
 import { parseGatewaySettings, startGateway } from '../src/gateway/index.js';
 import type { NewOrderCommand } from '../src/engine/index.js';
@@ -19,6 +20,8 @@ const RESTING = Number(process.env.BENCH_RESTING ?? 100_000);
 const EVERY = Number(process.env.BENCH_EVERY ?? 50_000);
 const COMMANDS = Number(process.env.BENCH_COMMANDS ?? 200_000);
 const RATE = Number(process.env.BENCH_RATE ?? 20_000);
+/** Runs per mode (alternating); figures are reported as [min, max]. */
+const PAIRS = Number(process.env.BENCH_PAIRS ?? 3);
 /** BENCH_TRACE=1: also print (stderr) each event-loop gap over 15 ms and each snapshot's encode/write window, in ms from the start. */
 const TRACE = process.env.BENCH_TRACE === '1';
 
@@ -86,6 +89,11 @@ async function measure(mode: 'inline' | 'worker'): Promise<Record<string, number
       if (now - probeLastMs > 15) gaps.push([Math.round(performance.timeOrigin + probeLastMs - startEpochMs), Math.round(now - probeLastMs)]);
       probeLastMs = now;
     }, 1) : undefined;
+    const gcPauses: Array<[number, number, number]> = [];
+    const gcObserver = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) if (e.duration > 10) gcPauses.push([Math.round(performance.timeOrigin + e.startTime - startEpochMs), Math.round(e.duration), ((e as unknown as { detail?: { kind?: number } }).detail?.kind ?? 0)]);
+    });
+    if (TRACE) gcObserver.observe({ entryTypes: ['gc'] });
     let sent = 0;
     let pair = 0;
     await new Promise<void>((resolve) => {
@@ -110,6 +118,7 @@ async function measure(mode: 'inline' | 'worker'): Promise<Record<string, number
     });
     eld.disable();
     if (probe !== undefined) clearInterval(probe);
+    gcObserver.disconnect();
     const wallMs = Number(process.hrtime.bigint() - wallStartNs) / 1e6;
     const cpu = process.cpuUsage(cpuStart);
     // the worker's CPU up to the end: one more snapshot makes it catch up and report
@@ -122,7 +131,7 @@ async function measure(mode: 'inline' | 'worker'): Promise<Record<string, number
     if (TRACE) {
       const windows = written.slice(startWritten).map((w) => ({ seq: w.seq,
         encode: [Math.round(w.time - w.writeMs - w.encodeMs - startEpochMs), Math.round(w.time - w.writeMs - startEpochMs)], writeEnd: Math.round(w.time - startEpochMs) }));
-      process.stderr.write(`${mode} snapshots ${JSON.stringify(windows)}\n${mode} gaps>15ms [at, ms] ${JSON.stringify(gaps)}\n`);
+      process.stderr.write(`${mode} snapshots ${JSON.stringify(windows)}\n${mode} gaps>15ms [at, ms] ${JSON.stringify(gaps)}\n${mode} main-thread GC>10ms [at, ms, kind] ${JSON.stringify(gcPauses)}\n`);
     }
     latenciesUs.sort((a, b) => a - b);
     return {
@@ -146,14 +155,24 @@ if (child === 'inline' || child === 'worker') {
 } else {
   const self = fileURLToPath(import.meta.url);
   const run = (mode: string): Promise<Record<string, unknown>> => new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [self, mode], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const p = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((a) => a !== ''), self, mode], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     p.stdout.on('data', (b: Buffer) => { out += b.toString(); });
     p.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').at(-1)!) as Record<string, unknown>) : reject(new Error(`${mode}: exit ${code}`))));
   });
-  const inline = await run('inline');
-  const worker = await run('worker');
-  const strip = (r: Record<string, unknown>): Record<string, unknown> => { const { mode: _m, resting_orders: _r, commands: _c, rate_per_s: _p, ...rest } = r; return rest; };
-  console.log(JSON.stringify({ resting_orders: inline.resting_orders, snapshot_every_commands: EVERY, commands: COMMANDS, rate_per_s: RATE,
-    inline: strip(inline), worker: strip(worker) }));
+  // Modes alternate (inline, worker, inline, ...) so that load from elsewhere on the machine falls on both alike.
+  const runs: Record<string, Array<Record<string, unknown>>> = { inline: [], worker: [] };
+  for (let i = 0; i < PAIRS; i++) for (const mode of ['inline', 'worker']) runs[mode]!.push(await run(mode));
+  /** Each figure as [min, max] over the runs (a single number when there was one run). */
+  const ranges = (rs: Array<Record<string, unknown>>): Record<string, unknown> => {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(rs[0]!)) {
+      if (['mode', 'resting_orders', 'commands', 'rate_per_s'].includes(k)) continue;
+      const xs = rs.map((r) => r[k] as number);
+      out[k] = rs.length === 1 ? xs[0] : [Math.min(...xs), Math.max(...xs)];
+    }
+    return out;
+  };
+  console.log(JSON.stringify({ resting_orders: runs.inline![0]!.resting_orders, snapshot_every_commands: EVERY, commands: COMMANDS, rate_per_s: RATE,
+    runs_per_mode: PAIRS, inline: ranges(runs.inline!), worker: ranges(runs.worker!) }));
 }
