@@ -88,11 +88,11 @@ test('the worker writes a snapshot every N commands that equals a full replay up
   }
 });
 
-test('gateway.snapshot() resolves once the worker has written a snapshot at or after the applied seq', async () => {
+test('gateway.snapshot() resolves once the worker has written a snapshot at or after the applied seq (JournalFsync=Y)', async () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'fixgw-snapw-'));
   const { log, lines } = recordingLogger();
   try {
-    const gw = await startTestGateway({ dataDir, snapshotEveryCommands: 1000, logger: log, snapshotOnShutdown: false });
+    const gw = await startTestGateway({ dataDir, snapshotEveryCommands: 1000, logger: log, snapshotOnShutdown: false, fsync: true });
     const c = await Client.logon(gw.fixPort, 'SNAPW2');
     try {
       await orders(c, 'B', 12);
