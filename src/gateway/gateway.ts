@@ -58,6 +58,10 @@ export interface GatewayOptions {
   snapshotsKept?: number;
   /** Overrides SnapshotOnShutdown. */
   snapshotOnShutdown?: boolean;
+  /** false: snapshots are made on the event loop instead of by the snapshot worker thread (benches, comparison). */
+  snapshotWorker?: boolean;
+  /** Test hook: the snapshot worker throws after applying this seq (its first start only). */
+  snapshotWorkerCrashAfterSeq?: number;
   /** Epoch ms for the sequencer's timestamps, GTD expiry and the EndOfDay schedule. Default Date.now. */
   clock?: () => number;
 }
@@ -435,7 +439,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const snapshotter = new Snapshotter({
     dataDir, engine, sequencer, log, journalFsync: fsync, recoveredSeq: opened.recovery.snapshotSeq ?? 0, retention: settings.journalRetention,
     everyCommands: options.snapshotEveryCommands ?? settings.snapshotEveryCommands,
-    kept: options.snapshotsKept ?? settings.snapshotsKept,
+    kept: options.snapshotsKept ?? settings.snapshotsKept, registry, mode: options.snapshotWorker === false ? 'inline' : 'worker',
+    ...(options.snapshotWorkerCrashAfterSeq !== undefined ? { workerCrashAfterSeq: options.snapshotWorkerCrashAfterSeq } : {}),
   });
   const snapshotOnShutdown = options.snapshotOnShutdown ?? settings.snapshotOnShutdown;
   sequencer.onFatal((err) => {
@@ -483,7 +488,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     });
   } catch (err) {
     await sequencer.close();
-    await snapshotter.stop();
+    await snapshotter.close({ snapshot: false });
     throw err;
   }
   for (const session of acceptor.sessions()) addDropCopy(session);
@@ -552,8 +557,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       try { await sequencer.flush(); } catch { /* journal failure: reported through onFatal */ }
       await acc.stop(0);
       await sequencer.close().catch(() => undefined);
-      await snapshotter.stop();
-      if (snapshotOnShutdown && sequencer.error === null) await snapshotter.snapshot().catch(() => undefined);
+      await snapshotter.close({ snapshot: snapshotOnShutdown && sequencer.error === null });
       log.info({ lastSeq: engine.lastSeq }, 'gateway stopped');
     })();
     return closed;

@@ -1,0 +1,152 @@
+// Follows a journal that another thread is appending to, read-only: hands out the records after a given seq, in seq
+// order, across segment files, and stops at the first record that is not (yet) complete. Nothing is truncated or
+// repaired here: an incomplete or checksum-failing record at the end is "not yet written", and the caller bounds how
+// far it reads by the seq the writer has made durable, so it never waits for a record that cannot come.
+import { closeSync, openSync, readSync } from 'node:fs';
+import { crc32 } from 'node:zlib';
+import {
+  JournalCorruptError, JournalTrimmedError, listSegments, RECORD_HEADER_BYTES, RECORD_PAYLOAD_BYTES_MAX, type JournalSegment,
+} from '../engine/journal.js';
+import type { SequencedCommand } from '../engine/types.js';
+
+/** Bytes read from a segment at a time (plus room for one whole record). */
+const READ_CHUNK_BYTES = 1024 * 1024;
+const SEQ_PREFIX = Buffer.from('{"seq":');
+
+export class JournalTail {
+  /** Seq of the last record handed out (or the starting point). */
+  lastSeq: number;
+  private segment: JournalSegment | null = null;
+  private fd: number | null = null;
+  /** File offset of the next record in the open segment. */
+  private offset = 0;
+  private readonly buf = Buffer.allocUnsafe(READ_CHUNK_BYTES + RECORD_HEADER_BYTES + RECORD_PAYLOAD_BYTES_MAX);
+  /** The buffer holds file bytes [bufStart, bufEnd) of the open segment. */
+  private bufStart = 0;
+  private bufEnd = 0;
+
+  constructor(readonly journalDir: string, afterSeq: number) {
+    this.lastSeq = afterSeq;
+  }
+
+  /**
+   * Hands the complete records with lastSeq < seq ≤ upToSeq (at most `recordsMax` of them) to `onRecord`, in order;
+   * returns how many. Fewer than asked means the journal does not hold the next one completely yet.
+   * Throws JournalTrimmedError when the journal starts after lastSeq + 1, JournalCorruptError on a seq gap or a
+   * record whose checksum holds but whose payload is not a sequenced command.
+   */
+  read(upToSeq: number, recordsMax: number, onRecord: (sc: SequencedCommand) => void): number {
+    let n = 0;
+    while (this.lastSeq < upToSeq && n < recordsMax) {
+      if (this.fd === null && !this.openNext()) return n;
+      if (!this.ensure(this.offset, RECORD_HEADER_BYTES)) {
+        if (this.switchIfRolled()) continue;
+        return n;
+      }
+      const h = this.offset - this.bufStart;
+      const len = this.buf.readUInt32LE(h);
+      const crc = this.buf.readUInt32LE(h + 4);
+      if (len === 0 || len > RECORD_PAYLOAD_BYTES_MAX) return n; // being written (or damaged: recovery will say)
+      if (!this.ensure(this.offset, RECORD_HEADER_BYTES + len)) return n;
+      const p = this.offset - this.bufStart + RECORD_HEADER_BYTES;
+      if (crc32(this.buf.subarray(p, p + len)) !== crc) return n;
+      let seq = peekSeq(this.buf, p, p + len);
+      let sc: SequencedCommand | null = null;
+      if (seq === null || seq > this.lastSeq) {
+        try {
+          sc = JSON.parse(this.buf.toString('utf8', p, p + len)) as SequencedCommand;
+        } catch {
+          throw new JournalCorruptError(this.segment!.path, this.offset, 'payload is not JSON');
+        }
+        if (typeof sc !== 'object' || sc === null || !Number.isSafeInteger(sc.seq) || typeof sc.cmd !== 'object' || sc.cmd === null) {
+          throw new JournalCorruptError(this.segment!.path, this.offset, 'payload is not a sequenced command');
+        }
+        seq = sc.seq;
+      }
+      if (seq <= this.lastSeq) {
+        this.offset += RECORD_HEADER_BYTES + len; // before the starting point: skipped undecoded
+        continue;
+      }
+      if (seq !== this.lastSeq + 1) throw new JournalCorruptError(this.segment!.path, this.offset, `seq ${seq} follows ${this.lastSeq}`);
+      if (seq > upToSeq) return n;
+      onRecord(sc!);
+      this.lastSeq = seq;
+      this.offset += RECORD_HEADER_BYTES + len;
+      n++;
+    }
+    return n;
+  }
+
+  close(): void {
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
+    this.segment = null;
+  }
+
+  /** Opens the segment that holds lastSeq + 1; false when there is none yet. */
+  private openNext(): boolean {
+    const segments = listSegments(this.journalDir);
+    if (segments.length === 0) return false;
+    let at = -1;
+    for (let i = 0; i < segments.length; i++) if (segments[i]!.firstSeq <= this.lastSeq + 1) at = i;
+    if (at < 0) throw new JournalTrimmedError(this.journalDir, segments[0]!.firstSeq, this.lastSeq + 1);
+    this.openSegment(segments[at]!);
+    return true;
+  }
+
+  /** At the end of the open segment's bytes: continues in the next segment if the writer has started one. */
+  private switchIfRolled(): boolean {
+    const segments = listSegments(this.journalDir);
+    const next = segments.find((s) => s.firstSeq > this.segment!.firstSeq);
+    if (next === undefined) return false;
+    // The writer rolls at a batch boundary, after the last write to this segment: read what may have come meanwhile.
+    if (this.ensure(this.offset, RECORD_HEADER_BYTES)) return true;
+    if (next.firstSeq !== this.lastSeq + 1) {
+      throw new JournalCorruptError(this.segment!.path, this.offset, `segment ends at seq ${this.lastSeq} but the next one, ${next.path}, starts at seq ${next.firstSeq}`);
+    }
+    this.openSegment(next);
+    return true;
+  }
+
+  private openSegment(segment: JournalSegment): void {
+    if (segment.legacy) throw new Error(`${segment.path}: a legacy journal file; the gateway migrates it before starting the tail`);
+    this.close();
+    this.fd = openSync(segment.path, 'r');
+    this.segment = segment;
+    this.offset = 0;
+    this.bufStart = 0;
+    this.bufEnd = 0;
+  }
+
+  /** Makes file bytes [pos, pos + n) of the open segment readable in buf; false when the file does not hold them yet. */
+  private ensure(pos: number, n: number): boolean {
+    if (pos >= this.bufStart && pos + n <= this.bufEnd) return true;
+    const keep = pos >= this.bufStart && pos < this.bufEnd ? this.bufEnd - pos : 0;
+    if (keep > 0) this.buf.copy(this.buf, 0, pos - this.bufStart, this.bufEnd - this.bufStart);
+    this.bufStart = pos;
+    this.bufEnd = pos + keep;
+    while (this.bufEnd < pos + n) {
+      const room = this.buf.length - (this.bufEnd - this.bufStart);
+      const read = readSync(this.fd!, this.buf, this.bufEnd - this.bufStart, room, this.bufEnd);
+      if (read <= 0) return false;
+      this.bufEnd += read;
+    }
+    return true;
+  }
+}
+
+/** The seq of a payload written by encodePayload ({"seq":N,...}) without parsing its JSON; null when it does not start so. */
+function peekSeq(buf: Buffer, from: number, end: number): number | null {
+  if (end - from < SEQ_PREFIX.length + 2 || buf.compare(SEQ_PREFIX, 0, SEQ_PREFIX.length, from, from + SEQ_PREFIX.length) !== 0) return null;
+  let seq = 0;
+  let at = from + SEQ_PREFIX.length;
+  const first = at;
+  const digitsEnd = Math.min(end, at + 16);
+  for (; at < digitsEnd; at++) {
+    const c = buf[at]!;
+    if (c < 0x30 || c > 0x39) break;
+    seq = seq * 10 + (c - 0x30);
+  }
+  if (at === first || at >= end || buf[at] !== 0x2c /* , */) return null;
+  return seq;
+}
