@@ -37,6 +37,8 @@ export const GATEWAY_KEYS: Record<string, KeySpec> = {
   SnapshotsKept: { kind: 'int', default: 3, min: 1, max: 1000 },
   /** Write a snapshot when the gateway shuts down cleanly. */
   SnapshotOnShutdown: { kind: 'bool', default: true },
+  /** Y: snapshots are made by a replica engine in a worker thread (no stall of the event loop); N: on the event loop. */
+  SnapshotWorker: { kind: 'bool', default: true },
   /** Bearer token of the admin HTTP API (env FIXGW_ADMIN_TOKEN wins); no token = admin API disabled. */
   AdminToken: { kind: 'string' },
   /** Local time (in TimeZone) at which the gateway journals an EndOfDay command every day (expires Day orders). */
@@ -67,6 +69,8 @@ export interface GatewayFileSettings {
   snapshotEveryCommands: number;
   snapshotsKept: number;
   snapshotOnShutdown: boolean;
+  /** Snapshots by the worker thread (true) or on the event loop (false). */
+  snapshotWorker: boolean;
   /** Admin API bearer token from the file (FIXGW_ADMIN_TOKEN overrides it where the HTTP server starts). */
   adminToken: string | undefined;
   /** Seconds after local midnight in `timeZone` of the daily EndOfDay (EndOfDayTime), or undefined (none scheduled). */
@@ -107,6 +111,7 @@ function fromSessions(sessions: SessionSettings[], source: string, baseDir: stri
     snapshotEveryCommands: (first.extra.get('SnapshotEveryCommands') as number | undefined) ?? 100_000,
     snapshotsKept: (first.extra.get('SnapshotsKept') as number | undefined) ?? 3,
     snapshotOnShutdown: (first.extra.get('SnapshotOnShutdown') as boolean | undefined) ?? true,
+    snapshotWorker: (first.extra.get('SnapshotWorker') as boolean | undefined) ?? true,
     adminToken: str('AdminToken'),
     endOfDayTimeSec: first.extra.get('EndOfDayTime') as number | undefined,
     timeZone: first.timeZone,

@@ -58,7 +58,7 @@ export interface GatewayOptions {
   snapshotsKept?: number;
   /** Overrides SnapshotOnShutdown. */
   snapshotOnShutdown?: boolean;
-  /** false: snapshots are made on the event loop instead of by the snapshot worker thread (benches, comparison). */
+  /** Overrides SnapshotWorker. false: snapshots are made on the event loop instead of by the snapshot worker thread. */
   snapshotWorker?: boolean;
   /** Test hook: the snapshot worker throws after applying this seq (its first start only). */
   snapshotWorkerCrashAfterSeq?: number;
@@ -439,7 +439,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const snapshotter = new Snapshotter({
     dataDir, engine, sequencer, log, journalFsync: fsync, recoveredSeq: opened.recovery.snapshotSeq ?? 0, retention: settings.journalRetention,
     everyCommands: options.snapshotEveryCommands ?? settings.snapshotEveryCommands,
-    kept: options.snapshotsKept ?? settings.snapshotsKept, registry, mode: options.snapshotWorker === false ? 'inline' : 'worker',
+    kept: options.snapshotsKept ?? settings.snapshotsKept, registry, mode: (options.snapshotWorker ?? settings.snapshotWorker) ? 'worker' : 'inline',
     ...(options.snapshotWorkerCrashAfterSeq !== undefined ? { workerCrashAfterSeq: options.snapshotWorkerCrashAfterSeq } : {}),
   });
   const snapshotOnShutdown = options.snapshotOnShutdown ?? settings.snapshotOnShutdown;
