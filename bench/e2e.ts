@@ -3,6 +3,8 @@
 // of them crossing. Prints ONE JSON line: orders/s and order→first-ExecutionReport latency (µs) for
 // 1 session × window 1 and 4 sessions × window 100, with the journal's fsync on and off.
 //   npm run bench:e2e [-- --orders-1x1 N --orders-4x100 N]      (FIXLOAD=path overrides the load generator)
+//   BENCH_CFG_EXTRA='SnapshotWorker=N' adds lines to the gateway's [DEFAULT] (to compare settings);
+//   BENCH_FSYNC=off|on runs only one of the two journal modes.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
@@ -28,6 +30,7 @@ SenderCompID=FIXGW
 SocketAcceptPort=9876
 SocketAcceptHost=127.0.0.1
 MaxMessagesPerSecond=1000000
+${(process.env.BENCH_CFG_EXTRA ?? '').split(';').filter((l) => l.trim() !== '').join('\n')}
 [SESSION]
 TargetCompID=*
 `;
@@ -87,7 +90,8 @@ async function measured(pid: number, run: () => Promise<LoadResult>) {
 }
 
 const results: Record<string, unknown> = {};
-for (const fsync of [false, true]) {
+const fsyncModes = process.env.BENCH_FSYNC === 'off' ? [false] : process.env.BENCH_FSYNC === 'on' ? [true] : [false, true];
+for (const fsync of fsyncModes) {
   const dir = mkdtempSync(path.join(tmpdir(), 'fixgw-bench-'));
   const { proc, port } = await startServe(dir, fsync);
   try {
@@ -101,4 +105,4 @@ for (const fsync of [false, true]) {
     rmSync(dir, { recursive: true, force: true });
   }
 }
-process.stdout.write(JSON.stringify({ bench: 'e2e', node: process.version, cpus: os.cpus().length, loadavg_1m: os.loadavg()[0], ...results }) + '\n');
+process.stdout.write(JSON.stringify({ bench: 'e2e', node: process.version, cpus: os.cpus().length, loadavg_1m: os.loadavg()[0], cfg_extra: process.env.BENCH_CFG_EXTRA ?? '', ...results }) + '\n');
