@@ -3,6 +3,7 @@
 // replies go out (reports.ts) through Session.send, which stores each message before writing it.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { pino, type Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { Dictionary } from '../fix/dictionary.js';
@@ -25,7 +26,7 @@ import { Snapshotter } from './snapshots.js';
 import { EndOfDaySchedule } from './end-of-day.js';
 import { HeldTargetSeqStore } from './held-target-seq.js';
 import { echoOf, translate, type RequestEcho } from './requests.js';
-import { executionReport, executionReportWriter, massCancelRejectedReport, massCancelReport, orderCancelReject } from './reports.js';
+import { executionReport, ExecutionReportBody, massCancelRejectedReport, massCancelReport, orderCancelReject } from './reports.js';
 import type { BodyWriter } from '../fix/encode.js';
 
 export interface GatewayOptions {
@@ -226,7 +227,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const throttles = new Map<string, ThrottleWindow>();
   const dropCopies = new Map<string, { session: Session; accounts: Set<string> | '*' }>();
   let closing = false;
-  let batchStartNs = 0n;
+  /** performance.now() when the first command of the journal batch on its way was submitted; NaN: none. */
+  let batchStartMs = NaN;
+  const erBody = new ExecutionReportBody();
 
   const addDropCopy = (session: Session) => {
     const s = settingsOf(session.id);
@@ -284,7 +287,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   };
 
   const onApp = (session: Session, msg: FixMessage): AppVerdict | void => {
-    const receivedNs = process.hrtime.bigint();
+    const receivedMs = performance.now();
     const s = settingsOfSession(session);
     if (s === undefined) return { kind: 'businessReject', reason: BusinessRejectReason.ApplicationNotAvailable, text: 'Session not configured' };
     if (closing) return { kind: 'businessReject', reason: BusinessRejectReason.ApplicationNotAvailable, text: 'Gateway shutting down' };
@@ -330,11 +333,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
           return { kind: 'businessReject', reason: BusinessRejectReason.ApplicationNotAvailable,
             text: err instanceof SequencerOverloadedError ? 'Gateway overloaded, try again later' : 'Order entry is not available' };
         }
-        if (batchStartNs === 0n) batchStartNs = receivedNs;
+        if (batchStartMs !== batchStartMs) batchStartMs = receivedMs;
         const msgSeq = msg.seqNum;
         const held = msgSeq !== undefined ? heldStores.get(session.key) : undefined;
         if (held !== undefined) held.hold(msgSeq!);
-        pending.set(seq, { echo: echoOf(msg, session.key, receivedNs), held, msgSeq: msgSeq ?? 0 });
+        pending.set(seq, { echo: echoOf(msg, session.key, receivedMs), held, msgSeq: msgSeq ?? 0 });
         if (command.type === 'NewOrder') {
           let ids = pendingNewOrders.get(session.key);
           if (ids === undefined) pendingNewOrders.set(session.key, ids = new Set());
@@ -384,9 +387,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   };
 
   const onEvents = (sc: SequencedCommand, events: EngineEvent[]) => {
-    if (batchStartNs !== 0n) {
-      metrics.journalBatchSeconds.observe(Number(process.hrtime.bigint() - batchStartNs) / 1e9);
-      batchStartNs = 0n;
+    if (batchStartMs === batchStartMs) {
+      metrics.journalBatchSeconds.observe((performance.now() - batchStartMs) / 1e3);
+      batchStartMs = NaN;
     }
     const request = pending.get(sc.seq);
     const echo = request?.echo;
@@ -399,7 +402,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       switch (ev.kind) {
         case 'exec': {
           const own = echo !== undefined && ev.session === echo.session && ev.clOrdId === echo.clOrdId ? echo : undefined;
-          const body = executionReportWriter(ev, own, dictionary);
+          const body = erBody.set(ev, own, dictionary); // written during the sends below, not kept
           if (sendTo(ev.session, '8', body) && own !== undefined) replied = true;
           metrics.executionReports.inc(ev.execType);
           if (ev.rejectReason !== null) metrics.rejects.inc(ev.rejectReason);
@@ -426,7 +429,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
           break;
       }
     }
-    if (replied && echo !== undefined) metrics.orderAckSeconds.observe(Number(process.hrtime.bigint() - echo.receivedNs) / 1e9);
+    if (replied && echo !== undefined) metrics.orderAckSeconds.observe((performance.now() - echo.receivedMs) / 1e3);
     // journaled, replies stored: the expected seq may move past it on disk
     if (request?.held !== undefined) request.held.release(request.msgSeq);
   };
