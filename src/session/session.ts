@@ -86,6 +86,9 @@ const TIMER_INTERVAL_MS = 200;
 const PUMP_LOW_WATER_BYTES = 256 * 1024;
 
 type Outgoing = Buffer | Iterator<Buffer>;
+/** Messages sent while the socket is corked are copied into one slab and leave as one chunk on uncork
+ *  (no stream bookkeeping per message); a message larger than this / 4 goes to the socket on its own. */
+const CORKED_SLAB_BYTES = 32 * 1024;
 
 export class Session {
   readonly id: SessionId;
@@ -119,6 +122,11 @@ export class Session {
   #lastActivityMs = 0;
   /** cork() calls not yet matched by uncork() on the current socket. */
   #corks = 0;
+  /** Bytes written while corked: [#slabStart, #slabEnd) of #slab, not yet handed to the socket. Handed-over
+   *  parts of a slab are never written again (the socket may still hold them); a full slab is replaced. */
+  #slab: Buffer | null = null;
+  #slabStart = 0;
+  #slabEnd = 0;
   /** Standard header of an outbound message: 34 and 52 are set per message (see #encode). */
   readonly #header: FieldList;
   /** What the encoder knew about the message #encode built last (plain: the log may copy it unexamined). */
@@ -162,8 +170,23 @@ export class Session {
   uncork(): void {
     if (!this.#socket || this.#corks === 0) return;
     this.#corks -= 1;
-    if (this.#corks === 0 && !this.#flushStore()) return;
+    if (this.#corks === 0) {
+      if (!this.#flushStore()) return;
+      this.#handOverSlab(this.#socket);
+    }
     this.#socket?.uncork();
+  }
+
+  /** What was copied while corked goes to the (still corked) socket as one chunk. */
+  #handOverSlab(socket: Socket): void {
+    if (this.#slabEnd > this.#slabStart) {
+      socket.write(this.#slab!.subarray(this.#slabStart, this.#slabEnd));
+      this.#slabStart = this.#slabEnd;
+    }
+  }
+
+  #dropSlab(): void {
+    this.#slabStart = this.#slabEnd;
   }
 
   // ---- transport --------------------------------------------------------------------------
@@ -173,6 +196,7 @@ export class Session {
     if (this.#socket) throw new Error(`${this.key}: attach while already connected`);
     this.#socket = socket;
     this.#corks = 0;
+    this.#dropSlab();
     this.#pending = [];
     this.#pendingBytes = 0;
     this.#pumpWaitingDrain = false;
@@ -224,6 +248,8 @@ export class Session {
         stored = false;
         this.#event(`Message store write failed, unsent output dropped: ${(err as Error).message}`);
       }
+      if (stored) this.#handOverSlab(socket);
+      this.#dropSlab();
       if (stored) socket.end();
       else socket.destroy();
       this.#closeTimer = setTimeout(() => socket.destroy(), 2000);
@@ -807,7 +833,21 @@ export class Session {
     if (Buffer.isBuffer(item)) {
       this.log.message('OUT', item, this.#now(), plain);
       if (this.#pending.length === 0) {
+        if (this.#corks > 0 && item.length <= CORKED_SLAB_BYTES / 4) {
+          let slab = this.#slab;
+          if (slab === null || this.#slabEnd + item.length > slab.length) {
+            this.#handOverSlab(socket);
+            this.#slab = slab = Buffer.allocUnsafeSlow(CORKED_SLAB_BYTES);
+            this.#slabStart = this.#slabEnd = 0;
+          }
+          item.copy(slab, this.#slabEnd);
+          this.#slabEnd += item.length;
+          const buffered = socket.writableLength + this.#slabEnd - this.#slabStart;
+          if (buffered > this.config.maxOutboundBufferBytes) this.#slowConsumer(buffered);
+          return;
+        }
         if (this.#corks === 0 && !this.#flushStore()) return;
+        this.#handOverSlab(socket); // keeps the order when a large message follows copied ones
         socket.write(item);
         if (socket.writableLength > this.config.maxOutboundBufferBytes) this.#slowConsumer(socket.writableLength);
         return;
@@ -834,6 +874,7 @@ export class Session {
         return;
       }
       if (this.#corks === 0 && !this.#flushStore()) return;
+      this.#handOverSlab(socket); // what was copied while corked goes first
       const head = this.#pending[0]!;
       if (Buffer.isBuffer(head)) {
         this.#pending.shift();
