@@ -357,6 +357,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   // not) is flushed before any socket is uncorked; a client never sees a fill whose counterpart's report
   // could still be lost by a crash.
   const corked = new Set<Session>();
+  /** When the requests answered in the batch being sent arrived (performance.now()); at most one per pending request. */
+  const answeredReceivedMs: number[] = [];
   const uncorkAll = () => {
     for (const session of corked) {
       try {
@@ -367,6 +369,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     }
     for (const session of corked) session.uncork();
     corked.clear();
+    // the replies are stored and handed to the kernel: that is when a request counts as answered
+    if (answeredReceivedMs.length > 0) {
+      const nowMs = performance.now();
+      for (let i = 0; i < answeredReceivedMs.length; i++) metrics.orderAckSeconds.observe((nowMs - answeredReceivedMs[i]!) / 1e3);
+      answeredReceivedMs.length = 0;
+    }
   };
   const send = (session: Session, msgType: string, body: FieldList | BodyWriter) => {
     if (!corked.has(session)) {
@@ -429,7 +437,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
           break;
       }
     }
-    if (replied && echo !== undefined) metrics.orderAckSeconds.observe((performance.now() - echo.receivedMs) / 1e3);
+    if (replied && echo !== undefined) answeredReceivedMs.push(echo.receivedMs);
     // journaled, replies stored: the expected seq may move past it on disk
     if (request?.held !== undefined) request.held.release(request.msgSeq);
   };

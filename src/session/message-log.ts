@@ -21,8 +21,9 @@ import { latin1Slice } from '../fix/latin1.js';
 export type Direction = 'IN' | 'OUT';
 
 export interface MessageLog {
-  /** Raw FIX, one per line. `plain`: the caller built the message and knows it has no CR or LF and no
-   *  Password(554)/NewPassword(925) field, so it is logged as it is without being looked at. */
+  /** Raw FIX, one per line. `plain`: the caller built (encoder) or parsed (FixMessage.plain) the message and
+   *  knows it has no CR or LF, no DATA field and no Password(554)/NewPassword(925) field, so it is logged as it
+   *  is without being looked at. */
   message(direction: Direction, bytes: Buffer, atMs: number, plain?: boolean): void;
   /** Logons, resends, rejects, disconnects + reason. */
   event(text: string, atMs: number): void;

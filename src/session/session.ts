@@ -294,16 +294,19 @@ export class Session {
   receiveFrame(frame: Frame): void {
     const now = this.#now();
     this.#lastActivityMs = now;
-    this.log.message('IN', frame.bytes, now);
     if (frame.kind === 'garbled') {
+      this.log.message('IN', frame.bytes, now);
       this.#onGarbled(frame.bytes, frame.reason);
       return;
     }
     const parsed = parseMessage(frame.bytes);
     if ('garbled' in parsed) {
+      this.log.message('IN', frame.bytes, now);
       this.#onGarbled(frame.bytes, parsed.garbled);
       return;
     }
+    // logged before anything it causes; the parser saw every byte, so it says whether the log must look
+    this.log.message('IN', frame.bytes, now, parsed.plain);
     this.#next(parsed, false);
   }
 
