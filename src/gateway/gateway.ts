@@ -25,6 +25,7 @@ import { createMetrics, type GatewayMetrics } from './metrics.js';
 import { Snapshotter } from './snapshots.js';
 import { EndOfDaySchedule } from './end-of-day.js';
 import { HeldTargetSeqStore } from './held-target-seq.js';
+import { PendingBySeq } from './pending.js';
 import { echoOf, translate, type RequestEcho } from './requests.js';
 import { executionReport, ExecutionReportBody, massCancelRejectedReport, massCancelReport, orderCancelReject } from './reports.js';
 import type { BodyWriter } from '../fix/encode.js';
@@ -131,7 +132,7 @@ interface ThrottleWindow { startMs: number; count: number; rejects: number }
 
 /** A request submitted to the sequencer and not yet applied: what its replies echo, and the inbound MsgSeqNum its
  *  session's store holds (see held-target-seq.ts) until it is journaled and answered. */
-interface PendingRequest { echo: RequestEcho; held: HeldTargetSeqStore | undefined; msgSeq: number }
+interface PendingRequest { seq: number; echo: RequestEcho; held: HeldTargetSeqStore | undefined; msgSeq: number }
 
 /** Journal commands at the end of the replay whose ExecutionReports are checked against the session stores. */
 const REPLAY_TAIL_COMMANDS_MAX = 10_000;
@@ -170,11 +171,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const dictionary = loadDictionary(dictionaryPath);
 
   const clock = options.clock ?? Date.now;
+  const pendingCommandsMax = options.pendingCommandsMax ?? 200_000;
   // The last commands replayed at startup, with their events: replies a crash cut off are sent from these.
   const tail: Array<{ sc: SequencedCommand; events: EngineEvent[] } | undefined> = new Array(REPLAY_TAIL_COMMANDS_MAX);
   let tailCount = 0;
   const opened = await openEngine({
-    dataDir, config: engineConfig, fsync: fsync ? 'always' : 'none', pendingCommandsMax: options.pendingCommandsMax ?? 200_000, clock,
+    dataDir, config: engineConfig, fsync: fsync ? 'always' : 'none', pendingCommandsMax, clock,
     journalSegmentBytes: settings.journalSegmentBytes, journalRetention: settings.journalRetention,
     onReplayEvents: (sc, events) => { tail[tailCount++ % REPLAY_TAIL_COMMANDS_MAX] = { sc, events }; },
   });
@@ -217,7 +219,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   });
 
   /** Requests submitted and not yet applied, by seq (bounded by the sequencer's pendingCommandsMax). */
-  const pending = new Map<number, PendingRequest>();
+  const pending = new PendingBySeq<PendingRequest>(pendingCommandsMax);
   /** ClOrdIDs of the NewOrders in `pending`, per session key, for the PossResend check (one set per session that
    *  ever sent an order: bounded by the sessions, the sets by `pending`). */
   const pendingNewOrders = new Map<string, Set<string>>();
@@ -337,7 +339,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         const msgSeq = msg.seqNum;
         const held = msgSeq !== undefined ? heldStores.get(session.key) : undefined;
         if (held !== undefined) held.hold(msgSeq!);
-        pending.set(seq, { echo: echoOf(msg, session.key, receivedMs), held, msgSeq: msgSeq ?? 0 });
+        pending.add({ seq, echo: echoOf(msg, session.key, receivedMs), held, msgSeq: msgSeq ?? 0 });
         if (command.type === 'NewOrder') {
           let ids = pendingNewOrders.get(session.key);
           if (ids === undefined) pendingNewOrders.set(session.key, ids = new Set());
@@ -399,10 +401,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       metrics.journalBatchSeconds.observe((performance.now() - batchStartMs) / 1e3);
       batchStartMs = NaN;
     }
-    const request = pending.get(sc.seq);
+    const request = pending.take(sc.seq);
     const echo = request?.echo;
     if (request !== undefined) {
-      pending.delete(sc.seq);
       if (sc.cmd.type === 'NewOrder') pendingNewOrders.get(request.echo.session)?.delete(sc.cmd.clOrdId);
     }
     let replied = false;

@@ -290,9 +290,12 @@ export function maskPasswords(buf: Buffer, start: number, end: number): void {
  *  the high-resolution clock when it agrees with atMs to the millisecond; otherwise (a caller-supplied
  *  time, as in tests and replays) they are zero. Either way floor(result / 1000) === atMs. */
 function microsFor(atMs: number): number {
-  const nowUs = Math.floor((performance.timeOrigin + performance.now()) * 1000);
+  const nowUs = Math.floor((TIME_ORIGIN_MS + performance.now()) * 1000);
   return Math.floor(nowUs / 1000) === atMs ? nowUs : Math.floor(atMs * 1000);
 }
+
+/** performance.timeOrigin never changes in a process (its getter costs a call and a number per read). */
+const TIME_ORIGIN_MS = performance.timeOrigin;
 
 let cachedSecond = -1;
 let cachedSecondText = '';
