@@ -86,6 +86,8 @@ const TIMER_INTERVAL_MS = 200;
 const PUMP_LOW_WATER_BYTES = 256 * 1024;
 
 type Outgoing = Buffer | Iterator<Buffer>;
+/** The default extra header: none (one shared empty list, read only, instead of a new array per message). */
+const NO_FIELDS: FieldList = Object.freeze([]) as unknown as FieldList;
 /** Messages sent while the socket is corked are copied into one slab and leave as one chunk on uncork
  *  (no stream bookkeeping per message); a message larger than this / 4 goes to the socket on its own. */
 const CORKED_SLAB_BYTES = 32 * 1024;
@@ -283,7 +285,7 @@ export class Session {
 
   /** Send an application message. It is stored (for resend) even while the session is not logged
    *  on, and goes out when it is (QuickFIX behaviour; FIX session test case 16). Returns its MsgSeqNum. */
-  send(msgType: string, body: FieldList | BodyWriter, extraHeader: FieldList = []): number {
+  send(msgType: string, body: FieldList | BodyWriter, extraHeader: FieldList = NO_FIELDS): number {
     if (ADMIN_TYPES.has(msgType)) throw new Error(`send() is for application messages, not 35=${msgType}`);
     return this.#sendRaw(msgType, body, extraHeader);
   }
@@ -698,7 +700,7 @@ export class Session {
   }
 
   /** Encode, store (application messages) or advance the sequence (admin), log and write. */
-  #sendRaw(msgType: string, body: FieldList | BodyWriter, extraHeader: FieldList = []): number {
+  #sendRaw(msgType: string, body: FieldList | BodyWriter, extraHeader: FieldList = NO_FIELDS): number {
     const isAdmin = ADMIN_TYPES.has(msgType);
     if (isAdmin) {
       if (typeof body === 'function') body = fieldsOf(body); // admin bodies are FieldLists (send() takes no admin type)
