@@ -110,6 +110,16 @@ export class FixMessage {
     return end - start === 1 ? CHAR_STRINGS[this.bytes[start]!]! : latin1Slice(this.bytes, start, end);
   }
 
+  /** Field i's value equals `text` (latin1), compared in place: no string is made. */
+  valueEquals(i: number, text: string): boolean {
+    const start = this.index[i * 3 + 1]!;
+    const end = this.index[i * 3 + 2]!;
+    if (end - start !== text.length) return false;
+    const bytes = this.bytes;
+    for (let k = 0; k < text.length; k++) if (bytes[start + k] !== text.charCodeAt(k)) return false;
+    return true;
+  }
+
   /** Byte offsets [start, end) of field i's value inside `bytes`. */
   valueStartAt(i: number): number {
     return this.index[i * 3 + 1]!;

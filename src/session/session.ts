@@ -71,6 +71,8 @@ export interface SessionParts {
 }
 
 const ADMIN_TYPES = new Set(['0', '1', '2', '3', '4', '5', 'A']);
+/** SenderCompID, TargetCompID: every message must have them. */
+const COMP_ID_TAGS: readonly number[] = [49, 56];
 /** Standard header tags of FIX 4.4 (used to split stored messages into header and body on resend). */
 const HEADER_TAGS = new Set([
   8, 9, 35, 49, 56, 115, 128, 90, 91, 34, 50, 142, 57, 143, 116, 144, 129, 145, 43, 97, 52, 122, 212, 213, 347,
@@ -324,8 +326,8 @@ export class Session {
   /** QuickFIX Session::next(const Message&): header checks, validation, dispatch by MsgType. */
   #next(msg: FixMessage, queued: boolean): void {
     const msgType = msg.msgType;
-    const beginString = msg.get(8);
-    for (const tag of [49, 56]) {
+    for (let k = 0; k < COMP_ID_TAGS.length; k++) {
+      const tag = COMP_ID_TAGS[k]!;
       if (!msg.has(tag)) {
         if (ADMIN_TYPES.has(msgType) || !msgType) {
           this.#generateReject(msg, 1, tag);
@@ -337,7 +339,8 @@ export class Session {
         return;
       }
     }
-    if (beginString !== this.id.beginString) {
+    // BeginString is the first field of every parsed message: compared in place
+    if (!msg.valueEquals(0, this.id.beginString)) {
       if (msgType === '5') {
         this.#nextLogout(msg);
       } else {

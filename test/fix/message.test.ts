@@ -196,3 +196,15 @@ test('a parsed message is plain exactly when it has no CR/LF byte, no DATA field
   }
   assert.ok(plainSeen > 500 && plainSeen < 4500, `${plainSeen} plain of 5000`);
 });
+
+test('valueEquals compares a value with a text in place, exactly as get() would', () => {
+  const bytes = encodeMessage('FIX.4.4', 'D', [[34, '1'], [49, 'A'], [52, '20240102-03:04:05.678'], [56, 'B']],
+    [[11, 'abc'], [58, ''], [55, '\xe9t\xe9'], [1, 'FIX.4.4x']]);
+  const m = parseMessage(bytes);
+  assert.ok(!('garbled' in m));
+  for (let i = 0; i < m.fieldCount; i++) {
+    for (const text of ['FIX.4.4', 'FIX.4.', 'FIX.4.4x', 'abc', 'abd', '', '\xe9t\xe9', 'A', 'B', '\u0100']) {
+      assert.equal(m.valueEquals(i, text), m.valueAt(i) === text, `field ${i} vs ${JSON.stringify(text)}`);
+    }
+  }
+});
