@@ -369,8 +369,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const idleSpinMs = (options.idleSpinMicros ?? settings.idleSpinMicros) / 1000;
   let spinUntilMs = 0;
   let spinning = false;
+  // With fsync on it pauses while a journal batch is on its way (the fdatasync runs in the thread pool: polling
+  // then only takes CPU from it and from the other processes) and is armed again by that batch's replies.
   const spin = () => {
-    if (!closing && performance.now() < spinUntilMs) setImmediate(spin);
+    const journalBusy = fsync && batchStartMs === batchStartMs;
+    if (!closing && !journalBusy && performance.now() < spinUntilMs) setImmediate(spin);
     else spinning = false;
   };
   const uncorkAll = () => {
