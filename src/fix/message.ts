@@ -84,10 +84,15 @@ export class FixMessage {
   /** [tag, valueStart, valueEnd] per field (int32 values). */
   private readonly index: readonly number[];
 
+  /** No CR or LF byte, no DATA field and no Password(554)/NewPassword(925) field: a message log may copy the
+   *  bytes as one line without looking at them (see MessageLog.message). Set by parseMessage. */
+  readonly plain: boolean;
+
   /** Use parseMessage(); this constructor trusts its index. */
-  constructor(bytes: Buffer, index: readonly number[]) {
+  constructor(bytes: Buffer, index: readonly number[], plain = false) {
     this.bytes = bytes;
     this.index = index;
+    this.plain = plain;
   }
 
   get fieldCount(): number {
@@ -103,6 +108,16 @@ export class FixMessage {
     const end = this.index[i * 3 + 2]!;
     // one-character values (Side, OrdType, TimeInForce, ...) are common: no native call for them
     return end - start === 1 ? CHAR_STRINGS[this.bytes[start]!]! : latin1Slice(this.bytes, start, end);
+  }
+
+  /** Field i's value equals `text` (latin1), compared in place: no string is made. */
+  valueEquals(i: number, text: string): boolean {
+    const start = this.index[i * 3 + 1]!;
+    const end = this.index[i * 3 + 2]!;
+    if (end - start !== text.length) return false;
+    const bytes = this.bytes;
+    for (let k = 0; k < text.length; k++) if (bytes[start + k] !== text.charCodeAt(k)) return false;
+    return true;
   }
 
   /** Byte offsets [start, end) of field i's value inside `bytes`. */
@@ -201,6 +216,7 @@ export function parseMessage(
   const end = bytes.length;
   let n = 0; // ints written to scratch
   let p = 0;
+  let plain = true;
   while (p < end) {
     // Tag: optional '-', digits, then '='.
     const tagStart = p;
@@ -225,7 +241,9 @@ export function parseMessage(
     let valueEnd = -1;
     const inTable = tag > 0 && tag < tableSize;
     const lengthTag = inTable ? lengthTagOf[tag]! : tag > MAX_TABLE_TAG ? dataLengthTags.get(tag) ?? 0 : 0;
+    if (tag === 554 || tag === 925) plain = false;
     if (lengthTag !== 0) {
+      plain = false;
       // The value of the last LENGTH field so far (QuickFIX reads the length field already parsed).
       let dataLength: number | undefined;
       if (lengthTag > 0 && lengthTag < tableSize) {
@@ -248,7 +266,14 @@ export function parseMessage(
     if (valueEnd < 0) {
       // Values are short: a byte loop beats a native indexOf call.
       let q = valueStart;
-      while (q < end && bytes[q] !== SOH) q++;
+      while (q < end) {
+        const c = bytes[q]!;
+        if (c <= 0x0d) {
+          if (c === SOH) break;
+          if (c === 0x0a || c === 0x0d) plain = false;
+        }
+        q++;
+      }
       if (q >= end) return { garbled: `field ${tag} has no SOH at the end` };
       valueEnd = q;
     }
@@ -261,7 +286,7 @@ export function parseMessage(
   if (n < 9 || scratch[0] !== 8 || scratch[3] !== 9 || scratch[6] !== 35) {
     return { garbled: 'first three fields are not 8, 9, 35' };
   }
-  return new FixMessage(bytes, scratch.slice(0, n));
+  return new FixMessage(bytes, scratch.slice(0, n), plain);
 }
 
 /** The int value of the last field with `tag` among the first n/3 parsed fields. */

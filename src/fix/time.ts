@@ -78,10 +78,18 @@ export function parseTimeOfDay(value: string, at = 0): number | undefined {
 /** Accepts s, ms, us, ns precision -> epoch ms (sub-ms digits truncated); undefined if invalid. */
 export function parseUtcTimestamp(value: string): number | undefined {
   if (value.length < 17 || value.charCodeAt(8) !== 0x2d) return undefined;
-  const date = parseDate(value, 0);
-  if (date === undefined) return undefined;
   const timeMs = parseTimeOfDay(value, 9);
   if (timeMs === undefined) return undefined;
+  // Timestamps come in date order, so the day of the last one is usually the day of this one.
+  if (lastDayText.length === 8 && value.startsWith(lastDayText)) return lastDayMs + timeMs;
+  const date = parseDate(value, 0);
+  if (date === undefined) return undefined;
   const dayMs = date[0] >= 100 ? Date.UTC(date[0], date[1] - 1, date[2]) : new Date(0).setUTCFullYear(date[0], date[1] - 1, date[2]);
+  lastDayText = value.slice(0, 8);
+  lastDayMs = dayMs;
   return dayMs + timeMs;
 }
+
+/** The YYYYMMDD of the last valid timestamp parsed, and its epoch ms. */
+let lastDayText = '';
+let lastDayMs = 0;

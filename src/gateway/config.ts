@@ -47,6 +47,9 @@ export const GATEWAY_KEYS: Record<string, KeySpec> = {
   MaxConnectionsPerAddress: { kind: 'int', default: 500, min: 1, max: 1_000_000 },
   /** Sessions created by Logons on template sessions (TargetCompID=*) at most; Logons for more are refused. */
   MaxDynamicSessions: { kind: 'int', default: 2000, min: 1, max: 1_000_000 },
+  /** After sending a batch of replies, keep the event loop polling for this many microseconds instead of sleeping,
+   *  so a request arriving meanwhile is read without a wake-up (lower latency for a CPU spent polling). 0 = off. */
+  IdleSpinMicros: { kind: 'int', default: 0, min: 0, max: 1_000_000 },
 };
 
 export interface GatewayFileSettings {
@@ -77,6 +80,8 @@ export interface GatewayFileSettings {
   endOfDayTimeSec: number | undefined;
   /** IANA zone of EndOfDayTime (TimeZone key; UTC by default). */
   timeZone: string;
+  /** IdleSpinMicros: polling time after each batch of replies; 0 = off. */
+  idleSpinMicros: number;
 }
 
 export function loadGatewaySettings(file: string): GatewayFileSettings {
@@ -115,6 +120,7 @@ function fromSessions(sessions: SessionSettings[], source: string, baseDir: stri
     adminToken: str('AdminToken'),
     endOfDayTimeSec: first.extra.get('EndOfDayTime') as number | undefined,
     timeZone: first.timeZone,
+    idleSpinMicros: (first.extra.get('IdleSpinMicros') as number | undefined) ?? 0,
   };
 }
 

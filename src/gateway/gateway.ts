@@ -3,6 +3,7 @@
 // replies go out (reports.ts) through Session.send, which stores each message before writing it.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import path from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { pino, type Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { Dictionary } from '../fix/dictionary.js';
@@ -24,8 +25,9 @@ import { createMetrics, type GatewayMetrics } from './metrics.js';
 import { Snapshotter } from './snapshots.js';
 import { EndOfDaySchedule } from './end-of-day.js';
 import { HeldTargetSeqStore } from './held-target-seq.js';
+import { PendingBySeq } from './pending.js';
 import { echoOf, translate, type RequestEcho } from './requests.js';
-import { executionReport, executionReportWriter, massCancelRejectedReport, massCancelReport, orderCancelReject } from './reports.js';
+import { executionReport, ExecutionReportBody, massCancelRejectedReport, massCancelReport, orderCancelReject } from './reports.js';
 import type { BodyWriter } from '../fix/encode.js';
 
 export interface GatewayOptions {
@@ -62,6 +64,8 @@ export interface GatewayOptions {
   snapshotWorker?: boolean;
   /** Test hook: the snapshot worker throws after applying this seq (its first start only). */
   snapshotWorkerCrashAfterSeq?: number;
+  /** Overrides IdleSpinMicros (0 = off). */
+  idleSpinMicros?: number;
   /** Epoch ms for the sequencer's timestamps, GTD expiry and the EndOfDay schedule. Default Date.now. */
   clock?: () => number;
 }
@@ -134,7 +138,7 @@ interface ThrottleWindow { startMs: number; count: number; rejects: number }
 
 /** A request submitted to the sequencer and not yet applied: what its replies echo, and the inbound MsgSeqNum its
  *  session's store holds (see held-target-seq.ts) until it is journaled and answered. */
-interface PendingRequest { echo: RequestEcho; held: HeldTargetSeqStore | undefined; msgSeq: number }
+interface PendingRequest { seq: number; echo: RequestEcho; held: HeldTargetSeqStore | undefined; msgSeq: number }
 
 /** Journal commands at the end of the replay whose ExecutionReports are checked against the session stores. */
 const REPLAY_TAIL_COMMANDS_MAX = 10_000;
@@ -173,11 +177,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const dictionary = loadDictionary(dictionaryPath);
 
   const clock = options.clock ?? Date.now;
+  const pendingCommandsMax = options.pendingCommandsMax ?? 200_000;
   // The last commands replayed at startup, with their events: replies a crash cut off are sent from these.
   const tail: Array<{ sc: SequencedCommand; events: EngineEvent[] } | undefined> = new Array(REPLAY_TAIL_COMMANDS_MAX);
   let tailCount = 0;
   const opened = await openEngine({
-    dataDir, config: engineConfig, fsync: fsync ? 'always' : 'none', pendingCommandsMax: options.pendingCommandsMax ?? 200_000, clock,
+    dataDir, config: engineConfig, fsync: fsync ? 'always' : 'none', pendingCommandsMax, clock,
     journalSegmentBytes: settings.journalSegmentBytes, journalRetention: settings.journalRetention,
     onReplayEvents: (sc, events) => { tail[tailCount++ % REPLAY_TAIL_COMMANDS_MAX] = { sc, events }; },
   });
@@ -220,7 +225,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   });
 
   /** Requests submitted and not yet applied, by seq (bounded by the sequencer's pendingCommandsMax). */
-  const pending = new Map<number, PendingRequest>();
+  const pending = new PendingBySeq<PendingRequest>(pendingCommandsMax);
   /** ClOrdIDs of the NewOrders in `pending`, per session key, for the PossResend check (one set per session that
    *  ever sent an order: bounded by the sessions, the sets by `pending`). */
   const pendingNewOrders = new Map<string, Set<string>>();
@@ -230,7 +235,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const throttles = new Map<string, ThrottleWindow>();
   const dropCopies = new Map<string, { session: Session; accounts: Set<string> | '*' }>();
   let closing = false;
-  let batchStartNs = 0n;
+  /** performance.now() when the first command of the journal batch on its way was submitted; NaN: none. */
+  let batchStartMs = NaN;
+  const erBody = new ExecutionReportBody();
 
   const addDropCopy = (session: Session) => {
     const s = settingsOf(session.id);
@@ -288,7 +295,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   };
 
   const onApp = (session: Session, msg: FixMessage): AppVerdict | void => {
-    const receivedNs = process.hrtime.bigint();
+    const receivedMs = performance.now();
     const s = settingsOfSession(session);
     if (s === undefined) return { kind: 'businessReject', reason: BusinessRejectReason.ApplicationNotAvailable, text: 'Session not configured' };
     if (closing) return { kind: 'businessReject', reason: BusinessRejectReason.ApplicationNotAvailable, text: 'Gateway shutting down' };
@@ -334,11 +341,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
           return { kind: 'businessReject', reason: BusinessRejectReason.ApplicationNotAvailable,
             text: err instanceof SequencerOverloadedError ? 'Gateway overloaded, try again later' : 'Order entry is not available' };
         }
-        if (batchStartNs === 0n) batchStartNs = receivedNs;
+        if (batchStartMs !== batchStartMs) batchStartMs = receivedMs;
         const msgSeq = msg.seqNum;
         const held = msgSeq !== undefined ? heldStores.get(session.key) : undefined;
         if (held !== undefined) held.hold(msgSeq!);
-        pending.set(seq, { echo: echoOf(msg, session.key, receivedNs), held, msgSeq: msgSeq ?? 0 });
+        pending.add({ seq, echo: echoOf(msg, session.key, receivedMs), held, msgSeq: msgSeq ?? 0 });
         if (command.type === 'NewOrder') {
           let ids = pendingNewOrders.get(session.key);
           if (ids === undefined) pendingNewOrders.set(session.key, ids = new Set());
@@ -358,6 +365,21 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   // not) is flushed before any socket is uncorked; a client never sees a fill whose counterpart's report
   // could still be lost by a crash.
   const corked = new Set<Session>();
+  /** When the requests answered in the batch being sent arrived (performance.now()); at most one per pending request. */
+  const answeredReceivedMs: number[] = [];
+  // IdleSpinMicros: after a batch of replies the loop keeps turning (setImmediate: libuv then polls without
+  // blocking) until that much time has passed since the last batch, so the next request of a client waiting for
+  // this reply is read without the process being woken up. Bounded: it stops on its own, and at close.
+  const idleSpinMs = (options.idleSpinMicros ?? settings.idleSpinMicros) / 1000;
+  let spinUntilMs = 0;
+  let spinning = false;
+  // With fsync on it pauses while a journal batch is on its way (the fdatasync runs in the thread pool: polling
+  // then only takes CPU from it and from the other processes) and is armed again by that batch's replies.
+  const spin = () => {
+    const journalBusy = fsync && batchStartMs === batchStartMs;
+    if (!closing && !journalBusy && performance.now() < spinUntilMs) setImmediate(spin);
+    else spinning = false;
+  };
   const uncorkAll = () => {
     for (const session of corked) {
       try {
@@ -368,6 +390,19 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     }
     for (const session of corked) session.uncork();
     corked.clear();
+    // the replies are stored and handed to the kernel: that is when a request counts as answered
+    const nowMs = performance.now();
+    if (idleSpinMs > 0) {
+      spinUntilMs = nowMs + idleSpinMs;
+      if (!spinning) {
+        spinning = true;
+        setImmediate(spin);
+      }
+    }
+    if (answeredReceivedMs.length > 0) {
+      for (let i = 0; i < answeredReceivedMs.length; i++) metrics.orderAckSeconds.observe((nowMs - answeredReceivedMs[i]!) / 1e3);
+      answeredReceivedMs.length = 0;
+    }
   };
   const send = (session: Session, msgType: string, body: FieldList | BodyWriter) => {
     if (!corked.has(session)) {
@@ -388,14 +423,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   };
 
   const onEvents = (sc: SequencedCommand, events: EngineEvent[]) => {
-    if (batchStartNs !== 0n) {
-      metrics.journalBatchSeconds.observe(Number(process.hrtime.bigint() - batchStartNs) / 1e9);
-      batchStartNs = 0n;
+    if (batchStartMs === batchStartMs) {
+      metrics.journalBatchSeconds.observe((performance.now() - batchStartMs) / 1e3);
+      batchStartMs = NaN;
     }
-    const request = pending.get(sc.seq);
+    const request = pending.take(sc.seq);
     const echo = request?.echo;
     if (request !== undefined) {
-      pending.delete(sc.seq);
       if (sc.cmd.type === 'NewOrder') pendingNewOrders.get(request.echo.session)?.delete(sc.cmd.clOrdId);
     }
     let replied = false;
@@ -403,7 +437,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       switch (ev.kind) {
         case 'exec': {
           const own = echo !== undefined && ev.session === echo.session && ev.clOrdId === echo.clOrdId ? echo : undefined;
-          const body = executionReportWriter(ev, own, dictionary);
+          const body = erBody.set(ev, own, dictionary); // written during the sends below, not kept
           if (sendTo(ev.session, '8', body) && own !== undefined) replied = true;
           metrics.executionReports.inc(ev.execType);
           if (ev.rejectReason !== null) metrics.rejects.inc(ev.rejectReason);
@@ -430,7 +464,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
           break;
       }
     }
-    if (replied && echo !== undefined) metrics.orderAckSeconds.observe(Number(process.hrtime.bigint() - echo.receivedNs) / 1e9);
+    if (replied && echo !== undefined) answeredReceivedMs.push(echo.receivedMs);
     // journaled, replies stored: the expected seq may move past it on disk
     if (request?.held !== undefined) request.held.release(request.msgSeq);
   };

@@ -3,7 +3,7 @@
 // ("NONE" when there is none), the trade id goes in SecondaryExecID(527) (and TradeID(1003) when the dictionary has it).
 import { formatUtcTimestamp } from '../fix/time.js';
 import type { FieldList } from '../fix/types.js';
-import { fieldsOf, type BodyWriter } from '../fix/encode.js';
+import { fieldsOf, type BodyWriter, type FieldSink } from '../fix/encode.js';
 import type { CancelReject, ExecReport, MassCancelReport } from '../engine/index.js';
 import { EXEC_TYPE_OUT, ORD_STATUS_OUT, ORD_TYPE_OUT, SIDE_OUT, TIF_OUT } from './fix-codes.js';
 import type { RequestEcho } from './requests.js';
@@ -46,58 +46,76 @@ export function executionReport(ev: ExecReport, echo: RequestEcho | undefined, d
 /** The ExecutionReport body written field by field into the encoder (no FieldList per report: this is the
  *  message the gateway sends most). Reads the event when called, so call it before the event can change. */
 export function executionReportWriter(ev: ExecReport, echo: RequestEcho | undefined, dict?: Dictionary): BodyWriter {
-  return (w) => {
-    const orderId = ev.orderId; // decimal fields of engine events are formatted when read: read each once
-    w.field(37, orderId === '' ? 'NONE' : orderId);
-    w.field(11, ev.clOrdId);
-    const origClOrdId = ev.origClOrdId;
-    if (origClOrdId !== null) w.field(41, origClOrdId);
-    w.field(17, ev.execId);
-    w.field(150, EXEC_TYPE_OUT[ev.execType]);
-    w.field(39, ORD_STATUS_OUT[ev.ordStatus]);
-    const account = ev.account;
-    if (account !== '') w.field(1, account);
-    const symbol = ev.symbol;
-    w.field(55, symbol !== '' ? symbol : (echo?.symbol || 'NONE'));
-    const side = ev.side;
-    w.field(54, side !== null ? SIDE_OUT[side] : (echo?.side || '1'));
-    w.field(38, ev.orderQty);
-    const ordType = ev.ordType;
-    if (ordType !== null) w.field(40, ORD_TYPE_OUT[ordType]);
-    const price = ev.price;
-    if (price !== null) w.field(44, price);
-    const stopPx = ev.stopPx;
-    if (stopPx !== null) w.field(99, stopPx);
-    const timeInForce = ev.timeInForce;
-    if (timeInForce !== null) w.field(59, TIF_OUT[timeInForce]);
-    const expireTimeMs = ev.expireTimeMs;
-    if (expireTimeMs !== null) w.field(126, formatUtcTimestamp(expireTimeMs));
-    const execInst = echo?.msgType === 'D' && echo.execInst !== undefined ? echo.execInst : ev.postOnly ? '6' : undefined;
-    if (execInst !== undefined) w.field(18, execInst);
-    const minQty = ev.minQty;
-    if (minQty !== null) w.field(110, minQty);
-    const displayQty = ev.displayQty;
-    if (displayQty !== null) w.field(111, displayQty);
-    const lastQty = ev.lastQty;
-    if (lastQty !== null) w.field(32, lastQty);
-    const lastPx = ev.lastPx;
-    if (lastPx !== null) w.field(31, lastPx);
-    const tradeId = ev.tradeId;
-    if (tradeId !== null) {
-      w.field(527, tradeId);
-      if (dict !== undefined && tradeIdAllowed(dict)) w.field(1003, tradeId);
-    }
-    const liquidity = ev.liquidity;
-    if (liquidity !== null) w.field(851, liquidity === 'Added' ? '1' : '2');
-    w.field(151, ev.leavesQty);
-    w.field(14, ev.cumQty);
-    w.field(6, ev.avgPx);
-    w.field(60, transactTime(ev.timeMs));
-    const fixOrdRejReason = ev.fixOrdRejReason;
-    if (fixOrdRejReason !== null && ev.ordStatus === 'Rejected') w.field(103, codeFor(dict, 103, fixOrdRejReason));
-    const text = ev.text;
-    if (text !== null) w.field(58, text);
-  };
+  return (w) => writeExecutionReport(w, ev, echo, dict);
+}
+
+/** One BodyWriter for every report of a sender (no closure per report): `set` points it at a report, and the
+ *  writer it returns writes that report until the next `set`. Use it within the synchronous send it is made for. */
+export class ExecutionReportBody {
+  #ev: ExecReport | undefined;
+  #echo: RequestEcho | undefined;
+  #dict: Dictionary | undefined;
+  readonly #writer: BodyWriter = (w) => writeExecutionReport(w, this.#ev!, this.#echo, this.#dict);
+
+  set(ev: ExecReport, echo: RequestEcho | undefined, dict?: Dictionary): BodyWriter {
+    this.#ev = ev;
+    this.#echo = echo;
+    this.#dict = dict;
+    return this.#writer;
+  }
+}
+
+function writeExecutionReport(w: FieldSink, ev: ExecReport, echo: RequestEcho | undefined, dict: Dictionary | undefined): void {
+  const orderId = ev.orderId; // decimal fields of engine events are formatted when read: read each once
+  w.field(37, orderId === '' ? 'NONE' : orderId);
+  w.field(11, ev.clOrdId);
+  const origClOrdId = ev.origClOrdId;
+  if (origClOrdId !== null) w.field(41, origClOrdId);
+  w.field(17, ev.execId);
+  w.field(150, EXEC_TYPE_OUT[ev.execType]);
+  w.field(39, ORD_STATUS_OUT[ev.ordStatus]);
+  const account = ev.account;
+  if (account !== '') w.field(1, account);
+  const symbol = ev.symbol;
+  w.field(55, symbol !== '' ? symbol : (echo?.symbol || 'NONE'));
+  const side = ev.side;
+  w.field(54, side !== null ? SIDE_OUT[side] : (echo?.side || '1'));
+  w.field(38, ev.orderQty);
+  const ordType = ev.ordType;
+  if (ordType !== null) w.field(40, ORD_TYPE_OUT[ordType]);
+  const price = ev.price;
+  if (price !== null) w.field(44, price);
+  const stopPx = ev.stopPx;
+  if (stopPx !== null) w.field(99, stopPx);
+  const timeInForce = ev.timeInForce;
+  if (timeInForce !== null) w.field(59, TIF_OUT[timeInForce]);
+  const expireTimeMs = ev.expireTimeMs;
+  if (expireTimeMs !== null) w.field(126, formatUtcTimestamp(expireTimeMs));
+  const execInst = echo?.msgType === 'D' && echo.execInst !== undefined ? echo.execInst : ev.postOnly ? '6' : undefined;
+  if (execInst !== undefined) w.field(18, execInst);
+  const minQty = ev.minQty;
+  if (minQty !== null) w.field(110, minQty);
+  const displayQty = ev.displayQty;
+  if (displayQty !== null) w.field(111, displayQty);
+  const lastQty = ev.lastQty;
+  if (lastQty !== null) w.field(32, lastQty);
+  const lastPx = ev.lastPx;
+  if (lastPx !== null) w.field(31, lastPx);
+  const tradeId = ev.tradeId;
+  if (tradeId !== null) {
+    w.field(527, tradeId);
+    if (dict !== undefined && tradeIdAllowed(dict)) w.field(1003, tradeId);
+  }
+  const liquidity = ev.liquidity;
+  if (liquidity !== null) w.field(851, liquidity === 'Added' ? '1' : '2');
+  w.field(151, ev.leavesQty);
+  w.field(14, ev.cumQty);
+  w.field(6, ev.avgPx);
+  w.field(60, transactTime(ev.timeMs));
+  const fixOrdRejReason = ev.fixOrdRejReason;
+  if (fixOrdRejReason !== null && ev.ordStatus === 'Rejected') w.field(103, codeFor(dict, 103, fixOrdRejReason));
+  const text = ev.text;
+  if (text !== null) w.field(58, text);
 }
 
 /** OrderCancelReject body: CxlRejResponseTo(434) 1 = cancel, 2 = cancel/replace; CxlRejReason(102). */

@@ -18,8 +18,8 @@ export interface RequestEcho {
   origClOrdId: string | undefined;
   /** MassCancelRequestType(530) of a q. */
   massCancelType: string | undefined;
-  /** process.hrtime.bigint() when the message arrived. */
-  receivedNs: bigint;
+  /** performance.now() when the message arrived (ms, sub-µs resolution). */
+  receivedMs: number;
 }
 
 export type Translation =
@@ -120,10 +120,10 @@ function massCancel(msg: FixMessage, session: string): Translation {
   return { kind: 'command', command: cmd };
 }
 
-export function echoOf(msg: FixMessage, session: string, receivedNs: bigint): RequestEcho {
+export function echoOf(msg: FixMessage, session: string, receivedMs: number): RequestEcho {
   return {
     msgType: msg.msgType, session, clOrdId: msg.get(11) ?? '', side: msg.get(54), symbol: msg.get(55),
-    execInst: msg.get(18), origClOrdId: msg.get(41), massCancelType: msg.get(530), receivedNs,
+    execInst: msg.get(18), origClOrdId: msg.get(41), massCancelType: msg.get(530), receivedMs,
   };
 }
 

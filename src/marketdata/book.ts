@@ -17,6 +17,30 @@ const BTree: BTreeCtor = ((BTreeModule as unknown as { default?: BTreeCtor }).de
 
 /** Order key of a decimal price string: its digits as an integer ("100.01" → 10001). Exact below 2^53. */
 export function priceKey(price: string): number {
+  // The usual form, [-]digits[.digits] with at most 15 digits, is read in place (no strings); anything else
+  // takes the general path below, so the key is always Number() of the digits.
+  const length = price.length;
+  let i = length > 0 && price.charCodeAt(0) === 0x2d ? 1 : 0;
+  const negative = i === 1;
+  let key = 0;
+  let digits = 0;
+  let dots = 0;
+  for (; i < length; i++) {
+    const c = price.charCodeAt(i);
+    if (c >= 0x30 && c <= 0x39) {
+      key = key * 10 + (c - 0x30);
+      digits++;
+    } else if (c === 0x2e && dots === 0) {
+      dots++;
+    } else {
+      break;
+    }
+  }
+  if (i === length && digits > 0 && digits <= 15) return negative ? -key : key;
+  return priceKeyOf(price);
+}
+
+function priceKeyOf(price: string): number {
   const dot = price.indexOf('.');
   const key = Number(dot < 0 ? price : price.slice(0, dot) + price.slice(dot + 1));
   if (!Number.isSafeInteger(key)) throw new Error(`price not an exact decimal: ${price}`);
@@ -32,9 +56,8 @@ export class BookSide {
 
   get size(): number { return this.levels.size; }
 
-  /** Sets a level's absolute quantity; "0" (or any zero) removes it. */
-  set(price: string, qty: string): void {
-    const key = priceKey(price);
+  /** Sets a level's absolute quantity; "0" (or any zero) removes it. `key`: priceKey(price), when the caller has it. */
+  set(price: string, qty: string, key = priceKey(price)): void {
     if (isZero(qty)) this.levels.delete(key);
     else this.levels.set(key, [price, qty]);
   }

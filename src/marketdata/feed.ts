@@ -55,10 +55,10 @@ export class SymbolFeed {
       const price = lv.price; // engine events format decimal text when a field is read: read each once
       const key = priceKey(price);
       if (lv.side === 'Buy') {
-        this.bids.set(price, lv.qty);
+        this.bids.set(price, lv.qty, key);
         if (ch.bestBidKey === null || key > ch.bestBidKey) ch.bestBidKey = key;
       } else {
-        this.asks.set(price, lv.qty);
+        this.asks.set(price, lv.qty, key);
         if (ch.bestAskKey === null || key < ch.bestAskKey) ch.bestAskKey = key;
       }
     }

@@ -21,8 +21,9 @@ import { latin1Slice } from '../fix/latin1.js';
 export type Direction = 'IN' | 'OUT';
 
 export interface MessageLog {
-  /** Raw FIX, one per line. `plain`: the caller built the message and knows it has no CR or LF and no
-   *  Password(554)/NewPassword(925) field, so it is logged as it is without being looked at. */
+  /** Raw FIX, one per line. `plain`: the caller built (encoder) or parsed (FixMessage.plain) the message and
+   *  knows it has no CR or LF, no DATA field and no Password(554)/NewPassword(925) field, so it is logged as it
+   *  is without being looked at. */
   message(direction: Direction, bytes: Buffer, atMs: number, plain?: boolean): void;
   /** Logons, resends, rejects, disconnects + reason. */
   event(text: string, atMs: number): void;
@@ -289,9 +290,12 @@ export function maskPasswords(buf: Buffer, start: number, end: number): void {
  *  the high-resolution clock when it agrees with atMs to the millisecond; otherwise (a caller-supplied
  *  time, as in tests and replays) they are zero. Either way floor(result / 1000) === atMs. */
 function microsFor(atMs: number): number {
-  const nowUs = Math.floor((performance.timeOrigin + performance.now()) * 1000);
+  const nowUs = Math.floor((TIME_ORIGIN_MS + performance.now()) * 1000);
   return Math.floor(nowUs / 1000) === atMs ? nowUs : Math.floor(atMs * 1000);
 }
+
+/** performance.timeOrigin never changes in a process (its getter costs a call and a number per read). */
+const TIME_ORIGIN_MS = performance.timeOrigin;
 
 let cachedSecond = -1;
 let cachedSecondText = '';

@@ -71,6 +71,8 @@ export interface SessionParts {
 }
 
 const ADMIN_TYPES = new Set(['0', '1', '2', '3', '4', '5', 'A']);
+/** SenderCompID, TargetCompID: every message must have them. */
+const COMP_ID_TAGS: readonly number[] = [49, 56];
 /** Standard header tags of FIX 4.4 (used to split stored messages into header and body on resend). */
 const HEADER_TAGS = new Set([
   8, 9, 35, 49, 56, 115, 128, 90, 91, 34, 50, 142, 57, 143, 116, 144, 129, 145, 43, 97, 52, 122, 212, 213, 347,
@@ -86,6 +88,11 @@ const TIMER_INTERVAL_MS = 200;
 const PUMP_LOW_WATER_BYTES = 256 * 1024;
 
 type Outgoing = Buffer | Iterator<Buffer>;
+/** The default extra header: none (one shared empty list, read only, instead of a new array per message). */
+const NO_FIELDS: FieldList = Object.freeze([]) as unknown as FieldList;
+/** Messages sent while the socket is corked are copied into one slab and leave as one chunk on uncork
+ *  (no stream bookkeeping per message); a message larger than this / 4 goes to the socket on its own. */
+const CORKED_SLAB_BYTES = 32 * 1024;
 
 export class Session {
   readonly id: SessionId;
@@ -119,6 +126,11 @@ export class Session {
   #lastActivityMs = 0;
   /** cork() calls not yet matched by uncork() on the current socket. */
   #corks = 0;
+  /** Bytes written while corked: [#slabStart, #slabEnd) of #slab, not yet handed to the socket. Handed-over
+   *  parts of a slab are never written again (the socket may still hold them); a full slab is replaced. */
+  #slab: Buffer | null = null;
+  #slabStart = 0;
+  #slabEnd = 0;
   /** Standard header of an outbound message: 34 and 52 are set per message (see #encode). */
   readonly #header: FieldList;
   /** What the encoder knew about the message #encode built last (plain: the log may copy it unexamined). */
@@ -162,8 +174,23 @@ export class Session {
   uncork(): void {
     if (!this.#socket || this.#corks === 0) return;
     this.#corks -= 1;
-    if (this.#corks === 0 && !this.#flushStore()) return;
+    if (this.#corks === 0) {
+      if (!this.#flushStore()) return;
+      this.#handOverSlab(this.#socket);
+    }
     this.#socket?.uncork();
+  }
+
+  /** What was copied while corked goes to the (still corked) socket as one chunk. */
+  #handOverSlab(socket: Socket): void {
+    if (this.#slabEnd > this.#slabStart) {
+      socket.write(this.#slab!.subarray(this.#slabStart, this.#slabEnd));
+      this.#slabStart = this.#slabEnd;
+    }
+  }
+
+  #dropSlab(): void {
+    this.#slabStart = this.#slabEnd;
   }
 
   // ---- transport --------------------------------------------------------------------------
@@ -173,6 +200,7 @@ export class Session {
     if (this.#socket) throw new Error(`${this.key}: attach while already connected`);
     this.#socket = socket;
     this.#corks = 0;
+    this.#dropSlab();
     this.#pending = [];
     this.#pendingBytes = 0;
     this.#pumpWaitingDrain = false;
@@ -224,6 +252,8 @@ export class Session {
         stored = false;
         this.#event(`Message store write failed, unsent output dropped: ${(err as Error).message}`);
       }
+      if (stored) this.#handOverSlab(socket);
+      this.#dropSlab();
       if (stored) socket.end();
       else socket.destroy();
       this.#closeTimer = setTimeout(() => socket.destroy(), 2000);
@@ -257,7 +287,7 @@ export class Session {
 
   /** Send an application message. It is stored (for resend) even while the session is not logged
    *  on, and goes out when it is (QuickFIX behaviour; FIX session test case 16). Returns its MsgSeqNum. */
-  send(msgType: string, body: FieldList | BodyWriter, extraHeader: FieldList = []): number {
+  send(msgType: string, body: FieldList | BodyWriter, extraHeader: FieldList = NO_FIELDS): number {
     if (ADMIN_TYPES.has(msgType)) throw new Error(`send() is for application messages, not 35=${msgType}`);
     return this.#sendRaw(msgType, body, extraHeader);
   }
@@ -268,16 +298,19 @@ export class Session {
   receiveFrame(frame: Frame): void {
     const now = this.#now();
     this.#lastActivityMs = now;
-    this.log.message('IN', frame.bytes, now);
     if (frame.kind === 'garbled') {
+      this.log.message('IN', frame.bytes, now);
       this.#onGarbled(frame.bytes, frame.reason);
       return;
     }
     const parsed = parseMessage(frame.bytes);
     if ('garbled' in parsed) {
+      this.log.message('IN', frame.bytes, now);
       this.#onGarbled(frame.bytes, parsed.garbled);
       return;
     }
+    // logged before anything it causes; the parser saw every byte, so it says whether the log must look
+    this.log.message('IN', frame.bytes, now, parsed.plain);
     this.#next(parsed, false);
   }
 
@@ -293,8 +326,8 @@ export class Session {
   /** QuickFIX Session::next(const Message&): header checks, validation, dispatch by MsgType. */
   #next(msg: FixMessage, queued: boolean): void {
     const msgType = msg.msgType;
-    const beginString = msg.get(8);
-    for (const tag of [49, 56]) {
+    for (let k = 0; k < COMP_ID_TAGS.length; k++) {
+      const tag = COMP_ID_TAGS[k]!;
       if (!msg.has(tag)) {
         if (ADMIN_TYPES.has(msgType) || !msgType) {
           this.#generateReject(msg, 1, tag);
@@ -306,7 +339,8 @@ export class Session {
         return;
       }
     }
-    if (beginString !== this.id.beginString) {
+    // BeginString is the first field of every parsed message: compared in place
+    if (!msg.valueEquals(0, this.id.beginString)) {
       if (msgType === '5') {
         this.#nextLogout(msg);
       } else {
@@ -669,7 +703,7 @@ export class Session {
   }
 
   /** Encode, store (application messages) or advance the sequence (admin), log and write. */
-  #sendRaw(msgType: string, body: FieldList | BodyWriter, extraHeader: FieldList = []): number {
+  #sendRaw(msgType: string, body: FieldList | BodyWriter, extraHeader: FieldList = NO_FIELDS): number {
     const isAdmin = ADMIN_TYPES.has(msgType);
     if (isAdmin) {
       if (typeof body === 'function') body = fieldsOf(body); // admin bodies are FieldLists (send() takes no admin type)
@@ -807,7 +841,21 @@ export class Session {
     if (Buffer.isBuffer(item)) {
       this.log.message('OUT', item, this.#now(), plain);
       if (this.#pending.length === 0) {
+        if (this.#corks > 0 && item.length <= CORKED_SLAB_BYTES / 4) {
+          let slab = this.#slab;
+          if (slab === null || this.#slabEnd + item.length > slab.length) {
+            this.#handOverSlab(socket);
+            this.#slab = slab = Buffer.allocUnsafeSlow(CORKED_SLAB_BYTES);
+            this.#slabStart = this.#slabEnd = 0;
+          }
+          item.copy(slab, this.#slabEnd);
+          this.#slabEnd += item.length;
+          const buffered = socket.writableLength + this.#slabEnd - this.#slabStart;
+          if (buffered > this.config.maxOutboundBufferBytes) this.#slowConsumer(buffered);
+          return;
+        }
         if (this.#corks === 0 && !this.#flushStore()) return;
+        this.#handOverSlab(socket); // keeps the order when a large message follows copied ones
         socket.write(item);
         if (socket.writableLength > this.config.maxOutboundBufferBytes) this.#slowConsumer(socket.writableLength);
         return;
@@ -834,6 +882,7 @@ export class Session {
         return;
       }
       if (this.#corks === 0 && !this.#flushStore()) return;
+      this.#handOverSlab(socket); // what was copied while corked goes first
       const head = this.#pending[0]!;
       if (Buffer.isBuffer(head)) {
         this.#pending.shift();

@@ -159,3 +159,52 @@ test('every value reads back as its latin1 text: empty, one character (any of th
     for (let i = 0; i < m.fieldCount; i++) assert.equal(m.valueAt(i), m.bytes.toString('latin1', m.valueStartAt(i), m.valueEndAt(i)));
   }
 });
+
+test('a parsed message is plain exactly when it has no CR/LF byte, no DATA field and no 554/925 field', () => {
+  let seed = 99;
+  const rand = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed % n;
+  };
+  const tags = [11, 55, 58, 554, 925, 1554, 5540, 95, 96, 44, 38];
+  let plainSeen = 0;
+  for (let i = 0; i < 5000; i++) {
+    const fields: Array<[number, string]> = [];
+    let expectPlain = true;
+    for (let k = 0, count = 1 + rand(6); k < count; k++) {
+      const tag = tags[rand(tags.length)]!;
+      if (tag === 96) continue; // DATA values are added with their length below
+      let value = '';
+      for (let c = 0, len = 1 + rand(8); c < len; c++) {
+        const r = rand(40);
+        value += r === 0 ? '\r' : r === 1 ? '\n' : r === 2 ? '554=' : String.fromCharCode(0x21 + rand(90));
+      }
+      if (tag === 95) {
+        fields.push([95, String(value.length + 2)], [96, value + '=x']); // a DATA field (read by its length)
+        expectPlain = false;
+        continue;
+      }
+      if (tag === 554 || tag === 925) expectPlain = false;
+      if (value.includes('\r') || value.includes('\n')) expectPlain = false;
+      fields.push([tag, value]);
+    }
+    const bytes = encodeMessage('FIX.4.4', 'D', [[34, '1'], [49, 'A'], [52, '20240102-03:04:05.678'], [56, 'B']], fields);
+    const m = parseMessage(bytes);
+    assert.ok(!('garbled' in m), show(bytes));
+    assert.equal(m.plain, expectPlain, show(bytes));
+    if (expectPlain) plainSeen++;
+  }
+  assert.ok(plainSeen > 500 && plainSeen < 4500, `${plainSeen} plain of 5000`);
+});
+
+test('valueEquals compares a value with a text in place, exactly as get() would', () => {
+  const bytes = encodeMessage('FIX.4.4', 'D', [[34, '1'], [49, 'A'], [52, '20240102-03:04:05.678'], [56, 'B']],
+    [[11, 'abc'], [58, ''], [55, '\xe9t\xe9'], [1, 'FIX.4.4x']]);
+  const m = parseMessage(bytes);
+  assert.ok(!('garbled' in m));
+  for (let i = 0; i < m.fieldCount; i++) {
+    for (const text of ['FIX.4.4', 'FIX.4.', 'FIX.4.4x', 'abc', 'abd', '', '\xe9t\xe9', 'A', 'B', '\u0100']) {
+      assert.equal(m.valueEquals(i, text), m.valueAt(i) === text, `field ${i} vs ${JSON.stringify(text)}`);
+    }
+  }
+});

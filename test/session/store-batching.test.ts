@@ -294,3 +294,42 @@ test('SIGKILL of a sending session: every message the peer received is in the st
   assert.deepEqual(missing, []);
   store.close();
 });
+
+test('messages sent while corked reach the peer whole and in sequence order, past a slab and around large ones', async () => {
+  const dir = tmpDir();
+  const store = FileStore.open(dir, ID, { nowMs: Date.now(), targetSeqWrites: 'batched' });
+  const app = new RecordingApp();
+  // Each News gets a corked burst: 300 replies of varied sizes (about 60 KiB: more than one copy slab), every
+  // 50th one 12 KiB (sent on its own), uncorked on the next tick as the gateway does; plus one uncorked reply.
+  let sent = 0;
+  app.reply = (session, m) => {
+    session.cork();
+    for (let i = 0; i < 300; i++) {
+      const size = i % 50 === 49 ? 12_000 : (i * 37) % 300;
+      session.send('B', news(`burst ${i} of ${m.get(148)} ${'x'.repeat(size)}`));
+      sent++;
+    }
+    process.nextTick(() => {
+      session.uncork();
+      session.send('B', news(`after ${m.get(148)}`));
+      sent++;
+    });
+  };
+  const server = await sessionServer(store, app);
+  const client = await RawClient.connect(server.port);
+  try {
+    client.send('A', 1, [[98, '0'], [108, '30']], { sender: 'CLIENT', target: 'FIXGW' });
+    await client.next('A');
+    for (let seq = 2; seq <= 5; seq++) client.send('B', seq, news(`n${seq}`));
+    await waitFor('1,204 replies', () => client.received.filter((m) => m.msgType === 'B').length === 1204, 10_000);
+    assert.equal(sent, 1204);
+    const replies = client.received.filter((m) => m.msgType === 'B');
+    assert.deepEqual(replies.map((m) => m.seqNum), Array.from({ length: 1204 }, (_, i) => i + 2), 'in sequence, none lost or doubled');
+    const stored = new Map(store.readRange(2, 1205, 2000).map((r) => [r.seq, r.bytes]));
+    assert.deepEqual(replies.filter((m) => !(stored.get(m.seqNum!)?.equals(m.bytes) ?? false)).map((m) => m.seqNum), [], 'each byte for byte as stored');
+    assert.equal(replies[299]!.get(148)!.length > 12_000, true);
+  } finally {
+    client.close();
+    server.close();
+  }
+});
