@@ -47,6 +47,11 @@ export const GATEWAY_KEYS: Record<string, KeySpec> = {
   MaxConnectionsPerAddress: { kind: 'int', default: 500, min: 1, max: 1_000_000 },
   /** Sessions created by Logons on template sessions (TargetCompID=*) at most; Logons for more are refused. */
   MaxDynamicSessions: { kind: 'int', default: 2000, min: 1, max: 1_000_000 },
+  /** Failed Logons (wrong password, refused CompID or address) one source address may make within
+   *  LogonFailureWindowSeconds; one more locks it out for LogonLockoutSeconds. 0 = no lockout. */
+  MaxLogonFailures: { kind: 'int', default: 10, min: 0, max: 1_000_000 },
+  LogonFailureWindowSeconds: { kind: 'int', default: 60, min: 1, max: 86_400 },
+  LogonLockoutSeconds: { kind: 'int', default: 60, min: 1, max: 86_400 },
   /** After sending a batch of replies, keep the event loop polling for this many microseconds instead of sleeping,
    *  so a request arriving meanwhile is read without a wake-up (lower latency for a CPU spent polling). 0 = off. */
   IdleSpinMicros: { kind: 'int', default: 0, min: 0, max: 1_000_000 },

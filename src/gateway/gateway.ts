@@ -25,6 +25,7 @@ import { createMetrics, type GatewayMetrics } from './metrics.js';
 import { Snapshotter } from './snapshots.js';
 import { EndOfDaySchedule } from './end-of-day.js';
 import { HeldTargetSeqStore } from './held-target-seq.js';
+import { LogonGuard } from './logon-guard.js';
 import { PendingBySeq } from './pending.js';
 import { echoOf, translate, type RequestEcho } from './requests.js';
 import { executionReport, ExecutionReportBody, massCancelRejectedReport, massCancelReport, orderCancelReject } from './reports.js';
@@ -238,6 +239,17 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   /** performance.now() when the first command of the journal batch on its way was submitted; NaN: none. */
   let batchStartMs = NaN;
   const erBody = new ExecutionReportBody();
+  const guardSettings = settings.sessions[0]!.extra;
+  const logonGuard = new LogonGuard({
+    maxFailures: (guardSettings.get('MaxLogonFailures') as number | undefined) ?? 10,
+    windowMs: ((guardSettings.get('LogonFailureWindowSeconds') as number | undefined) ?? 60) * 1000,
+    lockoutMs: ((guardSettings.get('LogonLockoutSeconds') as number | undefined) ?? 60) * 1000,
+  });
+  /** Counts a failed Logon from `address`; logs once when that locks the address out. */
+  const logonFailed = (address: string | undefined) => {
+    if (address === undefined) return;
+    if (logonGuard.failed(address)) log.warn({ remoteAddress: address, lockoutMs: logonGuard.lockedForMs(address) }, 'too many failed logons: address locked out');
+  };
 
   const addDropCopy = (session: Session) => {
     const s = settingsOf(session.id);
@@ -267,10 +279,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       const s = settingsOf(session.id);
       if (s?.password !== undefined && !samePassword(logon.get(554), s.password)) {
         log.warn({ session: session.key, remoteAddress: session.remoteAddress }, 'logon refused: wrong password');
+        logonFailed(session.remoteAddress);
         return { kind: 'rejectLogon', text: 'Invalid username or password' };
       }
     },
     onLogon(session) {
+      if (session.remoteAddress !== undefined) logonGuard.succeeded(session.remoteAddress);
       addDropCopy(session);
       throttles.delete(session.key);
       log.info({ session: session.key, remoteAddress: session.remoteAddress, nextSenderSeq: session.nextSenderSeq,
@@ -485,6 +499,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const storeDir = path.join(dataDir, 'store');
   const logDir = path.join(dataDir, 'log');
   const first = settings.sessions[0]!;
+  const admitLogon = (id: SessionId, remoteAddress: string | undefined): string | undefined => {
+    const s = settingsOf(id);
+    if (s === undefined) return 'unknown session';
+    const allowed = s.extra.get('AllowedCompIDs') as string[] | undefined;
+    if (s.dynamic && allowed !== undefined && !allowed.includes(id.targetCompId)) return `CompID ${id.targetCompId} is not allowed`;
+    if (!isAddressAllowed(s, remoteAddress ?? '')) return `source address ${remoteAddress ?? '?'} is not allowed`;
+    return undefined;
+  };
   const tls = tlsOptionsOf(first);
   try {
     acceptor = await Acceptor.start({
@@ -511,12 +533,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       maxConnectionsPerAddress: (first.extra.get('MaxConnectionsPerAddress') as number | undefined) ?? 500,
       maxDynamicSessions: (first.extra.get('MaxDynamicSessions') as number | undefined) ?? 2000,
       admit: (id, remoteAddress) => {
-        const s = settingsOf(id);
-        if (s === undefined) return 'unknown session';
-        const allowed = s.extra.get('AllowedCompIDs') as string[] | undefined;
-        if (s.dynamic && allowed !== undefined && !allowed.includes(id.targetCompId)) return `CompID ${id.targetCompId} is not allowed`;
-        if (!isAddressAllowed(s, remoteAddress ?? '')) return `source address ${remoteAddress ?? '?'} is not allowed`;
-        return undefined;
+        const lockedMs = remoteAddress === undefined ? 0 : logonGuard.lockedForMs(remoteAddress);
+        if (lockedMs > 0) return `too many failed logons from ${remoteAddress}: locked out for ${Math.ceil(lockedMs / 1000)} s more`;
+        const refusal = admitLogon(id, remoteAddress);
+        if (refusal !== undefined) logonFailed(remoteAddress);
+        return refusal;
       },
       ...(tls !== undefined ? { tls } : {}),
     });

@@ -131,6 +131,35 @@ AllowedAddresses=10.0.0.0/8
   }
 });
 
+test('an address that fails more than MaxLogonFailures logons is locked out: even the right password is refused silently until the lockout ends', async () => {
+  const gw = await startTestGateway({ cfg: `${HEAD}MaxLogonFailures=2
+LogonLockoutSeconds=1
+[SESSION]
+TargetCompID=PW2
+Password=s3cret
+` });
+  try {
+    for (let i = 0; i < 2; i++) {
+      const bad = new Client(gw.fixPort, 'PW2', { password: `wrong${i}` });
+      await bad.next('5');
+      assert.match(bad.all('5')[0]!.get(58)!, /Invalid username or password/);
+      await bad.stop();
+    }
+    await refusedSilently(gw.fixPort, 'NOSUCH', 'FIXGW', 'an unknown CompID is a failure too (the third: lockout)');
+    const raw = await RawClient.connect(gw.fixPort);
+    raw.send('A', 1, [[98, '0'], [108, '30'], [554, 's3cret']], { sender: 'PW2', target: 'FIXGW' });
+    await waitFor('connection closed', () => raw.closed);
+    assert.equal(raw.received.length, 0, 'locked out: the right password gets no reply either');
+    await new Promise((r) => setTimeout(r, 1100));
+    const good = await Client.logon(gw.fixPort, 'PW2', { password: 's3cret' });
+    good.order('L1');
+    assert.equal((await good.reports('L1'))[0]!.get(150), '0', 'after the lockout the right password logs on');
+    await good.stop();
+  } finally {
+    await gw.close();
+  }
+});
+
 test('messages beyond MaxMessagesPerSecond get BusinessMessageReject, and persistent excess ends the session with a Logout', async () => {
   const gw = await startTestGateway({ cfg: `${HEAD}
 MaxMessagesPerSecond=5
