@@ -102,6 +102,8 @@ export interface Gateway {
   readonly recoveredFromSnapshotSeq: number | null;
   /** Seq of the newest snapshot this gateway wrote, 0 = none yet. */
   readonly lastSnapshotSeq: number;
+  /** How snapshots are made now (worker thread or in-process), the worker's lag and the newest snapshot's seq. */
+  snapshotStatus(): { mode: 'worker' | 'inline'; workerRunning: boolean; workerLagCommands: number; lastSnapshotSeq: number };
   /** Writes a snapshot of the current state now (waits for one already being written); resolves to its path. */
   snapshot(): Promise<string>;
   sessionsInfo(): SessionInfo[];
@@ -630,6 +632,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     replayedCommands: opened.recovery.replayedCommands,
     recoveredFromSnapshotSeq: opened.recovery.snapshotSeq,
     get lastSnapshotSeq() { return snapshotter.lastSeq; },
+    snapshotStatus: () => snapshotter.status(),
     snapshot: () => snapshotter.snapshot(),
     sessionsInfo(): SessionInfo[] {
       return acceptor!.sessions().map((s) => ({

@@ -103,6 +103,11 @@ export class Snapshotter {
     return this.workerUp ? Math.max(0, this.o.sequencer.lastAppliedSeq - Number(Atomics.load(this.shared, 1))) : 0;
   }
 
+  /** For /health: how snapshots are made now, and how far they are. */
+  status(): { mode: 'worker' | 'inline'; workerRunning: boolean; workerLagCommands: number; lastSnapshotSeq: number } {
+    return { mode: this.mode, workerRunning: this.workerUp, workerLagCommands: this.workerLagCommands, lastSnapshotSeq: this.lastSeq };
+  }
+
   /** Writes a snapshot at or after the current applied seq; resolves to its path. */
   async snapshot(): Promise<string> {
     if (this.mode === 'inline' || !this.workerUp) return this.inline.snapshot();

@@ -16,6 +16,8 @@ export interface HttpApiContext {
   tradesKeptMax: number;
   sessions: () => readonly object[];
   isReady: () => boolean;
+  /** Extra fields of a ready /health answer (e.g. the snapshot worker's state). */
+  healthDetails: () => Record<string, unknown>;
 }
 
 interface SymbolRoute { Params: { symbol: string }; Querystring: Record<string, string | undefined> }
@@ -54,7 +56,7 @@ export function registerHttpApi(app: FastifyInstance, ctx: HttpApiContext): void
 
   app.get('/health', async (_req, reply) => {
     if (!ctx.isReady()) return reply.code(503).send({ status: 'starting' });
-    return { status: 'ok' };
+    return { status: 'ok', ...ctx.healthDetails() };
   });
 
   app.get('/metrics', async (_req, reply) => {

@@ -44,6 +44,8 @@ export interface HttpServerOptions extends Partial<TapLimits> {
   registry?: Registry;
   /** /health answers 503 until this is true (e.g. after journal replay). Default: always ready. */
   isReady?: () => boolean;
+  /** Extra fields of a ready /health answer. */
+  healthDetails?: () => Record<string, unknown>;
   logger?: Logger;
   /** Recent trades kept per symbol (HTTP limit and trades snapshot draw from these). Default 1000. */
   tradesKeptMax?: number;
@@ -108,6 +110,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
       feed, engine: opts.engine, registry, limits, tradesKeptMax,
       sessions: opts.sessions ?? (() => []),
       isReady: opts.isReady ?? (() => true),
+      healthDetails: opts.healthDetails ?? (() => ({})),
     });
     for (const p of opts.plugins ?? []) await app.register(p.plugin, { prefix: p.prefix });
     await app.listen({ host, port: opts.port });

@@ -142,6 +142,11 @@ test('fixgw serve answers /health, the book API and the viewer page on its HTTP 
     const base = `http://127.0.0.1:${gw.httpPort}`;
     const health = await fetch(`${base}/health`);
     assert.equal(health.status, 200);
+    const h = await health.json() as { status: string; lastSeq: number; snapshots: { mode: string; workerRunning: boolean; workerLagCommands: number; lastSnapshotSeq: number } };
+    assert.equal(h.status, 'ok');
+    assert.equal(typeof h.lastSeq, 'number');
+    assert.equal(h.snapshots.mode, 'worker', 'snapshots are made by the worker thread by default');
+    assert.equal(typeof h.snapshots.workerLagCommands, 'number');
     const book = (await (await fetch(`${base}/api/v1/book/AAPL?depth=5`)).json()) as { symbol: string; bids: unknown[]; asks: unknown[] };
     assert.equal(book.symbol, 'AAPL');
     assert.ok(Array.isArray(book.bids) && Array.isArray(book.asks));
