@@ -65,6 +65,10 @@ export interface GatewayOptions {
   snapshotWorker?: boolean;
   /** Test hook: the snapshot worker throws after applying this seq (its first start only). */
   snapshotWorkerCrashAfterSeq?: number;
+  /** Test hook: the snapshot worker hangs after applying this seq (its first start only). */
+  snapshotWorkerStallAfterSeq?: number;
+  /** A snapshot worker behind the engine that applies nothing for this long is restarted. Default 60 s. */
+  snapshotWorkerStuckMs?: number;
   /** Overrides IdleSpinMicros (0 = off). */
   idleSpinMicros?: number;
   /** Epoch ms for the sequencer's timestamps, GTD expiry and the EndOfDay schedule. Default Date.now. */
@@ -491,6 +495,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     everyCommands: options.snapshotEveryCommands ?? settings.snapshotEveryCommands,
     kept: options.snapshotsKept ?? settings.snapshotsKept, registry, mode: (options.snapshotWorker ?? settings.snapshotWorker) ? 'worker' : 'inline',
     ...(options.snapshotWorkerCrashAfterSeq !== undefined ? { workerCrashAfterSeq: options.snapshotWorkerCrashAfterSeq } : {}),
+    ...(options.snapshotWorkerStallAfterSeq !== undefined ? { workerStallAfterSeq: options.snapshotWorkerStallAfterSeq } : {}),
+    ...(options.snapshotWorkerStuckMs !== undefined ? { workerStuckMs: options.snapshotWorkerStuckMs } : {}),
   });
   const snapshotOnShutdown = options.snapshotOnShutdown ?? settings.snapshotOnShutdown;
   sequencer.onFatal((err) => {

@@ -29,6 +29,8 @@ export interface SnapshotWorkerData {
   nice: number;
   /** Test hook: the worker throws after applying this seq (0 = never). */
   crashAfterSeq?: number;
+  /** Test hook: the worker hangs (blocks for ever) after applying this seq (0 = never). */
+  stallAfterSeq?: number;
 }
 
 export type FromWorker =
@@ -80,6 +82,9 @@ function run(data: SnapshotWorkerData): void {
     appliedCommands++;
     if (data.crashAfterSeq !== undefined && data.crashAfterSeq > 0 && sc.seq === data.crashAfterSeq) {
       throw new Error(`snapshot worker: crash requested after seq ${sc.seq} (test hook)`);
+    }
+    if (data.stallAfterSeq !== undefined && data.stallAfterSeq > 0 && sc.seq === data.stallAfterSeq) {
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0); // never woken: only terminate() ends it
     }
   };
 

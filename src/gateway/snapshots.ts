@@ -39,6 +39,10 @@ export interface SnapshotterOptions {
   workerTimeoutMs?: number;
   /** Test hook: the worker throws after applying this seq (its first start only). */
   workerCrashAfterSeq?: number;
+  /** Test hook: the worker hangs after applying this seq (its first start only). */
+  workerStallAfterSeq?: number;
+  /** A worker that is behind and has applied nothing for this long is stuck: it is terminated and restarted. Default 60 s. */
+  workerStuckMs?: number;
   /** V8 old-generation limit of the worker's heap (resourceLimits.maxOldGenerationSizeMb); default V8's own. */
   workerHeapMbMax?: number;
   /** Nice value of the worker thread (Linux), so the event loop wins the CPU from it; default 10, 0 = unchanged. */
@@ -56,6 +60,8 @@ const WORKER_RESTART_DELAY_MAX_MS = 30_000;
 const WORKER_FAILURES_MAX = 5;
 /** Longest wait for a snapshot from the worker, and for it to stop. */
 const WORKER_TIMEOUT_MS = 30_000;
+/** A worker behind the engine that has applied nothing for this long is terminated and restarted. */
+const WORKER_STUCK_MS = 60_000;
 /** snapshot() callers waiting for the worker at once. */
 const WAITERS_MAX = 64;
 
@@ -79,10 +85,16 @@ export class Snapshotter {
   private waiters: Waiter[] = [];
   private closing = false;
   private crashHook: number | undefined;
+  private stallHook: number | undefined;
+  private watchdogTimer: NodeJS.Timeout | null = null;
+  /** The worker's applied seq when the watchdog last saw it move, and when. */
+  private watchedSeq = -1;
+  private watchedSinceMs = 0;
 
   constructor(private readonly o: SnapshotterOptions) {
     this.lastSeq = o.recoveredSeq;
     this.crashHook = o.workerCrashAfterSeq;
+    this.stallHook = o.workerStallAfterSeq;
     // Without periodic snapshots a second engine copy buys nothing: shutdown snapshots are taken in-process.
     this.mode = (o.mode ?? 'worker') === 'worker' && o.everyCommands > 0 ? 'worker' : 'inline';
     this.inline = new InlineSnapshots(o, this.mode === 'inline' ? o.everyCommands : 0,
@@ -93,6 +105,9 @@ export class Snapshotter {
       this.startWorker();
       this.publishTimer = setInterval(() => this.publish(), PUBLISH_INTERVAL_MS);
       this.publishTimer.unref();
+      const stuckMs = o.workerStuckMs ?? WORKER_STUCK_MS;
+      this.watchdogTimer = setInterval(() => this.watchdog(stuckMs), Math.max(50, Math.min(5_000, stuckMs / 4)));
+      this.watchdogTimer.unref();
     }
   }
 
@@ -137,6 +152,7 @@ export class Snapshotter {
     if (this.closing) return;
     this.closing = true;
     if (this.publishTimer !== null) clearInterval(this.publishTimer);
+    if (this.watchdogTimer !== null) clearInterval(this.watchdogTimer);
     if (this.restartTimer !== null) clearTimeout(this.restartTimer);
     this.publish();
     if (options.snapshot && this.workerUp) {
@@ -176,8 +192,11 @@ export class Snapshotter {
       everyCommands: o.everyCommands, kept: o.kept, journalFsync: o.journalFsync, retention: o.retention ?? 'all', nice: o.workerNice ?? 10,
       shared: this.shared.buffer as SharedArrayBuffer,
       ...(this.crashHook !== undefined ? { crashAfterSeq: this.crashHook } : {}),
+      ...(this.stallHook !== undefined ? { stallAfterSeq: this.stallHook } : {}),
     };
     this.crashHook = undefined;
+    this.stallHook = undefined;
+    this.watchedSeq = -1;
     Atomics.store(this.shared, 1, 0n);
     const worker = new Worker(new URL('./snapshot-worker.js', import.meta.url), {
       workerData: data, stdout: false, stderr: false,
@@ -219,6 +238,27 @@ export class Snapshotter {
     }
   }
 
+  /**
+   * A worker that is behind the engine and has applied nothing for `stuckMs` (a hang, not a crash: a crash ends the
+   * thread and is restarted by the exit handler) is terminated; the exit handler then restarts it like a crash.
+   */
+  private watchdog(stuckMs: number): void {
+    const worker = this.worker;
+    if (worker === null || !this.workerUp || this.closing) return;
+    const workerSeq = Number(Atomics.load(this.shared, 1));
+    const now = Date.now();
+    if (workerSeq !== this.watchedSeq || this.o.sequencer.lastAppliedSeq <= workerSeq) {
+      this.watchedSeq = workerSeq;
+      this.watchedSinceMs = now;
+      return;
+    }
+    if (now - this.watchedSinceMs < stuckMs) return;
+    this.o.log.error({ workerSeq, engineSeq: this.o.sequencer.lastAppliedSeq, stuckMs: now - this.watchedSinceMs },
+      'snapshot worker stuck: terminating it');
+    this.watchedSeq = -1;
+    void worker.terminate();
+  }
+
   /** Settles the waiters a snapshot at `seq` answers. */
   private settle(seq: number, fn: (w: Waiter) => void): void {
     const still: Waiter[] = [];
@@ -242,6 +282,7 @@ export class Snapshotter {
       this.mode = 'inline';
       this.inline.startPeriodic(this.o.everyCommands);
       if (this.publishTimer !== null) clearInterval(this.publishTimer);
+    if (this.watchdogTimer !== null) clearInterval(this.watchdogTimer);
       return;
     }
     const delayMs = Math.min(WORKER_RESTART_DELAY_MAX_MS, (this.o.workerRestartDelayMs ?? WORKER_RESTART_DELAY_MS) * 2 ** (this.failuresInRow - 1));

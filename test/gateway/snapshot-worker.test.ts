@@ -48,7 +48,8 @@ test('the worker writes a snapshot every N commands that equals a full replay up
       assert.equal(l.by, 'worker');
       assert.equal(l.seq! % 25, 0, `periodic snapshots at multiples of 25: ${l.seq}`);
     }
-    assert.ok(lines.some((l) => l.msg === 'snapshot worker caught up'));
+    // caught up = reached the engine's seq at some moment; under a burst of orders that can come after snapshot 50
+    await waitFor('the worker caught up with the engine', () => lines.some((l) => l.msg === 'snapshot worker caught up'));
     assert.equal((await gw.registry.getSingleMetric('fixgw_snapshot_worker_up')!.get()).values[0]!.value, 1);
 
     const config = loadEngineConfig(defaultEngineConfigPath());
@@ -131,6 +132,31 @@ test('a crash of the snapshot worker does not disturb order entry: it is restart
       const config = loadEngineConfig(defaultEngineConfigPath());
       const latest = listSnapshots(snapshotDirOf(dataDir)).at(-1)!;
       assert.deepEqual(readSnapshot(latest.path).state, exportEngineState(replayDataDir(dataDir, config, { useSnapshot: false, upToSeq: latest.seq }).engine));
+    } finally {
+      await c.stop();
+      await gw.close();
+    }
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('a snapshot worker that hangs (behind the engine, applying nothing) is terminated after workerStuckMs and restarted; snapshots resume', async () => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'fixgw-snapw-'));
+  const { log, lines } = recordingLogger();
+  try {
+    const gw = await startTestGateway({ dataDir, snapshotEveryCommands: 20, logger: log, snapshotWorkerStallAfterSeq: 8, snapshotWorkerStuckMs: 600 });
+    const c = await Client.logon(gw.fixPort, 'SNAPW6');
+    try {
+      await orders(c, 'H', 12);
+      await waitFor('the hang detected', () => lines.some((l) => l.msg === 'snapshot worker stuck: terminating it'), 10_000);
+      const stuck = lines.find((l) => l.msg === 'snapshot worker stuck: terminating it')!;
+      assert.ok((stuck.workerSeq as number) <= 8 && (stuck.engineSeq as number) > 8, 'it hung at seq 8, behind the engine');
+      await waitFor('the restart logged', () => lines.some((l) => l.msg === 'snapshot worker failed: restarting it'));
+      await orders(c, 'J', 20);
+      assert.equal(c.all('8').filter((m) => m.get(150) === '8').length, 0, 'order entry never noticed');
+      await waitFor('a snapshot from the restarted worker', () => gw.lastSnapshotSeq >= 20, 10_000);
+      assert.equal((await gw.registry.getSingleMetric('fixgw_snapshot_worker_restarts_total')!.get()).values[0]!.value, 1);
     } finally {
       await c.stop();
       await gw.close();
