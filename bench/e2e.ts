@@ -17,7 +17,7 @@ const cli = path.join(root, 'dist/src/cli/main.js');
 const fixload = process.env.FIXLOAD ?? path.resolve(root, '../shared/tools/fixload.mjs');
 
 const { values } = parseArgs({ options: {
-  'orders-1x1': { type: 'string', default: '10000' },
+  'orders-1x1': { type: 'string', default: '30000' },
   'orders-4x100': { type: 'string', default: '100000' },
 } });
 const orders1x1 = Number(values['orders-1x1']);
