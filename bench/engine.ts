@@ -16,6 +16,7 @@ import {
   Engine, openEngine, loadEngineConfig, defaultEngineConfigPath,
   type Command, type EngineConfig, type EngineEvent, type FsyncPolicy, type NewOrderCommand,
 } from '../src/engine/index.js';
+import { mulberry32 } from '../test/engine/random-commands.js';
 
 const COMMANDS = Number(process.env.BENCH_COMMANDS ?? 400_000);
 const WARMUP_COMMANDS = 100_000;
@@ -25,17 +26,6 @@ const SESSIONS = Array.from({ length: 8 }, (_, i) => `FIX.4.4:FIXGW->BENCH${i + 
 const IN_FLIGHT_MAX = Number(process.env.BENCH_IN_FLIGHT ?? 1_024);
 /** Commands submitted per event-loop turn in the journal runs (inbound messages decoded from one read). */
 const BURST_COMMANDS = Number(process.env.BENCH_BURST ?? 256);
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Builds `count` commands that keep ~RESTING_TARGET orders resting; `tag` keeps ClOrdIDs unique per list. */
 function buildMix(config: EngineConfig, count: number, seed: number, tag: string): { commands: Command[]; trades: number } {

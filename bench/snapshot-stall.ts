@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { pino } from 'pino';
 import { parseGatewaySettings, startGateway } from '../src/gateway/index.js';
-import type { NewOrderCommand } from '../src/engine/index.js';
+import { buildRestingBook } from './resting-book.js';
 
 const RESTING = Number(process.env.BENCH_RESTING ?? 100_000);
 const EVERY = Number(process.env.BENCH_EVERY ?? 50_000);
@@ -53,21 +53,7 @@ async function measure(mode: 'inline' | 'worker'): Promise<Record<string, number
     const gw = await startGateway({ settings: parseGatewaySettings(CFG), fixPort: 0, host: '127.0.0.1', dataDir, fsync: false,
       snapshotEveryCommands: EVERY, snapshotWorker: mode === 'worker', snapshotOnShutdown: false, logger: log, pendingCommandsMax: 1_000_000 });
     const { sequencer, engine } = gw;
-    const symbols = ['AAPL', 'MSFT', 'IBM', 'GOOG'];
-    const refs: Record<string, number> = { AAPL: 190, MSFT: 420, IBM: 180, GOOG: 170 };
-    const canceled = Math.floor(RESTING / 10);
-    for (let i = 0; i < RESTING + canceled; i++) {
-      const symbol = symbols[i % symbols.length]!;
-      const buy = (i >> 2) % 2 === 0;
-      const offsetCents = 1 + ((i * 7919) % 2000);
-      const price = ((refs[symbol]! * 100 + (buy ? -offsetCents : offsetCents)) / 100).toFixed(2);
-      const cmd: NewOrderCommand = { type: 'NewOrder', session: `FIX.4.4:FIXGW->BENCH${i % 50}`, clOrdId: `O${i}`, symbol,
-        side: buy ? 'Buy' : 'Sell', ordType: 'Limit', timeInForce: 'Day', price, orderQty: String(1 + (i % 500)) };
-      sequencer.submit(cmd);
-      if (i % 5000 === 4999) await sequencer.flush();
-    }
-    for (let i = 0; i < canceled; i++) sequencer.submit({ type: 'Cancel', session: `FIX.4.4:FIXGW->BENCH${i % 50}`, origClOrdId: `O${i}`, clOrdId: `C${i}`, symbol: symbols[i % symbols.length]! });
-    await sequencer.flush();
+    await buildRestingBook(sequencer, RESTING, Math.floor(RESTING / 10));
     await gw.snapshot(); // a snapshot at the start: the worker has caught up, nothing is being written
     const startWritten = written.length;
     const startWorkerCpuMs = written.at(-1)?.workerCpuMs ?? 0;

@@ -9,8 +9,9 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import {
   defaultEngineConfigPath, encodeSnapshot, exportEngineState, loadEngineConfig, openEngine, readLatestSnapshot,
-  replayDataDir, snapshotDirOf, writeEncodedSnapshot, type NewOrderCommand,
+  replayDataDir, snapshotDirOf, writeEncodedSnapshot,
 } from '../src/engine/index.js';
+import { buildRestingBook } from './resting-book.js';
 
 const RESTING = Number(process.env.BENCH_RESTING ?? 100_000);
 const CANCELED = Math.floor(RESTING / 10);
@@ -27,21 +28,7 @@ const config = loadEngineConfig(defaultEngineConfigPath());
 const dataDir = mkdtempSync(join(tmpdir(), 'fixgw-bench-snap-'));
 try {
   const { sequencer, engine } = await openEngine({ dataDir, config, fsync: 'none' });
-  const symbols = ['AAPL', 'MSFT', 'IBM', 'GOOG'];
-  const refs: Record<string, number> = { AAPL: 190, MSFT: 420, IBM: 180, GOOG: 170 };
-  // Resting orders over ~2,000 levels per side per symbol from 50 sessions; buys below the reference, sells above.
-  for (let i = 0; i < RESTING + CANCELED; i++) {
-    const symbol = symbols[i % symbols.length]!;
-    const buy = (i >> 2) % 2 === 0;
-    const offsetCents = 1 + ((i * 7919) % 2000);
-    const price = ((refs[symbol]! * 100 + (buy ? -offsetCents : offsetCents)) / 100).toFixed(2);
-    const cmd: NewOrderCommand = { type: 'NewOrder', session: `FIX.4.4:FIXGW->BENCH${i % 50}`, clOrdId: `O${i}`, symbol,
-      side: buy ? 'Buy' : 'Sell', ordType: 'Limit', timeInForce: 'Day', price, orderQty: String(1 + (i % 500)) };
-    sequencer.submit(cmd);
-    if (i % 5000 === 4999) await sequencer.flush();
-  }
-  for (let i = 0; i < CANCELED; i++) sequencer.submit({ type: 'Cancel', session: `FIX.4.4:FIXGW->BENCH${i % 50}`, origClOrdId: `O${i}`, clOrdId: `C${i}`, symbol: symbols[i % symbols.length]! });
-  await sequencer.flush();
+  await buildRestingBook(sequencer, RESTING, CANCELED);
   for (let i = 0; i < CHURN_PAIRS; i++) {
     const session = `FIX.4.4:FIXGW->CHURN${i % 20}`;
     sequencer.submit({ type: 'NewOrder', session, clOrdId: `X${i}`, symbol: 'AAPL', side: 'Buy', ordType: 'Limit', timeInForce: 'Day',

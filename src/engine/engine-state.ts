@@ -2,7 +2,7 @@
 // The encoding keeps every order that iteration order depends on, so a restored engine behaves identically.
 import type { EngineConfig } from './config.js';
 import { Engine, SessionOrders } from './engine.js';
-import { allClOrdIdsOf, createOrder, orderIdOf, renameOrder, type Order } from './order.js';
+import { allClOrdIdsOf, createOrder, orderIdOf, type Order } from './order.js';
 import { AccountState } from './risk.js';
 import type { OrdStatus, OrdType, Side, StpMode, TimeInForce, TradingStatus } from './types.js';
 

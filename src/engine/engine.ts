@@ -3,7 +3,7 @@
 // the same step. Price-time priority, integer ticks/lots throughout.
 import type { EngineConfig, Instrument } from './config.js';
 import { InstrumentState, type DirtyPrices } from './instrument-state.js';
-import { allClOrdIdsOf, createOrder, orderIdOf, renameOrder, type Order } from './order.js';
+import { createOrder, orderIdOf, renameOrder, type Order } from './order.js';
 import type { BookSide, Level } from './order-book.js';
 import { AccountState, applyFill, checkReserve, release, reserve } from './risk.js';
 import { OrderIndex } from './order-index.js';

@@ -16,7 +16,6 @@ import { promisify } from 'node:util';
 import { dirname, join } from 'node:path';
 import { open } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
-import CRC32 from 'crc-32';
 import type { SequencedCommand } from './types.js';
 
 export type FsyncPolicy = 'always' | 'none';
@@ -75,7 +74,7 @@ export class JournalRecordTooLargeError extends Error {
 /**
  * Frames payload texts (from encodePayload) as consecutive journal records in one buffer. The buffer is sized for the
  * worst case (3 UTF-8 bytes per UTF-16 unit) so each payload is encoded once, straight into place, with no separate
- * byte-length pass; the result is the written part of it.
+ * byte-length pass; the result is the written part of it. The checksum is zlib's crc32, as the reader checks it.
  */
 export function framePayloads(payloads: readonly string[]): Buffer {
   let units = 0;
@@ -87,7 +86,7 @@ export function framePayloads(payloads: readonly string[]): Buffer {
     const len = buf.write(p, start, 'utf8');
     if (len === 0 || len > RECORD_PAYLOAD_BYTES_MAX) throw new Error(`journal record of ${len} bytes is out of bounds`);
     buf.writeUInt32LE(len, at);
-    buf.writeUInt32LE(CRC32.buf(buf.subarray(start, start + len)) >>> 0, at + 4);
+    buf.writeUInt32LE(crc32(buf.subarray(start, start + len)), at + 4);
     at = start + len;
   }
   return buf.subarray(0, at);

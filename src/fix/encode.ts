@@ -142,16 +142,20 @@ export function encodeMessage(beginString: string, msgType: string, header: Fiel
   writeFields(w, body);
   if (w.nonLatin1) throw new Error('encodeMessage: value has characters outside latin1');
   const out = w.out;
-  let at = w.at;
-  const sum = w.sum & 0xff;
+  writeTrailer(out, w.at, w.sum & 0xff);
+  return out;
+}
+
+/** Writes `10=nnn<SOH>` at `at`; returns the offset after it. */
+function writeTrailer(out: Buffer, at: number, sum: number): number {
   out[at++] = 0x31; // 10=
   out[at++] = CH_0;
   out[at++] = CH_EQ;
   out[at++] = CH_0 + Math.floor(sum / 100);
   out[at++] = CH_0 + (Math.floor(sum / 10) % 10);
   out[at++] = CH_0 + (sum % 10);
-  out[at] = SOH;
-  return out;
+  out[at++] = SOH;
+  return at;
 }
 
 /** Receives a message's fields in order: `tag=value`, the value latin1 text without SOH. */
@@ -353,16 +357,8 @@ export function encodeMessageWith(beginString: string, msgType: string, header: 
   w.uint(bodyLength);
   w.byte(SOH);
   const sum = (w.sum + bodySum) & 0xff;
-  const out = w.out;
-  let at = end;
-  out[at++] = 0x31; // 10=
-  out[at++] = CH_0;
-  out[at++] = CH_EQ;
-  out[at++] = CH_0 + Math.floor(sum / 100);
-  out[at++] = CH_0 + (Math.floor(sum / 10) % 10);
-  out[at++] = CH_0 + (sum % 10);
-  out[at++] = SOH;
+  const at = writeTrailer(w.out, end, sum);
   w.start = at; // the next message starts after this one: this one is never written again
   if (notes !== undefined) notes.plain = !w.careful;
-  return out.subarray(start, at);
+  return w.out.subarray(start, at);
 }

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultEngineConfigPath, loadEngineConfig, replayDataDir, type EngineConfig, type ReplayResult } from '../../src/engine/index.js';
 import { waitFor } from '../support/fix-harness.js';
+import { mulberry32 } from '../engine/random-commands.js';
 
 export const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
@@ -84,17 +85,8 @@ export function rssBytes(pid: number): number {
   return Number(m[1]) * 1024;
 }
 
-/** mulberry32: small, fast, seeded. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32: small, fast, seeded (the engine tests' generator). */
+export const seededRandom = mulberry32;
 
 let engineConfig: EngineConfig | undefined;
 export function defaultEngineConfig(): EngineConfig {
