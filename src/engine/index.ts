@@ -30,7 +30,7 @@
 //   oldest kept snapshot covers (then a full replay throws JournalTrimmedError); 'all' (default) keeps everything.
 // - A journal failure is fatal: submit() throws SequencerStoppedError afterwards, onFatal listeners run once.
 //   submit() throws SequencerOverloadedError when pendingCommandsMax commands are waiting, and
-//   JournalRecordTooLargeError for a command whose JSON exceeds 64 KiB (nothing queued: reject it as bad input).
+//   JournalRecordTooLargeError for a command whose journal record would exceed 64 KiB (nothing queued: reject it as bad input).
 //
 // COMMANDS (types.ts) — plain JSON, journaled as sent; prices/quantities are decimal strings exactly as received.
 //   NewOrder, Cancel (by orderId, or origClOrdId = any ClOrdID of the order's chain, within the same session),

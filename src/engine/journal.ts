@@ -1,10 +1,12 @@
 // The append-only command journal: a directory of segment files, one record per sequenced command, framed as
-//   [u32 LE payload length][u32 LE crc32(payload)][payload: UTF-8 JSON of the SequencedCommand]
+//   [u32 LE payload length][u32 LE crc32(payload)][payload: the SequencedCommand, see command-codec.ts]
+// (the payload is compact binary, or UTF-8 JSON for a command that does not fit the binary form and in journals
+// written before it).
 // A segment is named by the seq of its first record, fixed width (journal-00000000000000000001.log), so the lexical
 // order of the names is the seq order. The writer rolls to a new segment at a batch boundary once the current one
 // holds segmentBytes or more. Many records go out in one write (group commit); fsync per batch or never, by policy.
 // Reading streams the segments in fixed-size chunks (memory does not grow with the journal), can start at the
-// segment that holds a given seq (restart from a snapshot) and skips records up to it without decoding their JSON.
+// segment that holds a given seq (restart from a snapshot) and skips records up to it without decoding them.
 // A torn tail (damage after the last complete record: a record cut short or failing its checksum, zeros, garbage)
 // is only allowed at the end of the LAST segment; damage anywhere else, a segment that ends early or a seq gap
 // between segments is a JournalCorruptError naming the file and the byte offset.
@@ -16,6 +18,7 @@ import { promisify } from 'node:util';
 import { dirname, join } from 'node:path';
 import { open } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
+import { decodePayload, encodeBinaryPayload, peekPayloadSeq } from './command-codec.js';
 import type { SequencedCommand } from './types.js';
 
 export type FsyncPolicy = 'always' | 'none';
@@ -53,17 +56,6 @@ export class JournalTrimmedError extends Error {
   }
 }
 
-/** The JSON text of one record's payload; throws JournalRecordTooLargeError when it does not fit a record. */
-export function encodePayload(sc: SequencedCommand): string {
-  const json = JSON.stringify(sc);
-  // UTF-8 takes at most 3 bytes per UTF-16 unit: only long texts need the exact count
-  if (json.length * 3 > RECORD_PAYLOAD_BYTES_MAX) {
-    const bytes = Buffer.byteLength(json, 'utf8');
-    if (bytes > RECORD_PAYLOAD_BYTES_MAX) throw new JournalRecordTooLargeError(bytes);
-  }
-  return json;
-}
-
 export class JournalRecordTooLargeError extends Error {
   override name = 'JournalRecordTooLargeError';
   constructor(readonly bytes: number) {
@@ -71,30 +63,83 @@ export class JournalRecordTooLargeError extends Error {
   }
 }
 
+/** Room kept free for one more record: the largest payload and its header (a JSON text is measured before it is written). */
+const RECORD_ROOM_BYTES = RECORD_HEADER_BYTES + RECORD_PAYLOAD_BYTES_MAX;
+
 /**
- * Frames payload texts (from encodePayload) as consecutive journal records in one buffer. The buffer is sized for the
- * worst case (3 UTF-8 bytes per UTF-16 unit) so each payload is encoded once, straight into place, with no separate
- * byte-length pass; the result is the written part of it. The checksum is zlib's crc32, as the reader checks it.
+ * Journal records of the commands submitted since the last batch was taken, encoded when submitted, straight into one
+ * buffer. take() hands out the first records as one buffer for one write; once that write is done, give the buffer
+ * back with recycle() so the next batch is built in it instead of a new allocation.
  */
-export function framePayloads(payloads: readonly string[]): Buffer {
-  let units = 0;
-  for (const p of payloads) units += p.length;
-  const buf = Buffer.allocUnsafe(units * 3 + payloads.length * RECORD_HEADER_BYTES);
-  let at = 0;
-  for (const p of payloads) {
-    const start = at + RECORD_HEADER_BYTES;
-    const len = buf.write(p, start, 'utf8');
-    if (len === 0 || len > RECORD_PAYLOAD_BYTES_MAX) throw new Error(`journal record of ${len} bytes is out of bounds`);
-    buf.writeUInt32LE(len, at);
-    buf.writeUInt32LE(crc32(buf.subarray(start, start + len)), at + 4);
-    at = start + len;
+export class RecordBuffer {
+  private buf: Buffer = Buffer.allocUnsafe(2 * RECORD_ROOM_BYTES);
+  private used = 0;
+  /** End offset of each record in buf. */
+  private ends: number[] = [];
+  private spare: Buffer | null = null;
+
+  /** Records held. */
+  get count(): number { return this.ends.length; }
+
+  /**
+   * Encodes `sc` as the next record (binary payload, or JSON when the command does not fit the binary form); throws
+   * JournalRecordTooLargeError, with nothing added, when its payload exceeds RECORD_PAYLOAD_BYTES_MAX.
+   */
+  append(sc: SequencedCommand): void {
+    if (this.buf.length - this.used < RECORD_ROOM_BYTES) this.grow(RECORD_ROOM_BYTES);
+    const start = this.used + RECORD_HEADER_BYTES;
+    let len = encodeBinaryPayload(sc, this.buf, start, RECORD_PAYLOAD_BYTES_MAX);
+    if (len < 0) {
+      const json = JSON.stringify(sc);
+      // UTF-8 takes at most 3 bytes per UTF-16 unit: only long texts need the exact count
+      const bytes = json.length * 3 > RECORD_PAYLOAD_BYTES_MAX ? Buffer.byteLength(json, 'utf8') : json.length;
+      if (bytes > RECORD_PAYLOAD_BYTES_MAX) throw new JournalRecordTooLargeError(bytes);
+      len = this.buf.write(json, start, 'utf8');
+    }
+    this.buf.writeUInt32LE(len, this.used);
+    this.buf.writeUInt32LE(crc32(this.buf.subarray(start, start + len)), this.used + 4);
+    this.used = start + len;
+    this.ends.push(this.used);
   }
-  return buf.subarray(0, at);
+
+  /** The first `n` records (1 ≤ n ≤ count) as one buffer, valid until it is recycled; they are no longer held. */
+  take(n: number): Buffer {
+    if (!(n >= 1 && n <= this.ends.length)) throw new Error(`invariant: take ${n} of ${this.ends.length} records`);
+    const cut = this.ends[n - 1]!;
+    const out = this.buf.subarray(0, cut);
+    const next = this.spare !== null && this.spare.length >= this.used - cut + RECORD_ROOM_BYTES
+      ? this.spare : Buffer.allocUnsafe(Math.max(this.buf.length, 2 * (this.used - cut + RECORD_ROOM_BYTES)));
+    this.spare = null;
+    this.buf.copy(next, 0, cut, this.used);
+    this.buf = next;
+    this.used -= cut;
+    this.ends = n === this.ends.length ? [] : this.ends.slice(n).map((e) => e - cut);
+    return out;
+  }
+
+  /** Gives back a buffer from take() whose write has completed; the next take() may build in it. */
+  recycle(taken: Buffer): void {
+    if (taken.byteOffset === 0 && taken.buffer.byteLength >= 2 * RECORD_ROOM_BYTES) this.spare = Buffer.from(taken.buffer, 0, taken.buffer.byteLength);
+  }
+
+  /** Drops every record held. */
+  clear(): void {
+    this.used = 0;
+    this.ends = [];
+  }
+
+  private grow(room: number): void {
+    const next = Buffer.allocUnsafe(Math.max(2 * this.buf.length, this.used + room));
+    this.buf.copy(next, 0, 0, this.used);
+    this.buf = next;
+  }
 }
 
 /** Encodes sequenced commands as consecutive journal records in one buffer. */
 export function encodeRecords(commands: readonly SequencedCommand[]): Buffer {
-  return framePayloads(commands.map(encodePayload));
+  const records = new RecordBuffer();
+  for (const sc of commands) records.append(sc);
+  return Buffer.from(records.take(commands.length));
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -134,28 +179,10 @@ function firstSeqInFile(path: string): number | null {
     const head = Buffer.alloc(RECORD_HEADER_BYTES + 32);
     const n = readSync(fd, head, 0, head.length, 0);
     if (n < RECORD_HEADER_BYTES) return null;
-    return peekSeq(head, RECORD_HEADER_BYTES, n);
+    return peekPayloadSeq(head, RECORD_HEADER_BYTES, n);
   } finally {
     closeSync(fd);
   }
-}
-
-const SEQ_PREFIX = Buffer.from('{"seq":');
-
-/** The seq of a payload written by encodePayload ({"seq":N,...}) without parsing its JSON; null when it does not start so. */
-function peekSeq(buf: Buffer, from: number, end: number): number | null {
-  if (end - from < SEQ_PREFIX.length + 2 || buf.compare(SEQ_PREFIX, 0, SEQ_PREFIX.length, from, from + SEQ_PREFIX.length) !== 0) return null;
-  let seq = 0;
-  let at = from + SEQ_PREFIX.length;
-  const digitsEnd = Math.min(end, at + 16);
-  const first = at;
-  for (; at < digitsEnd; at++) {
-    const c = buf[at]!;
-    if (c < 0x30 || c > 0x39) break;
-    seq = seq * 10 + (c - 0x30);
-  }
-  if (at === first || at >= end || buf[at] !== 0x2c /* , */ || (buf[first] === 0x30 && at - first > 1)) return null;
-  return seq;
 }
 
 /** A window over a file: bytes [start, end) of the file held in one fixed buffer, refilled by positional reads. */
@@ -293,16 +320,13 @@ function scanSegment(seg: JournalSegment, isLast: boolean, prevSeq: number | nul
       const p = at - w.start + RECORD_HEADER_BYTES;
       if (crc32(w.buf.subarray(p, p + len)) !== crc) return damaged('checksum mismatch');
       // records the caller does not want are only checked: their seq is read from the payload's first bytes
-      let seq = peekSeq(w.buf, p, p + len);
+      let seq = peekPayloadSeq(w.buf, p, p + len);
       let sc: SequencedCommand | null = null;
       if (seq === null || seq > afterSeq) {
         try {
-          sc = JSON.parse(w.buf.toString('utf8', p, p + len)) as SequencedCommand;
-        } catch {
-          throw new JournalCorruptError(seg.path, at, 'payload is not JSON');
-        }
-        if (typeof sc !== 'object' || sc === null || !Number.isSafeInteger(sc.seq) || !Number.isSafeInteger(sc.timeMs) || typeof sc.cmd !== 'object' || sc.cmd === null) {
-          throw new JournalCorruptError(seg.path, at, 'payload is not a sequenced command');
+          sc = decodePayload(w.buf, p, p + len);
+        } catch (err) {
+          throw new JournalCorruptError(seg.path, at, (err as Error).message);
         }
         seq = sc.seq;
       }

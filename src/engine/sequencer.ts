@@ -3,7 +3,7 @@
 // batch to the engine and hands the events to consumers. Engine state and every event are therefore durable
 // before anyone can see them. A journal failure is fatal: the sequencer stops accepting and reports the error.
 import type { Engine } from './engine.js';
-import { encodePayload, framePayloads, type JournalWriter } from './journal.js';
+import { RecordBuffer, type JournalWriter } from './journal.js';
 import type { Command, EngineEvent, SequencedCommand } from './types.js';
 
 export type EventsListener = (sc: SequencedCommand, events: EngineEvent[]) => void;
@@ -29,8 +29,8 @@ export class Sequencer {
   private readonly batchCommandsMax: number;
   private readonly pendingCommandsMax: number;
   private pending: SequencedCommand[] = [];
-  /** Journal payload of each pending command (journal mode only), encoded at submit so size errors reach the caller. */
-  private pendingPayloads: string[] = [];
+  /** Journal records of the pending commands (journal mode only), encoded at submit so size errors reach the caller. */
+  private readonly records = new RecordBuffer();
   private scheduled = false;
   private draining = false;
   private seqLast: number;
@@ -71,7 +71,7 @@ export class Sequencer {
 
   /**
    * Stamps and queues a command; returns its seq. Throws SequencerStoppedError, SequencerOverloadedError, or
-   * JournalRecordTooLargeError (a command whose JSON exceeds a journal record: nothing is queued, no seq is used).
+   * JournalRecordTooLargeError (a command too large for a journal record: nothing is queued, no seq is used).
    */
   submit(cmd: Command): number {
     if (this.fatal !== null) throw new SequencerStoppedError(`sequencer stopped: ${this.fatal.message}`);
@@ -81,7 +81,7 @@ export class Sequencer {
     const now = Math.trunc(this.clock());
     const timeMs = now > this.lastTimeMs ? now : this.lastTimeMs;
     const sc: SequencedCommand = { seq: this.seqLast + 1, timeMs, cmd };
-    if (this.journal !== null) this.pendingPayloads.push(encodePayload(sc));
+    if (this.journal !== null) this.records.append(sc);
     this.seqLast = sc.seq;
     this.lastTimeMs = timeMs;
     this.pending.push(sc);
@@ -122,19 +122,19 @@ export class Sequencer {
       while (this.pending.length > 0 && this.fatal === null) {
         const whole = this.pending.length <= this.batchCommandsMax;
         const batch = whole ? this.pending : this.pending.slice(0, this.batchCommandsMax);
-        const payloads = whole ? this.pendingPayloads : this.pendingPayloads.slice(0, this.batchCommandsMax);
         this.pending = whole ? [] : this.pending.slice(this.batchCommandsMax);
-        this.pendingPayloads = whole ? [] : this.pendingPayloads.slice(this.batchCommandsMax);
         if (this.journal !== null) {
+          const buf = this.records.take(batch.length);
           try {
             // fsync 'none': written to the OS synchronously (no thread-pool round trip); 'always': write and
             // fdatasync off the event loop. Either way the batch is durable by the policy before it is applied.
-            if (this.journal.writesSynchronously) this.journal.appendSync(framePayloads(payloads), batch[0]!.seq);
-            else await this.journal.append(framePayloads(payloads), batch[0]!.seq);
+            if (this.journal.writesSynchronously) this.journal.appendSync(buf, batch[0]!.seq);
+            else await this.journal.append(buf, batch[0]!.seq);
           } catch (err) {
             this.fail(err instanceof Error ? err : new Error(String(err)));
             return;
           }
+          this.records.recycle(buf);
         }
         for (const sc of batch) {
           let events: EngineEvent[];
@@ -167,7 +167,7 @@ export class Sequencer {
     if (this.fatal !== null) return;
     this.fatal = err;
     this.pending = [];
-    this.pendingPayloads = [];
+    this.records.clear();
     for (const w of this.waiters) w.reject(err);
     this.waiters = [];
     for (const l of this.fatalListeners) l(err);

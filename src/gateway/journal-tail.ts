@@ -7,11 +7,11 @@ import { crc32 } from 'node:zlib';
 import {
   JournalCorruptError, JournalTrimmedError, listSegments, RECORD_HEADER_BYTES, RECORD_PAYLOAD_BYTES_MAX, type JournalSegment,
 } from '../engine/journal.js';
+import { decodePayload, peekPayloadSeq } from '../engine/command-codec.js';
 import type { SequencedCommand } from '../engine/types.js';
 
 /** Bytes read from a segment at a time (plus room for one whole record). */
 const READ_CHUNK_BYTES = 1024 * 1024;
-const SEQ_PREFIX = Buffer.from('{"seq":');
 
 export class JournalTail {
   /** Seq of the last record handed out (or the starting point). */
@@ -50,16 +50,13 @@ export class JournalTail {
       if (!this.ensure(this.offset, RECORD_HEADER_BYTES + len)) return n;
       const p = this.offset - this.bufStart + RECORD_HEADER_BYTES;
       if (crc32(this.buf.subarray(p, p + len)) !== crc) return n;
-      let seq = peekSeq(this.buf, p, p + len);
+      let seq = peekPayloadSeq(this.buf, p, p + len);
       let sc: SequencedCommand | null = null;
       if (seq === null || seq > this.lastSeq) {
         try {
-          sc = JSON.parse(this.buf.toString('utf8', p, p + len)) as SequencedCommand;
-        } catch {
-          throw new JournalCorruptError(this.segment!.path, this.offset, 'payload is not JSON');
-        }
-        if (typeof sc !== 'object' || sc === null || !Number.isSafeInteger(sc.seq) || typeof sc.cmd !== 'object' || sc.cmd === null) {
-          throw new JournalCorruptError(this.segment!.path, this.offset, 'payload is not a sequenced command');
+          sc = decodePayload(this.buf, p, p + len);
+        } catch (err) {
+          throw new JournalCorruptError(this.segment!.path, this.offset, (err as Error).message);
         }
         seq = sc.seq;
       }
@@ -133,20 +130,4 @@ export class JournalTail {
     }
     return true;
   }
-}
-
-/** The seq of a payload written by encodePayload ({"seq":N,...}) without parsing its JSON; null when it does not start so. */
-function peekSeq(buf: Buffer, from: number, end: number): number | null {
-  if (end - from < SEQ_PREFIX.length + 2 || buf.compare(SEQ_PREFIX, 0, SEQ_PREFIX.length, from, from + SEQ_PREFIX.length) !== 0) return null;
-  let seq = 0;
-  let at = from + SEQ_PREFIX.length;
-  const first = at;
-  const digitsEnd = Math.min(end, at + 16);
-  for (; at < digitsEnd; at++) {
-    const c = buf[at]!;
-    if (c < 0x30 || c > 0x39) break;
-    seq = seq * 10 + (c - 0x30);
-  }
-  if (at === first || at >= end || buf[at] !== 0x2c /* , */) return null;
-  return seq;
 }

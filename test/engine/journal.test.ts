@@ -270,8 +270,8 @@ test('fsync policy as the kernel sees it: fdatasync per batch with always, none 
 test('a process killed with SIGKILL mid-write recovers exactly what it journaled across its segments, and everything it showed was durable', async (t) => {
   const dir = tempDataDir('sigkill');
   const count = 400_000;
-  // 2 MiB segments: the child rolls over several times before it is killed
-  const child = spawn(process.execPath, [childScript, dir, '20', String(count), 'none', String(2 * 1024 * 1024)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // 256 KiB segments: the child rolls over several times before it is killed
+  const child = spawn(process.execPath, [childScript, dir, '20', String(count), 'none', String(256 * 1024)], { stdio: ['ignore', 'pipe', 'pipe'] });
   let maxShown = 0;
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
