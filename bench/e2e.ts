@@ -3,17 +3,17 @@
 // of them crossing. Prints ONE JSON line: orders/s and order→first-ExecutionReport latency (µs) for
 // 1 session × window 1 and 4 sessions × window 100, with the journal's fsync on and off.
 //   npm run bench:e2e [-- --orders-1x1 N --orders-4x100 N]      (FIXLOAD=path overrides the load generator)
-//   BENCH_CFG_EXTRA='SnapshotWorker=N' adds lines to the gateway's [DEFAULT] (to compare settings);
+//   BENCH_CFG_EXTRA='SnapshotWorker=N;Key=V' adds or replaces keys of the gateway's [DEFAULT] (to compare settings);
 //   BENCH_FSYNC=off|on runs only one of the two journal modes.
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { gatewayCfg, serve } from '../test/support/served.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const cli = path.join(root, 'dist/src/cli/main.js');
 const fixload = process.env.FIXLOAD ?? path.resolve(root, '../shared/tools/fixload.mjs');
 
 const { values } = parseArgs({ options: {
@@ -23,36 +23,12 @@ const { values } = parseArgs({ options: {
 const orders1x1 = Number(values['orders-1x1']);
 const orders4x100 = Number(values['orders-4x100']);
 
-const CFG = `[DEFAULT]
-ConnectionType=acceptor
-BeginString=FIX.4.4
-SenderCompID=FIXGW
-SocketAcceptPort=9876
-SocketAcceptHost=127.0.0.1
-MaxMessagesPerSecond=1000000
-${(process.env.BENCH_CFG_EXTRA ?? '').split(';').filter((l) => l.trim() !== '').join('\n')}
-[SESSION]
-TargetCompID=*
-`;
+/** BENCH_CFG_EXTRA='Key=V;Key2=V' as settings. */
+const extraSettings = Object.fromEntries((process.env.BENCH_CFG_EXTRA ?? '').split(';').filter((l) => l.includes('='))
+  .map((l) => [l.slice(0, l.indexOf('=')).trim(), l.slice(l.indexOf('=') + 1).trim()]));
+const CFG = gatewayCfg({ MaxMessagesPerSecond: 1_000_000, ...extraSettings });
 
 interface LoadResult { orders: number; warmup: number; rejects: number; orders_per_s: number; p50_us: number; p99_us: number; p999_us: number; error?: string }
-
-async function startServe(dir: string, fsync: boolean): Promise<{ proc: ChildProcess; port: number }> {
-  const cfg = path.join(dir, 'gateway.cfg');
-  writeFileSync(cfg, CFG);
-  const args = [cli, 'serve', '--config', cfg, '--fix-port', '0', '--http-port', '0', '--http-host', '127.0.0.1', '--data-dir', path.join(dir, 'data'), ...(fsync ? [] : ['--no-fsync'])];
-  const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, LOG_LEVEL: 'info' } });
-  let out = '';
-  const port = await new Promise<number>((resolve, reject) => {
-    proc.stdout!.on('data', (b: Buffer) => {
-      out += b.toString();
-      const line = out.split('\n').find((l) => l.includes('"fixgw serving"'));
-      if (line !== undefined) resolve((JSON.parse(line) as { fixPort: number }).fixPort);
-    });
-    proc.once('exit', (code) => reject(new Error(`fixgw serve exited with ${code}: ${out}`)));
-  });
-  return { proc, port };
-}
 
 function load(port: number, sender: string, sessions: number, window: number, orders: number, warmup: number): Promise<LoadResult> {
   const args = [fixload, '--port', String(port), '--target', 'FIXGW', '--sender', sender, '--sessions', String(sessions),
@@ -93,7 +69,8 @@ const results: Record<string, unknown> = {};
 const fsyncModes = process.env.BENCH_FSYNC === 'off' ? [false] : process.env.BENCH_FSYNC === 'on' ? [true] : [false, true];
 for (const fsync of fsyncModes) {
   const dir = mkdtempSync(path.join(tmpdir(), 'fixgw-bench-'));
-  const { proc, port } = await startServe(dir, fsync);
+  const served = await serve(dir, 0, { cfg: CFG, args: fsync ? [] : ['--no-fsync'], env: { LOG_LEVEL: 'info' } });
+  const { proc, fixPort: port } = served;
   try {
     const one = await measured(proc.pid!, () => load(port, 'BENCH1X1', 1, 1, orders1x1, Math.min(2000, orders1x1 / 10)));
     const four = await measured(proc.pid!, () => load(port, 'BENCH{i}', 4, 100, orders4x100, Math.min(5000, orders4x100 / 10)));

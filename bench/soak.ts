@@ -4,8 +4,7 @@
 // whether anything kept growing.
 //   npm run soak -- --minutes 30 [--sessions 100] [--subscribers 1000] [--rate 500] [--interval-s 10] [--no-fsync]
 //                   [--engine-config FILE]   (e.g. a smaller limits.doneOrdersMax, to see memory level off within the run)
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
@@ -21,9 +20,9 @@ import { Initiator } from '../src/session/initiator.js';
 import { NullLog } from '../src/session/message-log.js';
 import { SESSION_DEFAULTS, type Session } from '../src/session/session.js';
 import { MemoryStore } from '../src/session/store.js';
+import { gatewayCfg, serve, type Served } from '../test/support/served.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const cli = path.join(root, 'dist/src/cli/main.js');
 
 const { values } = parseArgs({ options: {
   minutes: { type: 'string', default: '30' },
@@ -49,43 +48,25 @@ const SYMBOLS: Array<[string, number]> = [['AAPL', 19000], ['MSFT', 42000], ['IB
 const RESTING_PER_SESSION_MAX = 20;
 const LATENCY_SAMPLES_MAX = 200_000;
 
-const CFG = `[DEFAULT]
-ConnectionType=acceptor
-BeginString=FIX.4.4
-SenderCompID=FIXGW
-SocketAcceptPort=9876
-SocketAcceptHost=127.0.0.1
-HttpHost=127.0.0.1
-HttpPort=0
-MaxMessagesPerSecond=100000
-MaxConnectionsPerAddress=${sessionsN + 50}
-${values['engine-config'] !== undefined ? `EngineConfig=${path.resolve(values['engine-config'])}` : ''}
-[SESSION]
-TargetCompID=*
-`;
+const CFG = gatewayCfg({
+  JournalFsync: fsync ? 'Y' : 'N', MaxMessagesPerSecond: 100_000, MaxConnectionsPerAddress: sessionsN + 50,
+  ...(values['engine-config'] !== undefined ? { EngineConfig: path.resolve(values['engine-config']) } : {}),
+});
 
 const dir = mkdtempSync(path.join(tmpdir(), 'fixgw-soak-'));
-writeFileSync(path.join(dir, 'gateway.cfg'), CFG);
-const gw = spawn(process.execPath, [cli, 'serve', '--config', path.join(dir, 'gateway.cfg'), '--fix-port', '0', '--data-dir', path.join(dir, 'data'),
-  ...(fsync ? [] : ['--no-fsync'])], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, LOG_LEVEL: 'info' } });
 // Interrupted (Ctrl-C, kill): take the gateway down with us and leave no temp data behind.
+let served: Served | null = null;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
-    gw.kill('SIGKILL');
+    served?.proc.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
     process.exit(130);
   });
 }
-let serveOut = '';
-const ports = await new Promise<{ fixPort: number; httpPort: number }>((resolve, reject) => {
-  gw.stdout!.on('data', (b: Buffer) => {
-    if (serveOut.length < 1_000_000) serveOut += b.toString();
-    const line = serveOut.split('\n').find((l) => l.includes('"fixgw serving"'));
-    if (line !== undefined) resolve(JSON.parse(line) as { fixPort: number; httpPort: number });
-  });
-  gw.once('exit', (code) => reject(new Error(`fixgw serve exited with ${code}: ${serveOut}`)));
-});
-const pid = gw.pid!;
+served = await serve(dir, 0, { cfg: CFG, env: { LOG_LEVEL: 'info' } });
+const gw = served.proc;
+const ports = { fixPort: served.fixPort, httpPort: served.httpPort };
+const pid = served.pid;
 
 // ---- FIX sessions ------------------------------------------------------------------------------------------
 const dictionary = Dictionary.load(path.join(root, 'fix-specs/FIX44.xml'));

@@ -2,56 +2,17 @@
 // session after which acknowledged orders are still there and a client's resend gets exactly what it missed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { FileStore } from '../../src/session/file-store.js';
 import { formatUtcTimestamp } from '../../src/fix/time.js';
 import { Client } from './support.js';
 import { waitFor } from '../support/fix-harness.js';
+import { CLI as cli, freePort, gatewayCfg, serve } from '../support/served.js';
 
-const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
-
-const CFG = `[DEFAULT]
-ConnectionType=acceptor
-BeginString=FIX.4.4
-SenderCompID=FIXGW
-SocketAcceptPort=9876
-SocketAcceptHost=127.0.0.1
-HttpHost=127.0.0.1
-HttpPort=0
-JournalFsync=Y
-[SESSION]
-TargetCompID=*
-`;
-
-interface Served { proc: ChildProcess; fixPort: number; httpPort: number; exited: Promise<number | null>; output: () => string }
-
-async function serve(dir: string, fixPort: number): Promise<Served> {
-  const cfg = path.join(dir, 'gateway.cfg');
-  writeFileSync(cfg, CFG);
-  const proc = spawn(process.execPath, [cli, 'serve', '--config', cfg, '--fix-port', String(fixPort), '--data-dir', path.join(dir, 'data')],
-    { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  proc.stdout!.on('data', (b: Buffer) => { out += b.toString(); });
-  proc.stderr!.on('data', (b: Buffer) => { out += b.toString(); });
-  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
-  await waitFor('fixgw serving', () => out.includes('"fixgw serving"'), 20_000);
-  const line = out.split('\n').find((l) => l.includes('"fixgw serving"'))!;
-  const ports = JSON.parse(line) as { fixPort: number; httpPort: number };
-  return { proc, fixPort: ports.fixPort, httpPort: ports.httpPort, exited, output: () => out };
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((r) => server.close(r));
-  return port;
-}
+const CFG = gatewayCfg();
 
 const now = () => formatUtcTimestamp(Date.now());
 
@@ -70,7 +31,7 @@ test('fixgw serve with a bad settings file exits 1 naming the file, line and key
 
 test('fixgw serve trades, and on SIGTERM logs the client out and exits 0', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'fixgw-serve-'));
-  const gw = await serve(dir, 0);
+  const gw = await serve(dir, 0, { cfg: CFG });
   const a = await Client.logon(gw.fixPort, 'TERM1');
   const b = await Client.logon(gw.fixPort, 'TERM2');
   try {
@@ -95,7 +56,7 @@ test('fixgw serve trades, and on SIGTERM logs the client out and exits 0', async
 test('after a SIGKILL and restart, acknowledged orders are still there and a returning client gets exactly what it missed', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'fixgw-serve-'));
   const port = await freePort();
-  let gw = await serve(dir, port);
+  let gw = await serve(dir, port, { cfg: CFG });
   const storeDir = path.join(dir, 'client-store');
   const id = { beginString: 'FIX.4.4', senderCompId: 'KILL1', targetCompId: 'FIXGW' };
   let a = await Client.logon(port, 'KILL1', { store: FileStore.open(storeDir, id, { nowMs: Date.now() }) });
@@ -110,7 +71,7 @@ test('after a SIGKILL and restart, acknowledged orders are still there and a ret
     gw.proc.kill('SIGKILL');
     await gw.exited;
 
-    gw = await serve(dir, port);
+    gw = await serve(dir, port, { cfg: CFG });
     assert.match(gw.output(), /"replayedCommands":4/);
     a = await Client.logon(port, 'KILL1', { store: FileStore.open(storeDir, id, { nowMs: Date.now() }) });
     const [missed] = await a.reports('A1');
@@ -137,7 +98,7 @@ test('after a SIGKILL and restart, acknowledged orders are still there and a ret
 
 test('fixgw serve answers /health, the book API and the viewer page on its HTTP port', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'fixgw-serve-'));
-  const gw = await serve(dir, 0);
+  const gw = await serve(dir, 0, { cfg: CFG });
   try {
     const base = `http://127.0.0.1:${gw.httpPort}`;
     const health = await fetch(`${base}/health`);

@@ -3,18 +3,16 @@
 // exactly the state a full replay of the journal gives.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   defaultEngineConfigPath, exportEngineState, listSnapshots, loadEngineConfig, replayDataDir, snapshotDirOf,
 } from '../../src/engine/index.js';
 import { Client, startTestGateway } from './support.js';
 import { waitFor } from '../support/fix-harness.js';
-
-const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+import { CLI as cli, gatewayCfg, serve } from '../support/served.js';
 
 /** n resting orders that never cross: buys below 150, sells above 200. */
 async function restingOrders(c: Client, prefix: string, n: number): Promise<void> {
@@ -62,33 +60,7 @@ test('the gateway snapshots every N commands and on clean shutdown, keeping the 
   }
 });
 
-const CFG = `[DEFAULT]
-ConnectionType=acceptor
-BeginString=FIX.4.4
-SenderCompID=FIXGW
-SocketAcceptPort=9876
-SocketAcceptHost=127.0.0.1
-HttpHost=127.0.0.1
-HttpPort=0
-JournalFsync=N
-SnapshotEveryCommands=20
-[SESSION]
-TargetCompID=*
-`;
-
-async function serve(dir: string): Promise<{ proc: ChildProcess; fixPort: number; exited: Promise<number | null>; output: () => string }> {
-  const cfg = path.join(dir, 'gateway.cfg');
-  writeFileSync(cfg, CFG);
-  const proc = spawn(process.execPath, [cli, 'serve', '--config', cfg, '--fix-port', '0', '--data-dir', path.join(dir, 'data')],
-    { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  proc.stdout!.on('data', (b: Buffer) => { out += b.toString(); });
-  proc.stderr!.on('data', (b: Buffer) => { out += b.toString(); });
-  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
-  await waitFor('fixgw serving', () => out.includes('"fixgw serving"'), 20_000);
-  const line = out.split('\n').find((l) => l.includes('"fixgw serving"'))!;
-  return { proc, fixPort: (JSON.parse(line) as { fixPort: number }).fixPort, exited, output: () => out };
-}
+const CFG = gatewayCfg({ JournalFsync: 'N', SnapshotEveryCommands: 20 });
 
 function run(args: string[]): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
@@ -103,7 +75,7 @@ function run(args: string[]): Promise<{ code: number | null; out: string }> {
 test('after a crash, snapshot + journal tail rebuilds the same state as a full replay, and fixgw replay --verify passes', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'fixgw-snap-'));
   const dataDir = path.join(dir, 'data');
-  const served = await serve(dir);
+  const served = await serve(dir, 0, { cfg: CFG });
   const c = await Client.logon(served.fixPort, 'CRASH1');
   try {
     await restingOrders(c, 'A', 45);

@@ -15,7 +15,7 @@ import type { Session } from '../../src/session/session.js';
 import type { Initiator } from '../../src/session/initiator.js';
 import { MemoryStore } from '../../src/session/store.js';
 import { RecordingApp, startInitiator, waitFor } from '../support/fix-harness.js';
-import { engineLastSeq, freePort, httpJson, kill, replayServed, seededRandom, serve, type Served } from './served.js';
+import { engineLastSeq, freePort, httpJson, kill, replayServed, seededRandom, serve, type Served } from '../support/served.js';
 
 const CYCLES = Number(process.env.CRASH_CYCLES ?? 20);
 const SEED = Number(process.env.CRASH_SEED ?? 20261126);

@@ -13,7 +13,7 @@ import { formatUtcTimestamp } from '../../src/fix/time.js';
 import type { FieldList } from '../../src/fix/types.js';
 import type { Session } from '../../src/session/session.js';
 import { RawClient, RecordingApp, startInitiator, waitFor } from '../support/fix-harness.js';
-import { rssBytes, seededRandom, serve, SERVE_CFG, type Served } from './served.js';
+import { rssBytes, seededRandom, serve, SERVE_CFG, type Served } from '../support/served.js';
 
 const FUZZ_SECONDS = Number(process.env.FUZZ_SECONDS ?? 40);
 const SEED = Number(process.env.FUZZ_SEED ?? 424242);

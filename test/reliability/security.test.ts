@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { Client } from '../gateway/support.js';
 import { RawClient, waitFor } from '../support/fix-harness.js';
-import { kill, serve, SERVE_CFG } from './served.js';
+import { kill, serve, SERVE_CFG } from '../support/served.js';
 
 const fixtures = fileURLToPath(new URL('../../../test/fixtures/', import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

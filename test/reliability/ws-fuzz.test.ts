@@ -10,7 +10,7 @@ import path from 'node:path';
 import WebSocket from 'ws';
 import { Client } from '../gateway/support.js';
 import { waitFor } from '../support/fix-harness.js';
-import { rssBytes, seededRandom, serve, type Served } from './served.js';
+import { rssBytes, seededRandom, serve, type Served } from '../support/served.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 424242);
 const RSS_MAX_BYTES = 400 * 1024 * 1024;

@@ -1,29 +1,31 @@
-// Reliability test support: `fixgw serve` as a real child process (temp data dir, loopback, ports read back
-// from the "fixgw serving" line), its RSS from /proc, a seeded RNG, and the engine rebuilt from the data dir.
+// `fixgw serve` as a real child process for tests and benches (temp data dir, loopback, ports read back from the
+// "fixgw serving" line), the gateway .cfg they run it with, its RSS from /proc, a seeded RNG, and the engine rebuilt
+// from the data dir.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultEngineConfigPath, loadEngineConfig, replayDataDir, type EngineConfig, type ReplayResult } from '../../src/engine/index.js';
-import { waitFor } from '../support/fix-harness.js';
+import { waitFor } from './fix-harness.js';
 import { mulberry32 } from '../engine/random-commands.js';
 
 export const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
-export const SERVE_CFG = `[DEFAULT]
-ConnectionType=acceptor
-BeginString=FIX.4.4
-SenderCompID=FIXGW
-SocketAcceptPort=9876
-SocketAcceptHost=127.0.0.1
-HttpHost=127.0.0.1
-HttpPort=0
-JournalFsync=Y
-MaxMessagesPerSecond=100000
-[SESSION]
-TargetCompID=*
-`;
+/**
+ * A gateway .cfg: an acceptor for any client CompID (TargetCompID=*) on loopback, HTTP on any port, journal fsync on,
+ * with `settings` added to or replacing keys of [DEFAULT] (insertion order kept: JournalFsync is on line 9).
+ */
+export function gatewayCfg(settings: Record<string, string | number> = {}): string {
+  const keys: Record<string, string | number> = {
+    ConnectionType: 'acceptor', BeginString: 'FIX.4.4', SenderCompID: 'FIXGW', SocketAcceptPort: 9876, SocketAcceptHost: '127.0.0.1',
+    HttpHost: '127.0.0.1', HttpPort: 0, JournalFsync: 'Y', ...settings,
+  };
+  return `[DEFAULT]\n${Object.entries(keys).map(([k, v]) => `${k}=${v}\n`).join('')}[SESSION]\nTargetCompID=*\n`;
+}
+
+/** The reliability tests' gateway: fsync on, throttle high enough for the fuzzers. */
+export const SERVE_CFG = gatewayCfg({ MaxMessagesPerSecond: 100_000 });
 
 export interface Served {
   proc: ChildProcess;
@@ -34,12 +36,22 @@ export interface Served {
   output: () => string;
 }
 
-/** Starts `fixgw serve` on `fixPort` (0 = any) with `cfg` written into `dir`; resolves once it serves. */
-export async function serve(dir: string, fixPort: number,
-  opts: { cfg?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; fileDescriptorsMax?: number } = {}): Promise<Served> {
+export interface ServeOptions {
+  /** The .cfg text (default SERVE_CFG). */
+  cfg?: string;
+  env?: NodeJS.ProcessEnv;
+  /** More `fixgw serve` arguments, e.g. ['--no-fsync']. */
+  args?: string[];
+  timeoutMs?: number;
+  /** Runs it under `ulimit -n`. */
+  fileDescriptorsMax?: number;
+}
+
+/** Starts `fixgw serve` on `fixPort` (0 = any) with its .cfg written into `dir`, data in `dir`/data; resolves once it serves. */
+export async function serve(dir: string, fixPort: number, opts: ServeOptions = {}): Promise<Served> {
   const cfg = path.join(dir, 'gateway.cfg');
   writeFileSync(cfg, opts.cfg ?? SERVE_CFG);
-  const args = [CLI, 'serve', '--config', cfg, '--fix-port', String(fixPort), '--data-dir', path.join(dir, 'data')];
+  const args = [CLI, 'serve', '--config', cfg, '--fix-port', String(fixPort), '--data-dir', path.join(dir, 'data'), ...(opts.args ?? [])];
   const options = { stdio: ['ignore', 'pipe', 'pipe'] as ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } };
   // With a file descriptor limit: `sh -c 'ulimit -n N; exec node ...'` (exec keeps the pid the gateway's).
   const proc = opts.fileDescriptorsMax === undefined
