@@ -1,7 +1,8 @@
 // Full engine state as a plain JSON object (for snapshots and for comparing replays) and back.
 // The encoding keeps every order that iteration order depends on, so a restored engine behaves identically.
 import type { EngineConfig } from './config.js';
-import { Engine, SessionOrders } from './engine.js';
+import { Engine } from './engine.js';
+import { SessionOrders } from './session-orders.js';
 import { allClOrdIdsOf, createOrder, orderIdOf, type Order } from './order.js';
 import { AccountState } from './risk.js';
 import type { OrdStatus, OrdType, Side, StpMode, TimeInForce, TradingStatus } from './types.js';

@@ -7,6 +7,7 @@ import { createOrder, orderIdOf, renameOrder, type Order } from './order.js';
 import type { BookSide, Level } from './order-book.js';
 import { AccountState, applyFill, checkReserve, release, reserve } from './risk.js';
 import { OrderIndex } from './order-index.js';
+import { compIdOf, SessionOrders } from './session-orders.js';
 import { LevelChange, OrderReport, TradeReport } from './reports.js';
 import { fromUnits, toUnits, type UnitsResult } from './units.js';
 import {
@@ -74,21 +75,6 @@ export interface BookSnapshot {
   /** [price, qty, orderCount], best first. */
   bids: Array<[string, string, number]>;
   asks: Array<[string, string, number]>;
-}
-
-function compIdOf(session: string): string {
-  const i = session.lastIndexOf('->');
-  return i >= 0 && i + 2 < session.length ? session.slice(i + 2) : session;
-}
-
-/** One session's orders by ClOrdID (every ClOrdID of an order's chain), with the session's name and CompID. */
-export class SessionOrders extends Map<string, Order> {
-  /** The account of an order without one: the client's CompID (the text after "->"). */
-  readonly compId: string;
-  constructor(readonly name: string) {
-    super();
-    this.compId = compIdOf(name);
-  }
 }
 
 /** Longest operator halt text carried on rejects. */
