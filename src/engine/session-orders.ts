@@ -33,6 +33,8 @@ export class SessionOrders {
   private used = 0;
   private keys: Array<string | undefined> = [];
   private values: Array<Order | undefined> = [];
+  /** The hash of each entry's key, so a rebuild does not read the (cold) key strings again. */
+  private hashes: Int32Array;
   /** Slot s is [hash, entry + 1] at 2s, 2s + 1; entry 0 = empty, -1 = deleted (probes go on past it). */
   private slots: Int32Array;
   private mask: number;
@@ -44,6 +46,7 @@ export class SessionOrders {
     this.capacity = INITIAL_ENTRIES;
     this.mask = 2 * INITIAL_ENTRIES - 1;
     this.slots = new Int32Array(4 * INITIAL_ENTRIES);
+    this.hashes = new Int32Array(INITIAL_ENTRIES);
   }
 
   get(key: string): Order | undefined {
@@ -66,6 +69,7 @@ export class SessionOrders {
     const entry = this.used++;
     this.keys[entry] = key;
     this.values[entry] = order;
+    this.hashes[entry] = h;
     this.size++;
     const slots = this.slots;
     let s = h & this.mask;
@@ -117,17 +121,19 @@ export class SessionOrders {
   private rebuild(need: number): void {
     let capacity = INITIAL_ENTRIES;
     while (capacity < 2 * need) capacity *= 2;
-    const keys: Array<string | undefined> = new Array<string | undefined>(0);
-    const values: Array<Order | undefined> = new Array<Order | undefined>(0);
+    const keys = new Array<string | undefined>(capacity);
+    const values = new Array<Order | undefined>(capacity);
+    const hashes = new Int32Array(capacity);
     const slots = new Int32Array(4 * capacity);
     const mask = 2 * capacity - 1;
     let n = 0;
     for (let e = 0; e < this.used; e++) {
       const k = this.keys[e];
       if (k === undefined) continue;
-      keys.push(k);
-      values.push(this.values[e]);
-      const h = hashOf(k);
+      const h = this.hashes[e]!;
+      keys[n] = k;
+      values[n] = this.values[e];
+      hashes[n] = h;
       let s = h & mask;
       while (slots[2 * s + 1] !== 0) s = (s + 1) & mask;
       slots[2 * s] = h;
@@ -135,6 +141,7 @@ export class SessionOrders {
     }
     this.keys = keys;
     this.values = values;
+    this.hashes = hashes;
     this.used = n;
     this.slots = slots;
     this.mask = mask;
