@@ -7,7 +7,8 @@ import { pino } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { startHttpServer, type HttpServer } from '../marketdata/index.js';
 import { adminApi, adminTokenOf, loadGatewaySettings, startGateway, type Gateway, type GatewayFileSettings } from '../gateway/index.js';
-import { loadEngineConfig } from '../engine/index.js';
+import { warmUp } from '../gateway/warm-up.js';
+import { defaultEngineConfigPath, loadEngineConfig } from '../engine/index.js';
 
 function parsePort(value: string): number {
   const port = Number(value);
@@ -43,6 +44,9 @@ export function register(program: Command): void {
       let gateway: Gateway;
       try {
         settings = loadGatewaySettings(opts.config);
+        const engineConfig = loadEngineConfig(opts.engineConfig ?? settings.engineConfigPath ?? defaultEngineConfigPath());
+        const warmUpOrders = settings.sessions[0]!.extra.get('WarmUpOrders') as number;
+        if (warmUpOrders > 0) log.info(await warmUp(settings, engineConfig, warmUpOrders, log), 'warm-up done');
         gateway = await startGateway({
           settings,
           registry,
@@ -50,7 +54,7 @@ export function register(program: Command): void {
           ...(opts.fixPort !== undefined ? { fixPort: opts.fixPort } : {}),
           ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}),
           ...(opts.host !== undefined ? { host: opts.host } : {}),
-          ...(opts.engineConfig !== undefined ? { engineConfig: loadEngineConfig(opts.engineConfig) } : {}),
+          engineConfig,
           ...(fsyncGiven ? { fsync: opts.fsync } : {}),
           onFatal: () => { if (!stopping) void stop('journal failure', 1); },
         });

@@ -55,6 +55,9 @@ export const GATEWAY_KEYS: Record<string, KeySpec> = {
   /** After sending a batch of replies, keep the event loop polling for this many microseconds instead of sleeping,
    *  so a request arriving meanwhile is read without a wake-up (lower latency for a CPU spent polling). 0 = off. */
   IdleSpinMicros: { kind: 'int', default: 0, min: 0, max: 1_000_000 },
+  /** `fixgw serve` first runs this many orders through a scratch gateway (temp directory, loopback), so the order path
+   *  is compiled before the first client's first order; 0 = off (faster start, slower first orders). */
+  WarmUpOrders: { kind: 'int', default: 10_000, min: 0, max: 10_000_000 },
 };
 
 export interface GatewayFileSettings {

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { FileStore } from '../../src/session/file-store.js';
@@ -116,6 +116,36 @@ test('fixgw serve answers /health, the book API and the viewer page on its HTTP 
     assert.match(await page.text(), /<html/i);
     const metrics = await (await fetch(`${base}/metrics`)).text();
     assert.match(metrics, /^# TYPE /m);
+    gw.proc.kill('SIGTERM');
+    assert.equal(await gw.exited, 0);
+  } finally {
+    gw.proc.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('fixgw serve warms the order path up on a scratch gateway first, and nothing of it reaches its data directory', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'fixgw-serve-'));
+  const warmUpDirs = () => readdirSync(tmpdir()).filter((n) => n.startsWith('fixgw-warm-up-'));
+  const before = new Set(warmUpDirs());
+  const gw = await serve(dir, 0, { cfg: gatewayCfg({ WarmUpOrders: 2_000 }) });
+  try {
+    const line = gw.output().split('\n').find((l) => l.includes('"warm-up done"'));
+    assert.ok(line !== undefined, gw.output());
+    const r = JSON.parse(line) as { orders: number; answered: number; ms: number };
+    assert.equal(r.orders, 2_000);
+    assert.equal(r.answered, 2_000);
+    assert.deepEqual(warmUpDirs().filter((n) => !before.has(n)), [], 'the scratch directory is deleted');
+    // the real gateway starts empty: no command journaled, no warm-up session stored or logged, orders trade as usual
+    assert.match(gw.output(), /"lastSeq":0,.*"msg":"journal replayed"/);
+    const c = await Client.logon(gw.fixPort, 'AFTERWARM');
+    c.order('O1', { symbol: 'MSFT', side: '1', qty: '10', price: '100.00' });
+    const [ack] = await c.reports('O1');
+    assert.equal(ack!.get(37), '1', 'the first real order is the journal\'s first command');
+    await c.stop();
+    for (const sub of ['store', 'log']) {
+      assert.deepEqual(readdirSync(path.join(dir, 'data', sub)).filter((n) => n.includes('WARMUP')), [], `no warm-up session in ${sub}/`);
+    }
     gw.proc.kill('SIGTERM');
     assert.equal(await gw.exited, 0);
   } finally {

@@ -14,12 +14,13 @@ export const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.ur
 
 /**
  * A gateway .cfg: an acceptor for any client CompID (TargetCompID=*) on loopback, HTTP on any port, journal fsync on,
- * with `settings` added to or replacing keys of [DEFAULT] (insertion order kept: JournalFsync is on line 9).
+ * no start-up warm-up (tests start many gateways), with `settings` added to or replacing keys of [DEFAULT]
+ * (insertion order kept: JournalFsync is on line 9).
  */
 export function gatewayCfg(settings: Record<string, string | number> = {}): string {
   const keys: Record<string, string | number> = {
     ConnectionType: 'acceptor', BeginString: 'FIX.4.4', SenderCompID: 'FIXGW', SocketAcceptPort: 9876, SocketAcceptHost: '127.0.0.1',
-    HttpHost: '127.0.0.1', HttpPort: 0, JournalFsync: 'Y', ...settings,
+    HttpHost: '127.0.0.1', HttpPort: 0, JournalFsync: 'Y', WarmUpOrders: 0, ...settings,
   };
   return `[DEFAULT]\n${Object.entries(keys).map(([k, v]) => `${k}=${v}\n`).join('')}[SESSION]\nTargetCompID=*\n`;
 }
