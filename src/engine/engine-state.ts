@@ -62,7 +62,9 @@ export function exportEngineState(engine: Engine): EngineState {
       o.priceTicks, o.stopTicks, o.orderQtyLots, o.cumLots, o.leavesLots, o.visibleLots, o.displayLots, o.minQtyLots,
       o.cumNotional, o.expireTimeMs, o.postOnly, o.stpMode, o.reservePriceTicks, o.status, o.live, o.pendingStop,
     ]),
-    sessions: Array.from(engine.sessions.entries(), ([s, m]) => [s, Array.from(m.entries(), ([c, o]) => [c, orderIdOf(o)] as [string, string])]),
+    // a session's ClOrdIDs have no order of their own: sorted by order (seq), then ClOrdID, so equal states export alike
+    sessions: Array.from(engine.sessions.entries(), ([s, m]) => [s, Array.from(m.entries(), ([c, o]) => [c, o.seqNo] as const)
+      .sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([c, seqNo]) => [c, String(seqNo)] as [string, string])]),
     gtd: ids(engine.gtdOrders),
     done: ids(engine.doneQueue.slice(engine.doneHead)),
   };

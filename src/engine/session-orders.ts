@@ -3,10 +3,11 @@
 //
 // Every command looks up a ClOrdID that is NOT there (the duplicate check of the ClOrdID it brings). In a Map that
 // miss walks a hash chain: for each entry of the bucket it reads the entry and then the key string to compare it,
-// a cache miss each. Here the index is an open-addressing table of [32-bit hash, entry] pairs in one Int32Array: a
-// miss reads one slot (two at most, usually), and a string is compared only when its full hash matches. Entries are
-// kept in insertion order, as a Map keeps them (deletes leave holes that a rebuild squeezes out, in order), so
-// iterating gives exactly what the Map gave and snapshots do not change.
+// a cache miss each. Here the index is an open-addressing table of [32-bit hash, entry] pairs in one Int32Array
+// (linear probing, at most half full): a miss reads one slot, two at most usually, and a key string is compared only
+// when its full hash matches. Deleting shifts the following slots back, so no tombstones build up, and an entry's
+// place is reused, so the table only grows or shrinks with the number of entries, never rebuilt in a steady state.
+// There is no insertion order: entries() lists them in no particular order (the snapshot sorts them).
 import type { Order } from './order.js';
 
 /** 32-bit FNV-1a of the string's UTF-16 code units. */
@@ -16,135 +17,146 @@ export function hashOf(key: string): number {
   return h | 0;
 }
 
-const INITIAL_ENTRIES = 8;
-
 /** The client's CompID in a session id: the text after "->" (the account of an order without one). */
 export function compIdOf(session: string): string {
   const i = session.lastIndexOf('->');
   return i >= 0 && i + 2 < session.length ? session.slice(i + 2) : session;
 }
 
+const CAPACITY_MIN = 8;
+
 export class SessionOrders {
   /** The account of an order without one: the client's CompID (the text after "->"). */
   readonly compId: string;
   /** Entries present. */
   size = 0;
-  /** Entries used, holes included: entry i is keys[i] / values[i]; a deleted one is undefined. */
-  private used = 0;
-  private keys: Array<string | undefined> = [];
-  private values: Array<Order | undefined> = [];
-  /** The hash of each entry's key, so a rebuild does not read the (cold) key strings again. */
+  /** Entry e is keys[e] / values[e] / hashes[e]; a free one has keys[e] undefined. */
+  private keys: Array<string | undefined>;
+  private values: Array<Order | undefined>;
   private hashes: Int32Array;
-  /** Slot s is [hash, entry + 1] at 2s, 2s + 1; entry 0 = empty, -1 = deleted (probes go on past it). */
+  /** Free entries below `high`, reused before new ones. */
+  private free: number[] = [];
+  /** Entries ever used: 0..high-1. */
+  private high = 0;
+  /** Slot s is [hash, entry + 1] at 2s, 2s + 1; entry 0 = empty. 2 × capacity slots. */
   private slots: Int32Array;
   private mask: number;
-  /** Most entries (used) before a rebuild: half the slots. */
+  /** Most entries before the table doubles: half the slots. */
   private capacity: number;
 
   constructor(readonly name: string) {
     this.compId = compIdOf(name);
-    this.capacity = INITIAL_ENTRIES;
-    this.mask = 2 * INITIAL_ENTRIES - 1;
-    this.slots = new Int32Array(4 * INITIAL_ENTRIES);
-    this.hashes = new Int32Array(INITIAL_ENTRIES);
+    this.capacity = CAPACITY_MIN;
+    this.mask = 2 * CAPACITY_MIN - 1;
+    this.slots = new Int32Array(4 * CAPACITY_MIN);
+    this.keys = new Array<string | undefined>(CAPACITY_MIN);
+    this.values = new Array<Order | undefined>(CAPACITY_MIN);
+    this.hashes = new Int32Array(CAPACITY_MIN);
   }
 
   get(key: string): Order | undefined {
-    const e = this.find(key, hashOf(key));
-    return e < 0 ? undefined : this.values[e];
+    const s = this.slotOf(key, hashOf(key));
+    return s < 0 ? undefined : this.values[this.slots[2 * s + 1]! - 1];
   }
 
   has(key: string): boolean {
-    return this.find(key, hashOf(key)) >= 0;
+    return this.slotOf(key, hashOf(key)) >= 0;
   }
 
   set(key: string, order: Order): this {
     const h = hashOf(key);
-    const e = this.find(key, h);
-    if (e >= 0) {
-      this.values[e] = order;
+    const found = this.slotOf(key, h);
+    if (found >= 0) {
+      this.values[this.slots[2 * found + 1]! - 1] = order;
       return this;
     }
-    if (this.used >= this.capacity) this.rebuild(this.size + 1);
-    const entry = this.used++;
-    this.keys[entry] = key;
-    this.values[entry] = order;
-    this.hashes[entry] = h;
+    if (this.size >= this.capacity) this.resize(2 * this.capacity);
+    const e = this.free.length > 0 ? this.free.pop()! : this.high++;
+    this.keys[e] = key;
+    this.values[e] = order;
+    this.hashes[e] = h;
     this.size++;
-    const slots = this.slots;
-    let s = h & this.mask;
-    while (slots[2 * s + 1]! > 0) s = (s + 1) & this.mask; // a deleted slot is reused
-    slots[2 * s] = h;
-    slots[2 * s + 1] = entry + 1;
+    this.place(h, e);
     return this;
   }
 
   delete(key: string): boolean {
-    const h = hashOf(key);
-    const slots = this.slots;
-    for (let s = h & this.mask; ; s = (s + 1) & this.mask) {
-      const ref = slots[2 * s + 1]!;
-      if (ref === 0) return false;
-      if (ref > 0 && slots[2 * s] === h && this.keys[ref - 1] === key) {
-        slots[2 * s + 1] = -1;
-        this.keys[ref - 1] = undefined;
-        this.values[ref - 1] = undefined;
-        this.size--;
-        if (this.used > 64 && this.size * 4 < this.used) this.rebuild(this.size); // mostly holes: give the memory back
-        return true;
-      }
-    }
+    const s = this.slotOf(key, hashOf(key));
+    if (s < 0) return false;
+    const e = this.slots[2 * s + 1]! - 1;
+    this.keys[e] = undefined;
+    this.values[e] = undefined;
+    this.free.push(e);
+    this.size--;
+    this.unplace(s);
+    if (this.capacity > CAPACITY_MIN && this.size * 8 < this.capacity) this.resize(this.capacity / 2); // give memory back
+    return true;
   }
 
-  /** [ClOrdID, order] in insertion order, as Map.entries gives them. */
+  /** [ClOrdID, order] of every entry, in no particular order. */
   *entries(): IterableIterator<[string, Order]> {
-    for (let e = 0; e < this.used; e++) {
+    for (let e = 0; e < this.high; e++) {
       const k = this.keys[e];
       if (k !== undefined) yield [k, this.values[e]!];
     }
   }
 
-  /** The entry index of `key`, or -1. */
-  private find(key: string, h: number): number {
+  /** The slot holding `key`, or -1. */
+  private slotOf(key: string, h: number): number {
     const slots = this.slots;
     for (let s = h & this.mask; ; s = (s + 1) & this.mask) {
       const ref = slots[2 * s + 1]!;
       if (ref === 0) return -1;
-      if (ref > 0 && slots[2 * s] === h && this.keys[ref - 1] === key) return ref - 1;
+      if (slots[2 * s] === h && this.keys[ref - 1] === key) return s;
     }
   }
 
-  /**
-   * Squeezes out deleted entries (keeping the order) and rebuilds the index with room for twice `need` entries, so
-   * the table grows with the live entries and shrinks again when most were deleted.
-   */
-  private rebuild(need: number): void {
-    let capacity = INITIAL_ENTRIES;
-    while (capacity < 2 * need) capacity *= 2;
+  private place(h: number, e: number): void {
+    const slots = this.slots;
+    let s = h & this.mask;
+    while (slots[2 * s + 1] !== 0) s = (s + 1) & this.mask;
+    slots[2 * s] = h;
+    slots[2 * s + 1] = e + 1;
+  }
+
+  /** Empties slot `hole`, moving back the slots after it that their probe would no longer reach (linear probing). */
+  private unplace(hole: number): void {
+    const slots = this.slots;
+    const mask = this.mask;
+    for (let s = (hole + 1) & mask; slots[2 * s + 1] !== 0; s = (s + 1) & mask) {
+      const home = slots[2 * s]! & mask;
+      // the entry at s stays when its home lies cyclically in (hole, s]
+      if (hole <= s ? hole < home && home <= s : hole < home || home <= s) continue;
+      slots[2 * hole] = slots[2 * s]!;
+      slots[2 * hole + 1] = slots[2 * s + 1]!;
+      hole = s;
+    }
+    slots[2 * hole] = 0;
+    slots[2 * hole + 1] = 0;
+  }
+
+  /** Rebuilds for `capacity` entries, numbering the entries 0..size-1 again. */
+  private resize(capacity: number): void {
     const keys = new Array<string | undefined>(capacity);
     const values = new Array<Order | undefined>(capacity);
     const hashes = new Int32Array(capacity);
-    const slots = new Int32Array(4 * capacity);
-    const mask = 2 * capacity - 1;
     let n = 0;
-    for (let e = 0; e < this.used; e++) {
+    for (let e = 0; e < this.high; e++) {
       const k = this.keys[e];
       if (k === undefined) continue;
-      const h = this.hashes[e]!;
       keys[n] = k;
       values[n] = this.values[e];
-      hashes[n] = h;
-      let s = h & mask;
-      while (slots[2 * s + 1] !== 0) s = (s + 1) & mask;
-      slots[2 * s] = h;
-      slots[2 * s + 1] = ++n;
+      hashes[n] = this.hashes[e]!;
+      n++;
     }
     this.keys = keys;
     this.values = values;
     this.hashes = hashes;
-    this.used = n;
-    this.slots = slots;
-    this.mask = mask;
+    this.high = n;
+    this.free = [];
     this.capacity = capacity;
+    this.mask = 2 * capacity - 1;
+    this.slots = new Int32Array(4 * capacity);
+    for (let e = 0; e < n; e++) this.place(hashes[e]!, e);
   }
 }
