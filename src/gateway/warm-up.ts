@@ -15,6 +15,9 @@ import type { EngineConfig, Instrument } from '../engine/index.js';
 import { parseGatewaySettings, type GatewayFileSettings } from './config.js';
 import { startGateway } from './gateway.js';
 
+/** The longest a warm-up may take; the gateway then starts without it. */
+const WARM_UP_TIMEOUT_MS = 30_000;
+
 export interface WarmUpResult {
   /** Orders sent (0 when no instrument suits the load generator). */
   orders: number;
@@ -60,14 +63,21 @@ TargetCompID=*
       dataDir: dir, engineConfig, fixPort: 0, host: '127.0.0.1', fsync: false, registry: new Registry(),
       logger: pino({ level: 'silent' }), logoutGraceMs: 200,
     });
+    let timer: NodeJS.Timeout | undefined;
     try {
-      const report = await runLoad({
+      const run = runLoad({
         host: '127.0.0.1', port: scratch.fixPort, sender: 'WARMUP{i}', target: first.senderCompId, sessions: 2, orders, window: 8,
         warmup: 0, symbols: load.symbols, tick: load.tick, qtyMin: 1, qtyMax: 10, mix: { maker: 1, taker: 1 }, seed: 1,
         heartBtIntS: 30, timeoutS: 10, maxInFlight: 1_000, idPrefix: 'W',
       });
+      run.catch(() => undefined); // after a time-out, closing the scratch gateway ends it with an error nobody waits for
+      const timedOut = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`warm-up took longer than ${WARM_UP_TIMEOUT_MS / 1000} s`)), WARM_UP_TIMEOUT_MS);
+      });
+      const report = await Promise.race([run, timedOut]);
       return { orders: report.orders, answered: report.acks, ms: Math.round(performance.now() - started) };
     } finally {
+      clearTimeout(timer);
       await scratch.close();
     }
   } catch (err) {
