@@ -7,7 +7,7 @@
 // Test vector: bids [["99.99","300"],["99.98","100"]], asks [["100.01","200"]]
 //   → "99.99:300,99.98:100|100.01:200" → 2269047565 (0x873EEB0D); an empty book → "|" → 2343686810 (0x8BB1D29A).
 // (Sanity check of the CRC variant: "123456789" → 0xCBF43926.)
-import CRC32 from 'crc-32';
+import { crc32 } from 'node:zlib';
 
 /** Levels per side covered by the checksum. */
 export const CHECKSUM_LEVELS = 10;
@@ -27,5 +27,5 @@ export function checksumText(bids: readonly WireLevel[], asks: readonly WireLeve
 
 /** CRC-32 (unsigned) of checksumText. */
 export function bookChecksum(bids: readonly WireLevel[], asks: readonly WireLevel[], levels = CHECKSUM_LEVELS): number {
-  return CRC32.str(checksumText(bids, asks, levels)) >>> 0;
+  return crc32(checksumText(bids, asks, levels)); // a string is taken as UTF-8; the result is unsigned
 }
