@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 import { pino } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import { startHttpServer, type HttpServer } from '../marketdata/index.js';
+import { startHttpServer, tokenFrom, type HttpServer } from '../marketdata/index.js';
 import { adminApi, adminTokenOf, loadGatewaySettings, startGateway, type Gateway, type GatewayFileSettings } from '../gateway/index.js';
 import { warmUp } from '../gateway/warm-up.js';
 import { defaultEngineConfigPath, loadEngineConfig } from '../engine/index.js';
@@ -80,6 +80,7 @@ export function register(program: Command): void {
           logger: log,
           // Operator API (halt/resume/killswitch/end-of-day) on the same HTTP server; 403 unless a token is configured.
           plugins: [{ prefix: '/api/v1/admin', plugin: adminApi({ sequencer: gateway.sequencer, token: adminTokenOf(settings.adminToken), logger: log }) }],
+          accessToken: tokenFrom('FIXGW_HTTP_TOKEN', settings.httpAccessToken),
           ...(settings.https !== undefined
             ? { https: { key: readFileSync(settings.https.keyFile), cert: readFileSync(settings.https.certFile) } } : {}),
         });

@@ -11,10 +11,10 @@
 //   → 200 {"ok":true,"seq":42,"timeMs":...,"command":"Halt","canceledCount":0,"text":"AAPL Halted"}
 //   → 422 the same with "ok":false when the engine refuses (unknown symbol or account)
 //   → 400 bad body, 401 no/wrong token, 403 admin API disabled, 503 order entry stopped/overloaded, 504 timeout
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { SequencerOverloadedError, type AdminEvent, type Command, type Sequencer } from '../engine/index.js';
+import { bearerOf, tokenDigest, tokenFrom, tokenMatches } from '../marketdata/access.js';
 
 export interface AdminApiOptions {
   sequencer: Sequencer;
@@ -40,13 +40,11 @@ const ROUTES: Array<{ path: string; body: object; command: (b: Record<string, un
 ];
 const REQUIRED: Record<string, string[]> = { '/halt': ['symbol'], '/resume': ['symbol'], '/killswitch': ['account', 'on'] };
 
-function digest(s: string): Buffer { return createHash('sha256').update(s, 'utf8').digest(); }
-
 /** Registers the admin routes on `app` (call as `app.register(adminApi(opts), { prefix: '/api/v1/admin' })`). */
 export function adminApi(opts: AdminApiOptions): (app: FastifyInstance) => Promise<void> {
   const timeoutMs = opts.timeoutMs ?? 10_000;
   const pendingMax = opts.pendingMax ?? 64;
-  const tokenDigest = opts.token !== undefined && opts.token !== '' ? digest(opts.token) : null;
+  const expected = opts.token !== undefined && opts.token !== '' ? tokenDigest(opts.token) : null;
 
   return async (app) => {
     const waiting = new Map<number, (ev: AdminEvent) => void>();
@@ -58,17 +56,16 @@ export function adminApi(opts: AdminApiOptions): (app: FastifyInstance) => Promi
     app.addHook('onClose', async () => { unsubscribe(); });
 
     app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
-      if (tokenDigest === null) {
+      if (expected === null) {
         return reply.code(403).send({ error: 'admin_disabled',
           message: 'the admin API is disabled: set AdminToken in the gateway settings or FIXGW_ADMIN_TOKEN in the environment' });
       }
-      const auth = req.headers.authorization;
-      const m = typeof auth === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(auth) : null;
-      if (m === null) {
+      const given = bearerOf(req.headers.authorization);
+      if (given === null) {
         return reply.code(401).header('www-authenticate', 'Bearer realm="fixgw-admin"')
           .send({ error: 'unauthorized', message: 'missing bearer token (Authorization: Bearer <token>)' });
       }
-      if (!timingSafeEqual(digest(m[1]!), tokenDigest)) {
+      if (!tokenMatches(given, expected)) {
         opts.logger?.warn({ remoteAddress: req.ip, url: req.url }, 'admin request with a wrong token');
         return reply.code(401).header('www-authenticate', 'Bearer realm="fixgw-admin", error="invalid_token"')
           .send({ error: 'invalid_token', message: 'wrong bearer token' });
@@ -111,6 +108,5 @@ export function adminApi(opts: AdminApiOptions): (app: FastifyInstance) => Promi
 
 /** The admin token in effect: FIXGW_ADMIN_TOKEN from the environment wins over the AdminToken setting. */
 export function adminTokenOf(settingToken: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const fromEnv = env['FIXGW_ADMIN_TOKEN'];
-  return fromEnv !== undefined && fromEnv !== '' ? fromEnv : settingToken;
+  return tokenFrom('FIXGW_ADMIN_TOKEN', settingToken, env);
 }

@@ -41,6 +41,9 @@ export const GATEWAY_KEYS: Record<string, KeySpec> = {
   SnapshotWorker: { kind: 'bool', default: true },
   /** Bearer token of the admin HTTP API (env FIXGW_ADMIN_TOKEN wins); no token = admin API disabled. */
   AdminToken: { kind: 'string' },
+  /** Read token of the HTTP server (env FIXGW_HTTP_TOKEN wins): market data, viewer, metrics and sessions need it;
+   *  /health does not. No token = open to anyone who reaches the port. */
+  HttpAccessToken: { kind: 'string' },
   /** Local time (in TimeZone) at which the gateway journals an EndOfDay command every day (expires Day orders). */
   EndOfDayTime: { kind: 'time' },
   /** FIX connections open at once from one source address; more are closed at once. */
@@ -84,6 +87,8 @@ export interface GatewayFileSettings {
   snapshotWorker: boolean;
   /** Admin API bearer token from the file (FIXGW_ADMIN_TOKEN overrides it where the HTTP server starts). */
   adminToken: string | undefined;
+  /** HTTP read token from the file (FIXGW_HTTP_TOKEN overrides it where the HTTP server starts). */
+  httpAccessToken: string | undefined;
   /** Seconds after local midnight in `timeZone` of the daily EndOfDay (EndOfDayTime), or undefined (none scheduled). */
   endOfDayTimeSec: number | undefined;
   /** IANA zone of EndOfDayTime (TimeZone key; UTC by default). */
@@ -126,6 +131,7 @@ function fromSessions(sessions: SessionSettings[], source: string, baseDir: stri
     snapshotOnShutdown: (first.extra.get('SnapshotOnShutdown') as boolean | undefined) ?? true,
     snapshotWorker: (first.extra.get('SnapshotWorker') as boolean | undefined) ?? true,
     adminToken: str('AdminToken'),
+    httpAccessToken: str('HttpAccessToken'),
     endOfDayTimeSec: first.extra.get('EndOfDayTime') as number | undefined,
     timeZone: first.timeZone,
     idleSpinMicros: (first.extra.get('IdleSpinMicros') as number | undefined) ?? 0,

@@ -10,7 +10,8 @@
 //
 // Routes: GET / (live viewer page), GET /ws (WebSocket market data: book, trades, bbo, status channels),
 // GET /api/v1/book/:symbol?depth=N, /api/v1/trades/:symbol?limit=N, /api/v1/instruments, /api/v1/sessions,
-// /health (503 until isReady()), /metrics (Prometheus text of `registry`).
+// /health (503 until isReady()), /metrics (Prometheus text of `registry`). With `accessToken`, all but /health and
+// the admin API need it (access.ts).
 //
 // Feed: every 'md' event the sequencer delivers (after its journal batch is durable, so nothing is visible
 // before it is durable) is applied to the tap's own per-symbol state (feed.ts), seeded once from
@@ -24,12 +25,14 @@ import { MarketDataFeed } from './feed.js';
 import { createTapMetrics } from './metrics.js';
 import { DEFAULT_TAP_LIMITS, WsTap, type TapLimits } from './ws-tap.js';
 import { registerHttpApi } from './http-api.js';
+import { readAccessHook } from './access.js';
 
 export { bookChecksum, checksumText, CHECKSUM_LEVELS } from './checksum.js';
 export type { WireLevel } from './checksum.js';
 export { DEFAULT_TAP_LIMITS } from './ws-tap.js';
 export type { TapLimits, Channel } from './ws-tap.js';
 export { VIEWER_HTML } from './viewer-page.js';
+export { tokenFrom } from './access.js';
 
 export interface HttpServerOptions extends Partial<TapLimits> {
   /** Listen address; default 127.0.0.1. */
@@ -53,6 +56,8 @@ export interface HttpServerOptions extends Partial<TapLimits> {
   plugins?: Array<{ plugin: (app: FastifyInstance) => Promise<void>; prefix: string }>;
   /** Serve HTTPS (and WSS on /ws) with this key and certificate (PEM) instead of plain HTTP. */
   https?: { key: Buffer; cert: Buffer };
+  /** Read token: every route but /health and the admin API then needs it (access.ts); undefined or '' = open. */
+  accessToken?: string;
 }
 
 export interface HttpServer {
@@ -104,6 +109,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
     ? Fastify({ loggerInstance: opts.logger, logController: new LogController({ disableRequestLogging: true }), bodyLimit: 4096, ...tls }) as unknown as FastifyInstance
     : Fastify({ logger: false, bodyLimit: 4096, ...tls }) as unknown as FastifyInstance;
   try {
+    if (opts.accessToken !== undefined && opts.accessToken !== '') app.addHook('onRequest', readAccessHook(opts.accessToken, opts.logger));
     await app.register(websocket, { options: { maxPayload: limits.frameBytesMax, perMessageDeflate: false } });
     app.get('/ws', { websocket: true }, (socket) => { wsTap.accept(socket); });
     registerHttpApi(app, {

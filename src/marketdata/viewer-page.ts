@@ -197,9 +197,13 @@ export const VIEWER_HTML = `<!doctype html>
     }
   }
 
+  // with an access token (HttpAccessToken), the page was opened as /?token=...: the socket and the API calls carry it on
+  const accessToken = new URLSearchParams(location.search).get('token');
+  const withToken = (p) => accessToken ? p + (p.includes('?') ? '&' : '?') + 'token=' + encodeURIComponent(accessToken) : p;
+
   function connect() {
     setConn('connecting', false);
-    ws = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/ws');
+    ws = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + withToken('/ws'));
     ws.onopen = () => { reconnectMs = 500; setConn('live', true); if (symbol) subscribe(symbol); };
     ws.onmessage = onMessage;
     ws.onclose = (e) => {
@@ -301,7 +305,7 @@ export const VIEWER_HTML = `<!doctype html>
     subscribe(symbol);
   });
 
-  fetch('/api/v1/instruments').then((r) => r.json()).then((body) => {
+  fetch(withToken('/api/v1/instruments')).then((r) => r.json()).then((body) => {
     const wanted = new URLSearchParams(location.search).get('symbol');
     for (const inst of body.instruments) picker.append(new Option(inst.symbol, inst.symbol));
     symbol = body.instruments.some((i) => i.symbol === wanted) ? wanted : (body.instruments[0] || {}).symbol || null;

@@ -10,8 +10,8 @@ import { gatewayCfg, serve } from '../support/served.js';
 
 const CFG = gatewayCfg({ JournalFsync: 'N' });
 
-/** The gateway with FIXGW_ADMIN_TOKEN unset unless `env` sets it. */
-const serveWith = (dir: string, cfg: string, env: Record<string, string>) => serve(dir, 0, { cfg, env: { FIXGW_ADMIN_TOKEN: '', ...env } });
+/** The gateway with FIXGW_ADMIN_TOKEN and FIXGW_HTTP_TOKEN unset unless `env` sets them. */
+const serveWith = (dir: string, cfg: string, env: Record<string, string>) => serve(dir, 0, { cfg, env: { FIXGW_ADMIN_TOKEN: '', FIXGW_HTTP_TOKEN: '', ...env } });
 
 const post = (port: number, route: string, token: string, body: unknown) => fetch(`http://127.0.0.1:${port}/api/v1/admin/${route}`, {
   method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body),
@@ -50,6 +50,29 @@ test('fixgw serve without an admin token answers the admin API with 403; AdminTo
 
     gw = await serveWith(dir, CFG.replace('[SESSION]', 'AdminToken=cfg-token\n[SESSION]'), {});
     assert.equal((await post(gw.httpPort, 'killswitch', 'cfg-token', { account: 'ACME', on: true })).status, 200);
+    gw.proc.kill('SIGTERM');
+    assert.equal(await gw.exited, 0, gw.output());
+  } finally {
+    gw.proc.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('fixgw serve guards its HTTP port with HttpAccessToken, FIXGW_HTTP_TOKEN winning over the file, and keeps /health open', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'fixgw-serve-ops-'));
+  const cfg = gatewayCfg({ JournalFsync: 'N', HttpAccessToken: 'file-token' });
+  let gw = await serveWith(dir, cfg, {});
+  const get = (route: string, token?: string) => fetch(`http://127.0.0.1:${gw.httpPort}${route}`,
+    token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } }).then((r) => r.status);
+  try {
+    assert.equal(await get('/api/v1/instruments'), 401);
+    assert.equal(await get('/api/v1/instruments', 'file-token'), 200);
+    assert.equal(await get('/health'), 200);
+    gw.proc.kill('SIGTERM');
+    assert.equal(await gw.exited, 0, gw.output());
+    gw = await serveWith(dir, cfg, { FIXGW_HTTP_TOKEN: 'env-token' });
+    assert.equal(await get('/api/v1/instruments', 'file-token'), 401);
+    assert.equal(await get('/metrics', 'env-token'), 200);
     gw.proc.kill('SIGTERM');
     assert.equal(await gw.exited, 0, gw.output());
   } finally {

@@ -108,3 +108,36 @@ test('the viewer shows orders placed over FIX in its depth ladder, BBO and trade
     await gw.close();
   }
 });
+
+test('with an access token, the viewer opened as /?token=... loads its instruments and streams the book with it', { timeout: 120_000 }, async () => {
+  const gw = await startTestGateway();
+  const http = await startHttpServer({ port: 0, engine: gw.engine, sequencer: gw.sequencer, registry: gw.registry, accessToken: 'view-7' });
+  const userDataDir = mkdtempSync(path.join(tmpdir(), 'fixgw-chromium-'));
+  let context: BrowserContext | null = null;
+  const buyer = await Client.logon(gw.fixPort, 'BUYER');
+  try {
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: CHROMIUM, headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+        '--disable-component-update', '--disable-sync'],
+    });
+    const page = context.pages()[0] ?? await context.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    const refused = await page.goto(`${http.url}/?symbol=IBM`);
+    assert.equal(refused?.status(), 401, 'the page itself needs the token');
+    await page.goto(`${http.url}/?symbol=IBM&token=view-7`);
+    await page.waitForSelector('#conn.live', { timeout: 15_000 });
+    assert.equal(await page.inputValue('#symbol'), 'IBM');
+    buyer.order('B1', { symbol: 'IBM', side: '1', price: '181.25', qty: '40' });
+    await buyer.reports('B1');
+    await eventually('ladder shows the order', async () => assert.deepEqual(await ladder(page, 'bid'), [['181.25', '40']]));
+    assert.deepEqual(pageErrors, []);
+  } finally {
+    await context?.close();
+    rmSync(userDataDir, { recursive: true, force: true });
+    await buyer.stop();
+    await http.close();
+    await gw.close();
+  }
+});
