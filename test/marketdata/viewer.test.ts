@@ -20,6 +20,15 @@ async function tradesShown(page: Page): Promise<string[][]> {
   return page.$$eval('#trades-body tr', (rows) => rows.map((r) => [...r.querySelectorAll('td')].slice(1).map((td) => td.textContent ?? '')));
 }
 
+/** Debian's headless Chromium, quiet (no network of its own, no first-run work). */
+function launchChromium(userDataDir: string): Promise<BrowserContext> {
+  return chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM, headless: true, viewport: { width: 1240, height: 820 },
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+}
+
 /** Polls the page until `check` stops throwing (the page updates asynchronously). */
 async function eventually(what: string, check: () => Promise<void>, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -40,11 +49,7 @@ test('the viewer shows orders placed over FIX in its depth ladder, BBO and trade
   const buyer = await Client.logon(gw.fixPort, 'BUYER');
   const seller = await Client.logon(gw.fixPort, 'SELLER');
   try {
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM, headless: true, viewport: { width: 1240, height: 820 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync'],
-    });
+    context = await launchChromium(userDataDir);
     const page = context.pages()[0] ?? await context.newPage();
     const pageErrors: string[] = [];
     page.on('pageerror', (err) => pageErrors.push(err.message));
@@ -116,11 +121,7 @@ test('with an access token, the viewer opened as /?token=... loads its instrumen
   let context: BrowserContext | null = null;
   const buyer = await Client.logon(gw.fixPort, 'BUYER');
   try {
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM, headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync'],
-    });
+    context = await launchChromium(userDataDir);
     const page = context.pages()[0] ?? await context.newPage();
     const pageErrors: string[] = [];
     page.on('pageerror', (err) => pageErrors.push(err.message));
