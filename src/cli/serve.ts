@@ -81,6 +81,7 @@ export function register(program: Command): void {
           // Operator API (halt/resume/killswitch/end-of-day) on the same HTTP server; 403 unless a token is configured.
           plugins: [{ prefix: '/api/v1/admin', plugin: adminApi({ sequencer: gateway.sequencer, token: adminTokenOf(settings.adminToken), logger: log }) }],
           accessToken: tokenFrom('FIXGW_HTTP_TOKEN', settings.httpAccessToken),
+          connectionsPerAddressMax: settings.sessions[0]!.extra.get('MaxHttpConnectionsPerAddress') as number,
           ...(settings.https !== undefined
             ? { https: { key: readFileSync(settings.https.keyFile), cert: readFileSync(settings.https.certFile) } } : {}),
         });

@@ -44,6 +44,8 @@ export const GATEWAY_KEYS: Record<string, KeySpec> = {
   /** Read token of the HTTP server (env FIXGW_HTTP_TOKEN wins): market data, viewer, metrics and sessions need it;
    *  /health does not. No token = open to anyone who reaches the port. */
   HttpAccessToken: { kind: 'string' },
+  /** HTTP/WebSocket connections open at once from one source address; more are closed at once. */
+  MaxHttpConnectionsPerAddress: { kind: 'int', default: 2000, min: 1, max: 1_000_000 },
   /** Local time (in TimeZone) at which the gateway journals an EndOfDay command every day (expires Day orders). */
   EndOfDayTime: { kind: 'time' },
   /** FIX connections open at once from one source address; more are closed at once. */

@@ -58,6 +58,9 @@ export interface HttpServerOptions extends Partial<TapLimits> {
   https?: { key: Buffer; cert: Buffer };
   /** Read token: every route but /health and the admin API then needs it (access.ts); undefined or '' = open. */
   accessToken?: string;
+  /** Connections (HTTP keep-alive and WebSocket alike) open at once from one source address; more are closed at once.
+   *  Default 2,000. */
+  connectionsPerAddressMax?: number;
 }
 
 export interface HttpServer {
@@ -68,6 +71,28 @@ export interface HttpServer {
   /** Open WebSocket connections. */
   readonly clientCount: number;
   close(): Promise<void>;
+}
+
+/** Closes a new connection at once when its source address already has `max` open: one host cannot take all the
+ *  process's file descriptors (the FIX acceptor has the same rule, MaxConnectionsPerAddress). */
+function limitConnectionsPerAddress(app: FastifyInstance, max: number, logger: Logger | undefined): void {
+  if (!Number.isInteger(max) || max < 1) throw new Error(`connectionsPerAddressMax must be a positive integer, got ${max}`);
+  const open = new Map<string, number>();
+  let refusalsLogged = 0;
+  app.server.on('connection', (socket: import('node:net').Socket) => {
+    const address = socket.remoteAddress ?? '?';
+    const n = (open.get(address) ?? 0) + 1;
+    if (n > max) {
+      if (refusalsLogged++ % 1000 === 0) logger?.warn({ remoteAddress: address, max }, 'HTTP connection refused: too many from one address');
+      socket.destroy();
+      return;
+    }
+    open.set(address, n);
+    socket.once('close', () => {
+      const left = (open.get(address) ?? 1) - 1;
+      if (left === 0) open.delete(address); else open.set(address, left);
+    });
+  });
 }
 
 export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServer> {
@@ -119,6 +144,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
       healthDetails: opts.healthDetails ?? (() => ({})),
     });
     for (const p of opts.plugins ?? []) await app.register(p.plugin, { prefix: p.prefix });
+    limitConnectionsPerAddress(app, opts.connectionsPerAddressMax ?? 2_000, opts.logger);
     await app.listen({ host, port: opts.port });
   } catch (err) {
     unsubscribe();

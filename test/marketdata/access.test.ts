@@ -1,5 +1,6 @@
-// The HTTP server's read token (HttpAccessToken / FIXGW_HTTP_TOKEN): every route but /health and the admin API needs
-// it, as a bearer header or a ?token= parameter; the WebSocket handshake is refused without it.
+// Who may use the HTTP server: the read token (HttpAccessToken / FIXGW_HTTP_TOKEN) that every route but /health and
+// the admin API needs, as a bearer header or a ?token= parameter (the WebSocket handshake is refused without it), and
+// the bound on connections from one address (MaxHttpConnectionsPerAddress).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
@@ -74,6 +75,29 @@ test('without an access token every route is open, as before', async () => {
     assert.equal((await status(`${tap.http.url}/api/v1/instruments`)).status, 200);
     assert.equal(await handshake(tap.wsUrl), 101);
   } finally {
+    await tap.close();
+  }
+});
+
+test('a source address gets at most connectionsPerAddressMax connections at once; one more is closed, a freed place is reused', async () => {
+  const tap = await startTap({ connectionsPerAddressMax: 3 });
+  const clients: FeedClient[] = [];
+  try {
+    for (let i = 0; i < 3; i++) clients.push(await FeedClient.open(tap.wsUrl));
+    await assert.rejects(FeedClient.open(tap.wsUrl), 'the fourth WebSocket is closed before its handshake');
+    await assert.rejects(fetch(`${tap.http.url}/health`), 'so is a plain HTTP request');
+    await clients[0]!.subscribe('book', 'AAPL'); // the three admitted ones work
+    clients.shift()!.close();
+    // the server frees the place when it sees the close: retry until it has
+    for (let tries = 0; ; tries++) {
+      try { clients.push(await FeedClient.open(tap.wsUrl)); break; } catch (err) {
+        if (tries >= 50) throw err;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    assert.equal((await clients.at(-1)!.subscribe('book', 'MSFT')).type, 'snapshot');
+  } finally {
+    for (const c of clients) c.close();
     await tap.close();
   }
 });
