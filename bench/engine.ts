@@ -240,9 +240,13 @@ const mix = buildMix(config, COMMANDS, 42, 'M');
 if (process.env.BENCH_DUMP !== undefined) writeFileSync(process.env.BENCH_DUMP, JSON.stringify(mix.commands));
 const counts = { NewOrder: 0, Cancel: 0, Replace: 0 } as Record<string, number>;
 for (const c of mix.commands) counts[c.type] = (counts[c.type] ?? 0) + 1;
-const probe = new Engine(config);
-mix.commands.forEach((cmd, i) => probe.apply({ seq: i + 1, timeMs: 1_700_000_000_000 + i, cmd }));
-const book = probe.bookSnapshot('AAPL', 100_000)!;
+// the book the mix leaves, taken before the measured runs so that engine is garbage by then, not live heap they carry
+const { restingAtEnd, levelsAtEnd } = (() => {
+  const probe = new Engine(config);
+  mix.commands.forEach((cmd, i) => probe.apply({ seq: i + 1, timeMs: 1_700_000_000_000 + i, cmd }));
+  const book = probe.bookSnapshot('AAPL', 100_000)!;
+  return { restingAtEnd: probe.restingCounts().AAPL, levelsAtEnd: book.bids.length + book.asks.length };
+})();
 
 /** BENCH_MODES=off,none,always (default all three), e.g. to profile one mode with node --cpu-prof. */
 const modes = new Set((process.env.BENCH_MODES ?? 'off,none,always').split(','));
@@ -263,7 +267,7 @@ console.log(JSON.stringify({
   node: process.version,
   commands: mix.commands.length,
   mix: { newOrders: counts.NewOrder, cancels: counts.Cancel, replaces: counts.Replace, trades: mix.trades,
-    restingAtEnd: probe.restingCounts().AAPL, levelsAtEnd: book.bids.length + book.asks.length },
+    restingAtEnd, levelsAtEnd },
   journalOff: engineAlone,
   /** The same, also reading (formatting) every decimal field of every event, as the gateway does. */
   journalOffFormatted: engineAloneFormatted,
