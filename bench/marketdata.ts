@@ -25,6 +25,7 @@ import { Initiator } from '../src/session/initiator.js';
 import { MemoryStore } from '../src/session/store.js';
 import { NullLog } from '../src/session/message-log.js';
 import { SESSION_DEFAULTS } from '../src/session/session.js';
+import { gatewayCfg } from '../test/support/served.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const SYMBOL = 'AAPL';
@@ -152,7 +153,7 @@ async function main(): Promise<void> {
   const seconds = arg('seconds', 8);
   const warmupS = 2;
   const dataDir = mkdtempSync(path.join(tmpdir(), 'fixgw-bench-md-'));
-  const cfg = `[DEFAULT]\nConnectionType=acceptor\nBeginString=FIX.4.4\nSenderCompID=FIXGW\nSocketAcceptPort=9876\nMaxMessagesPerSecond=1000000\nUseDataDictionary=Y\n\n[SESSION]\nTargetCompID=*\n`;
+  const cfg = gatewayCfg({ MaxMessagesPerSecond: 1_000_000 });
   const registry = new Registry();
   const gw = await startGateway({ settings: parseGatewaySettings(cfg), fixPort: 0, host: '127.0.0.1', dataDir, fsync: false, registry });
   const conflateMaxUs = arg('conflate-max-us', 0);

@@ -15,6 +15,7 @@ import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { pino } from 'pino';
 import { parseGatewaySettings, startGateway } from '../src/gateway/index.js';
 import { buildRestingBook } from './resting-book.js';
+import { gatewayCfg } from '../test/support/served.js';
 
 const RESTING = Number(process.env.BENCH_RESTING ?? 100_000);
 const EVERY = Number(process.env.BENCH_EVERY ?? 50_000);
@@ -25,16 +26,7 @@ const PAIRS = Number(process.env.BENCH_PAIRS ?? 3);
 /** BENCH_TRACE=1: also print (stderr) each event-loop gap over 15 ms and each snapshot's encode/write window, in ms from the start. */
 const TRACE = process.env.BENCH_TRACE === '1';
 
-const CFG = `[DEFAULT]
-ConnectionType=acceptor
-BeginString=FIX.4.4
-SenderCompID=FIXGW
-SocketAcceptPort=9876
-SocketAcceptHost=127.0.0.1
-JournalFsync=N
-[SESSION]
-TargetCompID=*
-`;
+const CFG = gatewayCfg({ JournalFsync: 'N' });
 
 function pct(sorted: number[], p: number): number {
   return sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startGateway, parseGatewaySettings, type Gateway } from '../../src/gateway/index.js';
+import { gatewayCfg } from '../support/served.js';
 
 export const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 /** simulator/scenarios in the source tree (the example scenario files are not compiled). */
@@ -79,19 +80,7 @@ export class Prompt {
   }
 }
 
-const GATEWAY_CFG = `
-[DEFAULT]
-ConnectionType=acceptor
-BeginString=FIX.4.4
-SenderCompID=FIXGW
-SocketAcceptPort=9876
-SocketAcceptHost=127.0.0.1
-MaxMessagesPerSecond=200000
-CancelOnDisconnect=N
-
-[SESSION]
-TargetCompID=*
-`;
+const GATEWAY_CFG = gatewayCfg({ MaxMessagesPerSecond: 200_000, CancelOnDisconnect: 'N' });
 
 /** The real gateway on a free loopback port with a temp data directory; close() removes the directory. */
 export async function startTestGateway(): Promise<{ gateway: Gateway; close: () => Promise<void> }> {
