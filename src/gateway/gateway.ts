@@ -531,7 +531,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         const dir = s?.fileStorePath !== undefined ? path.resolve(s.fileStorePath) : storeDir;
         // Target seqs batched per turn (a crash can only leave them behind: the client resends, PossDup orders
         // meet the duplicate-ClOrdID check) and held at the oldest message whose command is not yet journaled.
-        const store = new HeldTargetSeqStore(FileStore.open(dir, id, { nowMs: Date.now(), sync: s?.fileStoreSync ?? false, targetSeqWrites: 'batched' }));
+        const store = new HeldTargetSeqStore(FileStore.open(dir, id, { nowMs: Date.now(), sync: s?.fileStoreSync ?? false, targetSeqWrites: 'batched', indexWrites: 'deferred' }));
         heldStores.set(sessionKey(id), store);
         return store;
       },
