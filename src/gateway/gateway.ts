@@ -529,8 +529,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       openStore: (id) => {
         const s = settingsOf(id);
         const dir = s?.fileStorePath !== undefined ? path.resolve(s.fileStorePath) : storeDir;
-        // Target seqs batched per turn (a crash can only leave them behind: the client resends, PossDup orders
-        // meet the duplicate-ClOrdID check) and held at the oldest message whose command is not yet journaled.
+        // Target seqs batched (a crash can only leave them behind: the client resends, PossDup orders meet the
+        // duplicate-ClOrdID check) and held at the oldest message whose command is not yet journaled. Index records
+        // and the seqnums slot deferred (within INDEX_DEFER_MS): the flush in front of a socket write writes only
+        // the message bodies, which open-time recovery indexes (see file-store.ts).
         const store = new HeldTargetSeqStore(FileStore.open(dir, id, { nowMs: Date.now(), sync: s?.fileStoreSync ?? false, targetSeqWrites: 'batched', indexWrites: 'deferred' }));
         heldStores.set(sessionKey(id), store);
         return store;

@@ -75,7 +75,8 @@ export interface FileStoreOptions {
    *  turn). After a crash the persisted target may then be up to one turn behind: the peer is asked to
    *  resend messages already processed, which arrive as PossDup and meet the application's duplicate
    *  checks (the gateway: duplicate ClOrdID per session, kept in the engine journal). It is never ahead,
-   *  and never behind a message whose reply reached the peer. */
+   *  and never behind a message whose reply reached the peer (with indexWrites 'deferred' it may be: by what was
+   *  processed in the last INDEX_DEFER_MS). */
   targetSeqWrites?: 'each' | 'batched';
   /** 'with-body' (default): flush() writes the body batch, its index records and a changed seqnums slot.
    *  'deferred': flush() writes the body batch only; the index records and the slot follow within INDEX_DEFER_MS
