@@ -20,7 +20,7 @@ import {
   defaultEngineConfigPath, loadEngineConfig, openEngine, SequencerOverloadedError,
   type Engine, type EngineConfig, type EngineEvent, type SequencedCommand, type Sequencer,
 } from '../engine/index.js';
-import { defaultDictionaryPath, sessionConfigOf, tlsOptionsOf, type GatewayFileSettings } from './config.js';
+import { defaultDictionaryPath, resolveIdleSpinMicros, sessionConfigOf, tlsOptionsOf, type GatewayFileSettings } from './config.js';
 import { createMetrics, type GatewayMetrics } from './metrics.js';
 import { Snapshotter } from './snapshots.js';
 import { EndOfDaySchedule } from './end-of-day.js';
@@ -69,8 +69,8 @@ export interface GatewayOptions {
   snapshotWorkerStallAfterSeq?: number;
   /** A snapshot worker behind the engine that applies nothing for this long is restarted. Default 60 s. */
   snapshotWorkerStuckMs?: number;
-  /** Overrides IdleSpinMicros (0 = off). */
-  idleSpinMicros?: number;
+  /** Overrides IdleSpinMicros (0 = off; 'auto' = by the journal's fsync, see resolveIdleSpinMicros). */
+  idleSpinMicros?: number | 'auto';
   /** Epoch ms for the sequencer's timestamps, GTD expiry and the EndOfDay schedule. Default Date.now. */
   clock?: () => number;
 }
@@ -104,6 +104,8 @@ export interface Gateway {
   readonly replayedCommands: number;
   /** Seq of the snapshot startup began from (null = full replay). */
   readonly recoveredFromSnapshotSeq: number | null;
+  /** The IdleSpinMicros in use (an 'auto' setting resolved by the journal's fsync). */
+  readonly idleSpinMicros: number;
   /** Seq of the newest snapshot this gateway wrote, 0 = none yet. */
   readonly lastSnapshotSeq: number;
   /** How snapshots are made now (worker thread or in-process), the worker's lag and the newest snapshot's seq. */
@@ -390,7 +392,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   // IdleSpinMicros: after a batch of replies the loop keeps turning (setImmediate: libuv then polls without
   // blocking) until that much time has passed since the last batch, so the next request of a client waiting for
   // this reply is read without the process being woken up. Bounded: it stops on its own, and at close.
-  const idleSpinMs = (options.idleSpinMicros ?? settings.idleSpinMicros) / 1000;
+  const idleSpinMicros = resolveIdleSpinMicros(options.idleSpinMicros ?? settings.idleSpinMicros, fsync);
+  const idleSpinMs = idleSpinMicros / 1000;
   let spinUntilMs = 0;
   let spinning = false;
   // With fsync on it pauses while a journal batch is on its way (the fdatasync runs in the thread pool: polling
@@ -526,9 +529,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       openStore: (id) => {
         const s = settingsOf(id);
         const dir = s?.fileStorePath !== undefined ? path.resolve(s.fileStorePath) : storeDir;
-        // Target seqs batched per turn (a crash can only leave them behind: the client resends, PossDup orders
-        // meet the duplicate-ClOrdID check) and held at the oldest message whose command is not yet journaled.
-        const store = new HeldTargetSeqStore(FileStore.open(dir, id, { nowMs: Date.now(), sync: s?.fileStoreSync ?? false, targetSeqWrites: 'batched' }));
+        // Target seqs batched (a crash can only leave them behind: the client resends, PossDup orders meet the
+        // duplicate-ClOrdID check) and held at the oldest message whose command is not yet journaled. Index records
+        // and the seqnums slot deferred (within INDEX_DEFER_MS): the flush in front of a socket write writes only
+        // the message bodies, which open-time recovery indexes (see file-store.ts).
+        const store = new HeldTargetSeqStore(FileStore.open(dir, id, { nowMs: Date.now(), sync: s?.fileStoreSync ?? false, targetSeqWrites: 'batched', indexWrites: 'deferred' }));
         heldStores.set(sessionKey(id), store);
         return store;
       },
@@ -601,7 +606,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   let ready = true;
   const fixPort = acceptor.port;
-  log.info({ fixPort, sessions: settings.sessions.map((s) => sessionKey(s.id)) }, 'FIX acceptor listening');
+  log.info({ fixPort, sessions: settings.sessions.map((s) => sessionKey(s.id)), idleSpinMicros }, 'FIX acceptor listening');
 
   let closed: Promise<void> | undefined;
   const close = (): Promise<void> => {
@@ -636,6 +641,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     metrics,
     get ready() { return ready; },
     replayedCommands: opened.recovery.replayedCommands,
+    idleSpinMicros,
     recoveredFromSnapshotSeq: opened.recovery.snapshotSeq,
     get lastSnapshotSeq() { return snapshotter.lastSeq; },
     snapshotStatus: () => snapshotter.status(),

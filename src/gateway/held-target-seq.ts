@@ -70,8 +70,8 @@ export class HeldTargetSeqStore implements MessageStore {
     let limit = this.#target;
     for (const seq of this.#holds.keys()) if (seq < limit) limit = seq;
     if (limit > this.#written) {
-      // Batched when the inner store batches target seqs (written with its next flush, which comes before
-      // any socket write of the session): the persisted value may lag, never lead, what is released.
+      // Batched when the inner store batches target seqs (written with its next flush, or within a few ms with
+      // deferred index writes): the persisted value may lag, never lead, what is released.
       if (this.#inner.advanceNextTargetSeq !== undefined) this.#inner.advanceNextTargetSeq(limit);
       else this.#inner.setNextTargetSeq(limit);
       this.#written = limit;

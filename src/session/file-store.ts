@@ -24,11 +24,23 @@
 // them to see its message before all are stored flushes all their stores first (the gateway does, for
 // each journal batch of replies, before it uncorks any socket).
 // saveSent does not touch seqnums.
+//
+// Deferred index writes (option indexWrites: 'deferred', the gateway's): flush() writes only the body batch, so
+// the one write(2) in front of a socket write is the messages themselves; the index records and a changed seqnums
+// slot follow within INDEX_DEFER_MS (a timer), or sooner when the index batch fills, before readRange/close/any
+// explicit set, or on flushIndex(). A message is still in the files before its bytes reach a socket: open-time
+// recovery (below) indexes the messages it finds in the body past the last index record. A crash may leave the
+// persisted target seq that much further behind (never ahead): the peer is asked to resend what was processed.
 // On open the next sender seq is the seqnums value when no index record was added since it was written
 // (count == covered), else max(seqnums sender, last indexed seq + 1): a crash never leaves it behind a
 // stored message, and an explicit setNextSenderSeq (lower, after a SequenceReset) still holds.
 // A torn or stale tail of index/body (partial record, bad check, wrong epoch, body not there or with
 // a wrong crc) is cut off on open and reported in `recoveryNotes`; it is never fatal.
+// Body past the index: when the index ends cleanly (no bad record) and the seqnums slot is of the session's
+// epoch, the whole FIX messages in the body after the last indexed one (BodyLength and CheckSum right, MsgSeqNum
+// ascending) are indexed on open (so are those of a store written before deferred index writes existed: any
+// body beyond its index was a message saved in the batch a crash cut); the first one that is not is where the
+// body is cut. A reset truncates the body before the index, so old-epoch bodies are never taken for new ones.
 // Memory: one Uint32Array of stored seqs (4 bytes per message, grown by doubling); readRange binary
 // searches it, then reads the page's index records and bodies with one pread each.
 
@@ -49,6 +61,8 @@ export const MAX_STORED_MESSAGE_BYTES = 16 * 1024 * 1024;
 const BATCH_BODY_BYTES = 64 * 1024;
 /** Index records batched before an early flush. */
 const BATCH_RECORDS = 1024;
+/** indexWrites 'deferred': longest time index records and a changed seqnums slot wait after their body is written. */
+export const INDEX_DEFER_MS = 2;
 
 export interface FileStoreOptions {
   nowMs: number;
@@ -61,8 +75,13 @@ export interface FileStoreOptions {
    *  turn). After a crash the persisted target may then be up to one turn behind: the peer is asked to
    *  resend messages already processed, which arrive as PossDup and meet the application's duplicate
    *  checks (the gateway: duplicate ClOrdID per session, kept in the engine journal). It is never ahead,
-   *  and never behind a message whose reply reached the peer. */
+   *  and never behind a message whose reply reached the peer (with indexWrites 'deferred' it may be: by what was
+   *  processed in the last INDEX_DEFER_MS). */
   targetSeqWrites?: 'each' | 'batched';
+  /** 'with-body' (default): flush() writes the body batch, its index records and a changed seqnums slot.
+   *  'deferred': flush() writes the body batch only; the index records and the slot follow within INDEX_DEFER_MS
+   *  (see the header comment: open-time recovery indexes body messages past the index). */
+  indexWrites?: 'with-body' | 'deferred';
 }
 
 export class FileStore implements MessageStore {
@@ -74,6 +93,7 @@ export class FileStore implements MessageStore {
   readonly #paths: StorePaths;
   readonly #sync: boolean;
   readonly #batchTargetSeq: boolean;
+  readonly #deferIndex: boolean;
   #bodyFd: number;
   #indexFd: number;
   #seqnumsFd: number;
@@ -88,21 +108,24 @@ export class FileStore implements MessageStore {
   #closed = false;
   readonly #slot = Buffer.alloc(SLOT_BYTES);
   // The batch not yet written: body bytes from #bodyEndBytes - #batchBodyBytes, index records from
-  // record (#count - #batchRecords).
+  // record (#count - #batchRecords) (with deferred index writes, bodies may be written ahead of their records).
   readonly #batchBody = Buffer.allocUnsafe(BATCH_BODY_BYTES);
   readonly #batchIndex = Buffer.allocUnsafe(BATCH_RECORDS * RECORD_BYTES);
   #batchBodyBytes = 0;
   #batchRecords = 0;
   #slotDirty = false;
   #flushScheduled = false;
+  #indexTimer: NodeJS.Timeout | null = null;
+  readonly #indexTimerBound = (): void => this.#writeIndexFromTimer();
   readonly #flushBound = (): void => this.#flushFromLoop();
   /** The last error of a flush run from the event loop; the batch was kept and the next flush retries. */
   lastFlushError: Error | undefined;
 
-  private constructor(state: OpenState, sync: boolean, batchTargetSeq: boolean) {
+  private constructor(state: OpenState, sync: boolean, batchTargetSeq: boolean, deferIndex: boolean) {
     this.#paths = state.paths;
     this.#sync = sync;
     this.#batchTargetSeq = batchTargetSeq;
+    this.#deferIndex = deferIndex;
     this.#bodyFd = state.bodyFd;
     this.#indexFd = state.indexFd;
     this.#seqnumsFd = state.seqnumsFd;
@@ -121,7 +144,7 @@ export class FileStore implements MessageStore {
     fs.mkdirSync(dir, { recursive: true });
     const sync = opts.sync ?? false;
     const state = recover(storePaths(dir, id), opts.nowMs, sync);
-    const store = new FileStore(state, sync, opts.targetSeqWrites === 'batched');
+    const store = new FileStore(state, sync, opts.targetSeqWrites === 'batched', opts.indexWrites === 'deferred');
     // Persist the repaired state so the next open starts clean.
     if (state.notes.length > 0 || state.slotGen === 0) store.#writeSeqnums();
     return store;
@@ -137,6 +160,8 @@ export class FileStore implements MessageStore {
 
   /** Bytes (body + index) saved but not yet written to the files. */
   get pendingBytes(): number { return this.#batchBodyBytes + this.#batchRecords * RECORD_BYTES; }
+  /** Bytes of saved messages not yet written to the body file (what flush() writes in every mode). */
+  get pendingBodyBytes(): number { return this.#batchBodyBytes; }
 
   /** Explicit sets are written through: the batch, then the slot, before returning. */
   setNextSenderSeq(seq: number): void {
@@ -144,7 +169,7 @@ export class FileStore implements MessageStore {
     assertSeq(seq, 'setNextSenderSeq');
     this.#nextSenderSeq = seq;
     this.#slotDirty = true;
-    this.flush();
+    this.flushIndex();
   }
 
   setNextTargetSeq(seq: number): void {
@@ -152,7 +177,7 @@ export class FileStore implements MessageStore {
     assertSeq(seq, 'setNextTargetSeq');
     this.#nextTargetSeq = seq;
     this.#slotDirty = true;
-    this.flush();
+    this.flushIndex();
   }
 
   incrNextTargetSeq(): void {
@@ -176,29 +201,63 @@ export class FileStore implements MessageStore {
   #targetSeqChanged(): void {
     this.#slotDirty = true;
     // 'each': written now, with the batch before it, so the files always hold a state the session had.
-    if (this.#batchTargetSeq) this.#scheduleFlush();
-    else this.flush();
+    if (!this.#batchTargetSeq) this.flushIndex();
+    else if (this.#deferIndex) this.#armIndexTimer();
+    else this.#scheduleFlush();
   }
 
-  /** Write the pending batch (body, index, fdatasync when sync) and a changed seqnums slot. Cheap
-   *  when nothing is pending. On failure the batch is kept (writes are positional: a retry is exact). */
+  /** Write the pending batch (body, index, fdatasync when sync) and a changed seqnums slot; with deferred index
+   *  writes only the body (the rest follows within INDEX_DEFER_MS). Cheap when nothing is pending. On failure the
+   *  batch is kept (writes are positional: a retry is exact). */
   flush(): void {
+    if (!this.#deferIndex) {
+      this.flushIndex();
+      return;
+    }
+    this.#writeBody();
+    if (this.#batchRecords > 0 || this.#slotDirty) this.#armIndexTimer();
+  }
+
+  /** Write everything pending: body, index records (fdatasync both when sync), then a changed seqnums slot. */
+  flushIndex(): void {
+    this.#writeBody();
     if (this.#batchRecords > 0) {
       this.#checkOpen();
       const firstRecord = this.#count - this.#batchRecords;
-      writeAllAt(this.#bodyFd, this.#batchBody.subarray(0, this.#batchBodyBytes), this.#bodyEndBytes - this.#batchBodyBytes);
       writeAllAt(this.#indexFd, this.#batchIndex.subarray(0, this.#batchRecords * RECORD_BYTES), firstRecord * RECORD_BYTES);
-      if (this.#sync) {
-        fs.fdatasyncSync(this.#bodyFd);
-        fs.fdatasyncSync(this.#indexFd);
-      }
-      this.#batchBodyBytes = 0;
+      if (this.#sync) fs.fdatasyncSync(this.#indexFd);
       this.#batchRecords = 0;
     }
     if (this.#slotDirty) {
       this.#checkOpen();
       this.#writeSeqnums();
       this.#slotDirty = false;
+    }
+  }
+
+  /** The body batch to the body file (fdatasync when sync): from then on open-time recovery finds its messages. */
+  #writeBody(): void {
+    if (this.#batchBodyBytes === 0) return;
+    this.#checkOpen();
+    writeAllAt(this.#bodyFd, this.#batchBody.subarray(0, this.#batchBodyBytes), this.#bodyEndBytes - this.#batchBodyBytes);
+    if (this.#sync) fs.fdatasyncSync(this.#bodyFd);
+    this.#batchBodyBytes = 0;
+  }
+
+  #armIndexTimer(): void {
+    if (this.#indexTimer !== null || this.#closed) return;
+    this.#indexTimer = setTimeout(this.#indexTimerBound, INDEX_DEFER_MS);
+    this.#indexTimer.unref();
+  }
+
+  #writeIndexFromTimer(): void {
+    this.#indexTimer = null;
+    if (this.#closed) return;
+    try {
+      this.flushIndex();
+    } catch (err) {
+      // kept and retried like a failed flush from the loop (the next flushIndex throws to its caller)
+      this.lastFlushError = err instanceof Error ? err : new Error(String(err));
     }
   }
 
@@ -210,14 +269,15 @@ export class FileStore implements MessageStore {
     }
     // Overwriting: stored seqs stay strictly ascending, so saving seq again drops seq and later.
     if (this.#count > 0 && seq <= this.#seqs[this.#count - 1]!) {
-      this.flush();
+      this.flushIndex();
       this.#truncateFrom(lowerBound(this.#seqs, this.#count, seq));
     }
-    if (this.#batchRecords === BATCH_RECORDS || this.#batchBodyBytes + bytes.length > BATCH_BODY_BYTES) this.flush();
+    if (this.#batchRecords === BATCH_RECORDS) this.flushIndex();
+    else if (this.#batchBodyBytes + bytes.length > BATCH_BODY_BYTES) this.flush();
 
     const offset = this.#bodyEndBytes;
     if (bytes.length > BATCH_BODY_BYTES) {
-      // Too big to batch (the batch is empty now): the body goes out directly, its record is batched.
+      // Too big to batch (the body batch is empty now): the body goes out directly, its record is batched.
       writeAllAt(this.#bodyFd, bytes, offset);
     } else {
       bytes.copy(this.#batchBody, this.#batchBodyBytes);
@@ -233,7 +293,7 @@ export class FileStore implements MessageStore {
 
   readRange(begin: number, end: number, maxCount: number): Array<{ seq: number; bytes: Buffer }> {
     this.#checkOpen();
-    this.flush();
+    this.flushIndex();
     const out: Array<{ seq: number; bytes: Buffer }> = [];
     if (maxCount <= 0 || end < begin || this.#count === 0) return out;
     const first = lowerBound(this.#seqs, this.#count, begin);
@@ -274,8 +334,10 @@ export class FileStore implements MessageStore {
     writeSessionFile(this.#paths, epoch, nowMs, this.#sync); // commit point
     this.#epoch = epoch;
     this.#creationTimeMs = nowMs;
-    fs.ftruncateSync(this.#indexFd, 0);
+    // Body first: a crash in between leaves old-epoch index records (cut on open), never an empty index in front
+    // of an old body (which open would index as this epoch's messages; the slot's old epoch also prevents that).
     fs.ftruncateSync(this.#bodyFd, 0);
+    fs.ftruncateSync(this.#indexFd, 0);
     this.#count = 0;
     this.#bodyEndBytes = 0;
     this.#nextSenderSeq = 1;
@@ -286,7 +348,8 @@ export class FileStore implements MessageStore {
 
   close(): void {
     if (this.#closed) return;
-    this.flush();
+    this.flushIndex();
+    if (this.#indexTimer !== null) { clearTimeout(this.#indexTimer); this.#indexTimer = null; }
     this.#closed = true;
     fs.closeSync(this.#bodyFd);
     fs.closeSync(this.#indexFd);
@@ -297,8 +360,10 @@ export class FileStore implements MessageStore {
   #truncateFrom(k: number): void {
     const rec = decodeRecord(readExactlyAt(this.#indexFd, RECORD_BYTES, k * RECORD_BYTES), 0);
     if (rec === undefined) throw new Error(`${this.#paths.index}: index record ${k} unreadable`);
-    fs.ftruncateSync(this.#indexFd, k * RECORD_BYTES);
+    // Body first: a crash in between leaves index records pointing past the body (cut on open), never a body
+    // tail behind a cut index (which open would index again).
     fs.ftruncateSync(this.#bodyFd, rec.offset);
+    fs.ftruncateSync(this.#indexFd, k * RECORD_BYTES);
     this.#count = k;
     this.#bodyEndBytes = rec.offset;
     this.#writeSeqnums();
@@ -384,7 +449,10 @@ function recover(paths: StorePaths, nowMs: number, sync: boolean): OpenState {
       session = { epoch: Math.max(1, slot?.epoch ?? 0, firstRecordEpoch(indexFd)), creationTimeMs: nowMs };
       writeSessionFile(paths, session.epoch, session.creationTimeMs, sync);
     }
-    const { seqs, count, bodyEndBytes } = scanIndex(paths, indexFd, bodyFd, session.epoch, notes);
+    // Body messages past the index are indexed only when the slot is of this epoch: a reset that a crash cut
+    // short leaves the old epoch's slot (and bodies).
+    const bodyTail = slot !== undefined && slot.epoch === session.epoch;
+    const { seqs, count, bodyEndBytes } = scanIndex(paths, indexFd, bodyFd, session.epoch, bodyTail, notes);
 
     let nextSenderSeq = 1;
     let nextTargetSeq = 1;
@@ -415,7 +483,7 @@ function recover(paths: StorePaths, nowMs: number, sync: boolean): OpenState {
 
 /** Load the index, cutting it at the first record that is torn, stale or points past the body. */
 function scanIndex(
-  paths: StorePaths, indexFd: number, bodyFd: number, epoch: number, notes: string[],
+  paths: StorePaths, indexFd: number, bodyFd: number, epoch: number, bodyTail: boolean, notes: string[],
 ): { seqs: Uint32Array; count: number; bodyEndBytes: number } {
   const indexBytes = fs.fstatSync(indexFd).size;
   const bodyBytes = fs.fstatSync(bodyFd).size;
@@ -452,12 +520,117 @@ function scanIndex(
     notes.push(`${paths.index}: cut at record ${count} of ${indexBytes / RECORD_BYTES} (${bad ?? 'partial record'})`);
     fs.ftruncateSync(indexFd, count * RECORD_BYTES);
   }
+  if (bad === undefined && bodyTail && expectedOffset < bodyBytes) {
+    // Messages written to the body whose index records were not (deferred index writes, or a crash between the
+    // two writes of a batch): indexed now, in order, up to the first one that is not whole.
+    const recovered: Array<{ seq: number; offset: number; length: number; crc: number }> = [];
+    expectedOffset = scanBodyTail(bodyFd, expectedOffset, bodyBytes, prevSeq, (seq, offset, length, crc) => {
+      recovered.push({ seq, offset, length, crc });
+    });
+    if (recovered.length > 0) {
+      const records = Buffer.alloc(recovered.length * RECORD_BYTES);
+      recovered.forEach((r, i) => encodeRecord(records, i * RECORD_BYTES, r.seq, r.length, r.offset, r.crc, epoch));
+      writeAllAt(indexFd, records, count * RECORD_BYTES);
+      if (count + recovered.length > seqs.length) {
+        const grown = new Uint32Array(nextPowerOfTwo(count + recovered.length));
+        grown.set(seqs.subarray(0, count));
+        seqs = grown;
+      }
+      for (const r of recovered) seqs[count++] = r.seq;
+      notes.push(`${paths.index}: ${recovered.length} messages found in the body past the index were indexed (seq ${recovered[0]!.seq}..${recovered[recovered.length - 1]!.seq})`);
+    }
+  }
   if (expectedOffset !== bodyBytes) {
     notes.push(`${paths.body}: cut from ${bodyBytes} to ${expectedOffset} bytes`);
     fs.ftruncateSync(bodyFd, expectedOffset);
   }
   if (seqs.length < INITIAL_INDEX_CAPACITY) seqs = new Uint32Array(INITIAL_INDEX_CAPACITY);
   return { seqs, count, bodyEndBytes: expectedOffset };
+}
+
+/** Bytes of the body read at a time when indexing its tail. */
+const TAIL_SCAN_CHUNK_BYTES = 1024 * 1024;
+
+/**
+ * Walks the whole FIX messages stored back to back in the body from `from`: each must start right where the one
+ * before ended, with 8=, a BodyLength whose CheckSum trailer is where it says and right, and a MsgSeqNum(34) above
+ * the previous one. Calls onMessage for each; returns the offset where the first one that is not ends the walk.
+ */
+function scanBodyTail(
+  bodyFd: number, from: number, bodyBytes: number, prevSeq: number,
+  onMessage: (seq: number, offset: number, length: number, crc: number) => void,
+): number {
+  let at = from;
+  let buf = Buffer.allocUnsafe(Math.min(TAIL_SCAN_CHUNK_BYTES, bodyBytes - from));
+  while (at < bodyBytes) {
+    const n = Math.min(buf.length, bodyBytes - at);
+    readIntoAt(bodyFd, buf, n, at);
+    let p = 0;
+    for (;;) {
+      const m = storedMessageAt(buf, p, n);
+      if (m === 'incomplete') break;
+      if (m === null || m.seq <= prevSeq) return at + p;
+      onMessage(m.seq, at + p, m.length, zlib.crc32(buf.subarray(p, p + m.length)));
+      prevSeq = m.seq;
+      p += m.length;
+    }
+    if (at + n === bodyBytes) return at + p; // the last message is cut short
+    if (p === 0) {
+      // one message longer than the buffer: read it whole (stored messages are bounded)
+      if (buf.length >= MAX_STORED_MESSAGE_BYTES) return at;
+      buf = Buffer.allocUnsafe(Math.min(buf.length * 2, MAX_STORED_MESSAGE_BYTES));
+    }
+    at += p;
+  }
+  return at;
+}
+
+const SOH_BYTE = 0x01;
+const EQ_BYTE = 0x3d;
+
+/** Decimal digits buf[from, to) as a number; NaN when empty, too long or not all digits. */
+function digitsAt(buf: Buffer, from: number, to: number): number {
+  if (to <= from || to - from > 10) return NaN;
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const d = buf[i]! - 0x30;
+    if (d < 0 || d > 9) return NaN;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+/** The FIX message starting at buf[at] (within buf[0, end)): its length and MsgSeqNum; 'incomplete' when it runs past
+ *  `end`; null when the bytes there are not one whole message. */
+function storedMessageAt(buf: Buffer, at: number, end: number): { length: number; seq: number } | 'incomplete' | null {
+  if (at >= end) return 'incomplete';
+  if (buf[at] !== 0x38 || (at + 1 < end && buf[at + 1] !== EQ_BYTE)) return null; // 8=
+  const beginEnd = buf.indexOf(SOH_BYTE, at + 2);
+  if (beginEnd < 0 || beginEnd >= end) return end - at > 64 ? null : 'incomplete';
+  if (beginEnd + 3 > end) return 'incomplete';
+  if (buf[beginEnd + 1] !== 0x39 || buf[beginEnd + 2] !== EQ_BYTE) return null; // 9=
+  const lengthEnd = buf.indexOf(SOH_BYTE, beginEnd + 3);
+  if (lengthEnd < 0 || lengthEnd >= end) return end - beginEnd > 16 ? null : 'incomplete';
+  const bodyLength = digitsAt(buf, beginEnd + 3, lengthEnd);
+  if (!(bodyLength >= 0)) return null;
+  const trailerAt = lengthEnd + 1 + bodyLength;
+  const length = trailerAt + 7 - at; // 10=ddd<SOH>
+  if (length > MAX_STORED_MESSAGE_BYTES) return null;
+  if (at + length > end) return 'incomplete';
+  if (buf[trailerAt] !== 0x31 || buf[trailerAt + 1] !== 0x30 || buf[trailerAt + 2] !== EQ_BYTE || buf[trailerAt + 6] !== SOH_BYTE) return null;
+  let sum = 0;
+  for (let i = at; i < trailerAt; i++) sum += buf[i]!;
+  if ((sum & 0xff) !== digitsAt(buf, trailerAt + 3, trailerAt + 6)) return null;
+  // MsgSeqNum: the first 34= field of the message
+  for (let i = lengthEnd; i + 4 < trailerAt; i = buf.indexOf(SOH_BYTE, i + 1)) {
+    if (i < 0) break;
+    if (buf[i + 1] === 0x33 && buf[i + 2] === 0x34 && buf[i + 3] === EQ_BYTE) {
+      const seqEnd = buf.indexOf(SOH_BYTE, i + 4);
+      const seq = seqEnd < 0 || seqEnd > trailerAt ? NaN : digitsAt(buf, i + 4, seqEnd);
+      return seq >= 1 && seq <= MAX_SEQ ? { length, seq } : null;
+    }
+  }
+  return null;
 }
 
 function firstRecordEpoch(indexFd: number): number {
