@@ -26,7 +26,8 @@ const orders4x100 = Number(values['orders-4x100']);
 /** BENCH_CFG_EXTRA='Key=V;Key2=V' as settings. */
 const extraSettings = Object.fromEntries((process.env.BENCH_CFG_EXTRA ?? '').split(';').filter((l) => l.includes('='))
   .map((l) => [l.slice(0, l.indexOf('=')).trim(), l.slice(l.indexOf('=') + 1).trim()]));
-const CFG = gatewayCfg({ MaxMessagesPerSecond: 1_000_000, ...extraSettings });
+// the shipped start-up warm-up (WarmUpOrders left at its default), unlike the tests' gateways
+const CFG = gatewayCfg({ MaxMessagesPerSecond: 1_000_000, WarmUpOrders: undefined, ...extraSettings });
 
 interface LoadResult { orders: number; warmup: number; rejects: number; orders_per_s: number; p50_us: number; p99_us: number; p999_us: number; error?: string }
 

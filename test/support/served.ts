@@ -15,14 +15,14 @@ export const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.ur
 /**
  * A gateway .cfg: an acceptor for any client CompID (TargetCompID=*) on loopback, HTTP on any port, journal fsync on,
  * no start-up warm-up (tests start many gateways), with `settings` added to or replacing keys of [DEFAULT]
- * (insertion order kept: JournalFsync is on line 9).
+ * (insertion order kept: JournalFsync is on line 9); a key set to undefined is left out (its default applies).
  */
-export function gatewayCfg(settings: Record<string, string | number> = {}): string {
-  const keys: Record<string, string | number> = {
+export function gatewayCfg(settings: Record<string, string | number | undefined> = {}): string {
+  const keys: Record<string, string | number | undefined> = {
     ConnectionType: 'acceptor', BeginString: 'FIX.4.4', SenderCompID: 'FIXGW', SocketAcceptPort: 9876, SocketAcceptHost: '127.0.0.1',
     HttpHost: '127.0.0.1', HttpPort: 0, JournalFsync: 'Y', WarmUpOrders: 0, ...settings,
   };
-  return `[DEFAULT]\n${Object.entries(keys).map(([k, v]) => `${k}=${v}\n`).join('')}[SESSION]\nTargetCompID=*\n`;
+  return `[DEFAULT]\n${Object.entries(keys).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}\n`).join('')}[SESSION]\nTargetCompID=*\n`;
 }
 
 /** The reliability tests' gateway: fsync on, throttle high enough for the fuzzers. */
