@@ -192,3 +192,31 @@ test('encodeBinaryPayload refuses to write past the room it is given', () => {
   assert.equal(encodeBinaryPayload(sc, small, 0, full - 1), -1);
   assert.ok(small.subarray(full - 1).every((b) => b === 0xee), 'nothing written past the room');
 });
+
+test('any bytes after the binary tag decode to a sequenced command or fail with a plain Error, never anything else', () => {
+  // properties that look almost right: key ids and kinds near the valid ones, lengths that may overrun, cut anywhere
+  const property = fc.tuple(fc.integer({ min: 0, max: 25 }), fc.integer({ min: 0, max: 7 }), fc.integer({ min: 0, max: 40 }),
+    fc.uint8Array({ maxLength: 12 })).map(([key, kind, len, rest]) => Buffer.concat([Buffer.from([key, kind, len & 0xff, 0]), Buffer.from(rest)]));
+  const body = fc.oneof(fc.uint8Array({ maxLength: 120 }).map((b) => Buffer.from(b)), fc.array(property, { maxLength: 8 }).map((ps) => Buffer.concat(ps)));
+  let decoded = 0;
+  let refused = 0;
+  fc.assert(fc.property(body, fc.boolean(), fc.nat(), (bytes, validHead, cut) => {
+    const head = Buffer.alloc(17);
+    head[0] = BINARY_PAYLOAD;
+    head.writeDoubleLE(validHead ? 7 : cut, 1);
+    head.writeDoubleLE(1_700_000_000_000, 9);
+    const whole = Buffer.concat([head, bytes]);
+    const p = whole.subarray(0, cut % 3 === 0 ? whole.length : 1 + (cut % whole.length));
+    try {
+      const sc = decodePayload(p, 0, p.length);
+      assert.ok(Number.isSafeInteger(sc.seq) && typeof sc.cmd === 'object' && sc.cmd !== null);
+      decoded++;
+    } catch (err) {
+      if (err instanceof assert.AssertionError) throw err;
+      assert.ok(err instanceof Error && !(err instanceof RangeError) && !(err instanceof TypeError), String(err));
+      assert.ok(err.message.length > 0);
+      refused++;
+    }
+  }), { numRuns: 5_000 });
+  assert.ok(decoded > 50 && refused > 50, `decoded ${decoded}, refused ${refused}: both paths exercised`);
+});
