@@ -9,7 +9,7 @@ import { existsSync, statSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import type { Command } from 'commander';
 import {
-  Engine, JournalTrimmedError, defaultEngineConfigPath, eventsDigest, exportEngineState, journalDirOf, listSegments, listSnapshots,
+  Engine, JournalTrimmedError, canonicalEngineState, defaultEngineConfigPath, eventsDigest, exportEngineState, journalDirOf, listSegments, listSnapshots,
   loadEngineConfig, readSnapshot, replayJournalDir, snapshotDirOf,
   type EngineConfig, type EngineState, type ReplayResult,
 } from '../engine/index.js';
@@ -137,7 +137,7 @@ function verify(config: EngineConfig, journalDir: string, snapshotPaths: string[
     const expected = first.captured.get(s.seq);
     let problem: string | null = null;
     if (expected === undefined) problem = `journal has no record at seq ${s.seq}`;
-    else if (!isDeepStrictEqual(expected, s.state)) problem = `state differs from a full replay at seq ${s.seq}`;
+    else if (!isDeepStrictEqual(expected, canonicalEngineState(s.state))) problem = `state differs from a full replay at seq ${s.seq}`;
     if (problem !== null) problems.push(`${s.path}: ${problem}`);
     return { path: s.path, seq: s.seq, ok: problem === null, problem };
   });

@@ -32,10 +32,26 @@ export interface EngineState {
   }>;
   accounts: Array<[name: string, openOrders: number, reservedUnits: number, killSwitch: boolean, positionLots: number[], openBuyLots: number[], openSellLots: number[]]>;
   orders: OrderRow[];
-  /** Session → [clOrdId, orderId] in insertion order. */
+  /** Session → [clOrdId, orderId], by order id then ClOrdID (insertion order in states written before that). */
   sessions: Array<[string, Array<[string, string]>]>;
   gtd: string[];
   done: string[];
+}
+
+/**
+ * A session's ClOrdIDs have no order of their own (the table keeps none): they are listed by order (seq), then by
+ * ClOrdID, so equal states export alike.
+ */
+function sessionEntries(entries: Array<[clOrdId: string, seqNo: number]>): Array<[string, string]> {
+  return entries.sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([c, seqNo]) => [c, String(seqNo)]);
+}
+
+/**
+ * The state as exportEngineState lists it now, for comparing states: snapshots written before the session tables
+ * were sorted list each session's ClOrdIDs in the order they were added (the same state, another order).
+ */
+export function canonicalEngineState(state: EngineState): EngineState {
+  return { ...state, sessions: state.sessions.map(([s, entries]) => [s, sessionEntries(entries.map(([c, id]) => [c, Number(id)]))]) };
 }
 
 export function exportEngineState(engine: Engine): EngineState {
@@ -62,9 +78,7 @@ export function exportEngineState(engine: Engine): EngineState {
       o.priceTicks, o.stopTicks, o.orderQtyLots, o.cumLots, o.leavesLots, o.visibleLots, o.displayLots, o.minQtyLots,
       o.cumNotional, o.expireTimeMs, o.postOnly, o.stpMode, o.reservePriceTicks, o.status, o.live, o.pendingStop,
     ]),
-    // a session's ClOrdIDs have no order of their own: sorted by order (seq), then ClOrdID, so equal states export alike
-    sessions: Array.from(engine.sessions.entries(), ([s, m]) => [s, Array.from(m.entries(), ([c, o]) => [c, o.seqNo] as const)
-      .sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([c, seqNo]) => [c, String(seqNo)] as [string, string])]),
+    sessions: Array.from(engine.sessions.entries(), ([s, m]) => [s, sessionEntries(Array.from(m.entries(), ([c, o]) => [c, o.seqNo]))]),
     gtd: ids(engine.gtdOrders),
     done: ids(engine.doneQueue.slice(engine.doneHead)),
   };

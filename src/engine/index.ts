@@ -87,7 +87,7 @@ export {
 export type { FsyncPolicy, JournalContents, JournalScan, JournalSegment, SegmentRead, ScanOptions } from './journal.js';
 export { writeSnapshot, encodeSnapshot, writeEncodedSnapshot, readSnapshot, readLatestSnapshot, listSnapshots, SNAPSHOTS_KEPT } from './snapshot.js';
 export type { EncodedSnapshot } from './snapshot.js';
-export { exportEngineState, importEngineState } from './engine-state.js';
+export { canonicalEngineState, exportEngineState, importEngineState } from './engine-state.js';
 export type { EngineState } from './engine-state.js';
 export { openEngine, replayDataDir, replayJournalDir, trimJournalToSnapshots, journalDirOf, snapshotDirOf } from './data-dir.js';
 export type { OpenEngineOptions, OpenedEngine, ReplayResult, JournalRetention } from './data-dir.js';

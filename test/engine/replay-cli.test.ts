@@ -88,19 +88,39 @@ test('fixgw replay --verify replays twice, compares state, events and the snapsh
 test('fixgw replay --verify exits 1 naming the snapshot when it differs from a full replay', async () => {
   const dir = await dataDir();
   const path = listSnapshots(`${dir}/snapshots`)[0]!.path;
-  const buf = readFileSync(path);
-  const nl = buf.indexOf(10);
-  const state = JSON.parse(buf.subarray(nl + 1).toString('utf8')) as { tradeIdLast: number };
-  state.tradeIdLast += 1; // a well-formed snapshot with the wrong state
-  const body = Buffer.from(JSON.stringify(state));
-  const header = JSON.parse(buf.subarray(0, nl).toString('utf8')) as { bytes: number; crc32: number };
-  writeFileSync(path, JSON.stringify({ ...header, bytes: body.length, crc32: crc32(body) }) + '\n' + body.toString('utf8'));
+  rewriteSnapshotState(path, (state) => { (state as { tradeIdLast: number }).tradeIdLast += 1; }); // well-formed, wrong state
   const r = fixgw('replay', '--data-dir', dir, '--verify');
   assert.equal(r.status, 1);
   assert.match(r.stdout, /^verify\s+MISMATCH/m);
   assert.match(r.stderr, /verification failed/);
   assert.ok(r.stderr.includes(`${path}: state differs from a full replay at seq 1500`), r.stderr);
   assert.match(r.stderr, /latest snapshot \+ journal tail differs from a full replay/);
+});
+
+/** Rewrites a snapshot file's state (header bytes and checksum kept right). */
+function rewriteSnapshotState(path: string, edit: (state: Record<string, unknown>) => void): void {
+  const buf = readFileSync(path);
+  const nl = buf.indexOf(10);
+  const state = JSON.parse(buf.subarray(nl + 1).toString('utf8')) as Record<string, unknown>;
+  edit(state);
+  const body = Buffer.from(JSON.stringify(state));
+  const header = JSON.parse(buf.subarray(0, nl).toString('utf8')) as { bytes: number; crc32: number };
+  writeFileSync(path, JSON.stringify({ ...header, bytes: body.length, crc32: crc32(body) }) + '\n' + body.toString('utf8'));
+}
+
+test('fixgw replay --verify accepts a snapshot of an older version, which lists each session\'s ClOrdIDs in another order', async () => {
+  const dir = await dataDir();
+  const path = listSnapshots(`${dir}/snapshots`)[0]!.path;
+  let reordered = 0;
+  rewriteSnapshotState(path, (state) => {
+    for (const [, entries] of state['sessions'] as Array<[string, Array<[string, string]>]>) {
+      if (entries.length > 1) { entries.reverse(); reordered++; }
+    }
+  });
+  assert.ok(reordered > 0);
+  const r = fixgw('replay', '--data-dir', dir, '--verify');
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^verify\s+OK/m);
 });
 
 test('fixgw replay exits 2 with the byte offset when the journal is corrupt in the middle', async () => {
