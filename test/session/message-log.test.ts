@@ -1,30 +1,21 @@
 // FileLog writes one line per message and per event, batched per event-loop turn (written one turn later); readMessageLog
 // reads the message log back byte for byte (except masked passwords).
 
-import { test, describe, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { FileLog, NullLog, readMessageLog, formatTimestamp, parseTimestamp } from '../../src/session/message-log.js';
 import type { SessionId } from '../../src/session/session-id.js';
+import { tempDirs } from '../support/temp-dirs.js';
 
 const ID: SessionId = { beginString: 'FIX.4.4', senderCompId: 'FIXGW', targetCompId: 'CLIENT1' };
 const T0 = Date.UTC(2024, 2, 9, 23, 59, 58, 123);
 
-const dirs: string[] = [];
-after(() => {
-  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
-});
-
-function tmpDir(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fixgw-log-'));
-  dirs.push(dir);
-  return dir;
-}
+const tmpDir = tempDirs('fixgw-log-');
 
 function fix(body: string): Buffer {
   return Buffer.from(`8=FIX.4.4\x019=${body.length}\x01${body}10=123\x01`, 'latin1');

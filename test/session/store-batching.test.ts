@@ -2,11 +2,10 @@
 // a byte reach its socket before the messages stored ahead of it are in the files. "What a crash would
 // leave" is checked by copying the store's files at that instant and opening the copy as a FileStore.
 
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -17,19 +16,11 @@ import { NullLog } from '../../src/session/message-log.js';
 import { Framer } from '../../src/fix/framer.js';
 import { parseMessage, type FixMessage } from '../../src/fix/message.js';
 import { fix44, news, RawClient, RecordingApp, sessionConfig, waitFor } from '../support/fix-harness.js';
+import { tempDirs } from '../support/temp-dirs.js';
 
 const ID: SessionId = { beginString: 'FIX.4.4', senderCompId: 'FIXGW', targetCompId: 'CLIENT' };
 const T0 = Date.UTC(2024, 0, 2, 3, 4, 5, 678);
-const dirs: string[] = [];
-after(() => {
-  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
-});
-
-function tmpDir(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fixgw-batch-'));
-  dirs.push(dir);
-  return dir;
-}
+const tmpDir = tempDirs('fixgw-batch-');
 
 function msg(seq: number, extra = ''): Buffer {
   return Buffer.from(`8=FIX.4.4\x019=20\x0135=8\x0134=${seq}\x0158=${extra}\x0110=000\x01`);

@@ -2,26 +2,17 @@
 // only, the index records and the seqnums slot follow within INDEX_DEFER_MS, and open-time recovery indexes the
 // whole messages it finds in the body past the index. "What a crash would leave" is a copy of the files taken at
 // that instant, opened as a FileStore.
-import { test, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { FileStore, INDEX_DEFER_MS } from '../../src/session/file-store.js';
 import { fileSafeName, type SessionId } from '../../src/session/session-id.js';
+import { tempDirs } from '../support/temp-dirs.js';
 
 const ID: SessionId = { beginString: 'FIX.4.4', senderCompId: 'FIXGW', targetCompId: 'CLIENT' };
 const T0 = Date.UTC(2024, 0, 2, 3, 4, 5, 678);
-const dirs: string[] = [];
-after(() => {
-  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
-});
-
-function tmpDir(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fixgw-deferred-'));
-  dirs.push(dir);
-  return dir;
-}
+const tmpDir = tempDirs('fixgw-deferred-');
 
 /** A whole FIX message (right BodyLength and CheckSum), as the session stores it. */
 function fixMessage(seq: number, text = ''): Buffer {

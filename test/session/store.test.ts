@@ -1,30 +1,21 @@
 // MessageStore behaviour, for MemoryStore and FileStore alike, then what only FileStore promises:
 // persistence across reopen, recovery from a crash mid-write, bounded index memory.
 
-import { test, describe, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { MemoryStore, type MessageStore } from '../../src/session/store.js';
 import { FileStore } from '../../src/session/file-store.js';
 import { fileSafeName, sessionKey, type SessionId } from '../../src/session/session-id.js';
+import { tempDirs } from '../support/temp-dirs.js';
 
 const ID: SessionId = { beginString: 'FIX.4.4', senderCompId: 'FIXGW', targetCompId: 'CLIENT1' };
 const T0 = Date.UTC(2024, 0, 2, 3, 4, 5, 678);
 
-const dirs: string[] = [];
-after(() => {
-  for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
-});
-
-function tmpDir(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fixgw-store-'));
-  dirs.push(dir);
-  return dir;
-}
+const tmpDir = tempDirs('fixgw-store-');
 
 function msg(seq: number, extra = ''): Buffer {
   return Buffer.from(`8=FIX.4.4\x019=20\x0135=8\x0134=${seq}\x0158=${extra}\x0110=000\x01`);
