@@ -26,6 +26,7 @@ import { createTapMetrics } from './metrics.js';
 import { DEFAULT_TAP_LIMITS, WsTap, type TapLimits } from './ws-tap.js';
 import { registerHttpApi } from './http-api.js';
 import { readAccessHook } from './access.js';
+import { ConnectionsPerAddress } from '../session/connections-per-address.js';
 
 export { bookChecksum, checksumText, CHECKSUM_LEVELS } from './checksum.js';
 export type { WireLevel } from './checksum.js';
@@ -73,25 +74,20 @@ export interface HttpServer {
   close(): Promise<void>;
 }
 
-/** Closes a new connection at once when its source address already has `max` open: one host cannot take all the
- *  process's file descriptors (the FIX acceptor has the same rule, MaxConnectionsPerAddress). */
+/** Closes a new connection at once when its source address already has `max` open (ConnectionsPerAddress, as the FIX
+ *  acceptor does with MaxConnectionsPerAddress). */
 function limitConnectionsPerAddress(app: FastifyInstance, max: number, logger: Logger | undefined): void {
   if (!Number.isInteger(max) || max < 1) throw new Error(`connectionsPerAddressMax must be a positive integer, got ${max}`);
-  const open = new Map<string, number>();
+  const open = new ConnectionsPerAddress(max);
   let refusalsLogged = 0;
   app.server.on('connection', (socket: import('node:net').Socket) => {
     const address = socket.remoteAddress ?? '?';
-    const n = (open.get(address) ?? 0) + 1;
-    if (n > max) {
+    if (!open.admit(address)) {
       if (refusalsLogged++ % 1000 === 0) logger?.warn({ remoteAddress: address, max }, 'HTTP connection refused: too many from one address');
       socket.destroy();
       return;
     }
-    open.set(address, n);
-    socket.once('close', () => {
-      const left = (open.get(address) ?? 1) - 1;
-      if (left === 0) open.delete(address); else open.set(address, left);
-    });
+    socket.once('close', () => open.release(address));
   });
 }
 

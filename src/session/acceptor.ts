@@ -11,6 +11,7 @@ import type { MessageStore } from './store.js';
 import type { MessageLog } from './message-log.js';
 import { Session, type SessionConfig } from './session.js';
 import { sessionKey, type SessionId } from './session-id.js';
+import { ConnectionsPerAddress } from './connections-per-address.js';
 
 export interface AcceptorSessionSpec {
   config: SessionConfig;
@@ -47,12 +48,13 @@ export class Acceptor {
   readonly #server: net.Server;
   readonly #sessions = new Map<string, Session>();
   readonly #templates: AcceptorSessionSpec[] = [];
-  readonly #connectionsByAddress = new Map<string, number>();
+  readonly #connectionsByAddress: ConnectionsPerAddress;
   readonly #sockets = new Set<net.Socket>();
   #dynamicSessions = 0;
 
   private constructor(opts: AcceptorOptions) {
     this.#opts = opts;
+    this.#connectionsByAddress = new ConnectionsPerAddress(opts.maxConnectionsPerAddress ?? Infinity);
     for (const spec of opts.sessions) {
       if (spec.dynamic) this.#templates.push(spec);
       else this.#createSession(spec.config);
@@ -135,14 +137,11 @@ export class Acceptor {
 
   #onConnection(socket: net.Socket): void {
     const address = socket.remoteAddress ?? '?';
-    const open = (this.#connectionsByAddress.get(address) ?? 0) + 1;
-    const limit = this.#opts.maxConnectionsPerAddress ?? Infinity;
-    if (open > limit) {
-      this.#event(`Refused connection from ${address}: more than ${limit} open connections`);
+    if (!this.#connectionsByAddress.admit(address)) {
+      this.#event(`Refused connection from ${address}: more than ${this.#connectionsByAddress.max} open connections`);
       socket.destroy();
       return;
     }
-    this.#connectionsByAddress.set(address, open);
     this.#sockets.add(socket);
     socket.setNoDelay(true);
     const framer = new Framer({ maxMessageBytes: this.#opts.maxMessageBytes ?? 1024 * 1024 });
@@ -199,11 +198,7 @@ export class Acceptor {
       }
     });
     const onGone = (reason: string) => {
-      if (this.#sockets.delete(socket)) {
-        const left = (this.#connectionsByAddress.get(address) ?? 1) - 1;
-        if (left <= 0) this.#connectionsByAddress.delete(address);
-        else this.#connectionsByAddress.set(address, left);
-      }
+      if (this.#sockets.delete(socket)) this.#connectionsByAddress.release(address);
       clearTimeout(logonTimer);
       session?.transportClosed(socket, reason);
     };
