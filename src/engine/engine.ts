@@ -7,8 +7,8 @@ import { createOrder, orderIdOf, renameOrder, type Order } from './order.js';
 import type { BookSide, Level } from './order-book.js';
 import { AccountState, applyFill, checkReserve, release, reserve } from './risk.js';
 import { OrderIndex } from './order-index.js';
-import { compIdOf, SessionOrders } from './session-orders.js';
-import { LevelChange, OrderReport, TradeReport } from './reports.js';
+import { compIdOf, hashOf, SessionOrders } from './session-orders.js';
+import { LevelChange, MdUpdate, OrderReport, Stamp, TradeReport } from './reports.js';
 import { fromUnits, toUnits, type UnitsResult } from './units.js';
 import {
   REJECT_FIX_CODES,
@@ -18,7 +18,7 @@ import {
 } from './types.js';
 
 /** The trades of a market-data event without trades: shared, and frozen so no one can add to it. */
-const NO_TRADES: MdTrade[] = Object.freeze([]) as unknown as MdTrade[];
+const NO_TRADES: TradeReport[] = Object.freeze([]) as unknown as TradeReport[];
 
 /** Events kept in the reused event array between commands; a bigger command's array is dropped. */
 const SCRATCH_KEPT_MAX = 1024;
@@ -108,6 +108,8 @@ export class Engine {
   // scratch for the command being applied
   private seq = 0;
   private timeMs = 0;
+  /** seq and timeMs of the command being applied, shared by its events. */
+  private stamp = new Stamp(0, 0);
   /** Events of the command being applied: the first outN entries of a reused array. */
   private out: EngineEvent[] = [];
   private outN = 0;
@@ -129,6 +131,7 @@ export class Engine {
     this.lastSeq = sc.seq;
     this.seq = sc.seq;
     this.timeMs = sc.timeMs;
+    this.stamp = new Stamp(sc.seq, sc.timeMs);
     this.outN = 0;
     this.execN = 0;
     const cmd = sc.cmd as Command | null;
@@ -146,7 +149,10 @@ export class Engine {
       default: this.admin('ExpireSweep', false, 0, `unknown command type ${JSON.stringify((cmd as { type?: unknown } | null)?.type)}`);
     }
     if (this.touchedN > 0) this.emitMarketData();
-    const out = this.out.slice(0, this.outN);
+    // copied by hand: Array.prototype.slice is a builtin call, slower than this loop for a few events
+    const n = this.outN;
+    const out = new Array<EngineEvent>(n);
+    for (let i = 0; i < n; i++) out[i] = this.out[i]!;
     if (this.outN > SCRATCH_KEPT_MAX) this.out = []; // do not keep a mass cancel's events alive
     return out;
   }
@@ -168,7 +174,8 @@ export class Engine {
     const cmdStpMode = cmd.stpMode === undefined ? undefined : stpModeOf(cmd.stpMode);
     if (cmdStpMode === null) return this.rejectNew(cmd, 'UnsupportedOrder', `unsupported stpMode ${String(cmd.stpMode)}`);
     const session = this.sessions.get(cmd.session);
-    if (session !== undefined && session.has(cmd.clOrdId)) return this.rejectNew(cmd, 'DuplicateClOrdId', `duplicate ClOrdID ${cmd.clOrdId} on this session`);
+    const clOrdHash = hashOf(cmd.clOrdId);
+    if (session !== undefined && session.has(cmd.clOrdId, clOrdHash)) return this.rejectNew(cmd, 'DuplicateClOrdId', `duplicate ClOrdID ${cmd.clOrdId} on this session`);
     const accountName = cmd.account === undefined || cmd.account === '' ? (session?.compId ?? compIdOf(cmd.session)) : cmd.account;
     if (!isId(accountName)) return this.rejectNew(cmd, 'InvalidCommand', 'account must be 1..128 chars');
     const acct = this.accountFor(accountName);
@@ -261,7 +268,7 @@ export class Engine {
     order.stpMode = stpMode;
     order.reservePriceTicks = priceTicks;
     this.ordersById.add(order);
-    orders.set(order.clOrdId, order);
+    orders.set(order.clOrdId, order, clOrdHash);
     reserve(order, qty);
     acct.openOrders++;
     if (expireTimeMs > 0) this.gtdOrders.add(order);
@@ -459,10 +466,10 @@ export class Engine {
 
     this.execFill(aggr, 'Removed', px, lots, tradeId);
     this.execFill(resting, 'Added', px, lots, tradeId);
-    const trade = new TradeReport(this.seq, this.timeMs, tradeId, inst, px, lots, aggr.side,
+    const trade = new TradeReport(this.stamp, tradeId, inst, px, lots, aggr.side,
       aggr.side === 'Buy' ? aggr : resting, aggr.side === 'Buy' ? resting : aggr);
     this.emit(trade);
-    st.mdTrades.push(trade.md());
+    st.mdTrades.push(trade);
   }
 
   /** Self-trade decrement: both orders lose `lots` of quantity without trading. */
@@ -496,7 +503,7 @@ export class Engine {
   // ------------------------------------------------------------------ order lifecycle
 
   /** Ends a live order without a fill: cancel or expire; releases its reservation and leaves the book. */
-  private cancelOrder(order: Order, reason: DoneReason, execType: 'Canceled' | 'Expired', cancelClOrdId?: string): void {
+  private cancelOrder(order: Order, reason: DoneReason, execType: 'Canceled' | 'Expired', cancelClOrdId?: string, cancelClOrdHash?: number): void {
     const st = this.stateBySymbol.get(order.inst.symbol)!;
     release(order, order.leavesLots);
     if (order.level !== null) {
@@ -512,7 +519,7 @@ export class Engine {
     order.status = execType;
     if (cancelClOrdId !== undefined) {
       renameOrder(order, cancelClOrdId);
-      this.sessionMap(order.session).set(cancelClOrdId, order);
+      this.sessionMap(order.session).set(cancelClOrdId, order, cancelClOrdHash);
     }
     this.done(order);
     this.exec(order, execType, reason);
@@ -540,8 +547,8 @@ export class Engine {
     this.ordersById.delete(order);
     const m = this.sessions.get(order.session);
     if (m !== undefined) {
-      if (m.get(order.clOrdId) === order) m.delete(order.clOrdId);
-      if (order.priorClOrdIds !== null) for (const id of order.priorClOrdIds) if (m.get(id) === order) m.delete(id);
+      m.deleteOf(order.clOrdId, order);
+      if (order.priorClOrdIds !== null) for (const id of order.priorClOrdIds) m.deleteOf(id, order);
       if (m.size === 0) this.sessions.delete(order.session);
     }
   }
@@ -562,9 +569,10 @@ export class Engine {
     const order = this.findOrder(cmd.session, cmd.orderId, cmd.origClOrdId);
     if (order === undefined) return this.cancelReject(cmd, 'Cancel', undefined, 'UnknownOrder', 'unknown order');
     if (!order.live) return this.cancelReject(cmd, 'Cancel', order, 'OrderDone', `order is ${order.status}`);
-    if (this.sessions.get(cmd.session)?.has(cmd.clOrdId)) return this.cancelReject(cmd, 'Cancel', order, 'DuplicateClOrdId', `duplicate ClOrdID ${cmd.clOrdId}`);
+    const clOrdHash = hashOf(cmd.clOrdId);
+    if (this.sessions.get(cmd.session)?.has(cmd.clOrdId, clOrdHash)) return this.cancelReject(cmd, 'Cancel', order, 'DuplicateClOrdId', `duplicate ClOrdID ${cmd.clOrdId}`);
     this.touch(this.stateBySymbol.get(order.inst.symbol)!);
-    this.cancelOrder(order, 'ClientCancel', 'Canceled', cmd.clOrdId);
+    this.cancelOrder(order, 'ClientCancel', 'Canceled', cmd.clOrdId, clOrdHash);
   }
 
   private replace(cmd: ReplaceCommand): void {
@@ -572,7 +580,8 @@ export class Engine {
     const order = this.findOrder(cmd.session, cmd.orderId, cmd.origClOrdId);
     if (order === undefined) return this.cancelReject(cmd, 'Replace', undefined, 'UnknownOrder', 'unknown order');
     if (!order.live) return this.cancelReject(cmd, 'Replace', order, 'OrderDone', `order is ${order.status}`);
-    if (this.sessions.get(cmd.session)?.has(cmd.clOrdId)) return this.cancelReject(cmd, 'Replace', order, 'DuplicateClOrdId', `duplicate ClOrdID ${cmd.clOrdId}`);
+    const clOrdHash = hashOf(cmd.clOrdId);
+    if (this.sessions.get(cmd.session)?.has(cmd.clOrdId, clOrdHash)) return this.cancelReject(cmd, 'Replace', order, 'DuplicateClOrdId', `duplicate ClOrdID ${cmd.clOrdId}`);
     const st = this.stateBySymbol.get(order.inst.symbol)!;
     const inst = st.inst;
     if (st.status !== 'Open') return this.cancelReject(cmd, 'Replace', order, st.status === 'Halted' ? 'InstrumentHalted' : 'InstrumentClosed', statusText(st));
@@ -635,7 +644,7 @@ export class Engine {
     order.reservePriceTicks = priceTicks;
     reserve(order, leaves);
     renameOrder(order, cmd.clOrdId);
-    this.sessionMap(order.session).set(cmd.clOrdId, order);
+    this.sessionMap(order.session).set(cmd.clOrdId, order, clOrdHash);
     if (keepPriority) {
       const visible = Math.min(order.visibleLots, leaves);
       order.level!.totalLots += visible - order.visibleLots;
@@ -760,15 +769,15 @@ export class Engine {
       let at = 0;
       if (st.dirtyBids.size > 0) at = this.levelDeltas(st, st.book.bids, 'Buy', st.dirtyBids, levels, at);
       if (st.dirtyAsks.size > 0) this.levelDeltas(st, st.book.asks, 'Sell', st.dirtyAsks, levels, at);
-      this.emit({ kind: 'md', seq: this.seq, timeMs: this.timeMs, symbol: st.inst.symbol, mdSeq: ++st.mdSeq, levels,
-        trades: st.mdTrades.length > 0 ? st.mdTrades : NO_TRADES, status: st.statusChanged ? st.status : null });
+      this.emit(new MdUpdate(this.stamp, st.inst.symbol, ++st.mdSeq, levels, st.mdTrades.length > 0 ? st.mdTrades : NO_TRADES,
+        st.statusChanged ? st.status : null));
       if (st.mdTrades.length > 0) st.mdTrades = []; // the event keeps the filled array: events never change
       st.statusChanged = false;
       const bid = st.book.bids.best;
       const ask = st.book.asks.best;
       if (bid !== null && ask !== null && bid.priceTicks >= ask.priceTicks) throw new Error(`invariant: ${st.inst.symbol} book crossed`);
     }
-    this.touched.fill(undefined as unknown as InstrumentState, 0, this.touchedN);
+    for (let t = 0; t < this.touchedN; t++) this.touched[t] = undefined as unknown as InstrumentState; // not fill(): a builtin call
     this.touchedN = 0;
   }
 
@@ -796,11 +805,11 @@ export class Engine {
   }
 
   private exec(order: Order, execType: ExecType, doneReason: DoneReason | null = null): void {
-    this.emit(new OrderReport(this.seq, this.timeMs, ++this.execN, execType, order, 0, 0, 0, null, doneReason));
+    this.emit(new OrderReport(this.stamp, ++this.execN, execType, order, 0, 0, 0, null, doneReason));
   }
 
   private execFill(order: Order, liquidity: 'Added' | 'Removed', pxTicks: number, lots: number, tradeId: number): void {
-    this.emit(new OrderReport(this.seq, this.timeMs, ++this.execN, 'Trade', order, pxTicks, lots, tradeId, liquidity, null));
+    this.emit(new OrderReport(this.stamp, ++this.execN, 'Trade', order, pxTicks, lots, tradeId, liquidity, null));
   }
 
   private blankReport(session: string, clOrdId: string, account: string, symbol: string, side: Side | null,
@@ -894,7 +903,7 @@ export class Engine {
   }
 
   private view(o: Order): OrderView {
-    const r = new OrderReport(this.seq, this.timeMs, 0, 'OrderStatus', o, 0, 0, 0, null, null);
+    const r = new OrderReport(this.stamp, 0, 'OrderStatus', o, 0, 0, 0, null, null);
     return {
       orderId: orderIdOf(o), clOrdId: o.clOrdId, session: o.session, account: o.account.name, symbol: o.inst.symbol,
       side: o.side, ordType: o.ordType, timeInForce: o.timeInForce, price: r.price, stopPx: r.stopPx, orderQty: r.orderQty,

@@ -3,7 +3,8 @@
 import type { Instrument } from './config.js';
 import { OrderBook } from './order-book.js';
 import { orderIdOf, type Order } from './order.js';
-import type { MdTrade, TradingStatus } from './types.js';
+import type { TradingStatus } from './types.js';
+import type { TradeReport } from './reports.js';
 
 /** Price levels (ticks) changed by the current command, in first-change order, each once. */
 export class DirtyPrices {
@@ -62,7 +63,7 @@ export class InstrumentState {
   touchedSeq = -1;
   readonly dirtyBids = new DirtyPrices();
   readonly dirtyAsks = new DirtyPrices();
-  mdTrades: MdTrade[] = [];
+  mdTrades: TradeReport[] = [];
   statusChanged = false;
 
   constructor(readonly inst: Instrument) {

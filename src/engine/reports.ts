@@ -5,7 +5,15 @@
 import type { Instrument } from './config.js';
 import { orderIdOf, type Order } from './order.js';
 import { averageOf, fromUnits } from './units.js';
-import type { DoneReason, ExecReport, ExecType, LevelDelta, MdTrade, OrdStatus, Side, TradeEvent } from './types.js';
+import type { DoneReason, ExecReport, ExecType, LevelDelta, MarketDataEvent, MdTrade, OrdStatus, Side, TradeEvent, TradingStatus } from './types.js';
+
+/**
+ * The seq and time of the command being applied, made once per command and shared by all its events, which read
+ * seq and timeMs from it. (A time is not a small integer: a timeMs field in each event would box it once per event.)
+ */
+export class Stamp {
+  constructor(readonly seq: number, readonly timeMs: number) {}
+}
 
 /** ExecutionReport about an order the engine holds (every report except the rejects of orders never created). */
 export class OrderReport implements ExecReport {
@@ -24,8 +32,7 @@ export class OrderReport implements ExecReport {
   private readonly displayLots: number;
 
   constructor(
-    readonly seq: number,
-    readonly timeMs: number,
+    private readonly stamp: Stamp,
     private readonly execN: number,
     readonly execType: ExecType,
     private readonly order: Order,
@@ -47,7 +54,9 @@ export class OrderReport implements ExecReport {
     this.displayLots = order.displayLots;
   }
 
-  get execId(): string { return `${this.seq}.${this.execN}`; }
+  get seq(): number { return this.stamp.seq; }
+  get timeMs(): number { return this.stamp.timeMs; }
+  get execId(): string { return `${this.stamp.seq}.${this.execN}`; }
   get orderId(): string { return orderIdOf(this.order); }
   get session(): string { return this.order.session; }
   get account(): string { return this.order.account.name; }
@@ -88,15 +97,17 @@ export class OrderReport implements ExecReport {
   }
 }
 
-/** A trade with both sides; the ClOrdIDs are the ones the orders had when they traded. */
-export class TradeReport implements TradeEvent {
+/**
+ * A trade with both sides; the ClOrdIDs are the ones the orders had when they traded. It is also the trade as
+ * market data carries it (MdTrade: tradeId, price, qty, aggressorSide), so a trade is one object, not two.
+ */
+export class TradeReport implements TradeEvent, MdTrade {
   get kind(): 'trade' { return 'trade'; }
   readonly buyClOrdId: string;
   readonly sellClOrdId: string;
 
   constructor(
-    readonly seq: number,
-    readonly timeMs: number,
+    private readonly stamp: Stamp,
     private readonly tradeIdNum: number,
     private readonly inst: Instrument,
     private readonly pxTicks: number,
@@ -109,6 +120,8 @@ export class TradeReport implements TradeEvent {
     this.sellClOrdId = sell.clOrdId;
   }
 
+  get seq(): number { return this.stamp.seq; }
+  get timeMs(): number { return this.stamp.timeMs; }
   get tradeId(): string { return String(this.tradeIdNum); }
   get symbol(): string { return this.inst.symbol; }
   get price(): string { return fromUnits(this.pxTicks, this.inst.priceStep); }
@@ -120,9 +133,6 @@ export class TradeReport implements TradeEvent {
   get sellSession(): string { return this.sell.session; }
   get sellAccount(): string { return this.sell.account.name; }
 
-  /** The market-data view of this trade. */
-  md(): MdTrade { return new MdTradeItem(this.tradeIdNum, this.inst, this.pxTicks, this.lots, this.aggressorSide); }
-
   toJSON(): TradeEvent {
     return {
       kind: 'trade', seq: this.seq, timeMs: this.timeMs, tradeId: this.tradeId, symbol: this.symbol, price: this.price, qty: this.qty,
@@ -133,21 +143,29 @@ export class TradeReport implements TradeEvent {
   }
 }
 
-/** A trade as market data carries it. */
-export class MdTradeItem implements MdTrade {
+/** Market data of one command on one instrument; its trades are the command's TradeReports, as MdTrade. */
+export class MdUpdate implements MarketDataEvent {
+  get kind(): 'md' { return 'md'; }
+
   constructor(
-    private readonly tradeIdNum: number,
-    private readonly inst: Instrument,
-    private readonly pxTicks: number,
-    private readonly lots: number,
-    readonly aggressorSide: Side,
+    private readonly stamp: Stamp,
+    readonly symbol: string,
+    readonly mdSeq: number,
+    readonly levels: LevelDelta[],
+    readonly trades: TradeReport[],
+    readonly status: TradingStatus | null,
   ) {}
 
-  get tradeId(): string { return String(this.tradeIdNum); }
-  get price(): string { return fromUnits(this.pxTicks, this.inst.priceStep); }
-  get qty(): string { return fromUnits(this.lots, this.inst.qtyStep); }
+  get seq(): number { return this.stamp.seq; }
+  get timeMs(): number { return this.stamp.timeMs; }
 
-  toJSON(): MdTrade { return { tradeId: this.tradeId, price: this.price, qty: this.qty, aggressorSide: this.aggressorSide }; }
+  toJSON(): MarketDataEvent {
+    return {
+      kind: 'md', seq: this.seq, timeMs: this.timeMs, symbol: this.symbol, mdSeq: this.mdSeq, levels: this.levels,
+      trades: this.trades.map((t): MdTrade => ({ tradeId: t.tradeId, price: t.price, qty: t.qty, aggressorSide: t.aggressorSide })),
+      status: this.status,
+    };
+  }
 }
 
 /** One book level after a change; lots 0 / count 0 means the level is gone. */

@@ -30,9 +30,11 @@ export class SessionOrders {
   readonly compId: string;
   /** Entries present. */
   size = 0;
-  /** Entry e is keys[e] / values[e] / hashes[e]; a free one has keys[e] undefined. */
-  private keys: Array<string | undefined>;
-  private values: Array<Order | undefined>;
+  /**
+   * Entry e is the key at kv[2e] and its order at kv[2e + 1], side by side so that a probe that finds the entry
+   * reads one cache line, and its hash at hashes[e]; a free entry has kv[2e] undefined.
+   */
+  private kv: Array<string | Order | undefined>;
   private hashes: Int32Array;
   /** Free entries below `high`, reused before new ones. */
   private free: number[] = [];
@@ -49,31 +51,31 @@ export class SessionOrders {
     this.capacity = CAPACITY_MIN;
     this.mask = 2 * CAPACITY_MIN - 1;
     this.slots = new Int32Array(4 * CAPACITY_MIN);
-    this.keys = new Array<string | undefined>(CAPACITY_MIN);
-    this.values = new Array<Order | undefined>(CAPACITY_MIN);
+    this.kv = new Array<string | Order | undefined>(2 * CAPACITY_MIN);
     this.hashes = new Int32Array(CAPACITY_MIN);
   }
 
   get(key: string): Order | undefined {
     const s = this.slotOf(key, hashOf(key));
-    return s < 0 ? undefined : this.values[this.slots[2 * s + 1]! - 1];
+    return s < 0 ? undefined : this.kv[2 * this.slots[2 * s + 1]! - 1] as Order;
   }
 
-  has(key: string): boolean {
-    return this.slotOf(key, hashOf(key)) >= 0;
+  /** `h` is hashOf(key), for a caller that has it already. */
+  has(key: string, h = hashOf(key)): boolean {
+    return this.slotOf(key, h) >= 0;
   }
 
-  set(key: string, order: Order): this {
-    const h = hashOf(key);
+  /** `h` is hashOf(key), for a caller that has it already. */
+  set(key: string, order: Order, h = hashOf(key)): this {
     const found = this.slotOf(key, h);
     if (found >= 0) {
-      this.values[this.slots[2 * found + 1]! - 1] = order;
+      this.kv[2 * this.slots[2 * found + 1]! - 1] = order;
       return this;
     }
     if (this.size >= this.capacity) this.resize(2 * this.capacity);
     const e = this.free.length > 0 ? this.free.pop()! : this.high++;
-    this.keys[e] = key;
-    this.values[e] = order;
+    this.kv[2 * e] = key;
+    this.kv[2 * e + 1] = order;
     this.hashes[e] = h;
     this.size++;
     this.place(h, e);
@@ -83,21 +85,33 @@ export class SessionOrders {
   delete(key: string): boolean {
     const s = this.slotOf(key, hashOf(key));
     if (s < 0) return false;
+    this.remove(s);
+    return true;
+  }
+
+  /** Deletes `key` only when it names `order` (one probe: a done order being forgotten); true when deleted. */
+  deleteOf(key: string, order: Order): boolean {
+    const s = this.slotOf(key, hashOf(key));
+    if (s < 0 || this.kv[2 * this.slots[2 * s + 1]! - 1] !== order) return false;
+    this.remove(s);
+    return true;
+  }
+
+  private remove(s: number): void {
     const e = this.slots[2 * s + 1]! - 1;
-    this.keys[e] = undefined;
-    this.values[e] = undefined;
+    this.kv[2 * e] = undefined;
+    this.kv[2 * e + 1] = undefined;
     this.free.push(e);
     this.size--;
     this.unplace(s);
     if (this.capacity > CAPACITY_MIN && this.size * 8 < this.capacity) this.resize(this.capacity / 2); // give memory back
-    return true;
   }
 
   /** [ClOrdID, order] of every entry, in no particular order. */
   *entries(): IterableIterator<[string, Order]> {
     for (let e = 0; e < this.high; e++) {
-      const k = this.keys[e];
-      if (k !== undefined) yield [k, this.values[e]!];
+      const k = this.kv[2 * e] as string | undefined;
+      if (k !== undefined) yield [k, this.kv[2 * e + 1] as Order];
     }
   }
 
@@ -107,7 +121,7 @@ export class SessionOrders {
     for (let s = h & this.mask; ; s = (s + 1) & this.mask) {
       const ref = slots[2 * s + 1]!;
       if (ref === 0) return -1;
-      if (slots[2 * s] === h && this.keys[ref - 1] === key) return s;
+      if (slots[2 * s] === h && this.kv[2 * ref - 2] === key) return s;
     }
   }
 
@@ -137,20 +151,18 @@ export class SessionOrders {
 
   /** Rebuilds for `capacity` entries, numbering the entries 0..size-1 again. */
   private resize(capacity: number): void {
-    const keys = new Array<string | undefined>(capacity);
-    const values = new Array<Order | undefined>(capacity);
+    const kv = new Array<string | Order | undefined>(2 * capacity);
     const hashes = new Int32Array(capacity);
     let n = 0;
     for (let e = 0; e < this.high; e++) {
-      const k = this.keys[e];
+      const k = this.kv[2 * e];
       if (k === undefined) continue;
-      keys[n] = k;
-      values[n] = this.values[e];
+      kv[2 * n] = k;
+      kv[2 * n + 1] = this.kv[2 * e + 1];
       hashes[n] = this.hashes[e]!;
       n++;
     }
-    this.keys = keys;
-    this.values = values;
+    this.kv = kv;
     this.hashes = hashes;
     this.high = n;
     this.free = [];
