@@ -548,7 +548,7 @@ export class Engine {
     const m = this.sessions.get(order.session);
     if (m !== undefined) {
       m.deleteOf(order.clOrdId, order);
-      if (order.priorClOrdIds !== null) for (const id of order.priorClOrdIds) m.deleteOf(id, order);
+      for (let p = order.priorClOrdIds; p !== null; p = p.before) m.deleteOf(p.clOrdId, order);
       if (m.size === 0) this.sessions.delete(order.session);
     }
   }

@@ -28,8 +28,8 @@ export interface Order {
 
   clOrdId: string;
   origClOrdId: string | null;
-  /** Earlier ClOrdIDs of this order (replaces and cancels rename it), oldest first; null until the first rename. */
-  priorClOrdIds: string[] | null;
+  /** Earlier ClOrdIDs of this order (replaces and cancels rename it), newest first; null until the first rename. */
+  priorClOrdIds: PriorClOrdId | null;
   /** Limit price; for market orders the protection limit. */
   priceTicks: number;
   stopTicks: number;
@@ -55,6 +55,16 @@ export interface Order {
   pendingStop: boolean;
 }
 
+/**
+ * One earlier ClOrdID of an order, linking to the one before it. A link, not an array: it is made by one object
+ * literal, so V8 pretenures it like the order it belongs to (an array copied on each rename was allocated young and
+ * then copied out of the young generation with the order's history: bench:engine ran about 10 % slower).
+ */
+export interface PriorClOrdId {
+  readonly clOrdId: string;
+  readonly before: PriorClOrdId | null;
+}
+
 export function createOrder(seqNo: number, session: string, account: AccountState, inst: Instrument, side: Side,
   ordType: OrdType, timeInForce: TimeInForce, clOrdId: string): Order {
   return {
@@ -74,13 +84,14 @@ export function orderIdOf(order: Order): string {
 
 /** Every ClOrdID the order was known by, oldest first. */
 export function allClOrdIdsOf(order: Order): string[] {
-  return order.priorClOrdIds === null ? [order.clOrdId] : [...order.priorClOrdIds, order.clOrdId];
+  const ids = [order.clOrdId];
+  for (let p = order.priorClOrdIds; p !== null; p = p.before) ids.push(p.clOrdId);
+  return ids.reverse();
 }
 
 /** The order takes a new ClOrdID (cancel/replace): the current one becomes OrigClOrdID. */
 export function renameOrder(order: Order, clOrdId: string): void {
-  // exact-size copies: an order is renamed rarely
-  order.priorClOrdIds = order.priorClOrdIds === null ? [order.clOrdId] : [...order.priorClOrdIds, order.clOrdId];
+  order.priorClOrdIds = { clOrdId: order.clOrdId, before: order.priorClOrdIds };
   order.origClOrdId = order.clOrdId;
   order.clOrdId = clOrdId;
 }
