@@ -5,8 +5,12 @@
 // ~18% aggressive limit/IOC orders that trade through 1-3 resting orders. About 1,000 orders rest over a few
 // hundred price levels on AAPL, from 8 sessions. The command list is generated once against a scratch engine so
 // every cancel/replace names a live order; each measured run applies the same list to a fresh engine.
+// journalOffSteady is the engine alone in the state a running gateway is in: the engine first takes
+// BENCH_STEADY_PRIME commands of the same mix untimed, so it already remembers doneOrdersMax done orders and forgets
+// the oldest as it goes, then the next BENCH_COMMANDS are timed. The other runs start from an empty engine.
 // Knobs: BENCH_COMMANDS (400000), BENCH_MODES (off,none,always), BENCH_IN_FLIGHT (1024), BENCH_BURST (256),
-// BENCH_PACED_RATE (20000 commands/s for the paced latency runs, 0 = skip), BENCH_DUMP.
+// BENCH_PACED_RATE (20000 commands/s for the paced latency runs, 0 = skip), BENCH_STEADY_PRIME (400000, 0 = skip),
+// BENCH_DUMP.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -186,7 +190,31 @@ function runEngineAlone(config: EngineConfig, commands: Command[], formatted = f
   return { ...figures(commands.length, best, bestCpu, h), events };
 }
 
-/** Through the sequencer with a real journal: latency = submit → events delivered to the listener. */
+/**
+ * Engine alone in steady state: each round applies `prime` commands untimed, then times the rest (best of 3).
+ * Reports how many done orders the engine remembered when the timed part began.
+ */
+function runEngineSteady(config: EngineConfig, commands: Command[], prime: number):
+  { commandsPerSec: number; commandsPerCpuSec: number; primedCommands: number; doneOrdersKept: number } {
+  const stamped = commands.map((cmd, i) => ({ seq: i + 1, timeMs: 1_700_000_000_000 + i, cmd }));
+  let best = Infinity;
+  let bestCpu = Infinity;
+  let doneOrdersKept = 0;
+  for (let round = 0; round < 3; round++) {
+    const engine = new Engine(config);
+    for (let i = 0; i < prime; i++) engine.apply(stamped[i]!);
+    doneOrdersKept = engine.doneQueue.length - engine.doneHead;
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    for (let i = prime; i < stamped.length; i++) engine.apply(stamped[i]!);
+    best = Math.min(best, performance.now() - t0);
+    bestCpu = Math.min(bestCpu, cpuMs(c0));
+  }
+  const timed = stamped.length - prime;
+  return { commandsPerSec: Math.round(timed / (best / 1000)), commandsPerCpuSec: Math.round(timed / (bestCpu / 1000)),
+    primedCommands: prime, doneOrdersKept };
+}
+
 /**
  * Through the sequencer with a real journal: latency = submit → events delivered to the listener.
  * offeredPerSec 0 = saturation (as fast as the in-flight window allows); otherwise commands are submitted at that
@@ -252,6 +280,10 @@ const { restingAtEnd, levelsAtEnd } = (() => {
 const modes = new Set((process.env.BENCH_MODES ?? 'off,none,always').split(','));
 const engineAlone = modes.has('off') ? runEngineAlone(config, mix.commands) : null;
 const engineAloneFormatted = modes.has('off') ? runEngineAlone(config, mix.commands, true) : null;
+const STEADY_PRIME = Number(process.env.BENCH_STEADY_PRIME ?? 400_000);
+/** The same mix, longer (same seed: its first COMMANDS commands are the mix): built only now, so it is not live heap before. */
+const engineAloneSteady = modes.has('off') && STEADY_PRIME > 0
+  ? runEngineSteady(config, buildMix(config, STEADY_PRIME + COMMANDS, 42, 'M').commands, STEADY_PRIME) : null;
 if (modes.has('none') || modes.has('always')) await runJournal(config, warm.commands.slice(0, 20_000), 'none'); // warm the journal path
 const fsyncNone = modes.has('none') ? await runJournal(config, mix.commands, 'none') : null;
 const alwaysCommands = mix.commands.slice(0, Math.min(mix.commands.length, 200_000));
@@ -271,6 +303,7 @@ console.log(JSON.stringify({
   journalOff: engineAlone,
   /** The same, also reading (formatting) every decimal field of every event, as the gateway does. */
   journalOffFormatted: engineAloneFormatted,
+  journalOffSteady: engineAloneSteady,
   fsyncNone,
   fsyncAlways: fsyncAlways === null ? null : { ...fsyncAlways, commands: alwaysCommands.length },
   fsyncNonePaced,

@@ -2,7 +2,7 @@
 // The encoding keeps every order that iteration order depends on, so a restored engine behaves identically.
 import type { EngineConfig } from './config.js';
 import { Engine } from './engine.js';
-import { SessionOrders } from './session-orders.js';
+import { hashOf, SessionOrders } from './session-orders.js';
 import { allClOrdIdsOf, createOrder, orderIdOf, type Order } from './order.js';
 import { AccountState } from './risk.js';
 import type { OrdStatus, OrdType, Side, StpMode, TimeInForce, TradingStatus } from './types.js';
@@ -109,7 +109,9 @@ export function importEngineState(config: EngineConfig, state: EngineState): Eng
     const seqNo = Number(r[0]);
     if (!Number.isSafeInteger(seqNo) || seqNo <= 0 || String(seqNo) !== r[0]) throw new Error(`engine state: bad order id ${r[0]}`);
     const o = createOrder(seqNo, r[1], acct, st.inst, r[4], r[5], r[6], r[7][r[7].length - 1]!);
-    for (let i = 0; i < r[7].length - 1; i++) o.priorClOrdIds = { clOrdId: r[7][i]!, before: o.priorClOrdIds };
+    for (let i = 0; i < r[7].length - 1; i++) {
+      o.priorClOrdIds = { clOrdId: r[7][i]!, clOrdHash: hashOf(r[7][i]!), before: o.priorClOrdIds };
+    }
     o.origClOrdId = r[8];
     [o.priceTicks, o.stopTicks, o.orderQtyLots, o.cumLots, o.leavesLots, o.visibleLots, o.displayLots, o.minQtyLots,
       o.cumNotional, o.expireTimeMs] = [r[9], r[10], r[11], r[12], r[13], r[14], r[15], r[16], r[17], r[18]];

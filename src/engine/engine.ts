@@ -255,7 +255,7 @@ export class Engine {
 
     // accepted
     const orders = session ?? this.sessionMap(cmd.session);
-    const order = createOrder(this.seq, orders.name, acct, inst, side, ordType, tif, cmd.clOrdId);
+    const order = createOrder(this.seq, orders.name, acct, inst, side, ordType, tif, cmd.clOrdId, clOrdHash);
     order.priceTicks = priceTicks;
     order.stopTicks = stopTicks;
     order.orderQtyLots = qty;
@@ -518,7 +518,7 @@ export class Engine {
     order.visibleLots = 0;
     order.status = execType;
     if (cancelClOrdId !== undefined) {
-      renameOrder(order, cancelClOrdId);
+      renameOrder(order, cancelClOrdId, cancelClOrdHash);
       this.sessionMap(order.session).set(cancelClOrdId, order, cancelClOrdHash);
     }
     this.done(order);
@@ -547,8 +547,8 @@ export class Engine {
     this.ordersById.delete(order);
     const m = this.sessions.get(order.session);
     if (m !== undefined) {
-      m.deleteOf(order.clOrdId, order);
-      for (let p = order.priorClOrdIds; p !== null; p = p.before) m.deleteOf(p.clOrdId, order);
+      m.deleteOf(order.clOrdId, order, order.clOrdHash);
+      for (let p = order.priorClOrdIds; p !== null; p = p.before) m.deleteOf(p.clOrdId, order, p.clOrdHash);
       if (m.size === 0) this.sessions.delete(order.session);
     }
   }
@@ -643,7 +643,7 @@ export class Engine {
     order.displayLots = display;
     order.reservePriceTicks = priceTicks;
     reserve(order, leaves);
-    renameOrder(order, cmd.clOrdId);
+    renameOrder(order, cmd.clOrdId, clOrdHash);
     this.sessionMap(order.session).set(cmd.clOrdId, order, clOrdHash);
     if (keepPriority) {
       const visible = Math.min(order.visibleLots, leaves);

@@ -8,6 +8,7 @@
 import type { Instrument } from './config.js';
 import type { Level } from './order-book.js';
 import type { AccountState } from './risk.js';
+import { hashOf } from './session-orders.js';
 import type { OrdStatus, OrdType, Side, StpMode, TimeInForce } from './types.js';
 
 export interface Order {
@@ -27,6 +28,8 @@ export interface Order {
   readonly timeInForce: TimeInForce;
 
   clOrdId: string;
+  /** hashOf(clOrdId), kept so that forgetting the order does not read the (by then cold) string again. */
+  clOrdHash: number;
   origClOrdId: string | null;
   /** Earlier ClOrdIDs of this order (replaces and cancels rename it), newest first; null until the first rename. */
   priorClOrdIds: PriorClOrdId | null;
@@ -62,15 +65,16 @@ export interface Order {
  */
 export interface PriorClOrdId {
   readonly clOrdId: string;
+  readonly clOrdHash: number;
   readonly before: PriorClOrdId | null;
 }
 
 export function createOrder(seqNo: number, session: string, account: AccountState, inst: Instrument, side: Side,
-  ordType: OrdType, timeInForce: TimeInForce, clOrdId: string): Order {
+  ordType: OrdType, timeInForce: TimeInForce, clOrdId: string, clOrdHash = hashOf(clOrdId)): Order {
   return {
     prev: null, next: null, level: null,
     seqNo, session, account, inst, side, ordType, timeInForce,
-    clOrdId, origClOrdId: null, priorClOrdIds: null,
+    clOrdId, clOrdHash, origClOrdId: null, priorClOrdIds: null,
     priceTicks: 0, stopTicks: 0, orderQtyLots: 0, cumLots: 0, leavesLots: 0, visibleLots: 0, displayLots: 0, minQtyLots: 0,
     cumNotional: 0, expireTimeMs: 0, postOnly: false, stpMode: 'None', reservePriceTicks: 0, status: 'New', live: true,
     pendingStop: false,
@@ -90,8 +94,9 @@ export function allClOrdIdsOf(order: Order): string[] {
 }
 
 /** The order takes a new ClOrdID (cancel/replace): the current one becomes OrigClOrdID. */
-export function renameOrder(order: Order, clOrdId: string): void {
-  order.priorClOrdIds = { clOrdId: order.clOrdId, before: order.priorClOrdIds };
+export function renameOrder(order: Order, clOrdId: string, clOrdHash = hashOf(clOrdId)): void {
+  order.priorClOrdIds = { clOrdId: order.clOrdId, clOrdHash: order.clOrdHash, before: order.priorClOrdIds };
   order.origClOrdId = order.clOrdId;
   order.clOrdId = clOrdId;
+  order.clOrdHash = clOrdHash;
 }

@@ -90,8 +90,8 @@ export class SessionOrders {
   }
 
   /** Deletes `key` only when it names `order` (one probe: a done order being forgotten); true when deleted. */
-  deleteOf(key: string, order: Order): boolean {
-    const s = this.slotOf(key, hashOf(key));
+  deleteOf(key: string, order: Order, h = hashOf(key)): boolean {
+    const s = this.slotOf(key, h);
     if (s < 0 || this.kv[2 * this.slots[2 * s + 1]! - 1] !== order) return false;
     this.remove(s);
     return true;
