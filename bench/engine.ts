@@ -280,10 +280,6 @@ const { restingAtEnd, levelsAtEnd } = (() => {
 const modes = new Set((process.env.BENCH_MODES ?? 'off,none,always').split(','));
 const engineAlone = modes.has('off') ? runEngineAlone(config, mix.commands) : null;
 const engineAloneFormatted = modes.has('off') ? runEngineAlone(config, mix.commands, true) : null;
-const STEADY_PRIME = Number(process.env.BENCH_STEADY_PRIME ?? 400_000);
-/** The same mix, longer (same seed: its first COMMANDS commands are the mix): built only now, so it is not live heap before. */
-const engineAloneSteady = modes.has('off') && STEADY_PRIME > 0
-  ? runEngineSteady(config, buildMix(config, STEADY_PRIME + COMMANDS, 42, 'M').commands, STEADY_PRIME) : null;
 if (modes.has('none') || modes.has('always')) await runJournal(config, warm.commands.slice(0, 20_000), 'none'); // warm the journal path
 const fsyncNone = modes.has('none') ? await runJournal(config, mix.commands, 'none') : null;
 const alwaysCommands = mix.commands.slice(0, Math.min(mix.commands.length, 200_000));
@@ -293,6 +289,13 @@ const PACED_RATE = Number(process.env.BENCH_PACED_RATE ?? 20_000);
 const pacedCommands = mix.commands.slice(0, Math.min(mix.commands.length, PACED_RATE * 3));
 const fsyncNonePaced = PACED_RATE > 0 && modes.has('none') ? await runJournal(config, pacedCommands, 'none', PACED_RATE) : null;
 const fsyncAlwaysPaced = PACED_RATE > 0 && modes.has('always') ? await runJournal(config, pacedCommands, 'always', PACED_RATE) : null;
+const STEADY_PRIME = Number(process.env.BENCH_STEADY_PRIME ?? 400_000);
+/**
+ * The same mix, longer (same seed: its first COMMANDS commands are the mix). Built last, so that neither it nor the
+ * garbage it leaves is in the heap of the other runs.
+ */
+const engineAloneSteady = modes.has('off') && STEADY_PRIME > 0
+  ? runEngineSteady(config, buildMix(config, STEADY_PRIME + COMMANDS, 42, 'M').commands, STEADY_PRIME) : null;
 
 console.log(JSON.stringify({
   bench: 'engine',

@@ -45,8 +45,9 @@ const KIND_FALSE = 5;
 const STRING_CHARS_MAX = 0xffff;
 
 const keyIds = new Map<string, number>(KEYS.map((k, i) => [k, i + 1]));
-/** Keys whose values are usually keywords (the others are never looked up in KEYWORDS). */
-const KEYWORD_KEYS = new Set<string>(['type', 'side', 'ordType', 'timeInForce', 'stpMode']);
+/** By key id: 1 for the keys whose values are usually keywords (the others are never looked up in KEYWORDS). */
+const KEYWORD_KEY_IDS = new Uint8Array(KEYS.length + 1);
+for (const k of ['type', 'side', 'ordType', 'timeInForce', 'stpMode']) KEYWORD_KEY_IDS[keyIds.get(k)!] = 1;
 const keywordIds = new Map<string, number>(KEYWORDS.map((k, i) => [k, i]));
 
 /**
@@ -70,7 +71,7 @@ export function encodeBinaryPayload(sc: SequencedCommand, buf: Buffer, at: numbe
     buf[p] = id;
     switch (typeof v) {
       case 'string': {
-        const kw = KEYWORD_KEYS.has(key) ? keywordIds.get(v) : undefined;
+        const kw = KEYWORD_KEY_IDS[id] === 1 ? keywordIds.get(v) : undefined;
         if (kw !== undefined) {
           if (end - p < 3) return -1;
           buf[p + 1] = KIND_KEYWORD;

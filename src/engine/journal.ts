@@ -97,7 +97,8 @@ export class RecordBuffer {
       len = this.buf.write(json, start, 'utf8');
     }
     this.buf.writeUInt32LE(len, this.used);
-    this.buf.writeUInt32LE(crc32(this.buf.subarray(start, start + len)), this.used + 4);
+    // a plain Uint8Array view: Buffer#subarray costs more than the checksum of a short record
+    this.buf.writeUInt32LE(crc32(new Uint8Array(this.buf.buffer, this.buf.byteOffset + start, len)), this.used + 4);
     this.used = start + len;
     this.ends.push(this.used);
   }
