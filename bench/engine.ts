@@ -18,7 +18,7 @@ import { performance } from 'node:perf_hooks';
 import * as hdr from 'hdr-histogram-js';
 import {
   Engine, openEngine, loadEngineConfig, defaultEngineConfigPath,
-  type Command, type EngineConfig, type EngineEvent, type FsyncPolicy, type NewOrderCommand,
+  type Command, type EngineConfig, type EngineEvent, type FsyncPolicy, type NewOrderCommand, type SequencedCommand,
 } from '../src/engine/index.js';
 import { mulberry32 } from '../test/engine/random-commands.js';
 
@@ -153,12 +153,15 @@ function readDecimalFields(ev: EngineEvent): number {
   }
 }
 
+/** The commands as the sequencer would stamp them: seq from 1, one millisecond apart. */
+const stampAll = (commands: Command[]): SequencedCommand[] => commands.map((cmd, i) => ({ seq: i + 1, timeMs: 1_700_000_000_000 + i, cmd }));
+
 /**
  * Engine alone: throughput from an untimed loop, latency per apply() from a second, timed loop. With `formatted`,
  * every event's decimal fields are also read (formatted) in the loop, as the gateway does when it encodes reports.
  */
 function runEngineAlone(config: EngineConfig, commands: Command[], formatted = false): RunFigures & { events: number } {
-  const stamped = commands.map((cmd, i) => ({ seq: i + 1, timeMs: 1_700_000_000_000 + i, cmd }));
+  const stamped = stampAll(commands);
   let best = Infinity;
   let bestCpu = Infinity;
   let events = 0;
@@ -198,7 +201,7 @@ function runEngineAlone(config: EngineConfig, commands: Command[], formatted = f
  */
 function runEngineSteady(config: EngineConfig, commands: Command[], prime: number):
   { commandsPerSec: number; commandsPerCpuSec: number; primedCommands: number; doneOrdersKept: number } {
-  const stamped = commands.map((cmd, i) => ({ seq: i + 1, timeMs: 1_700_000_000_000 + i, cmd }));
+  const stamped = stampAll(commands);
   let best = Infinity;
   let bestCpu = Infinity;
   let doneOrdersKept = 0;
