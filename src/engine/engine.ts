@@ -13,7 +13,7 @@ import { fromUnits, toUnits, type UnitsResult } from './units.js';
 import {
   REJECT_FIX_CODES,
   type AdminEvent, type CancelCommand, type LevelDelta, type Command, type DoneReason, type EngineEvent, type ExecReport, type ExecType,
-  type MassCancelCommand, type MdTrade, type NewOrderCommand, type OrderStatusCommand, type OrdType, type RejectReason,
+  type MassCancelCommand, type NewOrderCommand, type OrderStatusCommand, type OrdType, type RejectReason,
   type ReplaceCommand, type SequencedCommand, type Side, type StpMode, type TimeInForce, type TradingStatus,
 } from './types.js';
 
