@@ -2,11 +2,12 @@
 // incomplete record at the end is "not yet" (never truncated), reading is bounded by the seq asked for.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { appendFileSync, rmSync, statSync } from 'node:fs';
 import { encodeRecords, JournalTrimmedError, JournalWriter, listSegments, type SequencedCommand } from '../../src/engine/index.js';
 import { JournalTail } from '../../src/gateway/journal-tail.js';
+import { tempDirs } from '../support/temp-dirs.js';
+
+const tmpDir = tempDirs('fixgw-tail-');
 
 function cmd(seq: number): SequencedCommand {
   return { seq, timeMs: 1_700_000_000_000 + seq, cmd: { type: 'Halt', symbol: `S${seq}` } } as SequencedCommand;
@@ -16,72 +17,60 @@ function range(from: number, to: number): SequencedCommand[] {
 }
 
 test('the tail reads records in seq order across rolled segments, up to the seq asked for and no further', async () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'fixgw-tail-'));
-  try {
-    const w = await JournalWriter.openDir(dir, 'none', { segmentBytes: 300 });
-    for (let b = 0; b < 10; b++) w.appendSync(encodeRecords(range(b * 5 + 1, b * 5 + 5)), b * 5 + 1);
-    assert.ok(listSegments(dir).length > 2, 'several segments');
-    const tail = new JournalTail(dir, 0);
-    const seen: number[] = [];
-    assert.equal(tail.read(23, 1000, (sc) => seen.push(sc.seq)), 23);
-    assert.equal(tail.read(1000, 10, (sc) => seen.push(sc.seq)), 10, 'at most recordsMax at a time');
-    assert.equal(tail.read(1000, 1000, (sc) => seen.push(sc.seq)), 17);
-    assert.deepEqual(seen, range(1, 50).map((c) => c.seq));
-    assert.equal(tail.read(1000, 1000, () => assert.fail('nothing more')), 0);
-    // the writer goes on (and rolls): the tail follows
-    w.appendSync(encodeRecords(range(51, 60)), 51);
-    assert.equal(tail.read(1000, 1000, (sc) => seen.push(sc.seq)), 10);
-    assert.equal(seen.at(-1), 60);
-    tail.close();
-    await w.close();
+  const dir = tmpDir();
+  const w = await JournalWriter.openDir(dir, 'none', { segmentBytes: 300 });
+  for (let b = 0; b < 10; b++) w.appendSync(encodeRecords(range(b * 5 + 1, b * 5 + 5)), b * 5 + 1);
+  assert.ok(listSegments(dir).length > 2, 'several segments');
+  const tail = new JournalTail(dir, 0);
+  const seen: number[] = [];
+  assert.equal(tail.read(23, 1000, (sc) => seen.push(sc.seq)), 23);
+  assert.equal(tail.read(1000, 10, (sc) => seen.push(sc.seq)), 10, 'at most recordsMax at a time');
+  assert.equal(tail.read(1000, 1000, (sc) => seen.push(sc.seq)), 17);
+  assert.deepEqual(seen, range(1, 50).map((c) => c.seq));
+  assert.equal(tail.read(1000, 1000, () => assert.fail('nothing more')), 0);
+  // the writer goes on (and rolls): the tail follows
+  w.appendSync(encodeRecords(range(51, 60)), 51);
+  assert.equal(tail.read(1000, 1000, (sc) => seen.push(sc.seq)), 10);
+  assert.equal(seen.at(-1), 60);
+  tail.close();
+  await w.close();
 
-    // starting after a seq (a snapshot): earlier records are skipped
-    const from = new JournalTail(dir, 37);
-    const after: number[] = [];
-    from.read(45, 1000, (sc) => after.push(sc.seq));
-    assert.deepEqual(after, range(38, 45).map((c) => c.seq));
-    from.close();
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  // starting after a seq (a snapshot): earlier records are skipped
+  const from = new JournalTail(dir, 37);
+  const after: number[] = [];
+  from.read(45, 1000, (sc) => after.push(sc.seq));
+  assert.deepEqual(after, range(38, 45).map((c) => c.seq));
+  from.close();
 });
 
 test('an incomplete record at the end is not yet readable and is left alone; once complete it is read', async () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'fixgw-tail-'));
-  try {
-    const w = await JournalWriter.openDir(dir, 'none');
-    w.appendSync(encodeRecords(range(1, 3)), 1);
-    await w.close();
-    const seg = listSegments(dir)[0]!.path;
-    const next = encodeRecords([cmd(4)]);
-    appendFileSync(seg, next.subarray(0, 5)); // header cut short
-    const tail = new JournalTail(dir, 0);
-    const seen: number[] = [];
-    assert.equal(tail.read(10, 100, (sc) => seen.push(sc.seq)), 3);
-    appendFileSync(seg, next.subarray(5, next.length - 3)); // payload cut short
-    assert.equal(tail.read(10, 100, (sc) => seen.push(sc.seq)), 0);
-    const size = statSync(seg).size;
-    appendFileSync(seg, next.subarray(next.length - 3));
-    assert.equal(statSync(seg).size, size + 3, 'nothing truncated');
-    assert.equal(tail.read(10, 100, (sc) => seen.push(sc.seq)), 1);
-    assert.deepEqual(seen, [1, 2, 3, 4]);
-    tail.close();
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const dir = tmpDir();
+  const w = await JournalWriter.openDir(dir, 'none');
+  w.appendSync(encodeRecords(range(1, 3)), 1);
+  await w.close();
+  const seg = listSegments(dir)[0]!.path;
+  const next = encodeRecords([cmd(4)]);
+  appendFileSync(seg, next.subarray(0, 5)); // header cut short
+  const tail = new JournalTail(dir, 0);
+  const seen: number[] = [];
+  assert.equal(tail.read(10, 100, (sc) => seen.push(sc.seq)), 3);
+  appendFileSync(seg, next.subarray(5, next.length - 3)); // payload cut short
+  assert.equal(tail.read(10, 100, (sc) => seen.push(sc.seq)), 0);
+  const size = statSync(seg).size;
+  appendFileSync(seg, next.subarray(next.length - 3));
+  assert.equal(statSync(seg).size, size + 3, 'nothing truncated');
+  assert.equal(tail.read(10, 100, (sc) => seen.push(sc.seq)), 1);
+  assert.deepEqual(seen, [1, 2, 3, 4]);
+  tail.close();
 });
 
 test('a tail that needs records the journal no longer holds fails with JournalTrimmedError', async () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'fixgw-tail-'));
-  try {
-    const w = await JournalWriter.openDir(dir, 'none', { segmentBytes: 100 });
-    for (let b = 0; b < 4; b++) w.appendSync(encodeRecords(range(b * 3 + 1, b * 3 + 3)), b * 3 + 1);
-    await w.close();
-    rmSync(listSegments(dir)[0]!.path);
-    const tail = new JournalTail(dir, 0);
-    assert.throws(() => tail.read(100, 100, () => undefined), JournalTrimmedError);
-    tail.close();
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const dir = tmpDir();
+  const w = await JournalWriter.openDir(dir, 'none', { segmentBytes: 100 });
+  for (let b = 0; b < 4; b++) w.appendSync(encodeRecords(range(b * 3 + 1, b * 3 + 3)), b * 3 + 1);
+  await w.close();
+  rmSync(listSegments(dir)[0]!.path);
+  const tail = new JournalTail(dir, 0);
+  assert.throws(() => tail.read(100, 100, () => undefined), JournalTrimmedError);
+  tail.close();
 });

@@ -38,6 +38,17 @@ function crashCopy(dir: string): FileStore {
   return FileStore.open(copyFiles(dir), ID, { nowMs: T0 });
 }
 
+/** The files a crash leaves right after a deferred-index store saved and flushed seq 1..n: bodies, no index records. */
+function bodiesFlushedCopy(n: number): string {
+  const dir = tmpDir();
+  const store = FileStore.open(dir, ID, { nowMs: T0, indexWrites: 'deferred' });
+  for (let seq = 1; seq <= n; seq++) store.saveSent(seq, fixMessage(seq));
+  store.flush();
+  const copy = copyFiles(dir);
+  store.close();
+  return copy;
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 test('with deferred index writes, flush() writes only the bodies; index records and seqnums follow within INDEX_DEFER_MS', async () => {
@@ -72,13 +83,7 @@ test('with deferred index writes, flush() writes only the bodies; index records 
 });
 
 test('a recovered body tail is indexed for good: the reopened store carries on from it and opens clean next time', () => {
-  const dir = tmpDir();
-  const store = FileStore.open(dir, ID, { nowMs: T0, indexWrites: 'deferred' });
-  for (let seq = 1; seq <= 4; seq++) store.saveSent(seq, fixMessage(seq));
-  store.flush();
-  const copy = copyFiles(dir);
-  store.close();
-
+  const copy = bodiesFlushedCopy(4);
   let reopened = FileStore.open(copy, ID, { nowMs: T0 });
   assert.equal(reopened.storedCount, 4);
   reopened.saveSent(5, fixMessage(5));
@@ -103,12 +108,7 @@ test('the body tail is indexed up to the first message that is not whole: torn, 
     { name: 'seq going back', damage: (body) => fs.appendFileSync(body, fixMessage(2)), kept: [1, 2, 3, 4] },
   ];
   for (const c of cases) {
-    const dir = tmpDir();
-    const store = FileStore.open(dir, ID, { nowMs: T0, indexWrites: 'deferred' });
-    for (let seq = 1; seq <= 4; seq++) store.saveSent(seq, fixMessage(seq));
-    store.flush();
-    const copy = copyFiles(dir);
-    store.close();
+    const copy = bodiesFlushedCopy(4);
     c.damage(file(copy, 'body'));
     const opened = FileStore.open(copy, ID, { nowMs: T0 });
     assert.deepEqual(opened.readRange(1, 10, 10).map((r) => r.seq), c.kept, c.name);
