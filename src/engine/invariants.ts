@@ -1,8 +1,9 @@
 // Full consistency check of an engine's state (O(orders)); tests run it after every command.
 // Throws an Error describing the first broken invariant.
 import type { Engine } from './engine.js';
-import { orderIdOf } from './order.js';
+import { allClOrdIdsOf, orderIdOf } from './order.js';
 import { notionalUnitsOf } from './risk.js';
+import { hashOf } from './session-orders.js';
 
 export function checkEngineInvariants(engine: Engine): void {
   const fail = (msg: string): never => { throw new Error(`invariant: ${msg}`); };
@@ -65,6 +66,26 @@ export function checkEngineInvariants(engine: Engine): void {
       if (o.status === 'Filled' && o.cumLots !== o.orderQtyLots) fail(`filled order ${orderIdOf(o)} cum != qty`);
     }
   }
+  // the ClOrdID tables hold exactly the ClOrdIDs of the kept orders, each naming its order, and the hashes orders
+  // keep of them (used to forget them) are right
+  let idsOfKept = 0;
+  for (const o of engine.ordersById.values()) {
+    if (o.clOrdHash !== hashOf(o.clOrdId)) fail(`order ${orderIdOf(o)} keeps a wrong hash of ${o.clOrdId}`);
+    for (let p = o.priorClOrdIds; p !== null; p = p.before) if (p.clOrdHash !== hashOf(p.clOrdId)) fail(`order ${orderIdOf(o)} keeps a wrong hash of ${p.clOrdId}`);
+    for (const id of allClOrdIdsOf(o)) {
+      if (engine.sessions.get(o.session)?.get(id) !== o) fail(`ClOrdID ${id} of order ${orderIdOf(o)} does not name it`);
+      idsOfKept++;
+    }
+  }
+  let entries = 0;
+  for (const [name, table] of engine.sessions) {
+    if (table.size === 0) fail(`empty ClOrdID table of ${name} kept`);
+    for (const [id, o] of table.entries()) {
+      if (engine.ordersById.bySeq(o.seqNo) !== o || o.session !== name) fail(`ClOrdID ${id} of ${name} names a forgotten or foreign order`);
+      entries++;
+    }
+  }
+  if (entries !== idsOfKept) fail(`ClOrdID tables hold ${entries} entries for ${idsOfKept} ClOrdIDs of kept orders`);
   for (const acct of engine.accounts.values()) {
     const a = perAccount.get(acct.name) ?? { open: 0, units: 0, buy: acct.openBuyLots.map(() => 0), sell: acct.openSellLots.map(() => 0) };
     if (acct.openOrders !== a.open) fail(`account ${acct.name} openOrders ${acct.openOrders} != ${a.open}`);
