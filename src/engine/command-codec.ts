@@ -44,11 +44,45 @@ const KIND_TRUE = 4;
 const KIND_FALSE = 5;
 const STRING_CHARS_MAX = 0xffff;
 
-const keyIds = new Map<string, number>(KEYS.map((k, i) => [k, i + 1]));
+/**
+ * The key id of a property name (index in KEYS + 1), or 0. A switch, not a Map: property names are internalized
+ * strings, compared here by identity, and this runs for every property of every command: encoding the bench:engine
+ * mix took about 200 ns per command, against 250 with Map lookups. Checked against KEYS when loaded.
+ */
+function keyIdOf(key: string): number {
+  switch (key) {
+    case 'type': return 1; case 'session': return 2; case 'account': return 3; case 'clOrdId': return 4;
+    case 'symbol': return 5; case 'side': return 6; case 'ordType': return 7; case 'timeInForce': return 8;
+    case 'price': return 9; case 'stopPx': return 10; case 'orderQty': return 11; case 'expireTimeMs': return 12;
+    case 'postOnly': return 13; case 'minQty': return 14; case 'displayQty': return 15; case 'stpMode': return 16;
+    case 'origClOrdId': return 17; case 'orderId': return 18; case 'filterSession': return 19;
+    case 'cancelOnDisconnect': return 20; case 'text': return 21; case 'on': return 22;
+    default: return 0;
+  }
+}
+
+/** The index of a constant string in KEYWORDS, or -1 (a switch, as keyIdOf). Checked against KEYWORDS when loaded. */
+function keywordIdOf(v: string): number {
+  switch (v) {
+    case 'NewOrder': return 0; case 'Cancel': return 1; case 'Replace': return 2; case 'OrderStatus': return 3;
+    case 'MassCancel': return 4; case 'SessionDisconnected': return 5; case 'Halt': return 6; case 'Resume': return 7;
+    case 'KillSwitch': return 8; case 'ExpireSweep': return 9; case 'EndOfDay': return 10;
+    case 'Buy': return 11; case 'Sell': return 12;
+    case 'Limit': return 13; case 'Market': return 14; case 'Stop': return 15; case 'StopLimit': return 16;
+    case 'Day': return 17; case 'GTC': return 18; case 'IOC': return 19; case 'FOK': return 20; case 'GTD': return 21;
+    case 'None': return 22; case 'CancelNewest': return 23; case 'CancelOldest': return 24; case 'CancelBoth': return 25;
+    case 'DecrementAndCancel': return 26;
+    default: return -1;
+  }
+}
+
+// KEYS and KEYWORDS are the file format; the switches must agree with them exactly
+KEYS.forEach((k, i) => { if (keyIdOf(k) !== i + 1) throw new Error(`invariant: keyIdOf(${k}) is not ${i + 1}`); });
+KEYWORDS.forEach((k, i) => { if (keywordIdOf(k) !== i) throw new Error(`invariant: keywordIdOf(${k}) is not ${i}`); });
+
 /** By key id: 1 for the keys whose values are usually keywords (the others are never looked up in KEYWORDS). */
 const KEYWORD_KEY_IDS = new Uint8Array(KEYS.length + 1);
-for (const k of ['type', 'side', 'ordType', 'timeInForce', 'stpMode']) KEYWORD_KEY_IDS[keyIds.get(k)!] = 1;
-const keywordIds = new Map<string, number>(KEYWORDS.map((k, i) => [k, i]));
+for (const k of ['type', 'side', 'ordType', 'timeInForce', 'stpMode'] as const) KEYWORD_KEY_IDS[keyIdOf(k)] = 1;
 
 /**
  * Writes the binary payload of `sc` into buf at `at`, using at most `room` bytes; returns the payload's length, or
@@ -66,13 +100,13 @@ export function encodeBinaryPayload(sc: SequencedCommand, buf: Buffer, at: numbe
   for (const key in record) {
     const v = record[key];
     if (v === undefined) continue;
-    const id = keyIds.get(key);
-    if (id === undefined || end - p < 2) return -1;
+    const id = keyIdOf(key);
+    if (id === 0 || end - p < 2) return -1;
     buf[p] = id;
     switch (typeof v) {
       case 'string': {
-        const kw = KEYWORD_KEY_IDS[id] === 1 ? keywordIds.get(v) : undefined;
-        if (kw !== undefined) {
+        const kw = KEYWORD_KEY_IDS[id] === 1 ? keywordIdOf(v) : -1;
+        if (kw >= 0) {
           if (end - p < 3) return -1;
           buf[p + 1] = KIND_KEYWORD;
           buf[p + 2] = kw;
