@@ -18,6 +18,7 @@ import { promisify } from 'node:util';
 import { dirname, join } from 'node:path';
 import { open } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
+import CRC32 from 'crc-32';
 import { decodePayload, encodeBinaryPayload, peekPayloadSeq } from './command-codec.js';
 import type { SequencedCommand } from './types.js';
 
@@ -63,6 +64,20 @@ export class JournalRecordTooLargeError extends Error {
   }
 }
 
+/** Payloads shorter than this are checksummed by crc-32 (plain JS), longer ones by zlib (native). */
+const SHORT_PAYLOAD_BYTES = 192;
+
+/**
+ * The CRC-32 of bytes [from, to) of `buf`, unsigned: the checksum of a record's payload. Both libraries compute the
+ * same CRC-32 (zlib's). Most payloads are short (a new order is about 90 bytes), and for them the plain-JS crc-32
+ * is about twice as fast as a call into zlib (measured: 67 against 142 ns at 90 bytes, 31 against 102 at 32 bytes;
+ * at 200 bytes they are even, and beyond zlib wins).
+ */
+export function payloadChecksum(buf: Uint8Array, from: number, to: number): number {
+  const view = new Uint8Array(buf.buffer, buf.byteOffset + from, to - from);
+  return to - from < SHORT_PAYLOAD_BYTES ? CRC32.buf(view) >>> 0 : crc32(view);
+}
+
 /** Room kept free for one more record: the largest payload and its header (a JSON text is measured before it is written). */
 const RECORD_ROOM_BYTES = RECORD_HEADER_BYTES + RECORD_PAYLOAD_BYTES_MAX;
 
@@ -97,8 +112,7 @@ export class RecordBuffer {
       len = this.buf.write(json, start, 'utf8');
     }
     this.buf.writeUInt32LE(len, this.used);
-    // a plain Uint8Array view: Buffer#subarray costs more than the checksum of a short record
-    this.buf.writeUInt32LE(crc32(new Uint8Array(this.buf.buffer, this.buf.byteOffset + start, len)), this.used + 4);
+    this.buf.writeUInt32LE(payloadChecksum(this.buf, start, start + len), this.used + 4);
     this.used = start + len;
     this.ends.push(this.used);
   }
@@ -319,7 +333,7 @@ function scanSegment(seg: JournalSegment, isLast: boolean, prevSeq: number | nul
       if (end > size) return damaged(`record of ${len} bytes cut short`);
       w.ensure(at, RECORD_HEADER_BYTES + len);
       const p = at - w.start + RECORD_HEADER_BYTES;
-      if (crc32(w.buf.subarray(p, p + len)) !== crc) return damaged('checksum mismatch');
+      if (payloadChecksum(w.buf, p, p + len) !== crc) return damaged('checksum mismatch');
       // records the caller does not want are only checked: their seq is read from the payload's first bytes
       let seq = peekPayloadSeq(w.buf, p, p + len);
       let sc: SequencedCommand | null = null;
@@ -362,7 +376,7 @@ function nextValidRecord(w: FileWindow, from: number): number {
     if (len === 0 || len > RECORD_PAYLOAD_BYTES_MAX || at + RECORD_HEADER_BYTES + len > w.size) continue;
     w.ensure(at, RECORD_HEADER_BYTES + len);
     const p = at - w.start + RECORD_HEADER_BYTES;
-    if (crc32(w.buf.subarray(p, p + len)) === w.buf.readUInt32LE(p - 4)) return at;
+    if (payloadChecksum(w.buf, p, p + len) === w.buf.readUInt32LE(p - 4)) return at;
   }
   return -1;
 }

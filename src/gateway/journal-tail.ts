@@ -3,9 +3,8 @@
 // repaired here: an incomplete or checksum-failing record at the end is "not yet written", and the caller bounds how
 // far it reads by the seq the writer has made durable, so it never waits for a record that cannot come.
 import { closeSync, openSync, readSync } from 'node:fs';
-import { crc32 } from 'node:zlib';
 import {
-  JournalCorruptError, JournalTrimmedError, listSegments, RECORD_HEADER_BYTES, RECORD_PAYLOAD_BYTES_MAX, type JournalSegment,
+  JournalCorruptError, JournalTrimmedError, listSegments, payloadChecksum, RECORD_HEADER_BYTES, RECORD_PAYLOAD_BYTES_MAX, type JournalSegment,
 } from '../engine/journal.js';
 import { decodePayload, peekPayloadSeq } from '../engine/command-codec.js';
 import type { SequencedCommand } from '../engine/types.js';
@@ -49,7 +48,7 @@ export class JournalTail {
       if (len === 0 || len > RECORD_PAYLOAD_BYTES_MAX) return n; // being written (or damaged: recovery will say)
       if (!this.ensure(this.offset, RECORD_HEADER_BYTES + len)) return n;
       const p = this.offset - this.bufStart + RECORD_HEADER_BYTES;
-      if (crc32(this.buf.subarray(p, p + len)) !== crc) return n;
+      if (payloadChecksum(this.buf, p, p + len) !== crc) return n;
       let seq = peekPayloadSeq(this.buf, p, p + len);
       let sc: SequencedCommand | null = null;
       if (seq === null || seq > this.lastSeq) {

@@ -10,7 +10,8 @@ import { loadEngineConfig } from '../../src/engine/config.js';
 import { journalDirOf, openEngine, replayDataDir, snapshotDirOf } from '../../src/engine/data-dir.js';
 import { eventsDigest } from '../../src/engine/digest.js';
 import { exportEngineState } from '../../src/engine/engine-state.js';
-import { JournalCorruptError, RECORD_HEADER_BYTES, listSegments, readJournalDir, type FsyncPolicy } from '../../src/engine/journal.js';
+import { crc32 } from 'node:zlib';
+import { JournalCorruptError, RECORD_HEADER_BYTES, listSegments, payloadChecksum, readJournalDir, type FsyncPolicy } from '../../src/engine/journal.js';
 import { CONFIG_PATH, testConfig } from './harness.js';
 import { applyInMemory, runLive, tempDataDir } from './data-dir-support.js';
 import { randomCommands } from './random-commands.js';
@@ -68,6 +69,20 @@ function journalPathOf(dataDir: string): string {
 function readJournal(dataDir: string): ReturnType<typeof readJournalDir> {
   return readJournalDir(journalDirOf(dataDir));
 }
+
+test('the payload checksum is zlib\'s CRC-32 of exactly the bytes asked for, short (plain JS) or long (zlib)', () => {
+  // a slice of a bigger buffer, so that the view's byteOffset is not 0
+  const whole = Buffer.alloc(1200);
+  for (let i = 0; i < whole.length; i++) whole[i] = (i * 7919 + 13) & 0xff;
+  const buf = whole.subarray(7);
+  for (const [from, to] of [[0, 0], [0, 1], [5, 96], [3, 194], [3, 195], [2, 196], [0, 1193]] as const) {
+    assert.equal(payloadChecksum(buf, from, to), crc32(buf.subarray(from, to)), `bytes [${from}, ${to})`);
+  }
+  assert.equal(payloadChecksum(Buffer.from('123456789'), 0, 9), 0xcbf43926); // the CRC-32 check value
+  const flipped = Buffer.from(buf.subarray(5, 96));
+  flipped[40]! ^= 1;
+  assert.notEqual(payloadChecksum(flipped, 0, flipped.length), payloadChecksum(buf, 5, 96));
+});
 
 test('replaying the journal rebuilds the same state and re-emits the same events, byte for byte', async () => {
   const dir = tempDataDir('replay');
