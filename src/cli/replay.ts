@@ -23,7 +23,7 @@ interface ReplayReport {
   dataDir: string;
   config: string;
   configHash: string;
-  journal: { path: string; segments: number; segmentsRead: string[]; records: number; bytes: number; tornBytes: number;
+  journal: { path: string; segments: number; segmentsRead: string[]; records: number; bytes: number; tornBytes: number; tornZeros: boolean;
     firstSeq: number | null; lastSeq: number | null; trimmed: boolean };
   snapshot: { path: string; seq: number } | null;
   replayedCommands: number;
@@ -106,7 +106,7 @@ function replayDirectory(opts: ReplayOptions): ReplayReport {
   const report: ReplayReport = {
     dataDir: opts.dataDir, config: opts.config, configHash: config.hash,
     journal: { path: journalDir, segments: scan.segments.length, segmentsRead: scan.read.map((r) => r.path),
-      records: firstSeq !== null && lastJournalSeq !== null ? lastJournalSeq - firstSeq + 1 : 0, bytes: scan.bytes, tornBytes: scan.tornBytes,
+      records: firstSeq !== null && lastJournalSeq !== null ? lastJournalSeq - firstSeq + 1 : 0, bytes: scan.bytes, tornBytes: scan.tornBytes, tornZeros: scan.tornZeros,
       firstSeq, lastSeq: lastJournalSeq, trimmed: firstSeq !== null && firstSeq > 1 },
     snapshot: latest === null ? null : { path: latest.path, seq: latest.seq },
     replayedCommands: result.replayedCommands, lastSeq: result.lastSeq, ...summarize(result.engine),
@@ -161,7 +161,12 @@ function printHuman(r: ReplayReport): void {
     lines.push(`trimmed       the journal starts at seq ${r.journal.firstSeq}: earlier segments were trimmed; replayed from the snapshot, ` +
       'a full replay (--verify) is impossible');
   }
-  if (r.journal.tornBytes > 0) lines.push(`torn tail     ${r.journal.tornBytes} bytes after the last complete record (truncated when the engine next opens)`);
+  if (r.journal.tornBytes > 0 && r.journal.tornZeros) {
+    lines.push(`zeroed tail   ${r.journal.tornBytes} zero bytes after the last complete record: space a running gateway's journal ` +
+      '(fsync always) preallocates, or a write a crash kept from the disk (truncated when the engine next opens)');
+  } else if (r.journal.tornBytes > 0) {
+    lines.push(`torn tail     ${r.journal.tornBytes} bytes after the last complete record (truncated when the engine next opens)`);
+  }
   lines.push(r.snapshot === null ? 'snapshot      none (full replay)' : `snapshot      ${r.snapshot.path} (seq ${r.snapshot.seq})`);
   lines.push(`replayed      ${r.replayedCommands} commands`);
   lines.push(`last seq      ${r.lastSeq}`);

@@ -13,7 +13,7 @@
 // A data directory of an older version holds one file, journal.log: readers take it as the first segment, and
 // openEngine renames it to its segment name (see data-dir.ts).
 import { closeSync, fstatSync, fsyncSync, openSync, readdirSync, readSync, statSync, truncateSync, unlinkSync, writeSync, close as closeCb, fdatasync as fdatasyncCb,
-  fsync as fsyncCb, open as openCb, write as writeCb } from 'node:fs';
+  fsync as fsyncCb, ftruncate as ftruncateCb, open as openCb, write as writeCb } from 'node:fs';
 import { promisify } from 'node:util';
 import { dirname, join } from 'node:path';
 import { open } from 'node:fs/promises';
@@ -236,6 +236,9 @@ export interface SegmentRead {
   validBytes: number;
   /** Bytes after them (a torn tail; only ever non-zero in the last segment). */
   tornBytes: number;
+  /** The torn tail is all zero bytes: space a preallocating writer (fsync 'always') has not written records into yet,
+   *  or, after a crash, a write whose data never reached the disk. */
+  tornZeros: boolean;
 }
 
 export interface JournalScan {
@@ -252,6 +255,8 @@ export interface JournalScan {
   records: number;
   /** Torn-tail bytes at the end of the last segment. */
   tornBytes: number;
+  /** The torn tail is all zeros (SegmentRead.tornZeros). */
+  tornZeros: boolean;
   /** Bytes of all segments on disk. */
   bytes: number;
 }
@@ -273,7 +278,8 @@ export function scanJournal(journalDir: string, options: ScanOptions, onRecord: 
   const afterSeq = options.afterSeq ?? 0;
   const upToSeq = options.upToSeq ?? Number.MAX_SAFE_INTEGER;
   const segments = listSegments(journalDir);
-  const scan: JournalScan = { dir: journalDir, segments, read: [], firstSeq: segments[0]?.firstSeq ?? null, lastSeq: 0, records: 0, tornBytes: 0, bytes: 0 };
+  const scan: JournalScan = { dir: journalDir, segments, read: [], firstSeq: segments[0]?.firstSeq ?? null, lastSeq: 0, records: 0, tornBytes: 0,
+    tornZeros: false, bytes: 0 };
   for (const s of segments) scan.bytes += statSync(s.path).size;
   if (segments.length === 0) return scan;
   // the last segment that can hold afterSeq + 1: every one before it ends at or before afterSeq
@@ -292,6 +298,7 @@ export function scanJournal(journalDir: string, options: ScanOptions, onRecord: 
     scan.records += r.records;
     if (r.lastSeq !== null) scan.lastSeq = r.lastSeq;
     scan.tornBytes += r.tornBytes;
+    if (r.tornBytes > 0) scan.tornZeros = r.tornZeros;
     if (r.lastSeq !== null && r.lastSeq >= upToSeq) break;
     if (!isLast) {
       const next = segments[i + 1]!;
@@ -312,14 +319,17 @@ function scanSegment(seg: JournalSegment, isLast: boolean, prevSeq: number | nul
   try {
     const size = fstatSync(fd).size;
     const w = new FileWindow(fd, seg.path, size);
-    const r: SegmentRead = { path: seg.path, records: 0, skipped: 0, firstSeq: null, lastSeq: null, validBytes: 0, tornBytes: 0 };
+    const r: SegmentRead = { path: seg.path, records: 0, skipped: 0, firstSeq: null, lastSeq: null, validBytes: 0, tornBytes: 0, tornZeros: false };
     let at = 0;
     const damaged = (reason: string): SegmentRead => {
       if (!isLast) throw new JournalCorruptError(seg.path, at, `${reason}, in a segment that is not the last one`);
-      const next = nextValidRecord(w, at + 1);
+      // zeros hold no record (a length of 0 is never one): only a tail with other bytes is searched
+      const zeros = allZeros(w, at);
+      const next = zeros ? -1 : nextValidRecord(w, at + 1);
       if (next >= 0) throw new JournalCorruptError(seg.path, at, `${reason}; a complete record follows at byte offset ${next}`);
       r.validBytes = at;
       r.tornBytes = size - at;
+      r.tornZeros = zeros;
       return r;
     };
     while (at < size) {
@@ -366,6 +376,18 @@ function scanSegment(seg: JournalSegment, isLast: boolean, prevSeq: number | nul
   } finally {
     closeSync(fd);
   }
+}
+
+/** True when the file's bytes from `from` to its end are all zero. */
+function allZeros(w: FileWindow, from: number): boolean {
+  const step = READ_CHUNK_BYTES;
+  for (let at = from; at < w.size; at += step) {
+    const n = Math.min(step, w.size - at);
+    w.ensure(at, n);
+    const b = w.buf;
+    for (let i = at - w.start, end = i + n; i < end; i++) if (b[i] !== 0) return false;
+  }
+  return true;
 }
 
 /** Offset of the first complete record (in-bounds length, matching checksum) starting at or after `from`, or -1. */
@@ -446,10 +468,12 @@ export function trimJournal(journalDir: string, coveredSeq: number): string[] {
 // Writing
 
 const openP = promisify(openCb);
-function writeP(fd: number, buf: Buffer, offset: number, length: number): Promise<number> {
-  return new Promise((resolve, reject) => writeCb(fd, buf, offset, length, null, (err, n) => (err === null ? resolve(n) : reject(err))));
+/** write(2) at the file position (`position` null: O_APPEND files) or pwrite(2) at `position`. */
+function writeP(fd: number, buf: Buffer, offset: number, length: number, position: number | null): Promise<number> {
+  return new Promise((resolve, reject) => writeCb(fd, buf, offset, length, position, (err, n) => (err === null ? resolve(n) : reject(err))));
 }
 const fdatasyncP = promisify(fdatasyncCb);
+const ftruncateP = promisify(ftruncateCb);
 const fsyncP = promisify(fsyncCb);
 const closeP = promisify(closeCb);
 
@@ -461,7 +485,20 @@ async function fsyncDirAsync(dir: string): Promise<void> {
 export interface JournalWriterOptions {
   /** A new segment is started at the first batch boundary once the current one holds this many bytes. */
   segmentBytes?: number;
+  /** fsync 'always' only: bytes of zeros written and synced ahead of the records (0: none). Default PREALLOCATE_BYTES_DEFAULT. */
+  preallocateBytes?: number;
 }
+
+/**
+ * Under fsync 'always', a segment is zero-filled and synced this far ahead of its last record, in the background.
+ * fdatasync after a write that extends a file must also commit the file's new size (on ext4, a journal commit);
+ * after a write into space already written and synced it only has to write the data. Measured on the development VM
+ * (ext4), write + fdatasync of a batch: 300 against 135 µs for 46 KB (a batch of ≈ 500 new orders), 140 against
+ * 95 µs for 200 bytes. Zero-filling 4 MiB and syncing it takes about 3 ms, once per 4 MiB of journal.
+ */
+export const PREALLOCATE_BYTES_DEFAULT = 4 * 1024 * 1024;
+/** Zeros written per write(2) while preallocating. */
+const ZEROS = Buffer.alloc(1024 * 1024);
 
 /**
  * Appends batches to the journal; one write and at most one fsync per batch.
@@ -471,6 +508,11 @@ export interface JournalWriterOptions {
  * through the thread pool (append), so waiting for the disk never blocks the event loop.
  * Opened on a journal directory (openDir), it writes segments and rolls over by size; opened on a single file
  * (open), it only ever appends to that file.
+ * Preallocation (directory, fsync 'always'): the records are written at their offsets into zeros that were written
+ * and synced ahead of them (PREALLOCATE_BYTES_DEFAULT), so the file can be longer than its records while it is being
+ * written. Readers see the zeros after the last record as the end (a torn tail, all zeros); recovery truncates them,
+ * and the writer truncates them itself when it rolls to a new segment (before that segment exists: only the last
+ * segment ever has zeros after its records) and when it closes.
  */
 export class JournalWriter {
   private closed = false;
@@ -482,14 +524,30 @@ export class JournalWriter {
   syncs = 0;
   /** Segments this writer started. */
   segmentsStarted = 0;
-  /** Bytes in the file being appended to. */
+  /** Zero-fills done ahead of the records (each one write of zeros and one fdatasync). */
+  preallocations = 0;
+  /** Why preallocating stopped (records are then appended as without it), or null. */
+  preallocationError: Error | null = null;
+  /** Bytes of records in the file being written (its records end here). */
   private fileBytes: number;
+  /** The file holds synced zeros from fileBytes up to here (preallocation; = fileBytes when there are none). */
+  private preparedBytes: number;
+  /** The zero-fill in progress, of file bytes from preparingFrom on. */
+  private preparing: Promise<void> | null = null;
+  private preparingFrom = 0;
+  /** Bytes to keep zero-filled ahead of the records (0: no preallocation). */
+  private readonly preallocateBytes: number;
 
   private constructor(private fd: number | null, private filePath: string | null, readonly dir: string | null,
-    readonly fsync: FsyncPolicy, readonly segmentBytes: number, fileBytes: number) {
+    readonly fsync: FsyncPolicy, readonly segmentBytes: number, fileBytes: number, preallocateBytes = 0) {
     this.writesSynchronously = fsync !== 'always';
     this.fileBytes = fileBytes;
+    this.preparedBytes = fileBytes;
+    this.preallocateBytes = fsync === 'always' && dir !== null ? preallocateBytes : 0;
   }
+
+  /** Positional writes (into preallocated space), not O_APPEND. */
+  private get positional(): boolean { return this.preallocateBytes > 0; }
 
   /** The file being appended to (the journal directory before the first segment exists). */
   get path(): string { return this.filePath ?? this.dir!; }
@@ -513,27 +571,34 @@ export class JournalWriter {
   static async openDir(dir: string, fsync: FsyncPolicy, options: JournalWriterOptions = {}): Promise<JournalWriter> {
     const segmentBytes = options.segmentBytes ?? JOURNAL_SEGMENT_BYTES_DEFAULT;
     if (!(segmentBytes >= 1)) throw new Error(`journal segment size ${segmentBytes} must be at least 1 byte`);
+    const preallocateBytes = options.preallocateBytes ?? PREALLOCATE_BYTES_DEFAULT;
+    if (!(Number.isSafeInteger(preallocateBytes) && preallocateBytes >= 0)) throw new Error(`journal preallocation ${preallocateBytes} must be a whole number of bytes`);
     const segments = listSegments(dir);
     if (segments.some((s) => s.legacy)) throw new Error(`${dir}: holds a ${LEGACY_JOURNAL_FILE}; open the data directory with openEngine to migrate it`);
     const last = segments.at(-1);
-    if (last === undefined) return new JournalWriter(null, null, dir, fsync, segmentBytes, 0);
-    const fd = await openP(last.path, 'a');
-    return new JournalWriter(fd, last.path, dir, fsync, segmentBytes, fstatSync(fd).size);
+    if (last === undefined) return new JournalWriter(null, null, dir, fsync, segmentBytes, 0, preallocateBytes);
+    // the last segment ends with its last record (recovered): positional writes continue there
+    const positional = fsync === 'always' && preallocateBytes > 0;
+    const fd = await openP(last.path, positional ? 'r+' : 'a');
+    return new JournalWriter(fd, last.path, dir, fsync, segmentBytes, fstatSync(fd).size, preallocateBytes);
   }
 
   /** Writes the whole batch (whose first record has seq firstSeq), then fsyncs when the policy says so. */
   async append(buf: Buffer, firstSeq: number): Promise<void> {
     if (this.closed) throw new Error(`${this.path}: journal closed`);
     if (this.mustRoll()) {
+      if (this.fd !== null) await this.endSegment();
       const next = join(this.dir!, segmentName(firstSeq));
-      const fd = await openP(next, 'ax');
+      const fd = await openP(next, this.positional ? 'wx' : 'ax');
       this.switchTo(fd, next);
       if (this.fsync === 'always') await fsyncDirAsync(this.dir!);
     }
+    // never write into zeros still being written
+    if (this.preparing !== null && this.fileBytes + buf.length > this.preparingFrom) await this.preparing;
     const fd = this.fd!;
     let at = 0;
     while (at < buf.length) {
-      const bytesWritten = await writeP(fd, buf, at, buf.length - at);
+      const bytesWritten = await writeP(fd, buf, at, buf.length - at, this.positional ? this.fileBytes : null);
       if (bytesWritten <= 0) throw new Error(`${this.path}: journal write made no progress`);
       at += bytesWritten;
       this.fileBytes += bytesWritten;
@@ -544,6 +609,43 @@ export class JournalWriter {
     }
     this.bytesWritten += buf.length;
     this.batches++;
+    this.prepareAhead();
+  }
+
+  /** Starts zero-filling the next preallocateBytes when less than half of that is left ahead of the records. */
+  private prepareAhead(): void {
+    if (this.preallocateBytes === 0 || this.preparing !== null || this.preallocationError !== null || this.fd === null) return;
+    const from = Math.max(this.preparedBytes, this.fileBytes);
+    if (from - this.fileBytes >= this.preallocateBytes / 2 || from >= this.segmentBytes) return;
+    const to = Math.min(from + this.preallocateBytes, Math.max(this.segmentBytes, from));
+    const fd = this.fd;
+    this.preparingFrom = from;
+    this.preparing = (async () => {
+      try {
+        for (let pos = from; pos < to;) {
+          const n = await writeP(fd, ZEROS, 0, Math.min(ZEROS.length, to - pos), pos);
+          if (n <= 0) throw new Error(`${this.path}: preallocation write made no progress`);
+          pos += n;
+        }
+        await fdatasyncP(fd);
+        this.preallocations++;
+        if (this.fd === fd) this.preparedBytes = to;
+      } catch (err) {
+        // only an optimisation: records are appended as without it (and a failing disk fails their writes too)
+        this.preallocationError = err instanceof Error ? err : new Error(String(err));
+      } finally {
+        this.preparing = null;
+      }
+    })();
+  }
+
+  /** Cuts the zeros after the records off the current segment and syncs that, so only the last segment ever has any. */
+  private async endSegment(): Promise<void> {
+    if (this.preparing !== null) await this.preparing;
+    if (!this.positional || this.fd === null) return;
+    await ftruncateP(this.fd, this.fileBytes);
+    await fdatasyncP(this.fd);
+    this.preparedBytes = this.fileBytes;
   }
 
   /**
@@ -580,13 +682,20 @@ export class JournalWriter {
     this.fd = fd;
     this.filePath = path;
     this.fileBytes = 0;
+    this.preparedBytes = 0;
     this.segmentsStarted++;
   }
 
+  /** Closes the file; under preallocation, first cuts the zeros after the last record off (the file ends with it). */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.fd !== null) await closeP(this.fd);
-    this.fd = null;
+    if (this.fd === null) return;
+    try {
+      await this.endSegment();
+    } finally {
+      await closeP(this.fd);
+      this.fd = null;
+    }
   }
 }

@@ -197,7 +197,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   });
   const { sequencer, engine } = opened;
   log.info({ dataDir, replayedCommands: opened.recovery.replayedCommands, snapshotSeq: opened.recovery.snapshotSeq,
-    lastSeq: opened.recovery.lastSeq, tornBytes: opened.recovery.tornBytes, fsync }, 'journal replayed');
+    lastSeq: opened.recovery.lastSeq, tornBytes: opened.recovery.tornBytes, tornZeros: opened.recovery.journal.tornZeros, fsync }, 'journal replayed');
 
   const staticSettings = new Map<string, SessionSettings>();
   const templates: SessionSettings[] = [];

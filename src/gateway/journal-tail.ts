@@ -40,15 +40,15 @@ export class JournalTail {
       if (this.fd === null && !this.openNext()) return n;
       if (!this.ensure(this.offset, RECORD_HEADER_BYTES)) {
         if (this.switchIfRolled()) continue;
-        return n;
+        return this.notYet(n);
       }
       const h = this.offset - this.bufStart;
       const len = this.buf.readUInt32LE(h);
       const crc = this.buf.readUInt32LE(h + 4);
-      if (len === 0 || len > RECORD_PAYLOAD_BYTES_MAX) return n; // being written (or damaged: recovery will say)
-      if (!this.ensure(this.offset, RECORD_HEADER_BYTES + len)) return n;
+      if (len === 0 || len > RECORD_PAYLOAD_BYTES_MAX) return this.notYet(n); // being written (or damaged: recovery will say)
+      if (!this.ensure(this.offset, RECORD_HEADER_BYTES + len)) return this.notYet(n);
       const p = this.offset - this.bufStart + RECORD_HEADER_BYTES;
-      if (payloadChecksum(this.buf, p, p + len) !== crc) return n;
+      if (payloadChecksum(this.buf, p, p + len) !== crc) return this.notYet(n);
       let seq = peekPayloadSeq(this.buf, p, p + len);
       let sc: SequencedCommand | null = null;
       if (seq === null || seq > this.lastSeq) {
@@ -70,6 +70,15 @@ export class JournalTail {
       this.offset += RECORD_HEADER_BYTES + len;
       n++;
     }
+    return n;
+  }
+
+  /**
+   * The next record is not (completely) there yet: forgets the bytes read from its offset on, so that the next read
+   * reads them again. They can change: a writer that preallocates writes its records over zeros read here before.
+   */
+  private notYet(n: number): number {
+    if (this.bufEnd > this.offset) this.bufEnd = Math.max(this.bufStart, this.offset);
     return n;
   }
 

@@ -1,6 +1,7 @@
 // The journal as segment files on real disks: roll-over at a batch boundary by size, replay across segments, a
 // restart from a snapshot that opens only the segments it needs, damage rules per segment, a legacy journal.log,
-// and JournalRetention=snapshot deleting exactly the segments the oldest kept snapshot covers.
+// JournalRetention=snapshot deleting exactly the segments the oldest kept snapshot covers, and the zeros a writer
+// preallocates under fsync always (only ever after the last record of the last segment).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, existsSync, readFileSync, readdirSync, renameSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
@@ -67,6 +68,45 @@ test('the journal rolls to a new segment at the first batch boundary past the se
   assert.deepEqual(read.records.map((r) => r.seq), Array.from({ length: 3000 }, (_, i) => i + 1));
   const memory = inMemory(commands);
   assert.equal(live.digest, memory.digest, 'the segments hold exactly the commands submitted, with their times');
+});
+
+test('with fsync always the writer preallocates: zeros only after the last segment\'s last record while it runs, none after close', async () => {
+  const dir = tempDataDir('prealloc');
+  const commands = randomCommands(43, 3000);
+  let nowMs = commands[0]!.timeMs;
+  const opened = await openEngine({ dataDir: dir, config, fsync: 'always', clock: () => nowMs, journalSegmentBytes: SEGMENT_BYTES });
+  const { sequencer } = opened;
+  const digest = eventsDigest();
+  sequencer.onEvents(digest.add);
+  let zerosSeen = 0;
+  for (let i = 0; i < commands.length; i++) {
+    nowMs = commands[i]!.timeMs;
+    sequencer.submit(commands[i]!.cmd);
+    if ((i + 1) % BURST !== 0) continue;
+    await sequencer.flush();
+    const read = readJournalDir(journalDirOf(dir)); // a segment left with zeros after its records would be corrupt
+    assert.equal(read.records.length, i + 1);
+    read.scan.read.slice(0, -1).forEach((r) => assert.equal(r.tornBytes, 0, `${r.path}: ends with its last record`));
+    if (read.tornBytes > 0) {
+      assert.ok(read.scan.tornZeros, 'what follows the last record is zeros, never anything else');
+      zerosSeen++;
+    }
+  }
+  await sequencer.flush();
+  const journal = sequencer.journal!;
+  assert.ok(journal.preallocations > 0 && zerosSeen > 0, `preallocated ${journal.preallocations} times, zeros seen ${zerosSeen} times`);
+  assert.equal(journal.preallocationError, null);
+  assert.ok(segmentsOf(dir).length >= 5, 'rolled over several times');
+  await sequencer.close();
+  const closed = readJournalDir(journalDirOf(dir));
+  assert.equal(closed.tornBytes, 0, 'close cuts the zeros off');
+  assert.equal(closed.records.length, 3000);
+  assert.equal(digest.hex(), inMemory(commands).digest, 'the journal and the events are those of the commands submitted');
+  // a restart continues in the last segment, and preallocates again
+  const again = await openEngine({ dataDir: dir, config, fsync: 'always', clock: () => nowMs, journalSegmentBytes: SEGMENT_BYTES });
+  assert.equal(again.recovery.lastSeq, 3000);
+  assert.equal(again.recovery.tornBytes, 0);
+  await again.sequencer.close();
 });
 
 test('a replay across many segments equals a replay of the same commands from one segment, event for event', async () => {

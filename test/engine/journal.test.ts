@@ -282,11 +282,13 @@ test('fsync policy as the kernel sees it: fdatasync per batch with always, none 
   }
 });
 
-test('a process killed with SIGKILL mid-write recovers exactly what it journaled across its segments, and everything it showed was durable', async (t) => {
-  const dir = tempDataDir('sigkill');
+// fsync always: batches of up to 20,000 commands (about 2 MB) into segments of 5 MiB, so the child rolls over, and
+// preallocates zeros ahead of its records, before it is killed
+for (const [fsync, segmentBytes, killAfter] of [['none', 256 * 1024, 40_000], ['always', 5 * 1024 * 1024, 120_000]] as const) {
+test(`a process killed with SIGKILL mid-write recovers exactly what it journaled across its segments, and everything it showed was durable (fsync ${fsync})`, async (t) => {
+  const dir = tempDataDir(`sigkill-${fsync}`);
   const count = 400_000;
-  // 256 KiB segments: the child rolls over several times before it is killed
-  const child = spawn(process.execPath, [childScript, dir, '20', String(count), 'none', String(256 * 1024)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [childScript, dir, '20', String(count), fsync, String(segmentBytes)], { stdio: ['ignore', 'pipe', 'pipe'] });
   let maxShown = 0;
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
@@ -302,13 +304,13 @@ test('a process killed with SIGKILL mid-write recovers exactly what it journaled
         const m = /^applied (\d+)$/.exec(line);
         if (m !== null) maxShown = Math.max(maxShown, Number(m[1]));
       }
-      if (maxShown >= 40_000 && !killScheduled) {
+      if (maxShown >= killAfter && !killScheduled) {
         killScheduled = true;
         // a few ms later the child is busy encoding and writing its next 20,000-command batch
         setTimeout(() => { child.kill('SIGKILL'); resolve(); }, 15);
       }
     });
-    child.on('exit', () => (maxShown >= 40_000 ? resolve() : reject(new Error(`child exited early: ${stderr}`))));
+    child.on('exit', () => (maxShown >= killAfter ? resolve() : reject(new Error(`child exited early: ${stderr}`))));
   });
   assert.equal(await exited, 'SIGKILL');
   const read = readJournal(dir); // a torn tail is fine; corruption would throw
@@ -316,7 +318,8 @@ test('a process killed with SIGKILL mid-write recovers exactly what it journaled
   assert.ok(segments.length > 1, `rolled over: ${segments.length} segments`);
   const path = segments.at(-1)!.path;
   const lastSeq = read.records.at(-1)!.seq;
-  t.diagnostic(`killed after showing seq ${maxShown}; journal holds ${lastSeq} records in ${segments.length} segments, torn tail ${read.tornBytes} bytes`);
+  t.diagnostic(`killed after showing seq ${maxShown}; journal holds ${lastSeq} records in ${segments.length} segments, ` +
+    `torn tail ${read.tornBytes} bytes${read.scan.tornZeros ? ' (zeros)' : ''}`);
   assert.ok(lastSeq >= maxShown, `seq ${maxShown} was visible but the journal ends at ${lastSeq}`);
   assert.ok(lastSeq < count, 'killed before the end');
   const commands = randomCommands(20, lastSeq);
@@ -326,10 +329,11 @@ test('a process killed with SIGKILL mid-write recovers exactly what it journaled
     }
   });
   const defaultConfig = loadEngineConfig(CONFIG_PATH);
-  const opened = await openEngine({ dataDir: dir, config: defaultConfig, fsync: 'none' });
+  const opened = await openEngine({ dataDir: dir, config: defaultConfig, fsync });
   assert.equal(opened.recovery.lastSeq, lastSeq);
   assert.equal(statSync(path).size, read.scan.read.at(-1)!.validBytes);
   const expected = applyInMemory(defaultConfig, commands);
   assert.deepEqual(exportEngineState(opened.engine), exportEngineState(expected));
   await opened.sequencer.close();
 });
+}

@@ -1,8 +1,10 @@
 // JournalTail follows a journal another writer appends to: records in seq order across rolled segments, an
-// incomplete record at the end is "not yet" (never truncated), reading is bounded by the seq asked for.
+// incomplete record at the end is "not yet" (never truncated), reading is bounded by the seq asked for, and records
+// written over the zeros a preallocating writer put ahead of them are read, though the tail read those zeros first.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, rmSync, statSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { encodeRecords, JournalTrimmedError, JournalWriter, listSegments, type SequencedCommand } from '../../src/engine/index.js';
 import { JournalTail } from '../../src/gateway/journal-tail.js';
 import { tempDirs } from '../support/temp-dirs.js';
@@ -61,6 +63,30 @@ test('an incomplete record at the end is not yet readable and is left alone; onc
   assert.equal(statSync(seg).size, size + 3, 'nothing truncated');
   assert.equal(tail.read(10, 100, (sc) => seen.push(sc.seq)), 1);
   assert.deepEqual(seen, [1, 2, 3, 4]);
+  tail.close();
+});
+
+test('records a preallocating writer (fsync always) writes over zeros the tail has already read are read', async () => {
+  const dir = tmpDir();
+  const w = await JournalWriter.openDir(dir, 'always', { segmentBytes: 1 << 20, preallocateBytes: 64 * 1024 });
+  await w.append(encodeRecords(range(1, 5)), 1);
+  for (let waited = 0; w.preallocations < 1; waited += 5) {
+    assert.ok(waited < 10_000, 'the zero-fill ahead of the records finished');
+    await sleep(5);
+  }
+  const seg = listSegments(dir)[0]!.path;
+  const recordBytes = encodeRecords(range(1, 5)).length;
+  assert.equal(statSync(seg).size, recordBytes + 64 * 1024, 'zeros after the records');
+  const tail = new JournalTail(dir, 0);
+  const seen: number[] = [];
+  assert.equal(tail.read(100, 100, (sc) => seen.push(sc.seq)), 5); // reads on into the zeros: "not yet"
+  assert.equal(tail.read(100, 100, () => assert.fail('zeros are no record')), 0);
+  await w.append(encodeRecords(range(6, 10)), 6);
+  assert.equal(tail.read(100, 100, (sc) => seen.push(sc.seq)), 5, 'the records now where the zeros were');
+  assert.deepEqual(seen, range(1, 10).map((c) => c.seq));
+  await w.close();
+  assert.equal(statSync(seg).size, recordBytes + encodeRecords(range(6, 10)).length, 'close cuts the zeros off');
+  assert.equal(tail.read(100, 100, () => assert.fail('nothing more')), 0);
   tail.close();
 });
 
