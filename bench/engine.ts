@@ -8,6 +8,8 @@
 // journalOffSteady is the engine alone in the state a running gateway is in: the engine first takes
 // BENCH_STEADY_PRIME commands of the same mix untimed, so it already remembers doneOrdersMax done orders and forgets
 // the oldest as it goes, then the next BENCH_COMMANDS are timed. The other runs start from an empty engine.
+// The saturated journal runs are best of 3, like the engine-alone runs, and wait for room in their in-flight window
+// without turning the event loop (a spin on setImmediate would be charged to the journal as CPU time).
 // Knobs: BENCH_COMMANDS (400000), BENCH_MODES (off,none,always), BENCH_IN_FLIGHT (1024), BENCH_BURST (256),
 // BENCH_PACED_RATE (20000 commands/s for the paced latency runs, 0 = skip), BENCH_STEADY_PRIME (400000, 0 = skip),
 // BENCH_DUMP.
@@ -236,9 +238,12 @@ async function runJournal(config: EngineConfig, commands: Command[], fsync: Fsyn
     // At saturation one command in SATURATION_SAMPLE is timed, so that the clock reads and the histogram cost the
     // throughput little (the engine-alone throughput loop times nothing); paced runs time every command.
     const sampleMask = offeredPerSec > 0 ? 0 : SATURATION_SAMPLE - 1;
+    /** Resolves the wait for room in the in-flight window (saturation runs). */
+    let wake: (() => void) | null = null;
     sequencer.onEvents((sc) => {
       if ((sc.seq & sampleMask) === 0) h.recordValue(Math.max(1, Math.round((performance.now() - submittedAtMs[sc.seq]!) * 1e6)));
       applied = sc.seq;
+      if (wake !== null) { const w = wake; wake = null; w(); }
     });
     const c0 = process.cpuUsage();
     const t0 = performance.now();
@@ -250,7 +255,13 @@ async function runJournal(config: EngineConfig, commands: Command[], fsync: Fsyn
         const seq = sequencer.submit(commands[next]!);
         if ((seq & sampleMask) === 0) submittedAtMs[seq] = performance.now();
       }
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (offeredPerSec === 0 && next < commands.length && next >= applied + IN_FLIGHT_MAX) {
+        // the window is full: wait for the next batch to be applied. Turning the event loop meanwhile (setImmediate)
+        // would spin on the CPU while the journal waits for the disk, and charge that spin to the journal.
+        await new Promise<void>((resolve) => { wake = resolve; });
+      } else {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
     }
     await sequencer.flush();
     const elapsed = performance.now() - t0;
@@ -289,9 +300,21 @@ const modes = new Set((process.env.BENCH_MODES ?? 'off,none,always').split(','))
 const engineAlone = modes.has('off') ? runEngineAlone(config, mix.commands) : null;
 const engineAloneFormatted = modes.has('off') ? runEngineAlone(config, mix.commands, true) : null;
 if (modes.has('none') || modes.has('always')) await runJournal(config, warm.commands.slice(0, 20_000), 'none'); // warm the journal path
-const fsyncNone = modes.has('none') ? await runJournal(config, mix.commands, 'none') : null;
+/**
+ * Saturated journal runs, best of 3 by CPU-second as the engine-alone runs: a single run is charged for whatever
+ * collection of the earlier runs' garbage happens to fall into it (the GC's helper threads count as CPU time).
+ */
+async function bestJournalRun(commands: Command[], fsync: FsyncPolicy): Promise<Awaited<ReturnType<typeof runJournal>>> {
+  let best: Awaited<ReturnType<typeof runJournal>> | null = null;
+  for (let round = 0; round < 3; round++) {
+    const run = await runJournal(config, commands, fsync);
+    if (best === null || run.commandsPerCpuSec > best.commandsPerCpuSec) best = run;
+  }
+  return best!;
+}
+const fsyncNone = modes.has('none') ? await bestJournalRun(mix.commands, 'none') : null;
 const alwaysCommands = mix.commands.slice(0, Math.min(mix.commands.length, 200_000));
-const fsyncAlways = modes.has('always') ? await runJournal(config, alwaysCommands, 'always') : null;
+const fsyncAlways = modes.has('always') ? await bestJournalRun(alwaysCommands, 'always') : null;
 /** Latency at a steady offered load well below saturation (BENCH_PACED_RATE commands/s, 0 = skip). */
 const PACED_RATE = Number(process.env.BENCH_PACED_RATE ?? 20_000);
 const pacedCommands = mix.commands.slice(0, Math.min(mix.commands.length, PACED_RATE * 3));
