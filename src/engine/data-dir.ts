@@ -79,6 +79,8 @@ export interface OpenEngineOptions extends Omit<SequencerOptions, 'journal'> {
   journalSegmentBytes?: number;
   /** Default 'all'. With 'snapshot', snapshot() (and opening) deletes the segments the oldest kept snapshot covers. */
   journalRetention?: JournalRetention;
+  /** Told once when the journal's preallocation (fsync 'always') fails and stops; the journal goes on without it. */
+  onJournalPreallocationError?: (err: Error) => void;
 }
 
 export interface OpenedEngine {
@@ -110,8 +112,10 @@ export async function openEngine(options: OpenEngineOptions): Promise<OpenedEngi
   const retention = options.journalRetention ?? 'all';
   if (retention === 'snapshot') trimJournalToSnapshots(options.dataDir);
   const fsync = options.fsync ?? 'always';
-  const journal = await JournalWriter.openDir(journalDir, fsync,
-    options.journalSegmentBytes === undefined ? {} : { segmentBytes: options.journalSegmentBytes });
+  const journal = await JournalWriter.openDir(journalDir, fsync, {
+    ...(options.journalSegmentBytes === undefined ? {} : { segmentBytes: options.journalSegmentBytes }),
+    ...(options.onJournalPreallocationError === undefined ? {} : { onPreallocationError: options.onJournalPreallocationError }),
+  });
   const engine = recovery.engine;
   const sequencer = new Sequencer(engine, { ...options, journal });
   return {

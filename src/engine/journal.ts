@@ -487,6 +487,8 @@ export interface JournalWriterOptions {
   segmentBytes?: number;
   /** fsync 'always' only: bytes of zeros written and synced ahead of the records (0: none). Default PREALLOCATE_BYTES_DEFAULT. */
   preallocateBytes?: number;
+  /** Told once when preallocating fails and stops (records go on being appended as without it). */
+  onPreallocationError?: (err: Error) => void;
 }
 
 /**
@@ -539,7 +541,8 @@ export class JournalWriter {
   private readonly preallocateBytes: number;
 
   private constructor(private fd: number | null, private filePath: string | null, readonly dir: string | null,
-    readonly fsync: FsyncPolicy, readonly segmentBytes: number, fileBytes: number, preallocateBytes = 0) {
+    readonly fsync: FsyncPolicy, readonly segmentBytes: number, fileBytes: number, preallocateBytes = 0,
+    private readonly onPreallocationError?: (err: Error) => void) {
     this.writesSynchronously = fsync !== 'always';
     this.fileBytes = fileBytes;
     this.preparedBytes = fileBytes;
@@ -576,11 +579,11 @@ export class JournalWriter {
     const segments = listSegments(dir);
     if (segments.some((s) => s.legacy)) throw new Error(`${dir}: holds a ${LEGACY_JOURNAL_FILE}; open the data directory with openEngine to migrate it`);
     const last = segments.at(-1);
-    if (last === undefined) return new JournalWriter(null, null, dir, fsync, segmentBytes, 0, preallocateBytes);
+    if (last === undefined) return new JournalWriter(null, null, dir, fsync, segmentBytes, 0, preallocateBytes, options.onPreallocationError);
     // the last segment ends with its last record (recovered): positional writes continue there
     const positional = fsync === 'always' && preallocateBytes > 0;
     const fd = await openP(last.path, positional ? 'r+' : 'a');
-    return new JournalWriter(fd, last.path, dir, fsync, segmentBytes, fstatSync(fd).size, preallocateBytes);
+    return new JournalWriter(fd, last.path, dir, fsync, segmentBytes, fstatSync(fd).size, preallocateBytes, options.onPreallocationError);
   }
 
   /** Writes the whole batch (whose first record has seq firstSeq), then fsyncs when the policy says so. */
@@ -633,6 +636,7 @@ export class JournalWriter {
       } catch (err) {
         // only an optimisation: records are appended as without it (and a failing disk fails their writes too)
         this.preallocationError = err instanceof Error ? err : new Error(String(err));
+        this.onPreallocationError?.(this.preallocationError);
       } finally {
         this.preparing = null;
       }

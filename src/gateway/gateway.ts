@@ -194,6 +194,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     dataDir, config: engineConfig, fsync: fsync ? 'always' : 'none', pendingCommandsMax, clock,
     journalSegmentBytes: settings.journalSegmentBytes, journalRetention: settings.journalRetention,
     onReplayEvents: (sc, events) => { tail[tailCount++ % REPLAY_TAIL_COMMANDS_MAX] = { sc, events }; },
+    onJournalPreallocationError: (err) => log.warn({ err }, 'journal preallocation failed: batches are appended without it (each fdatasync also commits the file size)'),
   });
   const { sequencer, engine } = opened;
   log.info({ dataDir, replayedCommands: opened.recovery.replayedCommands, snapshotSeq: opened.recovery.snapshotSeq,
