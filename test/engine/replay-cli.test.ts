@@ -148,6 +148,19 @@ test('fixgw replay reports a torn tail and leaves the file alone', async () => {
   assert.equal(statSync(jp).size, size, 'read-only');
 });
 
+test('fixgw replay calls an all-zero tail (a running journal\'s preallocation) a zeroed tail, not a torn one', async () => {
+  const dir = await dataDir();
+  const jp = journalPathOf(dir);
+  appendFileSync(jp, Buffer.alloc(4096));
+  const r = fixgw('replay', '--data-dir', dir, '--json');
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as { journal: { tornBytes: number; tornZeros: boolean }; lastSeq: number };
+  assert.deepEqual([out.journal.tornBytes, out.journal.tornZeros, out.lastSeq], [4096, true, 2009]);
+  const human = fixgw('replay', '--data-dir', dir);
+  assert.match(human.stdout, /^zeroed tail\s+4096 zero bytes after the last complete record/m);
+  assert.doesNotMatch(human.stdout, /^torn tail/m);
+});
+
 test('fixgw replay exits 2 with a clear message for a missing data dir or a config that does not match', async () => {
   const missing = fixgw('replay', '--data-dir', '/nonexistent/fixgw-data');
   assert.equal(missing.status, 2);
