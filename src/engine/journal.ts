@@ -620,7 +620,7 @@ export class JournalWriter {
     if (this.preallocateBytes === 0 || this.preparing !== null || this.preallocationError !== null || this.fd === null) return;
     const from = Math.max(this.preparedBytes, this.fileBytes);
     if (from - this.fileBytes >= this.preallocateBytes / 2 || from >= this.segmentBytes) return;
-    const to = Math.min(from + this.preallocateBytes, Math.max(this.segmentBytes, from));
+    const to = Math.min(from + this.preallocateBytes, this.segmentBytes);
     const fd = this.fd;
     this.preparingFrom = from;
     this.preparing = (async () => {

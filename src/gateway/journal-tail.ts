@@ -78,7 +78,7 @@ export class JournalTail {
    * reads them again. They can change: a writer that preallocates writes its records over zeros read here before.
    */
   private notYet(n: number): number {
-    if (this.bufEnd > this.offset) this.bufEnd = Math.max(this.bufStart, this.offset);
+    if (this.bufEnd > this.offset) this.bufEnd = this.offset; // bufStart ≤ offset: ensure() starts there or before
     return n;
   }
 
