@@ -43,7 +43,10 @@ export interface SnapshotterOptions {
   workerStallAfterSeq?: number;
   /** A worker that is behind and has applied nothing for this long is stuck: it is terminated and restarted. Default 60 s. */
   workerStuckMs?: number;
-  /** V8 old-generation limit of the worker's heap (resourceLimits.maxOldGenerationSizeMb); default V8's own. */
+  /**
+   * V8 old-generation limit of the worker's heap (resourceLimits.maxOldGenerationSizeMb); default V8's own. At least
+   * WORKER_HEAP_MB_MIN: below it, Node 22 and later abort the whole process while the worker's isolate starts.
+   */
   workerHeapMbMax?: number;
   /** Nice value of the worker thread (Linux), so the event loop wins the CPU from it; default 10, 0 = unchanged. */
   workerNice?: number;
@@ -55,6 +58,12 @@ export interface SnapshotterOptions {
 const PUBLISH_INTERVAL_MS = 20;
 /** First restart delay after the worker dies; doubled per failure in a row, up to WORKER_RESTART_DELAY_MAX_MS. */
 const WORKER_RESTART_DELAY_MS = 500;
+/**
+ * Smallest worker heap limit. With 1 or 2 MB, Node 22, 24 and 26 die with "Fatal JavaScript out of memory: GC during
+ * deserialization" while the worker's isolate is made, taking the gateway with them; with 3 MB and more the worker
+ * fails alone (ERR_WORKER_OUT_OF_MEMORY), as it does on Node 20 at any size.
+ */
+export const WORKER_HEAP_MB_MIN = 4;
 const WORKER_RESTART_DELAY_MAX_MS = 30_000;
 /** Worker failures in a row (no snapshot written, not caught up in between) before falling back to in-process. */
 const WORKER_FAILURES_MAX = 5;
@@ -92,6 +101,9 @@ export class Snapshotter {
   private watchedSinceMs = 0;
 
   constructor(private readonly o: SnapshotterOptions) {
+    if (o.workerHeapMbMax !== undefined && !(o.workerHeapMbMax >= WORKER_HEAP_MB_MIN)) {
+      throw new RangeError(`workerHeapMbMax ${o.workerHeapMbMax} is below ${WORKER_HEAP_MB_MIN} MB, the least a worker can start with`);
+    }
     this.lastSeq = o.recoveredSeq;
     this.crashHook = o.workerCrashAfterSeq;
     this.stallHook = o.workerStallAfterSeq;

@@ -8,7 +8,7 @@ import { pino, type Logger } from 'pino';
 import {
   defaultEngineConfigPath, eventsDigest, exportEngineState, listSnapshots, loadEngineConfig, openEngine, readSnapshot, replayDataDir, snapshotDirOf,
 } from '../../src/engine/index.js';
-import { Snapshotter } from '../../src/gateway/snapshots.js';
+import { Snapshotter, WORKER_HEAP_MB_MIN } from '../../src/gateway/snapshots.js';
 import { Client, startTestGateway } from './support.js';
 import { waitFor } from '../support/fix-harness.js';
 import { tempDirs } from '../support/temp-dirs.js';
@@ -170,8 +170,11 @@ test('a snapshot worker that keeps failing (a heap limit it cannot live within) 
   const { log, lines } = recordingLogger();
   const config = loadEngineConfig(defaultEngineConfigPath());
   const opened = await openEngine({ dataDir, config, fsync: 'none' });
+  // a limit too small for the worker's isolate to start would abort the whole process on Node 22 and later
+  assert.throws(() => new Snapshotter({ dataDir, engine: opened.engine, sequencer: opened.sequencer, everyCommands: 10, kept: 3,
+    journalFsync: false, log, recoveredSeq: 0, workerHeapMbMax: 2 }), /workerHeapMbMax 2 is below 4 MB/);
   const snapshotter = new Snapshotter({ dataDir, engine: opened.engine, sequencer: opened.sequencer, everyCommands: 10, kept: 3,
-    journalFsync: false, log, recoveredSeq: 0, workerHeapMbMax: 1, workerRestartDelayMs: 5 });
+    journalFsync: false, log, recoveredSeq: 0, workerHeapMbMax: WORKER_HEAP_MB_MIN, workerRestartDelayMs: 5 });
   try {
     await waitFor('the fallback to in-process snapshots', () => lines.some((l) => l.msg.startsWith('snapshot worker keeps failing')), 20_000);
     assert.equal(lines.filter((l) => l.msg === 'snapshot worker failed: restarting it').length, 4);
