@@ -1,5 +1,6 @@
 # fixgw: FIX 4.4 gateway. Build stage compiles TypeScript; runtime stage has production deps only.
-FROM node:20-slim AS build
+# Node 24 (LTS): Node 20 reached its end of life in April 2026. The suite runs on both (.ci/run).
+FROM node:24-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json ./
 COPY src ./src
@@ -8,7 +9,7 @@ COPY simulator ./simulator
 COPY bench ./bench
 RUN npm ci && npm prune --omit=dev
 
-FROM node:20-slim
+FROM node:24-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
