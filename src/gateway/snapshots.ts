@@ -58,15 +58,15 @@ export interface SnapshotterOptions {
 const PUBLISH_INTERVAL_MS = 20;
 /** First restart delay after the worker dies; doubled per failure in a row, up to WORKER_RESTART_DELAY_MAX_MS. */
 const WORKER_RESTART_DELAY_MS = 500;
-/**
- * Smallest worker heap limit. With 1 or 2 MB, Node 22, 24 and 26 die with "Fatal JavaScript out of memory: GC during
- * deserialization" while the worker's isolate is made, taking the gateway with them; with 3 MB and more the worker
- * fails alone (ERR_WORKER_OUT_OF_MEMORY), as it does on Node 20 at any size.
- */
-export const WORKER_HEAP_MB_MIN = 4;
 const WORKER_RESTART_DELAY_MAX_MS = 30_000;
 /** Worker failures in a row (no snapshot written, not caught up in between) before falling back to in-process. */
 const WORKER_FAILURES_MAX = 5;
+/**
+ * Smallest worker heap limit. With 1 or 2 MB, Node 22, 24 and 26 die with "Fatal JavaScript out of memory: GC during
+ * deserialization" while the worker's isolate is made, taking the gateway with them; with 3 MB and more the worker
+ * fails alone (ERR_WORKER_OUT_OF_MEMORY), as it does on Node 20 even at 1 MB.
+ */
+export const WORKER_HEAP_MB_MIN = 4;
 /** Longest wait for a snapshot from the worker, and for it to stop. */
 const WORKER_TIMEOUT_MS = 30_000;
 /** A worker behind the engine that has applied nothing for this long is terminated and restarted. */
