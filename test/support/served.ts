@@ -12,6 +12,9 @@ import { mulberry32 } from '../engine/random-commands.js';
 
 export const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
+/** Node flags the gateway is run with, as `npm start` and the Docker image run it (README, "Running the gateway"). */
+export const SERVE_NODE_FLAGS = ['--no-maglev'];
+
 /**
  * A gateway .cfg: an acceptor for any client CompID (TargetCompID=*) on loopback, HTTP on any port, journal fsync on,
  * no start-up warm-up (tests start many gateways), with `settings` added to or replacing keys of [DEFAULT]
@@ -52,7 +55,7 @@ export interface ServeOptions {
 export async function serve(dir: string, fixPort: number, opts: ServeOptions = {}): Promise<Served> {
   const cfg = path.join(dir, 'gateway.cfg');
   writeFileSync(cfg, opts.cfg ?? SERVE_CFG);
-  const args = [CLI, 'serve', '--config', cfg, '--fix-port', String(fixPort), '--data-dir', path.join(dir, 'data'), ...(opts.args ?? [])];
+  const args = [...SERVE_NODE_FLAGS, CLI, 'serve', '--config', cfg, '--fix-port', String(fixPort), '--data-dir', path.join(dir, 'data'), ...(opts.args ?? [])];
   const options = { stdio: ['ignore', 'pipe', 'pipe'] as ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } };
   // With a file descriptor limit: `sh -c 'ulimit -n N; exec node ...'` (exec keeps the pid the gateway's).
   const proc = opts.fileDescriptorsMax === undefined
