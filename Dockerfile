@@ -25,6 +25,6 @@ EXPOSE 9876 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:8080/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # --no-maglev: V8's mid-tier compiler (on from Node 22) left the 1×1 order path slower for its first tens of
-# thousands of orders (p99 with fsync 0.90–1.06 ms against 0.55–0.76 ms without it; README, "Running the gateway").
+# thousands of orders (p99 with fsync 0.86–1.06 ms against 0.55–0.76 ms without it; README, "Running the gateway").
 ENTRYPOINT ["node", "--no-maglev", "dist/src/cli/main.js"]
 CMD ["serve", "--data-dir", "/data"]
