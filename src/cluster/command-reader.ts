@@ -1,0 +1,90 @@
+// Reads the command stream from a sequence on, in order, and hands each record on exactly once: an ordered consumer
+// (JetStream recreates it from the last sequence seen after a server dies or a message goes missing), and a check
+// here that every record is the one after the last handed on, so a repeat is dropped and a hole is an error rather
+// than a silently skipped command. A replica that falls behind only fills its own buffer (maxBuffered records): the
+// stream and the other replicas do not wait for it.
+import { DeliverPolicy, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
+import { decodeCommandRecord, type CommandRecord } from './command-record.js';
+import type { ClusterConnection } from './connection.js';
+import { streamBounds } from './streams.js';
+
+export class CommandStreamGapError extends Error { override name = 'CommandStreamGapError'; }
+
+export interface ReaderOptions {
+  stream: string;
+  /** First sequence to hand on (the engine's lastSeq + 1). */
+  fromSeq: number;
+  /** Called for every record in sequence order; a throw stops the reader (onError). */
+  onRecord: (record: CommandRecord) => void;
+  /** The reader stopped: a hole, an undecodable record, a throwing onRecord, or the consumer gave up. */
+  onError: (err: Error) => void;
+  /** Records fetched ahead of the one being handed on, at most (default 1024). */
+  maxBuffered?: number;
+}
+
+export class CommandReader {
+  private nextSeq: number;
+  private streamPending = 0;
+  private messages: ConsumerMessages | null = null;
+  private stopped = false;
+
+  private constructor(private readonly opts: ReaderOptions) {
+    this.nextSeq = opts.fromSeq;
+  }
+
+  /** Starts reading at opts.fromSeq; throws CommandStreamGapError when the stream was trimmed past it. */
+  static async start(conn: ClusterConnection, opts: ReaderOptions): Promise<CommandReader> {
+    if (!Number.isSafeInteger(opts.fromSeq) || opts.fromSeq < 1) throw new RangeError(`read from ${opts.fromSeq}: not a stream sequence`);
+    const bounds = await streamBounds(conn.jsm, opts.stream);
+    if (bounds.firstSeq > opts.fromSeq && bounds.lastSeq >= bounds.firstSeq) {
+      throw new CommandStreamGapError(`stream ${opts.stream} starts at seq ${bounds.firstSeq}: records ${opts.fromSeq}..${bounds.firstSeq - 1} are trimmed (start from a newer snapshot)`);
+    }
+    const reader = new CommandReader(opts);
+    reader.streamPending = Math.max(0, bounds.lastSeq - opts.fromSeq + 1);
+    const consumer = await conn.js.consumers.get(opts.stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: opts.fromSeq });
+    reader.messages = await consumer.consume({ max_messages: opts.maxBuffered ?? 1024, callback: (m) => reader.deliver(m) });
+    void reader.messages.closed().then((err) => { if (err && !reader.stopped) reader.fail(err); });
+    return reader;
+  }
+
+  /** The last sequence handed on. */
+  get lastSeq(): number { return this.nextSeq - 1; }
+
+  /** Records in the stream after the last one handed on, as of the last record read (the replica's lag). */
+  get lag(): number { return this.streamPending; }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.messages?.close();
+  }
+
+  private deliver(m: JsMsg): void {
+    if (this.stopped) return;
+    if (m.seq < this.nextSeq) return; // a repeat after the consumer was recreated
+    if (m.seq !== this.nextSeq) {
+      this.fail(new CommandStreamGapError(`stream ${this.opts.stream}: record ${m.seq} arrived after ${this.nextSeq - 1} (records missing)`));
+      return;
+    }
+    let record: CommandRecord;
+    try {
+      record = decodeCommandRecord(m.seq, m.data);
+    } catch (err) {
+      this.fail(err as Error);
+      return;
+    }
+    this.nextSeq++;
+    this.streamPending = m.info.pending;
+    try {
+      this.opts.onRecord(record);
+    } catch (err) {
+      this.fail(err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  private fail(err: Error): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    void this.messages?.close();
+    this.opts.onError(err);
+  }
+}
