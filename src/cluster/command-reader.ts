@@ -8,6 +8,9 @@ import { decodeCommandRecord, type CommandRecord } from './command-record.js';
 import type { ClusterConnection } from './connection.js';
 import { streamBounds } from './streams.js';
 
+const PULL_EXPIRES_MS = 5000;
+const PULL_HEARTBEAT_MS = 1000;
+
 export class CommandStreamGapError extends Error { override name = 'CommandStreamGapError'; }
 
 export interface ReaderOptions {
@@ -42,7 +45,11 @@ export class CommandReader {
     const reader = new CommandReader(opts);
     reader.streamPending = Math.max(0, bounds.lastSeq - opts.fromSeq + 1);
     const consumer = await conn.js.consumers.get(opts.stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: opts.fromSeq });
-    reader.messages = await consumer.consume({ max_messages: opts.maxBuffered ?? 1024, callback: (m) => reader.deliver(m) });
+    // short pulls with heartbeats: a consumer lost with its server (all of NATS restarted) is noticed and recreated
+    // from the last sequence seen within seconds, not after the client's default 30 s pull
+    reader.messages = await consumer.consume({
+      max_messages: opts.maxBuffered ?? 1024, expires: PULL_EXPIRES_MS, idle_heartbeat: PULL_HEARTBEAT_MS, callback: (m) => reader.deliver(m),
+    });
     void reader.messages.closed().then((err) => { if (err && !reader.stopped) reader.fail(err); });
     return reader;
   }

@@ -102,6 +102,13 @@ export class LocalNatsCluster {
     await this.waitUntilReady([i]);
   }
 
+  /** Starts every stopped server again, all at once (one alone would wait for a quorum that is not there yet). */
+  async restartStopped(): Promise<void> {
+    const stopped = this.procs.flatMap((p, i) => (p === null ? [i] : []));
+    for (const i of stopped) this.spawnServer(i);
+    await this.waitUntilReady(stopped);
+  }
+
   /** Stops every server (SIGTERM, then SIGKILL after 5 s) and resolves once all have exited. */
   async stop(): Promise<void> {
     await Promise.all(this.procs.map(async (proc, i) => {
