@@ -1,0 +1,135 @@
+// Which node holds each FIX session: a lease per session in a JetStream KV bucket whose entries expire ClusterLeaseTtlMs
+// after they were written. A node takes a lease with create (compare-and-set against "no entry"), renews it every quarter
+// of the TTL with update (compare-and-set against its last revision), and gives it back with a delete. A node that dies
+// stops renewing, and its leases are gone within the TTL (plus JetStream's expiry timer). The holder counts its lease
+// as lost on its own once a renewal has not succeeded for the TTL less a margin, before JetStream lets anyone else take
+// it: a node cut off from NATS stops serving its sessions before another node can start.
+//
+// The revision a lease was taken at is its fence: it only grows across takeovers, and it is stamped on what the holder
+// writes for the session, so a write from a holder that lost the lease is recognised as stale.
+import { Kvm, type KV } from '@nats-io/kv';
+import { JetStreamApiError } from '@nats-io/jetstream';
+import type { ClusterConnection } from './connection.js';
+import { clusterNames, encodeToken } from './names.js';
+import type { ClusterSettings } from './settings.js';
+
+export type AcquireResult = { held: true; fence: number } | { held: false; holder: string };
+export type LeaseLostListener = (sessionKey: string, reason: string) => void;
+
+interface Lease { key: string; value: Uint8Array; fence: number; revision: number; renewedAtMs: number; renewing: boolean }
+
+/** How often held leases are checked against their deadline. */
+const CHECK_MS = 100;
+/** JetStream's "wrong last sequence": the compare-and-set found another revision. */
+const WRONG_LAST_SEQUENCE = 10071;
+
+export class SessionLeases {
+  private readonly leases = new Map<string, Lease>();
+  private readonly lostListeners: LeaseLostListener[] = [];
+  private readonly renewTimer: NodeJS.Timeout;
+  private readonly checkTimer: NodeJS.Timeout;
+  private readonly marginMs: number;
+
+  private constructor(private readonly kv: KV, private readonly nodeId: string, private readonly origin: string, readonly ttlMs: number) {
+    this.marginMs = Math.min(500, ttlMs / 4);
+    this.renewTimer = setInterval(() => this.renewAll(), ttlMs / 4);
+    this.renewTimer.unref();
+    // losing a lease is told within CHECK_MS of its local deadline, which is marginMs before JetStream could expire it
+    this.checkTimer = setInterval(() => this.checkAll(), CHECK_MS);
+    this.checkTimer.unref();
+  }
+
+  /** Opens (and on first use creates) the lease bucket; `origin` is this process (node id and incarnation). */
+  static async open(conn: ClusterConnection, settings: ClusterSettings, origin: string): Promise<SessionLeases> {
+    const name = clusterNames(settings.stream).leaseBucket;
+    const kv = await new Kvm(conn.js).create(name, { ttl: settings.leaseTtlMs, history: 1, replicas: settings.replicas });
+    return new SessionLeases(kv, settings.nodeId, origin, settings.leaseTtlMs);
+  }
+
+  /** Called when a held lease is lost (taken by another node, or not renewed in time): stop serving that session. */
+  onLost(listener: LeaseLostListener): void { this.lostListeners.push(listener); }
+
+  /** Takes the session's lease, or says which node holds it (the second Logon is then a duplicate logon). */
+  async acquire(sessionKey: string, attempts = 3): Promise<AcquireResult> {
+    const mine = this.leases.get(sessionKey);
+    if (mine !== undefined) return { held: true, fence: mine.fence };
+    const key = encodeToken(sessionKey);
+    const value = new TextEncoder().encode(JSON.stringify({ node: this.nodeId, origin: this.origin }));
+    const startedAtMs = performance.now();
+    try {
+      const revision = await this.kv.create(key, value);
+      this.leases.set(sessionKey, { key, value, fence: revision, revision, renewedAtMs: startedAtMs, renewing: false });
+      return { held: true, fence: revision };
+    } catch (err) {
+      if (!(err instanceof JetStreamApiError && err.code === WRONG_LAST_SEQUENCE)) throw err;
+    }
+    const entry = await this.kv.get(key);
+    // it expired or was given back between our create and get: try again
+    if ((entry === null || entry.operation !== 'PUT') && attempts > 1) return this.acquire(sessionKey, attempts - 1);
+    if (entry === null || entry.operation !== 'PUT') throw new Error(`lease of ${sessionKey}: the entry keeps changing; try again`);
+    return { held: false, holder: holderOf(entry.value) };
+  }
+
+  /** Whether this node holds the session's lease right now (taken, and renewed recently enough). */
+  holds(sessionKey: string): boolean {
+    const lease = this.leases.get(sessionKey);
+    return lease !== undefined && performance.now() - lease.renewedAtMs < this.ttlMs - this.marginMs;
+  }
+
+  /** Gives the lease back at once (the session logged out or the node shuts down); another node may take it. */
+  async release(sessionKey: string): Promise<void> {
+    const lease = this.leases.get(sessionKey);
+    if (lease === undefined) return;
+    this.leases.delete(sessionKey);
+    await this.kv.delete(lease.key, { previousSeq: lease.revision }).catch(() => undefined); // it expires anyway
+  }
+
+  /** Stops renewing and gives every lease back. */
+  async close(): Promise<void> {
+    clearInterval(this.renewTimer);
+    clearInterval(this.checkTimer);
+    await Promise.all([...this.leases.keys()].map((k) => this.release(k)));
+  }
+
+  private renewAll(): void {
+    for (const [sessionKey, lease] of this.leases) {
+      if (!lease.renewing) void this.renew(sessionKey, lease);
+    }
+  }
+
+  private checkAll(): void {
+    for (const [sessionKey, lease] of this.leases) {
+      if (!this.holds(sessionKey)) this.lose(sessionKey, lease, `not renewed within ${this.ttlMs - this.marginMs} ms`);
+    }
+  }
+
+  private async renew(sessionKey: string, lease: Lease): Promise<void> {
+    lease.renewing = true;
+    const sentAtMs = performance.now();
+    try {
+      lease.revision = await this.kv.update(lease.key, lease.value, lease.revision, this.ttlMs / 2);
+      lease.renewedAtMs = sentAtMs;
+      // declared lost while this renewal was on its way: give it back rather than block the session for a TTL
+      if (this.leases.get(sessionKey) !== lease) await this.kv.delete(lease.key, { previousSeq: lease.revision });
+    } catch (err) {
+      if (err instanceof JetStreamApiError && err.code === WRONG_LAST_SEQUENCE) this.lose(sessionKey, lease, 'taken by another node');
+    } finally {
+      lease.renewing = false;
+    }
+  }
+
+  private lose(sessionKey: string, lease: Lease, reason: string): void {
+    if (this.leases.get(sessionKey) !== lease) return;
+    this.leases.delete(sessionKey);
+    for (const l of this.lostListeners) l(sessionKey, reason);
+  }
+}
+
+function holderOf(value: Uint8Array): string {
+  try {
+    const v = JSON.parse(new TextDecoder().decode(value)) as { node?: unknown };
+    return typeof v.node === 'string' ? v.node : 'another node';
+  } catch {
+    return 'another node';
+  }
+}
