@@ -4,10 +4,10 @@
 // is sent again with the same Nats-Msg-Id, which JetStream stores at most once within its duplicate window; retries end
 // after appendRetryMs, well inside that window, and the append is then reported in doubt. While the connection is
 // down, new appends are refused at once: nothing is acknowledged that is not in the stream.
-import { JetStreamApiError, type PubAck } from '@nats-io/jetstream';
 import type { Command } from '../engine/types.js';
 import { encodeCommandRecord } from './command-record.js';
 import type { ClusterConnection } from './connection.js';
+import { publishOnce, PublishInDoubtError, PublishRefusedError } from './publish.js';
 
 export class CommandLogOverloadedError extends Error { override name = 'CommandLogOverloadedError'; }
 /** The connection is down: the command was not published. */
@@ -37,8 +37,6 @@ export interface AppendOptions {
 
 export interface AppendAck { seq: number; duplicate: boolean }
 
-const RETRY_PAUSE_MS = 100;
-
 export class CommandAppender {
   private inFlightCount = 0;
   private counter = 0;
@@ -64,34 +62,14 @@ export class CommandAppender {
 
   private async publish(body: Buffer, msgID: string): Promise<AppendAck> {
     const startNs = process.hrtime.bigint();
-    const deadline = Date.now() + this.opts.appendRetryMs;
-    for (let attempt = 1; ; attempt++) {
-      let ack: PubAck;
-      try {
-        ack = await this.conn.js.publish(this.opts.subject, body, { msgID, timeout: this.opts.publishTimeoutMs });
-      } catch (err) {
-        if (isRefusal(err)) throw new CommandAppendRefusedError(`JetStream refused the command: ${(err as Error).message}`, { cause: err });
-        if (Date.now() >= deadline || this.conn.nc.isClosed()) {
-          throw new CommandAppendInDoubtError(`no JetStream ack for ${msgID} after ${attempt} attempts in ${this.opts.appendRetryMs} ms: ${(err as Error).message}`, { cause: err });
-        }
-        await this.pauseBeforeRetry(deadline);
-        continue;
-      }
+    try {
+      const ack = await publishOnce(this.conn, this.opts.subject, body, { msgID, timeoutMs: this.opts.publishTimeoutMs, retryMs: this.opts.appendRetryMs });
       this.opts.observeAckLatencyUs?.(Number(process.hrtime.bigint() - startNs) / 1000);
       return { seq: ack.seq, duplicate: ack.duplicate };
+    } catch (err) {
+      if (err instanceof PublishRefusedError) throw new CommandAppendRefusedError(err.message, { cause: err });
+      if (err instanceof PublishInDoubtError) throw new CommandAppendInDoubtError(err.message, { cause: err });
+      throw err;
     }
   }
-
-  /** Waits a little, and while the connection is down until it is back (or the deadline). */
-  private async pauseBeforeRetry(deadline: number): Promise<void> {
-    do {
-      await new Promise((r) => setTimeout(r, RETRY_PAUSE_MS));
-    } while (!this.conn.up && Date.now() < deadline && !this.conn.nc.isClosed());
-  }
-}
-
-/** A definite "not stored" from JetStream (an API error other than "no leader right now"), as opposed to silence. */
-function isRefusal(err: unknown): boolean {
-  // 503: JetStream has no leader for the stream at the moment, which a retry outlives
-  return err instanceof JetStreamApiError && err.status !== 503;
 }

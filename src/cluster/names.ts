@@ -1,6 +1,7 @@
 // Names in NATS: the JetStream structures one cluster uses (all named after ClusterStream), and FIX session ids made
 // safe for subjects, KV keys and Nats-Msg-Id headers. CompIDs may hold '.', '*', '>', spaces and any other byte, none
 // of which a subject token may; the encoding below is injective, so two sessions never share a subject or a key.
+import type { SessionId } from '../session/session-id.js';
 
 /** Every JetStream structure of one cluster. */
 export interface ClusterNames {
@@ -62,10 +63,19 @@ export function decodeToken(token: string): string {
 }
 
 /**
+ * A FIX session as one subject token / KV key: its three parts encoded and joined with '__', which no encoded part
+ * contains ('_' is always followed by two hex digits), so distinct sessions get distinct tokens even where their
+ * QuickFIX key strings ('FIX.4.4:A->B') coincide (a CompID holding '->').
+ */
+export function sessionToken(id: SessionId): string {
+  return `${encodeToken(id.beginString)}__${encodeToken(id.senderCompId)}__${encodeToken(id.targetCompId)}`;
+}
+
+/**
  * The Nats-Msg-Id of an inbound FIX message's command: the session, the sequence-number epoch (the session's creation
  * time, which a reset changes) and the MsgSeqNum. A retry, a PossDup resend, or the same message resent to another
  * node after a crash gets the same id, and JetStream keeps the first within its duplicate window.
  */
-export function fixDedupeId(sessionId: string, seqEpochMs: number, msgSeqNum: number): string {
-  return `fix:${encodeToken(sessionId)}:${seqEpochMs}:${msgSeqNum}`;
+export function fixDedupeId(session: SessionId, seqEpochMs: number, msgSeqNum: number): string {
+  return `fix:${sessionToken(session)}:${seqEpochMs}:${msgSeqNum}`;
 }

@@ -10,13 +10,14 @@
 import { Kvm, type KV } from '@nats-io/kv';
 import { JetStreamApiError } from '@nats-io/jetstream';
 import type { ClusterConnection } from './connection.js';
-import { clusterNames, encodeToken } from './names.js';
+import { clusterNames, sessionToken } from './names.js';
+import type { SessionId } from '../session/session-id.js';
 import type { ClusterSettings } from './settings.js';
 
 export type AcquireResult = { held: true; fence: number } | { held: false; holder: string };
-export type LeaseLostListener = (sessionKey: string, reason: string) => void;
+export type LeaseLostListener = (session: SessionId, reason: string) => void;
 
-interface Lease { key: string; value: Uint8Array; fence: number; revision: number; renewedAtMs: number; renewing: boolean }
+interface Lease { session: SessionId; key: string; value: Uint8Array; fence: number; revision: number; renewedAtMs: number; renewing: boolean }
 
 /** How often held leases are checked against their deadline. */
 const CHECK_MS = 100;
@@ -50,37 +51,37 @@ export class SessionLeases {
   onLost(listener: LeaseLostListener): void { this.lostListeners.push(listener); }
 
   /** Takes the session's lease, or says which node holds it (the second Logon is then a duplicate logon). */
-  async acquire(sessionKey: string, attempts = 3): Promise<AcquireResult> {
-    const mine = this.leases.get(sessionKey);
+  async acquire(session: SessionId, attempts = 3): Promise<AcquireResult> {
+    const key = sessionToken(session);
+    const mine = this.leases.get(key);
     if (mine !== undefined) return { held: true, fence: mine.fence };
-    const key = encodeToken(sessionKey);
     const value = new TextEncoder().encode(JSON.stringify({ node: this.nodeId, origin: this.origin }));
     const startedAtMs = performance.now();
     try {
       const revision = await this.kv.create(key, value);
-      this.leases.set(sessionKey, { key, value, fence: revision, revision, renewedAtMs: startedAtMs, renewing: false });
+      this.leases.set(key, { session, key, value, fence: revision, revision, renewedAtMs: startedAtMs, renewing: false });
       return { held: true, fence: revision };
     } catch (err) {
       if (!(err instanceof JetStreamApiError && err.code === WRONG_LAST_SEQUENCE)) throw err;
     }
     const entry = await this.kv.get(key);
     // it expired or was given back between our create and get: try again
-    if ((entry === null || entry.operation !== 'PUT') && attempts > 1) return this.acquire(sessionKey, attempts - 1);
-    if (entry === null || entry.operation !== 'PUT') throw new Error(`lease of ${sessionKey}: the entry keeps changing; try again`);
+    if ((entry === null || entry.operation !== 'PUT') && attempts > 1) return this.acquire(session, attempts - 1);
+    if (entry === null || entry.operation !== 'PUT') throw new Error(`lease of ${key}: the entry keeps changing; try again`);
     return { held: false, holder: holderOf(entry.value) };
   }
 
   /** Whether this node holds the session's lease right now (taken, and renewed recently enough). */
-  holds(sessionKey: string): boolean {
-    const lease = this.leases.get(sessionKey);
-    return lease !== undefined && performance.now() - lease.renewedAtMs < this.ttlMs - this.marginMs;
+  holds(session: SessionId): boolean {
+    const lease = this.leases.get(sessionToken(session));
+    return lease !== undefined && this.valid(lease);
   }
 
   /** Gives the lease back at once (the session logged out or the node shuts down); another node may take it. */
-  async release(sessionKey: string): Promise<void> {
-    const lease = this.leases.get(sessionKey);
+  async release(session: SessionId): Promise<void> {
+    const lease = this.leases.get(sessionToken(session));
     if (lease === undefined) return;
-    this.leases.delete(sessionKey);
+    this.leases.delete(lease.key);
     await this.kv.delete(lease.key, { previousSeq: lease.revision }).catch(() => undefined); // it expires anyway
   }
 
@@ -88,40 +89,40 @@ export class SessionLeases {
   async close(): Promise<void> {
     clearInterval(this.renewTimer);
     clearInterval(this.checkTimer);
-    await Promise.all([...this.leases.keys()].map((k) => this.release(k)));
+    await Promise.all([...this.leases.values()].map((l) => this.release(l.session)));
   }
 
   private renewAll(): void {
-    for (const [sessionKey, lease] of this.leases) {
-      if (!lease.renewing) void this.renew(sessionKey, lease);
-    }
+    for (const lease of this.leases.values()) if (!lease.renewing) void this.renew(lease);
   }
 
   private checkAll(): void {
-    for (const [sessionKey, lease] of this.leases) {
-      if (!this.holds(sessionKey)) this.lose(sessionKey, lease, `not renewed within ${this.ttlMs - this.marginMs} ms`);
-    }
+    for (const lease of this.leases.values()) if (!this.valid(lease)) this.lose(lease, `not renewed within ${this.ttlMs - this.marginMs} ms`);
   }
 
-  private async renew(sessionKey: string, lease: Lease): Promise<void> {
+  private valid(lease: Lease): boolean {
+    return performance.now() - lease.renewedAtMs < this.ttlMs - this.marginMs;
+  }
+
+  private async renew(lease: Lease): Promise<void> {
     lease.renewing = true;
     const sentAtMs = performance.now();
     try {
       lease.revision = await this.kv.update(lease.key, lease.value, lease.revision, this.ttlMs / 2);
       lease.renewedAtMs = sentAtMs;
       // declared lost while this renewal was on its way: give it back rather than block the session for a TTL
-      if (this.leases.get(sessionKey) !== lease) await this.kv.delete(lease.key, { previousSeq: lease.revision });
+      if (this.leases.get(lease.key) !== lease) await this.kv.delete(lease.key, { previousSeq: lease.revision });
     } catch (err) {
-      if (err instanceof JetStreamApiError && err.code === WRONG_LAST_SEQUENCE) this.lose(sessionKey, lease, 'taken by another node');
+      if (err instanceof JetStreamApiError && err.code === WRONG_LAST_SEQUENCE) this.lose(lease, 'taken by another node');
     } finally {
       lease.renewing = false;
     }
   }
 
-  private lose(sessionKey: string, lease: Lease, reason: string): void {
-    if (this.leases.get(sessionKey) !== lease) return;
-    this.leases.delete(sessionKey);
-    for (const l of this.lostListeners) l(sessionKey, reason);
+  private lose(lease: Lease, reason: string): void {
+    if (this.leases.get(lease.key) !== lease) return;
+    this.leases.delete(lease.key);
+    for (const l of this.lostListeners) l(lease.session, reason);
   }
 }
 

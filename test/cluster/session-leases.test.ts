@@ -4,13 +4,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Kvm } from '@nats-io/kv';
-import { clusterNames, encodeToken } from '../../src/cluster/names.js';
+import { clusterNames, sessionToken } from '../../src/cluster/names.js';
+import { sessionKey, type SessionId } from '../../src/session/session-id.js';
 import { SessionLeases } from '../../src/cluster/session-leases.js';
 import { startNatsCluster } from '../support/nats-cluster.js';
 import { connectNode, until } from './nodes.js';
 
 const nats = await startNatsCluster();
 const TTL_MS = 1000;
+const session = (target: string): SessionId => ({ beginString: 'FIX.4.4', senderCompId: 'GW', targetCompId: target });
+const S = session('CLIENT');
 
 async function leasesOf(nodeId: string, stream: string): Promise<{ leases: SessionLeases; close: () => Promise<void> }> {
   const node = await connectNode(nats.urls, nodeId, { stream, leaseTtlMs: TTL_MS });
@@ -21,12 +24,12 @@ async function leasesOf(nodeId: string, stream: string): Promise<{ leases: Sessi
 test('a session held by one node is refused to another, which is told the holder; given back, the other takes it with a higher fence', async () => {
   const a = await leasesOf('A', 'L1');
   const b = await leasesOf('B', 'L1');
-  const first = await a.leases.acquire('FIX.4.4:GW->CLIENT.1');
+  const first = await a.leases.acquire(session('CLIENT.1'));
   assert.equal(first.held, true);
-  assert.deepEqual(await b.leases.acquire('FIX.4.4:GW->CLIENT.1'), { held: false, holder: 'A' });
-  assert.equal((await b.leases.acquire('FIX.4.4:GW->CLIENT.2')).held, true, 'another session is free');
-  await a.leases.release('FIX.4.4:GW->CLIENT.1');
-  const second = await b.leases.acquire('FIX.4.4:GW->CLIENT.1');
+  assert.deepEqual(await b.leases.acquire(session('CLIENT.1')), { held: false, holder: 'A' });
+  assert.equal((await b.leases.acquire(session('CLIENT.2'))).held, true, 'another session is free');
+  await a.leases.release(session('CLIENT.1'));
+  const second = await b.leases.acquire(session('CLIENT.1'));
   assert.ok(second.held && first.held && second.fence > first.fence, 'taken at once, fence grows');
   await a.leases.close();
   await b.leases.close();
@@ -35,10 +38,10 @@ test('a session held by one node is refused to another, which is told the holder
 test('a live holder keeps its lease well past the TTL', async () => {
   const a = await leasesOf('A', 'L2');
   const b = await leasesOf('B', 'L2');
-  assert.equal((await a.leases.acquire('S')).held, true);
+  assert.equal((await a.leases.acquire(S)).held, true);
   await new Promise((r) => setTimeout(r, 3 * TTL_MS));
-  assert.equal(a.leases.holds('S'), true);
-  assert.deepEqual(await b.leases.acquire('S'), { held: false, holder: 'A' });
+  assert.equal(a.leases.holds(S), true);
+  assert.deepEqual(await b.leases.acquire(S), { held: false, holder: 'A' });
   await a.leases.close();
   await b.leases.close();
 });
@@ -46,19 +49,19 @@ test('a live holder keeps its lease well past the TTL', async () => {
 test('a dead holder stops holding before its lease expires, and the lease is free again within TTL + 1 s', async () => {
   const a = await leasesOf('A', 'L3');
   const b = await leasesOf('B', 'L3');
-  assert.equal((await a.leases.acquire('S')).held, true);
+  assert.equal((await a.leases.acquire(S)).held, true);
   let lostAtMs = 0;
   let lostReason = '';
-  a.leases.onLost((key, reason) => { lostAtMs = performance.now(); lostReason = `${key}: ${reason}`; });
+  a.leases.onLost((key, reason) => { lostAtMs = performance.now(); lostReason = `${sessionKey(key)}: ${reason}`; });
   const diedAtMs = performance.now();
   await a.close(); // no more renewals, no release: as if the process were killed
   let takenAtMs = 0;
   while (takenAtMs === 0) {
-    if ((await b.leases.acquire('S')).held) takenAtMs = performance.now();
+    if ((await b.leases.acquire(S)).held) takenAtMs = performance.now();
     else await new Promise((r) => setTimeout(r, 20));
   }
   assert.ok(lostAtMs > 0 && lostAtMs < takenAtMs, `the dead holder gave up (${lostReason}) before the lease was taken`);
-  assert.equal(a.leases.holds('S'), false);
+  assert.equal(a.leases.holds(S), false);
   const freeAfterMs = takenAtMs - diedAtMs;
   assert.ok(freeAfterMs <= TTL_MS + 1000, `free again after ${Math.round(freeAfterMs)} ms`);
   await b.leases.close();
@@ -67,13 +70,13 @@ test('a dead holder stops holding before its lease expires, and the lease is fre
 test('a lease taken over under its holder (its compare-and-set fails) is reported lost', async () => {
   const node = await connectNode(nats.urls, 'X', { stream: 'L4', leaseTtlMs: TTL_MS });
   const a = await leasesOf('A', 'L4');
-  assert.equal((await a.leases.acquire('S')).held, true);
+  assert.equal((await a.leases.acquire(S)).held, true);
   const lost: string[] = [];
-  a.leases.onLost((key, reason) => lost.push(`${key}: ${reason}`));
+  a.leases.onLost((key, reason) => lost.push(`${sessionKey(key)}: ${reason}`));
   const kv = await new Kvm(node.conn.js).open(clusterNames('L4').leaseBucket);
-  await kv.put(encodeToken('S'), JSON.stringify({ node: 'X', origin: 'X/1' }));
+  await kv.put(sessionToken(S), JSON.stringify({ node: 'X', origin: 'X/1' }));
   await until('A notices', () => lost.length > 0, 3 * TTL_MS);
-  assert.deepEqual(lost, ['S: taken by another node']);
-  assert.equal(a.leases.holds('S'), false);
+  assert.deepEqual(lost, ['FIX.4.4:GW->CLIENT: taken by another node']);
+  assert.equal(a.leases.holds(S), false);
   await a.leases.close();
 });

@@ -1,0 +1,131 @@
+// A FIX session store whose every write is also replicated to JetStream, so another node can take the session over.
+// The local store (a FileStore: the node's own copy) answers reads and resends synchronously; each outbound message is
+// published to the session's subject, and the sequence numbers to the session's KV key, in the order they were saved.
+// whenDurable() (MessageStore) says when JetStream holds everything saved so far: the session writes nothing to its
+// socket before that, so a client never sees a message that a takeover could not resend.
+//
+// Outbound messages are pipelined (each with its own Nats-Msg-Id, retried while JetStream is silent); sequence numbers
+// go as one compare-and-set KV update at a time, the newest state each time, so a slow update never lets an older
+// state overwrite a newer one, and a node that lost the session finds its update refused.
+import type { MessageStore } from '../session/store.js';
+import { KvSeqnums } from './session-seqnums.js';
+import type { SessionChannel } from './session-channel.js';
+
+export class SessionReplicationError extends Error { override name = 'SessionReplicationError'; }
+
+interface Waiter { published: number; seqnumsVersion: number; resolve: () => void; reject: (err: Error) => void }
+
+export class ReplicatedStore implements MessageStore {
+  private unsent: Array<{ seq: number; bytes: Buffer }> = [];
+  private published = 0;
+  private readonly acked = new Set<number>();
+  private ackedThrough = 0;
+  private waiters: Waiter[] = [];
+  private failure: Error | null = null;
+  private flushScheduled = false;
+
+  /** `stillHeld`: whether this node still holds the session's lease; once it does not, nothing becomes durable. */
+  constructor(private readonly local: MessageStore, private readonly channel: SessionChannel, private readonly seqnums: KvSeqnums,
+    private readonly stillHeld: () => boolean = () => true) {
+    seqnums.onSettled(() => this.releaseWaiters());
+    seqnums.onFailed((err) => this.fail(err));
+  }
+
+  get nextSenderSeq(): number { return this.local.nextSenderSeq; }
+  get nextTargetSeq(): number { return this.local.nextTargetSeq; }
+  get creationTimeMs(): number { return this.local.creationTimeMs; }
+  /** Why replication stopped (nothing saved since can become durable), or null. */
+  get error(): Error | null { return this.failure; }
+
+  setNextSenderSeq(seq: number): void { this.local.setNextSenderSeq(seq); this.seqnumsChanged(); }
+  setNextTargetSeq(seq: number): void { this.local.setNextTargetSeq(seq); this.seqnumsChanged(); }
+  incrNextTargetSeq(): void { this.local.incrNextTargetSeq(); this.seqnumsChanged(); }
+  advanceNextTargetSeq(seq: number): void {
+    if (this.local.advanceNextTargetSeq) this.local.advanceNextTargetSeq(seq);
+    else if (seq > this.local.nextTargetSeq) this.local.setNextTargetSeq(seq);
+    this.seqnumsChanged();
+  }
+
+  saveSent(seq: number, bytes: Buffer): void {
+    this.local.saveSent(seq, bytes);
+    this.unsent.push({ seq, bytes: Buffer.from(bytes) });
+    this.seqnumsChanged();
+  }
+
+  readRange(begin: number, end: number, maxCount: number): Array<{ seq: number; bytes: Buffer }> {
+    return this.local.readRange(begin, end, maxCount);
+  }
+
+  /** Writes the local copy, then sends what is not yet on its way to JetStream. */
+  flush(): void {
+    this.local.flush();
+    this.sendUnsent();
+  }
+
+  whenDurable(): Promise<void> | undefined {
+    this.flush();
+    this.checkLease();
+    if (this.failure !== null) return Promise.reject(this.failure);
+    if (this.ackedThrough >= this.published && this.seqnums.settled()) return undefined;
+    return new Promise((resolve, reject) => {
+      this.waiters.push({ published: this.published, seqnumsVersion: this.seqnums.version, resolve, reject });
+    });
+  }
+
+  reset(nowMs: number): void {
+    this.flush();
+    this.local.reset(nowMs);
+    this.seqnumsChanged();
+  }
+
+  close(): void {
+    this.local.close();
+  }
+
+  private seqnumsChanged(): void {
+    this.seqnums.changed({ sender: this.local.nextSenderSeq, target: this.local.nextTargetSeq, creationTimeMs: this.local.creationTimeMs });
+    if (!this.flushScheduled) {
+      // a save nobody flushes still leaves this turn: the session flushes before its socket writes, this is the rest
+      this.flushScheduled = true;
+      setImmediate(() => { this.flushScheduled = false; if (this.failure === null) this.sendUnsent(); });
+    }
+  }
+
+  private sendUnsent(): void {
+    if (this.failure !== null || this.unsent.length === 0) return;
+    const epochMs = this.local.creationTimeMs;
+    for (const { seq, bytes } of this.unsent) {
+      const index = ++this.published;
+      this.channel.publishMessage(seq, epochMs, bytes, `m:${index}`).then(() => this.ack(index), (err: Error) => this.fail(err));
+    }
+    this.unsent = [];
+    this.seqnums.send();
+  }
+
+  private ack(index: number): void {
+    this.acked.add(index);
+    while (this.acked.delete(this.ackedThrough + 1)) this.ackedThrough++;
+    this.releaseWaiters();
+  }
+
+  private checkLease(): void {
+    if (this.failure === null && !this.stillHeld()) this.fail(new Error('this node no longer holds the session\'s lease'));
+  }
+
+  private releaseWaiters(): void {
+    if (this.waiters.length === 0) return;
+    this.checkLease();
+    const still: Waiter[] = [];
+    for (const w of this.waiters) {
+      if (w.published <= this.ackedThrough && this.seqnums.settledThrough(w.seqnumsVersion)) w.resolve(); else still.push(w);
+    }
+    this.waiters = still;
+  }
+
+  private fail(err: Error): void {
+    if (this.failure !== null) return;
+    this.failure = new SessionReplicationError(`session state not replicated: ${err.message}`, { cause: err });
+    for (const w of this.waiters) w.reject(this.failure);
+    this.waiters = [];
+  }
+}
