@@ -6,6 +6,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CommandLogUnavailableError } from '../../src/cluster/command-appender.js';
 import { JetStreamCommandLog } from '../../src/cluster/command-log.js';
+import { ClusterSequencer, SequencerUnavailableError } from '../../src/cluster/cluster-sequencer.js';
+import { Engine } from '../../src/engine/engine.js';
+import { testConfig } from '../engine/harness.js';
 import type { NewOrderCommand } from '../../src/engine/types.js';
 import { SessionLeases } from '../../src/cluster/session-leases.js';
 import { SessionReplication } from '../../src/cluster/session-replication.js';
@@ -32,6 +35,8 @@ test('NATS lost while running: appends are refused naming the URLs, in-flight ap
   store.saveSent(1, Buffer.from('first'));
   await store.whenDurable();
 
+  const sequencer = await ClusterSequencer.start(new Engine(testConfig()), log);
+
   // appends in flight when every server dies
   const inFlight = Array.from({ length: 20 }, (_, i) => log.append(order('FIX.4.4:GW->C', `during${i}`), i, { dedupeId: `during${i}` }));
   for (let i = 0; i < 3; i++) await nats.kill(i);
@@ -48,6 +53,9 @@ test('NATS lost while running: appends are refused naming the URLs, in-flight ap
   const settledEarly = await Promise.race([saved.then(() => true), new Promise((r) => setTimeout(() => r(false), 300))]);
   assert.equal(settledEarly, false, 'not durable while NATS is away');
 
+  assert.throws(() => sequencer.submit(order('FIX.4.4:GW->C', 'refused2')), SequencerUnavailableError, 'the sequencer refuses too, and is not stopped');
+  assert.equal(sequencer.error, null);
+
   await nats.restartStopped();
   await until('the node reconnected', () => a.conn.up, 20_000);
   const acks = await Promise.all(inFlight);
@@ -58,6 +66,10 @@ test('NATS lost while running: appends are refused naming the URLs, in-flight ap
   assert.deepEqual([...read].sort(), [...expected].sort(), 'every acknowledged command once; the refused one not at all');
   assert.equal(new Set(acks.map((x) => x.seq)).size, 20, 'the in-flight appends have 20 distinct sequences');
   await saved;
+  sequencer.submit(order('FIX.4.4:GW->C', 'after2'));
+  await sequencer.flush();
+  assert.equal(sequencer.lastAppliedSeq, after.seq + 1, 'the sequencer applied everything, its own last');
+  await sequencer.close();
   await log.close();
   await leases.close();
 });
