@@ -7,7 +7,7 @@
 import type { Command } from '../engine/types.js';
 import { encodeCommandRecord } from './command-record.js';
 import type { ClusterConnection } from './connection.js';
-import { publishOnce, PublishInDoubtError, PublishRefusedError } from './publish.js';
+import { PublishInDoubtError, PublishRefusedError } from './publish.js';
 
 export class CommandLogOverloadedError extends Error { override name = 'CommandLogOverloadedError'; }
 /** The connection is down: the command was not published. */
@@ -63,7 +63,7 @@ export class CommandAppender {
   private async publish(body: Buffer, msgID: string): Promise<AppendAck> {
     const startNs = process.hrtime.bigint();
     try {
-      const ack = await publishOnce(this.conn, this.opts.subject, body, { msgID, timeoutMs: this.opts.publishTimeoutMs, retryMs: this.opts.appendRetryMs });
+      const ack = await this.conn.publisher.publish(this.opts.subject, body, { msgID, timeoutMs: this.opts.publishTimeoutMs, retryMs: this.opts.appendRetryMs });
       this.opts.observeAckLatencyUs?.(Number(process.hrtime.bigint() - startNs) / 1000);
       return { seq: ack.seq, duplicate: ack.duplicate };
     } catch (err) {

@@ -3,6 +3,7 @@
 // appends are refused at once instead of queueing behind a dead socket.
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import { JetStreamPublisher } from './publish.js';
 
 export class ClusterUnreachableError extends Error {
   override name = 'ClusterUnreachableError';
@@ -22,8 +23,11 @@ export type ConnectionListener = (up: boolean, detail: string) => void;
 export class ClusterConnection {
   private isUp = true;
   private readonly listeners: ConnectionListener[] = [];
+  /** The pipelined publisher every stream write of this node goes through. */
+  readonly publisher: JetStreamPublisher;
 
   private constructor(readonly nc: NatsConnection, readonly js: JetStreamClient, readonly jsm: JetStreamManager, readonly urls: readonly string[]) {
+    this.publisher = new JetStreamPublisher(nc, () => this.isUp);
     void this.watch();
   }
 
@@ -62,6 +66,7 @@ export class ClusterConnection {
   }
 
   async close(): Promise<void> {
+    this.publisher.close();
     if (!this.nc.isClosed()) await this.nc.close();
   }
 

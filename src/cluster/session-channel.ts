@@ -3,7 +3,6 @@
 // first, so a reader can tell the messages of the current holder from late writes of one that lost the session.
 import { headers, type MsgHdrs } from '@nats-io/transport-node';
 import type { ClusterConnection } from './connection.js';
-import { publishOnce } from './publish.js';
 
 export const FENCE_HEADER = 'Fixgw-Fence';
 export const KIND_HEADER = 'Fixgw-Kind';
@@ -33,7 +32,7 @@ export class SessionChannel {
 
   private async publish(body: Uint8Array, h: MsgHdrs, id: string): Promise<number> {
     h.set(FENCE_HEADER, String(this.fence));
-    const ack = await publishOnce(this.conn, this.subject, body, {
+    const ack = await this.conn.publisher.publish(this.subject, body, {
       msgID: `${this.subject}:${this.fence}:${id}`, headers: h, timeoutMs: this.opts.publishTimeoutMs, retryMs: this.opts.retryMs,
     });
     return ack.seq;
