@@ -12,7 +12,7 @@ import { JetStreamApiError } from '@nats-io/jetstream';
 import type { ClusterConnection } from './connection.js';
 import { clusterNames, sessionToken } from './names.js';
 import type { SessionId } from '../session/session-id.js';
-import type { ClusterSettings } from './settings.js';
+import { ClusterSettingsError, type ClusterSettings } from './settings.js';
 
 export type AcquireResult = { held: true; fence: number } | { held: false; holder: string };
 export type LeaseLostListener = (session: SessionId, reason: string) => void;
@@ -44,6 +44,11 @@ export class SessionLeases {
   static async open(conn: ClusterConnection, settings: ClusterSettings, origin: string): Promise<SessionLeases> {
     const name = clusterNames(settings.stream).leaseBucket;
     const kv = await new Kvm(conn.js).create(name, { ttl: settings.leaseTtlMs, history: 1, replicas: settings.replicas });
+    // an existing bucket keeps its TTL: a node that counted on a longer one would serve a session after its lease expired
+    const { ttl } = await kv.status();
+    if (ttl !== settings.leaseTtlMs) {
+      throw new ClusterSettingsError('ClusterLeaseTtlMs', `${settings.leaseTtlMs}, but bucket ${name} expires leases after ${ttl} ms: every node must use the same TTL`);
+    }
     return new SessionLeases(kv, settings.nodeId, origin, settings.leaseTtlMs);
   }
 

@@ -4,6 +4,7 @@
 // snapshot) and refuses single-message deletes, so its sequences have no holes above its first sequence.
 import { DiscardPolicy, JetStreamApiError, RetentionPolicy, StorageType, type JetStreamManager, type StreamConfig } from '@nats-io/jetstream';
 import type { ClusterNames } from './names.js';
+import { ClusterSettingsError } from './settings.js';
 
 /** A command record is a journal record (at most 64 KiB of payload) plus a small envelope. */
 const COMMAND_MESSAGE_BYTES_MAX = 64 * 1024 + 512;
@@ -52,9 +53,13 @@ async function ensureStream(jsm: JetStreamManager, config: Partial<StreamConfig>
       existing = (await jsm.streams.info(config.name)).config;
     }
   }
-  if (existing.num_replicas !== config.num_replicas || existing.duplicate_window !== config.duplicate_window) {
+  // a node's retries end inside its duplicate window: a stream with another window breaks that for some node
+  if (existing.duplicate_window !== config.duplicate_window) {
+    throw new ClusterSettingsError('ClusterDuplicateWindowSeconds', `${config.duplicate_window! / 1e9}, but stream ${config.name} has ${existing.duplicate_window / 1e9}: every node must use the same window`);
+  }
+  if (existing.num_replicas !== config.num_replicas) {
     const { name: _name, retention: _r, storage: _s, ...update } = config;
-    await jsm.streams.update(config.name, update);
+    await jsm.streams.update(config.name, update); // JetStream moves the stream to the new replica count
   }
 }
 

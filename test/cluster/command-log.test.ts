@@ -8,6 +8,7 @@ import { CommandLogUnavailableError } from '../../src/cluster/command-appender.j
 import type { CommandRecord } from '../../src/cluster/command-record.js';
 import { ClusterConnection, ClusterUnreachableError } from '../../src/cluster/connection.js';
 import { freePorts } from '../../src/cluster/local-nats.js';
+import { ClusterSettingsError } from '../../src/cluster/settings.js';
 import type { NewOrderCommand } from '../../src/engine/types.js';
 import { startNatsCluster } from '../support/nats-cluster.js';
 import { connectNode, order, until } from './nodes.js';
@@ -49,6 +50,11 @@ test('two nodes appending at once read the same records in the same order, each 
   acks.forEach((ack, i) => assert.equal(seenA[ack.seq - 1]!.clOrdId, `${i % 2 === 0 ? 'A' : 'B'}${i}`, 'the ack names the record\'s sequence'));
   await logA.close();
   await logB.close();
+});
+
+test('a node whose duplicate window differs from the stream\'s is refused at start, naming the key', async () => {
+  const c = await connectNode(nats.urls, 'C', { stream: 'TWO', duplicateWindowMs: 60_000 });
+  await assert.rejects(JetStreamCommandLog.open(c.conn, c.settings), (err: Error) => err instanceof ClusterSettingsError && /ClusterDuplicateWindowSeconds: 60, but stream TWO has 120/.test(err.message));
 });
 
 test('a repeated Nats-Msg-Id is stored once: the repeat is acknowledged as a duplicate of the first record', async () => {

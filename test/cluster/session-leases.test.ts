@@ -7,6 +7,7 @@ import { Kvm } from '@nats-io/kv';
 import { clusterNames, sessionToken } from '../../src/cluster/names.js';
 import { sessionKey, type SessionId } from '../../src/session/session-id.js';
 import { SessionLeases } from '../../src/cluster/session-leases.js';
+import { ClusterSettingsError } from '../../src/cluster/settings.js';
 import { startNatsCluster } from '../support/nats-cluster.js';
 import { connectNode, until } from './nodes.js';
 
@@ -79,4 +80,9 @@ test('a lease taken over under its holder (its compare-and-set fails) is reporte
   assert.deepEqual(lost, ['FIX.4.4:GW->CLIENT: taken by another node']);
   assert.equal(a.leases.holds(S), false);
   await a.leases.close();
+});
+
+test('a node whose lease TTL differs from the bucket\'s is refused at start, naming the key', async () => {
+  const node = await connectNode(nats.urls, 'B', { stream: 'L1', leaseTtlMs: 2 * TTL_MS });
+  await assert.rejects(SessionLeases.open(node.conn, node.settings, 'B/2'), (err: Error) => err instanceof ClusterSettingsError && /ClusterLeaseTtlMs: 2000, but bucket L1_LEASES expires leases after 1000 ms/.test(err.message));
 });
