@@ -46,9 +46,11 @@ export async function freePorts(count: number): Promise<number[]> {
 
 export class LocalNatsCluster {
   private readonly procs: Array<ChildProcess | null>;
+  private readonly spawnErrors: Array<Error | null>;
 
   private constructor(private readonly specs: ServerSpec[], private readonly options: Required<LocalNatsOptions>) {
     this.procs = specs.map(() => null);
+    this.spawnErrors = specs.map(() => null);
   }
 
   /** Starts every server and resolves once JetStream has a meta leader that every server knows. */
@@ -124,7 +126,8 @@ export class LocalNatsCluster {
     const log = openSync(path.join(spec.dir, 'nats.log'), 'a');
     const proc = spawn(this.options.serverBin, ['-c', path.join(spec.dir, 'nats.conf')], { stdio: ['ignore', log, log] });
     closeSync(log);
-    proc.once('error', () => undefined); // a missing binary shows as an early exit, reported by waitUntilReady
+    this.spawnErrors[i] = null;
+    proc.once('error', (err) => { this.spawnErrors[i] = err; if (this.procs[i] === proc) this.procs[i] = null; });
     proc.once('exit', () => { if (this.procs[i] === proc) this.procs[i] = null; });
     this.procs[i] = proc;
   }
@@ -135,6 +138,8 @@ export class LocalNatsCluster {
     for (const i of which) {
       const spec = this.specs[i]!;
       for (;;) {
+        const spawnError = this.spawnErrors[i];
+        if (spawnError !== null) throw new Error(`cannot run ${this.options.serverBin} (${spawnError.message}); install it (Debian: apt-get install nats-server)`);
         if (this.procs[i] === null) throw new Error(`nats-server ${spec.name} exited while starting; see ${path.join(spec.dir, 'nats.log')}`);
         if (await metaLeaderOf(`http://127.0.0.1:${spec.httpPort}`) !== null) break;
         if (Date.now() > deadline) throw new Error(`nats-server ${spec.name} has no JetStream meta leader after ${this.options.readyTimeoutMs} ms`);

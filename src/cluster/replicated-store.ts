@@ -11,6 +11,10 @@ import type { MessageStore } from '../session/store.js';
 import { KvSeqnums } from './session-seqnums.js';
 import type { SessionChannel } from './session-channel.js';
 
+/** Session messages published and not yet acknowledged, at most: beyond, JetStream is not keeping up with the
+ *  session and the store fails (the session is disconnected, as for a slow consumer). */
+const UNACKED_MESSAGES_MAX = 10_000;
+
 export class SessionReplicationError extends Error { override name = 'SessionReplicationError'; }
 
 interface Waiter { published: number; seqnumsVersion: number; resolve: () => void; reject: (err: Error) => void }
@@ -93,6 +97,10 @@ export class ReplicatedStore implements MessageStore {
 
   private sendUnsent(): void {
     if (this.failure !== null || this.unsent.length === 0) return;
+    if (this.published - this.ackedThrough + this.unsent.length > UNACKED_MESSAGES_MAX) {
+      this.fail(new Error(`more than ${UNACKED_MESSAGES_MAX} messages unacknowledged by JetStream`));
+      return;
+    }
     const epochMs = this.local.creationTimeMs;
     for (const { seq, bytes } of this.unsent) {
       const index = ++this.published;
