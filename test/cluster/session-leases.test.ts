@@ -16,8 +16,8 @@ const TTL_MS = 1000;
 const session = (target: string): SessionId => ({ beginString: 'FIX.4.4', senderCompId: 'GW', targetCompId: target });
 const S = session('CLIENT');
 
-async function leasesOf(nodeId: string, stream: string): Promise<{ leases: SessionLeases; close: () => Promise<void> }> {
-  const node = await connectNode(nats.urls, nodeId, { stream, leaseTtlMs: TTL_MS });
+async function leasesOf(nodeId: string, stream: string, ttlMs = TTL_MS): Promise<{ leases: SessionLeases; close: () => Promise<void> }> {
+  const node = await connectNode(nats.urls, nodeId, { stream, leaseTtlMs: ttlMs });
   const leases = await SessionLeases.open(node.conn, node.settings, `${nodeId}/1`);
   return { leases, close: () => node.conn.close() };
 }
@@ -37,10 +37,11 @@ test('a session held by one node is refused to another, which is told the holder
 });
 
 test('a live holder keeps its lease well past the TTL', async () => {
-  const a = await leasesOf('A', 'L2');
-  const b = await leasesOf('B', 'L2');
+  // a TTL of 2 s: renewals every 500 ms, so only an event loop stalled for over a second (a loaded machine) loses it
+  const a = await leasesOf('A', 'L2', 2 * TTL_MS);
+  const b = await leasesOf('B', 'L2', 2 * TTL_MS);
   assert.equal((await a.leases.acquire(S)).held, true);
-  await new Promise((r) => setTimeout(r, 3 * TTL_MS));
+  await new Promise((r) => setTimeout(r, 3 * 2 * TTL_MS));
   assert.equal(a.leases.holds(S), true);
   assert.deepEqual(await b.leases.acquire(S), { held: false, holder: 'A' });
   await a.leases.close();
