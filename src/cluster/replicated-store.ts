@@ -52,7 +52,7 @@ export class ReplicatedStore implements MessageStore {
 
   saveSent(seq: number, bytes: Buffer): void {
     this.local.saveSent(seq, bytes);
-    this.unsent.push({ seq, bytes: Buffer.from(bytes) });
+    if (this.failure === null) this.unsent.push({ seq, bytes: Buffer.from(bytes) }); // after a failure nothing more is sent
     this.seqnumsChanged();
   }
 
