@@ -8,6 +8,7 @@ import { importEngineState, type EngineState } from './engine-state.js';
 import {
   JournalWriter, LEGACY_JOURNAL_FILE, scanJournal, segmentName, trimJournal, truncateTornTail, type FsyncPolicy, type JournalScan,
 } from './journal.js';
+import { JournalCommandLog } from './command-log-journal.js';
 import { Sequencer, type SequencerOptions } from './sequencer.js';
 import { listSnapshots, readLatestSnapshot, writeSnapshot } from './snapshot.js';
 import type { EngineEvent, SequencedCommand } from './types.js';
@@ -67,7 +68,7 @@ export function trimJournalToSnapshots(dataDir: string): string[] {
   return oldest === undefined ? [] : trimJournal(journalDirOf(dataDir), oldest.seq);
 }
 
-export interface OpenEngineOptions extends Omit<SequencerOptions, 'journal'> {
+export interface OpenEngineOptions extends Omit<SequencerOptions, 'log'> {
   dataDir: string;
   config: EngineConfig;
   /** Default 'always'. */
@@ -86,6 +87,10 @@ export interface OpenEngineOptions extends Omit<SequencerOptions, 'journal'> {
 export interface OpenedEngine {
   sequencer: Sequencer;
   engine: Engine;
+  /** The command log under the sequencer: the data directory's journal. */
+  log: JournalCommandLog;
+  /** The journal's writer (statistics: batches, syncs, preallocations). */
+  journal: JournalWriter;
   recovery: ReplayResult;
   /** Writes a snapshot of the current (applied, durable) state, then applies the journal retention; returns its path. */
   snapshot(): string;
@@ -117,9 +122,10 @@ export async function openEngine(options: OpenEngineOptions): Promise<OpenedEngi
     ...(options.onJournalPreallocationError === undefined ? {} : { onPreallocationError: options.onJournalPreallocationError }),
   });
   const engine = recovery.engine;
-  const sequencer = new Sequencer(engine, { ...options, journal });
+  const log = new JournalCommandLog(journal, engine.lastSeq);
+  const sequencer = new Sequencer(engine, { ...options, log });
   return {
-    sequencer, engine, recovery,
+    sequencer, engine, recovery, log, journal,
     snapshot: () => {
       const path = writeSnapshot(snapshotDirOf(options.dataDir), sequencer.engine);
       if (retention === 'snapshot') trimJournalToSnapshots(options.dataDir);

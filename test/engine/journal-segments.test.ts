@@ -93,7 +93,7 @@ test('with fsync always the writer preallocates: zeros only after the last segme
     }
   }
   await sequencer.flush();
-  const journal = sequencer.journal!;
+  const journal = opened.journal;
   assert.ok(journal.preallocations > 0 && zerosSeen > 0, `preallocated ${journal.preallocations} times, zeros seen ${zerosSeen} times`);
   assert.equal(journal.preallocationError, null);
   assert.ok(segmentsOf(dir).length >= 5, 'rolled over several times');
