@@ -93,11 +93,14 @@ export { MemoryCommandLog, MemoryLogStream } from './command-log-memory.js';
 export type { MemoryLogOptions } from './command-log-memory.js';
 export {
   JournalWriter, JournalCorruptError, JournalTrimmedError, JournalRecordTooLargeError, readJournalDir, scanJournal, listSegments, segmentName,
-  syncJournal, trimJournal, encodeRecords, JOURNAL_SEGMENT_BYTES_DEFAULT, LEGACY_JOURNAL_FILE,
+  syncJournal, trimJournal, encodeRecords, JOURNAL_SEGMENT_BYTES_DEFAULT, JournalVersionError,
 } from './journal.js';
 export type { FsyncPolicy, JournalContents, JournalScan, JournalSegment, SegmentRead, ScanOptions } from './journal.js';
-export { writeSnapshot, encodeSnapshot, writeEncodedSnapshot, readSnapshot, readLatestSnapshot, listSnapshots, SNAPSHOTS_KEPT } from './snapshot.js';
-export type { EncodedSnapshot } from './snapshot.js';
+export {
+  writeSnapshot, encodeSnapshot, decodeSnapshot, writeEncodedSnapshot, readSnapshot, readLatestSnapshot, listSnapshots, snapshotName,
+  FileSnapshotStore, SnapshotError, SNAPSHOTS_KEPT, SNAPSHOT_FORMAT_VERSION,
+} from './snapshot.js';
+export type { EncodedSnapshot, SnapshotFile, SnapshotStore } from './snapshot.js';
 export { exportEngineState, importEngineState, ENGINE_STATE_VERSION } from './engine-state.js';
 export type { EngineState } from './engine-state.js';
 export { openEngine, replayDataDir, replayJournalDir, trimJournalToSnapshots, journalDirOf, snapshotDirOf } from './data-dir.js';
