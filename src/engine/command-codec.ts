@@ -111,66 +111,101 @@ export function encodePayload(sc: SequencedCommand, buf: Buffer, at: number, roo
   buf.writeDoubleLE(sc.timeMs, at + 9);
   let p = at + FIXED_BYTES;
   const record = cmd as Record<string, unknown>;
+  // The common shapes (known key; keyword, ASCII string, number, boolean) are written inline: this loop runs for
+  // every property of every command. Everything else goes through writeOddProperty.
   for (const key in record) {
     const v = record[key];
-    if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
+    if (v === undefined) continue;
     const id = keyIdOf(key);
-    if (end - p < 2) return -1;
-    buf[p] = id;
-    if (id === KEY_NAMED) {
-      p = writeText(key, buf, p + 1, end);
+    if (id === KEY_NAMED || end - p < 2) {
+      p = writeOddProperty(key, v, buf, p, end);
       if (p < 0) return -1;
-      p -= 1; // the kind byte goes where a known key's would
+      continue;
     }
-    p = writeValue(id, v, buf, p, end);
-    if (p < 0) return -1;
+    buf[p] = id;
+    switch (typeof v) {
+      case 'string': {
+        const kw = KEYWORD_KEY_IDS[id] === 1 ? keywordIdOf(v) : -1;
+        if (kw >= 0) {
+          if (end - p < 3) return -1;
+          buf[p + 1] = KIND_KEYWORD;
+          buf[p + 2] = kw;
+          p += 3;
+          break;
+        }
+        const n = v.length;
+        if (n > TEXT_BYTES_MAX || end - p < 4 + n) return -1;
+        let ascii = true;
+        for (let i = 0; i < n; i++) {
+          const c = v.charCodeAt(i);
+          if (c > 0x7f) { ascii = false; break; }
+          buf[p + 4 + i] = c;
+        }
+        if (!ascii) {
+          p = writeOddProperty(key, v, buf, p, end);
+          if (p < 0) return -1;
+          break;
+        }
+        buf[p + 1] = KIND_ASCII;
+        buf[p + 2] = n & 0xff; // by hand: writeUInt16LE checks its arguments, and this runs for every string
+        buf[p + 3] = n >>> 8;
+        p += 4 + n;
+        break;
+      }
+      case 'number':
+        if (end - p < 10) return -1;
+        buf[p + 1] = KIND_NUMBER;
+        buf.writeDoubleLE(v, p + 2);
+        p += 10;
+        break;
+      case 'boolean':
+        buf[p + 1] = v ? KIND_TRUE : KIND_FALSE;
+        p += 2;
+        break;
+      default:
+        p = writeOddProperty(key, v, buf, p, end);
+        if (p < 0) return -1;
+    }
   }
   return p - at;
 }
 
-/** Writes [u8 kind][value] of one property at buf[p + 1]; returns the end, or -1 when it does not fit before `end`. */
-function writeValue(id: number, v: unknown, buf: Buffer, p: number, end: number): number {
-  switch (typeof v) {
-    case 'string': {
-      const kw = KEYWORD_KEY_IDS[id] === 1 ? keywordIdOf(v) : -1;
-      if (kw >= 0) {
-        if (end - p < 3) return -1;
-        buf[p + 1] = KIND_KEYWORD;
-        buf[p + 2] = kw;
-        return p + 3;
-      }
-      const n = v.length;
-      if (n > TEXT_BYTES_MAX || end - p < 4 + n) return -1;
-      for (let i = 0; i < n; i++) {
-        const c = v.charCodeAt(i);
-        if (c > 0x7f) {
-          buf[p + 1] = KIND_TEXT;
-          return writeText(v, buf, p + 2, end);
-        }
-        buf[p + 4 + i] = c;
-      }
-      buf[p + 1] = KIND_ASCII;
-      buf.writeUInt16LE(n, p + 2);
-      return p + 4 + n;
-    }
-    case 'number':
-      if (end - p < 10) return -1;
-      buf[p + 1] = KIND_NUMBER;
-      buf.writeDoubleLE(v, p + 2);
-      return p + 10;
-    case 'boolean':
-      buf[p + 1] = v ? KIND_TRUE : KIND_FALSE;
-      return p + 2;
-    case 'bigint':
-      throw new CommandNotEncodableError('a command value cannot be a bigint');
-    default: // object
-      if (v === null) {
-        buf[p + 1] = KIND_NULL;
-        return p + 2;
-      }
-      buf[p + 1] = KIND_JSON;
-      return writeText(JSON.stringify(v), buf, p + 2, end);
+/**
+ * Writes a property of an uncommon shape at buf[p]: a key not in KEYS, a non-ASCII string, null, an object or array
+ * value; leaves out functions and symbols (as JSON does). Returns the end, or -1 when it does not fit before `end`.
+ */
+function writeOddProperty(key: string, v: unknown, buf: Buffer, p: number, end: number): number {
+  if (typeof v === 'function' || typeof v === 'symbol') return p;
+  if (typeof v === 'bigint') throw new CommandNotEncodableError(`a command value cannot be a bigint (${key})`);
+  if (end - p < 2) return -1;
+  const id = keyIdOf(key);
+  buf[p] = id;
+  if (id === KEY_NAMED) {
+    p = writeText(key, buf, p + 1, end);
+    if (p < 0 || end - p < 1) return -1;
+    p -= 1; // the kind byte goes where a known key's would
   }
+  if (typeof v === 'string') {
+    buf[p + 1] = KIND_TEXT;
+    return writeText(v, buf, p + 2, end);
+  }
+  if (v === null) {
+    buf[p + 1] = KIND_NULL;
+    return p + 2;
+  }
+  if (typeof v === 'object') {
+    buf[p + 1] = KIND_JSON;
+    return writeText(JSON.stringify(v), buf, p + 2, end);
+  }
+  // a known shape under a named key: keyword lookups only apply to known keys
+  if (typeof v === 'number') {
+    if (end - p < 10) return -1;
+    buf[p + 1] = KIND_NUMBER;
+    buf.writeDoubleLE(v, p + 2);
+    return p + 10;
+  }
+  buf[p + 1] = v ? KIND_TRUE : KIND_FALSE;
+  return p + 2;
 }
 
 /** Writes a text ([u16 byte length][UTF-16LE]) at buf[p]; returns the end, or -1 when it does not fit before `end`. */
@@ -189,8 +224,9 @@ export function payloadBytes(sc: SequencedCommand): number {
   for (const key in record) {
     const v = record[key];
     if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
-    n += 2 + (keyIdOf(key) === KEY_NAMED ? 2 + 2 * key.length : 0);
-    if (typeof v === 'string') n += /^[\x00-\x7f]*$/.test(v) ? 2 + v.length : 2 + 2 * v.length;
+    const named = keyIdOf(key) === KEY_NAMED;
+    n += 2 + (named ? 2 + 2 * key.length : 0);
+    if (typeof v === 'string') n += !named && /^[\x00-\x7f]*$/.test(v) ? 2 + v.length : 2 + 2 * v.length;
     else if (typeof v === 'number') n += 8;
     else if (typeof v === 'object' && v !== null) n += 2 + 2 * JSON.stringify(v).length;
   }
@@ -218,54 +254,49 @@ export function decodePayload(buf: Buffer, from: number, end: number): Sequenced
       const [name, next] = readText(buf, p + 1, end);
       key = name;
       p = next - 1;
+      if (end - p < 2) throw new Error('payload cut short in a property');
     } else {
       key = KEYS[buf[p]! - 1];
       if (key === undefined) throw new Error(`payload has unknown key id ${buf[p]}`);
     }
-    if (end - p < 2) throw new Error('payload cut short in a property');
-    p = readValue(buf, p + 1, end, cmd, key);
+    const kind = buf[p + 1];
+    p += 2;
+    switch (kind) {
+      case KIND_ASCII: {
+        if (end - p < 2) throw new Error('payload cut short in a string length');
+        const n = buf[p]! | (buf[p + 1]! << 8);
+        p += 2;
+        if (end - p < n) throw new Error('payload cut short in a string');
+        cmd[key] = asciiSlice(buf, p, p + n);
+        p += n;
+        break;
+      }
+      case KIND_KEYWORD: {
+        const kw = p < end ? KEYWORDS[buf[p]!] : undefined;
+        if (kw === undefined) throw new Error('payload has an unknown keyword');
+        cmd[key] = kw;
+        p += 1;
+        break;
+      }
+      case KIND_NUMBER:
+        if (end - p < 8) throw new Error('payload cut short in a number');
+        cmd[key] = buf.readDoubleLE(p);
+        p += 8;
+        break;
+      case KIND_TRUE: cmd[key] = true; break;
+      case KIND_FALSE: cmd[key] = false; break;
+      case KIND_NULL: cmd[key] = null; break;
+      case KIND_TEXT: case KIND_JSON: {
+        const [text, next] = readText(buf, p, end);
+        if (kind === KIND_TEXT) cmd[key] = text;
+        else try { cmd[key] = JSON.parse(text); } catch { throw new Error(`payload value of ${key} is not JSON`); }
+        p = next;
+        break;
+      }
+      default: throw new Error(`payload has unknown value kind ${kind}`);
+    }
   }
   return { seq, timeMs, cmd: cmd as unknown as Command };
-}
-
-/** Reads the [u8 kind][value] at buf[p] into cmd[key]; returns the end. */
-function readValue(buf: Buffer, p: number, end: number, cmd: Record<string, unknown>, key: string): number {
-  const kind = buf[p];
-  p += 1;
-  switch (kind) {
-    case KIND_ASCII: {
-      if (end - p < 2) throw new Error('payload cut short in a string length');
-      const n = buf[p]! | (buf[p + 1]! << 8);
-      p += 2;
-      if (end - p < n) throw new Error('payload cut short in a string');
-      cmd[key] = asciiSlice(buf, p, p + n);
-      return p + n;
-    }
-    case KIND_KEYWORD: {
-      const kw = p < end ? KEYWORDS[buf[p]!] : undefined;
-      if (kw === undefined) throw new Error('payload has an unknown keyword');
-      cmd[key] = kw;
-      return p + 1;
-    }
-    case KIND_NUMBER:
-      if (end - p < 8) throw new Error('payload cut short in a number');
-      cmd[key] = buf.readDoubleLE(p);
-      return p + 8;
-    case KIND_TRUE: cmd[key] = true; return p;
-    case KIND_FALSE: cmd[key] = false; return p;
-    case KIND_NULL: cmd[key] = null; return p;
-    case KIND_TEXT: {
-      const [text, next] = readText(buf, p, end);
-      cmd[key] = text;
-      return next;
-    }
-    case KIND_JSON: {
-      const [text, next] = readText(buf, p, end);
-      try { cmd[key] = JSON.parse(text); } catch { throw new Error(`payload value of ${key} is not JSON`); }
-      return next;
-    }
-    default: throw new Error(`payload has unknown value kind ${kind}`);
-  }
 }
 
 function readText(buf: Buffer, p: number, end: number): [string, number] {

@@ -10,7 +10,8 @@ export class JournalCommandLog implements CommandLog {
   /** Records of the staged commands, encoded at stage() so a size error reaches the submitter. */
   private readonly records = new RecordBuffer();
   private staged: SequencedCommand[] = [];
-  private stagedEntries: number[] = [];
+  /** Entry number of staged[0]: the appender numbers its entries 1, 2, 3… (CommandLog.stage), so the others follow. */
+  private stagedEntryFirst = 1;
   private seqNext: number;
   /** Seq of the last record written (durable by the writer's fsync policy). */
   private seqDurable: number;
@@ -28,10 +29,10 @@ export class JournalCommandLog implements CommandLog {
 
   stage(entry: number, timeMs: number, cmd: Command): number {
     if (this.closed) throw new Error(`${this.writer.path}: journal closed`);
+    if (entry !== this.stagedEntryFirst + this.staged.length) throw new Error(`invariant: entry ${entry} staged after ${this.stagedEntryFirst + this.staged.length - 1}`);
     const sc: SequencedCommand = { seq: this.seqNext, timeMs, cmd };
     this.records.append(sc);
     this.staged.push(sc);
-    this.stagedEntries.push(entry);
     return this.seqNext++;
   }
 
@@ -39,21 +40,21 @@ export class JournalCommandLog implements CommandLog {
     if (!(count >= 1 && count <= this.staged.length)) throw new Error(`invariant: append ${count} of ${this.staged.length} staged`);
     const whole = count === this.staged.length;
     const batch = whole ? this.staged : this.staged.slice(0, count);
-    const entries = whole ? this.stagedEntries : this.stagedEntries.slice(0, count);
+    const firstEntry = this.stagedEntryFirst;
     this.staged = whole ? [] : this.staged.slice(count);
-    this.stagedEntries = whole ? [] : this.stagedEntries.slice(count);
+    this.stagedEntryFirst += count;
     const buf = this.records.take(count);
     // fsync 'none': written to the OS synchronously (no thread-pool round trip); 'always': write and fdatasync off
     // the event loop. Either way the batch is durable by the policy before its records are delivered.
     if (this.writer.writesSynchronously) {
       this.writer.appendSync(buf, batch[0]!.seq);
       this.records.recycle(buf);
-      this.deliver(batch, entries);
+      this.deliver(batch, firstEntry);
       return;
     }
     return this.writer.append(buf, batch[0]!.seq).then(() => {
       this.records.recycle(buf);
-      this.deliver(batch, entries);
+      this.deliver(batch, firstEntry);
     });
   }
 
@@ -88,16 +89,15 @@ export class JournalCommandLog implements CommandLog {
     this.closed = true;
     this.follower = null;
     this.staged = [];
-    this.stagedEntries = [];
     this.records.clear();
     await this.writer.close();
   }
 
-  private deliver(batch: SequencedCommand[], entries: number[]): void {
+  private deliver(batch: SequencedCommand[], firstEntry: number): void {
     this.seqDurable = batch[batch.length - 1]!.seq;
     const follower = this.follower;
     if (follower === null) return;
-    for (let i = 0; i < batch.length; i++) follower.record(batch[i]!, entries[i]!);
+    for (let i = 0; i < batch.length; i++) follower.record(batch[i]!, firstEntry + i);
     follower.batchEnd();
   }
 

@@ -122,11 +122,14 @@ export class MemoryCommandLog implements CommandLog {
     }));
   }
 
+  /** The records already stored come in a later microtask, as a consumer's first messages do: the follower's owner
+   *  can register its listeners first. JournalTrimmedError when the stream no longer holds afterSeq + 1. */
   follow(afterSeq: number, follower: LogFollower): void {
     if (this.follower !== null) throw new Error('invariant: the memory log has a follower already');
+    if (afterSeq < this.stream.lastSeq) this.stream.recordAt(afterSeq + 1); // throws when trimmed
     this.follower = follower;
     this.delivered = afterSeq;
-    this.catchUp();
+    queueMicrotask(() => this.catchUp());
   }
 
   read(afterSeq: number, onRecord: (sc: SequencedCommand) => void, upToSeq = Number.MAX_SAFE_INTEGER): Promise<number> {

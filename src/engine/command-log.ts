@@ -4,9 +4,9 @@
 // the local segmented journal (command-log-journal.ts) and an in-memory log for tests (command-log-memory.ts).
 //
 // HOW A JETSTREAM LOG MAPS ONTO IT (the cluster's implementation; nothing here depends on NATS)
-// - stage(): encodes the command's payload (encodeCommandPayload: timeMs and the command, no seq: the stream assigns
-//   it) and checks its size against the stream's max message size, throwing JournalRecordTooLargeError with nothing
-//   staged. It keeps the message with two headers: Nats-Msg-Id = dedupeId (when given), and an origin header naming
+// - stage(): encodes the command's payload (encodeCommandPayload(timeMs, cmd, room): the journal's record payload
+//   with seq 0, since the stream assigns it; null when it needs more than `room`, e.g. RECORD_PAYLOAD_BYTES_MAX or the
+//   stream's max message size) and throws JournalRecordTooLargeError with nothing staged when it does not fit. It keeps the message with two headers: Nats-Msg-Id = dedupeId (when given), and an origin header naming
 //   this log instance (node id + a per-start random id) and the entry number, so its own records are recognised when
 //   they come back. Returns 0: the seq is not known before the stream stores the message.
 // - append(): publishes the staged messages (pipelined, in order, on one connection) and resolves once every PubAck
@@ -63,7 +63,8 @@ export interface CommandLog {
    */
   append(count: number): void | Promise<void>;
   /** Delivers every durable record after `afterSeq` to `follower`, first those already in the log, then each new one
-   *  as it becomes durable; one follower per instance. Throws JournalTrimmedError when the log no longer holds afterSeq + 1. */
+   *  as it becomes durable; one follower per instance. Records already in the log may come during the call (the local
+   *  journal) or later (a consumer). Throws JournalTrimmedError when the log no longer holds afterSeq + 1. */
   follow(afterSeq: number, follower: LogFollower): void;
   /** Reads the durable records with afterSeq < seq ≤ upToSeq once, in order (recovery, replay, audit); resolves to the
    *  last seq read (afterSeq when none). Throws JournalTrimmedError when the log no longer holds afterSeq + 1. */

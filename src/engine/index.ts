@@ -88,12 +88,15 @@ export type { OrderView, BookSnapshot } from './engine.js';
 export { Sequencer, SequencerOverloadedError, SequencerStoppedError } from './sequencer.js';
 export type { CommandSequencer, SequencerOptions, SubmitOptions, EventsListener } from './sequencer.js';
 export type { CommandLog, LogFollower } from './command-log.js';
+export {
+  CommandNotEncodableError, RECORD_FORMAT_VERSION, encodeCommandPayload, decodeCommandPayload,
+} from './command-codec.js';
 export { JournalCommandLog } from './command-log-journal.js';
 export { MemoryCommandLog, MemoryLogStream } from './command-log-memory.js';
 export type { MemoryLogOptions } from './command-log-memory.js';
 export {
   JournalWriter, JournalCorruptError, JournalTrimmedError, JournalRecordTooLargeError, readJournalDir, scanJournal, listSegments, segmentName,
-  syncJournal, trimJournal, encodeRecords, JOURNAL_SEGMENT_BYTES_DEFAULT, JournalVersionError,
+  syncJournal, trimJournal, encodeRecords, JOURNAL_SEGMENT_BYTES_DEFAULT, JournalVersionError, RECORD_PAYLOAD_BYTES_MAX,
 } from './journal.js';
 export type { FsyncPolicy, JournalContents, JournalScan, JournalSegment, SegmentRead, ScanOptions } from './journal.js';
 export {

@@ -15,7 +15,8 @@ export interface CommandSequencer {
   /** Queues a command for the log. `ref` (the submitter's own number) comes back with the command's events on this
    *  node; `dedupeId` makes a second submit of the same inbound message a no-op in logs that deduplicate
    *  (JetStream Nats-Msg-Id). Throws SequencerOverloadedError, SequencerStoppedError, or
-   *  JournalRecordTooLargeError; then nothing was queued. */
+   *  JournalRecordTooLargeError (or CommandNotEncodableError for a command that is not an object: a bug); then
+   *  nothing was queued. */
   submit(cmd: Command, options?: SubmitOptions): void;
   /** Every applied command with its events, in log order, on every node; `ref` only on the node that submitted it. */
   onEvents(listener: EventsListener): () => void;
@@ -53,8 +54,8 @@ export class Sequencer implements CommandSequencer {
   private readonly pendingCommandsMax: number;
   /** Entries are numbered 1, 2, 3… in submit order; the log hands the number back with the record. */
   private entryLast = 0;
-  /** Submitted entries not yet applied (or settled as duplicates), in entry order, with their refs. */
-  private readonly unsettled = new Map<number, number | undefined>();
+  /** Submitted entries not yet applied (or settled as duplicates), with their refs. */
+  private readonly unsettled = new EntryQueue();
   /** Staged in the log and not yet handed to an append. */
   private unappended = 0;
   private scheduled = false;
@@ -68,6 +69,8 @@ export class Sequencer implements CommandSequencer {
   private readonly duplicateListeners: Array<(ref: number | undefined, seq: number) => void> = [];
   private waiters: Array<{ entry: number; resolve: () => void; reject: (e: Error) => void }> = [];
 
+  /** Register listeners right after constructing it: a log may deliver the records it holds after engine.lastSeq from
+   *  the next microtask on (a node catching up); the local journal after recovery holds none. */
   constructor(readonly engine: Engine, options: SequencerOptions) {
     this.log = options.log;
     this.clock = options.clock ?? Date.now;
@@ -114,7 +117,7 @@ export class Sequencer implements CommandSequencer {
     const entry = this.entryLast + 1;
     const seq = this.log.stage(entry, Math.trunc(this.clock()), cmd, options?.dedupeId);
     this.entryLast = entry;
-    this.unsettled.set(entry, options?.ref);
+    this.unsettled.push(entry, options?.ref);
     if (seq > 0) this.seqSubmittedLast = seq;
     this.unappended++;
     if (!this.scheduled && !this.draining) {
@@ -170,8 +173,7 @@ export class Sequencer implements CommandSequencer {
     record: (sc, entry) => this.apply(sc, entry),
     duplicate: (entry, seq) => {
       if (!this.unsettled.has(entry)) return;
-      const ref = this.unsettled.get(entry);
-      this.unsettled.delete(entry);
+      const ref = this.unsettled.settle(entry);
       for (const l of this.duplicateListeners) {
         try { l(ref, seq); } catch (err) { for (const e of this.listenerErrorListeners) e(err); }
       }
@@ -190,11 +192,7 @@ export class Sequencer implements CommandSequencer {
       this.fail(err instanceof Error ? err : new Error(String(err)));
       return;
     }
-    let ref: number | undefined;
-    if (entry > 0) {
-      ref = this.unsettled.get(entry);
-      this.unsettled.delete(entry);
-    }
+    const ref = entry > 0 ? this.unsettled.settle(entry) : undefined;
     for (const listener of this.listeners) {
       try { listener(sc, events, ref); } catch (err) { for (const l of this.listenerErrorListeners) l(err); }
     }
@@ -202,9 +200,7 @@ export class Sequencer implements CommandSequencer {
 
   /** True when no entry up to `entry` is still waiting to be applied. */
   private settledThrough(entry: number): boolean {
-    if (this.unsettled.size === 0) return true;
-    const oldest = this.unsettled.keys().next().value as number;
-    return oldest > entry;
+    return this.unsettled.oldest > entry;
   }
 
   private releaseWaiters(): void {
@@ -221,5 +217,57 @@ export class Sequencer implements CommandSequencer {
     for (const w of this.waiters) w.reject(err);
     this.waiters = [];
     for (const l of this.fatalListeners) l(err);
+  }
+}
+
+const SETTLED = Symbol('settled');
+
+/**
+ * The refs of the entries not yet settled, in entry order: an array from the oldest one on, so the usual case (the
+ * log hands its own records back in the order they were submitted) costs a store and a load per command. An entry
+ * settled out of order (a duplicate) is marked until the ones before it are settled.
+ */
+class EntryQueue {
+  private refs: Array<number | undefined | typeof SETTLED> = [];
+  private head = 0;
+  /** Entry number of refs[0]. */
+  private base = 1;
+  /** Entries at or after head already settled out of order. */
+  private settledAhead = 0;
+
+  get size(): number { return this.refs.length - this.head - this.settledAhead; }
+  /** The oldest entry not settled, or Infinity when none is waiting. */
+  get oldest(): number { return this.head < this.refs.length ? this.base + this.head : Number.POSITIVE_INFINITY; }
+
+  /** Entries are pushed in increasing order without gaps: `entry` is always the last one pushed + 1. */
+  push(entry: number, ref: number | undefined): void {
+    if (this.head === this.refs.length) { this.refs.length = 0; this.head = 0; this.base = entry; }
+    if (entry !== this.base + this.refs.length) throw new Error(`invariant: entry ${entry} pushed after ${this.base + this.refs.length - 1}`);
+    this.refs.push(ref);
+  }
+
+  has(entry: number): boolean {
+    const i = entry - this.base;
+    return i >= this.head && i < this.refs.length && this.refs[i] !== SETTLED;
+  }
+
+  /** Settles `entry` (which must be waiting) and returns its ref. */
+  settle(entry: number): number | undefined {
+    const i = entry - this.base;
+    const ref = this.refs[i];
+    if (i < this.head || i >= this.refs.length || ref === SETTLED) throw new Error(`invariant: entry ${entry} settled twice or never submitted`);
+    if (i !== this.head) {
+      this.refs[i] = SETTLED;
+      this.settledAhead++;
+      return ref;
+    }
+    this.head++;
+    while (this.head < this.refs.length && this.refs[this.head] === SETTLED) { this.head++; this.settledAhead--; }
+    if (this.head > 4096 && this.head * 2 > this.refs.length) {
+      this.refs = this.refs.slice(this.head);
+      this.base += this.head;
+      this.head = 0;
+    }
+    return ref;
   }
 }

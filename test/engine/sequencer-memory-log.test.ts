@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { MemoryCommandLog, MemoryLogStream } from '../../src/engine/command-log-memory.js';
 import { Engine } from '../../src/engine/engine.js';
 import { engineDigest } from '../../src/engine/digest.js';
-import { exportEngineState, importEngineState } from '../../src/engine/engine-state.js';
-import { JournalRecordTooLargeError } from '../../src/engine/journal.js';
+import { exportEngineState, importEngineState, type EngineState } from '../../src/engine/engine-state.js';
+import { JournalRecordTooLargeError, JournalTrimmedError } from '../../src/engine/journal.js';
 import { Sequencer, SequencerStoppedError } from '../../src/engine/sequencer.js';
 import type { EngineEvent, ExecReport, NewOrderCommand, SequencedCommand } from '../../src/engine/types.js';
 import { S1, S2, testConfig } from './harness.js';
@@ -94,16 +94,27 @@ test('a second submit of the same inbound message is stored once; its submitter 
   await Promise.all([a.sequencer.close(), b.sequencer.close()]);
 });
 
-test('a node that joins later applies the whole log from its start, and agrees', async () => {
+test('a node that joins later applies the whole log from its start, or from a snapshot once the log is trimmed, and agrees', async () => {
   const stream = new MemoryLogStream();
   const a = node(stream, () => 1_700_000_000_000);
+  let stateAt10: EngineState | null = null;
+  a.sequencer.onEvents((sc) => { if (sc.seq === 10) stateAt10 = exportEngineState(a.engine); });
   for (let i = 0; i < 20; i++) a.sequencer.submit(order(i % 2 === 0 ? S1 : S2, `O${i}`, i % 2 === 0 ? 'Buy' : 'Sell', (95 + (i % 7)).toFixed(2)));
   await a.sequencer.flush();
+  assert.ok(stateAt10 !== null);
   const late = node(stream, () => 1_700_000_000_000);
-  assert.equal(late.engine.lastSeq, 20, 'caught up while it started following');
-  assert.ok(late.seen.every((s) => s.ref === undefined));
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  assert.equal(late.engine.lastSeq, 20, 'caught up once it started following');
+  assert.deepEqual(late.seen.map((s) => [s.seq, s.ref]), a.seen.map((s) => [s.seq, undefined]), 'its listeners saw every record, none as its own');
   assert.deepEqual(exportEngineState(late.engine), exportEngineState(a.engine));
-  await Promise.all([a.sequencer.close(), late.sequencer.close()]);
+  // retention: once the stream is trimmed below a snapshot, a node must start from one
+  await a.sequencer.log.trim(10);
+  assert.throws(() => node(stream, () => 0), (err: unknown) => err instanceof JournalTrimmedError && err.neededSeq === 1 && err.firstSeq === 11);
+  const fromSnapshot = new Sequencer(importEngineState(config, stateAt10), { log: stream.open() });
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  assert.equal(engineDigest(fromSnapshot.engine), engineDigest(a.engine), 'a snapshot at 10 plus the tail agrees');
+  assert.equal(await a.sequencer.log.read(10, () => undefined), 20, 'the tail after the snapshot reads back');
+  await Promise.all([a.sequencer.close(), late.sequencer.close(), fromSnapshot.close()]);
 });
 
 test('an append failure is fatal: nothing of the batch is applied or shown, flush rejects, submit throws', async () => {

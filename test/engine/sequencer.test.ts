@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { journalDirOf, openEngine } from '../../src/engine/data-dir.js';
 import { Engine } from '../../src/engine/engine.js';
-import { JournalRecordTooLargeError, JournalWriter, readJournalDir, type FsyncPolicy } from '../../src/engine/journal.js';
+import { JournalRecordTooLargeError, JournalTrimmedError, JournalWriter, readJournalDir, type FsyncPolicy } from '../../src/engine/journal.js';
 import { Sequencer, SequencerStoppedError } from '../../src/engine/sequencer.js';
 import { JournalCommandLog } from '../../src/engine/command-log-journal.js';
 import { MemoryCommandLog } from '../../src/engine/command-log-memory.js';
@@ -117,4 +117,24 @@ test('a listener that throws does not stop the engine or the other listeners', a
   assert.deepEqual(seen, [1, 2]);
   assert.equal(errors.length, 2);
   assert.equal(sequencer.engine.lastSeq, 2);
+});
+
+test('the journal as a command log: it counts the seqs itself, reads back from a seq, and refuses a read from before its first segment', async () => {
+  const dir = tempDataDir('seq-log');
+  const { sequencer, log } = await openEngine({ dataDir: dir, config, fsync: 'none', journalSegmentBytes: 2048, journalRetention: 'snapshot' });
+  const seqs: number[] = [];
+  const refs: Array<number | undefined> = [];
+  sequencer.onEvents((_sc, _events, ref) => refs.push(ref));
+  for (let i = 0; i < 60; i++) {
+    seqs.push(sequencer.submit(order(`A${i}`), { ref: 1000 + i }));
+    if (i % 10 === 9) await sequencer.flush(); // batches of 10: the small segments roll over
+  }
+  assert.deepEqual(seqs, Array.from({ length: 60 }, (_, i) => i + 1), 'the seq of each command is known at submit');
+  assert.deepEqual(refs, Array.from({ length: 60 }, (_, i) => 1000 + i));
+  const read: number[] = [];
+  assert.equal(await log.read(40, (sc) => read.push(sc.seq)), 60);
+  assert.deepEqual(read, Array.from({ length: 20 }, (_, i) => 41 + i));
+  await log.trim(50);
+  await assert.rejects(log.read(0, () => undefined), JournalTrimmedError);
+  await sequencer.close();
 });
