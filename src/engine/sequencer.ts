@@ -186,13 +186,15 @@ export class Sequencer implements CommandSequencer {
   private apply(sc: SequencedCommand, entry: number): void {
     if (this.fatal !== null) return;
     let events: EngineEvent[];
+    let ref: number | undefined;
     try {
+      // an entry the log hands back twice, or one never submitted, is a broken log: as fatal as an engine bug
+      ref = entry > 0 ? this.unsettled.settle(entry) : undefined;
       events = this.engine.apply(sc);
     } catch (err) {
       this.fail(err instanceof Error ? err : new Error(String(err)));
       return;
     }
-    const ref = entry > 0 ? this.unsettled.settle(entry) : undefined;
     for (const listener of this.listeners) {
       try { listener(sc, events, ref); } catch (err) { for (const l of this.listenerErrorListeners) l(err); }
     }
