@@ -26,6 +26,7 @@ export class MemoryLogStream {
   private readonly dedupe = new Map<string, number>();
   private readonly logs = new Set<MemoryCommandLog>();
   private failure: Error | null = null;
+  private acksLost = 0;
 
   constructor(readonly options: MemoryLogOptions = {}) {}
 
@@ -40,10 +41,16 @@ export class MemoryLogStream {
   /** Every append from now on fails with `err` (null: they succeed again), as a full disk or a lost quorum. */
   failAppends(err: Error | null): void { this.failure = err; }
 
+  /** The next `n` appends are stored, but their acknowledgement is lost and the appender's retry finds them in the
+   *  duplicate window: it is told each entry is a duplicate of the record its own first attempt stored. */
+  loseAcks(n: number): void { this.acksLost = n; }
+
   /** Stores a batch (skipping entries whose dedupeId is known) and delivers the new records to every follower. */
   store(batch: Staged[], from: MemoryCommandLog): void {
     if (this.failure !== null) throw this.failure;
     const duplicates: Array<[entry: number, seq: number]> = [];
+    const ackLost = this.acksLost > 0;
+    if (ackLost) this.acksLost--;
     for (const s of batch) {
       const known = s.dedupeId === undefined ? undefined : this.dedupe.get(s.dedupeId);
       if (known !== undefined) { duplicates.push([s.entry, known]); continue; }
@@ -51,6 +58,7 @@ export class MemoryLogStream {
       this.records.push({ seq, timeMs: s.timeMs, cmd: s.cmd });
       this.origins.push({ log: from, entry: s.entry });
       if (s.dedupeId !== undefined) this.dedupe.set(s.dedupeId, seq);
+      if (ackLost) duplicates.push([s.entry, seq]);
     }
     for (const [entry, seq] of duplicates) from.duplicate(entry, seq);
     for (const log of this.logs) log.catchUp();

@@ -35,7 +35,8 @@ export interface LogFollower {
    */
   record(sc: SequencedCommand, entry: number): void;
   /** An entry staged through this instance that the log stored no new record for: its dedupeId was already in the
-   *  log, as the record with `seq`. */
+   *  log, as the record with `seq`. That record may be the entry's own (a retried publish whose first attempt was
+   *  stored): then it still comes to record() with the entry's number, and the appender counts it as its own. */
   duplicate(entry: number, seq: number): void;
   /** The records delivered so far are all the log holds durably right now: a batch ends (replies go out per batch). */
   batchEnd(): void;
@@ -51,8 +52,10 @@ export interface CommandLog {
   /**
    * Encodes a command for the next append and keeps it, under the appender's entry number (1, 2, 3… in submit
    * order; the log hands it back with the record). `timeMs` is the submitter's clock; `dedupeId` lets a log that
-   * deduplicates store the same inbound message only once. Throws JournalRecordTooLargeError (then nothing is
-   * staged). Returns the seq the record will have when the log knows it already (one appender: the local journal
+   * deduplicates store the same inbound message only once. Throws JournalRecordTooLargeError, or
+   * SequencerUnavailableError while the log cannot take commands (a replicated log's servers are away); then nothing
+   * is staged. A log may already start writing here (publish at once); append() is then where the batch's durability
+   * is awaited. Returns the seq the record will have when the log knows it already (one appender: the local journal
    * counts), else 0.
    */
   stage(entry: number, timeMs: number, cmd: Command, dedupeId?: string): number;

@@ -85,7 +85,7 @@ export { loadEngineConfig, buildEngineConfig, defaultEngineConfigPath, EngineCon
 export type { EngineConfig, EngineConfigFile, Instrument, InstrumentConfig, AccountConfig, AccountLimits } from './config.js';
 export { Engine, ID_LENGTH_MAX } from './engine.js';
 export type { OrderView, BookSnapshot } from './engine.js';
-export { Sequencer, SequencerOverloadedError, SequencerStoppedError } from './sequencer.js';
+export { Sequencer, SequencerOverloadedError, SequencerStoppedError, SequencerUnavailableError } from './sequencer.js';
 export type { CommandSequencer, SequencerOptions, SubmitOptions, EventsListener } from './sequencer.js';
 export type { CommandLog, LogFollower } from './command-log.js';
 export {

@@ -46,6 +46,9 @@ export interface SequencerOptions {
 
 export class SequencerOverloadedError extends Error { override name = 'SequencerOverloadedError'; }
 export class SequencerStoppedError extends Error { override name = 'SequencerStoppedError'; }
+/** The log cannot take commands right now (a replicated log's servers are away): nothing was queued, and submit works
+ *  again once the log is back. A CommandLog's stage() throws it; it is no fatal error. */
+export class SequencerUnavailableError extends SequencerStoppedError { override name = 'SequencerUnavailableError'; }
 
 export class Sequencer implements CommandSequencer {
   readonly log: CommandLog;
@@ -68,6 +71,9 @@ export class Sequencer implements CommandSequencer {
   private readonly listenerErrorListeners: Array<(err: unknown) => void> = [];
   private readonly duplicateListeners: Array<(ref: number | undefined, seq: number) => void> = [];
   private waiters: Array<{ entry: number; resolve: () => void; reject: (e: Error) => void }> = [];
+  /** Entries the log called duplicates of a seq not applied yet, by that seq: the record there may be the entry's own
+   *  (its first attempt was stored, the acknowledgement lost, the retry found it), which only its delivery tells. */
+  private readonly duplicatesAhead = new Map<number, number[]>();
 
   /** Register listeners right after constructing it: a log may deliver the records it holds after engine.lastSeq from
    *  the next microtask on (a node catching up); the local journal after recovery holds none. */
@@ -172,12 +178,13 @@ export class Sequencer implements CommandSequencer {
   private readonly follower: LogFollower = {
     record: (sc, entry) => this.apply(sc, entry),
     duplicate: (entry, seq) => {
-      if (!this.unsettled.has(entry)) return;
-      const ref = this.unsettled.settle(entry);
-      for (const l of this.duplicateListeners) {
-        try { l(ref, seq); } catch (err) { for (const e of this.listenerErrorListeners) e(err); }
+      if (!this.unsettled.has(entry)) return; // its own record came already
+      if (seq > this.engine.lastSeq) {
+        const ahead = this.duplicatesAhead.get(seq);
+        if (ahead === undefined) this.duplicatesAhead.set(seq, [entry]); else ahead.push(entry);
+        return;
       }
-      this.releaseWaiters();
+      this.settleDuplicate(entry, seq);
     },
     batchEnd: () => this.releaseWaiters(),
     failed: (err) => this.fail(err),
@@ -198,6 +205,20 @@ export class Sequencer implements CommandSequencer {
     for (const listener of this.listeners) {
       try { listener(sc, events, ref); } catch (err) { for (const l of this.listenerErrorListeners) l(err); }
     }
+    if (this.duplicatesAhead.size > 0) {
+      const ahead = this.duplicatesAhead.get(sc.seq);
+      this.duplicatesAhead.delete(sc.seq);
+      for (const e of ahead ?? []) if (this.unsettled.has(e)) this.settleDuplicate(e, sc.seq);
+    }
+  }
+
+  /** A submitted command the log stores no record of its own for: its events are those of the record at `seq`. */
+  private settleDuplicate(entry: number, seq: number): void {
+    const ref = this.unsettled.settle(entry);
+    for (const l of this.duplicateListeners) {
+      try { l(ref, seq); } catch (err) { for (const e of this.listenerErrorListeners) e(err); }
+    }
+    this.releaseWaiters();
   }
 
   /** True when no entry up to `entry` is still waiting to be applied. */

@@ -153,3 +153,19 @@ test('the replica digest: engines fed the same records agree, one more command c
   assert.equal(engineDigest(a.engine), engineDigest(b.engine));
   await Promise.all([a.sequencer.close(), b.sequencer.close()]);
 });
+
+test('a retried append whose first attempt was stored is the submitter\'s own command, not a duplicate', async () => {
+  const stream = new MemoryLogStream({ ack: 'async' });
+  const a = node(stream, () => 1_700_000_000_000);
+  const duplicates: Array<[number | undefined, number]> = [];
+  a.sequencer.onDuplicate((ref, seq) => duplicates.push([ref, seq]));
+  stream.loseAcks(1);
+  a.sequencer.submit(order(S1, 'A1', 'Buy'), { ref: 1, dedupeId: 'S1/1' });
+  a.sequencer.submit(order(S1, 'A2', 'Buy'), { ref: 2, dedupeId: 'S1/2' });
+  await a.sequencer.flush();
+  assert.deepEqual(a.seen.map((s) => [s.seq, s.ref]), [[1, 1], [2, 2]], 'each came back once, with its ref');
+  assert.deepEqual(duplicates, []);
+  assert.equal(a.sequencer.pendingCount, 0);
+  assert.equal(a.sequencer.error, null);
+  await a.sequencer.close();
+});
