@@ -14,9 +14,9 @@ export type EventsListener = (sc: SequencedCommand, events: EngineEvent[], ref: 
 export interface CommandSequencer {
   /** Queues a command for the log. `ref` (the submitter's own number) comes back with the command's events on this
    *  node; `dedupeId` makes a second submit of the same inbound message a no-op in logs that deduplicate
-   *  (JetStream Nats-Msg-Id). Throws SequencerOverloadedError, SequencerStoppedError, or
-   *  JournalRecordTooLargeError (or CommandNotEncodableError for a command that is not an object: a bug); then
-   *  nothing was queued. */
+   *  (JetStream Nats-Msg-Id). Throws SequencerOverloadedError, SequencerStoppedError (its subclass
+   *  SequencerUnavailableError while a replicated log is away, not fatal), or JournalRecordTooLargeError (or
+   *  CommandNotEncodableError for a command that is not an object: a bug); then nothing was queued. */
   submit(cmd: Command, options?: SubmitOptions): void;
   /** Every applied command with its events, in log order, on every node; `ref` only on the node that submitted it. */
   onEvents(listener: EventsListener): () => void;
