@@ -89,24 +89,58 @@ function isId(v: unknown): v is string {
   return typeof v === 'string' && v.length > 0 && v.length <= ID_LENGTH_MAX;
 }
 
-export class Engine {
-  /** Last applied command's seq. */
-  lastSeq = 0;
-  tradeIdLast = 0;
+/**
+ * The engine's tables, for the few modules that must see inside it: engine-state.ts (snapshots), invariants.ts and
+ * white-box tests. Not exported from index.ts: nothing outside src/engine may depend on the engine's internals.
+ */
+export interface EngineTables {
+  lastSeq: number;
+  lastTimeMs: number;
+  tradeIdLast: number;
   readonly states: InstrumentState[];
-  readonly stateBySymbol = new Map<string, InstrumentState>();
+  readonly stateBySymbol: Map<string, InstrumentState>;
+  readonly ordersById: OrderIndex;
+  readonly sessions: Map<string, SessionOrders>;
+  readonly accounts: Map<string, AccountState>;
+  readonly gtdOrders: Set<Order>;
+  doneQueue: Order[];
+  doneHead: number;
+}
+
+/** See EngineTables; assigned by the Engine class itself, which alone can reach its private fields. */
+export let engineTables: (engine: Engine) => EngineTables;
+
+export class Engine {
+  /** Last applied command's seq (read: lastSeq). */
+  private seqApplied = 0;
+  private tradeIdLast = 0;
+  private readonly states: InstrumentState[];
+  private readonly stateBySymbol = new Map<string, InstrumentState>();
   /** Live orders and the last `doneOrdersMax` done ones, in creation order. */
-  readonly ordersById = new OrderIndex();
+  private readonly ordersById = new OrderIndex();
   /** Per session: ClOrdID → order (every ClOrdID of an order's chain). */
-  readonly sessions = new Map<string, SessionOrders>();
-  readonly accounts = new Map<string, AccountState>();
-  readonly gtdOrders = new Set<Order>();
+  private readonly sessions = new Map<string, SessionOrders>();
+  private readonly accounts = new Map<string, AccountState>();
+  private readonly gtdOrders = new Set<Order>();
   /** Done orders, oldest first, from doneHead. */
-  doneQueue: Order[] = [];
-  doneHead = 0;
+  private doneQueue: Order[] = [];
+  private doneHead = 0;
+
+  static {
+    engineTables = (e: Engine): EngineTables => ({
+      get lastSeq() { return e.seqApplied; }, set lastSeq(v) { e.seqApplied = v; },
+      get lastTimeMs() { return e.timeMs; }, set lastTimeMs(v) { e.timeMs = v; },
+      get tradeIdLast() { return e.tradeIdLast; }, set tradeIdLast(v) { e.tradeIdLast = v; },
+      states: e.states, stateBySymbol: e.stateBySymbol, ordersById: e.ordersById, sessions: e.sessions, accounts: e.accounts,
+      gtdOrders: e.gtdOrders,
+      get doneQueue() { return e.doneQueue; }, set doneQueue(v) { e.doneQueue = v; },
+      get doneHead() { return e.doneHead; }, set doneHead(v) { e.doneHead = v; },
+    });
+  }
 
   // scratch for the command being applied
   private seq = 0;
+  /** Time of the command being applied, and after it of the last one applied: never goes back (see apply). */
   private timeMs = 0;
   /** seq and timeMs of the command being applied, shared by its events. */
   private stamp = new Stamp(0, 0);
@@ -127,11 +161,13 @@ export class Engine {
 
   /** Applies one sequenced command and returns the events it caused, in order. */
   apply(sc: SequencedCommand): EngineEvent[] {
-    if (sc.seq !== this.lastSeq + 1) throw new Error(`invariant: seq ${sc.seq} applied after ${this.lastSeq}`);
-    this.lastSeq = sc.seq;
+    if (sc.seq !== this.seqApplied + 1) throw new Error(`invariant: seq ${sc.seq} applied after ${this.seqApplied}`);
+    this.seqApplied = sc.seq;
     this.seq = sc.seq;
-    this.timeMs = sc.timeMs;
-    this.stamp = new Stamp(sc.seq, sc.timeMs);
+    // The submitter's clock may go back, or lag another node's: the applied time never does, and it is computed
+    // here from the log alone, so every replica and every replay applies the command at the same time.
+    if (sc.timeMs > this.timeMs) this.timeMs = sc.timeMs;
+    this.stamp = new Stamp(sc.seq, this.timeMs);
     this.outN = 0;
     this.execN = 0;
     const cmd = sc.cmd as Command | null;
@@ -852,6 +888,29 @@ export class Engine {
   }
 
   // ------------------------------------------------------------------ reads
+
+  /** Seq of the last command applied (0 before the first). */
+  get lastSeq(): number { return this.seqApplied; }
+
+  /** The time the last command was applied with (epoch ms; 0 before the first): max of the record times so far. */
+  get lastTimeMs(): number { return this.timeMs; }
+
+  /** Sessions that have orders the engine remembers (live, or done and still known by ClOrdID). */
+  sessionsWithOrders(): string[] {
+    return Array.from(this.sessions.keys());
+  }
+
+  /** The earliest expiry time of a live GTD order (epoch ms), or null when there is none: when an ExpireSweep is due. */
+  nextExpiryMs(): number | null {
+    let next = Number.POSITIVE_INFINITY;
+    for (const o of this.gtdOrders) if (o.expireTimeMs < next) next = o.expireTimeMs;
+    return next === Number.POSITIVE_INFINITY ? null : next;
+  }
+
+  /** Done orders remembered for status and duplicate checks (at most config.doneOrdersMax). */
+  doneOrdersKept(): number {
+    return this.doneQueue.length - this.doneHead;
+  }
 
   /** Instruments with their current trading status and last price. */
   instruments(): Array<{ symbol: string; tickSize: string; lotSize: string; status: TradingStatus; lastPrice: string | null; mdSeq: number }> {

@@ -1,11 +1,12 @@
 // Full consistency check of an engine's state (O(orders)); tests run it after every command.
 // Throws an Error describing the first broken invariant.
-import type { Engine } from './engine.js';
+import { engineTables, type Engine } from './engine.js';
 import { allClOrdIdsOf, orderIdOf } from './order.js';
 import { notionalUnitsOf } from './risk.js';
 import { hashOf } from './session-orders.js';
 
-export function checkEngineInvariants(engine: Engine): void {
+export function checkEngineInvariants(engineToCheck: Engine): void {
+  const engine = engineTables(engineToCheck);
   const fail = (msg: string): never => { throw new Error(`invariant: ${msg}`); };
   const seenResting = new Set<string>();
   for (const st of engine.states) {

@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Harness, S1, S2, cxlRejects, execs, mds, summary, testConfig, tradeSummary, mdLevels } from './harness.js';
 import { exportEngineState, importEngineState, type EngineState } from '../../src/engine/engine-state.js';
+import { engineTables } from '../../src/engine/engine.js';
 
 const S3 = 'FIX.4.4:FIXGW->CLIENT3';
 
@@ -20,7 +21,7 @@ test('a sell market order sweeps bids down to its protection limit; a Day market
   assert.equal(execs(evs).at(-1)!.avgPx, '99.75');
   assert.deepEqual(h.engine.bookSnapshot('AAPL')!.bids, [['98.99', '10', 1]]);
   assert.deepEqual(h.engine.bookSnapshot('AAPL')!.asks, [], 'nothing of the market order rests');
-  assert.equal(h.engine.accounts.get('CLIENT1')!.reservedUnits, 0, 'its credit reservation is released');
+  assert.equal(engineTables(h.engine).accounts.get('CLIENT1')!.reservedUnits, 0, 'its credit reservation is released');
 });
 
 test('a triggered stop trades as a market order bounded by its protection limit from the stop price', () => {
@@ -169,7 +170,7 @@ test('STP decrement and cancel: a smaller aggressor is canceled and the resting 
     ['New/New NEW 0/4', 'Restated/New OLD 0/6 SelfTradePrevention', 'Canceled/Canceled NEW 0/0 SelfTradePrevention']);
   assert.deepEqual(h.engine.bookSnapshot('AAPL')!.asks, [['100.00', '6', 1]]);
   assert.equal(h.engine.orderByClOrdId(S1, 'OLD')!.orderQty, '6');
-  assert.equal(h.engine.accounts.get('CLIENT1')!.openSellLots[0], 6, 'reservation follows the reduction');
+  assert.equal(engineTables(h.engine).accounts.get('CLIENT1')!.openSellLots[0], 6, 'reservation follows the reduction');
   h = new Harness();
   h.order({ side: 'Sell', price: '100.00', orderQty: '10', clOrdId: 'OLD' });
   assert.deepEqual(summary(h.order({ side: 'Buy', price: '100.00', orderQty: '10', stpMode: 'DecrementAndCancel', clOrdId: 'NEW' })),
