@@ -6,6 +6,7 @@ import { hashOf, SessionOrders } from './session-orders.js';
 import { allClOrdIdsOf, createOrder, orderIdOf, type Order } from './order.js';
 import { AccountState } from './risk.js';
 import type { OrdStatus, OrdType, Side, StpMode, TimeInForce, TradingStatus } from './types.js';
+import { exportLedger, importLedger, type LedgerState } from './ledger-state.js';
 
 export const ENGINE_STATE_VERSION = 1;
 
@@ -36,6 +37,8 @@ export interface EngineState {
   sessions: Array<[string, Array<[string, string]>]>;
   gtd: string[];
   done: string[];
+  /** Balances, positions, balance-command results and fill history (absent in states written before accounts held money). */
+  ledger?: LedgerState;
 }
 
 /**
@@ -81,6 +84,7 @@ export function exportEngineState(engine: Engine): EngineState {
     sessions: Array.from(engine.sessions.entries(), ([s, m]) => [s, sessionEntries(Array.from(m.entries(), ([c, o]) => [c, o.seqNo]))]),
     gtd: ids(engine.gtdOrders),
     done: ids(engine.doneQueue.slice(engine.doneHead)),
+    ledger: exportLedger(engine),
   };
 }
 
@@ -92,7 +96,7 @@ export function importEngineState(config: EngineConfig, state: EngineState): Eng
   engine.lastSeq = state.lastSeq;
   engine.tradeIdLast = state.tradeIdLast;
   for (const [name, openOrders, reservedUnits, killSwitch, pos, buy, sell] of state.accounts) {
-    const acct = new AccountState(name, config.accountOverrides.get(name) ?? config.defaultAccount, config.instruments.length);
+    const acct = engine.accounts.get(name) ?? new AccountState(name, config.accountOverrides.get(name) ?? config.defaultAccount, config.instruments.length, config.assets.length);
     acct.openOrders = openOrders;
     acct.reservedUnits = reservedUnits;
     acct.killSwitch = killSwitch;
@@ -152,5 +156,6 @@ export function importEngineState(config: EngineConfig, state: EngineState): Eng
   for (const id of state.gtd) engine.gtdOrders.add(get(id));
   engine.doneQueue = state.done.map(get);
   engine.doneHead = 0;
+  importLedger(engine, state.ledger);
   return engine;
 }
