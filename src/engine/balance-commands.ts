@@ -63,7 +63,7 @@ export function applyBalanceCommand(cmd: BalanceCommand, seq: number, timeMs: nu
     }
     return refuse(ev, 'DuplicateRefId', `refId ${cmd.refId} was used at seq ${original.originalSeq} for another request (${original.command} ${original.amount} ${original.asset} of ${original.account})`);
   }
-  apply(ev, host);
+  apply(ev, cmd.amount, host);
   refs.add(ev);
   return ev;
 }
@@ -76,11 +76,11 @@ function refuse(ev: BalanceEvent, reason: RejectReason, text: string): BalanceEv
 }
 
 /** Validates and applies the request described by `ev`, filling in its outcome. */
-function apply(ev: BalanceEvent, host: BalanceHost): void {
+function apply(ev: BalanceEvent, amount: unknown, host: BalanceHost): void {
   if (ev.account.length === 0 || ev.account.length > 128) return void refuse(ev, 'InvalidCommand', 'account must be 1..128 chars');
   const asset = host.config.assetByName.get(ev.asset);
   if (asset === undefined) return void refuse(ev, 'UnknownAsset', `unknown asset ${ev.asset} (assets: ${host.config.assets.map((a) => a.name).join(', ')})`);
-  const units = parseAmount(ev.amount, asset, ev.command === 'Adjust');
+  const units = parseAmount(amount, asset, ev.command === 'Adjust');
   if (typeof units !== 'number') {
     const what = ev.command === 'Adjust' ? 'a non-zero decimal string (negative to debit)' : 'a positive decimal string';
     return void refuse(ev, 'InvalidAmount', `amount must be ${what} with at most ${asset.step.scale} decimals for ${asset.name}, got ${JSON.stringify(ev.amount)}`);

@@ -994,6 +994,11 @@ export class Engine {
     return this.config.assets.map((a) => ({ asset: a.name, decimals: a.step.scale, displayDecimals: a.displayDecimals }));
   }
 
+  /** Every account the engine holds state for (the fee account first), in the order they appeared. */
+  accountNames(): string[] {
+    return [...this.accounts.keys()];
+  }
+
   /** The account's mode and state; null when the engine would refuse the account. */
   account(name: string): AccountView | null {
     const acct = this.accounts.get(name) ?? this.accountFor(name);
