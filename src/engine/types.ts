@@ -202,6 +202,31 @@ export type DoneReason =
   | 'MassCancel' | 'SessionDisconnect' | 'KillSwitch' | 'CircuitBreaker' | 'MarketProtection'
   | 'GtdExpired' | 'EndOfDay' | 'BookFull' | 'StopTriggered';
 
+/**
+ * How a report with a doneReason tells the client why (docs/accounts.md, "Why the venue canceled your order"):
+ * ExecRestatementReason(378) for what the venue did on its own initiative (FIX 4.4 allows it on unsolicited
+ * cancels as well as on Restated reports; null = not sent), and the Text(58) to send. Values are all in FIX44.xml.
+ */
+export const DONE_REASON_FIX: Readonly<Record<DoneReason, { execRestatementReason: number | null; text: string | null }>> = {
+  ClientCancel: { execRestatementReason: null, text: null },
+  IocRemainder: { execRestatementReason: null, text: 'IOC: remainder canceled' },
+  FokUnfilled: { execRestatementReason: null, text: 'FOK: could not fill in full' },
+  MinQtyUnfilled: { execRestatementReason: null, text: 'MinQty: could not fill on arrival' },
+  MassCancel: { execRestatementReason: null, text: 'mass cancel' },
+  // on a Canceled report: the venue's option; on a Restated (decrement) report: a partial decline of the quantity
+  SelfTradePrevention: { execRestatementReason: 8, text: 'self-trade prevention' },
+  SessionDisconnect: { execRestatementReason: 99, text: 'cancel on disconnect' },
+  KillSwitch: { execRestatementReason: 8, text: 'kill switch' },
+  CircuitBreaker: { execRestatementReason: 6, text: 'circuit breaker: trading halted' },
+  MarketProtection: { execRestatementReason: 8, text: 'market order: no more liquidity within the protection limit' },
+  BookFull: { execRestatementReason: 8, text: 'book full: no more price levels on this side' },
+  GtdExpired: { execRestatementReason: null, text: 'GTD: expire time reached' },
+  EndOfDay: { execRestatementReason: null, text: 'end of day: Day order expired' },
+  StopTriggered: { execRestatementReason: 99, text: 'stop triggered' },
+};
+/** ExecRestatementReason(378) of a self-trade prevention decrement (a Restated report): partial decline of OrderQty. */
+export const STP_DECREMENT_RESTATEMENT_REASON = 5;
+
 /** Everything an ExecutionReport (35=8) needs. Decimal strings are formatted at the instrument's precision. */
 export interface ExecReport {
   kind: 'exec';

@@ -4,7 +4,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Harness, S1, S2, execs, summary, testConfig } from './harness.js';
-import type { DoneReason, EngineEvent } from '../../src/engine/types.js';
+import { fileURLToPath } from 'node:url';
+import { DONE_REASON_FIX, REJECT_FIX_CODES, STP_DECREMENT_RESTATEMENT_REASON, type DoneReason, type EngineEvent } from '../../src/engine/types.js';
+import { EXEC_TYPE_OUT } from '../../src/gateway/fix-codes.js';
+import { Dictionary } from '../../src/fix/dictionary.js';
 
 const reasons = (evs: EngineEvent[]): string[] =>
   execs(evs).filter((e) => e.doneReason !== null).map((e) => `${e.execType} ${e.clOrdId} ${e.doneReason}`);
@@ -91,4 +94,16 @@ test('self-trade prevention: the incoming order\'s mode decides; with none, the 
   fok.order({ side: 'Sell', price: '100.00', orderQty: '10', clOrdId: 'R', stpMode: 'CancelOldest' });
   assert.deepEqual(summary(fok.order({ side: 'Buy', price: '100.00', orderQty: '4', timeInForce: 'FOK', clOrdId: 'F' })).at(-1),
     'Canceled/Canceled F 0/0 FokUnfilled', 'a FOK does not count quantity it may not trade with');
+});
+
+test('every code the engine names for FIX is one the FIX 4.4 dictionary lists: ExecType, ExecRestatementReason, OrdRejReason, CxlRejReason', () => {
+  const dict = Dictionary.load(fileURLToPath(new URL('../../../fix-specs/FIX44.xml', import.meta.url)));
+  const listed = (tag: number, value: number | string): boolean => dict.enumByTag[tag]!.has(String(value));
+  for (const [type, code] of Object.entries(EXEC_TYPE_OUT)) assert.ok(listed(150, code), `ExecType ${type} = ${code}`);
+  for (const [reason, fix] of Object.entries(DONE_REASON_FIX)) {
+    if (fix.execRestatementReason !== null) assert.ok(listed(378, fix.execRestatementReason), `378 for ${reason}`);
+    assert.ok(reason === 'ClientCancel' || fix.text !== null, `${reason} has a text`);
+  }
+  assert.ok(listed(378, STP_DECREMENT_RESTATEMENT_REASON));
+  assert.ok(listed(103, REJECT_FIX_CODES.InsufficientBalance.ordRejReason) && listed(102, REJECT_FIX_CODES.InsufficientBalance.cxlRejReason));
 });
