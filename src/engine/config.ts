@@ -14,7 +14,7 @@ export const NOTIONAL_UNITS_MAX = 2 ** 52;
 /** Accounts kept when limits.accountsMax is not set. */
 export const ACCOUNTS_MAX_DEFAULT = 100_000;
 /** Executions kept for fill reads when limits.fillHistoryMax is not set. */
-export const FILL_HISTORY_MAX_DEFAULT = 100_000;
+export const FILL_HISTORY_MAX_DEFAULT = 50_000;
 /** Balance-command reference ids remembered when limits.balanceRefIdsMax is not set. */
 export const BALANCE_REF_IDS_MAX_DEFAULT = 100_000;
 /** Largest balance (in units of its asset) a deposit, adjust or configured balance may create. */
