@@ -220,23 +220,11 @@ export class Engine {
     if (acct.killSwitch) return this.rejectNew(cmd, 'KillSwitch', `account ${accountName} is blocked by the kill switch`);
     if (st.status !== 'Open') return this.rejectNew(cmd, st.status === 'Halted' ? 'InstrumentHalted' : 'InstrumentClosed', statusText(st));
 
-    const isMarket = ordType === 'Market' || ordType === 'Stop';
     const hasPrice = ordType === 'Limit' || ordType === 'StopLimit';
     const isStop = ordType === 'Stop' || ordType === 'StopLimit';
-    const immediate = tif === 'IOC' || tif === 'FOK' || ordType === 'Market';
-    // characteristics that do not combine
-    if (isMarket && cmd.price !== undefined) return this.rejectNew(cmd, 'UnsupportedOrder', 'market and stop orders take no price');
-    if (!isStop && cmd.stopPx !== undefined) return this.rejectNew(cmd, 'UnsupportedOrder', 'stopPx needs ordType Stop or StopLimit');
-    if (ordType === 'Market' && (tif === 'GTC' || tif === 'GTD')) return this.rejectNew(cmd, 'UnsupportedOrder', `market orders cannot be ${tif}`);
-    if (cmd.postOnly === true && (ordType !== 'Limit' || immediate)) return this.rejectNew(cmd, 'UnsupportedOrder', 'post-only needs a resting limit order');
-    if (cmd.minQty !== undefined && tif !== 'IOC') return this.rejectNew(cmd, 'UnsupportedOrder', 'minQty needs timeInForce IOC');
-    if (cmd.displayQty !== undefined && (immediate || isStop)) return this.rejectNew(cmd, 'UnsupportedOrder', 'displayQty needs a resting limit order');
-    let expireTimeMs = 0;
-    if (tif === 'GTD') {
-      if (typeof cmd.expireTimeMs !== 'number' || !Number.isSafeInteger(cmd.expireTimeMs)) return this.rejectNew(cmd, 'InvalidCommand', 'GTD needs expireTimeMs');
-      if (cmd.expireTimeMs <= this.timeMs) return this.rejectNew(cmd, 'TooLateExpireTime', 'expireTime is not in the future');
-      expireTimeMs = cmd.expireTimeMs;
-    }
+    const mismatch = this.combinationReject(cmd, ordType, tif);
+    if (mismatch !== null) return this.rejectNew(cmd, mismatch[0], mismatch[1]);
+    const expireTimeMs = tif === 'GTD' ? cmd.expireTimeMs! : 0;
 
     // quantities
     const qty = this.qtyLots(inst, cmd.orderQty, 'orderQty');
@@ -290,7 +278,6 @@ export class Engine {
 
     if (!this.adoptAccount(acct)) return this.rejectNew(cmd, 'UnknownAccount', `account table full (limits.accountsMax ${this.config.accountsMax})`);
 
-    // accepted
     const orders = session ?? this.sessionMap(cmd.session);
     const order = createOrder(this.seq, orders.name, acct, inst, side, ordType, tif, cmd.clOrdId, clOrdHash);
     order.priceTicks = priceTicks;
@@ -304,15 +291,38 @@ export class Engine {
     order.postOnly = cmd.postOnly === true;
     order.stpMode = stpMode;
     order.reservePriceTicks = priceTicks;
+    this.accept(order, orders, st);
+  }
+
+  /** Characteristics of a new order that do not combine: the reject, or null. */
+  private combinationReject(cmd: NewOrderCommand, ordType: OrdType, tif: TimeInForce): [RejectReason, string] | null {
+    const isMarket = ordType === 'Market' || ordType === 'Stop';
+    const isStop = ordType === 'Stop' || ordType === 'StopLimit';
+    const immediate = tif === 'IOC' || tif === 'FOK' || ordType === 'Market';
+    if (isMarket && cmd.price !== undefined) return ['UnsupportedOrder', 'market and stop orders take no price'];
+    if (!isStop && cmd.stopPx !== undefined) return ['UnsupportedOrder', 'stopPx needs ordType Stop or StopLimit'];
+    if (ordType === 'Market' && (tif === 'GTC' || tif === 'GTD')) return ['UnsupportedOrder', `market orders cannot be ${tif}`];
+    if (cmd.postOnly === true && (ordType !== 'Limit' || immediate)) return ['UnsupportedOrder', 'post-only needs a resting limit order'];
+    if (cmd.minQty !== undefined && tif !== 'IOC') return ['UnsupportedOrder', 'minQty needs timeInForce IOC'];
+    if (cmd.displayQty !== undefined && (immediate || isStop)) return ['UnsupportedOrder', 'displayQty needs a resting limit order'];
+    if (tif === 'GTD') {
+      if (typeof cmd.expireTimeMs !== 'number' || !Number.isSafeInteger(cmd.expireTimeMs)) return ['InvalidCommand', 'GTD needs expireTimeMs'];
+      if (cmd.expireTimeMs <= this.timeMs) return ['TooLateExpireTime', 'expireTime is not in the future'];
+    }
+    return null;
+  }
+
+  /** A new order passed every check: it is known, holds its reservation, is reported New, and rests or trades. */
+  private accept(order: Order, orders: SessionOrders, st: InstrumentState): void {
     this.ordersById.add(order);
-    orders.set(order.clOrdId, order, clOrdHash);
-    reserve(order, qty);
-    acct.openOrders++;
+    orders.set(order.clOrdId, order, order.clOrdHash);
+    reserve(order, order.leavesLots);
+    order.account.openOrders++;
     linkLive(order);
-    if (expireTimeMs > 0) this.gtdOrders.add(order);
+    if (order.expireTimeMs > 0) this.gtdOrders.add(order);
     this.exec(order, 'New');
     this.touch(st);
-    if (isStop) {
+    if (order.ordType === 'Stop' || order.ordType === 'StopLimit') {
       order.pendingStop = true;
       st.addStop(order);
     } else {
