@@ -53,7 +53,7 @@ function stpModeOf(v: unknown): StpMode | null {
  * order's mode, or the resting order's when the incoming one has none. A self-trade happens only when both say None.
  * (The modes read the same from either side: the newest order is always the incoming one.)
  */
-function stpModeOf2(incoming: Order, resting: Order): StpMode {
+function effectiveStpMode(incoming: Order, resting: Order): StpMode {
   return incoming.stpMode !== 'None' ? incoming.stpMode : resting.stpMode;
 }
 
@@ -434,7 +434,7 @@ export class Engine {
       if (!this.crosses(order.side, order.priceTicks, level.priceTicks)) return false;
       if (st.wouldBreak(level.priceTicks, this.timeMs)) return false;
       for (let r = level.head; r !== null; r = r.next) {
-        if (r.account === order.account && stpModeOf2(order, r) !== 'None') return false;
+        if (r.account === order.account && effectiveStpMode(order, r) !== 'None') return false;
         sum += r.leavesLots;
         if (sum >= need) return true;
       }
@@ -456,8 +456,8 @@ export class Engine {
         return MatchStop.CircuitBreaker;
       }
       const resting = level.head!;
-      if (resting.account === order.account && stpModeOf2(order, resting) !== 'None') {
-        switch (stpModeOf2(order, resting)) {
+      if (resting.account === order.account && effectiveStpMode(order, resting) !== 'None') {
+        switch (effectiveStpMode(order, resting)) {
           case 'CancelNewest': return MatchStop.SelfTrade;
           case 'CancelOldest': this.cancelOrder(resting, 'SelfTradePrevention', 'Canceled'); continue;
           case 'CancelBoth': this.cancelOrder(resting, 'SelfTradePrevention', 'Canceled'); return MatchStop.SelfTrade;
