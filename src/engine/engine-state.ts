@@ -7,6 +7,7 @@ import { hashOf, SessionOrders } from './session-orders.js';
 import { allClOrdIdsOf, createOrder, orderIdOf, type Order } from './order.js';
 import { AccountState } from './risk.js';
 import type { OrdStatus, OrdType, Side, StpMode, TimeInForce, TradingStatus } from './types.js';
+import { exportLedger, importLedger, type LedgerState } from './ledger-state.js';
 
 /** The layout of EngineState; a state of another version is refused (no older layout was ever released). */
 export const ENGINE_STATE_VERSION = 2;
@@ -40,6 +41,8 @@ export interface EngineState {
   sessions: Array<[string, Array<[string, string]>]>;
   gtd: string[];
   done: string[];
+  /** Balances, positions, balance-command results and fill history. */
+  ledger: LedgerState;
 }
 
 /**
@@ -79,6 +82,7 @@ export function exportEngineState(engine: Engine): EngineState {
     sessions: Array.from(t.sessions.entries(), ([s, m]) => [s, sessionEntries(Array.from(m.entries(), ([c, o]) => [c, o.seqNo]))]),
     gtd: ids(t.gtdOrders),
     done: ids(t.doneQueue.slice(t.doneHead)),
+    ledger: exportLedger(t),
   };
 }
 
@@ -94,7 +98,7 @@ export function importEngineState(config: EngineConfig, state: EngineState): Eng
   t.lastTimeMs = state.lastTimeMs;
   t.tradeIdLast = state.tradeIdLast;
   for (const [name, openOrders, reservedUnits, killSwitch, pos, buy, sell] of state.accounts) {
-    const acct = new AccountState(name, config.accountOverrides.get(name) ?? config.defaultAccount, config.instruments.length);
+    const acct = t.accounts.get(name) ?? new AccountState(name, config.accountOverrides.get(name) ?? config.defaultAccount, config.instruments.length, config.assets.length);
     acct.openOrders = openOrders;
     acct.reservedUnits = reservedUnits;
     acct.killSwitch = killSwitch;
@@ -118,6 +122,7 @@ export function importEngineState(config: EngineConfig, state: EngineState): Eng
   for (const id of state.gtd) t.gtdOrders.add(get(id));
   t.doneQueue = state.done.map(get);
   t.doneHead = 0;
+  importLedger(t, state.ledger);
   return engine;
 }
 

@@ -45,6 +45,7 @@
 //   SessionDisconnected (cancel-on-disconnect per config.cancelOnDisconnect, or the command's override),
 //   Halt / Resume (symbol), KillSwitch (account, on), ExpireSweep (GTD orders with expireTimeMs ≤ command time),
 //   EndOfDay (expires Day orders, all symbols or one).
+//   Deposit, Withdraw, Adjust (balances, idempotent by refId: docs/accounts.md).
 //   NewOrder without `account` is booked to the CompID after "->" in `session`.
 //
 // EVENTS (types.ts), in the order they happened within a command. Events are immutable. The ones about orders,
@@ -54,7 +55,7 @@
 // send JSON or plain objects to workers.
 
 //   'exec'         ExecutionReport: execType New | Trade | Canceled | Replaced | Rejected | Expired | Restated |
-//                  Triggered | OrderStatus; ordStatus New | PartiallyFilled | Filled | Canceled | Rejected | Expired.
+//                  OrderStatus (a stop election is Restated, doneReason StopTriggered); ordStatus New | PartiallyFilled | Filled | Canceled | Rejected | Expired.
 //                  orderId (= seq of the NewOrder that created it; '' when rejected), execId ("<seq>.<n>", unique),
 //                  decimal strings at instrument precision, avgPx exact (or 10 extra places when it does not
 //                  terminate), lastPx/lastQty/tradeId/liquidity on fills, rejectReason + fixOrdRejReason(103) + text,
@@ -65,6 +66,7 @@
 //   'md'           market data, ONE per command per instrument that changed: mdSeq (+1 each), level deltas
 //                  {side, price, qty, count} (qty "0" = level gone), trades, status when trading status changed.
 //   'admin'        result of SessionDisconnected/Halt/Resume/KillSwitch/ExpireSweep/EndOfDay (canceledCount).
+//   'balance'      result of Deposit/Withdraw/Adjust. Account reads (balances, positions, fills, ...): docs/accounts.md.
 //   REJECT_FIX_CODES maps every RejectReason to FIX OrdRejReason (103) and CxlRejReason (102).
 //
 // READS on Engine (it has no public mutable state): lastSeq, lastTimeMs, instruments(), bookSnapshot(symbol, depth) →

@@ -162,16 +162,17 @@ test('malformed commands are rejected as data, never thrown', () => {
 });
 
 test('the account table is bounded: rejected orders never add accounts, and past limits.accountsMax new accounts are refused', () => {
-  const h = new Harness(testConfig((f) => { f.limits.accountsMax = 2; f.instruments[0]!.priceBandBps = 5000; }));
+  // the fee account is in the table from the start and takes one of the three places
+  const h = new Harness(testConfig((f) => { f.limits.accountsMax = 3; f.instruments[0]!.priceBandBps = 5000; }));
   assert.equal(reject(h, { side: 'Buy', price: '1.00', account: 'JUNK' }), 'PriceOutOfBand');
-  assert.equal(engineTables(h.engine).accounts.size, 0, 'a rejected order leaves no account behind');
+  assert.deepEqual([...engineTables(h.engine).accounts.keys()], ['FEES'], 'a rejected order leaves no account behind');
   h.order({ side: 'Buy', price: '99.00', account: 'A1' });
   h.order({ side: 'Buy', price: '99.00', account: 'A2' });
   const e = execs(h.order({ side: 'Buy', price: '99.00', account: 'A3' }))[0]!;
   assert.equal(e.rejectReason, 'UnknownAccount');
-  assert.match(e.text!, /account table full \(limits\.accountsMax 2\)/);
+  assert.match(e.text!, /account table full \(limits\.accountsMax 3\)/);
   assert.ok(summary(h.order({ side: 'Buy', price: '98.00', account: 'A1' }))[0]!.startsWith('New/New'), 'known accounts carry on');
   const ks = h.send({ type: 'KillSwitch', account: 'A4', on: true });
   assert.ok(ks[0]!.kind === 'admin' && !ks[0]!.ok);
-  assert.deepEqual([...engineTables(h.engine).accounts.keys()], ['A1', 'A2']);
+  assert.deepEqual([...engineTables(h.engine).accounts.keys()], ['FEES', 'A1', 'A2']);
 });
