@@ -220,7 +220,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   // Sessions that have orders in the engine exist from the start, so a fill on a resting order of a client
   // that has not logged on again since the restart is stored for its resend.
   const specs: AcceptorSessionSpec[] = settings.sessions.map((s) => ({ config: sessionConfigOf(s), dynamic: s.dynamic }));
-  for (const key of engine.sessions.keys()) {
+  for (const key of engine.sessionsWithOrders()) {
     const id = parseSessionKey(key);
     if (id === undefined || staticSettings.has(key)) continue;
     const template = templateOf(id);
@@ -597,10 +597,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     if (closing || sequencer.error !== null) return;
     const now = clock();
     endOfDay?.check(now);
-    if (engine.gtdOrders.size === 0) return;
-    let due = false;
-    for (const order of engine.gtdOrders) if (order.expireTimeMs <= now) { due = true; break; }
-    if (!due) return;
+    const expiryMs = engine.nextExpiryMs();
+    if (expiryMs === null || expiryMs > now) return;
     try { sequencer.submit({ type: 'ExpireSweep' }); } catch (err) { log.error({ err }, 'could not submit ExpireSweep'); }
   }, options.expiryCheckIntervalMs ?? 250);
   expiryTimer.unref();
