@@ -11,12 +11,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as hdr from 'hdr-histogram-js';
-import { ClusterSequencer } from '../src/cluster/cluster-sequencer.js';
 import { JetStreamCommandLog } from '../src/cluster/command-log.js';
 import { ClusterConnection } from '../src/cluster/connection.js';
 import { LocalNatsCluster } from '../src/cluster/local-nats.js';
 import { clusterSettings } from '../src/cluster/settings.js';
-import { Engine } from '../src/engine/engine.js';
+import { Engine, Sequencer } from '../src/engine/index.js';
 import { defaultEngineConfigPath, loadEngineConfig } from '../src/engine/config.js';
 import type { NewOrderCommand } from '../src/engine/types.js';
 
@@ -37,19 +36,20 @@ async function openNode(nats: LocalNatsCluster, nodeId: string, stream: string, 
   return { conn, log };
 }
 
-/** Appends one at a time; returns the publish → ack histogram (µs). */
+/** Appends one at a time (stage + append, no replica); returns the publish → ack histogram (µs). */
 async function ackLatency(log: JetStreamCommandLog): Promise<hdr.Histogram> {
   const h = histogram();
   for (let i = 0; i < LATENCY_COMMANDS + 200; i++) {
     const t0 = process.hrtime.bigint();
-    await log.append(order(), Date.now());
+    log.stage(i + 1, Date.now(), order());
+    await log.append(1);
     if (i >= 200) h.recordValue(Number(process.hrtime.bigint() - t0) / 1000);
   }
   return h;
 }
 
 /** Node A submits one at a time through its sequencer; submit → applied on A, and on B (µs). */
-async function applyLatency(a: ClusterSequencer, b: ClusterSequencer): Promise<{ onA: hdr.Histogram; onB: hdr.Histogram }> {
+async function applyLatency(a: Sequencer, b: Sequencer): Promise<{ onA: hdr.Histogram; onB: hdr.Histogram }> {
   const onA = histogram();
   const onB = histogram();
   let t0 = 0n;
@@ -69,13 +69,15 @@ async function applyLatency(a: ClusterSequencer, b: ClusterSequencer): Promise<{
 /** Four submitters, each keeping 100 appends in flight, until THROUGHPUT_COMMANDS are acknowledged; appends/s. */
 async function throughput(log: JetStreamCommandLog): Promise<number> {
   let sent = 0;
+  let entry = 1_000_000;
   const t0 = performance.now();
   const submitter = async (): Promise<void> => {
     const inFlight = new Set<Promise<unknown>>();
     while (sent < THROUGHPUT_COMMANDS || inFlight.size > 0) {
       while (inFlight.size < 100 && sent < THROUGHPUT_COMMANDS) {
         sent++;
-        const p: Promise<unknown> = log.append(order(), Date.now()).finally(() => inFlight.delete(p));
+        log.stage(++entry, Date.now(), order());
+        const p: Promise<unknown> = log.append(1).finally(() => inFlight.delete(p));
         inFlight.add(p);
       }
       await Promise.race(inFlight);
@@ -98,8 +100,8 @@ async function main(): Promise<void> {
       const ack = await ackLatency(a.log);
       out[`r${replicas}_1x1_publish_ack_p50_us`] = us(ack, 50);
       out[`r${replicas}_1x1_publish_ack_p99_us`] = us(ack, 99);
-      const seqA = await ClusterSequencer.start(new Engine(config), a.log);
-      const seqB = await ClusterSequencer.start(new Engine(config), b.log);
+      const seqA = new Sequencer(new Engine(config), { log: a.log });
+      const seqB = new Sequencer(new Engine(config), { log: b.log });
       const { lastSeq } = await a.log.bounds(); // both replicas first apply what the ack run appended
       while (seqA.lastAppliedSeq < lastSeq || seqB.lastAppliedSeq < lastSeq) await new Promise((r) => setTimeout(r, 10));
       const { onA, onB } = await applyLatency(seqA, seqB);

@@ -3,7 +3,11 @@
 // here that every record is the one after the last handed on, so a repeat is dropped and a hole is an error rather
 // than a silently skipped command. A replica that falls behind only fills its own buffer (maxBuffered records): the
 // stream and the other replicas do not wait for it.
+//
+// Batches: the records that arrive in one event-loop turn are one batch (the replies to them go out together); a batch
+// ends when the consumer has nothing more pending, or at the end of the turn, whichever comes first.
 import { DeliverPolicy, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
+import { JournalTrimmedError } from '../engine/index.js';
 import { decodeCommandRecord, type CommandRecord } from './command-record.js';
 import type { ClusterConnection } from './connection.js';
 import { streamBounds } from './streams.js';
@@ -19,6 +23,8 @@ export interface ReaderOptions {
   fromSeq: number;
   /** Called for every record in sequence order; a throw stops the reader (onError). */
   onRecord: (record: CommandRecord) => void;
+  /** The records handed on so far are all the stream holds, or a turn's worth: a batch ends. */
+  onBatchEnd?: () => void;
   /** The reader stopped: a hole, an undecodable record, a throwing onRecord, or the consumer gave up. */
   onError: (err: Error) => void;
   /** Records fetched ahead of the one being handed on, at most (default 1024). */
@@ -30,18 +36,21 @@ export class CommandReader {
   private streamPending = 0;
   private messages: ConsumerMessages | null = null;
   private stopped = false;
+  private batchOpen = false;
+  private batchRecords = 0;
 
   private constructor(private readonly opts: ReaderOptions) {
     this.nextSeq = opts.fromSeq;
   }
 
-  /** Starts reading at opts.fromSeq; throws CommandStreamGapError when the stream was trimmed past it. */
+  /** Starts reading at opts.fromSeq; throws JournalTrimmedError when the stream was trimmed past it. */
   static async start(conn: ClusterConnection, opts: ReaderOptions): Promise<CommandReader> {
     if (!Number.isSafeInteger(opts.fromSeq) || opts.fromSeq < 1) throw new RangeError(`read from ${opts.fromSeq}: not a stream sequence`);
     const bounds = await streamBounds(conn.jsm, opts.stream);
-    if (bounds.firstSeq > opts.fromSeq && bounds.lastSeq >= bounds.firstSeq) {
-      throw new CommandStreamGapError(`stream ${opts.stream} starts at seq ${bounds.firstSeq}: records ${opts.fromSeq}..${bounds.firstSeq - 1} are trimmed (start from a newer snapshot)`);
+    if (opts.fromSeq > bounds.lastSeq + 1) {
+      throw new CommandStreamGapError(`stream ${opts.stream} ends at seq ${bounds.lastSeq}, but reading was to start at ${opts.fromSeq}: this state is not from this stream`);
     }
+    if (bounds.firstSeq > opts.fromSeq) throw new JournalTrimmedError(`stream ${opts.stream}`, bounds.firstSeq, opts.fromSeq);
     const reader = new CommandReader(opts);
     reader.streamPending = Math.max(0, bounds.lastSeq - opts.fromSeq + 1);
     const consumer = await conn.js.consumers.get(opts.stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: opts.fromSeq });
@@ -80,13 +89,27 @@ export class CommandReader {
       return;
     }
     this.nextSeq++;
+    this.batchRecords++;
     this.streamPending = m.info.pending;
     try {
       this.opts.onRecord(record);
     } catch (err) {
       this.fail(err instanceof Error ? err : new Error(String(err)));
+      return;
+    }
+    if (this.streamPending === 0) this.endBatch();
+    else if (!this.batchOpen) {
+      this.batchOpen = true;
+      setImmediate(this.endBatch);
     }
   }
+
+  private readonly endBatch = (): void => {
+    this.batchOpen = false;
+    if (this.stopped || this.batchRecords === 0) return;
+    this.batchRecords = 0;
+    this.opts.onBatchEnd?.();
+  };
 
   private fail(err: Error): void {
     if (this.stopped) return;

@@ -1,55 +1,38 @@
-// The command log on a real 3-node JetStream cluster: two nodes appending at once read one and the same sequence,
-// a repeated Nats-Msg-Id is stored once, kill -9 of the stream's leader under appends loses no acknowledged record
-// and enters none twice, and a reader that starts late catches up from any sequence.
+// The JetStream command log under the shared Sequencer, on a real 3-node JetStream cluster: two nodes submitting at
+// once apply one and the same sequence, a repeated dedupe id is entered once, kill -9 of the stream's leader under
+// load from two nodes loses no applied command and enters none twice, a node that starts late catches up, and bad
+// commands or settings are refused clearly with nothing published.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { JetStreamCommandLog } from '../../src/cluster/command-log.js';
-import { CommandLogUnavailableError } from '../../src/cluster/command-appender.js';
-import type { CommandRecord } from '../../src/cluster/command-record.js';
 import { ClusterConnection, ClusterUnreachableError } from '../../src/cluster/connection.js';
 import { freePorts } from '../../src/cluster/local-nats.js';
 import { ClusterSettingsError } from '../../src/cluster/settings.js';
-import type { NewOrderCommand } from '../../src/engine/types.js';
+import { JournalRecordTooLargeError, SequencerUnavailableError, type NewOrderCommand } from '../../src/engine/index.js';
 import { startNatsCluster } from '../support/nats-cluster.js';
-import { connectNode, order, until } from './nodes.js';
+import { connectNode, order, readAll, replicaNode, until, type TestReplica } from './nodes.js';
 
 const nats = await startNatsCluster();
+const clOrdIdOf = (cmd: unknown): string => (cmd as NewOrderCommand).clOrdId;
 
-/** Every record of `log`'s stream from `fromSeq` up to the stream's last sequence now, as the reader hands them on. */
-async function readAll(log: JetStreamCommandLog, fromSeq = 1): Promise<Array<{ record: CommandRecord; ref: number | undefined }>> {
-  const { lastSeq } = await log.bounds();
-  const got: Array<{ record: CommandRecord; ref: number | undefined }> = [];
-  let error: Error | null = null;
-  const reader = await log.read(fromSeq, (record, ref) => got.push({ record, ref }), (err) => { error = err; });
-  await until(`records up to ${lastSeq}`, () => error !== null || reader.lastSeq >= lastSeq);
-  await reader.stop();
-  if (error !== null) throw error;
-  return got;
-}
-
-test('two nodes appending at once read the same records in the same order, each with refs only for its own', async () => {
-  const a = await connectNode(nats.urls, 'A', { stream: 'TWO' });
-  const b = await connectNode(nats.urls, 'B', { stream: 'TWO' });
-  const logA = await JetStreamCommandLog.open(a.conn, a.settings);
-  const logB = await JetStreamCommandLog.open(b.conn, b.settings);
-  const seenA: Array<{ seq: number; clOrdId: string; ref: number | undefined }> = [];
-  const seenB: typeof seenA = [];
-  const see = (into: typeof seenA) => (r: CommandRecord, ref: number | undefined) => into.push({ seq: r.seq, clOrdId: (r.cmd as NewOrderCommand).clOrdId, ref });
-  const fail = (err: Error) => assert.fail(err);
-  await logA.read(1, see(seenA), fail);
-  await logB.read(1, see(seenB), fail);
-  const acks = await Promise.all(Array.from({ length: 200 }, (_, i) => {
-    const [log, node] = i % 2 === 0 ? [logA, 'A'] : [logB, 'B'];
-    return log.append(order(`FIX.4.4:GW->${node}`, `${node}${i}`), 1_700_000_000_000 + i, { ref: i, dedupeId: `t1:${node}:${i}` });
-  }));
-  await until('both readers at 200', () => seenA.length === 200 && seenB.length === 200);
-  assert.deepEqual(seenA.map((s) => s.seq), Array.from({ length: 200 }, (_, i) => i + 1), 'every sequence once, in order');
-  assert.deepEqual(seenA.map((s) => s.clOrdId), seenB.map((s) => s.clOrdId), 'both nodes read the same commands in the same order');
-  for (const s of seenA) assert.equal(s.ref, s.clOrdId.startsWith('A') ? Number(s.clOrdId.slice(1)) : undefined, `A's ref for ${s.clOrdId}`);
-  for (const s of seenB) assert.equal(s.ref, s.clOrdId.startsWith('B') ? Number(s.clOrdId.slice(1)) : undefined, `B's ref for ${s.clOrdId}`);
-  acks.forEach((ack, i) => assert.equal(seenA[ack.seq - 1]!.clOrdId, `${i % 2 === 0 ? 'A' : 'B'}${i}`, 'the ack names the record\'s sequence'));
-  await logA.close();
-  await logB.close();
+test('two nodes submitting at once apply the same commands in the same order, each with refs only for its own', async () => {
+  const a = await replicaNode(nats.urls, 'A', { stream: 'TWO' });
+  const b = await replicaNode(nats.urls, 'B', { stream: 'TWO' });
+  for (let i = 0; i < 200; i++) {
+    const [r, node] = i % 2 === 0 ? [a, 'A'] : [b, 'B'];
+    r.sequencer.submit(order(`FIX.4.4:GW->${node}`, `${node}${i}`, i % 4 < 2 ? '99.00' : '101.00'), { ref: i, dedupeId: `t1:${node}:${i}` });
+  }
+  await Promise.all([a.sequencer.flush(), b.sequencer.flush()]);
+  await until('both applied 200', () => a.seen.length === 200 && b.seen.length === 200);
+  assert.deepEqual(a.seen.map((s) => s.sc.seq), Array.from({ length: 200 }, (_, i) => i + 1), 'every sequence once, in order');
+  assert.deepEqual(a.seen.map((s) => clOrdIdOf(s.sc.cmd)), b.seen.map((s) => clOrdIdOf(s.sc.cmd)), 'both nodes applied the same commands in the same order');
+  for (const [r, node] of [[a, 'A'], [b, 'B']] as const) {
+    for (const s of r.seen) {
+      const id = clOrdIdOf(s.sc.cmd);
+      assert.equal(s.ref, id.startsWith(node) ? Number(id.slice(1)) : undefined, `${node}'s ref for ${id}`);
+    }
+  }
+  assert.deepEqual(JSON.stringify(a.seen.map((s) => s.events)), JSON.stringify(b.seen.map((s) => s.events)), 'the same events on both');
 });
 
 test('a node whose duplicate window differs from the stream\'s is refused at start, naming the key', async () => {
@@ -57,79 +40,88 @@ test('a node whose duplicate window differs from the stream\'s is refused at sta
   await assert.rejects(JetStreamCommandLog.open(c.conn, c.settings), (err: Error) => err instanceof ClusterSettingsError && /ClusterDuplicateWindowSeconds: 60, but stream TWO has 120/.test(err.message));
 });
 
-test('a repeated Nats-Msg-Id is stored once: the repeat is acknowledged as a duplicate of the first record', async () => {
-  const a = await connectNode(nats.urls, 'A', { stream: 'DEDUPE' });
-  const log = await JetStreamCommandLog.open(a.conn, a.settings);
-  const first = await log.append(order('FIX.4.4:GW->C', 'X1'), 1, { dedupeId: 'fix:C:1:7' });
-  const other = await log.append(order('FIX.4.4:GW->C', 'X2'), 2, { dedupeId: 'fix:C:1:8' });
-  const again = await log.append(order('FIX.4.4:GW->C', 'X1'), 3, { dedupeId: 'fix:C:1:7' });
-  assert.deepEqual(first, { seq: 1, duplicate: false });
-  assert.deepEqual(other, { seq: 2, duplicate: false });
-  assert.deepEqual(again, { seq: 1, duplicate: true });
-  assert.deepEqual((await readAll(log)).map((r) => (r.record.cmd as NewOrderCommand).clOrdId), ['X1', 'X2']);
+test('a repeated dedupe id is entered once: the second submit, from any node, is told the seq of the first', async () => {
+  const a = await replicaNode(nats.urls, 'A', { stream: 'DEDUPE' });
+  const b = await replicaNode(nats.urls, 'B', { stream: 'DEDUPE' });
+  a.sequencer.submit(order('FIX.4.4:GW->C', 'X1'), { ref: 1, dedupeId: 'fix:C:1:7' });
+  a.sequencer.submit(order('FIX.4.4:GW->C', 'X2'), { ref: 2, dedupeId: 'fix:C:1:8' });
+  await a.sequencer.flush();
+  a.sequencer.submit(order('FIX.4.4:GW->C', 'X1'), { ref: 3, dedupeId: 'fix:C:1:7' });
+  b.sequencer.submit(order('FIX.4.4:GW->C', 'X1'), { ref: 4, dedupeId: 'fix:C:1:7' });
+  await Promise.all([a.sequencer.flush(), b.sequencer.flush()]);
+  assert.deepEqual(a.duplicates, [[3, 1]]);
+  assert.deepEqual(b.duplicates, [[4, 1]]);
+  assert.deepEqual((await readAll(a.log)).map((sc) => clOrdIdOf(sc.cmd)), ['X1', 'X2']);
+  assert.equal(a.sequencer.pendingCount + b.sequencer.pendingCount, 0);
 });
 
-test('kill -9 of the stream leader under appends from two nodes loses no acknowledged record and stores none twice', async () => {
-  const a = await connectNode(nats.urls, 'A', { stream: 'KILL' });
-  const b = await connectNode(nats.urls, 'B', { stream: 'KILL' });
-  const logs = [await JetStreamCommandLog.open(a.conn, a.settings), await JetStreamCommandLog.open(b.conn, b.settings)];
-  const acked = new Map<string, number>();
+test('kill -9 of the stream leader under load from two nodes loses no applied command and enters none twice', async () => {
+  const nodes = [await replicaNode(nats.urls, 'A', { stream: 'KILL' }), await replicaNode(nats.urls, 'B', { stream: 'KILL' })];
+  const applied = new Map<string, number>();
+  for (const r of nodes) r.sequencer.onEvents((sc, _events, ref) => { if (ref !== undefined) applied.set(clOrdIdOf(sc.cmd), sc.seq); });
   let refused = 0;
   let stop = false;
-  let n = 0;
-  const worker = async (log: JetStreamCommandLog, node: string): Promise<void> => {
-    while (!stop) {
-      const id = `${node}${n++}`;
+  const worker = async (r: TestReplica, node: string): Promise<void> => {
+    for (let n = 0; !stop; n++) {
       try {
-        const ack = await log.append(order(`FIX.4.4:GW->${node}`, id), Date.now(), { dedupeId: `kill:${id}` });
-        acked.set(id, ack.seq);
+        for (let k = 0; k < 20; k++) r.sequencer.submit(order(`FIX.4.4:GW->${node}`, `${node}${n}.${k}`, '99.00'), { ref: n, dedupeId: `kill:${node}${n}.${k}` });
       } catch (err) {
-        if (!(err instanceof CommandLogUnavailableError)) throw err;
+        if (!(err instanceof SequencerUnavailableError)) throw err;
         refused++;
         await new Promise((r) => setTimeout(r, 20));
       }
+      await r.sequencer.flush();
     }
   };
-  const workers = logs.flatMap((log, k) => Array.from({ length: 8 }, () => worker(log, k === 0 ? 'A' : 'B')));
-  await until('appends under way', () => acked.size >= 200);
-  const leader = (await a.conn.jsm.streams.info('KILL')).cluster!.leader!;
+  const workers = [worker(nodes[0]!, 'A'), worker(nodes[1]!, 'B')];
+  await until('commands under way', () => applied.size >= 400);
+  const leader = (await nodes[0]!.node.conn.jsm.streams.info('KILL')).cluster!.leader!;
   const victim = nats.names.indexOf(leader);
   await nats.kill(victim);
-  const atKill = acked.size;
-  await until('appends acknowledged by a new leader', () => acked.size >= atKill + 200, 20_000);
+  const atKill = applied.size;
+  await until('commands applied after a new leader was elected', () => applied.size >= atKill + 400, 30_000);
   await nats.restart(victim);
   stop = true;
   await Promise.all(workers);
-  const records = await readAll(logs[0]!);
   const seqOf = new Map<string, number>();
-  for (const { record } of records) {
-    const id = (record.cmd as NewOrderCommand).clOrdId;
-    assert.ok(!seqOf.has(id), `${id} stored twice (seqs ${seqOf.get(id)} and ${record.seq})`);
-    seqOf.set(id, record.seq);
+  for (const sc of await readAll(nodes[0]!.log)) {
+    const id = clOrdIdOf(sc.cmd);
+    assert.ok(!seqOf.has(id), `${id} entered twice (seqs ${seqOf.get(id)} and ${sc.seq})`);
+    seqOf.set(id, sc.seq);
   }
-  for (const [id, seq] of acked) assert.equal(seqOf.get(id), seq, `acknowledged ${id} is at seq ${seq}`);
-  assert.ok(acked.size >= atKill + 200, `${acked.size} acknowledged, ${refused} refused while a connection was down`);
+  for (const [id, seq] of applied) assert.equal(seqOf.get(id), seq, `applied ${id} is in the stream at seq ${seq}`);
+  assert.equal(nodes[0]!.sequencer.lastAppliedSeq, nodes[1]!.sequencer.lastAppliedSeq);
+  assert.ok(applied.size >= atKill + 400, `${applied.size} applied, ${refused} batches refused while a connection was down`);
 });
 
-test('a reader that starts late catches up from the first record or from any later sequence', async () => {
-  const a = await connectNode(nats.urls, 'A', { stream: 'LATE' });
-  const log = await JetStreamCommandLog.open(a.conn, a.settings);
-  await Promise.all(Array.from({ length: 3000 }, (_, i) => log.append(order('FIX.4.4:GW->C', `L${i}`), i)));
-  const all = await readAll(log);
-  assert.deepEqual(all.map((r) => r.record.seq), Array.from({ length: 3000 }, (_, i) => i + 1));
-  assert.deepEqual(all.map((r) => r.record.timeMs).slice(0, 3), [0, 1, 2], 'the submitter\'s time travels with the record');
-  const tail = await readAll(log, 2501);
-  assert.deepEqual(tail.map((r) => (r.record.cmd as NewOrderCommand).clOrdId), Array.from({ length: 500 }, (_, i) => `L${2500 + i}`));
+test('a node that starts late catches up from the first record; a read returns any range', async () => {
+  const a = await replicaNode(nats.urls, 'A', { stream: 'LATE' });
+  for (let i = 0; i < 3000; i++) a.sequencer.submit(order('FIX.4.4:GW->C', `L${i}`, i % 2 === 0 ? '99.00' : '101.00', i % 2 === 0 ? 'Buy' : 'Sell'));
+  await a.sequencer.flush();
+  const late = await replicaNode(nats.urls, 'L', { stream: 'LATE' });
+  await until('the late node applied 3000', () => late.sequencer.lastAppliedSeq === 3000);
+  assert.deepEqual(late.seen.map((s) => s.sc.seq), Array.from({ length: 3000 }, (_, i) => i + 1));
+  const tail = await readAll(a.log, 2500);
+  assert.deepEqual(tail.map((sc) => clOrdIdOf(sc.cmd)), Array.from({ length: 500 }, (_, i) => `L${2500 + i}`));
+  const some: string[] = [];
+  assert.equal(await a.log.read(10, (sc) => some.push(clOrdIdOf(sc.cmd)), 13), 13);
+  assert.deepEqual(some, ['L10', 'L11', 'L12']);
 });
 
-test('a stream with one replica takes the same appends and reads', async () => {
-  const a = await connectNode(nats.urls, 'A', { stream: 'ONE', replicas: 1 });
-  const log = await JetStreamCommandLog.open(a.conn, a.settings);
-  const acks = await Promise.all(Array.from({ length: 100 }, (_, i) => log.append(order('FIX.4.4:GW->C', `R${i}`), i, { ref: i })));
-  assert.deepEqual(acks.map((x) => x.seq).sort((x, y) => x - y), Array.from({ length: 100 }, (_, i) => i + 1));
-  const info = await a.conn.jsm.streams.info('ONE');
-  assert.equal(info.config.num_replicas, 1);
-  assert.deepEqual((await readAll(log)).map((r) => r.ref), Array.from({ length: 100 }, (_, i) => i));
+test('a stream with one replica takes the same commands', async () => {
+  const a = await replicaNode(nats.urls, 'A', { stream: 'ONE', replicas: 1 });
+  for (let i = 0; i < 100; i++) a.sequencer.submit(order('FIX.4.4:GW->C', `R${i}`), { ref: i });
+  await a.sequencer.flush();
+  assert.equal((await a.node.conn.jsm.streams.info('ONE')).config.num_replicas, 1);
+  assert.deepEqual(a.seen.map((s) => s.ref), Array.from({ length: 100 }, (_, i) => i));
+});
+
+test('a command too large for a record is refused at submit and nothing is published', async () => {
+  const a = await replicaNode(nats.urls, 'A', { stream: 'BIG' });
+  assert.throws(() => a.sequencer.submit({ ...order('FIX.4.4:GW->C', 'big'), text: 'x'.repeat(70_000) } as NewOrderCommand), JournalRecordTooLargeError);
+  a.sequencer.submit(order('FIX.4.4:GW->C', 'small'));
+  await a.sequencer.flush();
+  assert.deepEqual((await readAll(a.log)).map((sc) => clOrdIdOf(sc.cmd)), ['small']);
 });
 
 test('NATS unreachable at start: a clear error that names every URL', async () => {
