@@ -59,6 +59,8 @@ export class JetStreamCommandLog implements CommandLog {
   get lag(): number { return this.reader?.lag ?? 0; }
   /** Seq of the last record delivered to the follower (0 before the reader started). */
   get lastDeliveredSeq(): number { return this.reader?.lastSeq ?? 0; }
+  /** How often the reader's consumer stalled and was started again. */
+  get readerRestarts(): number { return this.reader?.restarts ?? 0; }
 
   stage(entry: number, timeMs: number, cmd: Command, dedupeId?: string): number {
     if (this.closed) throw new Error('command log closed');
@@ -72,6 +74,7 @@ export class JetStreamCommandLog implements CommandLog {
     }).then((ack) => {
       this.inFlightCount--;
       this.options.observeAckLatencyUs?.((performance.now() - startMs) * 1000);
+      this.reader?.noteStreamSeq(ack.seq);
       if (ack.duplicate) this.follower?.duplicate(entry, ack.seq);
     }, (err: Error) => {
       this.inFlightCount--;

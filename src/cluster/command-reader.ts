@@ -4,6 +4,10 @@
 // than a silently skipped command. A replica that falls behind only fills its own buffer (maxBuffered records): the
 // stream and the other replicas do not wait for it.
 //
+// A watchdog restarts the consumer from the next sequence when records are known to be in the stream (from this
+// node's own acks, or the stream's state polled while idle) and none arrived for STALL_MS: a consumer must never stop
+// quietly, or the node would stop applying while it still looked alive.
+//
 // Batches: the records that arrive in one event-loop turn are one batch (the replies to them go out together); a batch
 // ends when the consumer has nothing more pending, or at the end of the turn, whichever comes first.
 import { DeliverPolicy, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
@@ -14,6 +18,9 @@ import { streamBounds } from './streams.js';
 
 const PULL_EXPIRES_MS = 5000;
 const PULL_HEARTBEAT_MS = 1000;
+/** No record for this long while the stream holds more: the consumer is started again. */
+const STALL_MS = 3000;
+const WATCH_MS = 1000;
 
 export class CommandStreamGapError extends Error { override name = 'CommandStreamGapError'; }
 
@@ -38,8 +45,14 @@ export class CommandReader {
   private stopped = false;
   private batchOpen = false;
   private batchRecords = 0;
+  /** The highest stream sequence known to exist (acks, polls, pending counts). */
+  private knownLastSeq = 0;
+  private progressAtMs = performance.now();
+  private restarting = false;
+  private restartCount = 0;
+  private watch: NodeJS.Timeout | null = null;
 
-  private constructor(private readonly opts: ReaderOptions) {
+  private constructor(private readonly conn: ClusterConnection, private readonly opts: ReaderOptions) {
     this.nextSeq = opts.fromSeq;
   }
 
@@ -51,17 +64,34 @@ export class CommandReader {
       throw new CommandStreamGapError(`stream ${opts.stream} ends at seq ${bounds.lastSeq}, but reading was to start at ${opts.fromSeq}: this state is not from this stream`);
     }
     if (bounds.firstSeq > opts.fromSeq) throw new JournalTrimmedError(`stream ${opts.stream}`, bounds.firstSeq, opts.fromSeq);
-    const reader = new CommandReader(opts);
+    const reader = new CommandReader(conn, opts);
     reader.streamPending = Math.max(0, bounds.lastSeq - opts.fromSeq + 1);
-    const consumer = await conn.js.consumers.get(opts.stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: opts.fromSeq });
-    // short pulls with heartbeats: a consumer lost with its server (all of NATS restarted) is noticed and recreated
-    // from the last sequence seen within seconds, not after the client's default 30 s pull
-    reader.messages = await consumer.consume({
-      max_messages: opts.maxBuffered ?? 1024, expires: PULL_EXPIRES_MS, idle_heartbeat: PULL_HEARTBEAT_MS, callback: (m) => reader.deliver(m),
-    });
-    void reader.messages.closed().then((err) => { if (err && !reader.stopped) reader.fail(err); });
+    reader.knownLastSeq = bounds.lastSeq;
+    await reader.consume();
+    reader.watch = setInterval(() => reader.check(), WATCH_MS);
+    reader.watch.unref();
     return reader;
   }
+
+  /** An ordered consumer from the next sequence. */
+  private async consume(): Promise<void> {
+    const consumer = await this.conn.js.consumers.get(this.opts.stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: this.nextSeq });
+    // short pulls with heartbeats: a consumer lost with its server (all of NATS restarted) is noticed and recreated
+    // from the last sequence seen within seconds, not after the client's default 30 s pull
+    const messages = await consumer.consume({
+      max_messages: this.opts.maxBuffered ?? 1024, expires: PULL_EXPIRES_MS, idle_heartbeat: PULL_HEARTBEAT_MS, callback: (m) => this.deliver(m),
+    });
+    this.messages = messages;
+    void messages.closed().then((err) => { if (err && !this.stopped && this.messages === messages) this.fail(err); });
+  }
+
+  /** The stream holds `seq` (an append's ack): the reader must get there. */
+  noteStreamSeq(seq: number): void {
+    if (seq > this.knownLastSeq) this.knownLastSeq = seq;
+  }
+
+  /** How often the consumer was started again after a stall. */
+  get restarts(): number { return this.restartCount; }
 
   /** The last sequence handed on. */
   get lastSeq(): number { return this.nextSeq - 1; }
@@ -71,7 +101,28 @@ export class CommandReader {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    if (this.watch !== null) clearInterval(this.watch);
     await this.messages?.close();
+  }
+
+  private check(): void {
+    if (this.stopped || this.restarting || !this.conn.up || performance.now() - this.progressAtMs < STALL_MS) return;
+    if (this.knownLastSeq < this.nextSeq) {
+      // idle, or stalled without knowing it: ask the stream (a cheap API request, only while nothing arrives)
+      this.progressAtMs = performance.now();
+      streamBounds(this.conn.jsm, this.opts.stream).then((b) => this.noteStreamSeq(b.lastSeq), () => undefined);
+      return;
+    }
+    this.restarting = true;
+    this.restartCount++;
+    const old = this.messages;
+    this.messages = null;
+    void old?.close().catch(() => undefined);
+    this.consume().then(() => {
+      this.restarting = false;
+      this.progressAtMs = performance.now();
+      if (this.stopped) void this.messages?.close();
+    }, () => { this.restarting = false; }); // NATS away or no leader: the next check tries again
   }
 
   private deliver(m: JsMsg): void {
@@ -90,6 +141,7 @@ export class CommandReader {
     }
     this.nextSeq++;
     this.batchRecords++;
+    this.progressAtMs = performance.now();
     this.streamPending = m.info.pending;
     try {
       this.opts.onRecord(record);
@@ -114,6 +166,7 @@ export class CommandReader {
   private fail(err: Error): void {
     if (this.stopped) return;
     this.stopped = true;
+    if (this.watch !== null) clearInterval(this.watch);
     void this.messages?.close();
     this.opts.onError(err);
   }

@@ -55,7 +55,7 @@ test('a repeated dedupe id is entered once: the second submit, from any node, is
   assert.equal(a.sequencer.pendingCount + b.sequencer.pendingCount, 0);
 });
 
-test('kill -9 of the stream leader under load from two nodes loses no applied command and enters none twice', async () => {
+test('kill -9 of the stream leader under load from two nodes loses no applied command and enters none twice', { timeout: 120_000 }, async () => {
   const nodes = [await replicaNode(nats.urls, 'A', { stream: 'KILL' }), await replicaNode(nats.urls, 'B', { stream: 'KILL' })];
   const applied = new Map<string, number>();
   for (const r of nodes) r.sequencer.onEvents((sc, _events, ref) => { if (ref !== undefined) applied.set(clOrdIdOf(sc.cmd), sc.seq); });

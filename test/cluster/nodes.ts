@@ -36,7 +36,8 @@ export async function replicaNode(urls: string[], nodeId: string, overrides: Par
   sequencer.onEvents((sc, events, ref) => seen.push({ sc, events, ref }));
   sequencer.onDuplicate((ref, seq) => duplicates.push([ref, seq]));
   sequencer.onFatal((err) => assert.fail(err));
-  after(() => sequencer.close().catch(() => undefined));
+  // bounded: a test that failed with commands outstanding must not hang the file's cleanup
+  after(() => Promise.race([sequencer.close().catch(() => undefined), new Promise((r) => setTimeout(r, 5000).unref())]));
   return { node, log, sequencer, seen, duplicates };
 }
 
