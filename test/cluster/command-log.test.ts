@@ -55,7 +55,7 @@ test('a repeated dedupe id is entered once: the second submit, from any node, is
   assert.equal(a.sequencer.pendingCount + b.sequencer.pendingCount, 0);
 });
 
-test('kill -9 of the stream leader under load from two nodes loses no applied command and enters none twice', { timeout: 120_000 }, async () => {
+test('kill -9 of the stream leader under load from two nodes loses no applied command and enters none twice', { timeout: 120_000 }, async (t) => {
   const nodes = [await replicaNode(nats.urls, 'A', { stream: 'KILL' }), await replicaNode(nats.urls, 'B', { stream: 'KILL' })];
   const applied = new Map<string, number>();
   for (const r of nodes) r.sequencer.onEvents((sc, _events, ref) => { if (ref !== undefined) applied.set(clOrdIdOf(sc.cmd), sc.seq); });
@@ -90,6 +90,11 @@ test('kill -9 of the stream leader under load from two nodes loses no applied co
     seqOf.set(id, sc.seq);
   }
   for (const [id, seq] of applied) assert.equal(seqOf.get(id), seq, `applied ${id} is in the stream at seq ${seq}`);
+  const rank = (id: string): number => { const [n, k] = id.slice(1).split('.').map(Number); return n! * 100 + k!; };
+  for (const node of ['A', 'B']) {
+    const mine = [...seqOf].filter(([id]) => id.startsWith(node)).sort((x, y) => x[1] - y[1]).map(([id]) => rank(id));
+    t.diagnostic(`${node}: ${mine.filter((v, i) => i > 0 && v < mine[i - 1]!).length} of ${mine.length} records stored after a later one of the same node`);
+  }
   assert.equal(nodes[0]!.sequencer.lastAppliedSeq, nodes[1]!.sequencer.lastAppliedSeq);
   assert.ok(applied.size >= atKill + 400, `${applied.size} applied, ${refused} batches refused while a connection was down`);
 });
