@@ -17,6 +17,8 @@ export interface ClusterNames {
   leaseBucket: string;
   /** Object store: engine snapshots. */
   snapshotBucket: string;
+  /** Core NATS subject (no stream) where replicas publish their engine digests. */
+  digestSubject: string;
 }
 
 export function clusterNames(stream: string): ClusterNames {
@@ -28,6 +30,7 @@ export function clusterNames(stream: string): ClusterNames {
     seqnumBucket: `${stream}_SEQNUMS`,
     leaseBucket: `${stream}_LEASES`,
     snapshotBucket: `${stream}_SNAPSHOTS`,
+    digestSubject: `${stream}_DIGESTS`,
   };
 }
 

@@ -42,7 +42,8 @@ async function engineFromSnapshots(config: EngineConfig, snapshots: ObjectSnapsh
   const skipped: string[] = [];
   for (const seq of snapshots === null ? [] : (await snapshots.seqs()).reverse()) {
     try {
-      const { state } = decodeSnapshot(await snapshots!.read(seq), snapshots!.where(seq));
+      const { bytes, where } = await snapshots!.read(seq);
+      const { state } = decodeSnapshot(bytes, where);
       return { engine: importEngineState(config, state), snapshotSeq: seq, skipped };
     } catch (err) {
       skipped.push((err as Error).message);

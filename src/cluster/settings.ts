@@ -23,8 +23,14 @@ export const CLUSTER_KEYS = {
   ClusterPublishInFlightMax: { kind: 'int', default: 4096, min: 1, max: 1_000_000 },
   /** A session lease lives this long without renewal: a dead node's sessions are free again within it. */
   ClusterLeaseTtlMs: { kind: 'int', default: 3000, min: 1000, max: 600_000 },
-  /** Snapshots kept in the object store; the command stream may be trimmed below the oldest. */
+  /** Snapshots kept in the object store; the command stream is trimmed below the oldest. */
   ClusterSnapshotsKept: { kind: 'int', default: 3, min: 1, max: 100 },
+  /** A snapshot of the engine goes to the object store at every seq that is a multiple of this (0 = none). */
+  ClusterSnapshotEveryCommands: { kind: 'int', default: 100_000, min: 0, max: 1_000_000_000 },
+  /** Replicas compare engine digests at every seq that is a multiple of this (0 = never). */
+  ClusterDigestEveryCommands: { kind: 'int', default: 10_000, min: 0, max: 1_000_000_000 },
+  /** Replies to sessions this node does not hold, kept so a takeover can send those its client missed (events). */
+  ClusterReportTailEvents: { kind: 'int', default: 200_000, min: 0, max: 10_000_000 },
   /** How long connecting to NATS at start may take before it is an error naming the URLs. */
   ClusterConnectTimeoutMs: { kind: 'int', default: 5000, min: 100, max: 600_000 },
 } satisfies Record<string, KeySpec>;
@@ -42,6 +48,9 @@ export interface ClusterSettings {
   publishInFlightMax: number;
   leaseTtlMs: number;
   snapshotsKept: number;
+  snapshotEveryCommands: number;
+  digestEveryCommands: number;
+  reportTailEvents: number;
   connectTimeoutMs: number;
 }
 
@@ -84,6 +93,9 @@ export function parseClusterSettings(raw: ReadonlyMap<string, string>): ClusterS
     publishInFlightMax: int('ClusterPublishInFlightMax'),
     leaseTtlMs: int('ClusterLeaseTtlMs'),
     snapshotsKept: int('ClusterSnapshotsKept'),
+    snapshotEveryCommands: int('ClusterSnapshotEveryCommands'),
+    digestEveryCommands: int('ClusterDigestEveryCommands'),
+    reportTailEvents: int('ClusterReportTailEvents'),
     connectTimeoutMs: int('ClusterConnectTimeoutMs'),
   };
   // A retry after the duplicate window could enter a command twice: the retries must end well inside it.

@@ -5,13 +5,15 @@
 // without a usable snapshot is refused clearly on a trimmed stream.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { Checkpoints } from '../../src/cluster/checkpoints.js';
 import { JetStreamCommandLog } from '../../src/cluster/command-log.js';
+import { DigestExchange, type ReplicaDivergedError } from '../../src/cluster/digest-exchange.js';
 import { replicaDigest, saveSnapshot, startReplica } from '../../src/cluster/replica.js';
 import { ObjectSnapshotStore, trimLogToSnapshots } from '../../src/cluster/snapshot-store.js';
 import { JournalTrimmedError, type EngineEvent, type ExecReport } from '../../src/engine/index.js';
 import { testConfig } from '../engine/harness.js';
 import { startNatsCluster } from '../support/nats-cluster.js';
-import { connectNode, order, replicaNode, until } from './nodes.js';
+import { connectNode, order, replicaNode, until, type TestReplica } from './nodes.js';
 
 const nats = await startNatsCluster();
 const config = testConfig();
@@ -65,8 +67,57 @@ test('a new node starts from the latest snapshot plus the tail, after the stream
   await snapshots.save(300, [Buffer.from('{"version":99}\n{}')]);
   const started = await startReplica(config, logD, await ObjectSnapshotStore.open(d.conn, d.settings));
   assert.equal(started.snapshotSeq, 200, 'a snapshot of another format is skipped for the one before it');
-  assert.match(started.skipped[0]!, /X3_SNAPSHOTS\/snapshot-0000000000000300: snapshot format version 99/);
+  assert.match(started.skipped[0]!, /X3_SNAPSHOTS\/snapshot-0000000000000300-A: snapshot format version 99/);
   await until('D caught up', () => started.sequencer.lastAppliedSeq === 350);
   assert.deepEqual(replicaDigest(started.engine), replicaDigest(a.sequencer.engine));
   await started.sequencer.close();
+});
+
+/** Digests every 50 commands, snapshots every 100, as a served node has them. */
+function checkpoints(r: TestReplica, snapshots: ObjectSnapshotStore | null, onDiverged: (err: ReplicaDivergedError) => void): { digests: DigestExchange; checks: Checkpoints } {
+  const digests = new DigestExchange(r.node.conn, r.log.names, { nodeId: r.node.settings.nodeId, onDiverged });
+  const checks = new Checkpoints({ engine: r.sequencer.engine, log: r.log, digests, snapshots, digestEveryCommands: 50,
+    snapshotEveryCommands: snapshots === null ? 0 : 100, snapshotsKept: 2, onSaveError: (err) => assert.fail(err) });
+  r.sequencer.onEvents(checks.applied);
+  return { digests, checks };
+}
+
+test('replicas compare digests on their schedule; one whose engine differs stops itself loudly', async () => {
+  const a = await replicaNode(nats.urls, 'A', { stream: 'DG' });
+  const b = await replicaNode(nats.urls, 'B', { stream: 'DG' });
+  const c = await replicaNode(nats.urls, 'C', { stream: 'DG' }, { config: testConfig((f) => { f.instruments[0]!.takerFeeRate = '0.001'; }) });
+  const diverged: string[] = [];
+  const [da, db, dc] = [a, b, c].map((r) => checkpoints(r, null, (err) => diverged.push(`${r.node.settings.nodeId}: ${err.message}`)).digests);
+  for (let i = 0; i < 100; i++) a.sequencer.submit(order(`FIX.4.4:GW->C${i % 2}`, `d${i}`, (99 + (i % 7) / 100).toFixed(2), i % 2 === 0 ? 'Buy' : 'Sell'));
+  await a.sequencer.flush();
+  await until('digests compared at seq 100', () => da!.agreed.seq === 100 && db!.agreed.seq === 100 && diverged.length >= 3);
+  assert.deepEqual(da!.agreed, { seq: 100, comparisons: 2 }, 'A and B agree at 50 and 100');
+  assert.deepEqual(dc!.agreed, { seq: 0, comparisons: 0 });
+  assert.deepEqual(diverged.map((d) => d.slice(0, 2)).sort(), ['A:', 'B:', 'C:'], 'every node that hears a digest unlike its own says so');
+  assert.match(diverged.find((d) => d.startsWith('C'))!, /replica diverged: at seq 50 node C has engine digest [0-9a-f]{64}, node [AB] has [0-9a-f]{64}/);
+  for (const d of [da, db, dc]) d!.close();
+});
+
+test('snapshots are saved on the schedule by whichever replica gets there, and the stream is trimmed below the oldest kept', async () => {
+  const a = await replicaNode(nats.urls, 'A', { stream: 'SCH' });
+  const b = await replicaNode(nats.urls, 'B', { stream: 'SCH' });
+  const store = await ObjectSnapshotStore.open(a.node.conn, a.node.settings);
+  const checksA = checkpoints(a, store, (err) => assert.fail(err));
+  const checksB = checkpoints(b, await ObjectSnapshotStore.open(b.node.conn, b.node.settings), (err) => assert.fail(err));
+  for (let i = 0; i < 450; i++) {
+    (i % 2 === 0 ? a : b).sequencer.submit(order('FIX.4.4:GW->C', `s${i}`, (99 + (i % 9) / 100).toFixed(2), i % 3 === 0 ? 'Buy' : 'Sell'));
+    if (i % 100 !== 99) continue;
+    await Promise.all([a.sequencer.flush(), b.sequencer.flush()]);
+    await until(`both saw the snapshot at ${i + 1}`, () => checksA.checks.lastSnapshotSeq === i + 1 && checksB.checks.lastSnapshotSeq === i + 1);
+  }
+  await Promise.all([a.sequencer.flush(), b.sequencer.flush()]);
+  for (let i = 0; i < 100 && (await a.log.bounds()).firstSeq !== 301; i++) await new Promise((r) => setTimeout(r, 50)); // the trim follows the save
+  assert.deepEqual(await store.seqs(), [300, 400]);
+  assert.deepEqual(await a.log.bounds(), { firstSeq: 301, lastSeq: 450 });
+  const c = await replicaNode(nats.urls, 'C', { stream: 'SCH' }, { snapshots: (n) => ObjectSnapshotStore.open(n.conn, n.settings) });
+  await until('C caught up', () => c.sequencer.lastAppliedSeq === 450);
+  assert.equal(c.seen[0]!.sc.seq, 401);
+  assert.deepEqual(replicaDigest(c.sequencer.engine), replicaDigest(a.sequencer.engine));
+  checksA.digests.close();
+  checksB.digests.close();
 });
