@@ -484,10 +484,10 @@ function parseAddressRule(rule: string): { address: string; prefixBits: number; 
   return { address, prefixBits, family: version === 4 ? 'ipv4' : 'ipv6' };
 }
 
-const blockLists = new WeakMap<SessionSettings, net.BlockList>();
+const blockLists = new WeakMap<Pick<SessionSettings, 'allowedAddresses'>, net.BlockList>();
 
 /** Whether a client connecting from `ip` (as net.Socket.remoteAddress gives it) may use this session. */
-export function isAddressAllowed(settings: SessionSettings, ip: string): boolean {
+export function isAddressAllowed(settings: Pick<SessionSettings, 'allowedAddresses'>, ip: string): boolean {
   const rules = settings.allowedAddresses;
   if (rules === undefined) return true;
   let list = blockLists.get(settings);

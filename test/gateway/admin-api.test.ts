@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { readJournalDir, journalDirOf } from '../../src/engine/index.js';
 import { adminApi, type Gateway } from '../../src/gateway/index.js';
-import { startHttpServer, type HttpServer } from '../../src/marketdata/index.js';
+import { startHttpServer, type HttpServer } from '../../src/http/server.js';
 import { Client, startTestGateway } from './support.js';
 import { FeedClient } from '../marketdata/support.js';
 
