@@ -25,7 +25,7 @@ import { Initiator } from '../src/session/initiator.js';
 import { MemoryStore } from '../src/session/store.js';
 import { NullLog } from '../src/session/message-log.js';
 import { SESSION_DEFAULTS } from '../src/session/session.js';
-import { gatewayCfg } from '../test/support/served.js';
+import { gatewayCfg } from '../harness/served.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const SYMBOL = 'AAPL';
