@@ -186,6 +186,9 @@ const KEYS: Record<string, KeySpec> = {
   ResendChunkSize: { kind: 'int', default: 1000, min: 1, max: 100_000 },
 };
 
+/** Every session key the parser accepts, with its spec (an application checks it uses or refuses each). */
+export const SESSION_KEY_SPECS: Readonly<Record<string, KeySpec>> = KEYS;
+
 const REQUIRED_ALWAYS = ['ConnectionType', 'BeginString', 'SenderCompID', 'TargetCompID'];
 const REQUIRED_BY_TYPE: Record<ConnectionType, string[]> = {
   acceptor: ['SocketAcceptPort'],
