@@ -10,7 +10,7 @@ import type { RequestEcho } from './requests.js';
 export interface InFlightRequest {
   readonly ref: number;
   readonly echo: RequestEcho;
-  readonly hold: InboundHold | undefined;
+  readonly hold: InboundHold;
   /** The command is a NewOrder with echo.clOrdId (not, e.g., a resent one turned into a status request). */
   readonly newOrder: boolean;
 }
@@ -29,7 +29,7 @@ export class InFlight {
     return this.#refLast + 1;
   }
 
-  add(echo: RequestEcho, hold: InboundHold | undefined, newOrder: boolean): InFlightRequest {
+  add(echo: RequestEcho, hold: InboundHold, newOrder: boolean): InFlightRequest {
     const request = { ref: ++this.#refLast, echo, hold, newOrder };
     this.#byRef.add(request);
     if (newOrder) {

@@ -133,7 +133,6 @@ export class OrderEntry {
       return notAvailable(overloaded ? 'Gateway overloaded, try again later' : 'Order entry is not available');
     }
     this.#o.logBatch.submitted(receivedMs);
-    const hold = msg.seqNum !== undefined ? session.hold(msg) : undefined;
-    inFlight.add(echoOf(msg, session.key, receivedMs), hold, command.type === 'NewOrder');
+    inFlight.add(echoOf(msg, session.key, receivedMs), session.hold(msg), command.type === 'NewOrder');
   }
 }

@@ -65,7 +65,7 @@ export class Replies {
     }
     if (replied && echo !== undefined) this.#answeredReceivedMs.push(echo.receivedMs);
     // durable, replies stored (in the batch): the expected inbound seq may move past the message on disk
-    request?.hold?.release();
+    request?.hold.release();
   };
 
   /** True when it answered `echo`'s request (the report is about the order the request named). */

@@ -195,7 +195,8 @@ export class Session {
    *  the peer is asked for it again; and answers the session makes to later messages of this session wait for the
    *  release (answers in order), so a message the session answered is never processed again after a restart. */
   hold(msg: FixMessage): InboundHold {
-    const seq = msg.seqNum ?? 0;
+    const seq = msg.seqNum;
+    if (seq === undefined) return { msgSeqNum: 0, release: () => undefined }; // nothing to hold (fromApp never gets one)
     const epoch = this.#inbound.epoch;
     this.#inbound.hold(seq);
     let released = false;
