@@ -65,8 +65,9 @@ export class Outbox {
   #holds = 0;
   /** Opened when the outermost hold is released (set when the hold began behind queued items, or for a gated store). */
   #holdGate: Gate | null = null;
-  /** Bytes written while held: [#slabStart, #slabEnd) of #slab, in front of everything in #queue. Handed-over parts of
-   *  a slab are never written again (the socket may still hold them); a full slab is replaced. */
+  /** Bytes written while held: [#slabStart, #slabEnd) of #slab, after everything in #queue (a full slab, or the slab
+   *  on release, moves to the queue's end; nothing goes to the socket but through the queue). Parts of a slab that
+   *  moved on are never written again (the socket may still hold them); a full slab is replaced. */
   #slab: Buffer | null = null;
   #slabStart = 0;
   #slabEnd = 0;
@@ -102,9 +103,11 @@ export class Outbox {
     if (!stored) {
       socket.destroy();
     } else if (this.#queue.some((item) => item instanceof Gate && !item.open)) {
-      void this.#writeBehindGatesThenEnd(socket, this.#slabPiece(), this.#queue);
+      this.#slabToQueue();
+      void this.#writeBehindGatesThenEnd(socket, this.#queue);
     } else {
-      this.#handOverSlab(socket);
+      // what is queued is dropped (stored: resent after the next Logon); the slab only when nothing is queued before it
+      if (this.#queue.length === 0) this.#handOverSlab(socket);
       socket.end();
     }
     this.#reset();
@@ -142,13 +145,11 @@ export class Outbox {
       if (!this.#flushOrFail()) return;
       if (this.#gated) durable = this.#o.store.whenDurable!();
     }
+    this.#slabToQueue();
     const gate = this.#holdGate ?? (durable !== undefined ? this.#gateInFront() : null);
     this.#holdGate = null;
     if (gate === null) {
-      socket.cork();
-      this.#handOverSlab(socket);
-      this.#pump();
-      socket.uncork();
+      this.#pumpCorked(socket);
       return;
     }
     gate.follow(durable, () => this.#pumpCorked(socket), (err) => this.#failed(socket, err));
@@ -160,26 +161,26 @@ export class Outbox {
     if (socket === null) return;
     if (!Buffer.isBuffer(item)) {
       this.#gateOnStore(socket);
+      this.#slabToQueue();
       this.#queue.push(item);
       this.#pump();
       return;
     }
     this.#o.log.message('OUT', item, this.#o.now(), plain);
     if (this.#gated) this.#gateOnStore(socket);
-    if (this.#queue.length === 0) {
-      if (this.#holds === 0) {
-        if (!this.#flushOrFail()) return;
-        socket.write(item);
-        if (socket.writableLength > this.#o.maxBufferedBytes) this.#o.onSlowConsumer(socket.writableLength);
-        return;
-      }
-      if (item.length <= SLAB_BYTES / 4) {
-        this.#copyToSlab(socket, item);
-        const buffered = socket.writableLength + this.#slabEnd - this.#slabStart;
-        if (buffered > this.#o.maxBufferedBytes) this.#o.onSlowConsumer(buffered);
-        return;
-      }
+    if (this.#holds === 0 && this.#queue.length === 0) {
+      if (!this.#flushOrFail()) return;
+      socket.write(item);
+      if (socket.writableLength > this.#o.maxBufferedBytes) this.#o.onSlowConsumer(socket.writableLength);
+      return;
     }
+    if (this.#holds > 0 && !this.#gated && item.length <= SLAB_BYTES / 4) {
+      this.#copyToSlab(item);
+      const buffered = socket.writableLength + this.#queuedBytes + this.#slabEnd - this.#slabStart;
+      if (buffered > this.#o.maxBufferedBytes) this.#o.onSlowConsumer(buffered);
+      return;
+    }
+    this.#slabToQueue();
     this.#queuedBytes += item.length;
     this.#queue.push(item);
     const buffered = this.#queuedBytes + socket.writableLength;
@@ -208,16 +209,19 @@ export class Outbox {
     gate.follow(durable, () => this.#pumpCorked(socket), (err) => this.#failed(socket, err));
   }
 
-  /** The slab's bytes move into the queue behind a new gate at its front (a hold that began with nothing queued). */
+  /** A gate in front of everything queued (a hold that began with nothing queued: all of it is the hold's). */
   #gateInFront(): Gate {
     const gate = new Gate();
-    const piece = this.#slabPiece();
-    if (piece !== null) {
-      this.#queue.unshift(piece);
-      this.#queuedBytes += piece.length;
-    }
     this.#queue.unshift(gate);
     return gate;
+  }
+
+  /** The slab's bytes go to the end of the queue. */
+  #slabToQueue(): void {
+    const piece = this.#slabPiece();
+    if (piece === null) return;
+    this.#queue.push(piece);
+    this.#queuedBytes += piece.length;
   }
 
   #slabPiece(): Buffer | null {
@@ -227,10 +231,10 @@ export class Outbox {
     return piece;
   }
 
-  #copyToSlab(socket: Socket, item: Buffer): void {
+  #copyToSlab(item: Buffer): void {
     let slab = this.#slab;
     if (slab === null || this.#slabEnd + item.length > slab.length) {
-      this.#handOverSlab(socket);
+      this.#slabToQueue();
       this.#slab = slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
       this.#slabStart = this.#slabEnd = 0;
     }
@@ -238,7 +242,7 @@ export class Outbox {
     this.#slabEnd += item.length;
   }
 
-  /** What was copied while held goes to the socket as one chunk (it is in front of everything queued). */
+  /** What was copied while held goes to the socket as one chunk (only with nothing queued in front of it). */
   #handOverSlab(socket: Socket): void {
     const piece = this.#slabPiece();
     if (piece !== null) socket.write(piece);
@@ -269,7 +273,6 @@ export class Outbox {
         return;
       }
       if (!this.#flushOrFail()) return;
-      this.#handOverSlab(socket);
       if (Buffer.isBuffer(head)) {
         this.#queue.shift();
         this.#queuedBytes -= head.length;
@@ -302,8 +305,7 @@ export class Outbox {
   }
 
   /** A gated store's last bytes at the end of a connection (a Logout, say): written as their gates open, then the end. */
-  async #writeBehindGatesThenEnd(socket: Socket, slab: Buffer | null, queue: Array<Outgoing | Gate>): Promise<void> {
-    if (slab !== null) socket.write(slab);
+  async #writeBehindGatesThenEnd(socket: Socket, queue: Array<Outgoing | Gate>): Promise<void> {
     for (const item of queue) {
       if (item instanceof Gate) {
         if (!item.open) await Promise.race([item.opened, new Promise((r) => setTimeout(r, END_GRACE_MS))]);

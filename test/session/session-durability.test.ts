@@ -4,6 +4,9 @@
 // sessions waits for every store of the batch before any socket gets a byte.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
+import { Framer } from '../../src/fix/framer.js';
+import { parseMessage } from '../../src/fix/message.js';
 import { Acceptor } from '../../src/session/acceptor.js';
 import { NullLog } from '../../src/session/message-log.js';
 import { SendBatch } from '../../src/session/send-batch.js';
@@ -181,6 +184,55 @@ test('a SendBatch over stores that are durable when flushed leaves each session 
     await waitFor('twenty news', () => client.received.filter((m) => m.msgType === 'B').length === 20);
     assert.equal(chunks.length, 1, `one write for the batch (${chunks.length} chunks)`);
   } finally {
+    client.close();
+    await acceptor.stop(0);
+  }
+});
+
+/** MemoryStore that counts what a flush has written (a file store's batch reaches its files only on flush). */
+class FlushedStore extends MemoryStore {
+  savedThrough = 0;
+  flushedThrough = 0;
+  override saveSent(seq: number, bytes: Buffer): void { super.saveSent(seq, bytes); this.savedThrough = seq; }
+  override flush(): void { this.flushedThrough = this.savedThrough; }
+}
+
+test('a batch larger than the copy slab still reaches the kernel only after the store is flushed', async () => {
+  const stores = new Map<string, MessageStore>();
+  const acceptor = await acceptorWith(stores, () => new FlushedStore(Date.now()));
+  const client = await RawClient.connect(acceptor.port);
+  client.send('A', 1, [[98, '0'], [108, '30']], { sender: 'BIG' });
+  const proto = net.Socket.prototype as unknown as { _write: Function; _writev: Function };
+  const { _write, _writev } = proto;
+  const early: number[] = [];
+  const check = (socket: net.Socket, chunks: Buffer[]) => {
+    if (socket.localPort !== acceptor.port) return; // only the acceptor's side
+    const store = stores.get('BIG') as FlushedStore;
+    const framer = new Framer();
+    for (const c of chunks) framer.push(c);
+    for (let f = framer.next(); f !== null; f = framer.next()) {
+      const m = parseMessage(f.bytes);
+      if (!('garbled' in m) && m.msgType === 'B' && m.seqNum! > store.flushedThrough) early.push(m.seqNum!);
+    }
+  };
+  try {
+    await client.next('A');
+    proto._write = function (this: net.Socket, chunk: Buffer, encoding: BufferEncoding, cb: Function) {
+      check(this, [chunk]);
+      return _write.call(this, chunk, encoding, cb);
+    };
+    proto._writev = function (this: net.Socket, chunks: Array<{ chunk: Buffer }>, cb: Function) {
+      check(this, chunks.map((c) => c.chunk));
+      return _writev.call(this, chunks, cb);
+    };
+    const session = acceptor.session('FIX.4.4:FIXGW->BIG')!;
+    const batch = new SendBatch();
+    for (let i = 0; i < 400; i++) batch.send(session, 'B', news(`burst ${i} ${'x'.repeat(i % 50 === 49 ? 12_000 : 150)}`));
+    await waitFor('400 news', () => client.received.filter((m) => m.msgType === 'B').length === 400, 10_000);
+    assert.deepEqual(early, [], 'no message reached the kernel before its store was flushed');
+  } finally {
+    proto._write = _write;
+    proto._writev = _writev;
     client.close();
     await acceptor.stop(0);
   }
