@@ -81,8 +81,6 @@ export class Outbox {
     this.#gated = typeof o.store.whenDurable === 'function';
   }
 
-  get isHeld(): boolean { return this.#holds > 0; }
-
   attach(socket: Socket): void {
     this.#socket = socket;
     this.#reset();
@@ -308,7 +306,7 @@ export class Outbox {
   async #writeBehindGatesThenEnd(socket: Socket, queue: Array<Outgoing | Gate>): Promise<void> {
     for (const item of queue) {
       if (item instanceof Gate) {
-        if (!item.open) await Promise.race([item.opened, new Promise((r) => setTimeout(r, END_GRACE_MS))]);
+        if (!item.open) await Promise.race([item.opened, new Promise((r) => setTimeout(r, END_GRACE_MS).unref())]);
         if (!item.open || item.failed) break;
       } else if (Buffer.isBuffer(item)) {
         socket.write(item);
