@@ -6,8 +6,9 @@ import { Command, InvalidArgumentError } from 'commander';
 import { pino } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { startHttpServer, type HttpServer } from '../http/server.js';
-import { tokenFrom } from '../marketdata/index.js';
-import { adminApi, adminTokenOf, loadGatewaySettings, startGateway, type Gateway, type GatewayFileSettings } from '../gateway/index.js';
+import { tokenFrom } from '../http/access.js';
+import { adminApi, adminTokenOf } from '../http/admin-api.js';
+import { loadGatewaySettings, startGateway, type Gateway, type GatewayFileSettings } from '../gateway/index.js';
 import { warmUp } from './warm-up.js';
 import { defaultEngineConfigPath, loadEngineConfig } from '../engine/index.js';
 

@@ -12,5 +12,3 @@ export type { CommandSequencer, EngineReads } from './seam.js';
 export { loadGatewaySettings, parseGatewaySettings, GATEWAY_KEYS } from './config.js';
 export type { GatewayFileSettings, GatewaySession } from './config.js';
 export type { GatewayMetrics } from './metrics.js';
-export { adminApi, adminTokenOf } from './admin-api.js';
-export type { AdminApiOptions } from './admin-api.js';

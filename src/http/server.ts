@@ -1,7 +1,7 @@
 // The process's HTTP server (fastify): health, metrics and FIX sessions (status-routes.ts), market data as one plugin
 // from src/marketdata (WebSocket tap, book and trade snapshots, the viewer page), and more plugins from other layers
 // (the gateway's admin API under /api/v1/admin). With `accessToken`, every route but /health and the admin API needs
-// it (src/marketdata/access.ts).
+// it (access.ts).
 //
 //   const http = await startHttpServer({ port: 8080, engine, sequencer, registry, isReady: () => replayed,
 //     sessions: () => gateway.sessionsInfo(), logger });
@@ -16,7 +16,7 @@ import type { Logger } from 'pino';
 import type { Engine } from '../engine/index.js';
 import { marketData, type EventSource } from '../marketdata/index.js';
 import type { TapLimits } from '../marketdata/ws-tap.js';
-import { readAccessHook } from '../marketdata/access.js';
+import { readAccessHook } from './access.js';
 import { ConnectionsPerAddress } from '../session/connections-per-address.js';
 import { statusRoutes } from './status-routes.js';
 

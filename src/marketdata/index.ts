@@ -21,7 +21,6 @@ export type { WireLevel } from './checksum.js';
 export { DEFAULT_TAP_LIMITS } from './ws-tap.js';
 export type { TapLimits, Channel } from './ws-tap.js';
 export { VIEWER_HTML } from './viewer-page.js';
-export { tokenFrom } from './access.js';
 
 /** Where applied commands' events come from (the command sequencer). */
 export interface EventSource {

@@ -1,6 +1,6 @@
 // The operator's HTTP API: Halt / Resume / KillSwitch / EndOfDay / ExpireSweep as engine commands through the
 // sequencer (journaled like every order), answered with the engine's admin event once it is applied.
-// A fastify plugin for the gateway's HTTP server, under /api/v1/admin, guarded by a bearer token; without a
+// A fastify plugin for the process's HTTP server, under /api/v1/admin, guarded by a bearer token; without a
 // token configured every admin route answers 403.
 //
 //   POST /api/v1/admin/halt          {"symbol":"AAPL","text":"news pending"}
@@ -14,8 +14,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { SequencerOverloadedError, type AdminEvent, type Command } from '../engine/index.js';
-import type { CommandSequencer } from './seam.js';
-import { bearerOf, tokenDigest, tokenFrom, tokenMatches } from '../marketdata/access.js';
+import type { CommandSequencer } from '../gateway/index.js';
+import { bearerOf, tokenDigest, tokenFrom, tokenMatches } from './access.js';
 
 export interface AdminApiOptions {
   sequencer: CommandSequencer;
