@@ -12,7 +12,7 @@ import { validateMessage, type ValidationOptions } from '../fix/validate.js';
 import { SESSION_REJECT_TEXT, type FieldList } from '../fix/types.js';
 import type { Application, AppVerdict } from './application.js';
 import { BusinessRejectReason } from './application.js';
-import { MsgType, SessionRejectReason, Tag } from '../fix/names.js';
+import { EncryptMethod, GapFillFlag, MsgType, PossDupFlag, ResetSeqNumFlag, SessionRejectReason, Tag } from '../fix/names.js';
 import type { MessageStore } from './store.js';
 import type { MessageLog } from './message-log.js';
 import { InboundSeq } from './inbound-seq.js';
@@ -73,7 +73,9 @@ export interface SessionParts {
   now?: () => number;
 }
 
-const ADMIN_TYPES = new Set(['0', '1', '2', '3', '4', '5', 'A']);
+const ADMIN_TYPES = new Set<string>([
+  MsgType.Heartbeat, MsgType.TestRequest, MsgType.ResendRequest, MsgType.Reject, MsgType.SequenceReset, MsgType.Logout, MsgType.Logon,
+]);
 /** SenderCompID, TargetCompID: every message must have them. */
 const COMP_ID_TAGS: readonly number[] = [Tag.SenderCompID, Tag.TargetCompID];
 /** Standard header tags of FIX 4.4 (used to split stored messages into header and body on resend). */
@@ -88,6 +90,8 @@ const REVERSE_ROUTE: Array<[from: number, to: number]> = [
   [Tag.DeliverToCompID, Tag.OnBehalfOfCompID], [Tag.DeliverToSubID, Tag.OnBehalfOfSubID],
   [Tag.OnBehalfOfLocationID, Tag.DeliverToLocationID], [Tag.DeliverToLocationID, Tag.OnBehalfOfLocationID],
 ];
+/** EncryptMethod(98)=0: none (the only one FIX sessions use in practice). */
+const ENCRYPT_NONE = String(EncryptMethod.None);
 const TIMER_INTERVAL_MS = 200;
 /** Stored messages searched (newest first) by newestSentValue unless told otherwise. */
 const NEWEST_SENT_SCAN_MAX = 2_000;
@@ -389,7 +393,7 @@ export class Session {
     }
     // BeginString is the first field of every parsed message: compared in place
     if (!msg.valueEquals(0, this.id.beginString)) {
-      if (msgType === '5') {
+      if (msgType === MsgType.Logout) {
         this.#nextLogout(msg);
       } else {
         this.#generateLogout('Incorrect BeginString');
@@ -408,13 +412,13 @@ export class Session {
       }
     }
     switch (msgType) {
-      case 'A': this.#nextLogon(msg); break;
-      case '0': this.#nextHeartbeat(msg); break;
-      case '1': this.#nextTestRequest(msg); break;
-      case '4': this.#nextSequenceReset(msg); break;
-      case '5': this.#nextLogout(msg); break;
-      case '2': this.#nextResendRequest(msg); break;
-      case '3': this.#nextReject(msg); break;
+      case MsgType.Logon: this.#nextLogon(msg); break;
+      case MsgType.Heartbeat: this.#nextHeartbeat(msg); break;
+      case MsgType.TestRequest: this.#nextTestRequest(msg); break;
+      case MsgType.SequenceReset: this.#nextSequenceReset(msg); break;
+      case MsgType.Logout: this.#nextLogout(msg); break;
+      case MsgType.ResendRequest: this.#nextResendRequest(msg); break;
+      case MsgType.Reject: this.#nextReject(msg); break;
       default: this.#nextApp(msg); break;
     }
     this.#afterNext(queued);
@@ -425,7 +429,7 @@ export class Session {
   }
 
   #nextLogon(logon: FixMessage): void {
-    this.#receivedReset = logon.get(Tag.ResetSeqNumFlag) === 'Y';
+    this.#receivedReset = logon.get(Tag.ResetSeqNumFlag) === ResetSeqNumFlag.Yes;
     if (this.#receivedReset) {
       this.#event('Logon contains ResetSeqNumFlag=Y, resetting sequence numbers to 1');
       if (!this.#sentReset) this.#reset();
@@ -466,7 +470,7 @@ export class Session {
 
   #nextTestRequest(msg: FixMessage): void {
     if (!this.#verify(msg, true, true)) return;
-    this.#sendRaw('0', [[Tag.TestReqID, msg.get(Tag.TestReqID) ?? '']]);
+    this.#sendRaw(MsgType.Heartbeat, [[Tag.TestReqID, msg.get(Tag.TestReqID) ?? '']]);
     this.#inbound.advance();
   }
 
@@ -491,7 +495,7 @@ export class Session {
   }
 
   #nextSequenceReset(msg: FixMessage): void {
-    const isGapFill = msg.get(Tag.GapFillFlag) === 'Y';
+    const isGapFill = msg.get(Tag.GapFillFlag) === GapFillFlag.Yes;
     if (!this.#verify(msg, isGapFill, isGapFill)) return;
     const newSeqNo = msg.getInt(Tag.NewSeqNo);
     if (newSeqNo === undefined) return;
@@ -501,7 +505,7 @@ export class Session {
       this.#inbound.set(newSeqNo);
       for (const seq of this.#queue.keys()) if (seq < newSeqNo) this.#queue.delete(seq);
     } else if (newSeqNo < expected) {
-      this.#generateReject(msg, 5);
+      this.#generateReject(msg, SessionRejectReason.ValueIsIncorrect);
     }
   }
 
@@ -573,12 +577,12 @@ export class Session {
       return false;
     }
     if (!this.#isGoodTime(sendingTime)) {
-      this.#generateReject(msg, 10);
+      this.#generateReject(msg, SessionRejectReason.SendingTimeAccuracyProblem);
       if (this.#socket) this.#generateLogout();
       return false;
     }
     if (!this.#isCorrectCompId(msg)) {
-      this.#generateReject(msg, 9);
+      this.#generateReject(msg, SessionRejectReason.CompIdProblem);
       if (this.#socket) this.#generateLogout();
       return false;
     }
@@ -597,7 +601,7 @@ export class Session {
     }
     this.#lastReceivedMs = this.#now();
     this.#testRequestCount = 0;
-    if (msgType === 'A' && !this.#receivedLogon) {
+    if (msgType === MsgType.Logon && !this.#receivedLogon) {
       const verdict = this.#app.onLogonRequest?.(this, msg);
       if (verdict) {
         this.#applyVerdict(msg, verdict);
@@ -609,11 +613,11 @@ export class Session {
   }
 
   #validLogonState(msgType: string): boolean {
-    if ((msgType === 'A' && this.#sentReset) || this.#receivedReset) return true;
-    if ((msgType === 'A' && !this.#receivedLogon) || (msgType !== 'A' && this.#receivedLogon)) return true;
-    if (msgType === '5' && this.#sentLogon) return true;
-    if (msgType !== '5' && this.#sentLogout) return true;
-    if (msgType === '4' || msgType === '3') return true;
+    if ((msgType === MsgType.Logon && this.#sentReset) || this.#receivedReset) return true;
+    if ((msgType === MsgType.Logon && !this.#receivedLogon) || (msgType !== MsgType.Logon && this.#receivedLogon)) return true;
+    if (msgType === MsgType.Logout && this.#sentLogon) return true;
+    if (msgType !== MsgType.Logout && this.#sentLogout) return true;
+    if (msgType === MsgType.SequenceReset || msgType === MsgType.Reject) return true;
     return false;
   }
 
@@ -644,14 +648,14 @@ export class Session {
       return;
     }
     const begin = this.#inbound.next;
-    this.#sendRaw('2', [[Tag.BeginSeqNo, String(begin)], [Tag.EndSeqNo, '0']]);
+    this.#sendRaw(MsgType.ResendRequest, [[Tag.BeginSeqNo, String(begin)], [Tag.EndSeqNo, '0']]);
     this.#event(`Sent ResendRequest FROM: ${begin} TO: 0`);
     this.#resendRange = { begin, end: seq - 1 };
   }
 
   #doTargetTooLow(msg: FixMessage): void {
     const seq = msg.seqNum ?? 0;
-    if (msg.get(Tag.PossDupFlag) !== 'Y') {
+    if (msg.get(Tag.PossDupFlag) !== PossDupFlag.Yes) {
       const text = `MsgSeqNum too low, expecting ${this.#inbound.next} but received ${seq}`;
       this.#generateLogout(text);
       this.#event(text);
@@ -659,16 +663,16 @@ export class Session {
       return;
     }
     // PossDup with a low sequence number: a duplicate, ignored once its OrigSendingTime checks out.
-    if (msg.msgType === '4') return;
+    if (msg.msgType === MsgType.SequenceReset) return;
     const orig = msg.get(Tag.OrigSendingTime);
     if (orig === undefined) {
-      this.#generateReject(msg, 1, 122);
+      this.#generateReject(msg, SessionRejectReason.RequiredTagMissing, Tag.OrigSendingTime);
       return;
     }
     const origMs = parseUtcTimestamp(orig);
     const sentMs = parseUtcTimestamp(msg.get(Tag.SendingTime) ?? '');
     if (origMs === undefined || sentMs === undefined || origMs > sentMs) {
-      this.#generateReject(msg, 10);
+      this.#generateReject(msg, SessionRejectReason.SendingTimeAccuracyProblem);
       if (this.#socket) this.#generateLogout();
     }
   }
@@ -682,7 +686,7 @@ export class Session {
       this.#queue.delete(expected);
       this.#event(`Processing QUEUED message: ${expected}`);
       const msgType = msg.msgType;
-      if (msgType === 'A' || msgType === '2') this.#inbound.advance();
+      if (msgType === MsgType.Logon || msgType === MsgType.ResendRequest) this.#inbound.advance();
       else this.#next(msg, true);
     }
   }
@@ -691,25 +695,25 @@ export class Session {
 
   #generateLogon(): void {
     if (this.config.resetOnLogon) this.#reset();
-    const body: FieldList = [[Tag.EncryptMethod, '0'], [Tag.HeartBtInt, String(this.config.heartBtIntS)]];
+    const body: FieldList = [[Tag.EncryptMethod, ENCRYPT_NONE], [Tag.HeartBtInt, String(this.config.heartBtIntS)]];
     if (this.#shouldSendReset()) body.push([Tag.ResetSeqNumFlag, 'Y']);
     const now = this.#now();
     this.#lastReceivedMs = now;
     this.#testRequestCount = 0;
     this.#sentLogon = true;
     this.#logonSentAtMs = now;
-    this.#sendRaw('A', body);
+    this.#sendRaw(MsgType.Logon, body);
   }
 
   #generateLogonResponse(logon: FixMessage): void {
-    const body: FieldList = [[Tag.EncryptMethod, '0'], [Tag.HeartBtInt, logon.get(Tag.HeartBtInt) ?? '0']];
+    const body: FieldList = [[Tag.EncryptMethod, ENCRYPT_NONE], [Tag.HeartBtInt, logon.get(Tag.HeartBtInt) ?? '0']];
     if (this.#receivedReset) body.push([Tag.ResetSeqNumFlag, 'Y']);
-    this.#sendRaw('A', body);
+    this.#sendRaw(MsgType.Logon, body);
     this.#sentLogon = true;
   }
 
   #generateLogout(text?: string): void {
-    this.#sendRaw('5', text ? [[Tag.Text, text]] : []);
+    this.#sendRaw(MsgType.Logout, text ? [[Tag.Text, text]] : []);
     this.#sentLogout = true;
     this.#logoutSentAtMs = this.#now();
   }
@@ -816,8 +820,8 @@ export class Session {
     if (isAdmin) {
       if (typeof body === 'function') body = fieldsOf(body); // admin bodies are FieldLists (send() takes no admin type)
       this.#app.toAdmin?.(this, msgType, body);
-      if (msgType === 'A' && !this.#receivedReset) {
-        const resetFlag = body.some(([t, v]) => t === 141 && v === 'Y');
+      if (msgType === MsgType.Logon && !this.#receivedReset) {
+        const resetFlag = body.some(([t, v]) => t === Tag.ResetSeqNumFlag && v === ResetSeqNumFlag.Yes);
         if (resetFlag) this.#reset();
         this.#sentReset = resetFlag;
       }
@@ -829,7 +833,7 @@ export class Session {
     if (!isAdmin && this.config.persistMessages) this.#store.saveSent(seq, bytes);
     else this.#store.setNextSenderSeq(seq + 1);
     const mayWrite = isAdmin
-      ? msgType === 'A' || msgType === '5' || msgType === '2' || msgType === '4' || this.isLoggedOn
+      ? msgType === MsgType.Logon || msgType === MsgType.Logout || msgType === MsgType.ResendRequest || msgType === MsgType.SequenceReset || this.isLoggedOn
       : this.isLoggedOn;
     if (mayWrite && this.#socket) this.#outbox.write(bytes, this.#encoded.plain);
     return seq;
@@ -875,7 +879,7 @@ export class Session {
     const now = this.#now();
     this.#lastSentMs = now;
     this.#event(`Sent SequenceReset TO: ${newSeqNo}`);
-    return this.#encode('4', begin, now, [[Tag.NewSeqNo, String(newSeqNo)], [Tag.GapFillFlag, 'Y']], [], formatUtcTimestamp(now));
+    return this.#encode(MsgType.SequenceReset, begin, now, [[Tag.NewSeqNo, String(newSeqNo)], [Tag.GapFillFlag, 'Y']], [], formatUtcTimestamp(now));
   }
 
   /** A stored application message made ready for resend: PossDupFlag=Y, OrigSendingTime = its old 52. */
@@ -954,11 +958,11 @@ export class Session {
       this.#event('Timed out waiting for heartbeat');
       this.disconnect('heartbeat timeout');
     } else if (sinceReceived >= 1.2 * (this.#testRequestCount + 1) * hb) {
-      this.#sendRaw('1', [[Tag.TestReqID, 'TEST']]);
+      this.#sendRaw(MsgType.TestRequest, [[Tag.TestReqID, 'TEST']]);
       this.#testRequestCount++;
       this.#event('Sent test request TEST');
     } else if (sinceSent >= hb && this.#testRequestCount === 0) {
-      this.#sendRaw('0', []);
+      this.#sendRaw(MsgType.Heartbeat, []);
     }
   }
 
