@@ -3,7 +3,7 @@
 // ("NONE" when there is none), the trade id goes in SecondaryExecID(527) (and TradeID(1003) when the dictionary has it).
 import { formatUtcTimestamp } from '../fix/time.js';
 import {
-  CxlRejResponseTo, LastLiquidityInd, MassCancelRejectReason, MassCancelRequestType, MassCancelResponse, MsgType, OrdRejReason, Tag,
+  CxlRejResponseTo, ExecInst, LastLiquidityInd, MassCancelRejectReason, MassCancelRequestType, MassCancelResponse, MsgType, OrdRejReason, Tag,
 } from '../fix/names.js';
 
 const LIQUIDITY_ADDED = String(LastLiquidityInd.AddedLiquidity);
@@ -99,7 +99,8 @@ function writeExecutionReport(w: FieldSink, ev: ExecReport, echo: RequestEcho | 
   if (timeInForce !== null) w.field(Tag.TimeInForce, TIF_OUT[timeInForce]);
   const expireTimeMs = ev.expireTimeMs;
   if (expireTimeMs !== null) w.field(Tag.ExpireTime, formatUtcTimestamp(expireTimeMs));
-  const execInst = echo?.msgType === 'D' && echo.execInst !== undefined ? echo.execInst : ev.postOnly ? '6' : undefined;
+  const execInst = echo?.msgType === MsgType.NewOrderSingle && echo.execInst !== undefined ? echo.execInst
+    : ev.postOnly ? ExecInst.ParticipateDoNotInitiate : undefined;
   if (execInst !== undefined) w.field(Tag.ExecInst, execInst);
   const minQty = ev.minQty;
   if (minQty !== null) w.field(Tag.MinQty, minQty);
