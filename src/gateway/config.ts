@@ -190,7 +190,7 @@ function fromSessions(sessions: SessionSettings[], source: string, baseDir: stri
     dataDictionary: first.dataDictionary,
     fsync: x.bool('JournalFsync'),
     journalSegmentBytes: x.int('JournalSegmentBytes'),
-    journalRetention: x.str('JournalRetention') as 'all' | 'snapshot',
+    journalRetention: x.str('JournalRetention') === 'snapshot' ? 'snapshot' : 'all',
     snapshotEveryCommands: x.int('SnapshotEveryCommands'),
     snapshotsKept: x.int('SnapshotsKept'),
     snapshotOnShutdown: x.bool('SnapshotOnShutdown'),
@@ -248,18 +248,26 @@ function gatewaySessionOf(s: SessionSettings): GatewaySession {
   };
 }
 
-/** The gateway keys of a session, typed by their KeySpec (the only place their values are cast). */
+/** The gateway keys of a session, read by type: a key read as the wrong type (or one that is not a gateway key, or an
+ *  int or bool without a default left unset) is a bug here, and throws. */
 function extraOf(s: SessionSettings) {
-  const value = (key: keyof typeof GATEWAY_KEYS) => {
+  const read = <T>(key: string, ok: (v: unknown) => v is T, optional: boolean): T | undefined => {
     if (!(key in GATEWAY_KEYS)) throw new Error(`settings: ${key} is not a gateway key`);
-    return s.extra.get(key);
+    const v = s.extra.get(key);
+    if (v === undefined && optional) return undefined;
+    if (!ok(v)) throw new Error(`settings: ${key} read as the wrong type (${JSON.stringify(v)})`);
+    return v;
   };
+  const isString = (v: unknown): v is string => typeof v === 'string';
+  const isNumber = (v: unknown): v is number => typeof v === 'number';
+  const isBool = (v: unknown): v is boolean => typeof v === 'boolean';
+  const isList = (v: unknown): v is string[] => Array.isArray(v);
   return {
-    str: (key: string) => value(key) as string | undefined,
-    optInt: (key: string) => value(key) as number | undefined,
-    int: (key: string) => value(key) as number,
-    bool: (key: string) => value(key) as boolean,
-    list: (key: string) => value(key) as string[] | undefined,
+    str: (key: string) => read(key, isString, true),
+    optInt: (key: string) => read(key, isNumber, true),
+    int: (key: string) => read(key, isNumber, false)!,
+    bool: (key: string) => read(key, isBool, false)!,
+    list: (key: string) => read(key, isList, true),
   };
 }
 
