@@ -45,8 +45,7 @@ export class Replies {
 
   /** The command sequencer's listener: `ref` is ours when the command came through order entry here. */
   readonly onEvents = (sc: SequencedCommand, events: EngineEvent[], ref: number | undefined): void => {
-    const batchMs = this.#o.logBatch.applied(performance.now());
-    if (batchMs !== undefined) this.#o.metrics.journalBatchSeconds.observe(batchMs / 1e3);
+    if (this.#o.logBatch.busy) this.#o.metrics.journalBatchSeconds.observe(this.#o.logBatch.applied(performance.now())! / 1e3);
     const request = this.#o.inFlight.take(ref);
     const echo = request?.echo;
     let replied = false;
