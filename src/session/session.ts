@@ -107,6 +107,17 @@ export interface InboundHold {
   release(): void;
 }
 
+class Hold implements InboundHold {
+  #released = false;
+  constructor(private readonly releaseOf: (seq: number, epoch: number) => void, readonly msgSeqNum: number, private readonly epoch: number) {}
+  release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    this.releaseOf(this.msgSeqNum, this.epoch);
+  }
+}
+const NO_HOLD: InboundHold = { msgSeqNum: 0, release: () => undefined };
+
 /** What newestSentValue found: the value, no such message in the store at all, or none among the newest searched. */
 export type NewestSent = { kind: 'found'; value: string } | { kind: 'none' } | { kind: 'unknown' };
 
@@ -200,20 +211,17 @@ export class Session {
    *  release (answers in order), so a message the session answered is never processed again after a restart. */
   hold(msg: FixMessage): InboundHold {
     const seq = msg.seqNum;
-    if (seq === undefined) return { msgSeqNum: 0, release: () => undefined }; // nothing to hold (fromApp never gets one)
-    const epoch = this.#inbound.epoch;
+    if (seq === undefined) return NO_HOLD; // nothing to hold (fromApp never gets such a message)
     this.#inbound.hold(seq);
-    let released = false;
-    return {
-      msgSeqNum: seq,
-      release: () => {
-        if (released || epoch !== this.#inbound.epoch) return;
-        released = true;
-        this.#inbound.release(seq);
-        if (this.#parked.length > 0) this.#sendParked();
-      },
-    };
+    return new Hold(this.#releaseHold, seq, this.#inbound.epoch);
   }
+
+  /** One per session, shared by its holds (a hold is one small object). */
+  readonly #releaseHold = (seq: number, epoch: number): void => {
+    if (epoch !== this.#inbound.epoch) return; // taken before a reset
+    this.#inbound.release(seq);
+    if (this.#parked.length > 0) this.#sendParked();
+  };
 
   /** The value of `tag` in the newest stored message of `msgType` among the newest `scanMax` stored messages (e.g. the
    *  last ExecID sent, for reports a crash may have cut off). */
