@@ -53,10 +53,7 @@ function functionsOf(file: string): FunctionSpan[] {
 const LONG_FUNCTIONS_ELSEWHERE = new Set([
   'src/cli/audit.ts:register',
   'src/cli/sim.ts:register',
-  'src/engine/config.ts:buildEngineConfig',
-  'src/engine/engine.ts:newOrder',
   'src/fix/dictionary.ts:constructor',
-  'src/gateway/snapshot-worker.ts:run',
   'src/session/settings.ts:buildSession',
 ]);
 

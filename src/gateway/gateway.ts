@@ -10,7 +10,7 @@ import { defaultDictionaryPath, resolveIdleSpinMicros, type GatewayFileSettings 
 import type { GatewayMetrics } from './metrics.js';
 import { startOrderPath, type OrderPath } from './order-path.js';
 import { ReplayTail } from './recovery.js';
-import { commandSequencerOf, engineReadsOf, type CommandSequencer } from './seam.js';
+import type { CommandSequencer } from './seam.js';
 import { GatewaySessions, type SessionInfo } from './sessions.js';
 import { Snapshotter } from './snapshots.js';
 import type { Acceptor } from '../session/acceptor.js';
@@ -111,14 +111,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const { engine, recovery } = opened;
   log.info({ dataDir, replayedCommands: recovery.replayedCommands, snapshotSeq: recovery.snapshotSeq, lastSeq: recovery.lastSeq,
     tornBytes: recovery.tornBytes, tornZeros: recovery.journal.tornZeros, fsync }, 'journal replayed');
-  const sequencer = commandSequencerOf(opened.sequencer, pendingMax);
+  const { sequencer } = opened;
   sequencer.onFatal((err) => {
     log.fatal({ err }, 'journal failed: order entry stopped');
     options.onFatal?.(err);
   });
   const registry = options.registry ?? new Registry();
   const snapshotter = new Snapshotter({
-    dataDir, engine, sequencer: opened.sequencer, log, journalFsync: fsync, recoveredSeq: recovery.snapshotSeq ?? 0,
+    dataDir, engine, sequencer, log, journalFsync: fsync, recoveredSeq: recovery.snapshotSeq ?? 0,
     retention: settings.journalRetention, everyCommands: options.snapshotEveryCommands ?? settings.snapshotEveryCommands,
     kept: options.snapshotsKept ?? settings.snapshotsKept, registry, mode: (options.snapshotWorker ?? settings.snapshotWorker) ? 'worker' : 'inline',
     ...(options.snapshotWorkerCrashAfterSeq !== undefined ? { workerCrashAfterSeq: options.snapshotWorkerCrashAfterSeq } : {}),
@@ -130,14 +130,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   let orderPath: OrderPath;
   try {
     orderPath = await startOrderPath({
-      settings, sequencer, engine: engineReadsOf(engine), pendingMax, registry, log, idleSpinMicros, fsync, clock, replayTail,
+      settings, sequencer, engine, pendingMax, registry, log, idleSpinMicros, fsync, clock, replayTail,
       dictionary: loadDictionary(settings.dataDictionary ?? defaultDictionaryPath()),
       openStore: (id) => sessions.openFileStore(dataDir, id), openLog: (id) => sessions.openFileLog(dataDir, id),
       fixPort: options.fixPort ?? settings.fixPort, host: options.host ?? settings.fixHost ?? '0.0.0.0',
       expiryCheckIntervalMs: options.expiryCheckIntervalMs ?? 250, endOfDayDir: dataDir,
     });
   } catch (err) {
-    await opened.sequencer.close();
+    await sequencer.close();
     await snapshotter.close({ snapshot: false });
     throw err;
   }
@@ -146,7 +146,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const close = (): Promise<void> => closed ??= (async () => {
     ready = false;
     await orderPath.close(options.logoutGraceMs ?? 2000);
-    await opened.sequencer.close().catch(() => undefined);
+    await sequencer.close().catch(() => undefined);
     await snapshotter.close({ snapshot: (options.snapshotOnShutdown ?? settings.snapshotOnShutdown) && sequencer.error === null });
     log.info({ lastSeq: engine.lastSeq }, 'gateway stopped');
   })();

@@ -7,7 +7,6 @@ export { startOrderPath } from './order-path.js';
 export type { OrderPath, OrderPathOptions } from './order-path.js';
 export { parseSessionKey } from './sessions.js';
 export type { SessionInfo } from './sessions.js';
-export { commandSequencerOf, engineReadsOf } from './seam.js';
 export type { CommandSequencer, EngineReads } from './seam.js';
 export { loadGatewaySettings, parseGatewaySettings, GATEWAY_KEYS } from './config.js';
 export type { GatewayFileSettings, GatewaySession } from './config.js';

@@ -1,5 +1,5 @@
-// The seam: the stations of the order path run over any command sequencer. Here the log is in memory (the sequencer
-// without a journal) and the session stores too: FIX in over a real socket, ExecutionReports out, a trade between
+// The seam: the stations of the order path run over any command sequencer. Here the log is in memory (MemoryCommandLog
+// under the Sequencer) and the session stores too: FIX in over a real socket, ExecutionReports out, a trade between
 // two clients, a resent order answered with its status, a mass cancel refused, and not one file written.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,8 +11,8 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { Dictionary } from '../../src/fix/dictionary.js';
 import { formatUtcTimestamp } from '../../src/fix/time.js';
-import { Engine, Sequencer } from '../../src/engine/index.js';
-import { commandSequencerOf, engineReadsOf, parseGatewaySettings, startOrderPath } from '../../src/gateway/index.js';
+import { Engine, MemoryCommandLog, Sequencer } from '../../src/engine/index.js';
+import { parseGatewaySettings, startOrderPath } from '../../src/gateway/index.js';
 import { NullLog } from '../../src/session/message-log.js';
 import { MemoryStore } from '../../src/session/store.js';
 import { defaultEngineConfig } from '../support/served.js';
@@ -23,9 +23,9 @@ test('the stations over an in-memory command log: orders in over FIX, ExecutionR
   const dir = mkdtempSync(path.join(tmpdir(), 'fixgw-seam-'));
   process.chdir(dir); // anything written to a relative path would land here
   const engine = new Engine(defaultEngineConfig());
-  const sequencer = commandSequencerOf(new Sequencer(engine, { journal: null }), 10_000);
+  const sequencer = new Sequencer(engine, { log: new MemoryCommandLog() });
   const orderPath = await startOrderPath({
-    settings: parseGatewaySettings(BASE_CFG), sequencer, engine: engineReadsOf(engine), pendingMax: 10_000,
+    settings: parseGatewaySettings(BASE_CFG), sequencer, engine, pendingMax: 10_000,
     dictionary: Dictionary.load(fileURLToPath(new URL('../../../fix-specs/FIX44.xml', import.meta.url))),
     openStore: () => new MemoryStore(Date.now()), openLog: () => new NullLog(), registry: new Registry(),
     log: pino({ level: 'silent' }), fixPort: 0, host: '127.0.0.1', idleSpinMicros: 0, fsync: false, clock: Date.now,

@@ -2,7 +2,7 @@
 // loopback, and a WebSocket client that rebuilds books from the protocol and checks every rule it states.
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
-import { Engine, loadEngineConfig, Sequencer, type NewOrderCommand } from '../../src/engine/index.js';
+import { Engine, loadEngineConfig, MemoryCommandLog, Sequencer, type NewOrderCommand } from '../../src/engine/index.js';
 import { bookChecksum, type WireLevel } from '../../src/marketdata/index.js';
 import { startHttpServer, type HttpServerOptions } from '../../src/http/server.js';
 import type { Registry } from 'prom-client';
@@ -19,7 +19,7 @@ export interface Tap {
 
 export async function startTap(opts: Partial<Omit<HttpServerOptions, 'engine' | 'sequencer'>> & { registry?: Registry } = {}): Promise<Tap> {
   const engine = new Engine(loadEngineConfig(ENGINE_CONFIG));
-  const sequencer = new Sequencer(engine, { journal: null });
+  const sequencer = new Sequencer(engine, { log: new MemoryCommandLog() });
   const http = await startHttpServer({ port: 0, engine, sequencer, ...opts });
   return {
     sequencer, engine, http, wsUrl: `ws://127.0.0.1:${http.port}/ws`,
