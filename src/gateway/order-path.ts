@@ -8,6 +8,7 @@ import type { Dictionary } from '../fix/dictionary.js';
 import { Acceptor } from '../session/acceptor.js';
 import type { Application } from '../session/application.js';
 import type { MessageLog } from '../session/message-log.js';
+import type { Session } from '../session/session.js';
 import { sessionKey, type SessionId } from '../session/session-id.js';
 import type { MessageStore } from '../session/store.js';
 import { tlsOptionsOf, type GatewayFileSettings } from './config.js';
@@ -110,8 +111,7 @@ export async function startOrderPath(o: OrderPathOptions): Promise<OrderPath> {
 }
 
 /** The session layer's callbacks, each handed to the station whose job it is. */
-function fixApplication(policy: LogonPolicy, orderEntry: OrderEntry, addDropCopy: (s: import('../session/session.js').Session) => void,
-  log: Logger): Application {
+function fixApplication(policy: LogonPolicy, orderEntry: OrderEntry, addDropCopy: (s: Session) => void, log: Logger): Application {
   return {
     onLogonRequest: (session, logon) => policy.checkPassword(session, logon),
     onLogon(session) {
