@@ -3,7 +3,8 @@
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { Engine, loadEngineConfig, MemoryCommandLog, Sequencer, type NewOrderCommand } from '../../src/engine/index.js';
-import { startHttpServer, bookChecksum, type HttpServerOptions, type WireLevel } from '../../src/marketdata/index.js';
+import { bookChecksum, type WireLevel } from '../../src/marketdata/index.js';
+import { startHttpServer, type HttpServerOptions } from '../../src/http/server.js';
 import type { Registry } from 'prom-client';
 
 export const ENGINE_CONFIG = fileURLToPath(new URL('../../../config/engine.json', import.meta.url));
