@@ -96,7 +96,11 @@ export class ReplicatedStore implements MessageStore {
   }
 
   private sendUnsent(): void {
-    if (this.failure !== null || this.unsent.length === 0) return;
+    if (this.failure !== null) return;
+    if (this.unsent.length === 0) {
+      this.seqnums.send(); // an admin message or a target seq moves only the sequence numbers
+      return;
+    }
     if (this.published - this.ackedThrough + this.unsent.length > UNACKED_MESSAGES_MAX) {
       this.fail(new Error(`more than ${UNACKED_MESSAGES_MAX} messages unacknowledged by JetStream`));
       return;

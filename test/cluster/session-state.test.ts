@@ -144,3 +144,17 @@ test('a session JetStream has never seen is seeded from the local store, so the 
   assert.equal(storeB.nextTargetSeq, 7);
   assert.deepEqual(stored(storeB), Array.from({ length: 30 }, (_, i) => `${i + 1}:58=single`));
 });
+
+test('a change of the sequence numbers alone (an admin message, a target seq) becomes durable, and the next holder finds it', { timeout: 20_000 }, async () => {
+  const session: SessionId = { beginString: 'FIX.4.4', senderCompId: 'GW', targetCompId: 'C6' };
+  const [a, b] = [await node('A', 'SS6'), await node('B', 'SS6')];
+  const store = await takeOver(a, session, new MemoryStore(T0));
+  store.setNextSenderSeq(2); // a Logon answered: not stored, its seq used
+  store.incrNextTargetSeq();
+  const waiting = store.whenDurable();
+  assert.ok(waiting instanceof Promise, 'not durable before JetStream has the sequence numbers');
+  await waiting;
+  await a.leases.release(session);
+  const next = await takeOver(b, session, new MemoryStore(T0));
+  assert.deepEqual([next.nextSenderSeq, next.nextTargetSeq], [2, 2]);
+});
