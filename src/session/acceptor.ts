@@ -3,9 +3,12 @@
 // template); anything else is closed without a reply, as FIX requires.
 import net from 'node:net';
 import tls from 'node:tls';
-import { Framer } from '../fix/framer.js';
-import { parseMessage } from '../fix/message.js';
-import { Tag } from '../fix/names.js';
+import { Framer, type Frame } from '../fix/framer.js';
+import { parseMessage, type FixMessage } from '../fix/message.js';
+import { encodeMessage } from '../fix/encode.js';
+import { formatUtcTimestamp } from '../fix/time.js';
+import type { FieldList } from '../fix/types.js';
+import { MsgType, Tag } from '../fix/names.js';
 import type { Dictionary } from '../fix/dictionary.js';
 import type { Application } from './application.js';
 import type { MessageStore } from './store.js';
@@ -41,6 +44,10 @@ export interface AcceptorOptions {
   maxDynamicSessions?: number;
   /** Extra check before a Logon is bound to a session: return a reason to refuse it silently. */
   admit?: (id: SessionId, remoteAddress: string | undefined) => string | undefined;
+  /** An asynchronous step between finding a Logon's session and binding it (a cluster node takes the session over);
+   *  what follows the Logon waits. A text refuses the Logon with a Logout carrying it (MsgSeqNum 1, nothing of the
+   *  session's state); a rejection closes the connection. */
+  beforeLogon?: (session: Session) => Promise<string | undefined>;
   now?: () => number;
 }
 
@@ -147,6 +154,8 @@ export class Acceptor {
     socket.setNoDelay(true);
     const framer = new Framer({ maxMessageBytes: this.#opts.maxMessageBytes ?? 1024 * 1024 });
     let session: Session | null = null;
+    /** Frames that arrived while beforeLogon ran (the Logon first). */
+    let waiting: Frame[] | null = null;
     let closed = false;
     const logonTimer = setTimeout(() => {
       if (!session) {
@@ -166,6 +175,10 @@ export class Acceptor {
       if (closed) return;
       framer.push(chunk);
       for (let frame = framer.next(); frame; frame = framer.next()) {
+        if (waiting !== null) {
+          waiting.push(frame);
+          continue;
+        }
         if (session) {
           if (!session.isAttachedTo(socket)) return;
           session.receiveFrame(frame);
@@ -192,12 +205,36 @@ export class Acceptor {
         }
         if (!found) return refuse(`unknown session ${sessionKey(id)}`);
         if (found.isConnected) return refuse(`${found.key} is already connected`);
-        session = found;
-        clearTimeout(logonTimer);
-        session.attach(socket);
-        session.receiveFrame(frame);
+        if (this.#opts.beforeLogon !== undefined) {
+          waiting = [frame];
+          socket.pause();
+          this.#opts.beforeLogon(found).then((refusal) => {
+            const frames = waiting!;
+            waiting = null;
+            if (closed || socket.destroyed) return;
+            if (refusal !== undefined) return refuseWithLogout(logon, refusal);
+            if (found.isConnected) return refuse(`${found.key} is already connected`);
+            bind(found, frames);
+            socket.resume();
+          }, (err: Error) => refuse(`${found.key}: ${err.message}`));
+          return;
+        }
+        bind(found, [frame]);
       }
     });
+    const bind = (found: Session, frames: Frame[]): void => {
+      session = found;
+      clearTimeout(logonTimer);
+      session.attach(socket);
+      for (const f of frames) if (session.isAttachedTo(socket)) session.receiveFrame(f);
+    };
+    const refuseWithLogout = (logon: FixMessage, text: string): void => {
+      this.#event(`Closed connection from ${address}: ${text}`);
+      closed = true;
+      clearTimeout(logonTimer);
+      socket.end(logonRefusal(logon, text));
+      setTimeout(() => socket.destroy(), 1000).unref(); // a refused peer that does not read is not waited for
+    };
     const onGone = (reason: string) => {
       if (this.#sockets.delete(socket)) this.#connectionsByAddress.release(address);
       clearTimeout(logonTimer);
@@ -207,4 +244,11 @@ export class Acceptor {
     socket.on('close', () => onGone('peer closed'));
     socket.on('end', () => socket.end());
   }
+}
+
+/** The Logout a refused Logon gets: MsgSeqNum 1 and the CompIDs of the Logon reversed, nothing of any session. */
+function logonRefusal(logon: FixMessage, text: string): Buffer {
+  const header: FieldList = [[Tag.MsgSeqNum, '1'], [Tag.SenderCompID, logon.get(Tag.TargetCompID) ?? ''],
+    [Tag.SendingTime, formatUtcTimestamp(Date.now())], [Tag.TargetCompID, logon.get(Tag.SenderCompID) ?? '']];
+  return encodeMessage(logon.get(Tag.BeginString) ?? '', MsgType.Logout, header, [[Tag.Text, text]]);
 }
