@@ -11,6 +11,9 @@ import { adminApi, adminTokenOf } from '../http/admin-api.js';
 import { loadGatewaySettings, startGateway, type Gateway, type GatewayFileSettings } from '../gateway/index.js';
 import { warmUp } from './warm-up.js';
 import { defaultEngineConfigPath, loadEngineConfig } from '../engine/index.js';
+import { addClusterFlags, clusterSettingsOf, type ClusterFlags } from '../cluster/cli-options.js';
+import { startClusterGateway, type ClusterGateway } from '../cluster/cluster-gateway.js';
+import { CLUSTER_KEYS } from '../cluster/settings.js';
 
 function parsePort(value: string): number {
   const port = Number(value);
@@ -22,10 +25,10 @@ export function defaultGatewayConfigPath(): string {
   return fileURLToPath(new URL('../../../config/gateway.cfg', import.meta.url));
 }
 
-interface ServeOptions { config: string; fixPort?: number; httpPort?: number; httpHost?: string; dataDir?: string; fsync: boolean; host?: string; engineConfig?: string }
+interface ServeOptions extends ClusterFlags { config: string; fixPort?: number; httpPort?: number; httpHost?: string; dataDir?: string; fsync: boolean; host?: string; engineConfig?: string }
 
 export function register(program: Command): void {
-  program
+  addClusterFlags(program
     .command('serve')
     .description('run the FIX gateway (FIX acceptor, matching engine, journal) until SIGINT/SIGTERM')
     .option('--config <file>', 'gateway settings (QuickFIX-style .cfg)', defaultGatewayConfigPath())
@@ -35,7 +38,7 @@ export function register(program: Command): void {
     .option('--data-dir <dir>', 'journal, snapshots, session stores and logs (overrides DataDirectory)')
     .option('--host <addr>', 'FIX listen address (overrides SocketAcceptHost)')
     .option('--engine-config <file>', 'instruments, accounts and risk limits (overrides EngineConfig)')
-    .option('--no-fsync', 'do not fdatasync the journal after each batch (overrides JournalFsync)')
+    .option('--no-fsync', 'do not fdatasync the journal after each batch (overrides JournalFsync)'))
     .action(async (opts: ServeOptions, cmd: Command) => {
       const log = pino({ name: 'fixgw', level: process.env.LOG_LEVEL ?? 'info' });
       const fsyncGiven = cmd.getOptionValueSource('fsync') === 'cli';
@@ -44,11 +47,20 @@ export function register(program: Command): void {
       let stopping = false;
       let settings: GatewayFileSettings;
       let gateway: Gateway;
+      let clusterNode: ClusterGateway | undefined;
       try {
-        settings = loadGatewaySettings(opts.config);
+        settings = loadGatewaySettings(opts.config, CLUSTER_KEYS);
+        const cluster = clusterSettingsOf(settings.more, opts);
         const engineConfig = loadEngineConfig(opts.engineConfig ?? settings.engineConfigPath ?? defaultEngineConfigPath());
         if (settings.warmUpOrders > 0) log.info(await warmUp(settings, engineConfig, settings.warmUpOrders, log), 'warm-up done');
-        gateway = await startGateway({
+        // Cluster mode (docs/cluster.md) when ClusterNatsUrls is set; otherwise the single process on its journal.
+        gateway = cluster !== null ? clusterNode = await startClusterGateway({
+          settings, cluster, registry, logger: log, engineConfig,
+          ...(opts.fixPort !== undefined ? { fixPort: opts.fixPort } : {}),
+          ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}),
+          ...(opts.host !== undefined ? { host: opts.host } : {}),
+          onFatal: (err) => { if (!stopping) void stop(err.message, 1); },
+        }) : await startGateway({
           settings,
           registry,
           logger: log,
@@ -77,7 +89,8 @@ export function register(program: Command): void {
           sessions: () => gateway.sessionsInfo(),
           registry,
           isReady: () => gateway.ready && !stopping,
-          healthDetails: () => ({ lastSeq: gateway.sequencer.lastAppliedSeq, snapshots: gateway.snapshotStatus() }),
+          healthDetails: () => ({ lastSeq: gateway.sequencer.lastAppliedSeq,
+            ...(clusterNode !== undefined ? { cluster: clusterNode.health() } : { snapshots: gateway.snapshotStatus() }) }),
           logger: log,
           // Operator API (halt/resume/killswitch/end-of-day) on the same HTTP server; 403 unless a token is configured.
           plugins: [{ prefix: '/api/v1/admin', plugin: adminApi({ sequencer: gateway.sequencer, token: adminTokenOf(settings.adminToken), logger: log }) }],
