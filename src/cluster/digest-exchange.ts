@@ -28,6 +28,7 @@ export class DigestExchange {
   private diverged = false;
   private comparedSeq = 0;
   private comparisons = 0;
+  private readonly agreedByNode = new Map<string, number>();
 
   constructor(private readonly conn: ClusterConnection, private readonly names: ClusterNames, private readonly opts: DigestExchangeOptions) {
     this.subscription = conn.nc.subscribe(names.digestSubject, { callback: (err, msg) => { if (err === null) this.heard(msg.data); } });
@@ -35,6 +36,8 @@ export class DigestExchange {
 
   /** The newest seq at which this node's digest matched another node's, and how many matches so far. */
   get agreed(): { seq: number; comparisons: number } { return { seq: this.comparedSeq, comparisons: this.comparisons }; }
+  /** Per other node, the newest seq at which its digest matched this node's. */
+  get agreedWith(): ReadonlyMap<string, number> { return this.agreedByNode; }
 
   /** This node's digest of its state at `seq`, as bytes of the canonical state (a snapshot's body) or a hex digest. */
   publish(seq: number, state: Buffer | string): string {
@@ -64,6 +67,7 @@ export class DigestExchange {
     if (own === digest) {
       this.comparisons++;
       if (seq > this.comparedSeq) this.comparedSeq = seq;
+      if (seq > (this.agreedByNode.get(node) ?? 0)) this.agreedByNode.set(node, seq);
       return;
     }
     if (this.diverged) return;

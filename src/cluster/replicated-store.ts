@@ -8,6 +8,7 @@
 // go as one compare-and-set KV update at a time, the newest state each time, so a slow update never lets an older
 // state overwrite a newer one, and a node that lost the session finds its update refused.
 import type { MessageStore } from '../session/store.js';
+import type { LeaseState } from './session-leases.js';
 import { KvSeqnums } from './session-seqnums.js';
 import type { SessionChannel } from './session-channel.js';
 
@@ -28,9 +29,10 @@ export class ReplicatedStore implements MessageStore {
   private failure: Error | null = null;
   private flushScheduled = false;
 
-  /** `stillHeld`: whether this node still holds the session's lease; once it does not, nothing becomes durable. */
+  /** `lease`: this node's hold on the session; while suspended nothing becomes durable (the session sends nothing),
+   *  once lost nothing ever does. */
   constructor(private readonly local: MessageStore, private readonly channel: SessionChannel, private readonly seqnums: KvSeqnums,
-    private readonly stillHeld: () => boolean = () => true) {
+    private readonly lease: () => LeaseState = () => 'held') {
     seqnums.onSettled(() => this.releaseWaiters());
     seqnums.onFailed((err) => this.fail(err));
   }
@@ -70,7 +72,7 @@ export class ReplicatedStore implements MessageStore {
     this.flush();
     this.checkLease();
     if (this.failure !== null) return Promise.reject(this.failure);
-    if (this.ackedThrough >= this.published && this.seqnums.settled()) return undefined;
+    if (this.ackedThrough >= this.published && this.seqnums.settled() && this.lease() === 'held') return undefined;
     return new Promise((resolve, reject) => {
       this.waiters.push({ published: this.published, seqnumsVersion: this.seqnums.version, resolve, reject });
     });
@@ -121,12 +123,16 @@ export class ReplicatedStore implements MessageStore {
   }
 
   private checkLease(): void {
-    if (this.failure === null && !this.stillHeld()) this.fail(new Error('this node no longer holds the session\'s lease'));
+    if (this.failure === null && this.lease() === 'none') this.fail(new Error('this node no longer holds the session\'s lease'));
   }
+
+  /** The lease came back after a suspension: what waited for it may go out. */
+  leaseResumed(): void { this.releaseWaiters(); }
 
   private releaseWaiters(): void {
     if (this.waiters.length === 0) return;
     this.checkLease();
+    if (this.lease() === 'suspended') return; // leaseResumed, or a failure, ends the wait
     const still: Waiter[] = [];
     for (const w of this.waiters) {
       if (w.published <= this.ackedThrough && this.seqnums.settledThrough(w.seqnumsVersion)) w.resolve(); else still.push(w);

@@ -46,6 +46,12 @@ export class ClusterHosting implements SessionHosting {
 
   constructor(private readonly o: HostingOptions) {
     o.leases.onLost((id, reason) => this.lost(id, reason));
+    o.leases.onSuspended((id, suspended) => {
+      const hosted = this.hosted.get(sessionKey(id));
+      if (hosted === undefined) return;
+      o.log.warn({ session: hosted.session.key }, suspended ? 'session lease not renewed in time: the session sends nothing until it is' : 'session lease renewed: the session resumes');
+      if (!suspended) hosted.store.hosted?.leaseResumed();
+    });
     this.sweeper = setInterval(() => this.sweep(), 1000);
     this.sweeper.unref();
   }
@@ -72,7 +78,7 @@ export class ClusterHosting implements SessionHosting {
     const lease = await this.acquire(session);
     if (!lease.held) return `Duplicate logon: session ${session.key} is held by node ${lease.holder}`;
     try {
-      const replicated = await this.o.replication.takeOver(session.id, store.local, lease.fence, () => this.o.leases.holds(session.id));
+      const replicated = await this.o.replication.takeOver(session.id, store.local, lease.fence, () => this.o.leases.state(session.id));
       store.adopt(replicated);
       session.storeRebuilt();
       this.hosted.set(session.key, { session, store, idleSinceMs: Date.now() });

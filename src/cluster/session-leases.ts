@@ -1,9 +1,13 @@
 // Which node holds each FIX session: a lease per session in a JetStream KV bucket whose entries expire ClusterLeaseTtlMs
 // after they were written. A node takes a lease with create (compare-and-set against "no entry"), renews it every quarter
 // of the TTL with update (compare-and-set against its last revision), and gives it back with a delete. A node that dies
-// stops renewing, and its leases are gone within the TTL (plus JetStream's expiry timer). The holder counts its lease
-// as lost on its own once a renewal has not succeeded for the TTL less a margin, before JetStream lets anyone else take
-// it: a node cut off from NATS stops serving its sessions before another node can start.
+// stops renewing, and its leases are gone within the TTL (plus JetStream's expiry timer).
+//
+// A holder whose renewals have not succeeded for the TTL less a margin suspends the lease on its own, before JetStream
+// could let anyone else take it: the session sends nothing while suspended. It keeps renewing: a renewal that then
+// succeeds (its compare-and-set found the revision it last wrote, so no other node wrote the key meanwhile) makes the
+// lease held again; one that finds another revision, or suspension for SUSPENDED_MAX_TTLS TTLs, loses it. So a NATS
+// leader election of the lease bucket (seconds) pauses the sessions instead of disconnecting them.
 //
 // The revision a lease was taken at is its fence: it only grows across takeovers, and it is stamped on what the holder
 // writes for the session, so a write from a holder that lost the lease is recognised as stale.
@@ -16,17 +20,22 @@ import { ClusterSettingsError, type ClusterSettings } from './settings.js';
 
 export type AcquireResult = { held: true; fence: number } | { held: false; holder: string };
 export type LeaseLostListener = (session: SessionId, reason: string) => void;
+/** held: serve the session; suspended: send nothing, the lease may come back; none: not this node's. */
+export type LeaseState = 'held' | 'suspended' | 'none';
 
-interface Lease { session: SessionId; key: string; value: Uint8Array; fence: number; revision: number; renewedAtMs: number; renewing: boolean }
+interface Lease { session: SessionId; key: string; value: Uint8Array; fence: number; revision: number; renewedAtMs: number; renewing: boolean; suspended: boolean }
 
 /** How often held leases are checked against their deadline. */
 const CHECK_MS = 100;
 /** JetStream's "wrong last sequence": the compare-and-set found another revision. */
 const WRONG_LAST_SEQUENCE = 10071;
+/** A lease suspended this many TTLs (its renewals failing all along) is given up. */
+const SUSPENDED_MAX_TTLS = 20;
 
 export class SessionLeases {
   private readonly leases = new Map<string, Lease>();
   private readonly lostListeners: LeaseLostListener[] = [];
+  private readonly suspendListeners: Array<(session: SessionId, suspended: boolean) => void> = [];
   private readonly renewTimer: NodeJS.Timeout;
   private readonly checkTimer: NodeJS.Timeout;
   private readonly marginMs: number;
@@ -52,8 +61,10 @@ export class SessionLeases {
     return new SessionLeases(kv, settings.nodeId, origin, settings.leaseTtlMs);
   }
 
-  /** Called when a held lease is lost (taken by another node, or not renewed in time): stop serving that session. */
+  /** Called when a held lease is lost (taken by another node, or suspended too long): stop serving that session. */
   onLost(listener: LeaseLostListener): void { this.lostListeners.push(listener); }
+  /** Called when a lease is suspended (not renewed in time) and when a renewal makes it held again. */
+  onSuspended(listener: (session: SessionId, suspended: boolean) => void): void { this.suspendListeners.push(listener); }
 
   /** Takes the session's lease, or says which node holds it (the second Logon is then a duplicate logon). */
   async acquire(session: SessionId, attempts = 3): Promise<AcquireResult> {
@@ -64,7 +75,7 @@ export class SessionLeases {
     const startedAtMs = performance.now();
     try {
       const revision = await this.kv.create(key, value);
-      this.leases.set(key, { session, key, value, fence: revision, revision, renewedAtMs: startedAtMs, renewing: false });
+      this.leases.set(key, { session, key, value, fence: revision, revision, renewedAtMs: startedAtMs, renewing: false, suspended: false });
       return { held: true, fence: revision };
     } catch (err) {
       if (!(err instanceof JetStreamApiError && err.code === WRONG_LAST_SEQUENCE)) throw err;
@@ -78,8 +89,12 @@ export class SessionLeases {
 
   /** Whether this node holds the session's lease right now (taken, and renewed recently enough). */
   holds(session: SessionId): boolean {
+    return this.state(session) === 'held';
+  }
+
+  state(session: SessionId): LeaseState {
     const lease = this.leases.get(sessionToken(session));
-    return lease !== undefined && this.valid(lease);
+    return lease === undefined ? 'none' : this.valid(lease) ? 'held' : 'suspended';
   }
 
   /** Gives the lease back at once (the session logged out or the node shuts down); another node may take it. */
@@ -102,7 +117,17 @@ export class SessionLeases {
   }
 
   private checkAll(): void {
-    for (const lease of this.leases.values()) if (!this.valid(lease)) this.lose(lease, `not renewed within ${this.ttlMs - this.marginMs} ms`);
+    const now = performance.now();
+    for (const lease of this.leases.values()) {
+      if (this.valid(lease)) continue;
+      if (now - lease.renewedAtMs > SUSPENDED_MAX_TTLS * this.ttlMs) this.lose(lease, `not renewed for ${SUSPENDED_MAX_TTLS * this.ttlMs} ms`);
+      else if (!lease.suspended) this.suspend(lease, true);
+    }
+  }
+
+  private suspend(lease: Lease, suspended: boolean): void {
+    lease.suspended = suspended;
+    for (const l of this.suspendListeners) l(lease.session, suspended);
   }
 
   private valid(lease: Lease): boolean {
@@ -115,6 +140,7 @@ export class SessionLeases {
     try {
       lease.revision = await this.kv.update(lease.key, lease.value, lease.revision, this.ttlMs / 2);
       lease.renewedAtMs = sentAtMs;
+      if (lease.suspended && this.valid(lease)) this.suspend(lease, false); // no other node wrote the key meanwhile
       // declared lost while this renewal was on its way: give it back rather than block the session for a TTL
       if (this.leases.get(lease.key) !== lease) await this.kv.delete(lease.key, { previousSeq: lease.revision });
     } catch (err) {

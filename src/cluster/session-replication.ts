@@ -11,6 +11,7 @@ import { ReplicatedStore } from './replicated-store.js';
 import { SessionChannel } from './session-channel.js';
 import { readSessionMessages } from './session-history.js';
 import { decodeSeqnums, encodeSeqnums, KvSeqnums, type SeqnumValue } from './session-seqnums.js';
+import type { LeaseState } from './session-leases.js';
 import type { ClusterSettings } from './settings.js';
 import { ensureSessionStream } from './streams.js';
 
@@ -33,11 +34,11 @@ export class SessionReplication {
 
   /**
    * Makes `local` hold exactly the session's replicated state, then returns the store the session uses from now on.
-   * `fence` is the revision of the lease this node holds for the session (SessionLeases.acquire), `stillHeld` whether
+   * `fence` is the revision of the lease this node holds for the session (SessionLeases.acquire), `lease` its state
    * it still does (SessionLeases.holds): once not, the store makes nothing durable. A session JetStream has never seen
    * is seeded from `local` (moving a single-process gateway's sessions into a cluster keeps them).
    */
-  async takeOver(session: SessionId, local: MessageStore, fence: number, stillHeld: () => boolean = () => true): Promise<ReplicatedStore> {
+  async takeOver(session: SessionId, local: MessageStore, fence: number, lease: () => LeaseState = () => 'held'): Promise<ReplicatedStore> {
     const token = sessionToken(session);
     const channel = new SessionChannel(this.conn, `${this.names.sessionSubjectPrefix}.${token}`, fence, {
       publishTimeoutMs: this.settings.publishTimeoutMs, retryMs: this.settings.appendRetryMs,
@@ -53,7 +54,7 @@ export class SessionReplication {
       await this.rebuild(channel.subject, markerSeq, state, local);
       revision = await this.write(token, () => this.kv.update(token, encodeSeqnums(valueOf(local, fence)), entry.revision));
     }
-    return new ReplicatedStore(local, channel, new KvSeqnums(this.kv, token, fence, revision, this.settings.appendRetryMs), stillHeld);
+    return new ReplicatedStore(local, channel, new KvSeqnums(this.kv, token, fence, revision, this.settings.appendRetryMs), lease);
   }
 
   /** Resets `local` to the replicated epoch and saves into it every current message up to the fence marker. */

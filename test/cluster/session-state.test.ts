@@ -33,7 +33,7 @@ async function node(nodeId: string, stream: string): Promise<Node> {
 async function takeOver(n: Node, session: SessionId, local: MessageStore, unaware = false): Promise<ReplicatedStore> {
   const lease = await n.leases.acquire(session);
   assert.ok(lease.held, 'lease taken');
-  return n.replication.takeOver(session, local, lease.fence, unaware ? () => true : () => n.leases.holds(session));
+  return n.replication.takeOver(session, local, lease.fence, unaware ? () => 'held' : () => n.leases.state(session));
 }
 
 /** A FIX-like message with its seq in it, so a mixed-up seq shows. */

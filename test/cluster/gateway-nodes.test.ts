@@ -1,0 +1,79 @@
+// Gateway nodes over a real 3-node NATS cluster, with FIX clients on real sockets: an order from a client of node A
+// crosses one from a client of node B and both get the right ExecutionReports; a Logon for a session another node
+// hosts is refused as a duplicate logon; kill -9 of a NATS server under load from clients on both nodes loses no
+// acknowledged order and enters none twice; after each, every node's engine digest equals the test's own replica's.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Tag } from '../../src/fix/names.js';
+import { formatUtcTimestamp } from '../../src/fix/time.js';
+import { SimSession } from '../../simulator/sim-session.js';
+import { startNatsCluster } from '../support/nats-cluster.js';
+import { tempDirs } from '../support/temp-dirs.js';
+import { until } from './nodes.js';
+import { assertExactlyOnce, digestsAgree, observe, padToDigest, settled, startNode, Trader } from './gateway-nodes.js';
+
+const nats = await startNatsCluster();
+const dir = tempDirs('fixgw-cluster-nodes-')();
+const observer = await observe(nats);
+const [a, b] = [await startNode(nats, dir, 'a'), await startNode(nats, dir, 'b')];
+
+function client(sender: string, port: number): SimSession {
+  return new SimSession({ host: '127.0.0.1', port, sender, target: 'FIXGW', heartBtIntS: 5 });
+}
+
+const order = (clOrdId: string, side: '1' | '2'): Array<[number, string]> => [[Tag.ClOrdID, clOrdId], [Tag.Symbol, 'MSFT'], [Tag.Side, side],
+  [Tag.TransactTime, formatUtcTimestamp(Date.now())], [Tag.OrderQty, '7'], [Tag.OrdType, '2'], [Tag.Price, '401.50']];
+
+async function reports(sim: SimSession, n: number): Promise<string[]> {
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const m = await sim.next(10_000);
+    assert.ok(m !== undefined, `${sim.options.sender}: report ${i + 1} of ${n}`);
+    out.push([35, 11, 150, 39, 32, 31, 14, 151].map((t) => `${t}=${m.get(t) ?? ''}`).join(' '));
+  }
+  return out;
+}
+
+test('an order from a client on node A crosses one from a client on node B, and both get the right ExecutionReports', async () => {
+  const [onA, onB] = [client('XA', a.fixPort), client('XB', b.fixPort)];
+  await onA.connect();
+  await onB.connect();
+  onA.send('D', order('buy-1', '1'));
+  assert.deepEqual(await reports(onA, 1), ['35=8 11=buy-1 150=0 39=0 32= 31= 14=0 151=7']);
+  onB.send('D', order('sell-1', '2'));
+  assert.deepEqual(await reports(onB, 2), ['35=8 11=sell-1 150=0 39=0 32= 31= 14=0 151=7', '35=8 11=sell-1 150=F 39=2 32=7 31=401.50 14=7 151=0']);
+  assert.deepEqual(await reports(onA, 1), ['35=8 11=buy-1 150=F 39=2 32=7 31=401.50 14=7 151=0'], 'the resting buy on node A is filled by node B\'s sell');
+  await onA.logout();
+  await onB.logout();
+  await digestsAgree(observer, ['a', 'b'], await padToDigest(observer));
+});
+
+test('a Logon for a session another node hosts is refused as a duplicate logon', async () => {
+  const first = client('DUP', a.fixPort);
+  await first.connect();
+  const second = client('DUP', b.fixPort);
+  await assert.rejects(second.connect(15_000), /Duplicate logon: session FIX\.4\.4:FIXGW->DUP is held by node a/);
+  assert.ok(first.isLoggedOn, 'the first session carries on');
+  await first.logout();
+});
+
+test('kill -9 of a NATS server under load from clients on both nodes loses no acknowledged order and enters none twice', async () => {
+  const traders = [new Trader('NA1', a.fixPort, 'Buy', 20), new Trader('NB1', b.fixPort, 'Sell', 20), new Trader('NA2', a.fixPort, 'Sell', 20),
+    new Trader('NB2', b.fixPort, 'Buy', 20)];
+  for (const t of traders) await t.start();
+  await until('orders under way', () => traders.every((t) => t.acked.size >= 100));
+  const stream = await observer.replica.node.conn.jsm.streams.info('FIXGW');
+  const victim = nats.names.indexOf(stream.cluster!.leader!);
+  await nats.kill(victim);
+  const atKill = traders.map((t) => t.acked.size);
+  await until('orders acknowledged again after the stream elected a leader', () => traders.every((t, i) => t.acked.size >= atKill[i]! + 100), 30_000).catch((err) => {
+    console.log(a.output().split('\n').filter((l) => !l.includes('"level":30') || /lease|lost|NATS|session/.test(l)).slice(-40).join('\n'));
+    throw err;
+  });
+  await nats.restart(victim);
+  for (const t of traders) t.stop();
+  await settled(traders, observer);
+  assertExactlyOnce(traders, observer);
+  await digestsAgree(observer, ['a', 'b'], await padToDigest(observer));
+  for (const t of traders) await t.sim.logout();
+});
