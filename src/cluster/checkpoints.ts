@@ -2,7 +2,7 @@
 // is exactly at the seq): at every digestEveryCommands-th seq its engine digest goes to the other replicas, and at every
 // snapshotEveryCommands-th seq a snapshot of its state goes to the object store (unless a replica saved that seq
 // already: equal seqs hold equal states), the store keeps the newest snapshotsKept, and the command stream is trimmed
-// below the oldest kept. A snapshot's body is the canonical state the digest hashes, so a seq that has both is
+// below the oldest kept (and below the slowest live replica). A snapshot's body is the canonical state the digest hashes, so a seq that has both is
 // serialised once. A failed save is reported and the next one tried; it stops nothing.
 import { encodeSnapshot, engineDigest, type Engine, type SequencedCommand } from '../engine/index.js';
 import type { JetStreamCommandLog } from './command-log.js';
@@ -73,6 +73,8 @@ export class Checkpoints {
     this.lastSavedSeq = seq;
     // by seq, not by count: every replica that gets here computes the same bound
     const oldest = await store.trimBelow(seq - (this.o.snapshotsKept - 1) * this.o.snapshotEveryCommands);
-    if (oldest !== undefined) await this.o.log.trim(oldest);
+    // never past a live replica that is behind: it reads on from the stream
+    const slowest = this.o.digests?.slowestAppliedSeq() ?? Number.MAX_SAFE_INTEGER;
+    if (oldest !== undefined) await this.o.log.trim(Math.min(oldest, slowest));
   }
 }

@@ -16,6 +16,7 @@ import { Checkpoints } from './checkpoints.js';
 import { JetStreamCommandLog } from './command-log.js';
 import { ClusterConnection } from './connection.js';
 import { DigestExchange } from './digest-exchange.js';
+import { NodePresence } from './node-presence.js';
 import { createClusterMetrics, type ClusterMetrics } from './metrics.js';
 import { caughtUp, startReplica } from './replica.js';
 import { ReportTail } from './report-tail.js';
@@ -57,7 +58,7 @@ export interface ClusterGateway extends Gateway {
 
 /** The replica, the digests and the checkpoints of a node, on its NATS connection. */
 interface Replica { conn: ClusterConnection; log: JetStreamCommandLog; sequencer: Sequencer; engine: Engine; snapshotSeq: number | null;
-  digests: DigestExchange; checkpoints: Checkpoints }
+  digests: DigestExchange; checkpoints: Checkpoints; presence: NodePresence }
 
 export async function startClusterGateway(options: ClusterGatewayOptions): Promise<ClusterGateway> {
   const log = options.logger ?? pino({ name: 'fixgw', level: 'silent' });
@@ -91,6 +92,7 @@ export async function startClusterGateway(options: ClusterGatewayOptions): Promi
   try {
     hosting = new ClusterHosting({
       leases: await SessionLeases.open(conn, cluster, replica.log.origin), replication: await SessionReplication.open(conn, cluster), tail, dictionary,
+      presence: replica.presence,
       leaseTtlMs: cluster.leaseTtlMs, flush: () => sequencer.flush(), log, onLeaseLost: () => metrics?.leasesLost.inc(),
       isDropCopy: (s) => sessions.ofSession(s)?.sessionType === 'dropcopy',
     });
@@ -120,14 +122,15 @@ async function startNodeReplica(conn: ClusterConnection, options: ClusterGateway
   if (started.skipped.length > 0) log.warn({ skipped: started.skipped }, 'snapshots that did not read back were skipped');
   const { sequencer, engine } = started;
   sequencer.onFatal(fail);
-  const digests = new DigestExchange(conn, commandLog.names, { nodeId: cluster.nodeId, onDiverged: fail });
+  const digests = new DigestExchange(conn, commandLog.names, { nodeId: cluster.nodeId, onDiverged: fail, appliedSeq: () => engine.lastSeq });
   const checkpoints = new Checkpoints({
     engine, log: commandLog, digests, snapshots, digestEveryCommands: cluster.digestEveryCommands, snapshotEveryCommands: cluster.snapshotEveryCommands,
     snapshotsKept: cluster.snapshotsKept, onSaved: (seq, where) => log.info({ seq, where }, 'snapshot saved'),
     onSaveError: (err) => log.error({ err }, 'snapshot not saved'),
   });
   sequencer.onEvents(checkpoints.applied);
-  const replica = { conn, log: commandLog, sequencer, engine, snapshotSeq: started.snapshotSeq, digests, checkpoints };
+  const presence = new NodePresence(conn, commandLog.names, commandLog.origin);
+  const replica = { conn, log: commandLog, sequencer, engine, snapshotSeq: started.snapshotSeq, digests, checkpoints, presence };
   try {
     await caughtUp(commandLog, sequencer, options.catchUpTimeoutMs ?? 600_000);
   } catch (err) {
@@ -142,6 +145,7 @@ async function closeReplica(r: Replica, hosting: ClusterHosting | undefined): Pr
   await hosting?.close().catch(() => undefined);
   await r.sequencer.close().catch(() => undefined);
   r.digests.close();
+  r.presence.close();
   await r.conn.close();
 }
 

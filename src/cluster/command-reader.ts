@@ -21,6 +21,8 @@ const PULL_HEARTBEAT_MS = 1000;
 /** No record for this long while the stream holds more: the consumer is started again. */
 const STALL_MS = 3000;
 const WATCH_MS = 1000;
+/** A consumer skipping records this many times in a row, without a record in order between, is an error. */
+const SKIPS_MAX = 5;
 
 export class CommandStreamGapError extends Error { override name = 'CommandStreamGapError'; }
 
@@ -50,6 +52,10 @@ export class CommandReader {
   private progressAtMs = performance.now();
   private restarting = false;
   private restartCount = 0;
+  /** Number of the newest consumer: the others' messages are dropped. */
+  private generation = 0;
+  /** Consumers in a row that skipped records. */
+  private skips = 0;
   private watch: NodeJS.Timeout | null = null;
 
   private constructor(private readonly conn: ClusterConnection, private readonly opts: ReaderOptions) {
@@ -73,14 +79,21 @@ export class CommandReader {
     return reader;
   }
 
-  /** An ordered consumer from the next sequence. */
+  /** An ordered consumer from the next sequence; only the newest one's messages are taken. */
   private async consume(): Promise<void> {
+    const generation = ++this.generation;
     const consumer = await this.conn.js.consumers.get(this.opts.stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: this.nextSeq });
     // short pulls with heartbeats: a consumer lost with its server (all of NATS restarted) is noticed and recreated
     // from the last sequence seen within seconds, not after the client's default 30 s pull
-    const messages = await consumer.consume({
-      max_messages: this.opts.maxBuffered ?? 1024, expires: PULL_EXPIRES_MS, idle_heartbeat: PULL_HEARTBEAT_MS, callback: (m) => this.deliver(m),
+    let messages: ConsumerMessages | null = null;
+    messages = await consumer.consume({
+      max_messages: this.opts.maxBuffered ?? 1024, expires: PULL_EXPIRES_MS, idle_heartbeat: PULL_HEARTBEAT_MS,
+      callback: (m) => { if (this.generation === generation) this.deliver(m); },
     });
+    if (this.generation !== generation || this.stopped) { // a newer consumer replaced this one while it started
+      void messages.close().catch(() => undefined);
+      return;
+    }
     this.messages = messages;
     void messages.closed().then((err) => { if (err && !this.stopped && this.messages === messages) this.fail(err); });
   }
@@ -113,25 +126,49 @@ export class CommandReader {
       streamBounds(this.conn.jsm, this.opts.stream).then((b) => this.noteStreamSeq(b.lastSeq), () => undefined);
       return;
     }
+    this.restart();
+  }
+
+  /** A new consumer from the next sequence (the old one stalled, or skipped records). One that does not start within
+   *  STALL_MS (no stream leader yet) is given up for the next attempt; a stream trimmed past the next sequence is an
+   *  error (the node must start again from a snapshot). */
+  private restart(): void {
+    if (this.restarting) return;
     this.restarting = true;
     this.restartCount++;
     const old = this.messages;
     this.messages = null;
     void old?.close().catch(() => undefined);
-    this.consume().then(() => {
+    const attempt = (async () => {
+      const bounds = await streamBounds(this.conn.jsm, this.opts.stream);
+      if (bounds.firstSeq > this.nextSeq) throw new JournalTrimmedError(`stream ${this.opts.stream}`, bounds.firstSeq, this.nextSeq);
+      await this.consume();
+    })();
+    const timeout = new Promise<void>((_, reject) => setTimeout(() => reject(new Error('consumer did not start')), STALL_MS).unref());
+    Promise.race([attempt, timeout]).then(() => {
       this.restarting = false;
       this.progressAtMs = performance.now();
-      if (this.stopped) void this.messages?.close();
-    }, () => { this.restarting = false; }); // NATS away or no leader: the next check tries again
+    }, (err: Error) => {
+      this.restarting = false;
+      if (err instanceof JournalTrimmedError) this.fail(err);
+      else this.generation++; // NATS away or no leader: a late start is dropped, the next check tries again
+    });
   }
 
   private deliver(m: JsMsg): void {
     if (this.stopped) return;
     if (m.seq < this.nextSeq) return; // a repeat after the consumer was recreated
     if (m.seq !== this.nextSeq) {
-      this.fail(new CommandStreamGapError(`stream ${this.opts.stream}: record ${m.seq} arrived after ${this.nextSeq - 1} (records missing)`));
+      // The stream has no holes above its first seq (no deletes; trims only below what a snapshot covers), so the
+      // consumer skipped: it happens when a server dies under it. Read again from the next sequence.
+      if (++this.skips > SKIPS_MAX) {
+        this.fail(new CommandStreamGapError(`stream ${this.opts.stream}: record ${m.seq} arrived after ${this.nextSeq - 1}, ${SKIPS_MAX} times over (records missing)`));
+      } else {
+        this.restart();
+      }
       return;
     }
+    this.skips = 0;
     let record: CommandRecord;
     try {
       record = decodeCommandRecord(m.seq, m.data);

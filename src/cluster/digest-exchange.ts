@@ -5,6 +5,9 @@
 // state the others do not share. With two nodes that disagree both stop; with more, every node that hears a digest
 // unlike its own stops, so a node holding the majority's digest still stops if it compares with the odd one out: a
 // divergence is a bug to look at, not something to vote away.
+//
+// Every second each node also says how far it has applied the stream, so the stream is never trimmed past a live
+// replica that is behind (it would have to start again from a snapshot).
 import { createHash } from 'node:crypto';
 import type { Subscription } from '@nats-io/transport-node';
 import type { ClusterConnection } from './connection.js';
@@ -12,11 +15,17 @@ import type { ClusterNames } from './names.js';
 
 /** Seqs remembered for comparison (own and others'), newest kept. */
 const SEQS_KEPT = 64;
+const APPLIED_EVERY_MS = 1000;
+/** A node not heard from for this long is taken for gone (no longer holding the trim back). Generous: a replica whose
+ *  process was too busy to say so must not find its next record trimmed away. */
+const APPLIED_FRESH_MS = 30_000;
 
 export class ReplicaDivergedError extends Error { override name = 'ReplicaDivergedError'; }
 
 export interface DigestExchangeOptions {
   nodeId: string;
+  /** The seq this node's replica has applied. */
+  appliedSeq?: () => number;
   /** Called once when this node's digest differs from another node's at the same seq. */
   onDiverged: (err: ReplicaDivergedError) => void;
 }
@@ -29,9 +38,23 @@ export class DigestExchange {
   private comparedSeq = 0;
   private comparisons = 0;
   private readonly agreedByNode = new Map<string, number>();
+  private readonly appliedByNode = new Map<string, { seq: number; atMs: number }>();
+  private readonly announcer: NodeJS.Timeout;
 
   constructor(private readonly conn: ClusterConnection, private readonly names: ClusterNames, private readonly opts: DigestExchangeOptions) {
     this.subscription = conn.nc.subscribe(names.digestSubject, { callback: (err, msg) => { if (err === null) this.heard(msg.data); } });
+    this.announcer = setInterval(() => {
+      if (opts.appliedSeq !== undefined && conn.up) conn.nc.publish(names.digestSubject, JSON.stringify({ node: opts.nodeId, applied: opts.appliedSeq() }));
+    }, APPLIED_EVERY_MS);
+    this.announcer.unref();
+  }
+
+  /** The lowest seq applied by the replicas heard from lately, this one included: the stream is kept above it. */
+  slowestAppliedSeq(): number {
+    const now = Date.now();
+    let slowest = this.opts.appliedSeq?.() ?? Number.MAX_SAFE_INTEGER;
+    for (const { seq, atMs } of this.appliedByNode.values()) if (now - atMs < APPLIED_FRESH_MS && seq < slowest) slowest = seq;
+    return slowest;
   }
 
   /** The newest seq at which this node's digest matched another node's, and how many matches so far. */
@@ -49,12 +72,20 @@ export class DigestExchange {
     return digest;
   }
 
-  close(): void { this.subscription.unsubscribe(); }
+  close(): void {
+    clearInterval(this.announcer);
+    this.subscription.unsubscribe();
+  }
 
   private heard(data: Uint8Array): void {
-    let m: { node?: unknown; seq?: unknown; digest?: unknown };
+    let m: { node?: unknown; seq?: unknown; digest?: unknown; applied?: unknown };
     try { m = JSON.parse(Buffer.from(data).toString('utf8')); } catch { return; }
-    if (typeof m.node !== 'string' || m.node === this.opts.nodeId || !Number.isSafeInteger(m.seq) || typeof m.digest !== 'string') return;
+    if (typeof m.node !== 'string' || m.node === this.opts.nodeId) return;
+    if (Number.isSafeInteger(m.applied)) {
+      this.appliedByNode.set(m.node, { seq: m.applied as number, atMs: Date.now() });
+      return;
+    }
+    if (!Number.isSafeInteger(m.seq) || typeof m.digest !== 'string') return;
     const seq = m.seq as number;
     let others = this.theirs.get(seq);
     if (others === undefined) remember(this.theirs, seq, others = new Map());

@@ -1,7 +1,7 @@
 // Which FIX sessions this node hosts (gateway/hosting.ts, cluster mode): a session is hosted here from a takeover
 // before its Logon is answered until the client leaves (or the lease is lost). A takeover takes the session's lease
-// (waiting up to one lease TTL for a crashed holder's lease to expire; a live holder's Logon is refused as a duplicate
-// logon), rebuilds the local copy of its store from JetStream, switches the session onto the replicated store, and
+// (from a holder process that no longer answers, at once; while the holder answers, the Logon is a duplicate logon),
+// rebuilds the local copy of its store from JetStream, switches the session onto the replicated store, and
 // sends the reports the client has not got (report-tail.ts). Giving a session up waits for its last replies (the
 // cancel-on-disconnect) to be stored, then hands the lease back.
 import type { Logger } from 'pino';
@@ -14,17 +14,19 @@ import { sessionKey } from '../session/session-id.js';
 import type { MessageStore } from '../session/store.js';
 import { HostedStore } from './hosted-store.js';
 import { fixDedupeId } from './names.js';
+import type { NodePresence } from './node-presence.js';
 import type { ReportTail } from './report-tail.js';
-import type { SessionLeases } from './session-leases.js';
+import type { AcquireResult, SessionLeases } from './session-leases.js';
 import type { SessionReplication } from './session-replication.js';
 
-/** How often a held lease is asked for again while another node holds it. */
-const ACQUIRE_RETRY_MS = 250;
+/** How long a lease holder has to answer before it counts as gone. */
+const HOLDER_ANSWER_MS = 1000;
 /** A hosted session whose connection ended without a Logout is given up after this long. */
 const IDLE_RELEASE_MS = 3000;
 
 export interface HostingOptions {
   leases: SessionLeases;
+  presence: NodePresence;
   replication: SessionReplication;
   tail: ReportTail;
   dictionary: Dictionary;
@@ -108,14 +110,15 @@ export class ClusterHosting implements SessionHosting {
     await this.o.leases.close();
   }
 
-  /** The lease, waiting up to one TTL (plus a margin) while another node holds it: a crashed node's lease expires. */
-  private async acquire(session: Session): Promise<{ held: true; fence: number } | { held: false; holder: string }> {
-    const deadline = Date.now() + this.o.leaseTtlMs + 1000;
-    for (;;) {
-      const lease = await this.o.leases.acquire(session.id);
-      if (lease.held || Date.now() >= deadline) return lease;
-      await new Promise((r) => setTimeout(r, ACQUIRE_RETRY_MS));
+  /** The lease, taken from its holder when that process no longer answers. */
+  private async acquire(session: Session): Promise<AcquireResult> {
+    let lease = await this.o.leases.acquire(session.id);
+    for (let attempt = 0; !lease.held && attempt < 3; attempt++) {
+      if (await this.o.presence.answers(lease.origin, HOLDER_ANSWER_MS)) return lease;
+      this.o.log.warn({ session: session.key, holder: lease.holder, origin: lease.origin }, 'the session\'s lease holder does not answer: taking the session from it');
+      lease = await this.o.leases.takeFrom(session.id, lease.revision);
     }
+    return lease;
   }
 
   /** The session's last replies (its cancel-on-disconnect) stored and durable, then the lease back. */

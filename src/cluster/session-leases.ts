@@ -18,7 +18,8 @@ import { clusterNames, sessionToken } from './names.js';
 import type { SessionId } from '../session/session-id.js';
 import { ClusterSettingsError, type ClusterSettings } from './settings.js';
 
-export type AcquireResult = { held: true; fence: number } | { held: false; holder: string };
+/** Taken (with its fence), or held by `holder` (node id) in process `origin` at `revision`. */
+export type AcquireResult = { held: true; fence: number } | { held: false; holder: string; origin: string; revision: number };
 export type LeaseLostListener = (session: SessionId, reason: string) => void;
 /** held: serve the session; suspended: send nothing, the lease may come back; none: not this node's. */
 export type LeaseState = 'held' | 'suspended' | 'none';
@@ -30,7 +31,7 @@ const CHECK_MS = 100;
 /** JetStream's "wrong last sequence": the compare-and-set found another revision. */
 const WRONG_LAST_SEQUENCE = 10071;
 /** A lease suspended this many TTLs (its renewals failing all along) is given up. */
-const SUSPENDED_MAX_TTLS = 20;
+const SUSPENDED_MAX_TTLS = 6;
 
 export class SessionLeases {
   private readonly leases = new Map<string, Lease>();
@@ -39,9 +40,11 @@ export class SessionLeases {
   private readonly renewTimer: NodeJS.Timeout;
   private readonly checkTimer: NodeJS.Timeout;
   private readonly marginMs: number;
+  private readonly value: Uint8Array;
 
   private constructor(private readonly kv: KV, private readonly nodeId: string, private readonly origin: string, readonly ttlMs: number) {
     this.marginMs = Math.min(500, ttlMs / 4);
+    this.value = new TextEncoder().encode(JSON.stringify({ node: nodeId, origin }));
     this.renewTimer = setInterval(() => this.renewAll(), ttlMs / 4);
     this.renewTimer.unref();
     // losing a lease is told within CHECK_MS of its local deadline, which is marginMs before JetStream could expire it
@@ -71,12 +74,9 @@ export class SessionLeases {
     const key = sessionToken(session);
     const mine = this.leases.get(key);
     if (mine !== undefined) return { held: true, fence: mine.fence };
-    const value = new TextEncoder().encode(JSON.stringify({ node: this.nodeId, origin: this.origin }));
     const startedAtMs = performance.now();
     try {
-      const revision = await this.kv.create(key, value);
-      this.leases.set(key, { session, key, value, fence: revision, revision, renewedAtMs: startedAtMs, renewing: false, suspended: false });
-      return { held: true, fence: revision };
+      return this.took(session, key, await this.kv.create(key, this.value), startedAtMs);
     } catch (err) {
       if (!(err instanceof JetStreamApiError && err.code === WRONG_LAST_SEQUENCE)) throw err;
     }
@@ -84,7 +84,28 @@ export class SessionLeases {
     // it expired or was given back between our create and get: try again
     if ((entry === null || entry.operation !== 'PUT') && attempts > 1) return this.acquire(session, attempts - 1);
     if (entry === null || entry.operation !== 'PUT') throw new Error(`lease of ${key}: the entry keeps changing; try again`);
-    return { held: false, holder: holderOf(entry.value) };
+    return { held: false, ...holderOf(entry.value), revision: entry.revision };
+  }
+
+  /**
+   * Takes the lease from a holder that no longer answers (node-presence.ts), with a compare-and-set against the
+   * revision it was seen at. Safe whether or not that holder is really gone: the fence grows, so whatever it writes
+   * for the session from now on is refused (its sequence-number updates) or ignored (its messages after our marker).
+   */
+  async takeFrom(session: SessionId, revision: number): Promise<AcquireResult> {
+    const key = sessionToken(session);
+    const startedAtMs = performance.now();
+    try {
+      return this.took(session, key, await this.kv.update(key, this.value, revision), startedAtMs);
+    } catch (err) {
+      if (!(err instanceof JetStreamApiError && err.code === WRONG_LAST_SEQUENCE)) throw err;
+      return this.acquire(session); // it changed meanwhile: see who holds it now
+    }
+  }
+
+  private took(session: SessionId, key: string, revision: number, startedAtMs: number): AcquireResult {
+    this.leases.set(key, { session, key, value: this.value, fence: revision, revision, renewedAtMs: startedAtMs, renewing: false, suspended: false });
+    return { held: true, fence: revision };
   }
 
   /** Whether this node holds the session's lease right now (taken, and renewed recently enough). */
@@ -157,11 +178,11 @@ export class SessionLeases {
   }
 }
 
-function holderOf(value: Uint8Array): string {
+function holderOf(value: Uint8Array): { holder: string; origin: string } {
   try {
-    const v = JSON.parse(new TextDecoder().decode(value)) as { node?: unknown };
-    return typeof v.node === 'string' ? v.node : 'another node';
+    const v = JSON.parse(new TextDecoder().decode(value)) as { node?: unknown; origin?: unknown };
+    return { holder: typeof v.node === 'string' ? v.node : 'another node', origin: typeof v.origin === 'string' ? v.origin : '' };
   } catch {
-    return 'another node';
+    return { holder: 'another node', origin: '' };
   }
 }

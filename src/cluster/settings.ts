@@ -21,8 +21,9 @@ export const CLUSTER_KEYS = {
   ClusterAppendRetryMs: { kind: 'int', default: 30_000, min: 0, max: 3_600_000 },
   /** Appends published and not yet acknowledged, at most; more are refused (overloaded). */
   ClusterPublishInFlightMax: { kind: 'int', default: 4096, min: 1, max: 1_000_000 },
-  /** A session lease lives this long without renewal: a dead node's sessions are free again within it. */
-  ClusterLeaseTtlMs: { kind: 'int', default: 3000, min: 1000, max: 600_000 },
+  /** A session lease lives this long without renewal. Longer than a NATS leader election (seconds), so that one only
+   *  pauses the sessions; a crashed node's sessions are taken at once by a node its clients log on to (node-presence.ts). */
+  ClusterLeaseTtlMs: { kind: 'int', default: 10_000, min: 1000, max: 600_000 },
   /** Snapshots kept in the object store; the command stream is trimmed below the oldest. */
   ClusterSnapshotsKept: { kind: 'int', default: 3, min: 1, max: 100 },
   /** A snapshot of the engine goes to the object store at every seq that is a multiple of this (0 = none). */

@@ -39,7 +39,7 @@ test('cluster keys in a .cfg parse into typed settings, with defaults', () => {
   const settings = parseClusterSettings(s!.raw);
   assert.deepEqual(settings, {
     natsUrls: ['nats://10.0.0.1:4222', 'nats://10.0.0.2:4222'], nodeId: 'gw-1', stream: 'FIXGW', replicas: 1, duplicateWindowMs: 120_000,
-    publishTimeoutMs: 2000, appendRetryMs: 30_000, publishInFlightMax: 4096, leaseTtlMs: 3000, snapshotsKept: 3, snapshotEveryCommands: 100_000,
+    publishTimeoutMs: 2000, appendRetryMs: 30_000, publishInFlightMax: 4096, leaseTtlMs: 10_000, snapshotsKept: 3, snapshotEveryCommands: 100_000,
     digestEveryCommands: 10_000, reportTailEvents: 200_000, connectTimeoutMs: 5000,
   });
 });

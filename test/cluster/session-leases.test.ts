@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { Kvm } from '@nats-io/kv';
 import { clusterNames, sessionToken } from '../../src/cluster/names.js';
 import { sessionKey, type SessionId } from '../../src/session/session-id.js';
+import { NodePresence } from '../../src/cluster/node-presence.js';
 import { SessionLeases } from '../../src/cluster/session-leases.js';
 import { ClusterSettingsError } from '../../src/cluster/settings.js';
 import { startNatsCluster } from '../support/nats-cluster.js';
@@ -28,7 +29,7 @@ test('a session held by one node is refused to another, which is told the holder
   const b = await leasesOf('B', 'L1');
   const first = await a.leases.acquire(session('CLIENT.1'));
   assert.equal(first.held, true);
-  assert.deepEqual(await b.leases.acquire(session('CLIENT.1')), { held: false, holder: 'A' });
+  assert.deepEqual(await b.leases.acquire(session('CLIENT.1')), { held: false, holder: 'A', origin: 'A/1', revision: (first as { fence: number }).fence });
   assert.equal((await b.leases.acquire(session('CLIENT.2'))).held, true, 'another session is free');
   await a.leases.release(session('CLIENT.1'));
   const second = await b.leases.acquire(session('CLIENT.1'));
@@ -44,7 +45,8 @@ test('a live holder keeps its lease well past the TTL', async () => {
   assert.equal((await a.leases.acquire(S)).held, true);
   await new Promise((r) => setTimeout(r, 3 * 2 * TTL_MS));
   assert.equal(a.leases.holds(S), true);
-  assert.deepEqual(await b.leases.acquire(S), { held: false, holder: 'A' });
+  const seen = await b.leases.acquire(S);
+  assert.ok(!seen.held && seen.holder === 'A', 'held by A');
   await a.leases.close();
   await b.leases.close();
 });
@@ -106,4 +108,31 @@ test('a suspended lease whose renewal finds its own revision is held again', asy
   assert.deepEqual(changes, [true, false]);
   assert.equal(a.leases.holds(S), true);
   await a.leases.close();
+});
+
+test('a lease whose holder process no longer answers is taken at once with a higher fence, and the holder finds it lost', async () => {
+  const nodeA = await connectNode(nats.urls, 'A', { stream: 'L6', leaseTtlMs: 10 * TTL_MS });
+  const nodeB = await connectNode(nats.urls, 'B', { stream: 'L6', leaseTtlMs: 10 * TTL_MS });
+  const a = await SessionLeases.open(nodeA.conn, nodeA.settings, 'A/1');
+  const b = await SessionLeases.open(nodeB.conn, nodeB.settings, 'B/1');
+  const presenceA = new NodePresence(nodeA.conn, clusterNames('L6'), 'A/1');
+  const presenceB = new NodePresence(nodeB.conn, clusterNames('L6'), 'B/1');
+  const first = await a.acquire(S);
+  assert.ok(first.held);
+  const seen = await b.acquire(S);
+  assert.ok(!seen.held && seen.origin === 'A/1');
+  assert.equal(await presenceB.answers(seen.origin, 1000), true, 'a live holder answers: a second Logon is a duplicate logon');
+  presenceA.close(); // as if A's process were gone: nobody listens on its subject any more
+  const t0 = performance.now();
+  assert.equal(await presenceB.answers(seen.origin, 1000), false);
+  const taken = await b.takeFrom(S, seen.revision);
+  assert.ok(taken.held && taken.fence > first.fence, 'taken with a higher fence');
+  assert.ok(performance.now() - t0 < 1000, 'without waiting out the lease TTL');
+  const lost: string[] = [];
+  a.onLost((key, reason) => lost.push(`${sessionKey(key)}: ${reason}`));
+  await until('A finds its lease taken', () => lost.length > 0, 10 * TTL_MS);
+  assert.deepEqual(lost, ['FIX.4.4:GW->CLIENT: taken by another node']);
+  presenceB.close();
+  await a.close();
+  await b.close();
 });
