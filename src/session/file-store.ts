@@ -48,6 +48,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { fileSafeName, type SessionId } from './session-id.js';
+import { adoptLegacyFiles } from './legacy-file-names.js';
 import { assertSeq, MAX_SEQ, type MessageStore } from './store.js';
 
 const RECORD_BYTES = 28;
@@ -141,9 +142,11 @@ export class FileStore implements MessageStore {
   }
 
   static open(dir: string, id: SessionId, opts: FileStoreOptions): FileStore {
+    const paths = storePaths(dir, id);
     fs.mkdirSync(dir, { recursive: true });
+    adoptLegacyFiles(dir, id, STORE_SUFFIXES);
     const sync = opts.sync ?? false;
-    const state = recover(storePaths(dir, id), opts.nowMs, sync);
+    const state = recover(paths, opts.nowMs, sync);
     const store = new FileStore(state, sync, opts.targetSeqWrites === 'batched', opts.indexWrites === 'deferred');
     // Persist the repaired state so the next open starts clean.
     if (state.notes.length > 0 || state.slotGen === 0) store.#writeSeqnums();
@@ -413,6 +416,7 @@ export class FileStore implements MessageStore {
 // Opening and recovery
 
 interface StorePaths { session: string; body: string; index: string; seqnums: string }
+const STORE_SUFFIXES = ['.session', '.body', '.header', '.seqnums'] as const;
 
 function storePaths(dir: string, id: SessionId): StorePaths {
   const stem = path.join(dir, fileSafeName(id));

@@ -16,6 +16,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileSafeName, type SessionId } from './session-id.js';
+import { adoptLegacyFiles } from './legacy-file-names.js';
 import { latin1Slice } from '../fix/latin1.js';
 
 export type Direction = 'IN' | 'OUT';
@@ -77,7 +78,9 @@ export class FileLog implements MessageLog {
   }
 
   static open(dir: string, id: SessionId): FileLog {
+    fileSafeName(id); // a name too long throws before anything is made
     fs.mkdirSync(dir, { recursive: true });
+    adoptLegacyFiles(dir, id, ['.messages.log', '.event.log']);
     return new FileLog(messageLogPath(dir, id), eventLogPath(dir, id));
   }
 

@@ -41,7 +41,7 @@ describe('session ids', () => {
   test('a hostile CompID cannot escape the directory', () => {
     const name = fileSafeName({ beginString: 'FIX.4.4', senderCompId: '../../etc', targetCompId: '..' });
     assert.ok(!name.includes('/'));
-    assert.equal(name, 'FIX.4.4-.._.._etc-__');
+    assert.equal(name, 'FIX.4.4-..%2F..%2Fetc-..');
   });
 });
 
