@@ -284,14 +284,6 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   };
 
   const application: Application = {
-    onLogonRequest(session, logon) {
-      const s = settingsOf(session.id);
-      if (s?.password !== undefined && !samePassword(logon.get(554), s.password)) {
-        log.warn({ session: session.key, remoteAddress: session.remoteAddress }, 'logon refused: wrong password');
-        logonFailed(session.remoteAddress);
-        return { kind: 'rejectLogon', text: 'Invalid username or password' };
-      }
-    },
     onLogon(session) {
       if (session.remoteAddress !== undefined) logonGuard.succeeded(session.remoteAddress);
       addDropCopy(session);
@@ -511,12 +503,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const storeDir = path.join(dataDir, 'store');
   const logDir = path.join(dataDir, 'log');
   const first = settings.sessions[0]!;
-  const admitLogon = (id: SessionId, remoteAddress: string | undefined): string | undefined => {
+  const admitLogon = (id: SessionId, logon: FixMessage, remoteAddress: string | undefined): string | undefined => {
     const s = settingsOf(id);
     if (s === undefined) return 'unknown session';
     const allowed = s.extra.get('AllowedCompIDs') as string[] | undefined;
     if (s.dynamic && allowed !== undefined && !allowed.includes(id.targetCompId)) return `CompID ${id.targetCompId} is not allowed`;
     if (!isAddressAllowed(s, remoteAddress ?? '')) return `source address ${remoteAddress ?? '?'} is not allowed`;
+    if (s.password !== undefined && !samePassword(logon.get(554), s.password)) return 'wrong password';
     return undefined;
   };
   const tls = tlsOptionsOf(first);
@@ -546,13 +539,18 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       logonTimeoutMs: first.logonTimeoutSec * 1000,
       maxConnectionsPerAddress: (first.extra.get('MaxConnectionsPerAddress') as number | undefined) ?? 500,
       maxDynamicSessions: (first.extra.get('MaxDynamicSessions') as number | undefined) ?? 2000,
-      admit: (id, remoteAddress) => {
+      admit: (_id, remoteAddress) => {
         const lockedMs = remoteAddress === undefined ? 0 : logonGuard.lockedForMs(remoteAddress);
         if (lockedMs > 0) return `too many failed logons from ${remoteAddress}: locked out for ${Math.ceil(lockedMs / 1000)} s more`;
-        const refusal = admitLogon(id, remoteAddress);
+        return undefined;
+      },
+      // Every refused Logon gets the same Logout (unknown CompID or wrong password alike); the log says which.
+      authenticate: (id, logon, remoteAddress) => {
+        const refusal = admitLogon(id, logon, remoteAddress);
         if (refusal !== undefined) logonFailed(remoteAddress);
         return refusal;
       },
+      logonRefusedText: 'Invalid username or password',
       ...(tls !== undefined ? { tls } : {}),
     });
   } catch (err) {

@@ -4,8 +4,11 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { Framer } from '../fix/framer.js';
-import { parseMessage } from '../fix/message.js';
+import { parseMessage, type FixMessage } from '../fix/message.js';
+import { encodeMessage } from '../fix/encode.js';
+import { formatUtcTimestamp } from '../fix/time.js';
 import type { Dictionary } from '../fix/dictionary.js';
+import type { FieldList } from '../fix/types.js';
 import type { Application } from './application.js';
 import type { MessageStore } from './store.js';
 import type { MessageLog } from './message-log.js';
@@ -40,6 +43,13 @@ export interface AcceptorOptions {
   maxDynamicSessions?: number;
   /** Extra check before a Logon is bound to a session: return a reason to refuse it silently. */
   admit?: (id: SessionId, remoteAddress: string | undefined) => string | undefined;
+  /** Authentication of a Logon (password, allow-lists) before anything of a session is looked at or created: return
+   *  a reason to refuse it. The reason is logged; the peer gets what `logonRefusedText` says. */
+  authenticate?: (id: SessionId, logon: FixMessage, remoteAddress: string | undefined) => string | undefined;
+  /** Text of the Logout a Logon refused by `authenticate` or for an unknown session gets: the same bytes whatever the
+   *  reason (MsgSeqNum 1, no session's sequence number used or shown), so a peer cannot tell a wrong password from
+   *  an unknown CompID. Unset: such a connection is closed without a reply. */
+  logonRefusedText?: string;
   now?: () => number;
 }
 
@@ -117,18 +127,43 @@ export class Acceptor {
     return session;
   }
 
-  #findSession(id: SessionId): Session | undefined {
-    const existing = this.#sessions.get(sessionKey(id));
-    if (existing) return existing;
-    const template = this.#templates.find(
+  /** The session a Logon for `id` binds to: an existing one, or a template to create it from; undefined: unknown. */
+  #lookUp(id: SessionId): Session | AcceptorSessionSpec | undefined {
+    return this.#sessions.get(sessionKey(id)) ?? this.#templates.find(
       (t) => t.config.id.beginString === id.beginString && t.config.id.senderCompId === id.senderCompId,
     );
-    if (!template) return undefined;
+  }
+
+  #createDynamic(template: AcceptorSessionSpec, id: SessionId): Session {
     const limit = this.#opts.maxDynamicSessions ?? Infinity;
     if (this.#dynamicSessions >= limit) throw new Error(`more than ${limit} dynamic sessions`);
     const session = this.#createSession({ ...template.config, id });
     this.#dynamicSessions++;
     return session;
+  }
+
+  /** The session a first message binds the connection to, or a reason to refuse it (`logout`: with the Logon refusal). */
+  #bind(logon: FixMessage, remoteAddress: string | undefined): Session | { why: string; logout?: string } {
+    const id: SessionId = { beginString: logon.get(8) ?? '', senderCompId: logon.get(56) ?? '', targetCompId: logon.get(49) ?? '' };
+    const key = sessionKey(id);
+    const refusal = this.#opts.admit?.(id, remoteAddress);
+    if (refusal) return { why: `${key}: ${refusal}` };
+    const refused = this.#opts.logonRefusedText;
+    const unauthenticated = this.#opts.authenticate?.(id, logon, remoteAddress);
+    const found = this.#lookUp(id);
+    if (unauthenticated) {
+      if (found instanceof Session) found.log.event(`Logon from ${remoteAddress ?? '?'} refused: ${unauthenticated}`, Date.now());
+      return { why: `${key}: ${unauthenticated}`, ...(refused ? { logout: refused } : {}) };
+    }
+    if (!found) return { why: `unknown session ${key}`, ...(refused ? { logout: refused } : {}) };
+    if (found instanceof Session) return found;
+    try {
+      return this.#createDynamic(found, id);
+    } catch (err) {
+      // Opening the session's store or log failed (out of file descriptors, disk full) or the dynamic
+      // session limit is reached: this connection is refused, the acceptor and its sessions carry on.
+      return { why: `${key}: cannot open the session: ${(err as Error).message}`, logout: 'Logon refused: no capacity for another session now' };
+    }
   }
 
   #event(text: string): void {
@@ -155,10 +190,15 @@ export class Acceptor {
     }, this.#opts.logonTimeoutMs ?? 10_000);
     logonTimer.unref();
 
-    const refuse = (why: string) => {
+    const refuse = (why: string, logout?: { to: FixMessage; text: string }) => {
       this.#event(`Closed connection from ${address}: ${why}`);
       closed = true;
-      socket.destroy();
+      if (logout === undefined) {
+        socket.destroy();
+        return;
+      }
+      socket.end(logonRefusal(logout.to, logout.text));
+      setTimeout(() => socket.destroy(), 1000).unref(); // a refused peer that does not read is not waited for
     };
 
     socket.on('data', (chunk: Buffer) => {
@@ -174,22 +214,8 @@ export class Acceptor {
         const logon = parseMessage(frame.bytes);
         if ('garbled' in logon) return refuse(`garbled first message (${logon.garbled})`);
         if (logon.msgType !== 'A') return refuse(`first message is 35=${logon.msgType}, not a Logon`);
-        const id: SessionId = {
-          beginString: logon.get(8) ?? '',
-          senderCompId: logon.get(56) ?? '',
-          targetCompId: logon.get(49) ?? '',
-        };
-        const refusal = this.#opts.admit?.(id, socket.remoteAddress);
-        if (refusal) return refuse(`${sessionKey(id)}: ${refusal}`);
-        let found: Session | undefined;
-        try {
-          found = this.#findSession(id);
-        } catch (err) {
-          // Opening the session's store or log failed (out of file descriptors, disk full) or the dynamic
-          // session limit is reached: this connection is refused, the acceptor and its sessions carry on.
-          return refuse(`${sessionKey(id)}: cannot open the session: ${(err as Error).message}`);
-        }
-        if (!found) return refuse(`unknown session ${sessionKey(id)}`);
+        const found = this.#bind(logon, socket.remoteAddress);
+        if (!(found instanceof Session)) return refuse(found.why, found.logout !== undefined ? { to: logon, text: found.logout } : undefined);
         if (found.isConnected) return refuse(`${found.key} is already connected`);
         session = found;
         clearTimeout(logonTimer);
@@ -206,4 +232,10 @@ export class Acceptor {
     socket.on('close', () => onGone('peer closed'));
     socket.on('end', () => socket.end());
   }
+}
+
+/** The Logout a refused Logon gets: MsgSeqNum 1 and the CompIDs of the Logon reversed, nothing of any session. */
+function logonRefusal(logon: FixMessage, text: string): Buffer {
+  const header: FieldList = [[34, '1'], [49, logon.get(56) ?? ''], [52, formatUtcTimestamp(Date.now())], [56, logon.get(49) ?? '']];
+  return encodeMessage(logon.get(8) ?? '', '5', header, [[58, text]]);
 }

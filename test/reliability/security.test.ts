@@ -117,7 +117,7 @@ test('MaxConnectionsPerAddress closes connections beyond the limit at once, and 
   }
 });
 
-test('MaxDynamicSessions refuses a Logon for one CompID more without a reply; known sessions still log on', async () => {
+test('MaxDynamicSessions refuses a Logon for one CompID more with a Logout; known sessions still log on', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'fixgw-sec-'));
   const gw = await serve(dir, 0, { cfg: withDefaults('MaxDynamicSessions=3') });
   try {
@@ -128,7 +128,7 @@ test('MaxDynamicSessions refuses a Logon for one CompID more without a reply; kn
     }
     const extra = await logonRaw(gw.fixPort, 'DYN4');
     await waitFor('DYN4 refused', () => extra.closed, 5000);
-    assert.deepEqual(extra.received, []);
+    assert.deepEqual(extra.received.map((m) => [m.msgType, m.get(58)]), [['5', 'Logon refused: no capacity for another session now']]);
     assert.match(gw.output(), /more than 3 dynamic sessions/);
     const again = await logonRaw(gw.fixPort, 'DYN2');
     await again.next('A');
@@ -148,7 +148,7 @@ test('out of file descriptors, a Logon for a new CompID is refused and the gatew
     for (let i = 0; i < 60; i++) {
       const c = await logonRaw(gw.fixPort, `FDFLOOD${i}`);
       await waitFor('answered or closed', () => c.closed || c.received.length > 0, 5000);
-      if (c.closed && c.received.length === 0) refused++;
+      if (c.received.some((m) => m.msgType === '5' && /no capacity/.test(m.get(58) ?? ''))) refused++;
       c.close();
       assert.equal(gw.proc.exitCode, null, `gateway exited:\n${gw.output().slice(-2000)}`);
     }
