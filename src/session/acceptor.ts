@@ -3,7 +3,7 @@
 // template); anything else is closed without a reply, as FIX requires.
 import net from 'node:net';
 import tls from 'node:tls';
-import { Framer } from '../fix/framer.js';
+import { Framer, type Frame } from '../fix/framer.js';
 import { parseMessage, type FixMessage } from '../fix/message.js';
 import { encodeMessage } from '../fix/encode.js';
 import { formatUtcTimestamp } from '../fix/time.js';
@@ -15,6 +15,7 @@ import type { MessageLog } from './message-log.js';
 import { Session, type SessionConfig } from './session.js';
 import { sessionKey, type SessionId } from './session-id.js';
 import { ConnectionsPerAddress } from './connections-per-address.js';
+import { DescriptorBudget, FailureBurst, isOutOfDescriptors, SESSION_DESCRIPTORS } from './descriptors.js';
 
 export interface AcceptorSessionSpec {
   config: SessionConfig;
@@ -51,7 +52,13 @@ export interface AcceptorOptions {
    *  an unknown CompID. Unset: such a connection is closed without a reply. */
   logonRefusedText?: string;
   now?: () => number;
+  /** File descriptors: the process's limit and the reserve new connections and sessions leave free (tests). */
+  descriptors?: DescriptorBudget;
 }
+
+/** Refusals for lack of file descriptors are logged at most this often (with their count), not one line each. */
+const OUT_OF_DESCRIPTORS_LOG_MS = 10_000;
+const NO_CAPACITY_TEXT = 'Logon refused: no capacity for another session now';
 
 export class Acceptor {
   readonly #opts: AcceptorOptions;
@@ -60,11 +67,16 @@ export class Acceptor {
   readonly #templates: AcceptorSessionSpec[] = [];
   readonly #connectionsByAddress: ConnectionsPerAddress;
   readonly #sockets = new Set<net.Socket>();
+  readonly #descriptors: DescriptorBudget;
+  readonly #outOfDescriptors: FailureBurst;
   #dynamicSessions = 0;
 
   private constructor(opts: AcceptorOptions) {
     this.#opts = opts;
     this.#connectionsByAddress = new ConnectionsPerAddress(opts.maxConnectionsPerAddress ?? Infinity);
+    this.#descriptors = opts.descriptors ?? new DescriptorBudget();
+    this.#outOfDescriptors = new FailureBurst('Out of file descriptors: new connections and Logons refused, sessions already open carry on',
+      OUT_OF_DESCRIPTORS_LOG_MS, (text) => this.#event(text));
     for (const spec of opts.sessions) {
       if (spec.dynamic) this.#templates.push(spec);
       else this.#createSession(spec.config);
@@ -79,6 +91,8 @@ export class Acceptor {
       acceptor.#server.once('error', reject);
       acceptor.#server.listen(opts.port, opts.host ?? '0.0.0.0', () => {
         acceptor.#server.off('error', reject);
+        // accept(2) failing (out of descriptors) must not stop the process: the listener carries on
+        acceptor.#server.on('error', (err) => acceptor.#failed('FIX listener', err));
         resolve();
       });
     });
@@ -157,12 +171,44 @@ export class Acceptor {
     }
     if (!found) return { why: `unknown session ${key}`, ...(refused ? { logout: refused } : {}) };
     if (found instanceof Session) return found;
+    if (!this.#descriptors.take(SESSION_DESCRIPTORS)) {
+      this.#outOfDescriptors.failed(`${SESSION_DESCRIPTORS} more for ${key} would leave fewer than ${this.#descriptors.reserve} free`);
+      return { why: '', logout: NO_CAPACITY_TEXT };
+    }
     try {
       return this.#createDynamic(found, id);
     } catch (err) {
       // Opening the session's store or log failed (out of file descriptors, disk full) or the dynamic
       // session limit is reached: this connection is refused, the acceptor and its sessions carry on.
-      return { why: `${key}: cannot open the session: ${(err as Error).message}`, logout: 'Logon refused: no capacity for another session now' };
+      if (isOutOfDescriptors(err)) {
+        this.#outOfDescriptors.failed(`${key}: ${(err as Error).message}`);
+        return { why: '', logout: NO_CAPACITY_TEXT };
+      }
+      return { why: `${key}: cannot open the session: ${(err as Error).message}`, logout: NO_CAPACITY_TEXT };
+    }
+  }
+
+  /** Something failed that no input may turn into a stop of the process: logged (once per burst when out of
+   *  descriptors) and, when it was a session's, that session is disconnected. */
+  #failed(where: string, err: unknown, session?: Session): void {
+    const text = `${where}: ${err instanceof Error ? err.message : String(err)}`;
+    if (isOutOfDescriptors(err)) this.#outOfDescriptors.failed(text);
+    else this.#event(`Internal error in ${text}${err instanceof Error && err.stack ? `\n${err.stack}` : ''}`);
+    if (session !== undefined) {
+      try {
+        session.disconnect(`internal error: ${text}`);
+      } catch (e) {
+        this.#event(`Internal error disconnecting ${session.key}: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  /** A frame to its session; what it throws (a store that cannot open a file, say) ends that session's connection. */
+  #receive(session: Session, frame: Frame): void {
+    try {
+      session.receiveFrame(frame);
+    } catch (err) {
+      this.#failed(session.key, err, session);
     }
   }
 
@@ -172,6 +218,11 @@ export class Acceptor {
 
   #onConnection(socket: net.Socket): void {
     const address = socket.remoteAddress ?? '?';
+    if (!this.#descriptors.take(1)) {
+      this.#outOfDescriptors.failed(`connection from ${address} closed at once`);
+      socket.destroy();
+      return;
+    }
     if (!this.#connectionsByAddress.admit(address)) {
       this.#event(`Refused connection from ${address}: more than ${this.#connectionsByAddress.max} open connections`);
       socket.destroy();
@@ -191,7 +242,7 @@ export class Acceptor {
     logonTimer.unref();
 
     const refuse = (why: string, logout?: { to: FixMessage; text: string }) => {
-      this.#event(`Closed connection from ${address}: ${why}`);
+      if (why !== '') this.#event(`Closed connection from ${address}: ${why}`); // '': logged as a burst already
       closed = true;
       if (logout === undefined) {
         socket.destroy();
@@ -207,7 +258,7 @@ export class Acceptor {
       for (let frame = framer.next(); frame; frame = framer.next()) {
         if (session) {
           if (!session.isAttachedTo(socket)) return;
-          session.receiveFrame(frame);
+          this.#receive(session, frame);
           continue;
         }
         if (frame.kind === 'garbled') return refuse(`garbled first message (${frame.reason})`);
@@ -220,7 +271,7 @@ export class Acceptor {
         session = found;
         clearTimeout(logonTimer);
         session.attach(socket);
-        session.receiveFrame(frame);
+        this.#receive(session, frame);
       }
     });
     const onGone = (reason: string) => {
