@@ -50,8 +50,12 @@ export const GATEWAY_KEYS: Record<string, KeySpec> = {
   EndOfDayTime: { kind: 'time' },
   /** FIX connections open at once from one source address; more are closed at once. */
   MaxConnectionsPerAddress: { kind: 'int', default: 500, min: 1, max: 1_000_000 },
-  /** Sessions created by Logons on template sessions (TargetCompID=*) at most; Logons for more are refused. */
+  /** Sessions created by Logons on template sessions (TargetCompID=*) held at most; for one more the one logged out
+   *  longest is released, and when none can be, the Logon is refused. */
   MaxDynamicSessions: { kind: 'int', default: 2000, min: 1, max: 1_000_000 },
+  /** Seconds a dynamic session stays open after its Logout before it is released (files closed, store kept on disk);
+   *  one that never completed a Logon is released when it disconnects. */
+  DynamicSessionIdleTimeout: { kind: 'int', default: 60, min: 1, max: 86_400 },
   /** Failed Logons (wrong password, refused CompID or address) one source address may make within
    *  LogonFailureWindowSeconds; one more locks it out for LogonLockoutSeconds. 0 = no lockout. */
   MaxLogonFailures: { kind: 'int', default: 10, min: 0, max: 1_000_000 },

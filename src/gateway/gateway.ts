@@ -520,6 +520,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       sessions: specs,
       dictionary,
       application,
+      prepareSession: async (id) => {
+        const s = settingsOf(id);
+        await FileStore.prepare(s?.fileStorePath !== undefined ? path.resolve(s.fileStorePath) : storeDir, id);
+        await FileLog.prepare(s?.fileLogPath !== undefined ? path.resolve(s.fileLogPath) : logDir, id);
+      },
       openStore: (id) => {
         const s = settingsOf(id);
         const dir = s?.fileStorePath !== undefined ? path.resolve(s.fileStorePath) : storeDir;
@@ -539,6 +544,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       logonTimeoutMs: first.logonTimeoutSec * 1000,
       maxConnectionsPerAddress: (first.extra.get('MaxConnectionsPerAddress') as number | undefined) ?? 500,
       maxDynamicSessions: (first.extra.get('MaxDynamicSessions') as number | undefined) ?? 2000,
+      dynamicSessionIdleTimeoutMs: ((first.extra.get('DynamicSessionIdleTimeout') as number | undefined) ?? 60) * 1000,
+      // A session the engine has orders of (replies may come), a drop copy, or with an order on its way is kept.
+      mayReleaseSession: (s) => !engine.sessions.has(s.key) && !dropCopies.has(s.key) && !(pendingNewOrders.get(s.key)?.size),
+      onSessionReleased: (s) => { heldStores.delete(s.key); throttles.delete(s.key); pendingNewOrders.delete(s.key); },
       admit: (_id, remoteAddress) => {
         const lockedMs = remoteAddress === undefined ? 0 : logonGuard.lockedForMs(remoteAddress);
         if (lockedMs > 0) return `too many failed logons from ${remoteAddress}: locked out for ${Math.ceil(lockedMs / 1000)} s more`;

@@ -117,23 +117,27 @@ test('MaxConnectionsPerAddress closes connections beyond the limit at once, and 
   }
 });
 
-test('MaxDynamicSessions refuses a Logon for one CompID more with a Logout; known sessions still log on', async () => {
+test('MaxDynamicSessions refuses a Logon for one CompID more with a Logout while all are connected; a logged-out one makes room', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'fixgw-sec-'));
   const gw = await serve(dir, 0, { cfg: withDefaults('MaxDynamicSessions=3') });
+  const held: RawClient[] = [];
   try {
     for (const id of ['DYN1', 'DYN2', 'DYN3']) {
       const c = await logonRaw(gw.fixPort, id);
       await c.next('A');
-      c.close();
+      held.push(c);
     }
     const extra = await logonRaw(gw.fixPort, 'DYN4');
     await waitFor('DYN4 refused', () => extra.closed, 5000);
     assert.deepEqual(extra.received.map((m) => [m.msgType, m.get(58)]), [['5', 'Logon refused: no capacity for another session now']]);
     assert.match(gw.output(), /more than 3 dynamic sessions/);
-    const again = await logonRaw(gw.fixPort, 'DYN2');
+    held.shift()!.close(); // DYN1 goes: its session may be released for DYN4
+    await sleep(200);
+    const again = await logonRaw(gw.fixPort, 'DYN4');
     await again.next('A');
     again.close();
   } finally {
+    for (const c of held) c.close();
     gw.proc.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,5 +1,6 @@
-// Files of a session written under the name older versions gave it (every character outside [A-Za-z0-9._-] became
-// '_', which let CompIDs share files): renamed to the session's injective name on open, when they are its own.
+// A session's files on disk, beyond reading and writing them: files written under the name older versions gave them
+// (every character outside [A-Za-z0-9._-] became '_', which let CompIDs share files) are renamed to the session's
+// injective name when they are its own; and new files are made ahead, in the thread pool.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileSafeName, legacyFileSafeName, legacyNameIsOwn, type SessionId } from './session-id.js';
@@ -15,4 +16,11 @@ export function adoptLegacyFiles(dir: string, id: SessionId, suffixes: readonly 
     const from = path.join(dir, legacy + s);
     if (fs.existsSync(from)) fs.renameSync(from, path.join(dir, stem + s));
   }
+}
+
+/** Creates `file` empty unless it exists (O_CREAT without O_TRUNC: a file in use is never cut), in the thread pool:
+ *  creating a file can take milliseconds, too long for the event loop when many sessions are new at once. */
+export async function createIfAbsent(file: string): Promise<void> {
+  const handle = await fs.promises.open(file, fs.constants.O_WRONLY | fs.constants.O_CREAT, 0o644);
+  await handle.close();
 }
