@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 import { pino } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import { startHttpServer, tokenFrom, type HttpServer } from '../marketdata/index.js';
+import { startHttpServer, tokenFrom, TradeTape, TRADES_KEPT_DEFAULT, type HttpServer } from '../marketdata/index.js';
 import { adminApi, adminTokenOf, loadGatewaySettings, startGateway, type Gateway, type GatewayFileSettings } from '../gateway/index.js';
 import { warmUp } from '../gateway/warm-up.js';
 import { defaultEngineConfigPath, loadEngineConfig } from '../engine/index.js';
@@ -42,12 +42,14 @@ export function register(program: Command): void {
       let stopping = false;
       let settings: GatewayFileSettings;
       let gateway: Gateway;
+      const tradeTape = new TradeTape(TRADES_KEPT_DEFAULT);
       try {
         settings = loadGatewaySettings(opts.config);
         const engineConfig = loadEngineConfig(opts.engineConfig ?? settings.engineConfigPath ?? defaultEngineConfigPath());
         const warmUpOrders = settings.sessions[0]!.extra.get('WarmUpOrders') as number;
         if (warmUpOrders > 0) log.info(await warmUp(settings, engineConfig, warmUpOrders, log), 'warm-up done');
         gateway = await startGateway({
+          onReplayEvents: (_sc, events) => tradeTape.add(events),
           settings,
           registry,
           logger: log,
@@ -66,6 +68,16 @@ export function register(program: Command): void {
         process.exitCode = 1;
         return;
       }
+      // Trade history from before the snapshot the gateway started from: it replayed nothing before it.
+      if (gateway.recoveredFromSnapshotSeq !== null) {
+        try {
+          const r = tradeTape.replayBefore(gateway.dataDir, gateway.engine.config, gateway.recoveredFromSnapshotSeq);
+          if (r.error !== undefined) log.warn({ ...r, toSeq: gateway.recoveredFromSnapshotSeq }, 'trade history rebuilt from the journal in part');
+          else log.info({ ...r, toSeq: gateway.recoveredFromSnapshotSeq }, 'trade history rebuilt from the journal');
+        } catch (err) {
+          log.warn({ err }, 'trade history before the snapshot could not be rebuilt: it starts at the snapshot');
+        }
+      }
       let http: HttpServer | undefined;
       try {
         http = await startHttpServer({
@@ -73,6 +85,7 @@ export function register(program: Command): void {
           port: opts.httpPort ?? settings.httpPort ?? 8080,
           engine: gateway.engine,
           sequencer: gateway.sequencer,
+          tradeTape,
           sessions: () => gateway.sessionsInfo(),
           registry,
           isReady: () => gateway.ready && !stopping,

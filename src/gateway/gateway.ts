@@ -73,6 +73,8 @@ export interface GatewayOptions {
   idleSpinMicros?: number | 'auto';
   /** Epoch ms for the sequencer's timestamps, GTD expiry and the EndOfDay schedule. Default Date.now. */
   clock?: () => number;
+  /** Every command replayed at start-up, with its events (the market data rebuilds its trade history from them). */
+  onReplayEvents?: (sc: SequencedCommand, events: EngineEvent[]) => void;
 }
 
 /** One FIX session as the HTTP health/status endpoints show it. */
@@ -193,7 +195,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const opened = await openEngine({
     dataDir, config: engineConfig, fsync: fsync ? 'always' : 'none', pendingCommandsMax, clock,
     journalSegmentBytes: settings.journalSegmentBytes, journalRetention: settings.journalRetention,
-    onReplayEvents: (sc, events) => { tail[tailCount++ % REPLAY_TAIL_COMMANDS_MAX] = { sc, events }; },
+    onReplayEvents: (sc, events) => { tail[tailCount++ % REPLAY_TAIL_COMMANDS_MAX] = { sc, events }; options.onReplayEvents?.(sc, events); },
     onJournalPreallocationError: (err) => log.warn({ err }, 'journal preallocation failed: batches are appended without it (each fdatasync also commits the file size)'),
   });
   const { sequencer, engine } = opened;

@@ -22,6 +22,7 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import type { Engine, Sequencer } from '../engine/index.js';
 import { MarketDataFeed } from './feed.js';
+import { TRADES_KEPT_DEFAULT, type TradeTape } from './trade-tape.js';
 import { createTapMetrics } from './metrics.js';
 import { DEFAULT_TAP_LIMITS, WsTap, type TapLimits } from './ws-tap.js';
 import { registerHttpApi } from './http-api.js';
@@ -34,6 +35,7 @@ export { DEFAULT_TAP_LIMITS } from './ws-tap.js';
 export type { TapLimits, Channel } from './ws-tap.js';
 export { VIEWER_HTML } from './viewer-page.js';
 export { tokenFrom } from './access.js';
+export { TradeTape, TRADES_KEPT_DEFAULT } from './trade-tape.js';
 
 export interface HttpServerOptions extends Partial<TapLimits> {
   /** Listen address; default 127.0.0.1. */
@@ -53,6 +55,8 @@ export interface HttpServerOptions extends Partial<TapLimits> {
   logger?: Logger;
   /** Recent trades kept per symbol (HTTP limit and trades snapshot draw from these). Default 1000. */
   tradesKeptMax?: number;
+  /** The trades from before this start, rebuilt from the journal (trade-tape.ts). */
+  tradeTape?: TradeTape;
   /** More routes from other layers (e.g. the gateway's admin API), each a fastify plugin registered under its prefix. */
   plugins?: Array<{ plugin: (app: FastifyInstance) => Promise<void>; prefix: string }>;
   /** Serve HTTPS (and WSS on /ws) with this key and certificate (PEM) instead of plain HTTP. */
@@ -100,7 +104,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
       limits[k] = v;
     }
   }
-  const tradesKeptMax = opts.tradesKeptMax ?? 1000;
+  const tradesKeptMax = opts.tradesKeptMax ?? TRADES_KEPT_DEFAULT;
   const host = opts.host ?? '127.0.0.1';
   let registry = opts.registry;
   if (registry === undefined) {
@@ -109,7 +113,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
   }
 
   // seed from the engine and subscribe in the same synchronous step: no event can fall between the two
-  const feed = new MarketDataFeed(opts.engine, tradesKeptMax);
+  const feed = new MarketDataFeed(opts.engine, tradesKeptMax, opts.tradeTape);
   let tap: WsTap | null = null;
   const metrics = createTapMetrics(registry, {
     clients: () => tap?.clientCount ?? 0,
