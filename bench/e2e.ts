@@ -11,7 +11,7 @@ import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { gatewayCfg, serve } from '../test/support/served.js';
+import { gatewayCfg, serve } from '../harness/served.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const fixload = process.env.FIXLOAD ?? path.resolve(root, '../shared/tools/fixload.mjs');

@@ -5,9 +5,12 @@ import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 import { pino } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import { startHttpServer, tokenFrom, TradeTape, TRADES_KEPT_DEFAULT, type HttpServer } from '../marketdata/index.js';
-import { adminApi, adminTokenOf, loadGatewaySettings, startGateway, type Gateway, type GatewayFileSettings } from '../gateway/index.js';
-import { warmUp } from '../gateway/warm-up.js';
+import { startHttpServer, type HttpServer } from '../http/server.js';
+import { tokenFrom } from '../http/access.js';
+import { adminApi, adminTokenOf } from '../http/admin-api.js';
+import { TradeTape, TRADES_KEPT_DEFAULT } from '../marketdata/index.js';
+import { loadGatewaySettings, startGateway, type Gateway, type GatewayFileSettings } from '../gateway/index.js';
+import { warmUp } from './warm-up.js';
 import { defaultEngineConfigPath, loadEngineConfig } from '../engine/index.js';
 
 function parsePort(value: string): number {
@@ -46,8 +49,7 @@ export function register(program: Command): void {
       try {
         settings = loadGatewaySettings(opts.config);
         const engineConfig = loadEngineConfig(opts.engineConfig ?? settings.engineConfigPath ?? defaultEngineConfigPath());
-        const warmUpOrders = settings.sessions[0]!.extra.get('WarmUpOrders') as number;
-        if (warmUpOrders > 0) log.info(await warmUp(settings, engineConfig, warmUpOrders, log), 'warm-up done');
+        if (settings.warmUpOrders > 0) log.info(await warmUp(settings, engineConfig, settings.warmUpOrders, log), 'warm-up done');
         gateway = await startGateway({
           onReplayEvents: (_sc, events) => tradeTape.add(events),
           settings,
@@ -94,7 +96,7 @@ export function register(program: Command): void {
           // Operator API (halt/resume/killswitch/end-of-day) on the same HTTP server; 403 unless a token is configured.
           plugins: [{ prefix: '/api/v1/admin', plugin: adminApi({ sequencer: gateway.sequencer, token: adminTokenOf(settings.adminToken), logger: log }) }],
           accessToken: tokenFrom('FIXGW_HTTP_TOKEN', settings.httpAccessToken),
-          connectionsPerAddressMax: settings.sessions[0]!.extra.get('MaxHttpConnectionsPerAddress') as number,
+          connectionsPerAddressMax: settings.maxHttpConnectionsPerAddress,
           ...(settings.https !== undefined
             ? { https: { key: readFileSync(settings.https.keyFile), cert: readFileSync(settings.https.certFile) } } : {}),
         });

@@ -6,6 +6,7 @@ import { Framer, type Frame } from '../fix/framer.js';
 import { parseMessage, type FixMessage } from '../fix/message.js';
 import { encodeMessage } from '../fix/encode.js';
 import { formatUtcTimestamp } from '../fix/time.js';
+import { MsgType, Tag } from '../fix/names.js';
 import type { FieldList } from '../fix/types.js';
 import type { Session } from './session.js';
 
@@ -91,7 +92,7 @@ export class AcceptorConnection {
       if (frame.kind === 'garbled') return this.refuse(`garbled first message (${frame.reason})`);
       const logon = parseMessage(frame.bytes);
       if ('garbled' in logon) return this.refuse(`garbled first message (${logon.garbled})`);
-      if (logon.msgType !== 'A') return this.refuse(`first message is 35=${logon.msgType}, not a Logon`);
+      if (logon.msgType !== MsgType.Logon) return this.refuse(`first message is 35=${logon.msgType}, not a Logon`);
       this.#state = 'waiting';
       this.host.logon(this, logon, frame);
       if (this.#state === 'waiting') {
@@ -114,6 +115,7 @@ export class AcceptorConnection {
 
 /** The Logout a refused Logon gets: MsgSeqNum 1 and the CompIDs of the Logon reversed, nothing of any session. */
 function logonRefusal(logon: FixMessage, text: string): Buffer {
-  const header: FieldList = [[34, '1'], [49, logon.get(56) ?? ''], [52, formatUtcTimestamp(Date.now())], [56, logon.get(49) ?? '']];
-  return encodeMessage(logon.get(8) ?? '', '5', header, [[58, text]]);
+  const header: FieldList = [[Tag.MsgSeqNum, '1'], [Tag.SenderCompID, logon.get(Tag.TargetCompID) ?? ''],
+    [Tag.SendingTime, formatUtcTimestamp(Date.now())], [Tag.TargetCompID, logon.get(Tag.SenderCompID) ?? '']];
+  return encodeMessage(logon.get(Tag.BeginString) ?? '', MsgType.Logout, header, [[Tag.Text, text]]);
 }

@@ -6,6 +6,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import type { Frame } from '../fix/framer.js';
 import type { FixMessage } from '../fix/message.js';
+import { Tag } from '../fix/names.js';
 import type { Dictionary } from '../fix/dictionary.js';
 import type { Application } from './application.js';
 import type { MessageStore } from './store.js';
@@ -197,7 +198,11 @@ export class Acceptor {
 
   /** A first message that is a Logon: refused, bound to its session now, or queued until its session is created. */
   #onLogon(conn: AcceptorConnection, logon: FixMessage, frame: Frame): void {
-    const id: SessionId = { beginString: logon.get(8) ?? '', senderCompId: logon.get(56) ?? '', targetCompId: logon.get(49) ?? '' };
+    const id: SessionId = {
+      beginString: logon.get(Tag.BeginString) ?? '',
+      senderCompId: logon.get(Tag.TargetCompID) ?? '',
+      targetCompId: logon.get(Tag.SenderCompID) ?? '',
+    };
     const key = sessionKey(id);
     const refusal = this.#opts.admit?.(id, conn.address);
     if (refusal) return conn.refuse(`${key}: ${refusal}`);

@@ -131,11 +131,15 @@ test('MaxDynamicSessions refuses a Logon for one CompID more with a Logout while
     await waitFor('DYN4 refused', () => extra.closed, 5000);
     assert.deepEqual(extra.received.map((m) => [m.msgType, m.get(58)]), [['5', 'Logon refused: no capacity for another session now']]);
     assert.match(gw.output(), /more than 3 dynamic sessions/);
-    held.shift()!.close(); // DYN1 goes: its session may be released for DYN4
-    await sleep(200);
-    const again = await logonRaw(gw.fixPort, 'DYN4');
-    await again.next('A');
-    again.close();
+    held.shift()!.close(); // DYN1 goes: its session may be released for DYN4 (once the gateway has seen it go)
+    let loggedOn = false;
+    for (const deadline = Date.now() + 10_000; !loggedOn && Date.now() < deadline; await sleep(100)) {
+      const again = await logonRaw(gw.fixPort, 'DYN4');
+      await waitFor('DYN4 answered', () => again.received.length > 0 || again.closed, 5000);
+      loggedOn = again.received.some((m) => m.msgType === 'A');
+      again.close();
+    }
+    assert.ok(loggedOn, 'DYN4 logged on in the place DYN1 left');
   } finally {
     for (const c of held) c.close();
     gw.proc.kill('SIGKILL');
