@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { startHttpServer, type HttpServer } from '../http/server.js';
 import { tokenFrom } from '../http/access.js';
@@ -24,6 +24,19 @@ export function defaultGatewayConfigPath(): string {
 }
 
 interface ServeOptions { config: string; fixPort?: number; httpPort?: number; httpHost?: string; dataDir?: string; fsync: boolean; host?: string; engineConfig?: string }
+
+/** Trade history from before the snapshot the gateway started from (it replayed nothing before it), into `tape`. */
+function tradesBeforeSnapshot(tape: TradeTape, gateway: Gateway, log: Logger): void {
+  const toSeq = gateway.recoveredFromSnapshotSeq;
+  if (toSeq === null) return;
+  try {
+    const r = tape.replayBefore(gateway.dataDir, gateway.engine.config, toSeq);
+    if (r.error !== undefined) log.warn({ ...r, toSeq }, 'trade history rebuilt from the journal in part');
+    else log.info({ ...r, toSeq }, 'trade history rebuilt from the journal');
+  } catch (err) {
+    log.warn({ err }, 'trade history before the snapshot could not be rebuilt: it starts at the snapshot');
+  }
+}
 
 export function register(program: Command): void {
   program
@@ -70,16 +83,7 @@ export function register(program: Command): void {
         process.exitCode = 1;
         return;
       }
-      // Trade history from before the snapshot the gateway started from: it replayed nothing before it.
-      if (gateway.recoveredFromSnapshotSeq !== null) {
-        try {
-          const r = tradeTape.replayBefore(gateway.dataDir, gateway.engine.config, gateway.recoveredFromSnapshotSeq);
-          if (r.error !== undefined) log.warn({ ...r, toSeq: gateway.recoveredFromSnapshotSeq }, 'trade history rebuilt from the journal in part');
-          else log.info({ ...r, toSeq: gateway.recoveredFromSnapshotSeq }, 'trade history rebuilt from the journal');
-        } catch (err) {
-          log.warn({ err }, 'trade history before the snapshot could not be rebuilt: it starts at the snapshot');
-        }
-      }
+      tradesBeforeSnapshot(tradeTape, gateway, log);
       let http: HttpServer | undefined;
       try {
         http = await startHttpServer({
