@@ -2,6 +2,7 @@
 // Every bad value throws an EngineConfigError naming the file and the key, e.g. "config/engine.json: instruments[2].tickSize: ...".
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { Decimal } from 'decimal.js';
 import { unitStepOf, toUnits, type UnitStep } from './units.js';
 import type { StpMode, TradingStatus } from './types.js';
@@ -234,5 +235,5 @@ export function buildEngineConfig(raw: unknown, source = 'engine config'): Engin
 
 /** The repository's default config file (config/engine.json), relative to this module in dist/ or src/. */
 export function defaultEngineConfigPath(): string {
-  return new URL('../../../config/engine.json', import.meta.url).pathname;
+  return fileURLToPath(new URL('../../../config/engine.json', import.meta.url));
 }
