@@ -6,7 +6,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defaultEngineConfigPath, loadEngineConfig, replayDataDir, type EngineConfig, type ReplayResult } from '../../src/engine/index.js';
+import { loadEngineConfig, replayDataDir, type EngineConfig, type ReplayResult } from '../../src/engine/index.js';
+import { testEngineConfigPath } from './test-engine-config.js';
 import { waitFor } from './fix-harness.js';
 import { mulberry32 } from '../engine/random-commands.js';
 
@@ -17,13 +18,14 @@ export const SERVE_NODE_FLAGS = ['--no-maglev'];
 
 /**
  * A gateway .cfg: an acceptor for any client CompID (TargetCompID=*) on loopback, HTTP on any port, journal fsync on,
- * no start-up warm-up (tests start many gateways), with `settings` added to or replacing keys of [DEFAULT]
+ * no start-up warm-up (tests start many gateways), the tests' engine config (no price bands), with `settings` added to
+ * or replacing keys of [DEFAULT]
  * (insertion order kept: JournalFsync is on line 9); a key set to undefined is left out (its default applies).
  */
 export function gatewayCfg(settings: Record<string, string | number | undefined> = {}): string {
   const keys: Record<string, string | number | undefined> = {
     ConnectionType: 'acceptor', BeginString: 'FIX.4.4', SenderCompID: 'FIXGW', SocketAcceptPort: 9876, SocketAcceptHost: '127.0.0.1',
-    HttpHost: '127.0.0.1', HttpPort: 0, JournalFsync: 'Y', WarmUpOrders: 0, ...settings,
+    HttpHost: '127.0.0.1', HttpPort: 0, JournalFsync: 'Y', WarmUpOrders: 0, EngineConfig: testEngineConfigPath(), ...settings,
   };
   return `[DEFAULT]\n${Object.entries(keys).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}\n`).join('')}[SESSION]\nTargetCompID=*\n`;
 }
@@ -106,7 +108,7 @@ export const seededRandom = mulberry32;
 
 let engineConfig: EngineConfig | undefined;
 export function defaultEngineConfig(): EngineConfig {
-  engineConfig ??= loadEngineConfig(defaultEngineConfigPath());
+  engineConfig ??= loadEngineConfig(testEngineConfigPath());
   return engineConfig;
 }
 
