@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { CLI, gatewayCfg, serve } from '../test/support/served.js';
+import { CLI, gatewayCfg, serve } from '../harness/served.js';
 import type { LoadReport } from '../simulator/load.js';
 
 const { values } = parseArgs({ options: {

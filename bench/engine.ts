@@ -210,7 +210,7 @@ function runEngineSteady(config: EngineConfig, commands: Command[], prime: numbe
   for (let round = 0; round < 3; round++) {
     const engine = new Engine(config);
     for (let i = 0; i < prime; i++) engine.apply(stamped[i]!);
-    doneOrdersKept = engine.doneQueue.length - engine.doneHead;
+    doneOrdersKept = engine.doneOrdersKept();
     const c0 = process.cpuUsage();
     const t0 = performance.now();
     for (let i = prime; i < stamped.length; i++) engine.apply(stamped[i]!);
@@ -231,7 +231,7 @@ async function runJournal(config: EngineConfig, commands: Command[], fsync: Fsyn
   Promise<RunFigures & { batches: number; journalBytes: number; offeredPerSec?: number }> {
   const dir = mkdtempSync(join(tmpdir(), `fixgw-bench-${fsync}-`));
   try {
-    const { sequencer } = await openEngine({ dataDir: dir, config, fsync, clock: () => 1_700_000_000_000 });
+    const { sequencer, journal } = await openEngine({ dataDir: dir, config, fsync, clock: () => 1_700_000_000_000 });
     const submittedAtMs = new Float64Array(commands.length + 1);
     const h = histogram();
     let applied = 0;
@@ -266,7 +266,6 @@ async function runJournal(config: EngineConfig, commands: Command[], fsync: Fsyn
     await sequencer.flush();
     const elapsed = performance.now() - t0;
     const cpu = cpuMs(c0);
-    const journal = sequencer.journal!;
     const out = { ...figures(commands.length, elapsed, cpu, h), batches: journal.batches, journalBytes: journal.bytesWritten,
       ...(offeredPerSec > 0 ? { offeredPerSec } : {}) };
     await sequencer.close();

@@ -16,7 +16,7 @@ import hdr from 'hdr-histogram-js';
 import { Registry } from 'prom-client';
 import WebSocket from 'ws';
 import { startGateway, parseGatewaySettings } from '../src/gateway/index.js';
-import { startHttpServer } from '../src/marketdata/index.js';
+import { startHttpServer } from '../src/http/server.js';
 import { Dictionary } from '../src/fix/dictionary.js';
 import { DEFAULT_VALIDATION } from '../src/fix/validate.js';
 import { formatUtcTimestamp } from '../src/fix/time.js';
@@ -25,7 +25,7 @@ import { Initiator } from '../src/session/initiator.js';
 import { MemoryStore } from '../src/session/store.js';
 import { NullLog } from '../src/session/message-log.js';
 import { SESSION_DEFAULTS } from '../src/session/session.js';
-import { gatewayCfg } from '../test/support/served.js';
+import { gatewayCfg } from '../harness/served.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const SYMBOL = 'AAPL';

@@ -1,12 +1,13 @@
 // The book bench:snapshot and bench:snapshot-stall start from: `resting` limit orders on four symbols over ~2,000
 // levels per side each, from 50 sessions (buys below the reference price, sells above), then the first `canceled`
 // of them canceled, so the engine also remembers done orders.
-import type { NewOrderCommand, Sequencer } from '../src/engine/index.js';
+import type { NewOrderCommand } from '../src/engine/index.js';
+import type { CommandSequencer } from '../src/gateway/index.js';
 
 const SYMBOLS = ['AAPL', 'MSFT', 'IBM', 'GOOG'];
 const REFERENCE: Record<string, number> = { AAPL: 190, MSFT: 420, IBM: 180, GOOG: 170 };
 
-export async function buildRestingBook(sequencer: Sequencer, resting: number, canceled: number): Promise<void> {
+export async function buildRestingBook(sequencer: Pick<CommandSequencer, 'submit' | 'flush'>, resting: number, canceled: number): Promise<void> {
   for (let i = 0; i < resting + canceled; i++) {
     const symbol = SYMBOLS[i % SYMBOLS.length]!;
     const buy = (i >> 2) % 2 === 0;

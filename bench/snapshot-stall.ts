@@ -15,7 +15,7 @@ import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { pino } from 'pino';
 import { parseGatewaySettings, startGateway } from '../src/gateway/index.js';
 import { buildRestingBook } from './resting-book.js';
-import { gatewayCfg } from '../test/support/served.js';
+import { gatewayCfg } from '../harness/served.js';
 
 const RESTING = Number(process.env.BENCH_RESTING ?? 100_000);
 const EVERY = Number(process.env.BENCH_EVERY ?? 50_000);

@@ -20,7 +20,7 @@ import { Initiator } from '../src/session/initiator.js';
 import { NullLog } from '../src/session/message-log.js';
 import { SESSION_DEFAULTS, type Session } from '../src/session/session.js';
 import { MemoryStore } from '../src/session/store.js';
-import { gatewayCfg, serve, type Served } from '../test/support/served.js';
+import { gatewayCfg, serve, type Served } from '../harness/served.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 

@@ -19,7 +19,7 @@ import {
 import type { LoggedMessage } from './log-messages.js';
 
 const EXEC_TYPE_CODE: Record<ExecReport['execType'], string> = {
-  New: '0', Trade: 'F', Canceled: '4', Replaced: '5', Rejected: '8', Expired: 'C', Restated: 'D', Triggered: 'L', OrderStatus: 'I',
+  New: '0', Trade: 'F', Canceled: '4', Replaced: '5', Rejected: '8', Expired: 'C', Restated: 'D', OrderStatus: 'I',
 };
 const ORD_STATUS_CODE: Record<ExecReport['ordStatus'], string> = {
   New: '0', PartiallyFilled: '1', Filled: '2', Canceled: '4', Rejected: '8', Expired: 'C',

@@ -5,7 +5,8 @@
 import http from 'node:http';
 import https from 'node:https';
 import { Command, InvalidArgumentError } from 'commander';
-import { loadGatewaySettings, adminTokenOf, type GatewayFileSettings } from '../gateway/index.js';
+import { loadGatewaySettings, type GatewayFileSettings } from '../gateway/index.js';
+import { adminTokenOf } from '../http/admin-api.js';
 import { httpUrlOf, packagedGatewayConfigPath } from './gateway-address.js';
 
 interface AdminOptions { url?: string; token?: string; timeoutMs: number; config: string }

@@ -25,6 +25,5 @@ export function httpUrlOf(s: GatewayFileSettings): string {
 
 /** Host, port and TargetCompID (the gateway's SenderCompID) a FIX client uses. */
 export function fixAddressOf(s: GatewayFileSettings): { host: string; port: number; target: string } {
-  const first = s.sessions[0]!;
-  return { host: connectHostOf(first.socketAcceptHost), port: s.fixPort, target: first.id.senderCompId };
+  return { host: connectHostOf(s.fixHost), port: s.fixPort, target: s.sessions[0]!.id.senderCompId };
 }

@@ -5,9 +5,11 @@ import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 import { pino } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import { startHttpServer, tokenFrom, type HttpServer } from '../marketdata/index.js';
-import { adminApi, adminTokenOf, loadGatewaySettings, startGateway, type Gateway, type GatewayFileSettings } from '../gateway/index.js';
-import { warmUp } from '../gateway/warm-up.js';
+import { startHttpServer, type HttpServer } from '../http/server.js';
+import { tokenFrom } from '../http/access.js';
+import { adminApi, adminTokenOf } from '../http/admin-api.js';
+import { loadGatewaySettings, startGateway, type Gateway, type GatewayFileSettings } from '../gateway/index.js';
+import { warmUp } from './warm-up.js';
 import { exposureWarnings } from '../gateway/exposure.js';
 import { defaultEngineConfigPath, loadEngineConfig } from '../engine/index.js';
 
@@ -46,8 +48,7 @@ export function register(program: Command): void {
       try {
         settings = loadGatewaySettings(opts.config);
         const engineConfig = loadEngineConfig(opts.engineConfig ?? settings.engineConfigPath ?? defaultEngineConfigPath());
-        const warmUpOrders = settings.sessions[0]!.extra.get('WarmUpOrders') as number;
-        if (warmUpOrders > 0) log.info(await warmUp(settings, engineConfig, warmUpOrders, log), 'warm-up done');
+        if (settings.warmUpOrders > 0) log.info(await warmUp(settings, engineConfig, settings.warmUpOrders, log), 'warm-up done');
         gateway = await startGateway({
           settings,
           registry,
@@ -82,7 +83,7 @@ export function register(program: Command): void {
           // Operator API (halt/resume/killswitch/end-of-day) on the same HTTP server; 403 unless a token is configured.
           plugins: [{ prefix: '/api/v1/admin', plugin: adminApi({ sequencer: gateway.sequencer, token: adminTokenOf(settings.adminToken), logger: log }) }],
           accessToken: tokenFrom('FIXGW_HTTP_TOKEN', settings.httpAccessToken),
-          connectionsPerAddressMax: settings.sessions[0]!.extra.get('MaxHttpConnectionsPerAddress') as number,
+          connectionsPerAddressMax: settings.maxHttpConnectionsPerAddress,
           ...(settings.https !== undefined
             ? { https: { key: readFileSync(settings.https.keyFile), cert: readFileSync(settings.https.certFile) } } : {}),
         });
@@ -97,7 +98,7 @@ export function register(program: Command): void {
       const httpPort = http.port;
 
       log.info({ fixPort: gateway.fixPort, httpPort, https: settings.https !== undefined, dataDir: gateway.dataDir, config: opts.config, pid: process.pid }, 'fixgw serving');
-      for (const w of exposureWarnings({ fixHost: opts.host ?? settings.sessions[0]!.socketAcceptHost ?? '0.0.0.0', fixPort: gateway.fixPort, httpHost: opts.httpHost ?? settings.httpHost ?? '0.0.0.0', httpPort, sessions: settings.sessions, httpAccessToken: tokenFrom('FIXGW_HTTP_TOKEN', settings.httpAccessToken) })) log.warn(w.context, w.message);
+      for (const w of exposureWarnings({ fixHost: opts.host ?? settings.fixHost ?? '0.0.0.0', fixPort: gateway.fixPort, httpHost: opts.httpHost ?? settings.httpHost ?? '0.0.0.0', httpPort, sessions: settings.sessions, httpAccessToken: tokenFrom('FIXGW_HTTP_TOKEN', settings.httpAccessToken) })) log.warn(w.context, w.message);
 
       async function stop(reason: string, exitCode: number): Promise<void> {
         stopping = true;

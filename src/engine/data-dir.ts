@@ -1,13 +1,14 @@
 // A data directory: DATA/journal/ (segment files journal-<seq of first record, 20 digits>.log) and DATA/snapshots/.
 // Recovery = latest snapshot + the journal segments that hold the commands after it, streamed record by record.
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EngineConfig } from './config.js';
 import { Engine } from './engine.js';
 import { importEngineState, type EngineState } from './engine-state.js';
 import {
-  JournalWriter, LEGACY_JOURNAL_FILE, scanJournal, segmentName, trimJournal, truncateTornTail, type FsyncPolicy, type JournalScan,
+  JournalWriter, scanJournal, trimJournal, truncateTornTail, type FsyncPolicy, type JournalScan,
 } from './journal.js';
+import { JournalCommandLog } from './command-log-journal.js';
 import { Sequencer, type SequencerOptions } from './sequencer.js';
 import { listSnapshots, readLatestSnapshot, writeSnapshot } from './snapshot.js';
 import type { EngineEvent, SequencedCommand } from './types.js';
@@ -67,7 +68,7 @@ export function trimJournalToSnapshots(dataDir: string): string[] {
   return oldest === undefined ? [] : trimJournal(journalDirOf(dataDir), oldest.seq);
 }
 
-export interface OpenEngineOptions extends Omit<SequencerOptions, 'journal'> {
+export interface OpenEngineOptions extends Omit<SequencerOptions, 'log'> {
   dataDir: string;
   config: EngineConfig;
   /** Default 'always'. */
@@ -86,6 +87,10 @@ export interface OpenEngineOptions extends Omit<SequencerOptions, 'journal'> {
 export interface OpenedEngine {
   sequencer: Sequencer;
   engine: Engine;
+  /** The command log under the sequencer: the data directory's journal. */
+  log: JournalCommandLog;
+  /** The journal's writer (statistics: batches, syncs, preallocations). */
+  journal: JournalWriter;
   recovery: ReplayResult;
   /** Writes a snapshot of the current (applied, durable) state, then applies the journal retention; returns its path. */
   snapshot(): string;
@@ -93,7 +98,7 @@ export interface OpenedEngine {
 
 /**
  * Recovers the data directory: the latest snapshot, then the journal segments after it (a torn tail of the last
- * segment is truncated; a legacy DATA/journal/journal.log is renamed to its segment name), applies the journal
+ * segment is truncated), applies the journal
  * retention, and opens the journal for appending.
  */
 export async function openEngine(options: OpenEngineOptions): Promise<OpenedEngine> {
@@ -108,7 +113,6 @@ export async function openEngine(options: OpenEngineOptions): Promise<OpenedEngi
     throw new Error(`${journalDir}: journal ends at seq ${lastJournalSeq} but the snapshot is at ${recovery.lastSeq}`);
   }
   truncateTornTail(recovery.journal);
-  migrateLegacyJournal(recovery.journal, recovery.lastSeq);
   const retention = options.journalRetention ?? 'all';
   if (retention === 'snapshot') trimJournalToSnapshots(options.dataDir);
   const fsync = options.fsync ?? 'always';
@@ -117,26 +121,14 @@ export async function openEngine(options: OpenEngineOptions): Promise<OpenedEngi
     ...(options.onJournalPreallocationError === undefined ? {} : { onPreallocationError: options.onJournalPreallocationError }),
   });
   const engine = recovery.engine;
-  const sequencer = new Sequencer(engine, { ...options, journal });
+  const log = new JournalCommandLog(journal, engine.lastSeq);
+  const sequencer = new Sequencer(engine, { ...options, log });
   return {
-    sequencer, engine, recovery,
+    sequencer, engine, recovery, log, journal,
     snapshot: () => {
       const path = writeSnapshot(snapshotDirOf(options.dataDir), sequencer.engine);
       if (retention === 'snapshot') trimJournalToSnapshots(options.dataDir);
       return path;
     },
   };
-}
-
-/** Renames the single journal.log of an older data directory to the segment name of its first record (after recovery). */
-function migrateLegacyJournal(scan: JournalScan, lastSeq: number): void {
-  const legacy = scan.segments.find((s) => s.legacy);
-  if (legacy === undefined) return;
-  if (scan.segments.length > 1) {
-    throw new Error(`${scan.dir}: holds both ${LEGACY_JOURNAL_FILE} and journal segment files; keep one or the other`);
-  }
-  const firstSeq = scan.read[0]?.firstSeq ?? lastSeq + 1;
-  renameSync(legacy.path, join(scan.dir, segmentName(firstSeq)));
-  const fd = openSync(scan.dir, 'r');
-  try { fsyncSync(fd); } finally { closeSync(fd); }
 }

@@ -1,13 +1,16 @@
 // Full engine state as a plain JSON object (for snapshots and for comparing replays) and back.
 // The encoding keeps every order that iteration order depends on, so a restored engine behaves identically.
 import type { EngineConfig } from './config.js';
-import { Engine } from './engine.js';
+import { Engine, engineTables, type EngineTables } from './engine.js';
+import type { BookSide } from './order-book.js';
 import { hashOf, SessionOrders } from './session-orders.js';
 import { allClOrdIdsOf, createOrder, orderIdOf, type Order } from './order.js';
 import { AccountState } from './risk.js';
 import type { OrdStatus, OrdType, Side, StpMode, TimeInForce, TradingStatus } from './types.js';
+import { exportLedger, importLedger, type LedgerState } from './ledger-state.js';
 
-export const ENGINE_STATE_VERSION = 1;
+/** The layout of EngineState; a state of another version is refused (no older layout was ever released). */
+export const ENGINE_STATE_VERSION = 2;
 
 type OrderRow = [
   orderId: string, session: string, account: string, symbol: string, side: Side, ordType: OrdType, tif: TimeInForce,
@@ -21,21 +24,25 @@ export interface EngineState {
   version: number;
   configHash: string;
   lastSeq: number;
+  /** The time the last command was applied with: the next one is applied at this time or later. */
+  lastTimeMs: number;
   tradeIdLast: number;
   instruments: Array<{
     symbol: string; status: TradingStatus; lastPriceTicks: number; mdSeq: number;
-    /** Why halted (absent in states written before it was kept). */
-    haltText?: string | null;
+    /** Why halted. */
+    haltText: string | null;
     cbMin: Array<[number, number]>; cbMax: Array<[number, number]>;
     /** Resting order ids, best level first, FIFO within a level. */
     bids: string[]; asks: string[]; buyStops: string[]; sellStops: string[];
   }>;
   accounts: Array<[name: string, openOrders: number, reservedUnits: number, killSwitch: boolean, positionLots: number[], openBuyLots: number[], openSellLots: number[]]>;
   orders: OrderRow[];
-  /** Session → [clOrdId, orderId], by order id then ClOrdID (insertion order in states written before that). */
+  /** Session → [clOrdId, orderId], by order id then ClOrdID. */
   sessions: Array<[string, Array<[string, string]>]>;
   gtd: string[];
   done: string[];
+  /** Balances, positions, balance-command results and fill history. */
+  ledger: LedgerState;
 }
 
 /**
@@ -46,17 +53,10 @@ function sessionEntries(entries: Array<[clOrdId: string, seqNo: number]>): Array
   return entries.sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([c, seqNo]) => [c, String(seqNo)]);
 }
 
-/**
- * The state as exportEngineState lists it now, for comparing states: snapshots written before the session tables
- * were sorted list each session's ClOrdIDs in the order they were added (the same state, another order).
- */
-export function canonicalEngineState(state: EngineState): EngineState {
-  return { ...state, sessions: state.sessions.map(([s, entries]) => [s, sessionEntries(entries.map(([c, id]) => [c, Number(id)]))]) };
-}
-
 export function exportEngineState(engine: Engine): EngineState {
+  const t = engineTables(engine);
   const ids = (orders: Iterable<Order>): string[] => Array.from(orders, (o) => orderIdOf(o));
-  const resting = (side: Engine['states'][number]['book']['bids']): string[] => {
+  const resting = (side: BookSide): string[] => {
     const out: string[] = [];
     for (const level of side.iterate()) for (let o = level.head; o !== null; o = o.next) out.push(orderIdOf(o));
     return out;
@@ -64,47 +64,73 @@ export function exportEngineState(engine: Engine): EngineState {
   return {
     version: ENGINE_STATE_VERSION,
     configHash: engine.config.hash,
-    lastSeq: engine.lastSeq,
-    tradeIdLast: engine.tradeIdLast,
-    instruments: engine.states.map((st) => ({
+    lastSeq: t.lastSeq,
+    lastTimeMs: t.lastTimeMs,
+    tradeIdLast: t.tradeIdLast,
+    instruments: t.states.map((st) => ({
       symbol: st.inst.symbol, status: st.status, haltText: st.haltText, lastPriceTicks: st.lastPriceTicks, mdSeq: st.mdSeq,
       cbMin: st.cbMin.map(([t, p]) => [t, p] as [number, number]), cbMax: st.cbMax.map(([t, p]) => [t, p] as [number, number]),
       bids: resting(st.book.bids), asks: resting(st.book.asks), buyStops: ids(st.buyStops), sellStops: ids(st.sellStops),
     })),
-    accounts: Array.from(engine.accounts.values(), (a) => [a.name, a.openOrders, a.reservedUnits, a.killSwitch,
+    accounts: Array.from(t.accounts.values(), (a) => [a.name, a.openOrders, a.reservedUnits, a.killSwitch,
       [...a.positionLots], [...a.openBuyLots], [...a.openSellLots]]),
-    orders: Array.from(engine.ordersById.values(), (o): OrderRow => [
+    orders: Array.from(t.ordersById.values(), (o): OrderRow => [
       orderIdOf(o), o.session, o.account.name, o.inst.symbol, o.side, o.ordType, o.timeInForce, allClOrdIdsOf(o), o.origClOrdId,
       o.priceTicks, o.stopTicks, o.orderQtyLots, o.cumLots, o.leavesLots, o.visibleLots, o.displayLots, o.minQtyLots,
       o.cumNotional, o.expireTimeMs, o.postOnly, o.stpMode, o.reservePriceTicks, o.status, o.live, o.pendingStop,
     ]),
-    sessions: Array.from(engine.sessions.entries(), ([s, m]) => [s, sessionEntries(Array.from(m.entries(), ([c, o]) => [c, o.seqNo]))]),
-    gtd: ids(engine.gtdOrders),
-    done: ids(engine.doneQueue.slice(engine.doneHead)),
+    sessions: Array.from(t.sessions.entries(), ([s, m]) => [s, sessionEntries(Array.from(m.entries(), ([c, o]) => [c, o.seqNo]))]),
+    gtd: ids(t.gtdOrders),
+    done: ids(t.doneQueue.slice(t.doneHead)),
+    ledger: exportLedger(t),
   };
 }
 
 /** Rebuilds an engine from exported state; throws when the state does not fit the config. */
 export function importEngineState(config: EngineConfig, state: EngineState): Engine {
-  if (state.version !== ENGINE_STATE_VERSION) throw new Error(`engine state version ${state.version}, expected ${ENGINE_STATE_VERSION}`);
+  if (state.version !== ENGINE_STATE_VERSION) {
+    throw new Error(`engine state version ${String(state.version)} is not supported (this fixgw reads version ${ENGINE_STATE_VERSION})`);
+  }
   if (state.configHash !== config.hash) throw new Error('engine state was written with a different engine config (hash mismatch)');
   const engine = new Engine(config);
-  engine.lastSeq = state.lastSeq;
-  engine.tradeIdLast = state.tradeIdLast;
+  const t = engineTables(engine);
+  t.lastSeq = state.lastSeq;
+  t.lastTimeMs = state.lastTimeMs;
+  t.tradeIdLast = state.tradeIdLast;
   for (const [name, openOrders, reservedUnits, killSwitch, pos, buy, sell] of state.accounts) {
-    const acct = new AccountState(name, config.accountOverrides.get(name) ?? config.defaultAccount, config.instruments.length);
+    const acct = t.accounts.get(name) ?? new AccountState(name, config.accountOverrides.get(name) ?? config.defaultAccount, config.instruments.length, config.assets.length);
     acct.openOrders = openOrders;
     acct.reservedUnits = reservedUnits;
     acct.killSwitch = killSwitch;
     pos.forEach((v, i) => { acct.positionLots[i] = v; });
     buy.forEach((v, i) => { acct.openBuyLots[i] = v; });
     sell.forEach((v, i) => { acct.openSellLots[i] = v; });
-    engine.accounts.set(name, acct);
+    t.accounts.set(name, acct);
   }
+  const byId = importOrders(t, state.orders);
+  const get = (id: string): Order => {
+    const o = byId.get(id);
+    if (o === undefined) throw new Error(`engine state: unknown order id ${id}`);
+    return o;
+  };
+  importInstruments(t, state.instruments, get);
+  for (const [session, entries] of state.sessions) {
+    const m = new SessionOrders(session);
+    for (const [clOrdId, orderId] of entries) m.set(clOrdId, get(orderId));
+    t.sessions.set(session, m);
+  }
+  for (const id of state.gtd) t.gtdOrders.add(get(id));
+  t.doneQueue = state.done.map(get);
+  t.doneHead = 0;
+  importLedger(t, state.ledger);
+  return engine;
+}
+
+function importOrders(t: EngineTables, rows: OrderRow[]): Map<string, Order> {
   const byId = new Map<string, Order>();
-  for (const r of state.orders) {
-    const st = engine.stateBySymbol.get(r[3]);
-    const acct = engine.accounts.get(r[2]);
+  for (const r of rows) {
+    const st = t.stateBySymbol.get(r[3]);
+    const acct = t.accounts.get(r[2]);
     if (st === undefined || acct === undefined) throw new Error(`engine state: order ${r[0]} refers to unknown ${st === undefined ? 'symbol' : 'account'}`);
     const seqNo = Number(r[0]);
     if (!Number.isSafeInteger(seqNo) || seqNo <= 0 || String(seqNo) !== r[0]) throw new Error(`engine state: bad order id ${r[0]}`);
@@ -122,18 +148,17 @@ export function importEngineState(config: EngineConfig, state: EngineState): Eng
     o.live = r[23];
     o.pendingStop = r[24];
     byId.set(orderIdOf(o), o);
-    engine.ordersById.add(o);
+    t.ordersById.add(o);
   }
-  const get = (id: string): Order => {
-    const o = byId.get(id);
-    if (o === undefined) throw new Error(`engine state: unknown order id ${id}`);
-    return o;
-  };
-  for (const s of state.instruments) {
-    const st = engine.stateBySymbol.get(s.symbol);
+  return byId;
+}
+
+function importInstruments(t: EngineTables, instruments: EngineState['instruments'], get: (id: string) => Order): void {
+  for (const s of instruments) {
+    const st = t.stateBySymbol.get(s.symbol);
     if (st === undefined) throw new Error(`engine state: unknown symbol ${s.symbol}`);
     st.status = s.status;
-    st.haltText = s.haltText ?? null;
+    st.haltText = s.haltText;
     st.lastPriceTicks = s.lastPriceTicks;
     st.mdSeq = s.mdSeq;
     st.cbMin = s.cbMin.map(([t, p]) => [t, p]);
@@ -144,13 +169,4 @@ export function importEngineState(config: EngineConfig, state: EngineState): Eng
     for (const id of s.buyStops) st.buyStops.push(get(id));
     for (const id of s.sellStops) st.sellStops.push(get(id));
   }
-  for (const [session, entries] of state.sessions) {
-    const m = new SessionOrders(session);
-    for (const [clOrdId, orderId] of entries) m.set(clOrdId, get(orderId));
-    engine.sessions.set(session, m);
-  }
-  for (const id of state.gtd) engine.gtdOrders.add(get(id));
-  engine.doneQueue = state.done.map(get);
-  engine.doneHead = 0;
-  return engine;
 }

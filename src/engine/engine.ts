@@ -5,13 +5,18 @@ import type { EngineConfig, Instrument } from './config.js';
 import { InstrumentState, type DirtyPrices } from './instrument-state.js';
 import { createOrder, orderIdOf, renameOrder, type Order } from './order.js';
 import type { BookSide, Level } from './order-book.js';
-import { AccountState, applyFill, checkReserve, release, reserve } from './risk.js';
+import { AccountState, checkReserve, feeOf, linkLive, makerRateOf, release, reserve, takerRateOf, unlinkLive } from './risk.js';
+import { applyPosition } from './positions.js';
+import { FillHistory } from './fill-history.js';
+import { applyBalanceCommand, BalanceRefs, type BalanceCommand } from './balance-commands.js';
+import { balanceViews, feeViews, fillView, positionViews } from './account-reads.js';
 import { OrderIndex } from './order-index.js';
 import { compIdOf, hashOf, SessionOrders } from './session-orders.js';
 import { LevelChange, MdUpdate, OrderReport, Stamp, TradeReport } from './reports.js';
 import { fromUnits, toUnits, type UnitsResult } from './units.js';
 import {
   REJECT_FIX_CODES,
+  type AccountView, type AssetView, type BalanceView, type FeeView, type FillView, type PositionView,
   type AdminEvent, type CancelCommand, type LevelDelta, type Command, type DoneReason, type EngineEvent, type ExecReport, type ExecType,
   type MassCancelCommand, type NewOrderCommand, type OrderStatusCommand, type OrdType, type RejectReason,
   type ReplaceCommand, type SequencedCommand, type Side, type StpMode, type TimeInForce, type TradingStatus,
@@ -41,6 +46,15 @@ function stpModeOf(v: unknown): StpMode | null {
     case 'None': return 'None'; case 'CancelNewest': return 'CancelNewest'; case 'CancelOldest': return 'CancelOldest';
     case 'CancelBoth': return 'CancelBoth'; case 'DecrementAndCancel': return 'DecrementAndCancel'; default: return null;
   }
+}
+
+/**
+ * The self-trade prevention mode that applies when `incoming` meets `resting` of the same account: the incoming
+ * order's mode, or the resting order's when the incoming one has none. A self-trade happens only when both say None.
+ * (The modes read the same from either side: the newest order is always the incoming one.)
+ */
+function effectiveStpMode(incoming: Order, resting: Order): StpMode {
+  return incoming.stpMode !== 'None' ? incoming.stpMode : resting.stpMode;
 }
 
 /** Result of matching an aggressor: why it stopped early, if it did. */
@@ -89,24 +103,62 @@ function isId(v: unknown): v is string {
   return typeof v === 'string' && v.length > 0 && v.length <= ID_LENGTH_MAX;
 }
 
-export class Engine {
-  /** Last applied command's seq. */
-  lastSeq = 0;
-  tradeIdLast = 0;
+/**
+ * The engine's tables, for the few modules that must see inside it: engine-state.ts (snapshots), invariants.ts and
+ * white-box tests. Not exported from index.ts: nothing outside src/engine may depend on the engine's internals.
+ */
+export interface EngineTables {
+  lastSeq: number;
+  lastTimeMs: number;
+  tradeIdLast: number;
   readonly states: InstrumentState[];
-  readonly stateBySymbol = new Map<string, InstrumentState>();
+  readonly stateBySymbol: Map<string, InstrumentState>;
+  readonly ordersById: OrderIndex;
+  readonly sessions: Map<string, SessionOrders>;
+  readonly accounts: Map<string, AccountState>;
+  readonly gtdOrders: Set<Order>;
+  doneQueue: Order[];
+  doneHead: number;
+  readonly feeAccount: AccountState;
+  readonly fills: FillHistory;
+  readonly balanceRefs: BalanceRefs;
+}
+
+/** See EngineTables; assigned by the Engine class itself, which alone can reach its private fields. */
+export let engineTables: (engine: Engine) => EngineTables;
+
+export class Engine {
+  /** Last applied command's seq (read: lastSeq). */
+  private seqApplied = 0;
+  private tradeIdLast = 0;
+  private readonly states: InstrumentState[];
+  private readonly stateBySymbol = new Map<string, InstrumentState>();
   /** Live orders and the last `doneOrdersMax` done ones, in creation order. */
-  readonly ordersById = new OrderIndex();
+  private readonly ordersById = new OrderIndex();
   /** Per session: ClOrdID → order (every ClOrdID of an order's chain). */
-  readonly sessions = new Map<string, SessionOrders>();
-  readonly accounts = new Map<string, AccountState>();
-  readonly gtdOrders = new Set<Order>();
+  private readonly sessions = new Map<string, SessionOrders>();
+  private readonly accounts = new Map<string, AccountState>();
+  private readonly gtdOrders = new Set<Order>();
   /** Done orders, oldest first, from doneHead. */
-  doneQueue: Order[] = [];
-  doneHead = 0;
+  private doneQueue: Order[] = [];
+  private doneHead = 0;
+
+  static {
+    engineTables = (e: Engine): EngineTables => ({
+      get lastSeq() { return e.seqApplied; }, set lastSeq(v) { e.seqApplied = v; },
+      get lastTimeMs() { return e.timeMs; }, set lastTimeMs(v) { e.timeMs = v; },
+      get tradeIdLast() { return e.tradeIdLast; }, set tradeIdLast(v) { e.tradeIdLast = v; },
+      states: e.states, stateBySymbol: e.stateBySymbol, ordersById: e.ordersById, sessions: e.sessions, accounts: e.accounts,
+      gtdOrders: e.gtdOrders,
+      get doneQueue() { return e.doneQueue; }, set doneQueue(v) { e.doneQueue = v; },
+      get doneHead() { return e.doneHead; }, set doneHead(v) { e.doneHead = v; },
+      feeAccount: e.feeAccount, fills: e.fills, balanceRefs: e.balanceRefs,
+    });
+  }
 
   // scratch for the command being applied
   private seq = 0;
+  /** Time of the command being applied, and after it of the last one applied: never goes back (see apply). */
   private timeMs = 0;
   /** seq and timeMs of the command being applied, shared by its events. */
   private stamp = new Stamp(0, 0);
@@ -118,20 +170,43 @@ export class Engine {
   private readonly touched: InstrumentState[] = [];
   private touchedN = 0;
 
+  // ---------------------------------------------------------------- accounts that hold money (accounts.md)
+  /** The account fees are paid to; it is in the account table from the start and cannot trade. */
+  private readonly feeAccount: AccountState;
+  /** Recent executions, for fill reads. */
+  private readonly fills: FillHistory;
+  /** Results of balance commands by refId (idempotency). */
+  private readonly balanceRefs: BalanceRefs;
+
   constructor(readonly config: EngineConfig) {
     this.states = config.instruments.map((inst) => new InstrumentState(inst));
     for (const st of this.states) this.stateBySymbol.set(st.inst.symbol, st);
+    this.fills = new FillHistory(config.fillHistoryMax);
+    this.balanceRefs = new BalanceRefs(config.balanceRefIdsMax);
+    // accounts whose balances the config gives exist from the start: their balances are the genesis of every asset
+    this.feeAccount = this.newAccount(config.feeAccount);
+    this.accounts.set(this.feeAccount.name, this.feeAccount);
+    for (const [name, limits] of config.accountOverrides) {
+      if (limits.initialBalances !== null && name !== config.feeAccount) this.accounts.set(name, this.newAccount(name));
+    }
+  }
+
+  private newAccount(name: string): AccountState {
+    const c = this.config;
+    return new AccountState(name, c.accountOverrides.get(name) ?? c.defaultAccount, c.instruments.length, c.assets.length);
   }
 
   // ------------------------------------------------------------------ apply
 
   /** Applies one sequenced command and returns the events it caused, in order. */
   apply(sc: SequencedCommand): EngineEvent[] {
-    if (sc.seq !== this.lastSeq + 1) throw new Error(`invariant: seq ${sc.seq} applied after ${this.lastSeq}`);
-    this.lastSeq = sc.seq;
+    if (sc.seq !== this.seqApplied + 1) throw new Error(`invariant: seq ${sc.seq} applied after ${this.seqApplied}`);
+    this.seqApplied = sc.seq;
     this.seq = sc.seq;
-    this.timeMs = sc.timeMs;
-    this.stamp = new Stamp(sc.seq, sc.timeMs);
+    // The submitter's clock may go back, or lag another node's: the applied time never does, and it is computed
+    // here from the log alone, so every replica and every replay applies the command at the same time.
+    if (sc.timeMs > this.timeMs) this.timeMs = sc.timeMs;
+    this.stamp = new Stamp(sc.seq, this.timeMs);
     this.outN = 0;
     this.execN = 0;
     const cmd = sc.cmd as Command | null;
@@ -146,6 +221,7 @@ export class Engine {
       case 'KillSwitch': this.killSwitch(cmd as Command & { type: 'KillSwitch' }); break;
       case 'ExpireSweep': this.expireSweep(); break;
       case 'EndOfDay': this.endOfDay(cmd as Command & { type: 'EndOfDay' }); break;
+      case 'Deposit': case 'Withdraw': case 'Adjust': this.balanceCommand(cmd as BalanceCommand); break;
       default: this.admin('ExpireSweep', false, 0, `unknown command type ${JSON.stringify((cmd as { type?: unknown } | null)?.type)}`);
     }
     if (this.touchedN > 0) this.emitMarketData();
@@ -178,28 +254,17 @@ export class Engine {
     if (session !== undefined && session.has(cmd.clOrdId, clOrdHash)) return this.rejectNew(cmd, 'DuplicateClOrdId', `duplicate ClOrdID ${cmd.clOrdId} on this session`);
     const accountName = cmd.account === undefined || cmd.account === '' ? (session?.compId ?? compIdOf(cmd.session)) : cmd.account;
     if (!isId(accountName)) return this.rejectNew(cmd, 'InvalidCommand', 'account must be 1..128 chars');
+    if (accountName === this.config.feeAccount) return this.rejectNew(cmd, 'UnknownAccount', `${accountName} is the fee account: it cannot trade`);
     const acct = this.accountFor(accountName);
     if (acct === null) return this.rejectNew(cmd, 'UnknownAccount', `unknown account ${accountName}`);
     if (acct.killSwitch) return this.rejectNew(cmd, 'KillSwitch', `account ${accountName} is blocked by the kill switch`);
     if (st.status !== 'Open') return this.rejectNew(cmd, st.status === 'Halted' ? 'InstrumentHalted' : 'InstrumentClosed', statusText(st));
 
-    const isMarket = ordType === 'Market' || ordType === 'Stop';
     const hasPrice = ordType === 'Limit' || ordType === 'StopLimit';
     const isStop = ordType === 'Stop' || ordType === 'StopLimit';
-    const immediate = tif === 'IOC' || tif === 'FOK' || ordType === 'Market';
-    // characteristics that do not combine
-    if (isMarket && cmd.price !== undefined) return this.rejectNew(cmd, 'UnsupportedOrder', 'market and stop orders take no price');
-    if (!isStop && cmd.stopPx !== undefined) return this.rejectNew(cmd, 'UnsupportedOrder', 'stopPx needs ordType Stop or StopLimit');
-    if (ordType === 'Market' && (tif === 'GTC' || tif === 'GTD')) return this.rejectNew(cmd, 'UnsupportedOrder', `market orders cannot be ${tif}`);
-    if (cmd.postOnly === true && (ordType !== 'Limit' || immediate)) return this.rejectNew(cmd, 'UnsupportedOrder', 'post-only needs a resting limit order');
-    if (cmd.minQty !== undefined && tif !== 'IOC') return this.rejectNew(cmd, 'UnsupportedOrder', 'minQty needs timeInForce IOC');
-    if (cmd.displayQty !== undefined && (immediate || isStop)) return this.rejectNew(cmd, 'UnsupportedOrder', 'displayQty needs a resting limit order');
-    let expireTimeMs = 0;
-    if (tif === 'GTD') {
-      if (typeof cmd.expireTimeMs !== 'number' || !Number.isSafeInteger(cmd.expireTimeMs)) return this.rejectNew(cmd, 'InvalidCommand', 'GTD needs expireTimeMs');
-      if (cmd.expireTimeMs <= this.timeMs) return this.rejectNew(cmd, 'TooLateExpireTime', 'expireTime is not in the future');
-      expireTimeMs = cmd.expireTimeMs;
-    }
+    const mismatch = this.combinationReject(cmd, ordType, tif);
+    if (mismatch !== null) return this.rejectNew(cmd, mismatch[0], mismatch[1]);
+    const expireTimeMs = tif === 'GTD' ? cmd.expireTimeMs! : 0;
 
     // quantities
     const qty = this.qtyLots(inst, cmd.orderQty, 'orderQty');
@@ -246,14 +311,13 @@ export class Engine {
     // account risk
     const stpMode: StpMode = cmdStpMode ?? acct.limits.stpMode;
     const riskReject = checkReserve(acct, inst, side, priceTicks, qty, true);
-    if (riskReject !== null) return this.rejectNew(cmd, riskReject, `risk: ${riskReject}`);
+    if (riskReject !== null) return this.rejectNew(cmd, riskReject.reason, riskReject.text);
     if (isStop && (side === 'Buy' ? st.buyStops : st.sellStops).length >= this.config.stopOrdersMaxPerInstrument) {
       return this.rejectNew(cmd, 'MaxOpenOrders', `too many stop orders on ${inst.symbol}`);
     }
 
     if (!this.adoptAccount(acct)) return this.rejectNew(cmd, 'UnknownAccount', `account table full (limits.accountsMax ${this.config.accountsMax})`);
 
-    // accepted
     const orders = session ?? this.sessionMap(cmd.session);
     const order = createOrder(this.seq, orders.name, acct, inst, side, ordType, tif, cmd.clOrdId, clOrdHash);
     order.priceTicks = priceTicks;
@@ -267,14 +331,38 @@ export class Engine {
     order.postOnly = cmd.postOnly === true;
     order.stpMode = stpMode;
     order.reservePriceTicks = priceTicks;
+    this.accept(order, orders, st);
+  }
+
+  /** Characteristics of a new order that do not combine: the reject, or null. */
+  private combinationReject(cmd: NewOrderCommand, ordType: OrdType, tif: TimeInForce): [RejectReason, string] | null {
+    const isMarket = ordType === 'Market' || ordType === 'Stop';
+    const isStop = ordType === 'Stop' || ordType === 'StopLimit';
+    const immediate = tif === 'IOC' || tif === 'FOK' || ordType === 'Market';
+    if (isMarket && cmd.price !== undefined) return ['UnsupportedOrder', 'market and stop orders take no price'];
+    if (!isStop && cmd.stopPx !== undefined) return ['UnsupportedOrder', 'stopPx needs ordType Stop or StopLimit'];
+    if (ordType === 'Market' && (tif === 'GTC' || tif === 'GTD')) return ['UnsupportedOrder', `market orders cannot be ${tif}`];
+    if (cmd.postOnly === true && (ordType !== 'Limit' || immediate)) return ['UnsupportedOrder', 'post-only needs a resting limit order'];
+    if (cmd.minQty !== undefined && tif !== 'IOC') return ['UnsupportedOrder', 'minQty needs timeInForce IOC'];
+    if (cmd.displayQty !== undefined && (immediate || isStop)) return ['UnsupportedOrder', 'displayQty needs a resting limit order'];
+    if (tif === 'GTD') {
+      if (typeof cmd.expireTimeMs !== 'number' || !Number.isSafeInteger(cmd.expireTimeMs)) return ['InvalidCommand', 'GTD needs expireTimeMs'];
+      if (cmd.expireTimeMs <= this.timeMs) return ['TooLateExpireTime', 'expireTime is not in the future'];
+    }
+    return null;
+  }
+
+  /** A new order passed every check: it is known, holds its reservation, is reported New, and rests or trades. */
+  private accept(order: Order, orders: SessionOrders, st: InstrumentState): void {
     this.ordersById.add(order);
-    orders.set(order.clOrdId, order, clOrdHash);
-    reserve(order, qty);
-    acct.openOrders++;
-    if (expireTimeMs > 0) this.gtdOrders.add(order);
+    orders.set(order.clOrdId, order, order.clOrdHash);
+    reserve(order, order.leavesLots);
+    order.account.openOrders++;
+    linkLive(order);
+    if (order.expireTimeMs > 0) this.gtdOrders.add(order);
     this.exec(order, 'New');
     this.touch(st);
-    if (isStop) {
+    if (order.ordType === 'Stop' || order.ordType === 'StopLimit') {
       order.pendingStop = true;
       st.addStop(order);
     } else {
@@ -330,7 +418,7 @@ export class Engine {
     if (acct !== undefined) return acct;
     const override = this.config.accountOverrides.get(name);
     if (override === undefined && !this.config.allowUnknownAccounts) return null;
-    return new AccountState(name, override ?? this.config.defaultAccount, this.states.length);
+    return new AccountState(name, override ?? this.config.defaultAccount, this.states.length, this.config.assets.length);
   }
 
   /** Keeps a fresh account state; false when the table already holds limits.accountsMax accounts. */
@@ -386,7 +474,7 @@ export class Engine {
       if (!this.crosses(order.side, order.priceTicks, level.priceTicks)) return false;
       if (st.wouldBreak(level.priceTicks, this.timeMs)) return false;
       for (let r = level.head; r !== null; r = r.next) {
-        if (r.account === order.account && order.stpMode !== 'None') return false;
+        if (r.account === order.account && effectiveStpMode(order, r) !== 'None') return false;
         sum += r.leavesLots;
         if (sum >= need) return true;
       }
@@ -408,8 +496,8 @@ export class Engine {
         return MatchStop.CircuitBreaker;
       }
       const resting = level.head!;
-      if (resting.account === order.account && order.stpMode !== 'None') {
-        switch (order.stpMode) {
+      if (resting.account === order.account && effectiveStpMode(order, resting) !== 'None') {
+        switch (effectiveStpMode(order, resting)) {
           case 'CancelNewest': return MatchStop.SelfTrade;
           case 'CancelOldest': this.cancelOrder(resting, 'SelfTradePrevention', 'Canceled'); continue;
           case 'CancelBoth': this.cancelOrder(resting, 'SelfTradePrevention', 'Canceled'); return MatchStop.SelfTrade;
@@ -439,12 +527,15 @@ export class Engine {
     aggr.cumNotional += px * lots;
     release(resting, lots);
     release(aggr, lots);
-    applyFill(resting, lots);
-    applyFill(aggr, lots);
+    const inst = st.inst;
+    const value = px * lots * inst.quoteUnitsPerTickLot;
+    const aggrFee = feeOf(value, takerRateOf(aggr.account, inst));
+    const restingFee = feeOf(value, makerRateOf(resting.account, inst));
+    this.settle(aggr, lots, px, value, aggrFee);
+    this.settle(resting, lots, px, value, restingFee);
     st.recordTrade(px, this.timeMs, this.seq);
     this.dirty(st, resting.side, px);
     const tradeId = ++this.tradeIdLast;
-    const inst = st.inst;
 
     if (resting.leavesLots === 0) {
       opp.remove(resting);
@@ -464,12 +555,37 @@ export class Engine {
       this.done(aggr);
     } else aggr.status = 'PartiallyFilled';
 
-    this.execFill(aggr, 'Removed', px, lots, tradeId);
-    this.execFill(resting, 'Added', px, lots, tradeId);
+    this.execFill(aggr, 'Removed', px, lots, tradeId, aggrFee);
+    this.execFill(resting, 'Added', px, lots, tradeId, restingFee);
     const trade = new TradeReport(this.stamp, tradeId, inst, px, lots, aggr.side,
       aggr.side === 'Buy' ? aggr : resting, aggr.side === 'Buy' ? resting : aggr);
     this.emit(trade);
     st.mdTrades.push(trade);
+  }
+
+  /**
+   * Moves one side of a fill between balances, exactly: a buy pays value + fee in the quote asset and receives the
+   * lots in the base asset; a sell delivers the lots and receives value − fee; the fee goes to the fee account. The
+   * order's reservation for these lots was released just before, so a cash account's available balance covers it.
+   */
+  private settle(order: Order, lots: number, px: number, value: number, fee: number): void {
+    const acct = order.account;
+    const inst = order.inst;
+    const base = inst.base.index;
+    const quote = inst.quote.index;
+    const baseUnits = lots * inst.baseUnitsPerLot;
+    if (order.side === 'Buy') {
+      acct.available[quote]! -= value + fee;
+      acct.available[base]! += baseUnits;
+    } else {
+      acct.available[base]! -= baseUnits;
+      acct.available[quote]! += value - fee;
+    }
+    if (fee > 0) {
+      this.feeAccount.available[quote]! += fee;
+      acct.feeUnits[inst.index]! += fee;
+    }
+    applyPosition(acct, inst, order.side === 'Buy', lots, px);
   }
 
   /** Self-trade decrement: both orders lose `lots` of quantity without trading. */
@@ -495,7 +611,7 @@ export class Engine {
       const order = st.takeTriggeredStop(this.seq);
       if (order === null) break;
       order.pendingStop = false;
-      this.exec(order, 'Triggered');
+      this.exec(order, 'Restated', 'StopTriggered');
       this.runAggressive(order, st);
     }
   }
@@ -529,6 +645,7 @@ export class Engine {
   private done(order: Order): void {
     order.live = false;
     order.account.openOrders--;
+    unlinkLive(order);
     if (order.expireTimeMs > 0) this.gtdOrders.delete(order);
     this.doneQueue.push(order);
     const max = this.config.doneOrdersMax;
@@ -621,10 +738,13 @@ export class Engine {
       return this.cancelReject(cmd, 'Replace', order, 'PostOnlyWouldTake', 'post-only order would take liquidity');
     }
     release(order, order.leavesLots);
+    const oldReservePriceTicks = order.reservePriceTicks;
+    order.reservePriceTicks = priceTicks; // what a cash buy reserves per lot depends on it
     const riskReject = checkReserve(order.account, inst, order.side, priceTicks, leaves, false);
     if (riskReject !== null) {
+      order.reservePriceTicks = oldReservePriceTicks;
       reserve(order, order.leavesLots);
-      return this.cancelReject(cmd, 'Replace', order, riskReject, `risk: ${riskReject}`);
+      return this.cancelReject(cmd, 'Replace', order, riskReject.reason, riskReject.text);
     }
 
     // accepted
@@ -741,6 +861,18 @@ export class Engine {
     this.admin('EndOfDay', true, count, `expired ${count} Day order(s)`);
   }
 
+  private balanceCommand(cmd: BalanceCommand): void {
+    this.emit(applyBalanceCommand(cmd, this.seq, this.timeMs, this, this.balanceRefs));
+  }
+
+  /** For balance commands: the account, kept in the table; a reject text when it cannot be. */
+  adoptedAccount(name: string): AccountState | string {
+    const acct = this.accountFor(name);
+    if (acct === null) return `unknown account ${name}`;
+    if (!this.adoptAccount(acct)) return `account table full (limits.accountsMax ${this.config.accountsMax})`;
+    return acct;
+  }
+
   private setStatus(st: InstrumentState, status: TradingStatus): void {
     st.status = status;
     st.statusChanged = true;
@@ -808,8 +940,11 @@ export class Engine {
     this.emit(new OrderReport(this.stamp, ++this.execN, execType, order, 0, 0, 0, null, doneReason));
   }
 
-  private execFill(order: Order, liquidity: 'Added' | 'Removed', pxTicks: number, lots: number, tradeId: number): void {
-    this.emit(new OrderReport(this.stamp, ++this.execN, 'Trade', order, pxTicks, lots, tradeId, liquidity, null));
+  private execFill(order: Order, liquidity: 'Added' | 'Removed', pxTicks: number, lots: number, tradeId: number, feeUnits: number): void {
+    const execN = ++this.execN;
+    this.emit(new OrderReport(this.stamp, execN, 'Trade', order, pxTicks, lots, tradeId, liquidity, null, feeUnits));
+    order.lastFill = this.fills.record(this.seq, this.timeMs, execN, tradeId, order.seqNo, order.lastFill, order.clOrdId, order.account,
+      order.inst, order.side === 'Sell', liquidity === 'Removed', pxTicks, lots, feeUnits);
   }
 
   private blankReport(session: string, clOrdId: string, account: string, symbol: string, side: Side | null,
@@ -820,7 +955,7 @@ export class Engine {
       orderId: '', clOrdId, origClOrdId: null, session, account, symbol, side, ordType: null, timeInForce: null,
       price: null, stopPx: null, orderQty: zeroQty, cumQty: zeroQty, leavesQty: zeroQty,
       avgPx: inst === undefined ? '0' : fromUnits(0, inst.priceStep),
-      lastQty: null, lastPx: null, tradeId: null, liquidity: null, displayQty: null, minQty: null, expireTimeMs: null,
+      lastQty: null, lastPx: null, tradeId: null, liquidity: null, commission: null, commissionAsset: null, displayQty: null, minQty: null, expireTimeMs: null,
       postOnly: false, rejectReason: reason, fixOrdRejReason: REJECT_FIX_CODES[reason].ordRejReason, doneReason: null, text,
     };
   }
@@ -852,6 +987,29 @@ export class Engine {
   }
 
   // ------------------------------------------------------------------ reads
+
+  /** Seq of the last command applied (0 before the first). */
+  get lastSeq(): number { return this.seqApplied; }
+
+  /** The time the last command was applied with (epoch ms; 0 before the first): max of the record times so far. */
+  get lastTimeMs(): number { return this.timeMs; }
+
+  /** Sessions that have orders the engine remembers (live, or done and still known by ClOrdID). */
+  sessionsWithOrders(): string[] {
+    return Array.from(this.sessions.keys());
+  }
+
+  /** The earliest expiry time of a live GTD order (epoch ms), or null when there is none: when an ExpireSweep is due. */
+  nextExpiryMs(): number | null {
+    let next = Number.POSITIVE_INFINITY;
+    for (const o of this.gtdOrders) if (o.expireTimeMs < next) next = o.expireTimeMs;
+    return next === Number.POSITIVE_INFINITY ? null : next;
+  }
+
+  /** Done orders remembered for status and duplicate checks (at most config.doneOrdersMax). */
+  doneOrdersKept(): number {
+    return this.doneQueue.length - this.doneHead;
+  }
 
   /** Instruments with their current trading status and last price. */
   instruments(): Array<{ symbol: string; tickSize: string; lotSize: string; status: TradingStatus; lastPrice: string | null; referencePrice: string; mdSeq: number }> {
@@ -901,6 +1059,62 @@ export class Engine {
       counts[st.inst.symbol] = n;
     }
     return counts;
+  }
+
+  // ------------------------------------------------------------------ account reads (accounts.md)
+
+  /** The assets and their precision. */
+  assets(): AssetView[] {
+    return this.config.assets.map((a) => ({ asset: a.name, decimals: a.step.scale, displayDecimals: a.displayDecimals }));
+  }
+
+  /** Every account the engine holds state for (the fee account first), in the order they appeared. */
+  accountNames(): string[] {
+    return [...this.accounts.keys()];
+  }
+
+  /** The account's mode and state; null when the engine would refuse the account. */
+  account(name: string): AccountView | null {
+    const acct = this.accounts.get(name) ?? this.accountFor(name);
+    if (acct === null) return null;
+    return { account: name, mode: acct.cash ? 'cash' : 'credit', killSwitch: acct.killSwitch, openOrders: acct.openOrders, feeAccount: acct === this.feeAccount };
+  }
+
+  /** Available and reserved balance of every asset; zeros for an account not seen yet; null when it would be refused. */
+  balances(account: string): BalanceView[] | null {
+    const acct = this.accounts.get(account);
+    if (acct !== undefined) return balanceViews(this.config, acct);
+    return this.accountFor(account) === null ? null : balanceViews(this.config, null);
+  }
+
+  /** Positions on the instruments the account has traded; null when the engine holds no state for it. */
+  positions(account: string): PositionView[] | null {
+    const acct = this.accounts.get(account);
+    return acct === undefined ? null : positionViews(this.config, acct);
+  }
+
+  /** The account's live orders, oldest first, at most `max`. */
+  openOrders(account: string, max = 1000): OrderView[] {
+    const out: OrderView[] = [];
+    for (let o = this.accounts.get(account)?.liveHead ?? null; o !== null && out.length < max; o = o.acctNext) out.push(this.view(o));
+    return out;
+  }
+
+  /** The order's fills still in the history (limits.fillHistoryMax executions), newest first; null for an unknown order. */
+  orderFills(orderId: string): FillView[] | null {
+    const o = this.ordersById.get(orderId);
+    return o === undefined ? null : this.fills.ofOrder(o.lastFill).map((r) => fillView(this.config, r));
+  }
+
+  /** The account's most recent fills still in the history, newest first, at most `max`. */
+  accountFills(account: string, max = 100): FillView[] {
+    return this.fills.ofAccount(account, max).map((r) => fillView(this.config, r));
+  }
+
+  /** Fee rates per instrument for the account (its overrides applied), or the default account's. */
+  feeSchedule(account?: string): FeeView[] {
+    const acct = account === undefined ? null : this.accounts.get(account) ?? this.accountFor(account);
+    return feeViews(this.config, acct);
   }
 
   private view(o: Order): OrderView {

@@ -1,11 +1,14 @@
 // Full consistency check of an engine's state (O(orders)); tests run it after every command.
 // Throws an Error describing the first broken invariant.
-import type { Engine } from './engine.js';
+import { engineTables, type Engine, type EngineTables } from './engine.js';
+import type { EngineConfig } from './config.js';
 import { allClOrdIdsOf, orderIdOf } from './order.js';
-import { notionalUnitsOf } from './risk.js';
+import { notionalUnitsOf, reserveAssetOf, reservePerLot, type AccountState } from './risk.js';
+import type { Order } from './order.js';
 import { hashOf } from './session-orders.js';
 
-export function checkEngineInvariants(engine: Engine): void {
+export function checkEngineInvariants(engineToCheck: Engine): void {
+  const engine = engineTables(engineToCheck);
   const fail = (msg: string): never => { throw new Error(`invariant: ${msg}`); };
   const seenResting = new Set<string>();
   for (const st of engine.states) {
@@ -86,11 +89,52 @@ export function checkEngineInvariants(engine: Engine): void {
     }
   }
   if (entries !== idsOfKept) fail(`ClOrdID tables hold ${entries} entries for ${idsOfKept} ClOrdIDs of kept orders`);
+  checkLedger(engine, engineToCheck.config, fail);
   for (const acct of engine.accounts.values()) {
     const a = perAccount.get(acct.name) ?? { open: 0, units: 0, buy: acct.openBuyLots.map(() => 0), sell: acct.openSellLots.map(() => 0) };
     if (acct.openOrders !== a.open) fail(`account ${acct.name} openOrders ${acct.openOrders} != ${a.open}`);
     if (acct.reservedUnits !== a.units) fail(`account ${acct.name} reserved ${acct.reservedUnits} != ${a.units}`);
     acct.openBuyLots.forEach((v, i) => { if (v !== a.buy[i]) fail(`account ${acct.name} openBuyLots[${i}] ${v} != ${a.buy[i]}`); });
     acct.openSellLots.forEach((v, i) => { if (v !== a.sell[i]) fail(`account ${acct.name} openSellLots[${i}] ${v} != ${a.sell[i]}`); });
+  }
+}
+
+/**
+ * Balances: whole units; reservations never negative; a cash account's available never negative and its reserved
+ * balance exactly what its live orders hold; a credit account reserves no balance. Each account's list of live
+ * orders holds exactly its live orders, oldest first.
+ */
+function checkLedger(engine: EngineTables, config: EngineConfig, fail: (msg: string) => never): void {
+  const held = new Map<AccountState, number[]>();
+  const live = new Map<AccountState, Order[]>();
+  for (const o of engine.ordersById.values()) {
+    if (!o.live) continue;
+    let l = live.get(o.account);
+    if (l === undefined) live.set(o.account, l = []);
+    l.push(o);
+    if (!o.account.cash) continue;
+    let h = held.get(o.account);
+    if (h === undefined) held.set(o.account, h = new Array<number>(config.assets.length).fill(0));
+    h[reserveAssetOf(o.inst, o.side).index]! += o.leavesLots * reservePerLot(o);
+  }
+  for (const acct of engine.accounts.values()) {
+    const h = held.get(acct);
+    acct.available.forEach((v, i) => {
+      const r = acct.reserved[i]!;
+      const asset = config.assets[i]!.name;
+      if (!Number.isSafeInteger(v) || !Number.isSafeInteger(r)) fail(`account ${acct.name} ${asset} balance ${v}/${r} not a whole number of units`);
+      if (r < 0) fail(`account ${acct.name} ${asset} reserved ${r} < 0`);
+      if (acct.cash && v < 0) fail(`cash account ${acct.name} ${asset} available ${v} < 0`);
+      if (r !== (h?.[i] ?? 0)) fail(`account ${acct.name} ${asset} reserved ${r} != ${h?.[i] ?? 0} held by its live orders`);
+    });
+    const expect = live.get(acct) ?? [];
+    let n = 0;
+    let prev: Order | null = null;
+    for (let o = acct.liveHead; o !== null; o = o.acctNext) {
+      if (o !== expect[n] || o.acctPrev !== prev) fail(`account ${acct.name} live order list wrong at ${orderIdOf(o)}`);
+      prev = o;
+      n++;
+    }
+    if (n !== expect.length || acct.liveTail !== prev) fail(`account ${acct.name} lists ${n} live orders, has ${expect.length}`);
   }
 }

@@ -1,7 +1,7 @@
 // The append-only command journal: a directory of segment files, one record per sequenced command, framed as
 //   [u32 LE payload length][u32 LE crc32(payload)][payload: the SequencedCommand, see command-codec.ts]
-// (the payload is compact binary, or UTF-8 JSON for a command that does not fit the binary form and in journals
-// written before it).
+// The payload's first byte is the record format's version: a record of a version this build does not read is a
+// JournalVersionError naming the file, the offset and the version found.
 // A segment is named by the seq of its first record, fixed width (journal-00000000000000000001.log), so the lexical
 // order of the names is the seq order. The writer rolls to a new segment at a batch boundary once the current one
 // holds segmentBytes or more. Many records go out in one write (group commit); fsync per batch or never, by policy.
@@ -10,8 +10,6 @@
 // A torn tail (damage after the last complete record: a record cut short or failing its checksum, zeros, garbage)
 // is only allowed at the end of the LAST segment; damage anywhere else, a segment that ends early or a seq gap
 // between segments is a JournalCorruptError naming the file and the byte offset.
-// A data directory of an older version holds one file, journal.log: readers take it as the first segment, and
-// openEngine renames it to its segment name (see data-dir.ts).
 import { closeSync, fstatSync, fsyncSync, openSync, readdirSync, readSync, statSync, truncateSync, unlinkSync, writeSync, close as closeCb, fdatasync as fdatasyncCb,
   fsync as fsyncCb, ftruncate as ftruncateCb, open as openCb, write as writeCb } from 'node:fs';
 import { promisify } from 'node:util';
@@ -19,7 +17,7 @@ import { dirname, join } from 'node:path';
 import { open } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
 import CRC32 from 'crc-32';
-import { decodePayload, encodeBinaryPayload, peekPayloadSeq } from './command-codec.js';
+import { decodePayload, encodePayload, payloadBytes, peekPayloadSeq, RECORD_FORMAT_VERSION } from './command-codec.js';
 import type { SequencedCommand } from './types.js';
 
 export type FsyncPolicy = 'always' | 'none';
@@ -29,8 +27,6 @@ export const RECORD_HEADER_BYTES = 8;
 export const RECORD_PAYLOAD_BYTES_MAX = 64 * 1024;
 /** A segment is closed at the first batch boundary at or beyond this size, unless configured otherwise. */
 export const JOURNAL_SEGMENT_BYTES_DEFAULT = 64 * 1024 * 1024;
-/** The single journal file of data directories written before segments. */
-export const LEGACY_JOURNAL_FILE = 'journal.log';
 /** Bytes read from a segment at a time; memory used by a reader does not depend on the journal's size. */
 const READ_CHUNK_BYTES = 1024 * 1024;
 const SEGMENT_FILE = /^journal-(\d{20})\.log$/;
@@ -57,6 +53,14 @@ export class JournalTrimmedError extends Error {
   }
 }
 
+/** A record whose checksum holds, written in a record format this build does not read. */
+export class JournalVersionError extends Error {
+  override name = 'JournalVersionError';
+  constructor(readonly path: string, readonly offset: number, readonly version: number) {
+    super(`${path}: the journal record at byte offset ${offset} has format version ${version}; this fixgw reads version ${RECORD_FORMAT_VERSION}`);
+  }
+}
+
 export class JournalRecordTooLargeError extends Error {
   override name = 'JournalRecordTooLargeError';
   constructor(readonly bytes: number) {
@@ -69,16 +73,15 @@ const SHORT_PAYLOAD_BYTES = 192;
 
 /**
  * The CRC-32 of bytes [from, to) of `buf`, unsigned: the checksum of a record's payload. Both libraries compute the
- * same CRC-32 (zlib's). Most payloads are short (a new order is about 90 bytes), and for them the plain-JS crc-32
- * is about twice as fast as a call into zlib (measured: 67 against 142 ns at 90 bytes, 31 against 102 at 32 bytes;
- * at 200 bytes they are even, and beyond zlib wins).
+ * same CRC-32 (zlib's). Most payloads are short (a new order is under a hundred bytes), and for them the plain-JS
+ * crc-32 is faster than a call into zlib; from about SHORT_PAYLOAD_BYTES on, zlib wins.
  */
 export function payloadChecksum(buf: Uint8Array, from: number, to: number): number {
   const view = new Uint8Array(buf.buffer, buf.byteOffset + from, to - from);
   return to - from < SHORT_PAYLOAD_BYTES ? CRC32.buf(view) >>> 0 : crc32(view);
 }
 
-/** Room kept free for one more record: the largest payload and its header (a JSON text is measured before it is written). */
+/** Room kept free for one more record: the largest payload and its header. */
 const RECORD_ROOM_BYTES = RECORD_HEADER_BYTES + RECORD_PAYLOAD_BYTES_MAX;
 
 /**
@@ -97,20 +100,14 @@ export class RecordBuffer {
   get count(): number { return this.ends.length; }
 
   /**
-   * Encodes `sc` as the next record (binary payload, or JSON when the command does not fit the binary form); throws
-   * JournalRecordTooLargeError, with nothing added, when its payload exceeds RECORD_PAYLOAD_BYTES_MAX.
+   * Encodes `sc` as the next record; throws JournalRecordTooLargeError, with nothing added, when its payload exceeds
+   * RECORD_PAYLOAD_BYTES_MAX (and CommandNotEncodableError for a command that is not an object).
    */
   append(sc: SequencedCommand): void {
     if (this.buf.length - this.used < RECORD_ROOM_BYTES) this.grow(RECORD_ROOM_BYTES);
     const start = this.used + RECORD_HEADER_BYTES;
-    let len = encodeBinaryPayload(sc, this.buf, start, RECORD_PAYLOAD_BYTES_MAX);
-    if (len < 0) {
-      const json = JSON.stringify(sc);
-      // UTF-8 takes at most 3 bytes per UTF-16 unit: only long texts need the exact count
-      const bytes = json.length * 3 > RECORD_PAYLOAD_BYTES_MAX ? Buffer.byteLength(json, 'utf8') : json.length;
-      if (bytes > RECORD_PAYLOAD_BYTES_MAX) throw new JournalRecordTooLargeError(bytes);
-      len = this.buf.write(json, start, 'utf8');
-    }
+    const len = encodePayload(sc, this.buf, start, RECORD_PAYLOAD_BYTES_MAX);
+    if (len < 0) throw new JournalRecordTooLargeError(payloadBytes(sc));
     this.buf.writeUInt32LE(len, this.used);
     this.buf.writeUInt32LE(payloadChecksum(this.buf, start, start + len), this.used + 4);
     this.used = start + len;
@@ -162,13 +159,11 @@ export function encodeRecords(commands: readonly SequencedCommand[]): Buffer {
 
 export interface JournalSegment {
   path: string;
-  /** Seq of its first record: from the name, or read from the file for a legacy journal.log (1 when it has none). */
+  /** Seq of its first record, from the name. */
   firstSeq: number;
-  /** The single journal.log of an older data directory. */
-  legacy: boolean;
 }
 
-/** The journal's segments, in seq order (a legacy journal.log first); [] when the directory is missing or empty. */
+/** The journal's segments, in seq order; [] when the directory is missing or empty. */
 export function listSegments(journalDir: string): JournalSegment[] {
   let names: string[];
   try { names = readdirSync(journalDir); } catch (err) {
@@ -178,26 +173,9 @@ export function listSegments(journalDir: string): JournalSegment[] {
   const segments: JournalSegment[] = [];
   for (const name of names.sort()) {
     const m = SEGMENT_FILE.exec(name);
-    if (m !== null) segments.push({ path: join(journalDir, name), firstSeq: Number(m[1]), legacy: false });
-  }
-  if (names.includes(LEGACY_JOURNAL_FILE)) {
-    const path = join(journalDir, LEGACY_JOURNAL_FILE);
-    segments.unshift({ path, firstSeq: firstSeqInFile(path) ?? 1, legacy: true });
+    if (m !== null) segments.push({ path: join(journalDir, name), firstSeq: Number(m[1]) });
   }
   return segments;
-}
-
-/** The seq of a file's first record read from its first bytes, or null when it does not start with a record. */
-function firstSeqInFile(path: string): number | null {
-  const fd = openSync(path, 'r');
-  try {
-    const head = Buffer.alloc(RECORD_HEADER_BYTES + 32);
-    const n = readSync(fd, head, 0, head.length, 0);
-    if (n < RECORD_HEADER_BYTES) return null;
-    return peekPayloadSeq(head, RECORD_HEADER_BYTES, n);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** A window over a file: bytes [start, end) of the file held in one fixed buffer, refilled by positional reads. */
@@ -289,7 +267,7 @@ export function scanJournal(journalDir: string, options: ScanOptions, onRecord: 
   let prev: { path: string; lastSeq: number } | null = null;
   for (let i = from; i < segments.length; i++) {
     const seg = segments[i]!;
-    if (prev !== null && !seg.legacy && seg.firstSeq !== prev.lastSeq + 1) {
+    if (prev !== null && seg.firstSeq !== prev.lastSeq + 1) {
       throw new JournalCorruptError(seg.path, 0, `segment named for seq ${seg.firstSeq} follows ${prev.path}, which ends at seq ${prev.lastSeq}`);
     }
     const isLast = i === segments.length - 1;
@@ -344,6 +322,7 @@ function scanSegment(seg: JournalSegment, isLast: boolean, prevSeq: number | nul
       w.ensure(at, RECORD_HEADER_BYTES + len);
       const p = at - w.start + RECORD_HEADER_BYTES;
       if (payloadChecksum(w.buf, p, p + len) !== crc) return damaged('checksum mismatch');
+      if (w.buf[p] !== RECORD_FORMAT_VERSION) throw new JournalVersionError(seg.path, at, w.buf[p]!);
       // records the caller does not want are only checked: their seq is read from the payload's first bytes
       let seq = peekPayloadSeq(w.buf, p, p + len);
       let sc: SequencedCommand | null = null;
@@ -355,8 +334,8 @@ function scanSegment(seg: JournalSegment, isLast: boolean, prevSeq: number | nul
         }
         seq = sc.seq;
       }
-      const expected = r.lastSeq !== null ? r.lastSeq + 1 : prevSeq !== null ? prevSeq + 1 : seg.legacy ? null : seg.firstSeq;
-      if (expected !== null && seq !== expected) {
+      const expected = r.lastSeq !== null ? r.lastSeq + 1 : prevSeq !== null ? prevSeq + 1 : seg.firstSeq;
+      if (seq !== expected) {
         throw new JournalCorruptError(seg.path, at, r.lastSeq !== null || prevSeq !== null
           ? `seq ${seq} follows ${r.lastSeq ?? prevSeq}` : `segment named for seq ${seg.firstSeq} starts with seq ${seq}`);
       }
@@ -446,14 +425,14 @@ export async function syncJournal(journalDir: string, fromSeq: number): Promise<
 
 /**
  * Deletes the segments whose every record has seq ≤ coveredSeq (the seq of the OLDEST snapshot kept, once it is
- * durable), never the last segment, nor a legacy journal.log; then fsyncs the directory. Returns the paths deleted.
+ * durable), never the last segment; then fsyncs the directory. Returns the paths deleted.
  */
 export function trimJournal(journalDir: string, coveredSeq: number): string[] {
   const segments = listSegments(journalDir);
   const deleted: string[] = [];
   for (let i = 0; i + 1 < segments.length; i++) {
     const seg = segments[i]!;
-    if (seg.legacy || segments[i + 1]!.firstSeq - 1 > coveredSeq) break;
+    if (segments[i + 1]!.firstSeq - 1 > coveredSeq) break;
     unlinkSync(seg.path);
     deleted.push(seg.path);
   }
@@ -494,9 +473,8 @@ export interface JournalWriterOptions {
 /**
  * Under fsync 'always', a segment is zero-filled and synced this far ahead of its last record, in the background.
  * fdatasync after a write that extends a file must also commit the file's new size (on ext4, a journal commit);
- * after a write into space already written and synced it only has to write the data. Measured on the development VM
- * (ext4), write + fdatasync of a batch: 300 against 135 µs for 46 KB (a batch of ≈ 500 new orders), 140 against
- * 95 µs for 200 bytes. Zero-filling 4 MiB and syncing it takes about 3 ms, once per 4 MiB of journal.
+ * after a write into space already written and synced it only has to write the data, which makes each batch's
+ * fdatasync cheaper; the zero-fill itself runs once per PREALLOCATE_BYTES_DEFAULT of journal.
  */
 export const PREALLOCATE_BYTES_DEFAULT = 4 * 1024 * 1024;
 /** Zeros written per write(2) while preallocating. */
@@ -568,7 +546,7 @@ export class JournalWriter {
   }
 
   /**
-   * Opens a journal directory (recovered: no torn tail, no legacy journal.log) for appending to its last segment;
+   * Opens a journal directory (recovered: no torn tail) for appending to its last segment;
    * the first segment of an empty journal is created by the first batch, named by that batch's first seq.
    */
   static async openDir(dir: string, fsync: FsyncPolicy, options: JournalWriterOptions = {}): Promise<JournalWriter> {
@@ -576,9 +554,7 @@ export class JournalWriter {
     if (!(segmentBytes >= 1)) throw new Error(`journal segment size ${segmentBytes} must be at least 1 byte`);
     const preallocateBytes = options.preallocateBytes ?? PREALLOCATE_BYTES_DEFAULT;
     if (!(Number.isSafeInteger(preallocateBytes) && preallocateBytes >= 0)) throw new Error(`journal preallocation ${preallocateBytes} must be a whole number of bytes`);
-    const segments = listSegments(dir);
-    if (segments.some((s) => s.legacy)) throw new Error(`${dir}: holds a ${LEGACY_JOURNAL_FILE}; open the data directory with openEngine to migrate it`);
-    const last = segments.at(-1);
+    const last = listSegments(dir).at(-1);
     if (last === undefined) return new JournalWriter(null, null, dir, fsync, segmentBytes, 0, preallocateBytes, options.onPreallocationError);
     // the last segment ends with its last record (recovered): positional writes continue there
     const positional = fsync === 'always' && preallocateBytes > 0;

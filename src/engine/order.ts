@@ -56,6 +56,11 @@ export interface Order {
   live: boolean;
   /** Stop / stop-limit still waiting for its trigger. */
   pendingStop: boolean;
+  /** Links of the account's list of live orders (AccountState.liveHead), null when not live. */
+  acctPrev: Order | null;
+  acctNext: Order | null;
+  /** Number of the order's latest fill in the engine's FillHistory, -1 before the first. */
+  lastFill: number;
 }
 
 /**
@@ -77,7 +82,7 @@ export function createOrder(seqNo: number, session: string, account: AccountStat
     clOrdId, clOrdHash, origClOrdId: null, priorClOrdIds: null,
     priceTicks: 0, stopTicks: 0, orderQtyLots: 0, cumLots: 0, leavesLots: 0, visibleLots: 0, displayLots: 0, minQtyLots: 0,
     cumNotional: 0, expireTimeMs: 0, postOnly: false, stpMode: 'None', reservePriceTicks: 0, status: 'New', live: true,
-    pendingStop: false,
+    pendingStop: false, acctPrev: null, acctNext: null, lastFill: -1,
   };
 }
 

@@ -5,6 +5,7 @@
 import type { Instrument } from './config.js';
 import { orderIdOf, type Order } from './order.js';
 import { averageOf, fromUnits } from './units.js';
+import { amountText } from './amounts.js';
 import type { DoneReason, ExecReport, ExecType, LevelDelta, MarketDataEvent, MdTrade, OrdStatus, Side, TradeEvent, TradingStatus } from './types.js';
 
 /**
@@ -41,6 +42,8 @@ export class OrderReport implements ExecReport {
     private readonly tradeIdNum: number,
     readonly liquidity: 'Added' | 'Removed' | null,
     readonly doneReason: DoneReason | null,
+    /** The fill's fee in units of the quote asset (Trade reports; 0 otherwise). */
+    private readonly feeUnits = 0,
   ) {
     this.ordStatus = order.status;
     this.clOrdId = order.clOrdId;
@@ -76,6 +79,8 @@ export class OrderReport implements ExecReport {
   get lastQty(): string | null { return this.lastLots > 0 ? fromUnits(this.lastLots, this.order.inst.qtyStep) : null; }
   get lastPx(): string | null { return this.lastLots > 0 ? fromUnits(this.lastPxTicks, this.order.inst.priceStep) : null; }
   get tradeId(): string | null { return this.tradeIdNum > 0 ? String(this.tradeIdNum) : null; }
+  get commission(): string | null { return this.lastLots > 0 ? amountText(this.feeUnits, this.order.inst.quote) : null; }
+  get commissionAsset(): string | null { return this.lastLots > 0 ? this.order.inst.quote.name : null; }
   get displayQty(): string | null { return this.displayLots > 0 ? fromUnits(this.displayLots, this.order.inst.qtyStep) : null; }
   get minQty(): string | null { return this.order.minQtyLots > 0 ? fromUnits(this.order.minQtyLots, this.order.inst.qtyStep) : null; }
   get expireTimeMs(): number | null { return this.order.expireTimeMs > 0 ? this.order.expireTimeMs : null; }
@@ -91,7 +96,7 @@ export class OrderReport implements ExecReport {
       symbol: this.symbol, side: this.side, ordType: this.ordType, timeInForce: this.timeInForce,
       price: this.price, stopPx: this.stopPx, orderQty: this.orderQty, cumQty: this.cumQty, leavesQty: this.leavesQty,
       avgPx: this.avgPx, lastQty: this.lastQty, lastPx: this.lastPx, tradeId: this.tradeId, liquidity: this.liquidity,
-      displayQty: this.displayQty, minQty: this.minQty, expireTimeMs: this.expireTimeMs, postOnly: this.postOnly,
+      commission: this.commission, commissionAsset: this.commissionAsset, displayQty: this.displayQty, minQty: this.minQty, expireTimeMs: this.expireTimeMs, postOnly: this.postOnly,
       rejectReason: null, fixOrdRejReason: null, doneReason: this.doneReason, text: null,
     };
   }

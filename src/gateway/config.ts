@@ -3,7 +3,8 @@
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { loadSettings, parseSettings, type KeySpec, type SessionSettings } from '../session/settings.js';
+import { loadSettings, parseSettings, SettingsError, type KeySpec, type SessionSettings, type SessionType } from '../session/settings.js';
+import type { SessionId } from '../session/session-id.js';
 import { SESSION_DEFAULTS, type SessionConfig } from '../session/session.js';
 import type { ValidationOptions } from '../fix/validate.js';
 
@@ -66,10 +67,36 @@ export const GATEWAY_KEYS: Record<string, KeySpec> = {
   WarmUpOrders: { kind: 'int', default: 10_000, min: 0, max: 10_000_000 },
 };
 
+/** What the gateway runs one session (or one template of dynamic sessions) with: only what it uses. */
+export interface GatewaySession {
+  id: SessionId;
+  /** TargetCompID=*: a template for any client CompID (AllowedCompIDs narrows it). */
+  dynamic: boolean;
+  /** The session layer's part (heartbeats, validation, resets, limits). */
+  session: SessionConfig;
+  fileStorePath: string | undefined;
+  fileStoreSync: boolean;
+  fileLogPath: string | undefined;
+  /** Logon password the client must send in Password(554); undefined = none required. */
+  password: string | undefined;
+  /** IPs/CIDRs a client may connect from; undefined = any (see isAddressAllowed). */
+  allowedAddresses: string[] | undefined;
+  /** Template sessions: the client CompIDs admitted; undefined = any. */
+  allowedCompIds: string[] | undefined;
+  /** CancelOnDisconnect when the file says; undefined: the engine config's default or per-session value decides. */
+  cancelOnDisconnect: boolean | undefined;
+  sessionType: SessionType;
+  /** Accounts a drop-copy session sees: a list, or '*' for all. */
+  dropCopyAccounts: string[] | '*' | undefined;
+  maxMessagesPerSecond: number;
+  /** Throttled messages tolerated within one second before the session is logged out. */
+  throttleMaxRejectsPerSecond: number;
+}
+
 export interface GatewayFileSettings {
   /** The .cfg the settings came from ('<inline>' for text). */
   source: string;
-  sessions: SessionSettings[];
+  sessions: GatewaySession[];
   /** Absolute, or undefined when the file does not say. */
   dataDir: string | undefined;
   engineConfigPath: string | undefined;
@@ -77,8 +104,13 @@ export interface GatewayFileSettings {
   httpHost: string | undefined;
   /** Key and certificate for HTTPS/WSS, when both HttpsPrivateKeyFile and HttpsCertificateFile are set. */
   https: { keyFile: string; certFile: string } | undefined;
-  /** The port every acceptor session shares. */
+  /** The port every acceptor session shares, and its listen address (SocketAcceptHost). */
   fixPort: number;
+  fixHost: string | undefined;
+  /** TLS files of the FIX port (SocketUseSSL=Y). */
+  fixTls: { keyFile: string; certFile: string; caFile: string | undefined; verifyPeer: boolean } | undefined;
+  /** DataDictionary: undefined = the built-in FIX 4.4 dictionary. */
+  dataDictionary: string | undefined;
   fsync: boolean;
   journalSegmentBytes: number;
   journalRetention: 'all' | 'snapshot';
@@ -92,6 +124,7 @@ export interface GatewayFileSettings {
   adminToken: string | undefined;
   /** HTTP read token from the file (FIXGW_HTTP_TOKEN overrides it where the HTTP server starts). */
   httpAccessToken: string | undefined;
+  maxHttpConnectionsPerAddress: number;
   /** Seconds after local midnight in `timeZone` of the daily EndOfDay (EndOfDayTime), or undefined (none scheduled). */
   endOfDayTimeSec: number | undefined;
   /** IANA zone of EndOfDayTime (TimeZone key; UTC by default). */
@@ -99,6 +132,12 @@ export interface GatewayFileSettings {
   /** IdleSpinMicros: polling time after each batch of replies; 0 = off; 'auto' = by the journal's fsync
    *  (resolveIdleSpinMicros). */
   idleSpinMicros: number | 'auto';
+  maxConnectionsPerAddress: number;
+  maxDynamicSessions: number;
+  /** Failed Logons per source address before a lockout (0 = none), within windowMs; lockoutMs long. */
+  logonFailures: { max: number; windowMs: number; lockoutMs: number };
+  /** Orders `fixgw serve` runs through a scratch gateway before it takes clients; 0 = none. */
+  warmUpOrders: number;
 }
 
 export function loadGatewaySettings(file: string): GatewayFileSettings {
@@ -109,36 +148,126 @@ export function parseGatewaySettings(text: string, baseDir = process.cwd()): Gat
   return fromSessions(parseSettings(text, '<inline>', { extraKeys: GATEWAY_KEYS }), '<inline>', baseDir);
 }
 
+/** Session keys the gateway runs with; every other session key the parser knows is refused (an initiator's, or the
+ *  schedule's, which the gateway does not have). */
+const SESSION_KEYS_USED = new Set([
+  'ConnectionType', 'BeginString', 'SenderCompID', 'TargetCompID', 'SocketAcceptPort', 'SocketAcceptHost', 'HeartBtInt',
+  'TimeZone', 'UseLocalTime', 'ResetOnLogon', 'ResetOnLogout', 'ResetOnDisconnect', 'FileStorePath', 'FileStoreSync',
+  'FileLogPath', 'PersistMessages', 'DataDictionary', 'UseDataDictionary', 'ValidateFieldsOutOfOrder', 'ValidateFieldsHaveValues',
+  'ValidateUserDefinedFields', 'AllowUnknownMsgFields', 'CheckCompID', 'CheckLatency', 'MaxLatency', 'LogonTimeout',
+  'LogoutTimeout', 'SendRedundantResendRequests', 'SocketUseSSL', 'SocketPrivateKeyFile', 'SocketCertificateFile',
+  'SocketCAFile', 'SocketVerifyPeer', 'ValidateCertificates', 'Password', 'AllowedAddresses', 'CancelOnDisconnect',
+  'SessionType', 'DropCopyAccounts', 'MaxMessagesPerSecond', 'MaxOutboundBufferBytes', 'ResendChunkSize', 'AllowedRemoteAddresses',
+]);
+/** Keys the gateway reads once for the whole process: every session must agree on them (put them in [DEFAULT]). */
+const SESSION_KEYS_PROCESS_WIDE = ['SocketAcceptPort', 'SocketAcceptHost', 'SocketUseSSL', 'SocketPrivateKeyFile',
+  'SocketCertificateFile', 'SocketCAFile', 'SocketVerifyPeer', 'ValidateCertificates', 'DataDictionary', 'TimeZone', 'UseLocalTime'];
+const PER_SESSION_GATEWAY_KEYS = new Set(['AllowedCompIDs', 'ThrottleMaxRejectsPerSecond']);
+
 function fromSessions(sessions: SessionSettings[], source: string, baseDir: string): GatewayFileSettings {
   const acceptors = sessions.filter((s) => s.connectionType === 'acceptor');
   if (acceptors.length === 0) throw new Error(`${source}: no acceptor session (ConnectionType=acceptor)`);
   if (acceptors.length !== sessions.length) throw new Error(`${source}: the gateway only runs acceptor sessions`);
   const ports = new Set(acceptors.map((s) => s.socketAcceptPort));
   if (ports.size !== 1) throw new Error(`${source}: every session must use the same SocketAcceptPort (found ${[...ports].join(', ')})`);
+  refuseUnused(sessions, source);
   const first = sessions[0]!;
-  const str = (key: string) => first.extra.get(key) as string | undefined;
+  const x = extraOf(first);
   const abs = (p: string | undefined) => (p === undefined ? undefined : path.resolve(baseDir, p));
   return {
     source,
-    sessions,
-    dataDir: abs(str('DataDirectory')),
-    engineConfigPath: abs(str('EngineConfig')),
-    httpPort: first.extra.get('HttpPort') as number | undefined,
-    httpHost: str('HttpHost'),
-    https: httpsOf(abs(str('HttpsPrivateKeyFile')), abs(str('HttpsCertificateFile')), source),
+    sessions: sessions.map(gatewaySessionOf),
+    dataDir: abs(x.str('DataDirectory')),
+    engineConfigPath: abs(x.str('EngineConfig')),
+    httpPort: x.optInt('HttpPort'),
+    httpHost: x.str('HttpHost'),
+    https: httpsOf(abs(x.str('HttpsPrivateKeyFile')), abs(x.str('HttpsCertificateFile')), source),
     fixPort: first.socketAcceptPort!,
-    fsync: (first.extra.get('JournalFsync') as boolean | undefined) ?? true,
-    journalSegmentBytes: (first.extra.get('JournalSegmentBytes') as number | undefined) ?? 64 * 1024 * 1024,
-    journalRetention: (first.extra.get('JournalRetention') as 'all' | 'snapshot' | undefined) ?? 'all',
-    snapshotEveryCommands: (first.extra.get('SnapshotEveryCommands') as number | undefined) ?? 100_000,
-    snapshotsKept: (first.extra.get('SnapshotsKept') as number | undefined) ?? 3,
-    snapshotOnShutdown: (first.extra.get('SnapshotOnShutdown') as boolean | undefined) ?? true,
-    snapshotWorker: (first.extra.get('SnapshotWorker') as boolean | undefined) ?? true,
-    adminToken: str('AdminToken'),
-    httpAccessToken: str('HttpAccessToken'),
-    endOfDayTimeSec: first.extra.get('EndOfDayTime') as number | undefined,
+    fixHost: first.socketAcceptHost,
+    fixTls: first.socketUseSsl
+      ? { keyFile: first.socketPrivateKeyFile!, certFile: first.socketCertificateFile!, caFile: first.socketCaFile, verifyPeer: first.socketVerifyPeer }
+      : undefined,
+    dataDictionary: first.dataDictionary,
+    fsync: x.bool('JournalFsync'),
+    journalSegmentBytes: x.int('JournalSegmentBytes'),
+    journalRetention: x.str('JournalRetention') === 'snapshot' ? 'snapshot' : 'all',
+    snapshotEveryCommands: x.int('SnapshotEveryCommands'),
+    snapshotsKept: x.int('SnapshotsKept'),
+    snapshotOnShutdown: x.bool('SnapshotOnShutdown'),
+    snapshotWorker: x.bool('SnapshotWorker'),
+    adminToken: x.str('AdminToken'),
+    httpAccessToken: x.str('HttpAccessToken'),
+    maxHttpConnectionsPerAddress: x.int('MaxHttpConnectionsPerAddress'),
+    endOfDayTimeSec: x.optInt('EndOfDayTime'),
     timeZone: first.timeZone,
-    idleSpinMicros: idleSpinOf(str('IdleSpinMicros'), source),
+    idleSpinMicros: idleSpinOf(x.str('IdleSpinMicros'), source),
+    maxConnectionsPerAddress: x.int('MaxConnectionsPerAddress'),
+    maxDynamicSessions: x.int('MaxDynamicSessions'),
+    logonFailures: { max: x.int('MaxLogonFailures'), windowMs: x.int('LogonFailureWindowSeconds') * 1000, lockoutMs: x.int('LogonLockoutSeconds') * 1000 },
+    warmUpOrders: x.int('WarmUpOrders'),
+  };
+}
+
+/** A key the parser accepts but the gateway would not use is refused, so nothing in a .cfg is silently ignored. */
+function refuseUnused(sessions: SessionSettings[], source: string): void {
+  for (const s of sessions) {
+    for (const key of s.raw.keys()) {
+      if (!SESSION_KEYS_USED.has(key) && !(key in GATEWAY_KEYS)) {
+        throw new SettingsError(source, s.line, key, 'not used by the gateway (an initiator, session-schedule, socket-option or timestamp setting): remove it');
+      }
+    }
+  }
+  const first = sessions[0]!;
+  const processWide = [...SESSION_KEYS_PROCESS_WIDE, ...Object.keys(GATEWAY_KEYS).filter((k) => !PER_SESSION_GATEWAY_KEYS.has(k))];
+  for (const s of sessions.slice(1)) {
+    for (const key of processWide) {
+      if (s.raw.get(key) !== first.raw.get(key)) {
+        throw new SettingsError(source, s.line, key, 'applies to the whole gateway: every session must have the same value (set it in [DEFAULT])');
+      }
+    }
+  }
+}
+
+function gatewaySessionOf(s: SessionSettings): GatewaySession {
+  const x = extraOf(s);
+  return {
+    id: s.id,
+    dynamic: s.dynamic,
+    session: sessionConfigOf(s),
+    fileStorePath: s.fileStorePath,
+    fileStoreSync: s.fileStoreSync,
+    fileLogPath: s.fileLogPath,
+    password: s.password,
+    allowedAddresses: s.allowedAddresses,
+    allowedCompIds: x.list('AllowedCompIDs'),
+    cancelOnDisconnect: s.raw.has('CancelOnDisconnect') ? s.cancelOnDisconnect : undefined,
+    sessionType: s.sessionType,
+    dropCopyAccounts: s.dropCopyAccounts,
+    maxMessagesPerSecond: s.maxMessagesPerSecond,
+    throttleMaxRejectsPerSecond: x.int('ThrottleMaxRejectsPerSecond'),
+  };
+}
+
+/** The gateway keys of a session, read by type: a key read as the wrong type (or one that is not a gateway key, or an
+ *  int or bool without a default left unset) is a bug here, and throws. */
+function extraOf(s: SessionSettings) {
+  const read = <T>(key: string, ok: (v: unknown) => v is T, optional: boolean): T | undefined => {
+    if (!(key in GATEWAY_KEYS)) throw new Error(`settings: ${key} is not a gateway key`);
+    const v = s.extra.get(key);
+    if (v === undefined && optional) return undefined;
+    if (!ok(v)) throw new Error(`settings: ${key} read as the wrong type (${JSON.stringify(v)})`);
+    return v;
+  };
+  const isString = (v: unknown): v is string => typeof v === 'string';
+  const isNumber = (v: unknown): v is number => typeof v === 'number';
+  const isBool = (v: unknown): v is boolean => typeof v === 'boolean';
+  const isList = (v: unknown): v is string[] => Array.isArray(v);
+  return {
+    str: (key: string) => read(key, isString, true),
+    optInt: (key: string) => read(key, isNumber, true),
+    int: (key: string) => read(key, isNumber, false)!,
+    bool: (key: string) => read(key, isBool, false)!,
+    list: (key: string) => read(key, isList, true),
   };
 }
 
@@ -204,13 +333,13 @@ export function sessionConfigOf(s: SessionSettings): SessionConfig {
   };
 }
 
-/** TLS material of the acceptor, when SocketUseSSL=Y (the first session's files are used for the port). */
-export function tlsOptionsOf(s: SessionSettings): { key: Buffer; cert: Buffer; ca?: Buffer; requestCert: boolean } | undefined {
-  if (!s.socketUseSsl) return undefined;
+/** TLS material of the FIX port, when SocketUseSSL=Y. */
+export function tlsOptionsOf(tls: GatewayFileSettings['fixTls']): { key: Buffer; cert: Buffer; ca?: Buffer; requestCert: boolean } | undefined {
+  if (tls === undefined) return undefined;
   return {
-    key: readFileSync(s.socketPrivateKeyFile!),
-    cert: readFileSync(s.socketCertificateFile!),
-    ...(s.socketCaFile !== undefined ? { ca: readFileSync(s.socketCaFile) } : {}),
-    requestCert: s.socketVerifyPeer,
+    key: readFileSync(tls.keyFile),
+    cert: readFileSync(tls.certFile),
+    ...(tls.caFile !== undefined ? { ca: readFileSync(tls.caFile) } : {}),
+    requestCert: tls.verifyPeer,
   };
 }

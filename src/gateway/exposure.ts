@@ -2,7 +2,9 @@
 // Password, and the HTTP port's reads with no HttpAccessToken. `fixgw serve` logs each as a warning, so a gateway
 // started with --host 0.0.0.0 on a shared network cannot go unnoticed.
 import net from 'node:net';
-import type { SessionSettings } from '../session/settings.js';
+
+/** What the check needs of a session (the gateway's sessions and the parser's have it). */
+export interface ExposedSession { id: { targetCompId: string }; dynamic: boolean; password?: string | undefined }
 
 export interface ExposureInput {
   /** The addresses the FIX acceptor and the HTTP server listen on. */
@@ -10,7 +12,7 @@ export interface ExposureInput {
   fixPort: number;
   httpHost: string;
   httpPort: number;
-  sessions: readonly SessionSettings[];
+  sessions: readonly ExposedSession[];
   /** The HTTP read token in effect (HttpAccessToken or FIXGW_HTTP_TOKEN). */
   httpAccessToken: string | undefined;
 }

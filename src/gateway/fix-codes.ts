@@ -24,7 +24,7 @@ export const ORD_TYPE_OUT: Record<OrdType, string> = { Market: '1', Limit: '2', 
 export const TIF_OUT: Record<TimeInForce, string> = { Day: '0', GTC: '1', IOC: '3', FOK: '4', GTD: '6' };
 /** ExecType(150). */
 export const EXEC_TYPE_OUT: Record<ExecType, string> = {
-  New: '0', Trade: 'F', Canceled: '4', Replaced: '5', Rejected: '8', Expired: 'C', Restated: 'D', Triggered: 'L', OrderStatus: 'I',
+  New: '0', Trade: 'F', Canceled: '4', Replaced: '5', Rejected: '8', Expired: 'C', Restated: 'D', OrderStatus: 'I',
 };
 /** OrdStatus(39). */
 export const ORD_STATUS_OUT: Record<OrdStatus, string> = {

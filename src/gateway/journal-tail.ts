@@ -4,9 +4,10 @@
 // far it reads by the seq the writer has made durable, so it never waits for a record that cannot come.
 import { closeSync, openSync, readSync } from 'node:fs';
 import {
-  JournalCorruptError, JournalTrimmedError, listSegments, payloadChecksum, RECORD_HEADER_BYTES, RECORD_PAYLOAD_BYTES_MAX, type JournalSegment,
+  JournalCorruptError, JournalTrimmedError, JournalVersionError, listSegments, payloadChecksum, RECORD_HEADER_BYTES, RECORD_PAYLOAD_BYTES_MAX,
+  type JournalSegment,
 } from '../engine/journal.js';
-import { decodePayload, peekPayloadSeq } from '../engine/command-codec.js';
+import { decodePayload, peekPayloadSeq, RECORD_FORMAT_VERSION } from '../engine/command-codec.js';
 import type { SequencedCommand } from '../engine/types.js';
 
 /** Bytes read from a segment at a time (plus room for one whole record). */
@@ -49,6 +50,7 @@ export class JournalTail {
       if (!this.ensure(this.offset, RECORD_HEADER_BYTES + len)) return this.notYet(n);
       const p = this.offset - this.bufStart + RECORD_HEADER_BYTES;
       if (payloadChecksum(this.buf, p, p + len) !== crc) return this.notYet(n);
+      if (this.buf[p] !== RECORD_FORMAT_VERSION) throw new JournalVersionError(this.segment!.path, this.offset, this.buf[p]!);
       let seq = peekPayloadSeq(this.buf, p, p + len);
       let sc: SequencedCommand | null = null;
       if (seq === null || seq > this.lastSeq) {
@@ -114,7 +116,6 @@ export class JournalTail {
   }
 
   private openSegment(segment: JournalSegment): void {
-    if (segment.legacy) throw new Error(`${segment.path}: a legacy journal file; the gateway migrates it before starting the tail`);
     this.close();
     this.fd = openSync(segment.path, 'r');
     this.segment = segment;

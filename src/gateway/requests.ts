@@ -3,6 +3,7 @@
 // What the dictionary validation let through but the engine cannot be asked is answered here instead.
 import type { FixMessage } from '../fix/message.js';
 import { parseUtcTimestamp } from '../fix/time.js';
+import { ExecInst, MassCancelRejectReason, MassCancelRequestType, MsgType, SessionRejectReason, Tag } from '../fix/names.js';
 import type { Command, MassCancelCommand, NewOrderCommand } from '../engine/index.js';
 import { ordTypeIn, sideIn, timeInForceIn } from './fix-codes.js';
 
@@ -27,9 +28,10 @@ export type Translation =
   /** Answer with a session-level Reject(3). */
   | { kind: 'reject'; reason: number; tag: number; text: string }
   /** Answer with OrderMassCancelReport 531=0 (rejected) and MassCancelRejectReason(532). */
-  | { kind: 'massCancelRejected'; rejectReason: number; text: string }
+  | { kind: 'massCancelRejected'; rejectReason: string; text: string }
   | { kind: 'unsupported' };
 
+/** The field's value; an empty value counts as absent. */
 function opt(msg: FixMessage, tag: number): string | undefined {
   const v = msg.get(tag);
   return v === undefined || v === '' ? undefined : v;
@@ -37,66 +39,68 @@ function opt(msg: FixMessage, tag: number): string | undefined {
 
 /** OrderID(37) as a client echoes it: "NONE" (what we send when there is none) means absent. */
 function orderIdOf(msg: FixMessage): string | undefined {
-  const v = opt(msg, 37);
+  const v = opt(msg, Tag.OrderID);
   return v === 'NONE' ? undefined : v;
 }
 
 export function translate(msg: FixMessage, session: string): Translation {
   switch (msg.msgType) {
-    case 'D': return newOrder(msg, session);
-    case 'F': {
-      const side = opt(msg, 54);
+    case MsgType.NewOrderSingle: return newOrder(msg, session);
+    case MsgType.OrderCancelRequest: {
+      const side = opt(msg, Tag.Side);
       return { kind: 'command', command: {
-        type: 'Cancel', session, clOrdId: msg.get(11) ?? '',
-        ...defined('origClOrdId', opt(msg, 41)), ...defined('orderId', orderIdOf(msg)),
-        ...defined('symbol', opt(msg, 55)), ...(side !== undefined ? { side: sideIn(side) } : {}),
+        type: 'Cancel', session, clOrdId: msg.get(Tag.ClOrdID) ?? '',
+        ...defined('origClOrdId', opt(msg, Tag.OrigClOrdID)), ...defined('orderId', orderIdOf(msg)),
+        ...defined('symbol', opt(msg, Tag.Symbol)), ...(side !== undefined ? { side: sideIn(side) } : {}),
       } };
     }
-    case 'G': {
-      const side = opt(msg, 54);
+    case MsgType.OrderCancelReplaceRequest: {
+      const side = opt(msg, Tag.Side);
       return { kind: 'command', command: {
-        type: 'Replace', session, clOrdId: msg.get(11) ?? '', orderQty: msg.get(38) ?? '',
-        ...defined('origClOrdId', opt(msg, 41)), ...defined('orderId', orderIdOf(msg)),
-        ...defined('symbol', opt(msg, 55)), ...(side !== undefined ? { side: sideIn(side) } : {}),
-        ...defined('price', opt(msg, 44)), ...defined('stopPx', opt(msg, 99)), ...defined('displayQty', opt(msg, 111)),
-        ...(opt(msg, 40) !== undefined ? { ordType: ordTypeIn(opt(msg, 40)!) } : {}),
+        type: 'Replace', session, clOrdId: msg.get(Tag.ClOrdID) ?? '', orderQty: msg.get(Tag.OrderQty) ?? '',
+        ...defined('origClOrdId', opt(msg, Tag.OrigClOrdID)), ...defined('orderId', orderIdOf(msg)),
+        ...defined('symbol', opt(msg, Tag.Symbol)), ...(side !== undefined ? { side: sideIn(side) } : {}),
+        ...defined('price', opt(msg, Tag.Price)), ...defined('stopPx', opt(msg, Tag.StopPx)), ...defined('displayQty', opt(msg, Tag.MaxFloor)),
+        ...(opt(msg, Tag.OrdType) !== undefined ? { ordType: ordTypeIn(opt(msg, Tag.OrdType)!) } : {}),
       } };
     }
-    case 'H': {
-      const side = opt(msg, 54);
+    case MsgType.OrderStatusRequest: {
+      const side = opt(msg, Tag.Side);
       return { kind: 'command', command: {
-        type: 'OrderStatus', session, ...defined('clOrdId', opt(msg, 11)), ...defined('orderId', orderIdOf(msg)),
-        ...defined('symbol', opt(msg, 55)), ...(side !== undefined ? { side: sideIn(side) } : {}),
+        type: 'OrderStatus', session, ...defined('clOrdId', opt(msg, Tag.ClOrdID)), ...defined('orderId', orderIdOf(msg)),
+        ...defined('symbol', opt(msg, Tag.Symbol)), ...(side !== undefined ? { side: sideIn(side) } : {}),
       } };
     }
-    case 'q': return massCancel(msg, session);
+    case MsgType.OrderMassCancelRequest: return massCancel(msg, session);
     default: return { kind: 'unsupported' };
   }
 }
 
 function newOrder(msg: FixMessage, session: string): Translation {
   const cmd: NewOrderCommand = {
-    type: 'NewOrder', session, clOrdId: msg.get(11) ?? '', symbol: msg.get(55) ?? '',
-    side: sideIn(msg.get(54) ?? ''), ordType: ordTypeIn(msg.get(40) ?? ''), orderQty: msg.get(38) ?? '',
+    type: 'NewOrder', session, clOrdId: msg.get(Tag.ClOrdID) ?? '', symbol: msg.get(Tag.Symbol) ?? '',
+    side: sideIn(msg.get(Tag.Side) ?? ''), ordType: ordTypeIn(msg.get(Tag.OrdType) ?? ''), orderQty: msg.get(Tag.OrderQty) ?? '',
   };
-  const account = opt(msg, 1);
+  const account = opt(msg, Tag.Account);
   if (account !== undefined) cmd.account = account;
-  const tif = opt(msg, 59);
+  const tif = opt(msg, Tag.TimeInForce);
   if (tif !== undefined) cmd.timeInForce = timeInForceIn(tif);
-  const price = opt(msg, 44);
+  const price = opt(msg, Tag.Price);
   if (price !== undefined) cmd.price = price;
-  const stopPx = opt(msg, 99);
+  const stopPx = opt(msg, Tag.StopPx);
   if (stopPx !== undefined) cmd.stopPx = stopPx;
-  const minQty = opt(msg, 110);
+  const minQty = opt(msg, Tag.MinQty);
   if (minQty !== undefined) cmd.minQty = minQty;
-  const maxFloor = opt(msg, 111);
+  const maxFloor = opt(msg, Tag.MaxFloor);
   if (maxFloor !== undefined) cmd.displayQty = maxFloor;
-  const execInst = opt(msg, 18);
-  if (execInst !== undefined && execInst.split(' ').includes('6')) cmd.postOnly = true;
-  const expireTime = opt(msg, 126);
+  const execInst = opt(msg, Tag.ExecInst);
+  if (execInst !== undefined && execInst.split(' ').includes(ExecInst.ParticipateDoNotInitiate)) cmd.postOnly = true;
+  const expireTime = opt(msg, Tag.ExpireTime);
   if (expireTime !== undefined) {
     const ms = parseUtcTimestamp(expireTime);
-    if (ms === undefined) return { kind: 'reject', reason: 6, tag: 126, text: 'Incorrect data format for value' };
+    if (ms === undefined) {
+      return { kind: 'reject', reason: SessionRejectReason.IncorrectDataFormatForValue, tag: Tag.ExpireTime, text: 'Incorrect data format for value' };
+    }
     cmd.expireTimeMs = ms;
   }
   return { kind: 'command', command: cmd };
@@ -104,26 +108,28 @@ function newOrder(msg: FixMessage, session: string): Translation {
 
 /** MassCancelRequestType(530): 1 = by security, 7 = all orders; always limited to the requesting session. */
 function massCancel(msg: FixMessage, session: string): Translation {
-  const type = msg.get(530) ?? '';
-  const cmd: MassCancelCommand = { type: 'MassCancel', session, clOrdId: msg.get(11) ?? '', filterSession: session };
-  const account = opt(msg, 1);
+  const type = msg.get(Tag.MassCancelRequestType) ?? '';
+  const cmd: MassCancelCommand = { type: 'MassCancel', session, clOrdId: msg.get(Tag.ClOrdID) ?? '', filterSession: session };
+  const account = opt(msg, Tag.Account);
   if (account !== undefined) cmd.account = account;
-  const side = opt(msg, 54);
+  const side = opt(msg, Tag.Side);
   if (side !== undefined) cmd.side = sideIn(side);
-  if (type === '1') {
-    const symbol = opt(msg, 55);
-    if (symbol === undefined) return { kind: 'massCancelRejected', rejectReason: 1, text: 'Symbol(55) is required with MassCancelRequestType=1' };
+  if (type === MassCancelRequestType.CancelOrdersForASecurity) {
+    const symbol = opt(msg, Tag.Symbol);
+    if (symbol === undefined) {
+      return { kind: 'massCancelRejected', rejectReason: MassCancelRejectReason.InvalidOrUnknownSecurity, text: 'Symbol(55) is required with MassCancelRequestType=1' };
+    }
     cmd.symbol = symbol;
-  } else if (type !== '7') {
-    return { kind: 'massCancelRejected', rejectReason: 0, text: `MassCancelRequestType=${type} is not supported (1 by security, 7 all orders)` };
+  } else if (type !== MassCancelRequestType.CancelAllOrders) {
+    return { kind: 'massCancelRejected', rejectReason: MassCancelRejectReason.MassCancelNotSupported, text: `MassCancelRequestType=${type} is not supported (1 by security, 7 all orders)` };
   }
   return { kind: 'command', command: cmd };
 }
 
 export function echoOf(msg: FixMessage, session: string, receivedMs: number): RequestEcho {
   return {
-    msgType: msg.msgType, session, clOrdId: msg.get(11) ?? '', side: msg.get(54), symbol: msg.get(55),
-    execInst: msg.get(18), origClOrdId: msg.get(41), massCancelType: msg.get(530), receivedMs,
+    msgType: msg.msgType, session, clOrdId: msg.get(Tag.ClOrdID) ?? '', side: msg.get(Tag.Side), symbol: msg.get(Tag.Symbol),
+    execInst: msg.get(Tag.ExecInst), origClOrdId: msg.get(Tag.OrigClOrdID), massCancelType: msg.get(Tag.MassCancelRequestType), receivedMs,
   };
 }
 

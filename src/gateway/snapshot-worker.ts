@@ -11,8 +11,8 @@ import { setPriority } from 'node:os';
 import { getHeapStatistics } from 'node:v8';
 import { parentPort, workerData } from 'node:worker_threads';
 import {
-  buildEngineConfig, encodeSnapshot, Engine, importEngineState, journalDirOf, readLatestSnapshot, snapshotDirOf, syncJournal,
-  trimJournalToSnapshots, writeEncodedSnapshot, type EngineConfigFile, type JournalRetention,
+  buildEngineConfig, encodeSnapshot, Engine, FileSnapshotStore, importEngineState, journalDirOf, readLatestSnapshot, snapshotDirOf, syncJournal,
+  trimJournalToSnapshots, type EngineConfigFile, type JournalRetention, type SequencedCommand,
 } from '../engine/index.js';
 import { JournalTail } from './journal-tail.js';
 
@@ -43,45 +43,110 @@ export type ToWorker = { type: 'snapshot'; seq: number } | { type: 'stop' };
 /** Records applied before the worker looks at its messages again. */
 const APPLY_CHUNK_RECORDS = 20_000;
 /** How often an idle worker looks for newly durable commands. Each look wakes the thread (and applies what came in
- *  meanwhile, in one go): every 10 ms, at 1 session × window 1, those wake-ups on the client's core cost the 1×1 p99
- *  about 100-200 µs against 100 ms (bench:e2e, 8 runs each); 50-250 ms measured alike. */
+ *  meanwhile, in one go); frequent wake-ups take the client's core from the 1×1 latency path, so it looks rarely. */
 const IDLE_POLL_MS = 100;
 
-function run(data: SnapshotWorkerData): void {
-  const port = parentPort!;
-  if (data.nice !== 0) lowerThreadPriority(data.nice);
-  const config = buildEngineConfig(data.config.file, data.config.source);
-  if (config.hash !== data.config.hash) throw new Error(`snapshot worker: engine config hash ${config.hash} differs from the gateway's ${data.config.hash}`);
-  const shared = new BigInt64Array(data.shared);
-  const startMs = performance.now();
-  const snapDir = snapshotDirOf(data.dataDir);
-  const journalDir = journalDirOf(data.dataDir);
-  const latest = readLatestSnapshot(snapDir);
-  const engine = latest === null ? new Engine(config) : importEngineState(config, latest.state);
-  const tail = new JournalTail(journalDir, engine.lastSeq);
+/** The replica: the engine rebuilt from the newest snapshot, applying the journal as the gateway makes it durable. */
+class SnapshotReplica {
+  private readonly port = parentPort!;
+  private readonly shared: BigInt64Array;
+  private readonly startMs = performance.now();
+  private readonly store: FileSnapshotStore;
+  private readonly journalDir: string;
+  private readonly engine: Engine;
+  private readonly tail: JournalTail;
+  /** Seq of the snapshot started from. */
+  private readonly startSnapshotSeq: number;
   /** Newest snapshot on disk (the one started from, then each one written). */
-  let snapshotSeq = latest?.seq ?? 0;
+  private snapshotSeq: number;
   /** A snapshot of a state at or after this seq is wanted (-1 = none): requests and shutdown. */
-  let requestedSeq = -1;
+  private requestedSeq = -1;
   /** Seq of the newest snapshot this worker wrote (-1 = none). */
-  let writtenSeq = -1;
-  let journalSyncedSeq = engine.lastSeq;
-  let appliedCommands = 0;
-  let caughtUp = false;
-  let stopping = false;
-  let timer: NodeJS.Timeout | null = null;
-  let running = false;
+  private writtenSeq = -1;
+  private journalSyncedSeq: number;
+  private appliedCommands = 0;
+  private caughtUp = false;
+  private stopping = false;
+  private timer: NodeJS.Timeout | null = null;
+  private running = false;
 
-  port.on('message', (m: ToWorker) => {
-    if (m.type === 'snapshot') requestedSeq = Math.max(requestedSeq, m.seq);
-    else stopping = true;
-    wake();
-  });
+  constructor(private readonly data: SnapshotWorkerData) {
+    const config = buildEngineConfig(data.config.file, data.config.source);
+    if (config.hash !== data.config.hash) throw new Error(`snapshot worker: engine config hash ${config.hash} differs from the gateway's ${data.config.hash}`);
+    this.shared = new BigInt64Array(data.shared);
+    const snapDir = snapshotDirOf(data.dataDir);
+    this.store = new FileSnapshotStore(snapDir);
+    this.journalDir = journalDirOf(data.dataDir);
+    const latest = readLatestSnapshot(snapDir);
+    this.engine = latest === null ? new Engine(config) : importEngineState(config, latest.state);
+    this.tail = new JournalTail(this.journalDir, this.engine.lastSeq);
+    this.startSnapshotSeq = latest?.seq ?? 0;
+    this.snapshotSeq = this.startSnapshotSeq;
+    this.journalSyncedSeq = this.engine.lastSeq;
+    this.port.on('message', (m: ToWorker) => {
+      if (m.type === 'snapshot') this.requestedSeq = Math.max(this.requestedSeq, m.seq);
+      else this.stopping = true;
+      this.wake();
+    });
+  }
 
-  const apply = (sc: Parameters<Engine['apply']>[0]): void => {
+  wake(): void {
+    if (this.timer !== null) { clearTimeout(this.timer); this.timer = null; }
+    if (!this.running) void this.loop();
+  }
+
+  private get requestPending(): boolean { return this.requestedSeq >= 0 && this.writtenSeq < this.requestedSeq; }
+
+  private async loop(): Promise<void> {
+    this.running = true;
+    try {
+      for (;;) {
+        const progressed = await this.step();
+        if (this.stopping && !this.requestPending) break;
+        if (!progressed) break;
+        await new Promise((resolve) => setImmediate(resolve)); // let messages in between chunks
+      }
+    } finally {
+      this.running = false;
+    }
+    if (this.stopping && !this.requestPending) {
+      this.tail.close();
+      this.port.close();
+      return;
+    }
+    this.timer = setTimeout(() => this.wake(), IDLE_POLL_MS);
+  }
+
+  /** One round: apply what is durable (in bounded chunks, stopping at the periodic snapshot point), write snapshots due. */
+  private async step(): Promise<boolean> {
+    const { engine, data } = this;
+    const durableSeq = Number(Atomics.load(this.shared, 0));
+    let progressed = false;
+    if (engine.lastSeq < durableSeq) {
+      const dueSeq = data.everyCommands > 0 ? this.snapshotSeq + data.everyCommands : Number.MAX_SAFE_INTEGER;
+      const upTo = Math.min(durableSeq, Math.max(dueSeq, engine.lastSeq + 1));
+      progressed = this.tail.read(upTo, APPLY_CHUNK_RECORDS, this.apply) > 0;
+      Atomics.store(this.shared, 1, BigInt(engine.lastSeq));
+    }
+    if (!this.caughtUp && engine.lastSeq >= durableSeq) {
+      this.caughtUp = true;
+      this.post({ type: 'caughtUp', seq: engine.lastSeq, snapshotSeq: this.startSnapshotSeq, replayed: this.appliedCommands,
+        ms: performance.now() - this.startMs });
+    }
+    const periodicDue = data.everyCommands > 0 && engine.lastSeq - this.snapshotSeq >= data.everyCommands;
+    const requestDue = this.requestPending && engine.lastSeq >= this.requestedSeq;
+    if (periodicDue || requestDue) {
+      await this.writeSnapshot();
+      progressed = true;
+    }
+    return progressed;
+  }
+
+  private readonly apply = (sc: SequencedCommand): void => {
+    const { engine, data } = this;
     if (sc.seq !== engine.lastSeq + 1) throw new Error(`invariant: journal record seq ${sc.seq} after engine seq ${engine.lastSeq}`);
     engine.apply(sc);
-    appliedCommands++;
+    this.appliedCommands++;
     if (data.crashAfterSeq !== undefined && data.crashAfterSeq > 0 && sc.seq === data.crashAfterSeq) {
       throw new Error(`snapshot worker: crash requested after seq ${sc.seq} (test hook)`);
     }
@@ -90,7 +155,8 @@ function run(data: SnapshotWorkerData): void {
     }
   };
 
-  const writeSnapshot = async (): Promise<void> => {
+  private async writeSnapshot(): Promise<void> {
+    const { engine, data } = this;
     const seq = engine.lastSeq;
     try {
       const encodeStartNs = process.hrtime.bigint();
@@ -99,75 +165,32 @@ function run(data: SnapshotWorkerData): void {
       const writeStartNs = process.hrtime.bigint();
       // The journal must hold every command the snapshot includes, also after a power loss.
       if (!data.journalFsync) {
-        await syncJournal(journalDir, journalSyncedSeq + 1);
-        journalSyncedSeq = snap.seq;
+        await syncJournal(this.journalDir, this.journalSyncedSeq + 1);
+        this.journalSyncedSeq = snap.seq;
       }
-      const path = await writeEncodedSnapshot(snapDir, snap, data.kept);
+      const path = await this.store.save(snap.seq, snap.chunks);
+      await this.store.trim(data.kept);
       // Only now is the new snapshot durable and the oldest kept one final: segments it covers may go.
       const deleted = data.retention === 'snapshot' ? trimJournalToSnapshots(data.dataDir) : [];
       const writeMs = Number(process.hrtime.bigint() - writeStartNs) / 1e6;
-      snapshotSeq = snap.seq;
-      writtenSeq = snap.seq;
-      port.postMessage({ type: 'written', seq: snap.seq, path, bytes: snap.body.length, encodeMs, writeMs, deleted,
-        cpuMs: threadCpuMs(), heapUsedBytes: getHeapStatistics().used_heap_size, appliedCommands } satisfies FromWorker);
+      this.snapshotSeq = snap.seq;
+      this.writtenSeq = snap.seq;
+      this.post({ type: 'written', seq: snap.seq, path, bytes: snap.body.length, encodeMs, writeMs, deleted,
+        cpuMs: threadCpuMs(), heapUsedBytes: getHeapStatistics().used_heap_size, appliedCommands: this.appliedCommands });
     } catch (err) {
       // A failed snapshot costs a longer replay at the next start, nothing else; the next one is tried on schedule.
-      writtenSeq = Math.max(writtenSeq, seq); // the request it served is answered (with a failure)
-      snapshotSeq = seq;
-      port.postMessage({ type: 'failed', seq, message: err instanceof Error ? err.message : String(err) } satisfies FromWorker);
+      this.writtenSeq = Math.max(this.writtenSeq, seq); // the request it served is answered (with a failure)
+      this.snapshotSeq = seq;
+      this.post({ type: 'failed', seq, message: err instanceof Error ? err.message : String(err) });
     }
-  };
+  }
 
-  /** One round: apply what is durable (in bounded chunks, stopping at the periodic snapshot point), write snapshots due. */
-  const step = async (): Promise<boolean> => {
-    const durableSeq = Number(Atomics.load(shared, 0));
-    let progressed = false;
-    if (engine.lastSeq < durableSeq) {
-      const dueSeq = data.everyCommands > 0 ? snapshotSeq + data.everyCommands : Number.MAX_SAFE_INTEGER;
-      const upTo = Math.min(durableSeq, Math.max(dueSeq, engine.lastSeq + 1));
-      progressed = tail.read(upTo, APPLY_CHUNK_RECORDS, apply) > 0;
-      Atomics.store(shared, 1, BigInt(engine.lastSeq));
-    }
-    if (!caughtUp && engine.lastSeq >= durableSeq) {
-      caughtUp = true;
-      port.postMessage({ type: 'caughtUp', seq: engine.lastSeq, snapshotSeq: latest?.seq ?? 0, replayed: appliedCommands,
-        ms: performance.now() - startMs } satisfies FromWorker);
-    }
-    const periodicDue = data.everyCommands > 0 && engine.lastSeq - snapshotSeq >= data.everyCommands;
-    const requestDue = requestedSeq >= 0 && writtenSeq < requestedSeq && engine.lastSeq >= requestedSeq;
-    if (periodicDue || requestDue) {
-      await writeSnapshot();
-      progressed = true;
-    }
-    return progressed;
-  };
+  private post(m: FromWorker): void { this.port.postMessage(m); }
+}
 
-  const wake = (): void => {
-    if (timer !== null) { clearTimeout(timer); timer = null; }
-    if (!running) void loop();
-  };
-
-  const loop = async (): Promise<void> => {
-    running = true;
-    try {
-      for (;;) {
-        const progressed = await step();
-        if (stopping && !(requestedSeq >= 0 && writtenSeq < requestedSeq)) break;
-        if (!progressed) break;
-        await new Promise((resolve) => setImmediate(resolve)); // let messages in between chunks
-      }
-    } finally {
-      running = false;
-    }
-    if (stopping && !(requestedSeq >= 0 && writtenSeq < requestedSeq)) {
-      tail.close();
-      port.close();
-      return;
-    }
-    timer = setTimeout(wake, IDLE_POLL_MS);
-  };
-
-  wake();
+function run(data: SnapshotWorkerData): void {
+  if (data.nice !== 0) lowerThreadPriority(data.nice);
+  new SnapshotReplica(data).wake();
 }
 
 /** Sets this thread's nice value: on Linux setpriority(PRIO_PROCESS, tid) applies to the one thread. Best effort. */

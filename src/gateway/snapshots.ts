@@ -5,21 +5,23 @@
 // per-command cost here) and writes each snapshot itself. If the worker dies it is restarted with backoff; after
 // WORKER_FAILURES_MAX failures in a row without progress the gateway falls back to snapshots in-process.
 // In-process (inline) mode, also used when SnapshotEveryCommands is 0 and for a snapshot while the worker is down:
-// the state is captured synchronously between journal batches (encodeSnapshot: export + JSON, ~1 s at 100k orders
-// on the event loop); the file is written asynchronously (temp file, fsync, rename, directory fsync).
+// the state is captured synchronously between journal batches (encodeSnapshot: export + JSON, on the event loop, in
+// time that grows with the orders held); the file is written asynchronously (temp file, fsync, rename, directory fsync).
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import {
-  encodeSnapshot, journalDirOf, snapshotDirOf, syncJournal, trimJournalToSnapshots, writeEncodedSnapshot,
-  type Engine, type JournalRetention, type Sequencer,
+  encodeSnapshot, FileSnapshotStore, journalDirOf, snapshotDirOf, syncJournal, trimJournalToSnapshots,
+  type CommandSequencer, type Engine, type JournalRetention, type SnapshotStore,
 } from '../engine/index.js';
 import type { FromWorker, SnapshotWorkerData, ToWorker } from './snapshot-worker.js';
 
 export interface SnapshotterOptions {
   dataDir: string;
   engine: Engine;
-  sequencer: Sequencer;
+  sequencer: CommandSequencer;
+  /** Where in-process snapshots go; default the data directory's snapshots/ (the worker always writes there). */
+  store?: SnapshotStore;
   /** Snapshot after this many commands since the last one; 0 = never on count. */
   everyCommands: number;
   kept: number;
@@ -408,7 +410,9 @@ class InlineSnapshots {
         await syncJournal(journalDirOf(this.o.dataDir), this.journalSyncedSeq + 1);
         this.journalSyncedSeq = snap.seq;
       }
-      const path = await writeEncodedSnapshot(snapshotDirOf(this.o.dataDir), snap, this.o.kept);
+      const store = this.o.store ?? new FileSnapshotStore(snapshotDirOf(this.o.dataDir));
+      const path = await store.save(snap.seq, snap.chunks);
+      await store.trim(this.o.kept);
       // Only now is the new snapshot durable and the oldest kept one final: segments it covers may go.
       if (this.o.retention === 'snapshot') {
         const deleted = trimJournalToSnapshots(this.o.dataDir);

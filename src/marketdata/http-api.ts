@@ -1,7 +1,6 @@
-// HTTP routes of the market-data server: REST snapshots (same level format and seq as the WebSocket book),
-// instruments, FIX sessions, health, Prometheus metrics and the viewer page.
+// HTTP routes of market data: REST snapshots (same level format and seq as the WebSocket book), instruments and the
+// viewer page. (Health, metrics and FIX sessions are the HTTP server's own routes: src/http/status-routes.ts.)
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { Registry } from 'prom-client';
 import type { Engine } from '../engine/index.js';
 import { bookChecksum } from './checksum.js';
 import type { MarketDataFeed } from './feed.js';
@@ -11,13 +10,8 @@ import { VIEWER_HTML } from './viewer-page.js';
 export interface HttpApiContext {
   feed: MarketDataFeed;
   engine: Engine;
-  registry: Registry;
   limits: TapLimits;
   tradesKeptMax: number;
-  sessions: () => readonly object[];
-  isReady: () => boolean;
-  /** Extra fields of a ready /health answer (e.g. the snapshot worker's state). */
-  healthDetails: () => Record<string, unknown>;
 }
 
 interface SymbolRoute { Params: { symbol: string }; Querystring: Record<string, string | undefined> }
@@ -52,17 +46,6 @@ export function registerHttpApi(app: FastifyInstance, ctx: HttpApiContext): void
     }),
   }));
 
-  app.get('/api/v1/sessions', async () => ({ sessions: ctx.sessions() }));
-
-  app.get('/health', async (_req, reply) => {
-    if (!ctx.isReady()) return reply.code(503).send({ status: 'starting' });
-    return { status: 'ok', ...ctx.healthDetails() };
-  });
-
-  app.get('/metrics', async (_req, reply) => {
-    const text = await ctx.registry.metrics();
-    return reply.type(ctx.registry.contentType).send(text);
-  });
 }
 
 /** Parses an optional positive integer query parameter; null when present but invalid. */

@@ -5,6 +5,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { Framer } from '../fix/framer.js';
 import { parseMessage } from '../fix/message.js';
+import { Tag } from '../fix/names.js';
 import type { Dictionary } from '../fix/dictionary.js';
 import type { Application } from './application.js';
 import type { MessageStore } from './store.js';
@@ -175,9 +176,9 @@ export class Acceptor {
         if ('garbled' in logon) return refuse(`garbled first message (${logon.garbled})`);
         if (logon.msgType !== 'A') return refuse(`first message is 35=${logon.msgType}, not a Logon`);
         const id: SessionId = {
-          beginString: logon.get(8) ?? '',
-          senderCompId: logon.get(56) ?? '',
-          targetCompId: logon.get(49) ?? '',
+          beginString: logon.get(Tag.BeginString) ?? '',
+          senderCompId: logon.get(Tag.TargetCompID) ?? '',
+          targetCompId: logon.get(Tag.SenderCompID) ?? '',
         };
         const refusal = this.#opts.admit?.(id, socket.remoteAddress);
         if (refusal) return refuse(`${sessionKey(id)}: ${refusal}`);

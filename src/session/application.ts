@@ -1,15 +1,23 @@
 // The boundary between the FIX session layer and whatever uses it (gateway, simulator, tests).
-// The session knows nothing of orders; the application knows nothing of sequence numbers.
+// The session knows nothing of orders; the application knows nothing of sequence numbers. What the application may
+// ask of the session beyond sending (holding an inbound message until its work is durable, SendBatch, the newest
+// value it sent) is Session API: the application never touches the session's store.
 import type { FieldList } from '../fix/types.js';
 import type { FixMessage } from '../fix/message.js';
 import type { Session } from './session.js';
 
-/** What an application may answer to an inbound message instead of accepting it. */
+export { BusinessRejectReason } from '../fix/names.js';
+
+/** What an application may answer to an inbound message instead of accepting it. The session sends it in order:
+ *  while an earlier message of the session is held (Session.hold), the answer waits for that hold's release, and it
+ *  is never sent if the hold is never released (the restarted gateway then asks for the message again). */
 export type AppVerdict =
   /** Session-level Reject(3) with SessionRejectReason(373), optional RefTagID(371) and Text(58). */
   | { kind: 'reject'; reason: number; tag?: number; text?: string }
   /** BusinessMessageReject(j) with BusinessRejectReason(380) and Text(58). */
   | { kind: 'businessReject'; reason: number; text: string; refId?: string }
+  /** An application message answering this one (e.g. an OrderMassCancelReport that refuses the request). */
+  | { kind: 'reply'; msgType: string; body: FieldList }
   /** Logon refused: a Logout carrying `text` is sent and the connection is closed. */
   | { kind: 'rejectLogon'; text: string };
 
@@ -25,15 +33,3 @@ export interface Application {
   /** A verified, in-sequence inbound application message. */
   fromApp(session: Session, msg: FixMessage): AppVerdict | void;
 }
-
-/** BusinessRejectReason(380) values the session layer uses. */
-export const BusinessRejectReason = {
-  Other: 0,
-  UnknownId: 1,
-  UnknownSecurity: 2,
-  UnsupportedMessageType: 3,
-  ApplicationNotAvailable: 4,
-  ConditionallyRequiredFieldMissing: 5,
-  NotAuthorized: 6,
-  DeliverToFirmNotAvailable: 7,
-} as const;

@@ -12,8 +12,11 @@ import { validateMessage, type ValidationOptions } from '../fix/validate.js';
 import { SESSION_REJECT_TEXT, type FieldList } from '../fix/types.js';
 import type { Application, AppVerdict } from './application.js';
 import { BusinessRejectReason } from './application.js';
+import { EncryptMethod, GapFillFlag, MsgType, PossDupFlag, ResetSeqNumFlag, SessionRejectReason, Tag } from '../fix/names.js';
 import type { MessageStore } from './store.js';
 import type { MessageLog } from './message-log.js';
+import { InboundSeq } from './inbound-seq.js';
+import { Outbox } from './outbox.js';
 import { sessionKey, type SessionId } from './session-id.js';
 
 export interface SessionConfig {
@@ -70,36 +73,68 @@ export interface SessionParts {
   now?: () => number;
 }
 
-const ADMIN_TYPES = new Set(['0', '1', '2', '3', '4', '5', 'A']);
+const ADMIN_TYPES = new Set<string>([
+  MsgType.Heartbeat, MsgType.TestRequest, MsgType.ResendRequest, MsgType.Reject, MsgType.SequenceReset, MsgType.Logout, MsgType.Logon,
+]);
 /** SenderCompID, TargetCompID: every message must have them. */
-const COMP_ID_TAGS: readonly number[] = [49, 56];
+const COMP_ID_TAGS: readonly number[] = [Tag.SenderCompID, Tag.TargetCompID];
 /** Standard header tags of FIX 4.4 (used to split stored messages into header and body on resend). */
 const HEADER_TAGS = new Set([
   8, 9, 35, 49, 56, 115, 128, 90, 91, 34, 50, 142, 57, 143, 116, 144, 129, 145, 43, 97, 52, 122, 212, 213, 347,
   369, 627, 628, 629, 630,
 ]);
-const TRAILER_TAGS = new Set([93, 89, 10]);
+const TRAILER_TAGS = new Set<number>([Tag.SignatureLength, Tag.Signature, Tag.CheckSum]);
 /** Routing tags reversed on a reject: OnBehalfOf ↔ DeliverTo. */
 const REVERSE_ROUTE: Array<[from: number, to: number]> = [
-  [115, 128], [116, 129], [128, 115], [129, 116], [144, 145], [145, 144],
+  [Tag.OnBehalfOfCompID, Tag.DeliverToCompID], [Tag.OnBehalfOfSubID, Tag.DeliverToSubID],
+  [Tag.DeliverToCompID, Tag.OnBehalfOfCompID], [Tag.DeliverToSubID, Tag.OnBehalfOfSubID],
+  [Tag.OnBehalfOfLocationID, Tag.DeliverToLocationID], [Tag.DeliverToLocationID, Tag.OnBehalfOfLocationID],
 ];
+/** EncryptMethod(98)=0: none (the only one FIX sessions use in practice). */
+const ENCRYPT_NONE = String(EncryptMethod.None);
 const TIMER_INTERVAL_MS = 200;
-/** Socket buffer level below which the resend pump pulls more stored messages. */
-const PUMP_LOW_WATER_BYTES = 256 * 1024;
+/** Stored messages searched (newest first) by newestSentValue unless told otherwise. */
+const NEWEST_SENT_SCAN_MAX = 2_000;
 
-type Outgoing = Buffer | Iterator<Buffer>;
 /** The default extra header: none (one shared empty list, read only, instead of a new array per message). */
 const NO_FIELDS: FieldList = Object.freeze([]) as unknown as FieldList;
-/** Messages sent while the socket is corked are copied into one slab and leave as one chunk on uncork
- *  (no stream bookkeeping per message); a message larger than this / 4 goes to the socket on its own. */
-const CORKED_SLAB_BYTES = 32 * 1024;
+
+/** An inbound message the application holds (Session.hold): release it once its work is durable and its replies
+ *  are stored (sent or queued for resend). Releasing twice, or after the session's sequence numbers were reset,
+ *  does nothing. */
+export interface InboundHold {
+  readonly msgSeqNum: number;
+  release(): void;
+}
+
+class Hold implements InboundHold {
+  #released = false;
+  constructor(private readonly releaseOf: (seq: number, epoch: number) => void, readonly msgSeqNum: number, private readonly epoch: number) {}
+  release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    this.releaseOf(this.msgSeqNum, this.epoch);
+  }
+}
+const NO_HOLD: InboundHold = { msgSeqNum: 0, release: () => undefined };
+
+/** What newestSentValue found: the value, no such message in the store at all, or none among the newest searched. */
+export type NewestSent = { kind: 'found'; value: string } | { kind: 'none' } | { kind: 'unknown' };
+
+/** An answer of the session to an application message, waiting for earlier holds (answers in order); it holds its
+ *  own message (`holds`), or, for a Logout started meanwhile, nothing (it only keeps its place in the order). */
+interface ParkedAnswer { seq: number; send: () => void; holds: boolean }
 
 export class Session {
   readonly id: SessionId;
   readonly key: string;
   readonly config: SessionConfig;
-  readonly store: MessageStore;
   readonly log: MessageLog;
+  readonly #store: MessageStore;
+  readonly #inbound: InboundSeq;
+  readonly #outbox: Outbox;
+  /** Answers waiting for an earlier held message, in MsgSeqNum order (each holds its own message). */
+  #parked: ParkedAnswer[] = [];
   readonly #dict: Dictionary;
   readonly #app: Application;
   readonly #now: () => number;
@@ -118,19 +153,8 @@ export class Session {
   #logoutSentAtMs = 0;
   #resendRange: { begin: number; end: number } | null = null;
   readonly #queue = new Map<number, FixMessage>();
-  #pending: Outgoing[] = [];
-  #pendingBytes = 0;
-  #pumpWaitingDrain = false;
   #timer: NodeJS.Timeout | null = null;
-  #closeTimer: NodeJS.Timeout | null = null;
   #lastActivityMs = 0;
-  /** cork() calls not yet matched by uncork() on the current socket. */
-  #corks = 0;
-  /** Bytes written while corked: [#slabStart, #slabEnd) of #slab, not yet handed to the socket. Handed-over
-   *  parts of a slab are never written again (the socket may still hold them); a full slab is replaced. */
-  #slab: Buffer | null = null;
-  #slabStart = 0;
-  #slabEnd = 0;
   /** Standard header of an outbound message: 34 and 52 are set per message (see #encode). */
   readonly #header: FieldList;
   /** What the encoder knew about the message #encode built last (plain: the log may copy it unexamined). */
@@ -142,12 +166,24 @@ export class Session {
     this.config = parts.config;
     this.id = parts.config.id;
     this.key = sessionKey(this.id);
-    this.#header = [[34, ''], [49, this.id.senderCompId], [52, ''], [56, this.id.targetCompId]];
-    this.store = parts.store;
+    this.#header = [[Tag.MsgSeqNum, ''], [Tag.SenderCompID, this.id.senderCompId], [Tag.SendingTime, ''], [Tag.TargetCompID, this.id.targetCompId]];
+    this.#store = parts.store;
+    this.#inbound = new InboundSeq(parts.store);
     this.log = parts.log;
     this.#dict = parts.dictionary;
     this.#app = parts.application;
     this.#now = parts.now ?? Date.now;
+    this.#outbox = new Outbox({
+      store: parts.store, log: parts.log, now: this.#now, maxBufferedBytes: parts.config.maxOutboundBufferBytes,
+      onStoreFailure: (err) => {
+        this.#event(`Message store write failed: ${err.message}`);
+        this.disconnect('message store write failed');
+      },
+      onSlowConsumer: (bytes) => {
+        this.#event(`Outbound buffer limit exceeded (${bytes} bytes > ${this.config.maxOutboundBufferBytes}): peer is not reading`);
+        this.disconnect('slow consumer');
+      },
+    });
     this.#heartBtIntMs = parts.config.heartBtIntS * 1000;
     this.#event('Created session');
   }
@@ -156,41 +192,73 @@ export class Session {
 
   get isConnected(): boolean { return this.#socket !== null; }
   get isLoggedOn(): boolean { return this.#receivedLogon && this.#sentLogon; }
-  get nextSenderSeq(): number { return this.store.nextSenderSeq; }
-  get nextTargetSeq(): number { return this.store.nextTargetSeq; }
+  /** We sent a Logout and wait for the peer's (or the LogoutTimeout). */
+  get isLoggingOut(): boolean { return this.#sentLogout && this.#socket !== null; }
+  get nextSenderSeq(): number { return this.#store.nextSenderSeq; }
+  get nextTargetSeq(): number { return this.#inbound.next; }
+  /** When the session's sequence numbers were last reset (epoch ms): what it stored is from after this. */
+  get creationTimeMs(): number { return this.#store.creationTimeMs; }
   get heartBtIntS(): number { return this.#heartBtIntMs / 1000; }
   get lastActivityMs(): number { return this.#lastActivityMs; }
   get remoteAddress(): string | undefined { return this.#socket?.remoteAddress; }
   isAttachedTo(socket: Socket): boolean { return this.#socket === socket; }
-  /** Hold writes to the socket until uncork(), so a burst of sends leaves in few syscalls (the gateway
-   *  corks around one journal batch of replies). Every cork() needs its uncork(). The last uncork()
-   *  flushes the store first: the messages stored meanwhile are in the files before their bytes go out. */
-  cork(): void {
-    if (!this.#socket) return;
-    this.#corks += 1;
-    this.#socket.cork();
+
+  // ---- for the application: holds, batches, what was sent ------------------------------------------
+
+  /** Called from fromApp: the message's work goes on after fromApp returns (the gateway journals its command). Until
+   *  the hold is released, the persisted "next expected" MsgSeqNum stays at or below this message, so after a crash
+   *  the peer is asked for it again; and answers the session makes to later messages of this session wait for the
+   *  release (answers in order), so a message the session answered is never processed again after a restart. */
+  hold(msg: FixMessage): InboundHold {
+    const seq = msg.seqNum;
+    if (seq === undefined) return NO_HOLD; // nothing to hold (fromApp never gets such a message)
+    this.#inbound.hold(seq);
+    return new Hold(this.#releaseHold, seq, this.#inbound.epoch);
   }
 
-  uncork(): void {
-    if (!this.#socket || this.#corks === 0) return;
-    this.#corks -= 1;
-    if (this.#corks === 0) {
-      if (!this.#flushStore()) return;
-      this.#handOverSlab(this.#socket);
+  /** One per session, shared by its holds (a hold is one small object). */
+  readonly #releaseHold = (seq: number, epoch: number): void => {
+    if (epoch !== this.#inbound.epoch) return; // taken before a reset
+    this.#inbound.release(seq);
+    if (this.#parked.length > 0) this.#sendParked();
+  };
+
+  /** The value of `tag` in the newest stored message of `msgType` among the newest `scanMax` stored messages (e.g. the
+   *  last ExecID sent, for reports a crash may have cut off). */
+  newestSentValue(msgType: string, tag: number, scanMax = NEWEST_SENT_SCAN_MAX): NewestSent {
+    const store = this.#store;
+    const lowest = Math.max(1, store.nextSenderSeq - scanMax);
+    for (let end = store.nextSenderSeq - 1; end >= lowest; end -= 100) {
+      const page = store.readRange(Math.max(lowest, end - 99), end, 100);
+      for (let i = page.length - 1; i >= 0; i--) {
+        const m = parseMessage(page[i]!.bytes);
+        if ('garbled' in m || m.msgType !== msgType) continue;
+        const value = m.get(tag);
+        if (value !== undefined) return { kind: 'found', value };
+      }
     }
-    this.#socket?.uncork();
+    return lowest === 1 ? { kind: 'none' } : { kind: 'unknown' };
   }
 
-  /** What was copied while corked goes to the (still corked) socket as one chunk. */
-  #handOverSlab(socket: Socket): void {
-    if (this.#slabEnd > this.#slabStart) {
-      socket.write(this.#slab!.subarray(this.#slabStart, this.#slabEnd));
-      this.#slabStart = this.#slabEnd;
+  /** SendBatch's part: output held from here until endBatch (nested holds are counted). */
+  beginBatch(): void {
+    this.#outbox.hold();
+  }
+
+  /** SendBatch's part: the store's batch written; returns what the batch must wait for (undefined: nothing).
+   *  A failed write is the session's (it disconnects at endBatch). */
+  flushBatch(): Promise<void> | undefined {
+    try {
+      return this.#outbox.flushStore();
+    } catch (err) {
+      this.#event(`Message store write failed: ${(err as Error).message}`);
+      return undefined;
     }
   }
 
-  #dropSlab(): void {
-    this.#slabStart = this.#slabEnd;
+  /** SendBatch's part: the batch's bytes go to the socket once `durable` resolves (undefined: now). */
+  endBatch(durable: Promise<void> | undefined): void {
+    this.#outbox.release(durable);
   }
 
   // ---- transport --------------------------------------------------------------------------
@@ -199,11 +267,7 @@ export class Session {
   attach(socket: Socket): void {
     if (this.#socket) throw new Error(`${this.key}: attach while already connected`);
     this.#socket = socket;
-    this.#corks = 0;
-    this.#dropSlab();
-    this.#pending = [];
-    this.#pendingBytes = 0;
-    this.#pumpWaitingDrain = false;
+    this.#outbox.attach(socket);
     const now = this.#now();
     this.#lastReceivedMs = now;
     this.#lastSentMs = now;
@@ -232,6 +296,16 @@ export class Session {
       return;
     }
     if (this.#sentLogout) return;
+    if (this.#parked.length > 0) {
+      // after the answers already waiting (they answer messages the peer sent before this Logout)
+      if (!this.#parked.some((p) => !p.holds)) this.#parked.push({ seq: this.#parked.at(-1)!.seq, send: () => this.#startLogout(text), holds: false });
+      return;
+    }
+    this.#startLogout(text);
+  }
+
+  #startLogout(text: string | undefined): void {
+    if (!this.#socket || !this.isLoggedOn || this.#sentLogout) return;
     this.#event(`Initiated logout request${text ? `: ${text}` : ''}`);
     this.#generateLogout(text);
   }
@@ -242,26 +316,11 @@ export class Session {
     if (socket) {
       this.#event(`Disconnecting: ${reason}`);
       this.#socket = null;
-      this.#corks = 0;
-      // end() flushes what is already written (a Logout, say), so the store is flushed before it; when
-      // that fails the written bytes are dropped with the socket. Destroy if the peer does not read.
-      let stored = true;
-      try {
-        this.store.flush();
-      } catch (err) {
-        stored = false;
-        this.#event(`Message store write failed, unsent output dropped: ${(err as Error).message}`);
-      }
-      if (stored) this.#handOverSlab(socket);
-      this.#dropSlab();
-      if (stored) socket.end();
-      else socket.destroy();
-      this.#closeTimer = setTimeout(() => socket.destroy(), 2000);
-      this.#closeTimer.unref();
+      // What is already written (a Logout, say) goes out once stored; when the store fails it is dropped with the
+      // socket. Destroyed if the peer does not read.
+      if (!this.#outbox.end()) this.#event('Message store write failed, unsent output dropped');
     }
     if (this.#timer) { clearInterval(this.#timer); this.#timer = null; }
-    this.#pending = [];
-    this.#pendingBytes = 0;
     if (this.#receivedLogon || this.#sentLogon) {
       this.#receivedLogon = false;
       this.#sentLogon = false;
@@ -270,6 +329,7 @@ export class Session {
     this.#sentLogout = false;
     this.#receivedReset = false;
     this.#sentReset = false;
+    if (this.#parked.length > 0) this.#parked = this.#parked.filter((p) => p.holds); // a Logout waiting is moot now
     this.#queue.clear();
     if (this.config.resetOnDisconnect && socket) this.#reset();
     this.#resendRange = null;
@@ -278,8 +338,8 @@ export class Session {
   /** Stop timers and release files. The session must not be used afterwards. */
   close(): void {
     if (this.#socket) this.disconnect('session closed');
-    if (this.#closeTimer) clearTimeout(this.#closeTimer);
-    this.store.close();
+    this.#outbox.dispose();
+    this.#store.close();
     this.log.close();
   }
 
@@ -330,10 +390,10 @@ export class Session {
       const tag = COMP_ID_TAGS[k]!;
       if (!msg.has(tag)) {
         if (ADMIN_TYPES.has(msgType) || !msgType) {
-          this.#generateReject(msg, 1, tag);
-          if (msgType === 'A') this.disconnect('required field missing from logon');
+          this.#generateReject(msg, SessionRejectReason.RequiredTagMissing, tag);
+          if (msgType === MsgType.Logon) this.disconnect('required field missing from logon');
         } else {
-          this.#generateBusinessReject(msg, BusinessRejectReason.ConditionallyRequiredFieldMissing, 'Conditionally Required Field Missing', tag);
+          this.#answer(msg, () => this.#sendBusinessReject(msg, BusinessRejectReason.ConditionallyRequiredFieldMissing, 'Conditionally Required Field Missing', tag));
         }
         this.#afterNext(queued);
         return;
@@ -341,11 +401,11 @@ export class Session {
     }
     // BeginString is the first field of every parsed message: compared in place
     if (!msg.valueEquals(0, this.id.beginString)) {
-      if (msgType === '5') {
+      if (msgType === MsgType.Logout) {
         this.#nextLogout(msg);
       } else {
         this.#generateLogout('Incorrect BeginString');
-        this.store.incrNextTargetSeq();
+        this.#inbound.advance();
       }
       this.#afterNext(queued);
       return;
@@ -353,19 +413,20 @@ export class Session {
     if (this.config.validation) {
       const error = validateMessage(msg, this.#dict, this.config.validation);
       if (error) {
-        this.#generateReject(msg, error.reason, error.tag, error.text);
+        if (ADMIN_TYPES.has(msgType) || !msgType) this.#generateReject(msg, error.reason, error.tag, error.text);
+        else this.#answer(msg, () => this.#sendReject(msg, error.reason, error.tag, error.text));
         this.#afterNext(queued);
         return;
       }
     }
     switch (msgType) {
-      case 'A': this.#nextLogon(msg); break;
-      case '0': this.#nextHeartbeat(msg); break;
-      case '1': this.#nextTestRequest(msg); break;
-      case '4': this.#nextSequenceReset(msg); break;
-      case '5': this.#nextLogout(msg); break;
-      case '2': this.#nextResendRequest(msg); break;
-      case '3': this.#nextReject(msg); break;
+      case MsgType.Logon: this.#nextLogon(msg); break;
+      case MsgType.Heartbeat: this.#nextHeartbeat(msg); break;
+      case MsgType.TestRequest: this.#nextTestRequest(msg); break;
+      case MsgType.SequenceReset: this.#nextSequenceReset(msg); break;
+      case MsgType.Logout: this.#nextLogout(msg); break;
+      case MsgType.ResendRequest: this.#nextResendRequest(msg); break;
+      case MsgType.Reject: this.#nextReject(msg); break;
       default: this.#nextApp(msg); break;
     }
     this.#afterNext(queued);
@@ -376,7 +437,7 @@ export class Session {
   }
 
   #nextLogon(logon: FixMessage): void {
-    this.#receivedReset = logon.get(141) === 'Y';
+    this.#receivedReset = logon.get(Tag.ResetSeqNumFlag) === ResetSeqNumFlag.Yes;
     if (this.#receivedReset) {
       this.#event('Logon contains ResetSeqNumFlag=Y, resetting sequence numbers to 1');
       if (!this.#sentReset) this.#reset();
@@ -390,7 +451,7 @@ export class Session {
     if (!this.#verify(logon, false, true)) return;
     this.#receivedLogon = true;
     if (!this.config.initiator || (this.#sentReset && !this.#receivedReset)) {
-      const heartBtIntS = logon.getInt(108) ?? 0;
+      const heartBtIntS = logon.getInt(Tag.HeartBtInt) ?? 0;
       this.#heartBtIntMs = Math.max(0, heartBtIntS) * 1000;
       this.#event('Received logon request');
       this.#generateLogonResponse(logon);
@@ -401,10 +462,10 @@ export class Session {
     this.#sentReset = false;
     this.#receivedReset = false;
     const seq = logon.seqNum ?? 0;
-    if (seq > this.store.nextTargetSeq) {
+    if (seq > this.#inbound.next) {
       this.#doTargetTooHigh(logon);
     } else {
-      this.store.incrNextTargetSeq();
+      this.#inbound.advance();
       this.#nextQueued();
     }
     if (this.isLoggedOn) this.#app.onLogon?.(this);
@@ -412,67 +473,67 @@ export class Session {
 
   #nextHeartbeat(msg: FixMessage): void {
     if (!this.#verify(msg, true, true)) return;
-    this.store.incrNextTargetSeq();
+    this.#inbound.advance();
   }
 
   #nextTestRequest(msg: FixMessage): void {
     if (!this.#verify(msg, true, true)) return;
-    this.#sendRaw('0', [[112, msg.get(112) ?? '']]);
-    this.store.incrNextTargetSeq();
+    this.#sendRaw(MsgType.Heartbeat, [[Tag.TestReqID, msg.get(Tag.TestReqID) ?? '']]);
+    this.#inbound.advance();
   }
 
   #nextLogout(msg: FixMessage): void {
     if (!this.#verify(msg, false, false)) return;
     if (!this.#sentLogout) {
-      this.#event(`Received logout request${msg.has(58) ? `: ${msg.get(58)}` : ''}`);
+      this.#event(`Received logout request${msg.has(Tag.Text) ? `: ${msg.get(Tag.Text)}` : ''}`);
       this.#generateLogout();
       this.#event('Sending logout response');
     } else {
       this.#event('Received logout response');
     }
-    this.store.incrNextTargetSeq();
+    this.#inbound.advance();
     if (this.config.resetOnLogout) this.#reset();
     this.disconnect('logout');
   }
 
   #nextReject(msg: FixMessage): void {
     if (!this.#verify(msg, false, true)) return;
-    this.#event(`Received Reject of ${msg.get(45) ?? '?'}: ${msg.get(58) ?? ''} (373=${msg.get(373) ?? ''})`);
-    this.store.incrNextTargetSeq();
+    this.#event(`Received Reject of ${msg.get(Tag.RefSeqNum) ?? '?'}: ${msg.get(Tag.Text) ?? ''} (373=${msg.get(Tag.SessionRejectReason) ?? ''})`);
+    this.#inbound.advance();
   }
 
   #nextSequenceReset(msg: FixMessage): void {
-    const isGapFill = msg.get(123) === 'Y';
+    const isGapFill = msg.get(Tag.GapFillFlag) === GapFillFlag.Yes;
     if (!this.#verify(msg, isGapFill, isGapFill)) return;
-    const newSeqNo = msg.getInt(36);
+    const newSeqNo = msg.getInt(Tag.NewSeqNo);
     if (newSeqNo === undefined) return;
-    const expected = this.store.nextTargetSeq;
+    const expected = this.#inbound.next;
     this.#event(`Received SequenceReset FROM: ${expected} TO: ${newSeqNo}`);
     if (newSeqNo > expected) {
-      this.store.setNextTargetSeq(newSeqNo);
+      this.#inbound.set(newSeqNo);
       for (const seq of this.#queue.keys()) if (seq < newSeqNo) this.#queue.delete(seq);
     } else if (newSeqNo < expected) {
-      this.#generateReject(msg, 5);
+      this.#generateReject(msg, SessionRejectReason.ValueIsIncorrect);
     }
   }
 
   #nextResendRequest(msg: FixMessage): void {
     if (!this.#verify(msg, false, false)) return;
-    const requestedBegin = msg.getInt(7) ?? 0;
-    const requestedEnd = msg.getInt(16) ?? 0;
+    const requestedBegin = msg.getInt(Tag.BeginSeqNo) ?? 0;
+    const requestedEnd = msg.getInt(Tag.EndSeqNo) ?? 0;
     this.#event(`Received ResendRequest FROM: ${requestedBegin} TO: ${requestedEnd}`);
-    const nextSender = this.store.nextSenderSeq;
+    const nextSender = this.#store.nextSenderSeq;
     const begin = Math.max(1, requestedBegin);
     const end = requestedEnd === 0 || requestedEnd >= nextSender ? nextSender - 1 : requestedEnd;
     if (begin > end) {
       this.#event(`ResendRequest FROM: ${requestedBegin} asks for nothing we have sent (next is ${nextSender})`);
     } else if (!this.config.persistMessages) {
-      this.#enqueue(this.#gapFill(begin, end + 1));
+      this.#outbox.write(this.#gapFill(begin, end + 1));
     } else {
-      this.#enqueue(this.#resendPlan(begin, end));
+      this.#outbox.write(this.#resendPlan(begin, end));
     }
     const seq = msg.seqNum ?? 0;
-    if (seq === this.store.nextTargetSeq) this.store.incrNextTargetSeq();
+    if (seq === this.#inbound.next) this.#inbound.advance();
   }
 
   #nextApp(msg: FixMessage): void {
@@ -482,20 +543,23 @@ export class Session {
       verdict = this.#app.fromApp(this, msg);
     } catch (err) {
       // An application bug must not take the session down with it: answer, log, carry on.
-      this.#event(`Application error on 35=${msg.msgType} seq ${msg.get(34)}: ${(err as Error).stack ?? err}`);
+      this.#event(`Application error on 35=${msg.msgType} seq ${msg.get(Tag.MsgSeqNum)}: ${(err as Error).stack ?? err}`);
       verdict = { kind: 'businessReject', reason: BusinessRejectReason.ApplicationNotAvailable, text: 'Application error' };
     }
     if (verdict) this.#applyVerdict(msg, verdict);
-    else this.store.incrNextTargetSeq();
+    else this.#inbound.advance();
   }
 
   #applyVerdict(msg: FixMessage, verdict: AppVerdict): void {
     switch (verdict.kind) {
       case 'reject':
-        this.#generateReject(msg, verdict.reason, verdict.tag, verdict.text);
+        this.#answer(msg, () => this.#sendReject(msg, verdict.reason, verdict.tag, verdict.text));
         return;
       case 'businessReject':
-        this.#generateBusinessReject(msg, verdict.reason, verdict.text, undefined, verdict.refId);
+        this.#answer(msg, () => this.#sendBusinessReject(msg, verdict.reason, verdict.text, undefined, verdict.refId));
+        return;
+      case 'reply':
+        this.#answer(msg, () => { this.#sendRaw(verdict.msgType, verdict.body); });
         return;
       case 'rejectLogon':
         this.#event(`Logon rejected: ${verdict.text}`);
@@ -509,7 +573,7 @@ export class Session {
   #verify(msg: FixMessage, checkTooHigh: boolean, checkTooLow: boolean): boolean {
     const msgType = msg.msgType;
     const seq = msg.seqNum;
-    const sendingTime = msg.get(52);
+    const sendingTime = msg.get(Tag.SendingTime);
     if (seq === undefined || sendingTime === undefined) {
       this.#event(`Message without ${seq === undefined ? 'MsgSeqNum' : 'SendingTime'}`);
       this.disconnect('missing header field');
@@ -521,16 +585,16 @@ export class Session {
       return false;
     }
     if (!this.#isGoodTime(sendingTime)) {
-      this.#generateReject(msg, 10);
+      this.#generateReject(msg, SessionRejectReason.SendingTimeAccuracyProblem);
       if (this.#socket) this.#generateLogout();
       return false;
     }
     if (!this.#isCorrectCompId(msg)) {
-      this.#generateReject(msg, 9);
+      this.#generateReject(msg, SessionRejectReason.CompIdProblem);
       if (this.#socket) this.#generateLogout();
       return false;
     }
-    const expected = this.store.nextTargetSeq;
+    const expected = this.#inbound.next;
     if (checkTooHigh && seq > expected) {
       this.#doTargetTooHigh(msg);
       return false;
@@ -545,7 +609,7 @@ export class Session {
     }
     this.#lastReceivedMs = this.#now();
     this.#testRequestCount = 0;
-    if (msgType === 'A' && !this.#receivedLogon) {
+    if (msgType === MsgType.Logon && !this.#receivedLogon) {
       const verdict = this.#app.onLogonRequest?.(this, msg);
       if (verdict) {
         this.#applyVerdict(msg, verdict);
@@ -557,11 +621,11 @@ export class Session {
   }
 
   #validLogonState(msgType: string): boolean {
-    if ((msgType === 'A' && this.#sentReset) || this.#receivedReset) return true;
-    if ((msgType === 'A' && !this.#receivedLogon) || (msgType !== 'A' && this.#receivedLogon)) return true;
-    if (msgType === '5' && this.#sentLogon) return true;
-    if (msgType !== '5' && this.#sentLogout) return true;
-    if (msgType === '4' || msgType === '3') return true;
+    if ((msgType === MsgType.Logon && this.#sentReset) || this.#receivedReset) return true;
+    if ((msgType === MsgType.Logon && !this.#receivedLogon) || (msgType !== MsgType.Logon && this.#receivedLogon)) return true;
+    if (msgType === MsgType.Logout && this.#sentLogon) return true;
+    if (msgType !== MsgType.Logout && this.#sentLogout) return true;
+    if (msgType === MsgType.SequenceReset || msgType === MsgType.Reject) return true;
     return false;
   }
 
@@ -574,12 +638,12 @@ export class Session {
 
   #isCorrectCompId(msg: FixMessage): boolean {
     if (!this.config.checkCompId) return true;
-    return msg.get(49) === this.id.targetCompId && msg.get(56) === this.id.senderCompId;
+    return msg.get(Tag.SenderCompID) === this.id.targetCompId && msg.get(Tag.TargetCompID) === this.id.senderCompId;
   }
 
   #doTargetTooHigh(msg: FixMessage): void {
     const seq = msg.seqNum ?? 0;
-    this.#event(`MsgSeqNum too high, expecting ${this.store.nextTargetSeq} but received ${seq}`);
+    this.#event(`MsgSeqNum too high, expecting ${this.#inbound.next} but received ${seq}`);
     if (this.#queue.size >= this.config.maxQueuedMessages && !this.#queue.has(seq)) {
       this.#event(`More than ${this.config.maxQueuedMessages} messages queued waiting for a gap fill`);
       this.#generateLogout('Too many messages received out of sequence');
@@ -591,32 +655,32 @@ export class Session {
       this.#event(`Already sent ResendRequest FROM: ${this.#resendRange.begin} TO: ${this.#resendRange.end}.  Not sending another.`);
       return;
     }
-    const begin = this.store.nextTargetSeq;
-    this.#sendRaw('2', [[7, String(begin)], [16, '0']]);
+    const begin = this.#inbound.next;
+    this.#sendRaw(MsgType.ResendRequest, [[Tag.BeginSeqNo, String(begin)], [Tag.EndSeqNo, '0']]);
     this.#event(`Sent ResendRequest FROM: ${begin} TO: 0`);
     this.#resendRange = { begin, end: seq - 1 };
   }
 
   #doTargetTooLow(msg: FixMessage): void {
     const seq = msg.seqNum ?? 0;
-    if (msg.get(43) !== 'Y') {
-      const text = `MsgSeqNum too low, expecting ${this.store.nextTargetSeq} but received ${seq}`;
+    if (msg.get(Tag.PossDupFlag) !== PossDupFlag.Yes) {
+      const text = `MsgSeqNum too low, expecting ${this.#inbound.next} but received ${seq}`;
       this.#generateLogout(text);
       this.#event(text);
       this.disconnect('sequence number too low');
       return;
     }
     // PossDup with a low sequence number: a duplicate, ignored once its OrigSendingTime checks out.
-    if (msg.msgType === '4') return;
-    const orig = msg.get(122);
+    if (msg.msgType === MsgType.SequenceReset) return;
+    const orig = msg.get(Tag.OrigSendingTime);
     if (orig === undefined) {
-      this.#generateReject(msg, 1, 122);
+      this.#generateReject(msg, SessionRejectReason.RequiredTagMissing, Tag.OrigSendingTime);
       return;
     }
     const origMs = parseUtcTimestamp(orig);
-    const sentMs = parseUtcTimestamp(msg.get(52) ?? '');
+    const sentMs = parseUtcTimestamp(msg.get(Tag.SendingTime) ?? '');
     if (origMs === undefined || sentMs === undefined || origMs > sentMs) {
-      this.#generateReject(msg, 10);
+      this.#generateReject(msg, SessionRejectReason.SendingTimeAccuracyProblem);
       if (this.#socket) this.#generateLogout();
     }
   }
@@ -624,13 +688,13 @@ export class Session {
   /** Process queued messages that the expected sequence number has reached. */
   #nextQueued(): void {
     for (;;) {
-      const expected = this.store.nextTargetSeq;
+      const expected = this.#inbound.next;
       const msg = this.#queue.get(expected);
       if (!msg || !this.#socket) return;
       this.#queue.delete(expected);
       this.#event(`Processing QUEUED message: ${expected}`);
       const msgType = msg.msgType;
-      if (msgType === 'A' || msgType === '2') this.store.incrNextTargetSeq();
+      if (msgType === MsgType.Logon || msgType === MsgType.ResendRequest) this.#inbound.advance();
       else this.#next(msg, true);
     }
   }
@@ -639,25 +703,25 @@ export class Session {
 
   #generateLogon(): void {
     if (this.config.resetOnLogon) this.#reset();
-    const body: FieldList = [[98, '0'], [108, String(this.config.heartBtIntS)]];
-    if (this.#shouldSendReset()) body.push([141, 'Y']);
+    const body: FieldList = [[Tag.EncryptMethod, ENCRYPT_NONE], [Tag.HeartBtInt, String(this.config.heartBtIntS)]];
+    if (this.#shouldSendReset()) body.push([Tag.ResetSeqNumFlag, 'Y']);
     const now = this.#now();
     this.#lastReceivedMs = now;
     this.#testRequestCount = 0;
     this.#sentLogon = true;
     this.#logonSentAtMs = now;
-    this.#sendRaw('A', body);
+    this.#sendRaw(MsgType.Logon, body);
   }
 
   #generateLogonResponse(logon: FixMessage): void {
-    const body: FieldList = [[98, '0'], [108, logon.get(108) ?? '0']];
-    if (this.#receivedReset) body.push([141, 'Y']);
-    this.#sendRaw('A', body);
+    const body: FieldList = [[Tag.EncryptMethod, ENCRYPT_NONE], [Tag.HeartBtInt, logon.get(Tag.HeartBtInt) ?? '0']];
+    if (this.#receivedReset) body.push([Tag.ResetSeqNumFlag, 'Y']);
+    this.#sendRaw(MsgType.Logon, body);
     this.#sentLogon = true;
   }
 
   #generateLogout(text?: string): void {
-    this.#sendRaw('5', text ? [[58, text]] : []);
+    this.#sendRaw(MsgType.Logout, text ? [[Tag.Text, text]] : []);
     this.#sentLogout = true;
     this.#logoutSentAtMs = this.#now();
   }
@@ -665,41 +729,97 @@ export class Session {
   #shouldSendReset(): boolean {
     const c = this.config;
     return (c.resetOnLogon || c.resetOnLogout || c.resetOnDisconnect) &&
-      this.store.nextSenderSeq === 1 && this.store.nextTargetSeq === 1;
+      this.#store.nextSenderSeq === 1 && this.#inbound.next === 1;
   }
 
-  /** Session-level Reject(3) of `msg` (QuickFIX Session::generateReject). */
+  /** Session-level Reject(3) of an admin message, or of one out of sequence (QuickFIX Session::generateReject). */
   #generateReject(msg: FixMessage, reason: number, tag?: number, text?: string): void {
     const msgType = msg.msgType;
-    const seqText = msg.get(34) ?? '';
     const seq = msg.seqNum;
-    if (msgType !== 'A' && msgType !== '4' && seq !== undefined && seq === this.store.nextTargetSeq) {
-      this.store.incrNextTargetSeq();
+    if (msgType !== MsgType.Logon && msgType !== MsgType.SequenceReset && seq !== undefined && seq === this.#inbound.next) {
+      this.#inbound.advance();
     }
-    const reasonText = text ?? SESSION_REJECT_TEXT[reason];
-    this.#event(`Message ${seqText} Rejected: ${reasonText ?? ''}${tag !== undefined ? `:${tag}` : ''}`);
     if (!this.#receivedLogon) {
+      this.#event(`Message ${msg.get(Tag.MsgSeqNum) ?? ''} Rejected: ${text ?? SESSION_REJECT_TEXT[reason] ?? ''}`);
       this.#event('Tried to send a reject while not logged on');
       this.disconnect('reject before logon');
       return;
     }
-    const body: FieldList = [];
-    if (seqText !== '') body.push([45, seqText]);
-    if (reasonText !== undefined) body.push([58, reasonText]);
-    if (reasonText !== undefined && tag !== undefined && (tag !== 0 || reason === 0)) body.push([371, String(tag)]);
-    if (msgType !== '') body.push([372, msgType]);
-    body.push([373, String(reason)]);
-    this.#sendRaw('3', body, reverseRoute(msg));
+    this.#sendReject(msg, reason, tag, text);
   }
 
-  #generateBusinessReject(msg: FixMessage, reason: number, text: string, tag?: number, refId?: string): void {
-    this.store.incrNextTargetSeq();
+  #sendReject(msg: FixMessage, reason: number, tag?: number, text?: string): void {
+    const msgType = msg.msgType;
+    const seqText = msg.get(Tag.MsgSeqNum) ?? '';
+    const reasonText = text ?? SESSION_REJECT_TEXT[reason];
+    this.#event(`Message ${seqText} Rejected: ${reasonText ?? ''}${tag !== undefined ? `:${tag}` : ''}`);
+    if (!this.#receivedLogon) {
+      this.#event('Reject not sent: the session is no longer logged on');
+      return;
+    }
+    const body: FieldList = [];
+    if (seqText !== '') body.push([Tag.RefSeqNum, seqText]);
+    if (reasonText !== undefined) body.push([Tag.Text, reasonText]);
+    if (reasonText !== undefined && tag !== undefined && (tag !== 0 || reason === SessionRejectReason.InvalidTagNumber)) body.push([Tag.RefTagID, String(tag)]);
+    if (msgType !== '') body.push([Tag.RefMsgType, msgType]);
+    body.push([Tag.SessionRejectReason, String(reason)]);
+    this.#sendRaw(MsgType.Reject, body, reverseRoute(msg));
+  }
+
+  #sendBusinessReject(msg: FixMessage, reason: number, text: string, tag?: number, refId?: string): void {
     const fullText = tag !== undefined ? `${text} (${tag})` : text;
-    this.#event(`Message ${msg.get(34) ?? ''} Rejected: ${fullText}`);
-    const body: FieldList = [[45, msg.get(34) ?? '0'], [58, fullText], [372, msg.msgType]];
-    if (refId !== undefined) body.push([379, refId]);
-    body.push([380, String(reason)]);
-    this.#sendRaw('j', body, reverseRoute(msg));
+    this.#event(`Message ${msg.get(Tag.MsgSeqNum) ?? ''} Rejected: ${fullText}`);
+    const body: FieldList = [[Tag.RefSeqNum, msg.get(Tag.MsgSeqNum) ?? '0'], [Tag.Text, fullText], [Tag.RefMsgType, msg.msgType]];
+    if (refId !== undefined) body.push([Tag.BusinessRejectRefID, refId]);
+    body.push([Tag.BusinessRejectReason, String(reason)]);
+    this.#sendRaw(MsgType.BusinessMessageReject, body, reverseRoute(msg));
+  }
+
+  // ---- answers to application messages, in order --------------------------------------------------
+
+  /** The session's own answer to application message `msg` (Reject, BusinessMessageReject, a verdict's reply); it
+   *  consumes the message's MsgSeqNum. While an earlier message of the session is held, the answer waits, holding
+   *  this message too: it is sent when the earlier holds are released, never if they are not (a failed journal, a
+   *  crash), and then the restarted session asks for the message again and it is processed once. Otherwise the
+   *  consumed seq is written through with the answer, before any byte of it leaves. */
+  #answer(msg: FixMessage, send: () => void): void {
+    const seq = msg.seqNum;
+    if (seq === undefined || seq !== this.#inbound.next) {
+      send(); // not in sequence: it consumes nothing
+      return;
+    }
+    if (this.#inbound.heldBelow(seq)) {
+      if (this.#parked.length >= this.config.maxQueuedMessages) {
+        this.#event(`More than ${this.config.maxQueuedMessages} answers waiting for earlier messages`);
+        this.#generateLogout('Too many messages waiting for an answer');
+        this.disconnect('answer queue limit');
+        return;
+      }
+      this.#inbound.advance();
+      this.#inbound.hold(seq);
+      this.#parked.push({ seq, send, holds: true });
+      return;
+    }
+    this.#inbound.advance();
+    this.#sendAnswer(send, undefined);
+  }
+
+  /** Answers whose earlier messages are all released now go out, in order. */
+  #sendParked(): void {
+    while (this.#parked.length > 0 && !this.#inbound.heldBelow(this.#parked[0]!.seq)) {
+      const parked = this.#parked.shift()!;
+      if (parked.holds) this.#sendAnswer(parked.send, parked.seq);
+      else parked.send();
+    }
+  }
+
+  /** Stores the answer, then writes the consumed seq through, and only then lets the bytes go. */
+  #sendAnswer(send: () => void, releaseSeq: number | undefined): void {
+    this.#outbox.hold();
+    send();
+    if (releaseSeq !== undefined) this.#inbound.release(releaseSeq);
+    this.#inbound.persistNow();
+    this.#outbox.release();
   }
 
   /** Encode, store (application messages) or advance the sequence (admin), log and write. */
@@ -708,22 +828,22 @@ export class Session {
     if (isAdmin) {
       if (typeof body === 'function') body = fieldsOf(body); // admin bodies are FieldLists (send() takes no admin type)
       this.#app.toAdmin?.(this, msgType, body);
-      if (msgType === 'A' && !this.#receivedReset) {
-        const resetFlag = body.some(([t, v]) => t === 141 && v === 'Y');
+      if (msgType === MsgType.Logon && !this.#receivedReset) {
+        const resetFlag = body.some(([t, v]) => t === Tag.ResetSeqNumFlag && v === ResetSeqNumFlag.Yes);
         if (resetFlag) this.#reset();
         this.#sentReset = resetFlag;
       }
     }
     const now = this.#now();
     this.#lastSentMs = now;
-    const seq = this.store.nextSenderSeq;
+    const seq = this.#store.nextSenderSeq;
     const bytes = this.#encode(msgType, seq, now, body, extraHeader);
-    if (!isAdmin && this.config.persistMessages) this.store.saveSent(seq, bytes);
-    else this.store.setNextSenderSeq(seq + 1);
+    if (!isAdmin && this.config.persistMessages) this.#store.saveSent(seq, bytes);
+    else this.#store.setNextSenderSeq(seq + 1);
     const mayWrite = isAdmin
-      ? msgType === 'A' || msgType === '5' || msgType === '2' || msgType === '4' || this.isLoggedOn
+      ? msgType === MsgType.Logon || msgType === MsgType.Logout || msgType === MsgType.ResendRequest || msgType === MsgType.SequenceReset || this.isLoggedOn
       : this.isLoggedOn;
-    if (mayWrite && this.#socket) this.#enqueue(bytes, this.#encoded.plain);
+    if (mayWrite && this.#socket) this.#outbox.write(bytes, this.#encoded.plain);
     return seq;
   }
 
@@ -740,13 +860,13 @@ export class Session {
     }
     // More header fields: a list of its own, sorted into tag order.
     const header: FieldList = [
-      [34, String(seq)],
-      [49, this.id.senderCompId],
-      [52, this.#sendingTime(nowMs)],
-      [56, this.id.targetCompId],
+      [Tag.MsgSeqNum, String(seq)],
+      [Tag.SenderCompID, this.id.senderCompId],
+      [Tag.SendingTime, this.#sendingTime(nowMs)],
+      [Tag.TargetCompID, this.id.targetCompId],
       ...extraHeader,
     ];
-    if (origSendingTime !== undefined) header.push([43, 'Y'], [122, origSendingTime]);
+    if (origSendingTime !== undefined) header.push([Tag.PossDupFlag, 'Y'], [Tag.OrigSendingTime, origSendingTime]);
     header.sort((a, b) => a[0] - b[0]);
     if (typeof body === 'function') return encodeMessageWith(this.id.beginString, msgType, header, body, this.#encoded);
     this.#encoded.plain = false;
@@ -767,7 +887,7 @@ export class Session {
     const now = this.#now();
     this.#lastSentMs = now;
     this.#event(`Sent SequenceReset TO: ${newSeqNo}`);
-    return this.#encode('4', begin, now, [[36, String(newSeqNo)], [123, 'Y']], [], formatUtcTimestamp(now));
+    return this.#encode(MsgType.SequenceReset, begin, now, [[Tag.NewSeqNo, String(newSeqNo)], [Tag.GapFillFlag, 'Y']], [], formatUtcTimestamp(now));
   }
 
   /** A stored application message made ready for resend: PossDupFlag=Y, OrigSendingTime = its old 52. */
@@ -783,7 +903,7 @@ export class Session {
       if (HEADER_TAGS.has(tag)) header.push([tag, value]);
       else body.push([tag, value]);
     }
-    header.push([43, 'Y'], [52, formatUtcTimestamp(now)], [122, origSendingTime]);
+    header.push([Tag.PossDupFlag, 'Y'], [Tag.SendingTime, formatUtcTimestamp(now)], [Tag.OrigSendingTime, origSendingTime]);
     header.sort((a, b) => a[0] - b[0]);
     return encodeMessage(this.id.beginString, stored.msgType, header, body);
   }
@@ -797,7 +917,7 @@ export class Session {
     let next = begin;
     let resent = 0;
     while (next <= end) {
-      const page = this.store.readRange(next, end, this.config.resendChunkSize);
+      const page = this.#store.readRange(next, end, this.config.resendChunkSize);
       if (page.length === 0) break;
       for (const { seq, bytes } of page) {
         if (current !== seq && !gapStart) gapStart = current;
@@ -817,92 +937,6 @@ export class Session {
     if (!gapStart && current <= end) gapStart = current;
     if (gapStart) yield this.#gapFill(gapStart, end + 1);
     this.#event(`Resent ${resent} messages FROM: ${begin} TO: ${end}`);
-  }
-
-  // ---- the outbox: ordered, bounded writes with lazy resend ------------------------------------------
-
-  /** Make what was stored so far durable before a socket write; on failure the session disconnects
-   *  (dropping its unsent output) and false is returned. */
-  #flushStore(): boolean {
-    try {
-      this.store.flush();
-      return true;
-    } catch (err) {
-      this.#event(`Message store write failed: ${(err as Error).message}`);
-      this.disconnect('message store write failed');
-      return false;
-    }
-  }
-
-  /** `plain`: see MessageLog.message (only for a message #encode just built). */
-  #enqueue(item: Outgoing, plain = false): void {
-    const socket = this.#socket;
-    if (!socket) return;
-    if (Buffer.isBuffer(item)) {
-      this.log.message('OUT', item, this.#now(), plain);
-      if (this.#pending.length === 0) {
-        if (this.#corks > 0 && item.length <= CORKED_SLAB_BYTES / 4) {
-          let slab = this.#slab;
-          if (slab === null || this.#slabEnd + item.length > slab.length) {
-            this.#handOverSlab(socket);
-            this.#slab = slab = Buffer.allocUnsafeSlow(CORKED_SLAB_BYTES);
-            this.#slabStart = this.#slabEnd = 0;
-          }
-          item.copy(slab, this.#slabEnd);
-          this.#slabEnd += item.length;
-          const buffered = socket.writableLength + this.#slabEnd - this.#slabStart;
-          if (buffered > this.config.maxOutboundBufferBytes) this.#slowConsumer(buffered);
-          return;
-        }
-        if (this.#corks === 0 && !this.#flushStore()) return;
-        this.#handOverSlab(socket); // keeps the order when a large message follows copied ones
-        socket.write(item);
-        if (socket.writableLength > this.config.maxOutboundBufferBytes) this.#slowConsumer(socket.writableLength);
-        return;
-      }
-      this.#pendingBytes += item.length;
-      this.#pending.push(item);
-      if (this.#pendingBytes + socket.writableLength > this.config.maxOutboundBufferBytes) {
-        this.#slowConsumer(this.#pendingBytes + socket.writableLength);
-      }
-      return;
-    }
-    this.#pending.push(item);
-    this.#pump();
-  }
-
-  #pump(): void {
-    const socket = this.#socket;
-    while (socket && this.#socket === socket && this.#pending.length > 0) {
-      if (socket.writableLength >= PUMP_LOW_WATER_BYTES) {
-        if (!this.#pumpWaitingDrain) {
-          this.#pumpWaitingDrain = true;
-          socket.once('drain', () => { this.#pumpWaitingDrain = false; this.#pump(); });
-        }
-        return;
-      }
-      if (this.#corks === 0 && !this.#flushStore()) return;
-      this.#handOverSlab(socket); // what was copied while corked goes first
-      const head = this.#pending[0]!;
-      if (Buffer.isBuffer(head)) {
-        this.#pending.shift();
-        this.#pendingBytes -= head.length;
-        socket.write(head);
-        continue;
-      }
-      const step = head.next();
-      if (step.done) {
-        this.#pending.shift();
-        continue;
-      }
-      this.log.message('OUT', step.value, this.#now());
-      socket.write(step.value);
-    }
-  }
-
-  #slowConsumer(bytes: number): void {
-    this.#event(`Outbound buffer limit exceeded (${bytes} bytes > ${this.config.maxOutboundBufferBytes}): peer is not reading`);
-    this.disconnect('slow consumer');
   }
 
   // ---- timers ----------------------------------------------------------------------------------
@@ -932,18 +966,20 @@ export class Session {
       this.#event('Timed out waiting for heartbeat');
       this.disconnect('heartbeat timeout');
     } else if (sinceReceived >= 1.2 * (this.#testRequestCount + 1) * hb) {
-      this.#sendRaw('1', [[112, 'TEST']]);
+      this.#sendRaw(MsgType.TestRequest, [[Tag.TestReqID, 'TEST']]);
       this.#testRequestCount++;
       this.#event('Sent test request TEST');
     } else if (sinceSent >= hb && this.#testRequestCount === 0) {
-      this.#sendRaw('0', []);
+      this.#sendRaw(MsgType.Heartbeat, []);
     }
   }
 
   // ---- helpers ---------------------------------------------------------------------------------
 
   #reset(): void {
-    this.store.reset(this.#now());
+    this.#store.reset(this.#now());
+    this.#inbound.reset();
+    this.#parked = [];
     this.#queue.clear();
   }
 

@@ -220,6 +220,9 @@ const SAME_SETTING: readonly string[][] = [
   ['AllowedAddresses', 'AllowedRemoteAddresses'],
 ];
 
+/** Every session key the parser accepts, with its spec (an application checks it uses or refuses each). */
+export const SESSION_KEY_SPECS: Readonly<Record<string, KeySpec>> = KEYS;
+
 const REQUIRED_ALWAYS = ['ConnectionType', 'BeginString', 'SenderCompID', 'TargetCompID'];
 const REQUIRED_BY_TYPE: Record<ConnectionType, string[]> = {
   acceptor: ['SocketAcceptPort'],
@@ -582,10 +585,10 @@ function parseAddressRule(rule: string): { address: string; prefixBits: number; 
   return { address, prefixBits, family: version === 4 ? 'ipv4' : 'ipv6' };
 }
 
-const blockLists = new WeakMap<SessionSettings, net.BlockList>();
+const blockLists = new WeakMap<Pick<SessionSettings, 'allowedAddresses'>, net.BlockList>();
 
 /** Whether a client connecting from `ip` (as net.Socket.remoteAddress gives it) may use this session. */
-export function isAddressAllowed(settings: SessionSettings, ip: string): boolean {
+export function isAddressAllowed(settings: Pick<SessionSettings, 'allowedAddresses'>, ip: string): boolean {
   const rules = settings.allowedAddresses;
   if (rules === undefined) return true;
   let list = blockLists.get(settings);

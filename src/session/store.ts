@@ -3,8 +3,9 @@
 
 /** Persists what a session needs to survive a restart. All methods are synchronous. A store may batch
  *  saveSent (and incrNextTargetSeq) until flush(): after flush() returns, everything saved is in the OS
- *  (write(2) done; fsync too when the store was opened with sync). The Session calls flush() before any
- *  of its bytes can reach the socket, so a message is always stored before it is written. */
+ *  (write(2) done; fsync too when the store was opened with sync), or, for a store with whenDurable, on its way.
+ *  The Session calls flush() (and waits for whenDurable) before any of its bytes can reach the socket, so a
+ *  message is always stored before it is written. Only the Session uses its store. */
 export interface MessageStore {
   /** Next MsgSeqNum we will send. */
   readonly nextSenderSeq: number;
@@ -27,6 +28,12 @@ export interface MessageStore {
   readRange(begin: number, end: number, maxCount: number): Array<{ seq: number; bytes: Buffer }>;
   /** Write whatever is batched; a no-op when nothing is. Throws when the write fails. */
   flush(): void;
+  /** Only for a store whose durability is asynchronous (e.g. replicated: saveSent and the seq setters return at
+   *  once, the copies are acknowledged later). After flush(): undefined when everything saved so far is durable,
+   *  else a promise that resolves once it is (rejects when it cannot be). The session writes nothing to its socket
+   *  that was saved before such a promise until it resolves, and keeps its bytes in order meanwhile. A store
+   *  without it is durable (by its own policy) when flush() returns. */
+  whenDurable?(): Promise<void> | undefined;
   /** Seqs back to 1/1, stored messages dropped, creation time = now. */
   reset(nowMs: number): void;
   close(): void;

@@ -20,7 +20,7 @@ test('zeros after the last record (a running journal\'s preallocation) are no fi
   }
   const segment = listSegments(journalDirOf(dataDir))[0]!.path;
   // while the gateway runs, the segment is longer than its records (checked before it closes)
-  for (let waited = 0; opened.sequencer.journal!.preallocations < 1; waited += 5) {
+  for (let waited = 0; opened.journal.preallocations < 1; waited += 5) {
     assert.ok(waited < 10_000, 'preallocated');
     await new Promise((resolve) => setTimeout(resolve, 5));
   }

@@ -1,13 +1,14 @@
-// The journal's record payloads: binary for the commands that fit, JSON for the rest and for older journals.
+// The journal's record payloads: one versioned binary form for every command, exact for any value a command holds;
+// a record of another format version is refused by name.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import fc from 'fast-check';
-import { BINARY_PAYLOAD, decodePayload, encodeBinaryPayload, peekPayloadSeq } from '../../src/engine/command-codec.js';
+import { CommandNotEncodableError, RECORD_FORMAT_VERSION, decodePayload, encodePayload, peekPayloadSeq } from '../../src/engine/command-codec.js';
 import {
-  encodeRecords, JournalCorruptError, JournalRecordTooLargeError, RECORD_HEADER_BYTES, RecordBuffer, readJournalDir, segmentName,
+  encodeRecords, JournalCorruptError, JournalRecordTooLargeError, JournalVersionError, RECORD_HEADER_BYTES, RecordBuffer, readJournalDir, segmentName,
 } from '../../src/engine/journal.js';
 import type { Command, SequencedCommand } from '../../src/engine/types.js';
 import { randomCommands } from './random-commands.js';
@@ -45,7 +46,7 @@ test('every command of a long random stream comes back from its record with the 
     assert.equal(decoded[i]!.seq, i + 1);
     assert.equal(decoded[i]!.timeMs, scs[i]!.timeMs);
     assertSameCommand(decoded[i]!.cmd, scs[i]!.cmd as unknown as Record<string, unknown>);
-    if (payloads(buf)[i]![0] === BINARY_PAYLOAD) binary++;
+    if (payloads(buf)[i]![0] === RECORD_FORMAT_VERSION) binary++;
   }
   assert.ok(binary > scs.length * 0.9, `${binary} of ${scs.length} records binary`);
 });
@@ -55,37 +56,36 @@ test('a new order record is binary and under half its JSON size', () => {
     type: 'NewOrder', session: 'FIX.4.4:FIXGW->CLIENT1', clOrdId: 'ORD-0001', symbol: 'AAPL', side: 'Buy', ordType: 'Limit',
     timeInForce: 'Day', price: '190.25', orderQty: '100' } };
   const [p] = payloads(encodeRecords([sc]));
-  assert.equal(p![0], BINARY_PAYLOAD);
+  assert.equal(p![0], RECORD_FORMAT_VERSION);
   assert.equal(peekPayloadSeq(p!, 0, p!.length), 123_456);
   assert.ok(p!.length * 2 < JSON.stringify(sc).length, `${p!.length} bytes against ${JSON.stringify(sc).length} as JSON`);
   assert.deepEqual(decodePayload(p!, 0, p!.length), sc);
 });
 
-test('commands that do not fit the binary form are written as JSON and read back as JSON gives them', () => {
-  const odd: unknown[] = [
-    { type: 'Halt', symbol: 'AAPL', text: 'halted: café closed' }, // non-ASCII text
+test('odd values round-trip exactly: non-ASCII and long texts, lone surrogates, null, nested values, unknown keys', () => {
+  const odd: Array<Record<string, unknown>> = [
+    { type: 'Halt', symbol: 'AAPL', text: 'halted: café closed' },
+    { type: 'Halt', symbol: 'AAPL', text: 'lone \ud800 surrogate, and a pair 😀' },
     { type: 'NewOrder', session: 'S', clOrdId: 'A', symbol: 'AAPL', side: 'Buy', ordType: 'Limit', orderQty: '1', price: null },
-    { type: 'NewOrder', session: 'S', clOrdId: 'A', symbol: 'AAPL', side: 'Buy', ordType: 'Limit', orderQty: { n: 1 } },
-    { type: 'Cancel', session: 'S', clOrdId: 'B', origClOrdId: 'A', comment: 'an unknown key' },
-    ['NewOrder'],
-    null,
-    'NewOrder',
+    { type: 'NewOrder', session: 'S', clOrdId: 'A', symbol: 'AAPL', side: 'Buy', ordType: 'Limit', orderQty: { n: 1, list: [1, 'two', null] } },
+    { type: 'Cancel', session: 'S', clOrdId: 'B', origClOrdId: 'A', comment: 'an unknown key', 'ключ': 'ünïcode key' },
+    { type: 'Halt', symbol: 'AAPL', text: 'x'.repeat(30_000) + 'é' },
   ];
   const scs = odd.map((cmd, i) => ({ seq: i + 1, timeMs: 1_700_000_000_000, cmd }) as unknown as SequencedCommand);
-  const buf = new RecordBuffer();
-  const ps: Buffer[] = [];
-  for (const sc of scs) {
-    buf.append(sc);
-    const one = buf.take(1);
-    ps.push(Buffer.from(payloads(one)[0]!));
-  }
+  const decoded = decodeAll(encodeRecords(scs));
   for (let i = 0; i < scs.length; i++) {
-    assert.equal(ps[i]![0], 0x7b, `command ${i} is JSON`);
-    assert.equal(peekPayloadSeq(ps[i]!, 0, ps[i]!.length), i + 1);
-    const expected = JSON.parse(JSON.stringify(scs[i])) as SequencedCommand;
-    if (typeof expected.cmd === 'object' && expected.cmd !== null) assert.deepEqual(decodePayload(ps[i]!, 0, ps[i]!.length), expected);
-    else assert.throws(() => decodePayload(ps[i]!, 0, ps[i]!.length), /not a sequenced command/);
+    assert.equal(decoded[i]!.seq, i + 1);
+    assert.deepEqual(decoded[i]!.cmd, odd[i], `command ${i}`);
+    assert.deepEqual(Object.keys(decoded[i]!.cmd), Object.keys(odd[i]!), `command ${i}: key order`);
   }
+});
+
+test('a command that is not an object, or holds a bigint, is refused when it is encoded and nothing is added', () => {
+  const records = new RecordBuffer();
+  for (const cmd of [null, ['NewOrder'], 'NewOrder', { type: 'Halt', symbol: 'AAPL', n: 10n }]) {
+    assert.throws(() => records.append({ seq: 1, timeMs: 1, cmd } as unknown as SequencedCommand), CommandNotEncodableError);
+  }
+  assert.equal(records.count, 0);
 });
 
 test('numbers keep their exact value in binary records, where JSON turned -0 into 0 and NaN into null', () => {
@@ -107,8 +107,8 @@ test('any plain command over the journal keys round-trips exactly (property)', (
     const [p] = payloads(encodeRecords([sc]));
     const back = decodePayload(p!, 0, p!.length);
     assert.equal(back.seq, seq);
-    if (p![0] === BINARY_PAYLOAD) assertSameCommand(back.cmd, cmd);
-    else assert.deepEqual(back, JSON.parse(JSON.stringify(sc)));
+    assert.equal(p![0], RECORD_FORMAT_VERSION);
+    assertSameCommand(back.cmd, cmd);
   }), { numRuns: 2_000 });
 });
 
@@ -143,25 +143,32 @@ test('a record buffer hands out batches in order across growth, splits and recyc
   assert.equal(records.count, 0);
 });
 
-test('a journal holding JSON records (an older version) and binary records reads as one stream', () => {
-  const dir = join(tempDataDir('codec'), 'journal');
+test('a record of a format version this build does not read is refused, naming the file, the offset and the version', () => {
+  const dir = join(tempDataDir('codec-version'), 'journal');
   mkdirSync(dir, { recursive: true });
-  const cmds: SequencedCommand[] = randomCommands(5, 200).map((c, i) => ({ seq: i + 1, timeMs: c.timeMs, cmd: c.cmd }));
-  const jsonRecord = (sc: SequencedCommand): Buffer => {
-    const payload = Buffer.from(JSON.stringify(sc));
+  const good = encodeRecords([1, 2].map((seq) => ({ seq, timeMs: 1, cmd: { type: 'ExpireSweep' } as Command })));
+  const record = (payload: Buffer): Buffer => {
     const head = Buffer.alloc(RECORD_HEADER_BYTES);
     head.writeUInt32LE(payload.length, 0);
     head.writeUInt32LE(crc32(payload), 4);
     return Buffer.concat([head, payload]);
   };
-  writeFileSync(join(dir, segmentName(1)), Buffer.concat([...cmds.slice(0, 100).map(jsonRecord), encodeRecords(cmds.slice(100))]));
-  const { records, tornBytes } = readJournalDir(dir);
-  assert.equal(tornBytes, 0);
-  assert.deepEqual(records.map((r) => r.seq), cmds.map((c) => c.seq));
-  assert.deepEqual(JSON.parse(JSON.stringify(records)), JSON.parse(JSON.stringify(cmds)));
-  // skipping to a seq works on both forms
-  assert.deepEqual(readJournalDir(dir, { afterSeq: 150 }).records.map((r) => r.seq)[0], 151);
-  assert.deepEqual(readJournalDir(dir, { afterSeq: 50 }).records.map((r) => r.seq)[0], 51);
+  const path = join(dir, segmentName(1));
+  for (const [payload, version] of [
+    [Buffer.concat([Buffer.from([2]), payloads(encodeRecords([{ seq: 3, timeMs: 1, cmd: { type: 'ExpireSweep' } as Command }]))[0]!.subarray(1)]), 2],
+    [Buffer.from(JSON.stringify({ seq: 3, timeMs: 1, cmd: { type: 'ExpireSweep' } })), 0x7b], // a JSON record: never released
+  ] as const) {
+    // as the last record of the last segment too: a whole record (its checksum holds) is no torn tail
+    writeFileSync(path, Buffer.concat([good, record(payload)]));
+    assert.throws(() => readJournalDir(dir), (err: unknown) => {
+      assert.ok(err instanceof JournalVersionError);
+      assert.equal(err.path, path);
+      assert.equal(err.offset, good.length);
+      assert.equal(err.version, version);
+      assert.equal(err.message, `${path}: the journal record at byte offset ${good.length} has format version ${version}; this fixgw reads version 1`);
+      return true;
+    });
+  }
 });
 
 test('a binary record with a valid checksum but an unknown key is corruption named by its offset', () => {
@@ -169,7 +176,7 @@ test('a binary record with a valid checksum but an unknown key is corruption nam
   mkdirSync(dir, { recursive: true });
   const good = encodeRecords([{ seq: 1, timeMs: 1, cmd: { type: 'ExpireSweep' } as Command }]);
   const payload = Buffer.alloc(17 + 3);
-  payload[0] = BINARY_PAYLOAD;
+  payload[0] = RECORD_FORMAT_VERSION;
   payload.writeDoubleLE(2, 1);
   payload.writeDoubleLE(1, 9);
   payload[17] = 250; // no such key
@@ -183,17 +190,17 @@ test('a binary record with a valid checksum but an unknown key is corruption nam
     err instanceof JournalCorruptError && err.offset === good.length && /unknown key id 250/.test(err.message));
 });
 
-test('encodeBinaryPayload refuses to write past the room it is given', () => {
+test('encodePayload refuses to write past the room it is given', () => {
   const sc: SequencedCommand = { seq: 1, timeMs: 1, cmd: { type: 'Cancel', session: 'FIX.4.4:FIXGW->CLIENT1', clOrdId: 'C1', origClOrdId: 'O1' } };
   const buf = Buffer.alloc(64, 0xee);
-  const full = encodeBinaryPayload(sc, buf, 0, 64);
+  const full = encodePayload(sc, buf, 0, 64);
   assert.ok(full > 0);
   const small = Buffer.alloc(64, 0xee);
-  assert.equal(encodeBinaryPayload(sc, small, 0, full - 1), -1);
+  assert.equal(encodePayload(sc, small, 0, full - 1), -1);
   assert.ok(small.subarray(full - 1).every((b) => b === 0xee), 'nothing written past the room');
 });
 
-test('any bytes after the binary tag decode to a sequenced command or fail with a plain Error, never anything else', () => {
+test('any bytes after the version byte decode to a sequenced command or fail with a plain Error, never anything else', () => {
   // properties that look almost right: key ids and kinds near the valid ones, lengths that may overrun, cut anywhere
   const property = fc.tuple(fc.integer({ min: 0, max: 25 }), fc.integer({ min: 0, max: 7 }), fc.integer({ min: 0, max: 40 }),
     fc.uint8Array({ maxLength: 12 })).map(([key, kind, len, rest]) => Buffer.concat([Buffer.from([key, kind, len & 0xff, 0]), Buffer.from(rest)]));
@@ -202,7 +209,7 @@ test('any bytes after the binary tag decode to a sequenced command or fail with 
   let refused = 0;
   fc.assert(fc.property(body, fc.boolean(), fc.nat(), (bytes, validHead, cut) => {
     const head = Buffer.alloc(17);
-    head[0] = BINARY_PAYLOAD;
+    head[0] = RECORD_FORMAT_VERSION;
     head.writeDoubleLE(validHead ? 7 : cut, 1);
     head.writeDoubleLE(1_700_000_000_000, 9);
     const whole = Buffer.concat([head, bytes]);

@@ -67,7 +67,7 @@ export async function runLive(dataDir: string, config: EngineConfig, commands: r
   }
   await sequencer.flush();
   const state = exportEngineState(opened.engine);
-  const journal = sequencer.journal!;
+  const journal = opened.journal;
   const out = { digest: all.hex(), tailDigest: tail.hex(), state, lastSeq: opened.engine.lastSeq, snapshotSeq, events: all.count,
     batches: journal.batches, syncs: journal.syncs };
   await sequencer.close();

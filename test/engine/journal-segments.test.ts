@@ -1,10 +1,10 @@
 // The journal as segment files on real disks: roll-over at a batch boundary by size, replay across segments, a
-// restart from a snapshot that opens only the segments it needs, damage rules per segment, a legacy journal.log,
+// restart from a snapshot that opens only the segments it needs, damage rules per segment,
 // JournalRetention=snapshot deleting exactly the segments the oldest kept snapshot covers, and the zeros a writer
 // preallocates under fsync always (only ever after the last record of the last segment).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, existsSync, readFileSync, readdirSync, renameSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, readdirSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { journalDirOf, openEngine, replayDataDir, snapshotDirOf, type OpenedEngine } from '../../src/engine/data-dir.js';
 import { eventsDigest } from '../../src/engine/digest.js';
@@ -93,7 +93,7 @@ test('with fsync always the writer preallocates: zeros only after the last segme
     }
   }
   await sequencer.flush();
-  const journal = sequencer.journal!;
+  const journal = opened.journal;
   assert.ok(journal.preallocations > 0 && zerosSeen > 0, `preallocated ${journal.preallocations} times, zeros seen ${zerosSeen} times`);
   assert.equal(journal.preallocationError, null);
   assert.ok(segmentsOf(dir).length >= 5, 'rolled over several times');
@@ -234,37 +234,6 @@ test('a missing segment is a seq gap naming the segment that ends early and the 
     return true;
   });
   await assert.rejects(openEngine({ dataDir: dir, config, fsync: 'none' }), JournalCorruptError);
-});
-
-test('a journal.log from an older data directory is read as the first segment and renamed to its segment name at open', async () => {
-  const dir = tempDataDir('legacy');
-  const commands = randomCommands(47, 1200);
-  const live = await runLive(dir, config, commands);
-  const journalDir = journalDirOf(dir);
-  const legacy = join(journalDir, 'journal.log');
-  renameSync(segmentsOf(dir)[0]!.path, legacy); // the record format never changed: this is what an old version wrote
-  appendFileSync(legacy, Buffer.from([1, 2, 3])); // and it crashed mid-write
-  assert.deepEqual(readdirSync(journalDir), ['journal.log']);
-  const d = eventsDigest();
-  const replay = replayDataDir(dir, config, { useSnapshot: false, onEvents: d.add });
-  assert.equal(replay.journal.segments[0]!.legacy, true);
-  assert.equal(replay.tornBytes, 3);
-  assert.equal(d.hex(), live.digest, 'read-only replay of the legacy file');
-  assert.ok(existsSync(legacy), 'a read-only replay renames nothing');
-
-  let nowMs = commands.at(-1)!.timeMs;
-  const opened = await openEngine({ dataDir: dir, config, fsync: 'always', journalSegmentBytes: 4096, clock: () => nowMs });
-  assert.equal(opened.recovery.lastSeq, 1200);
-  assert.deepEqual(readdirSync(journalDir), ['journal-00000000000000000001.log'], 'renamed, torn tail cut off');
-  const more = randomCommands(48, 1300).slice(1200);
-  for (const c of more) { nowMs = c.timeMs; opened.sequencer.submit(c.cmd); }
-  await opened.sequencer.close();
-  const names = readdirSync(journalDir).sort();
-  assert.equal(names[0], 'journal-00000000000000000001.log');
-  assert.equal(names[1], segmentName(1201), 'the first new batch went to a new segment: the old file was over the size');
-  const full = replayDataDir(dir, config, { useSnapshot: false });
-  assert.equal(full.lastSeq, 1300);
-  assert.deepEqual(exportEngineState(full.engine), exportEngineState(opened.engine));
 });
 
 /** Feeds commands to an opened engine, one batch per event-loop turn, with their times. */

@@ -249,7 +249,7 @@ for (const fsync of ['always', 'none'] as FsyncPolicy[]) {
     }
     await opened.sequencer.close();
     assert.equal(checked, 400);
-    const journal = opened.sequencer.journal!;
+    const journal = opened.journal;
     if (fsync === 'always') assert.equal(journal.syncs, journal.batches, 'one fdatasync per batch');
     else assert.equal(journal.syncs, 0, 'page cache only');
     assert.equal(journal.batches, 8, 'the 50 commands of each turn went out as one batch');

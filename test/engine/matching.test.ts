@@ -128,8 +128,8 @@ test('stop orders trigger on the last trade price, deterministically, and stop-l
   const evs = h.order({ side: 'Buy', price: '100.00', orderQty: '10', clOrdId: 'B1' });
   assert.deepEqual(summary(evs), [
     'New/New B1 0/10', 'Trade/Filled B1 10/0 10@100.00', 'Trade/Filled S1 10/0 10@100.00',
-    'Triggered/New STOP 0/10', 'Trade/Filled STOP 10/0 10@101.00', 'Trade/Filled S2 10/0 10@101.00',
-    'Triggered/New SL 0/20']);
+    'Restated/New STOP 0/10 StopTriggered', 'Trade/Filled STOP 10/0 10@101.00', 'Trade/Filled S2 10/0 10@101.00',
+    'Restated/New SL 0/20 StopTriggered']);
   assert.deepEqual(h.engine.bookSnapshot('AAPL')!.bids, [['101.50', '20', 1]]);
   assert.equal(mds(evs).length, 1);
 });
@@ -140,7 +140,7 @@ test('a stop already triggered by the last price activates on arrival', () => {
   h.order({ side: 'Buy', price: '100.00', orderQty: '5' });
   h.order({ side: 'Buy', price: '99.00', orderQty: '5', clOrdId: 'BID' });
   const evs = h.order({ side: 'Sell', ordType: 'Stop', stopPx: '100.00', orderQty: '3', clOrdId: 'SS' });
-  assert.deepEqual(summary(evs), ['New/New SS 0/3', 'Triggered/New SS 0/3', 'Trade/Filled SS 3/0 3@99.00', 'Trade/PartiallyFilled BID 3/2 3@99.00']);
+  assert.deepEqual(summary(evs), ['New/New SS 0/3', 'Restated/New SS 0/3 StopTriggered', 'Trade/Filled SS 3/0 3@99.00', 'Trade/PartiallyFilled BID 3/2 3@99.00']);
   assert.equal(trades(evs)[0]!.sellClOrdId, 'SS');
 });
 

@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Harness, S1, S2, cxlRejects, execs, mds, summary, testConfig, tradeSummary, mdLevels } from './harness.js';
 import { exportEngineState, importEngineState, type EngineState } from '../../src/engine/engine-state.js';
+import { engineTables } from '../../src/engine/engine.js';
 
 const S3 = 'FIX.4.4:FIXGW->CLIENT3';
 
@@ -20,7 +21,7 @@ test('a sell market order sweeps bids down to its protection limit; a Day market
   assert.equal(execs(evs).at(-1)!.avgPx, '99.75');
   assert.deepEqual(h.engine.bookSnapshot('AAPL')!.bids, [['98.99', '10', 1]]);
   assert.deepEqual(h.engine.bookSnapshot('AAPL')!.asks, [], 'nothing of the market order rests');
-  assert.equal(h.engine.accounts.get('CLIENT1')!.reservedUnits, 0, 'its credit reservation is released');
+  assert.equal(engineTables(h.engine).accounts.get('CLIENT1')!.reservedUnits, 0, 'its credit reservation is released');
 });
 
 test('a triggered stop trades as a market order bounded by its protection limit from the stop price', () => {
@@ -33,7 +34,7 @@ test('a triggered stop trades as a market order bounded by its protection limit 
   const evs = h.order({ side: 'Buy', price: '100.00', orderQty: '1', clOrdId: 'T', session: S2 });
   assert.deepEqual(summary(evs), [
     'New/New T 0/1', 'Trade/Filled T 1/0 1@100.00', 'Trade/Filled S0 1/0 1@100.00',
-    'Triggered/New STOP 0/25',
+    'Restated/New STOP 0/25 StopTriggered',
     'Trade/PartiallyFilled STOP 10/15 10@99.50', 'Trade/Filled BA 10/0 10@99.50',
     'Trade/PartiallyFilled STOP 20/5 10@99.00', 'Trade/Filled BB 10/0 10@99.00',
     'Canceled/Canceled STOP 20/0 MarketProtection']);
@@ -53,7 +54,7 @@ test('stops cascade deterministically: a triggered stop\'s trades trigger the ne
     '5@100.00 Buy buy=T sell=A1',
     '5@100.00 Buy buy=STOP-B1 sell=A1', '5@101.00 Buy buy=STOP-B1 sell=A2',
     '5@101.00 Buy buy=STOP-B2 sell=A2', '5@102.00 Buy buy=STOP-B2 sell=A3']);
-  assert.deepEqual(execs(evs).filter((e) => e.execType === 'Triggered').map((e) => e.clOrdId), ['STOP-B1', 'STOP-B2'],
+  assert.deepEqual(execs(evs).filter((e) => e.doneReason === 'StopTriggered').map((e) => e.clOrdId), ['STOP-B1', 'STOP-B2'],
     'lower stop price first, although entered second');
   assert.deepEqual(h.engine.bookSnapshot('AAPL')!.asks, [['102.00', '5', 1]]);
   assert.equal(h.engine.instruments().find((i) => i.symbol === 'AAPL')!.lastPrice, '102.00');
@@ -97,7 +98,7 @@ test('replacing a pending stop moves its trigger price; a stop (market) order ha
   assert.equal(h.engine.orderByClOrdId(S1, 'STP2')!.stopPx, '100.00');
   assert.equal(h.engine.orderByClOrdId(S1, 'STP2')!.pendingStop, true);
   const evs = h.order({ side: 'Buy', price: '100.00', orderQty: '1', clOrdId: 'T', session: S3 });
-  assert.deepEqual(summary(evs).slice(3), ['Triggered/New STP2 0/5', 'Trade/Filled STP2 5/0 5@100.00', 'Trade/PartiallyFilled ASK 6/14 5@100.00']);
+  assert.deepEqual(summary(evs).slice(3), ['Restated/New STP2 0/5 StopTriggered', 'Trade/Filled STP2 5/0 5@100.00', 'Trade/PartiallyFilled ASK 6/14 5@100.00']);
   const limit = h.order({ side: 'Buy', price: '99.00', orderQty: '1', clOrdId: 'L' });
   assert.equal(execs(limit)[0]!.execType, 'New');
   const noStop = cxlRejects(h.send({ type: 'Replace', session: S1, clOrdId: 'L2', origClOrdId: 'L', orderQty: '1', stopPx: '98.00' }))[0]!;
@@ -169,7 +170,7 @@ test('STP decrement and cancel: a smaller aggressor is canceled and the resting 
     ['New/New NEW 0/4', 'Restated/New OLD 0/6 SelfTradePrevention', 'Canceled/Canceled NEW 0/0 SelfTradePrevention']);
   assert.deepEqual(h.engine.bookSnapshot('AAPL')!.asks, [['100.00', '6', 1]]);
   assert.equal(h.engine.orderByClOrdId(S1, 'OLD')!.orderQty, '6');
-  assert.equal(h.engine.accounts.get('CLIENT1')!.openSellLots[0], 6, 'reservation follows the reduction');
+  assert.equal(engineTables(h.engine).accounts.get('CLIENT1')!.openSellLots[0], 6, 'reservation follows the reduction');
   h = new Harness();
   h.order({ side: 'Sell', price: '100.00', orderQty: '10', clOrdId: 'OLD' });
   assert.deepEqual(summary(h.order({ side: 'Buy', price: '100.00', orderQty: '10', stpMode: 'DecrementAndCancel', clOrdId: 'NEW' })),
@@ -225,7 +226,7 @@ test('a circuit-breaker halt holds a stop its trade elected; resume reopens, for
   assert.equal(mds(sweep)[0]!.status, 'Halted');
   assert.equal(h.engine.orderByClOrdId(S1, 'STOP')!.pendingStop, true, 'no trading while halted, not even an elected stop');
   const resume = h.send({ type: 'Resume', symbol: 'AAPL' });
-  assert.deepEqual(summary(resume), ['Triggered/New STOP 0/1', 'Trade/Filled STOP 1/0 1@106.00', 'Trade/PartiallyFilled A106 1/4 1@106.00']);
+  assert.deepEqual(summary(resume), ['Restated/New STOP 0/1 StopTriggered', 'Trade/Filled STOP 1/0 1@106.00', 'Trade/PartiallyFilled A106 1/4 1@106.00']);
   assert.equal(mds(resume).length, 1);
   assert.equal(mds(resume)[0]!.status, 'Open');
 });
@@ -254,7 +255,7 @@ test('a sweep through a stop price elects the stop even when later trades of the
   const evs = h.order({ side: 'Buy', price: '102.00', orderQty: '10', clOrdId: 'SWEEP', session: S3 });
   // trades at 100.00 then 102.00: the sell stop at 100.00 was reached on the way, the buy stop at 103.00 never was
   assert.deepEqual(tradeSummary(evs), ['5@100.00 Buy buy=SWEEP sell=A1', '5@102.00 Buy buy=SWEEP sell=A2', '1@98.00 Sell buy=B1 sell=SS']);
-  assert.deepEqual(execs(evs).filter((e) => e.execType === 'Triggered').map((e) => e.clOrdId), ['SS']);
+  assert.deepEqual(execs(evs).filter((e) => e.doneReason === 'StopTriggered').map((e) => e.clOrdId), ['SS']);
   assert.equal(h.engine.orderByClOrdId(S1, 'BS')!.pendingStop, true);
   assert.equal(h.engine.instruments().find((i) => i.symbol === 'AAPL')!.lastPrice, '98.00');
 });

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { Engine } from '../../src/engine/engine.js';
+import { Engine, engineTables } from '../../src/engine/engine.js';
 import { checkEngineInvariants } from '../../src/engine/invariants.js';
 import type { EngineEvent, ExecReport } from '../../src/engine/types.js';
 import { testConfig } from './harness.js';
@@ -68,9 +68,9 @@ function runStream(seed: number): void {
       checkEvents(events);
       for (const ev of events) shadow.apply(ev);
       // positions net to zero per instrument: every lot bought was sold by someone
-      for (const st of engine.states) {
+      for (const st of engineTables(engine).states) {
         let net = 0;
-        for (const a of engine.accounts.values()) net += a.positionLots[st.inst.index]!;
+        for (const a of engineTables(engine).accounts.values()) net += a.positionLots[st.inst.index]!;
         assert.equal(net, 0, `${st.inst.symbol} positions net to zero`);
       }
     });
@@ -87,12 +87,12 @@ function runStream(seed: number): void {
       engine.apply({ seq: ++seq, timeMs: t, cmd: { type: 'MassCancel', session, clOrdId: `END-${seq}` } });
     }
     checkEngineInvariants(engine);
-    for (const a of engine.accounts.values()) {
+    for (const a of engineTables(engine).accounts.values()) {
       assert.equal(a.reservedUnits, 0, `${a.name} reserved`);
       assert.equal(a.openOrders, 0);
       assert.ok(a.openBuyLots.every((x) => x === 0) && a.openSellLots.every((x) => x === 0));
     }
-    for (const st of engine.states) {
+    for (const st of engineTables(engine).states) {
       assert.equal(st.book.bids.best, null);
       assert.equal(st.book.asks.best, null);
       assert.equal(st.buyStops.length + st.sellStops.length, 0);

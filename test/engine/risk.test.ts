@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Harness, S1, S2, execs, mds, summary, testConfig } from './harness.js';
 import { REJECT_FIX_CODES } from '../../src/engine/types.js';
+import { engineTables } from '../../src/engine/engine.js';
 
 const reject = (h: Harness, o: Parameters<Harness['order']>[0]): string => {
   const e = execs(h.order(o))[0]!;
@@ -83,7 +84,7 @@ test('account limits: open orders, position, credit; reservations are released o
   const h = new Harness(testConfig((f) => {
     f.accounts.overrides = { CLIENT1: { maxOpenOrders: 2, maxPositionQty: '150', creditLimit: '30000' } };
   }));
-  const acct = () => h.engine.accounts.get('CLIENT1')!;
+  const acct = () => engineTables(h.engine).accounts.get('CLIENT1')!;
   assert.equal(reject(h, { side: 'Buy', price: '190.00', orderQty: '151' }), 'PositionLimit');
   h.order({ side: 'Buy', price: '190.00', orderQty: '100', clOrdId: 'B100' });
   assert.equal(reject(h, { side: 'Buy', price: '250.00', orderQty: '50' }), 'CreditLimit');
@@ -112,7 +113,7 @@ test('kill switch cancels everything for the account and blocks new orders until
   h.order({ side: 'Buy', price: '99.00', session: S2 });
   const evs = h.send({ type: 'KillSwitch', account: 'CLIENT1', on: true });
   assert.equal(execs(evs).filter((e) => e.doneReason === 'KillSwitch').length, 3);
-  assert.equal(h.engine.accounts.get('CLIENT1')!.reservedUnits, 0);
+  assert.equal(engineTables(h.engine).accounts.get('CLIENT1')!.reservedUnits, 0);
   assert.equal(reject(h, { side: 'Buy', price: '99.00' }), 'KillSwitch');
   h.send({ type: 'KillSwitch', account: 'CLIENT1', on: false });
   assert.ok(summary(h.order({ side: 'Buy', price: '99.00' }))[0]!.startsWith('New/New'));
@@ -161,16 +162,17 @@ test('malformed commands are rejected as data, never thrown', () => {
 });
 
 test('the account table is bounded: rejected orders never add accounts, and past limits.accountsMax new accounts are refused', () => {
-  const h = new Harness(testConfig((f) => { f.limits.accountsMax = 2; f.instruments[0]!.priceBandBps = 5000; }));
+  // the fee account is in the table from the start and takes one of the three places
+  const h = new Harness(testConfig((f) => { f.limits.accountsMax = 3; f.instruments[0]!.priceBandBps = 5000; }));
   assert.equal(reject(h, { side: 'Buy', price: '1.00', account: 'JUNK' }), 'PriceOutOfBand');
-  assert.equal(h.engine.accounts.size, 0, 'a rejected order leaves no account behind');
+  assert.deepEqual([...engineTables(h.engine).accounts.keys()], ['FEES'], 'a rejected order leaves no account behind');
   h.order({ side: 'Buy', price: '99.00', account: 'A1' });
   h.order({ side: 'Buy', price: '99.00', account: 'A2' });
   const e = execs(h.order({ side: 'Buy', price: '99.00', account: 'A3' }))[0]!;
   assert.equal(e.rejectReason, 'UnknownAccount');
-  assert.match(e.text!, /account table full \(limits\.accountsMax 2\)/);
+  assert.match(e.text!, /account table full \(limits\.accountsMax 3\)/);
   assert.ok(summary(h.order({ side: 'Buy', price: '98.00', account: 'A1' }))[0]!.startsWith('New/New'), 'known accounts carry on');
   const ks = h.send({ type: 'KillSwitch', account: 'A4', on: true });
   assert.ok(ks[0]!.kind === 'admin' && !ks[0]!.ok);
-  assert.deepEqual([...h.engine.accounts.keys()], ['A1', 'A2']);
+  assert.deepEqual([...engineTables(h.engine).accounts.keys()], ['FEES', 'A1', 'A2']);
 });

@@ -5,8 +5,10 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { journalDirOf, openEngine } from '../../src/engine/data-dir.js';
 import { Engine } from '../../src/engine/engine.js';
-import { JournalRecordTooLargeError, JournalWriter, readJournalDir, type FsyncPolicy } from '../../src/engine/journal.js';
+import { JournalRecordTooLargeError, JournalTrimmedError, JournalWriter, readJournalDir, type FsyncPolicy } from '../../src/engine/journal.js';
 import { Sequencer, SequencerStoppedError } from '../../src/engine/sequencer.js';
+import { JournalCommandLog } from '../../src/engine/command-log-journal.js';
+import { MemoryCommandLog } from '../../src/engine/command-log-memory.js';
 import type { NewOrderCommand } from '../../src/engine/types.js';
 import { S1, testConfig } from './harness.js';
 import { tempDataDir } from './data-dir-support.js';
@@ -17,18 +19,18 @@ const order = (clOrdId: string, price = '99.00'): NewOrderCommand => ({ type: 'N
 
 test('commands submitted in one event-loop turn are written as one batch with one fdatasync, then applied', async () => {
   const dir = tempDataDir('seq-batch');
-  const { sequencer, engine } = await openEngine({ dataDir: dir, config, fsync: 'always', clock: () => 1_700_000_000_000 });
+  const { sequencer, engine, journal } = await openEngine({ dataDir: dir, config, fsync: 'always', clock: () => 1_700_000_000_000 });
   const seen: number[] = [];
   sequencer.onEvents((sc) => seen.push(sc.seq));
   for (let i = 0; i < 100; i++) sequencer.submit(order(`A${i}`));
   assert.equal(engine.lastSeq, 0, 'nothing applied inside submit');
   await sequencer.flush();
   assert.deepEqual(seen, Array.from({ length: 100 }, (_, i) => i + 1), 'events in seq order');
-  assert.equal(sequencer.journal!.batches, 1);
-  assert.equal(sequencer.journal!.syncs, 1);
+  assert.equal(journal.batches, 1);
+  assert.equal(journal.syncs, 1);
   for (let i = 0; i < 10; i++) sequencer.submit(order(`B${i}`));
   await sequencer.close();
-  assert.equal(sequencer.journal!.batches, 2);
+  assert.equal(journal.batches, 2);
   assert.equal(readJournalDir(journalDirOf(dir)).records.length, 110);
 });
 
@@ -49,7 +51,7 @@ for (const fsync of ['always', 'none'] as FsyncPolicy[]) {
     const journal = await JournalWriter.open('/dev/full', fsync);
     assert.equal(journal.writesSynchronously, fsync === 'none');
     const engine = new Engine(config);
-    const sequencer = new Sequencer(engine, { journal });
+    const sequencer = new Sequencer(engine, { log: new JournalCommandLog(journal, 0) });
     const fatal: Error[] = [];
     let delivered = 0;
     sequencer.onFatal((err) => fatal.push(err));
@@ -70,7 +72,7 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 test('with fsync none a batch is written to the OS and delivered in the turn it is drained, with no thread-pool round trip', async () => {
   const dir = tempDataDir('seq-sync');
-  const { sequencer, engine } = await openEngine({ dataDir: dir, config, fsync: 'none' });
+  const { sequencer, engine, journal } = await openEngine({ dataDir: dir, config, fsync: 'none' });
   const path = journalDirOf(dir);
   const onDiskWhenSeen: number[] = [];
   sequencer.onEvents((sc) => onDiskWhenSeen.push(readJournalDir(path).records.filter((r) => r.seq === sc.seq).length));
@@ -79,17 +81,17 @@ test('with fsync none a batch is written to the OS and delivered in the turn it 
   await nextTurn(); // the drain was scheduled before this immediate: it ran, wrote, applied and delivered in that turn
   assert.equal(engine.lastSeq, 20, 'applied in the turn the batch was drained');
   assert.deepEqual(onDiskWhenSeen, Array(20).fill(1), 'each command was in the journal file when its events were delivered');
-  assert.equal(sequencer.journal!.batches, 1);
-  assert.equal(sequencer.journal!.syncs, 0, 'no fdatasync');
+  assert.equal(journal.batches, 1);
+  assert.equal(journal.syncs, 0, 'no fdatasync');
   await sequencer.close();
   assert.equal(readJournalDir(path).records.length, 20);
 });
 
 test('with fsync always the write and the fdatasync run off the event loop: the loop turns while the batch is on its way', async () => {
   const dir = tempDataDir('seq-async');
-  const { sequencer, engine } = await openEngine({ dataDir: dir, config, fsync: 'always' });
-  assert.equal(sequencer.journal!.writesSynchronously, false);
-  assert.throws(() => sequencer.journal!.appendSync(Buffer.alloc(0), 1), /would block the event loop/);
+  const { sequencer, engine, journal } = await openEngine({ dataDir: dir, config, fsync: 'always' });
+  assert.equal(journal.writesSynchronously, false);
+  assert.throws(() => journal.appendSync(Buffer.alloc(0), 1), /would block the event loop/);
   let delivered = 0;
   sequencer.onEvents(() => { delivered++; });
   for (let i = 0; i < 20; i++) sequencer.submit(order(`A${i}`));
@@ -98,12 +100,12 @@ test('with fsync always the write and the fdatasync run off the event loop: the 
   assert.equal(engine.lastSeq, 0);
   await sequencer.flush();
   assert.equal(delivered, 20);
-  assert.equal(sequencer.journal!.syncs, 1);
+  assert.equal(journal.syncs, 1);
   await sequencer.close();
 });
 
 test('a listener that throws does not stop the engine or the other listeners', async () => {
-  const sequencer = new Sequencer(new Engine(config), { journal: null });
+  const sequencer = new Sequencer(new Engine(config), { log: new MemoryCommandLog() });
   const errors: unknown[] = [];
   const seen: number[] = [];
   sequencer.onListenerError((err) => errors.push(err));
@@ -115,4 +117,24 @@ test('a listener that throws does not stop the engine or the other listeners', a
   assert.deepEqual(seen, [1, 2]);
   assert.equal(errors.length, 2);
   assert.equal(sequencer.engine.lastSeq, 2);
+});
+
+test('the journal as a command log: it counts the seqs itself, reads back from a seq, and refuses a read from before its first segment', async () => {
+  const dir = tempDataDir('seq-log');
+  const { sequencer, log } = await openEngine({ dataDir: dir, config, fsync: 'none', journalSegmentBytes: 2048, journalRetention: 'snapshot' });
+  const seqs: number[] = [];
+  const refs: Array<number | undefined> = [];
+  sequencer.onEvents((_sc, _events, ref) => refs.push(ref));
+  for (let i = 0; i < 60; i++) {
+    seqs.push(sequencer.submit(order(`A${i}`), { ref: 1000 + i }));
+    if (i % 10 === 9) await sequencer.flush(); // batches of 10: the small segments roll over
+  }
+  assert.deepEqual(seqs, Array.from({ length: 60 }, (_, i) => i + 1), 'the seq of each command is known at submit');
+  assert.deepEqual(refs, Array.from({ length: 60 }, (_, i) => 1000 + i));
+  const read: number[] = [];
+  assert.equal(await log.read(40, (sc) => read.push(sc.seq)), 60);
+  assert.deepEqual(read, Array.from({ length: 20 }, (_, i) => 41 + i));
+  await log.trim(50);
+  await assert.rejects(log.read(0, () => undefined), JournalTrimmedError);
+  await sequencer.close();
 });

@@ -8,7 +8,7 @@ import { AccountState } from '../../src/engine/risk.js';
 import { testConfig } from './harness.js';
 
 const config = testConfig();
-const account = new AccountState('ACC', config.defaultAccount, config.instruments.length);
+const account = new AccountState('ACC', config.defaultAccount, config.instruments.length, config.assets.length);
 const orderFor = (n: number): Order => createOrder(n, 'S', account, config.instruments[0]!, 'Buy', 'Limit', 'Day', `c${n}`);
 
 /** Two different strings with the same 32-bit hash (found by the birthday bound: ~80k tries). */

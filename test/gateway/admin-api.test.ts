@@ -6,8 +6,9 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { readJournalDir, journalDirOf } from '../../src/engine/index.js';
-import { adminApi, type Gateway } from '../../src/gateway/index.js';
-import { startHttpServer, type HttpServer } from '../../src/marketdata/index.js';
+import type { Gateway } from '../../src/gateway/index.js';
+import { adminApi } from '../../src/http/admin-api.js';
+import { startHttpServer, type HttpServer } from '../../src/http/server.js';
 import { Client, startTestGateway } from './support.js';
 import { FeedClient } from '../marketdata/support.js';
 

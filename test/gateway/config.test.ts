@@ -22,7 +22,7 @@ test('the default config/gateway.cfg: FIX 9876, HTTP 8080, ./data, fsync on, any
 test('gateway keys are typed and relative paths resolve against the working directory', () => {
   const s = parseGatewaySettings(`${HEAD}DataDirectory=var/fix\nEngineConfig=eng.json\nHttpPort=0\nJournalFsync=N\n[SESSION]\nTargetCompID=*\nAllowedCompIDs=A, B\n`, '/srv');
   assert.deepEqual([s.dataDir, s.engineConfigPath, s.httpPort, s.fsync], ['/srv/var/fix', '/srv/eng.json', 0, false]);
-  assert.deepEqual(s.sessions[0]!.extra.get('AllowedCompIDs'), ['A', 'B']);
+  assert.deepEqual(s.sessions[0]!.allowedCompIds, ['A', 'B']);
 });
 
 test('sessions on different ports, initiator sessions and unknown keys are refused with the reason', () => {

@@ -1,5 +1,5 @@
 // Durable before visible: when an ExecutionReport reaches a client, the command that caused it is already in
-// the journal file, and the report itself is already in the gateway's session store.
+// the journal file, and the report itself is already in the gateway's session store files.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -8,7 +8,7 @@ import path from 'node:path';
 import { readJournalDir, journalDirOf } from '../../src/engine/index.js';
 import type { FixMessage } from '../../src/fix/message.js';
 import type { Session } from '../../src/session/session.js';
-import { Client, startTestGateway } from './support.js';
+import { Client, crashCopyOfStore, startTestGateway } from './support.js';
 
 for (const fsync of [true, false]) {
   test(`every ExecutionReport a client receives is already journaled, and stored for resend, when it arrives (fsync ${fsync ? 'on' : 'off'})`, async () => {
@@ -19,8 +19,9 @@ for (const fsync of [true, false]) {
       // runs synchronously as the report is read off the socket
       const commandSeq = Number(msg.get(17)!.split('.')[0]);
       const journaled = readJournalDir(journalDirOf(dataDir)).records.some((r) => r.seq === commandSeq);
-      const gwSession = gw.acceptor.session(`FIX.4.4:FIXGW->${client.id.senderCompId}`)!;
-      const stored = gwSession.store.readRange(msg.seqNum!, msg.seqNum!, 1).length === 1;
+      const copy = crashCopyOfStore(dataDir, { beginString: 'FIX.4.4', senderCompId: 'FIXGW', targetCompId: client.id.senderCompId });
+      const stored = copy.readRange(msg.seqNum!, msg.seqNum!, 1).length === 1;
+      copy.close();
       seen.push({ execId: msg.get(17)!, journaled, stored });
     };
     const a = await Client.logon(gw.fixPort, 'DUR1');

@@ -1,7 +1,8 @@
 // The operational settings of the gateway: snapshot cadence and retention, the admin token and the EndOfDay schedule.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { adminTokenOf, parseGatewaySettings } from '../../src/gateway/index.js';
+import { parseGatewaySettings } from '../../src/gateway/index.js';
+import { adminTokenOf } from '../../src/http/admin-api.js';
 import { BASE_CFG } from './support.js';
 
 const withKeys = (keys: string) => BASE_CFG.replace('[SESSION]', `${keys}\n\n[SESSION]`);

@@ -1,6 +1,6 @@
 // Test support for the gateway: a real gateway in-process on a free loopback port with a temp data
 // directory, and FIX clients built on the project's own Initiator that record what they receive.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startGateway, parseGatewaySettings, type Gateway, type GatewayOptions } from '../../src/gateway/index.js';
@@ -9,6 +9,8 @@ import type { FixMessage } from '../../src/fix/message.js';
 import { formatUtcTimestamp } from '../../src/fix/time.js';
 import type { Initiator } from '../../src/session/initiator.js';
 import type { MessageStore } from '../../src/session/store.js';
+import { FileStore } from '../../src/session/file-store.js';
+import type { SessionId } from '../../src/session/session-id.js';
 import type { SessionConfig } from '../../src/session/session.js';
 import { RecordingApp, startInitiator, waitFor } from '../support/fix-harness.js';
 import { testEngineConfig } from '../support/test-engine-config.js';
@@ -50,6 +52,16 @@ export async function startTestGateway(opts: { cfg?: string; dataDir?: string; f
   return Object.assign(Object.create(gw) as Gateway, {
     close: async () => { await close(); rmSync(dataDir, { recursive: true, force: true }); },
   });
+}
+
+/** What a crash right now would leave of a session's store: the gateway's store directory copied and opened as a
+ *  FileStore (the caller closes it). The gateway's sessions keep their stores to themselves; this reads the files. */
+export function crashCopyOfStore(dataDir: string, id: SessionId): FileStore {
+  const copy = mkdtempSync(path.join(tmpdir(), 'fixgw-crashcopy-'));
+  cpSync(path.join(dataDir, 'store'), copy, { recursive: true });
+  const store = FileStore.open(copy, id, { nowMs: Date.now() });
+  rmSync(copy, { recursive: true, force: true }); // the fds stay valid
+  return store;
 }
 
 /** A trading client: our own Initiator, recording every application message it receives. */

@@ -16,7 +16,7 @@ const PACKAGED_CFG = fileURLToPath(new URL('../../../config/gateway.cfg', import
 
 test('config/gateway.cfg: FIX and HTTP on 127.0.0.1, a daily EndOfDay at 17:00 New York time', () => {
   const s = loadGatewaySettings(PACKAGED_CFG);
-  assert.equal(s.sessions[0]!.socketAcceptHost, '127.0.0.1');
+  assert.equal(s.fixHost, '127.0.0.1');
   assert.equal(s.httpHost, '127.0.0.1');
   assert.equal(s.endOfDayTimeSec, 17 * 3600);
   assert.equal(s.timeZone, 'America/New_York');

@@ -1,9 +1,10 @@
 // Test support for the market-data tap: a real in-memory engine + sequencer behind a real HTTP/WebSocket server on
 // loopback, and a WebSocket client that rebuilds books from the protocol and checks every rule it states.
 import WebSocket from 'ws';
-import { Engine, loadEngineConfig, Sequencer, type NewOrderCommand } from '../../src/engine/index.js';
+import { Engine, loadEngineConfig, MemoryCommandLog, Sequencer, type NewOrderCommand } from '../../src/engine/index.js';
 import { testEngineConfigPath } from '../support/test-engine-config.js';
-import { startHttpServer, bookChecksum, type HttpServerOptions, type WireLevel } from '../../src/marketdata/index.js';
+import { bookChecksum, type WireLevel } from '../../src/marketdata/index.js';
+import { startHttpServer, type HttpServerOptions } from '../../src/http/server.js';
 import type { Registry } from 'prom-client';
 
 export const ENGINE_CONFIG = testEngineConfigPath();
@@ -18,7 +19,7 @@ export interface Tap {
 
 export async function startTap(opts: Partial<Omit<HttpServerOptions, 'engine' | 'sequencer'>> & { registry?: Registry } = {}): Promise<Tap> {
   const engine = new Engine(loadEngineConfig(ENGINE_CONFIG));
-  const sequencer = new Sequencer(engine, { journal: null });
+  const sequencer = new Sequencer(engine, { log: new MemoryCommandLog() });
   const http = await startHttpServer({ port: 0, engine, sequencer, ...opts });
   return {
     sequencer, engine, http, wsUrl: `ws://127.0.0.1:${http.port}/ws`,

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { startHttpServer } from '../../src/marketdata/index.js';
+import { startHttpServer } from '../../src/http/server.js';
 import { Client, startTestGateway } from '../gateway/support.js';
 
 const CHROMIUM = '/usr/bin/chromium';

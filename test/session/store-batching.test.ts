@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { FileStore } from '../../src/session/file-store.js';
 import { fileSafeName, type SessionId } from '../../src/session/session-id.js';
 import { Session } from '../../src/session/session.js';
+import { SendBatch } from '../../src/session/send-batch.js';
 import { NullLog } from '../../src/session/message-log.js';
 import { Framer } from '../../src/fix/framer.js';
 import { parseMessage, type FixMessage } from '../../src/fix/message.js';
@@ -180,9 +181,8 @@ test(`every byte the session hands to the kernel is already in the store files, 
   // (as the gateway sends a journal batch of replies).
   app.reply = (session, m) => {
     session.send('B', news(`re ${m.get(148)}`));
-    session.cork();
-    for (let i = 0; i < 3; i++) session.send('B', news(`burst ${i} of ${m.get(148)}`));
-    process.nextTick(() => session.uncork());
+    const batch = new SendBatch(); // ends on the next tick
+    for (let i = 0; i < 3; i++) batch.send(session, 'B', news(`burst ${i} of ${m.get(148)}`));
   };
   const server = await sessionServer(store, app);
   const checks: Array<{ seqs: number[]; missing: number[]; target: number; liveTarget: number }> = [];
@@ -229,7 +229,7 @@ test(`every byte the session hands to the kernel is already in the store files, 
 for (const indexWrites of ['with-body', 'deferred'] as const) {
 test(`SIGKILL of a sending session: every message the peer received is in the store, byte for byte (index writes ${indexWrites})`, async () => {
   const dir = tmpDir();
-  const modules = Object.fromEntries(['session/file-store', 'session/session', 'session/message-log', 'fix/framer', 'fix/validate', 'fix/dictionary']
+  const modules = Object.fromEntries(['session/file-store', 'session/session', 'session/send-batch', 'session/message-log', 'fix/framer', 'fix/validate', 'fix/dictionary']
     .map((m) => [m, fileURLToPath(new URL(`../../src/${m}.js`, import.meta.url))]));
   const dictPath = fileURLToPath(new URL('../../../fix-specs/FIX44.xml', import.meta.url));
   // Child: an accepting Session that, once logged on, sends News in corked bursts and single sends forever.
@@ -239,6 +239,7 @@ test(`SIGKILL of a sending session: every message the peer received is in the st
     const { FileStore } = await import(${JSON.stringify(modules['session/file-store'])});
     const { Session, SESSION_DEFAULTS } = await import(${JSON.stringify(modules['session/session'])});
     const { NullLog } = await import(${JSON.stringify(modules['session/message-log'])});
+    const { SendBatch } = await import(${JSON.stringify(modules['session/send-batch'])});
     const { Framer } = await import(${JSON.stringify(modules['fix/framer'])});
     const { DEFAULT_VALIDATION } = await import(${JSON.stringify(modules['fix/validate'])});
     const { Dictionary } = await import(${JSON.stringify(modules['fix/dictionary'])});
@@ -247,9 +248,9 @@ test(`SIGKILL of a sending session: every message the peer received is in the st
     let n = 0;
     const pump = (session) => {
       if (!session.isLoggedOn) return;
-      session.cork();
-      for (let i = 0; i < 20; i++) session.send('B', [[148, 'burst ' + (n++) + ' ' + 'z'.repeat(n % 200)], [33, '1'], [58, 'x']]);
-      session.uncork();
+      const batch = new SendBatch();
+      for (let i = 0; i < 20; i++) batch.send(session, 'B', [[148, 'burst ' + (n++) + ' ' + 'z'.repeat(n % 200)], [33, '1'], [58, 'x']]);
+      batch.end();
       session.send('B', [[148, 'single ' + (n++)], [33, '1'], [58, 'x']]);
       // The rest of the turn is busy (as a gateway is): the kill most likely lands here, after the writes.
       for (const until = Date.now() + 2; Date.now() < until;);
@@ -299,14 +300,14 @@ test('messages sent while corked reach the peer whole and in sequence order, pas
   // 50th one 12 KiB (sent on its own), uncorked on the next tick as the gateway does; plus one uncorked reply.
   let sent = 0;
   app.reply = (session, m) => {
-    session.cork();
+    const batch = new SendBatch();
     for (let i = 0; i < 300; i++) {
       const size = i % 50 === 49 ? 12_000 : (i * 37) % 300;
-      session.send('B', news(`burst ${i} of ${m.get(148)} ${'x'.repeat(size)}`));
+      batch.send(session, 'B', news(`burst ${i} of ${m.get(148)} ${'x'.repeat(size)}`));
       sent++;
     }
     process.nextTick(() => {
-      session.uncork();
+      batch.end();
       session.send('B', news(`after ${m.get(148)}`));
       sent++;
     });

@@ -1,107 +1,12 @@
-// `fixgw serve` as a real child process for tests and benches (temp data dir, loopback, ports read back from the
-// "fixgw serving" line), the gateway .cfg they run it with, its RSS from /proc, a seeded RNG, and the engine rebuilt
-// from the data dir.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
+// Test support around a served gateway (harness/served.ts, shared with the benches): a seeded RNG, the engine rebuilt
+// from the served data dir, and reads of its HTTP API.
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { loadEngineConfig, replayDataDir, type EngineConfig, type ReplayResult } from '../../src/engine/index.js';
 import { testEngineConfigPath } from './test-engine-config.js';
-import { waitFor } from './fix-harness.js';
 import { mulberry32 } from '../engine/random-commands.js';
 
-export const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
-
-/** Node flags the gateway is run with, as `npm start` and the Docker image run it (README, "Running the gateway"). */
-export const SERVE_NODE_FLAGS = ['--no-maglev'];
-
-/**
- * A gateway .cfg: an acceptor for any client CompID (TargetCompID=*) on loopback, HTTP on any port, journal fsync on,
- * no start-up warm-up (tests start many gateways), the tests' engine config (no price bands), with `settings` added to
- * or replacing keys of [DEFAULT]
- * (insertion order kept: JournalFsync is on line 9); a key set to undefined is left out (its default applies).
- */
-export function gatewayCfg(settings: Record<string, string | number | undefined> = {}): string {
-  const keys: Record<string, string | number | undefined> = {
-    ConnectionType: 'acceptor', BeginString: 'FIX.4.4', SenderCompID: 'FIXGW', SocketAcceptPort: 9876, SocketAcceptHost: '127.0.0.1',
-    HttpHost: '127.0.0.1', HttpPort: 0, JournalFsync: 'Y', WarmUpOrders: 0, EngineConfig: testEngineConfigPath(), ...settings,
-  };
-  return `[DEFAULT]\n${Object.entries(keys).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}\n`).join('')}[SESSION]\nTargetCompID=*\n`;
-}
-
-/** The reliability tests' gateway: fsync on, throttle high enough for the fuzzers. */
-export const SERVE_CFG = gatewayCfg({ MaxMessagesPerSecond: 100_000 });
-
-export interface Served {
-  proc: ChildProcess;
-  pid: number;
-  fixPort: number;
-  httpPort: number;
-  exited: Promise<number | null>;
-  output: () => string;
-}
-
-export interface ServeOptions {
-  /** The .cfg text (default SERVE_CFG). */
-  cfg?: string;
-  env?: NodeJS.ProcessEnv;
-  /** More `fixgw serve` arguments, e.g. ['--no-fsync']. */
-  args?: string[];
-  timeoutMs?: number;
-  /** Runs it under `ulimit -n`. */
-  fileDescriptorsMax?: number;
-}
-
-/** Starts `fixgw serve` on `fixPort` (0 = any) with its .cfg written into `dir`, data in `dir`/data; resolves once it serves. */
-export async function serve(dir: string, fixPort: number, opts: ServeOptions = {}): Promise<Served> {
-  const cfg = path.join(dir, 'gateway.cfg');
-  writeFileSync(cfg, opts.cfg ?? SERVE_CFG);
-  const args = [...SERVE_NODE_FLAGS, CLI, 'serve', '--config', cfg, '--fix-port', String(fixPort), '--data-dir', path.join(dir, 'data'), ...(opts.args ?? [])];
-  const options = { stdio: ['ignore', 'pipe', 'pipe'] as ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } };
-  // With a file descriptor limit: `sh -c 'ulimit -n N; exec node ...'` (exec keeps the pid the gateway's).
-  const proc = opts.fileDescriptorsMax === undefined
-    ? spawn(process.execPath, args, options)
-    : spawn('/bin/sh', ['-c', `ulimit -n ${opts.fileDescriptorsMax} && exec "$0" "$@"`, process.execPath, ...args], options);
-  let out = '';
-  const keep = (b: Buffer) => {
-    out += b.toString();
-    if (out.length > 4_000_000) out = out.slice(-2_000_000); // bounded: long fuzz runs log a lot
-  };
-  proc.stdout!.on('data', keep);
-  proc.stderr!.on('data', keep);
-  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
-  let gone = false;
-  void exited.then(() => { gone = true; });
-  await waitFor('fixgw serving', () => {
-    if (gone) throw new Error(`fixgw serve exited before serving:\n${out}`);
-    return out.includes('"fixgw serving"');
-  }, opts.timeoutMs ?? 30_000);
-  const line = out.split('\n').find((l) => l.includes('"fixgw serving"'))!;
-  const ports = JSON.parse(line) as { fixPort: number; httpPort: number };
-  return { proc, pid: proc.pid!, fixPort: ports.fixPort, httpPort: ports.httpPort, exited, output: () => out };
-}
-
-export async function kill(s: Served, signal: NodeJS.Signals = 'SIGKILL'): Promise<number | null> {
-  s.proc.kill(signal);
-  return s.exited;
-}
-
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((r) => server.close(r));
-  return port;
-}
-
-/** Resident set size of a process in bytes (Linux /proc). */
-export function rssBytes(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const m = /VmRSS:\s+(\d+) kB/.exec(status);
-  if (m === null) throw new Error(`no VmRSS for pid ${pid}`);
-  return Number(m[1]) * 1024;
-}
+export { CLI, SERVE_NODE_FLAGS, SERVE_CFG, gatewayCfg, serve, kill, freePort, rssBytes } from '../../harness/served.js';
+export type { Served, ServeOptions } from '../../harness/served.js';
 
 /** mulberry32: small, fast, seeded (the engine tests' generator). */
 export const seededRandom = mulberry32;

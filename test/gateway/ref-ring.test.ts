@@ -1,13 +1,13 @@
-// The gateway's requests-by-seq: each submitted request is found once by its seq, whatever the order they are
-// taken in, across the ring's wrap, and also when more are outstanding than the ring has slots.
+// The gateway's ring by ref (requests in flight, refs by command seq): each item is found once by its ref, whatever
+// the order they are taken in, across the ring's wrap, and also when more are outstanding than the ring has slots.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PendingBySeq } from '../../src/gateway/pending.js';
+import { RefRing } from '../../src/gateway/ref-ring.js';
 
-interface Req { seq: number; name: string }
+interface Req { ref: number; name: string }
 
 test('a request is taken once by its seq, in any order, across wraps and past the ring size', () => {
-  const pending = new PendingBySeq<Req>(1000); // 1,024 slots
+  const pending = new RefRing<Req>(1000); // 1,024 slots
   const reference = new Map<number, Req>();
   let seed = 5;
   const rand = (n: number) => {
@@ -19,7 +19,7 @@ test('a request is taken once by its seq, in any order, across wraps and past th
     // submit a burst (sometimes far more than the ring holds), skipping seqs now and then (commands of others)
     for (let k = 0, burst = rand(round % 20 === 0 ? 3000 : 300); k < burst; k++) {
       next += 1 + (rand(10) === 0 ? rand(5) : 0);
-      const req = { seq: next, name: `r${next}` };
+      const req = { ref: next, name: `r${next}` };
       pending.add(req);
       reference.set(next, req);
     }

@@ -1,6 +1,6 @@
 // The operator's HTTP API: Halt / Resume / KillSwitch / EndOfDay / ExpireSweep as engine commands through the
 // sequencer (journaled like every order), answered with the engine's admin event once it is applied.
-// A fastify plugin for the gateway's HTTP server, under /api/v1/admin, guarded by a bearer token; without a
+// A fastify plugin for the process's HTTP server, under /api/v1/admin, guarded by a bearer token; without a
 // token configured every admin route answers 403.
 //
 //   POST /api/v1/admin/halt          {"symbol":"AAPL","text":"news pending"}
@@ -13,11 +13,12 @@
 //   → 400 bad body, 401 no/wrong token, 403 admin API disabled, 503 order entry stopped/overloaded, 504 timeout
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { SequencerOverloadedError, type AdminEvent, type Command, type Sequencer } from '../engine/index.js';
-import { bearerOf, tokenDigest, tokenFrom, tokenMatches } from '../marketdata/access.js';
+import { SequencerOverloadedError, type AdminEvent, type Command } from '../engine/index.js';
+import type { CommandSequencer } from '../gateway/index.js';
+import { bearerOf, tokenDigest, tokenFrom, tokenMatches } from './access.js';
 
 export interface AdminApiOptions {
-  sequencer: Sequencer;
+  sequencer: CommandSequencer;
   /** Bearer token; undefined or '' = admin API disabled (403). */
   token: string | undefined;
   logger?: Logger;
@@ -47,11 +48,13 @@ export function adminApi(opts: AdminApiOptions): (app: FastifyInstance) => Promi
   const expected = opts.token !== undefined && opts.token !== '' ? tokenDigest(opts.token) : null;
 
   return async (app) => {
+    // Requests waiting for their command, by this plugin's own ref (the command's events come back with it).
     const waiting = new Map<number, (ev: AdminEvent) => void>();
-    const unsubscribe = opts.sequencer.onEvents((sc, events) => {
-      const resolve = waiting.get(sc.seq);
+    let refLast = 0;
+    const unsubscribe = opts.sequencer.onEvents((_sc, events, ref) => {
+      const resolve = ref === undefined ? undefined : waiting.get(ref);
       if (resolve === undefined) return;
-      for (const ev of events) if (ev.kind === 'admin') { waiting.delete(sc.seq); resolve(ev); return; }
+      for (const ev of events) if (ev.kind === 'admin') { waiting.delete(ref!); resolve(ev); return; }
     });
     app.addHook('onClose', async () => { unsubscribe(); });
 
@@ -85,20 +88,20 @@ export function adminApi(opts: AdminApiOptions): (app: FastifyInstance) => Promi
       app.post(route.path, { schema, preValidation }, async (req, reply) => {
         if (waiting.size >= pendingMax) return reply.code(503).send({ error: 'busy', message: `more than ${pendingMax} admin requests pending` });
         const command = route.command((req.body ?? {}) as Record<string, unknown>);
-        let seq: number;
+        const ref = ++refLast;
         try {
-          seq = opts.sequencer.submit(command);
+          opts.sequencer.submit(command, { ref });
         } catch (err) {
           return reply.code(503).send({ error: 'unavailable', message: err instanceof SequencerOverloadedError ? 'engine overloaded, try again' : 'order entry is stopped' });
         }
         let timer: NodeJS.Timeout | undefined;
         const ev = await new Promise<AdminEvent | null>((resolve) => {
-          waiting.set(seq, resolve);
-          timer = setTimeout(() => { waiting.delete(seq); resolve(null); }, timeoutMs);
+          waiting.set(ref, resolve);
+          timer = setTimeout(() => { waiting.delete(ref); resolve(null); }, timeoutMs);
         });
         clearTimeout(timer);
-        if (ev === null) return reply.code(504).send({ error: 'timeout', message: `command seq ${seq} not applied within ${timeoutMs} ms`, seq });
-        opts.logger?.info({ remoteAddress: req.ip, command, seq, ok: ev.ok, canceledCount: ev.canceledCount, text: ev.text }, 'admin command');
+        if (ev === null) return reply.code(504).send({ error: 'timeout', message: `command not applied within ${timeoutMs} ms` });
+        opts.logger?.info({ remoteAddress: req.ip, command, seq: ev.seq, ok: ev.ok, canceledCount: ev.canceledCount, text: ev.text }, 'admin command');
         const body = { ok: ev.ok, seq: ev.seq, timeMs: ev.timeMs, command: ev.command, canceledCount: ev.canceledCount, text: ev.text };
         return reply.code(ev.ok ? 200 : 422).send(body);
       });

@@ -4,7 +4,8 @@
 // (socket reads, framing, parsing and validation, the session layer, translation, sequencer, journal, matching,
 // ExecutionReport encoding, stores, logs), so the first real orders of the day run optimised code instead of the
 // interpreter. Nothing of it is kept: the scratch gateway is closed and its directory deleted; the real gateway's
-// state, journal, sessions, metrics and ports are never touched.
+// state, journal, sessions, metrics and ports are never touched. It lives in the CLI layer, which composes the
+// simulator and the gateway (as `fixgw sim` does): the gateway itself does not depend on the simulator.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -12,8 +13,7 @@ import { pino, type Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { runLoad, type LoadSymbol } from '../../simulator/load.js';
 import type { EngineConfig, Instrument } from '../engine/index.js';
-import { parseGatewaySettings, type GatewayFileSettings } from './config.js';
-import { startGateway } from './gateway.js';
+import { parseGatewaySettings, startGateway, type GatewayFileSettings } from '../gateway/index.js';
 
 /** The longest a warm-up may take; the gateway then starts without it. */
 const WARM_UP_TIMEOUT_MS = 30_000;

@@ -1,0 +1,17 @@
+// The two interfaces the stations meet the engine through: the one writer (CommandSequencer, from the engine: submit a
+// command with the submitter's own `ref`, get every applied command's events back with that ref) and the engine's
+// reads (EngineReads: the part of Engine's read API the stations use). The local Sequencer over the segmented journal
+// or over a log in memory is one CommandSequencer; the cluster's JetStream log is another.
+import type { OrderView } from '../engine/index.js';
+
+export type { CommandSequencer } from '../engine/index.js';
+
+/** What the stations read from the engine (applied, durable state only); Engine has it. */
+export interface EngineReads {
+  readonly lastSeq: number;
+  orderByClOrdId(session: string, clOrdId: string): OrderView | null;
+  /** Sessions that have orders in the engine (resting, or remembered as done). */
+  sessionsWithOrders(): Iterable<string>;
+  /** Earliest expiry of a resting GTD order, epoch ms; null when there is none. */
+  nextExpiryMs(): number | null;
+}
