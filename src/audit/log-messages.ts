@@ -4,6 +4,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
+import { unescapePart } from '../session/session-id.js';
 import { Framer } from '../fix/framer.js';
 import { parseMessage, type FixMessage } from '../fix/message.js';
 import { parseUtcTimestamp } from '../fix/time.js';
@@ -39,6 +40,8 @@ export interface LogProblem {
   line: number;
   code: ProblemCode;
   text: string;
+  /** IN or OUT when the log line says (fixgw's own format) or the frame still parses. */
+  direction?: Direction;
 }
 
 export type LogItem = { kind: 'message'; m: LoggedMessage } | { kind: 'problem'; p: LogProblem };
@@ -72,10 +75,11 @@ export function listLogFiles(paths: readonly string[]): string[] {
   return out;
 }
 
-/** 'FIX.4.4-SENDER-TARGET.messages...' (fixgw and QuickFIX naming) -> SENDER, our side. */
+/** 'FIX.4.4-SENDER-TARGET.messages...' (fixgw and QuickFIX naming) -> SENDER, our side (fixgw escapes characters
+ *  outside [A-Za-z0-9._] in it as %XX, see fileSafeName). */
 function localCompIdFromName(file: string): string | undefined {
   const m = /^(?:FIXT?\.\d\.\d[^-]*)-([^-]+)-.+?\.messages/.exec(path.basename(file));
-  return m?.[1];
+  return m === null ? undefined : unescapePart(m[1]!) ?? m[1];
 }
 
 /** Every message and problem of the files, in file order then line order. */
@@ -124,20 +128,21 @@ function decodeLine(file: string, l: LogLine, state: DecodeState, opts: ReadOpti
     const bytes = opts.copy === true ? Buffer.from(frame.bytes) : frame.bytes;
     const parsed = frame.kind === 'incomplete' ? { garbled: frame.reason } : parseMessage(bytes);
     if ('garbled' in parsed) {
-      out.push({ kind: 'problem', p: { file, line: l.line, code: frameProblem?.code ?? 'garbled', text: frameProblem?.text ?? parsed.garbled } });
+      out.push({ kind: 'problem', p: { file, line: l.line, code: frameProblem?.code ?? 'garbled', text: frameProblem?.text ?? parsed.garbled,
+        ...(l.direction !== undefined ? { direction: l.direction } : {}) } });
       continue;
-    }
-    const masked = isMasked(parsed);
-    if (frameProblem !== undefined && !(masked && frameProblem.code === 'bad-checksum')) {
-      out.push({ kind: 'problem', p: { file, line: l.line, code: frameProblem.code, text: frameProblem.text } });
-    } else {
-      frameProblem = undefined;
     }
     const sender = parsed.get(49) ?? '';
     const target = parsed.get(56) ?? '';
     const begin = parsed.get(8) ?? '';
     state.local ??= sender;
     const direction: Direction | undefined = l.direction ?? (sender === state.local ? 'OUT' : target === state.local ? 'IN' : undefined);
+    const masked = isMasked(parsed);
+    if (frameProblem !== undefined && !(masked && frameProblem.code === 'bad-checksum')) {
+      out.push({ kind: 'problem', p: { file, line: l.line, code: frameProblem.code, text: frameProblem.text, ...(direction !== undefined ? { direction } : {}) } });
+    } else {
+      frameProblem = undefined;
+    }
     const names = namesOf(state, begin, sender, target);
     const session = direction === 'IN' ? names.reverse : names.flow;
     let timeUs = l.timeUs;

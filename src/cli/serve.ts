@@ -3,13 +3,15 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { startHttpServer, type HttpServer } from '../http/server.js';
 import { tokenFrom } from '../http/access.js';
 import { adminApi, adminTokenOf } from '../http/admin-api.js';
+import { TradeTape, TRADES_KEPT_DEFAULT } from '../marketdata/index.js';
 import { loadGatewaySettings, startGateway, type Gateway, type GatewayFileSettings } from '../gateway/index.js';
 import { warmUp } from './warm-up.js';
+import { exposureWarnings } from '../gateway/exposure.js';
 import { defaultEngineConfigPath, loadEngineConfig } from '../engine/index.js';
 import { addClusterFlags, clusterSettingsOf, type ClusterFlags } from '../cluster/cli-options.js';
 import { startClusterGateway, type ClusterGateway } from '../cluster/cluster-gateway.js';
@@ -26,6 +28,19 @@ export function defaultGatewayConfigPath(): string {
 }
 
 interface ServeOptions extends ClusterFlags { config: string; fixPort?: number; httpPort?: number; httpHost?: string; dataDir?: string; fsync: boolean; host?: string; engineConfig?: string }
+
+/** Trade history from before the snapshot the gateway started from (it replayed nothing before it), into `tape`. */
+function tradesBeforeSnapshot(tape: TradeTape, gateway: Gateway, log: Logger): void {
+  const toSeq = gateway.recoveredFromSnapshotSeq;
+  if (toSeq === null) return;
+  try {
+    const r = tape.replayBefore(gateway.dataDir, gateway.engine.config, toSeq);
+    if (r.error !== undefined) log.warn({ ...r, toSeq }, 'trade history rebuilt from the journal in part');
+    else log.info({ ...r, toSeq }, 'trade history rebuilt from the journal');
+  } catch (err) {
+    log.warn({ err }, 'trade history before the snapshot could not be rebuilt: it starts at the snapshot');
+  }
+}
 
 export function register(program: Command): void {
   addClusterFlags(program
@@ -48,6 +63,7 @@ export function register(program: Command): void {
       let settings: GatewayFileSettings;
       let gateway: Gateway;
       let clusterNode: ClusterGateway | undefined;
+      const tradeTape = new TradeTape(TRADES_KEPT_DEFAULT);
       try {
         settings = loadGatewaySettings(opts.config, CLUSTER_KEYS);
         const cluster = clusterSettingsOf(settings.more, opts);
@@ -55,12 +71,13 @@ export function register(program: Command): void {
         if (settings.warmUpOrders > 0) log.info(await warmUp(settings, engineConfig, settings.warmUpOrders, log), 'warm-up done');
         // Cluster mode (docs/cluster.md) when ClusterNatsUrls is set; otherwise the single process on its journal.
         gateway = cluster !== null ? clusterNode = await startClusterGateway({
-          settings, cluster, registry, logger: log, engineConfig,
+          settings, cluster, registry, logger: log, engineConfig, onReplayEvents: (_sc, events) => tradeTape.add(events),
           ...(opts.fixPort !== undefined ? { fixPort: opts.fixPort } : {}),
           ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}),
           ...(opts.host !== undefined ? { host: opts.host } : {}),
           onFatal: (err) => { if (!stopping) void stop(err.message, 1); },
         }) : await startGateway({
+          onReplayEvents: (_sc, events) => tradeTape.add(events),
           settings,
           registry,
           logger: log,
@@ -79,6 +96,7 @@ export function register(program: Command): void {
         process.exitCode = 1;
         return;
       }
+      if (clusterNode === undefined) tradesBeforeSnapshot(tradeTape, gateway, log); // a cluster node has no journal before its snapshot
       let http: HttpServer | undefined;
       try {
         http = await startHttpServer({
@@ -86,6 +104,7 @@ export function register(program: Command): void {
           port: opts.httpPort ?? settings.httpPort ?? 8080,
           engine: gateway.engine,
           sequencer: gateway.sequencer,
+          tradeTape,
           sessions: () => gateway.sessionsInfo(),
           registry,
           isReady: () => gateway.ready && !stopping,
@@ -110,6 +129,7 @@ export function register(program: Command): void {
       const httpPort = http.port;
 
       log.info({ fixPort: gateway.fixPort, httpPort, https: settings.https !== undefined, dataDir: gateway.dataDir, config: opts.config, pid: process.pid }, 'fixgw serving');
+      for (const w of exposureWarnings({ fixHost: opts.host ?? settings.fixHost ?? '0.0.0.0', fixPort: gateway.fixPort, httpHost: opts.httpHost ?? settings.httpHost ?? '0.0.0.0', httpPort, sessions: settings.sessions, httpAccessToken: tokenFrom('FIXGW_HTTP_TOKEN', settings.httpAccessToken) })) log.warn(w.context, w.message);
 
       async function stop(reason: string, exitCode: number): Promise<void> {
         stopping = true;

@@ -7,7 +7,9 @@ import path from 'node:path';
 import { pino, type Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { Dictionary } from '../fix/dictionary.js';
-import { defaultEngineConfigPath, loadEngineConfig, type Engine, type EngineConfig, type Sequencer } from '../engine/index.js';
+import {
+  defaultEngineConfigPath, loadEngineConfig, type Engine, type EngineConfig, type EngineEvent, type SequencedCommand, type Sequencer,
+} from '../engine/index.js';
 import { defaultDictionaryPath, resolveIdleSpinMicros, type GatewayFileSettings } from '../gateway/config.js';
 import type { Gateway } from '../gateway/gateway.js';
 import { startOrderPath, type OrderPath } from '../gateway/order-path.js';
@@ -44,6 +46,8 @@ export interface ClusterGatewayOptions {
   clock?: () => number;
   /** How long the replica may take to apply the stream before the node takes clients. Default 10 minutes. */
   catchUpTimeoutMs?: number;
+  /** Sees every command the replica applies while it catches up with the stream at start (e.g. the trade history). */
+  onReplayEvents?: (sc: SequencedCommand, events: EngineEvent[]) => void;
 }
 
 /** What /health says of a node. */
@@ -131,11 +135,14 @@ async function startNodeReplica(conn: ClusterConnection, options: ClusterGateway
   sequencer.onEvents(checkpoints.applied);
   const presence = new NodePresence(conn, commandLog.names, commandLog.origin);
   const replica = { conn, log: commandLog, sequencer, engine, snapshotSeq: started.snapshotSeq, digests, checkpoints, presence };
+  const replaying = options.onReplayEvents === undefined ? undefined : sequencer.onEvents(options.onReplayEvents);
   try {
     await caughtUp(commandLog, sequencer, options.catchUpTimeoutMs ?? 600_000);
   } catch (err) {
     await closeReplica(replica, undefined);
     throw err;
+  } finally {
+    replaying?.();
   }
   log.info({ snapshotSeq: started.snapshotSeq, lastSeq: engine.lastSeq, stream: commandLog.names.commandStream }, 'replica caught up with the stream');
   return replica;

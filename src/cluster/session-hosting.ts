@@ -44,6 +44,8 @@ export class ClusterHosting implements SessionHosting {
   private readonly stores = new Map<string, HostedStore>();
   private readonly hosted = new Map<string, Hosted>();
   private readonly releasing = new Map<string, Promise<void>>();
+  /** Sessions a takeover is under way for: a second Logon meanwhile is refused. */
+  private readonly taking = new Set<string>();
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(private readonly o: HostingOptions) {
@@ -73,6 +75,16 @@ export class ClusterHosting implements SessionHosting {
   readonly dedupeId = (session: Session, msg: FixMessage): string => fixDedupeId(session.id, session.creationTimeMs, msg.seqNum ?? 0);
 
   readonly takeOver = async (session: Session): Promise<string | undefined> => {
+    if (this.taking.has(session.key)) return `Logon refused: session ${session.key} is logging on already`;
+    this.taking.add(session.key);
+    try {
+      return await this.takeOverOnce(session);
+    } finally {
+      this.taking.delete(session.key);
+    }
+  };
+
+  private async takeOverOnce(session: Session): Promise<string | undefined> {
     await this.releasing.get(session.key);
     if (this.hosted.has(session.key)) return undefined; // back on the node that hosts it: nothing to take over
     const store = this.stores.get(session.key);
@@ -93,7 +105,7 @@ export class ClusterHosting implements SessionHosting {
       await this.o.leases.release(session.id);
       throw err;
     }
-  };
+  }
 
   readonly released = (session: Session): void => {
     const hosted = this.hosted.get(session.key);
