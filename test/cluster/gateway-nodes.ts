@@ -9,7 +9,8 @@ import { gatewayCfg, kill, serve, type Served } from '../../harness/served.js';
 import { DigestExchange } from '../../src/cluster/digest-exchange.js';
 import { Checkpoints } from '../../src/cluster/checkpoints.js';
 import type { LocalNatsCluster } from '../../src/cluster/local-nats.js';
-import { defaultEngineConfigPath, loadEngineConfig, type ExecReport, type NewOrderCommand, type SequencedCommand } from '../../src/engine/index.js';
+import { testEngineConfigPath } from '../../harness/engine-config.js';
+import { loadEngineConfig, type ExecReport, type NewOrderCommand, type SequencedCommand } from '../../src/engine/index.js';
 import type { FixMessage } from '../../src/fix/message.js';
 import { Tag } from '../../src/fix/names.js';
 import { formatUtcTimestamp } from '../../src/fix/time.js';
@@ -34,15 +35,18 @@ export async function startNode(nats: LocalNatsCluster, dir: string, nodeId: str
   const nodeDir = path.join(dir, nodeId);
   mkdirSync(nodeDir, { recursive: true });
   const served = await serve(nodeDir, 0, { cfg: nodeCfg(nats, nodeId, more), timeoutMs: 60_000 });
+  // a node that stops by itself says why (a kill -9 has no exit code)
+  void served.exited.then((code) => { if (code !== null && code !== 0) process.stderr.write(`node ${nodeId} exited ${code}:\n${served.output().split('\n').filter((l) => /"level":(50|60)/.test(l)).join('\n')}\n`); });
   after(async () => { if (served.proc.exitCode === null && served.proc.signalCode === null) await kill(served, 'SIGKILL'); });
   return served;
 }
 
 export interface Observer { replica: TestReplica; digests: DigestExchange; execIdsOf(session: string): Set<string>; newOrders: Map<string, number[]> }
 
-/** The test's own replica of the stream: every session's ExecIDs, every NewOrder's seqs, digests against the nodes'. */
+/** The test's own replica of the stream (with the nodes' engine config, gatewayCfg's): every session's ExecIDs, every
+ *  NewOrder's seqs, digests against the nodes'. */
 export async function observe(nats: LocalNatsCluster): Promise<Observer> {
-  const replica = await replicaNode(nats.urls, 'observer', {}, { config: loadEngineConfig(defaultEngineConfigPath()) });
+  const replica = await replicaNode(nats.urls, 'observer', {}, { config: loadEngineConfig(testEngineConfigPath()) });
   const execIds = new Map<string, Set<string>>();
   const newOrders = new Map<string, number[]>();
   replica.sequencer.onEvents((sc: SequencedCommand, events) => {
