@@ -12,10 +12,10 @@ import { TradeTape, TRADES_KEPT_DEFAULT } from '../marketdata/index.js';
 import { loadGatewaySettings, startGateway, type Gateway, type GatewayFileSettings } from '../gateway/index.js';
 import { warmUp } from './warm-up.js';
 import { exposureWarnings } from '../gateway/exposure.js';
-import { defaultEngineConfigPath, loadEngineConfig } from '../engine/index.js';
+import { defaultEngineConfigPath, loadEngineConfig, type EngineConfig, type EngineEvent } from '../engine/index.js';
 import { addClusterFlags, clusterSettingsOf, type ClusterFlags } from '../cluster/cli-options.js';
 import { startClusterGateway, type ClusterGateway } from '../cluster/cluster-gateway.js';
-import { CLUSTER_KEYS } from '../cluster/settings.js';
+import { CLUSTER_KEYS, type ClusterSettings } from '../cluster/settings.js';
 
 function parsePort(value: string): number {
   const port = Number(value);
@@ -40,6 +40,25 @@ function tradesBeforeSnapshot(tape: TradeTape, gateway: Gateway, log: Logger): v
   } catch (err) {
     log.warn({ err }, 'trade history before the snapshot could not be rebuilt: it starts at the snapshot');
   }
+}
+
+interface Serving { settings: GatewayFileSettings; cluster: ClusterSettings | null; engineConfig: EngineConfig; registry: Registry; log: Logger;
+  tradeTape: TradeTape; onFatal: (why: string) => void }
+
+/** Cluster mode (docs/cluster.md) when ClusterNatsUrls is set; otherwise the single process on its journal. */
+async function startServing(opts: ServeOptions, fsyncGiven: boolean, s: Serving): Promise<{ gateway: Gateway; clusterNode: ClusterGateway | undefined }> {
+  const common = {
+    settings: s.settings, registry: s.registry, logger: s.log, engineConfig: s.engineConfig, onReplayEvents: (_sc: unknown, events: EngineEvent[]) => s.tradeTape.add(events),
+    ...(opts.fixPort !== undefined ? { fixPort: opts.fixPort } : {}),
+    ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}),
+    ...(opts.host !== undefined ? { host: opts.host } : {}),
+  };
+  if (s.cluster !== null) {
+    const clusterNode = await startClusterGateway({ ...common, cluster: s.cluster, onFatal: (err) => s.onFatal(err.message) });
+    return { gateway: clusterNode, clusterNode };
+  }
+  const gateway = await startGateway({ ...common, ...(fsyncGiven ? { fsync: opts.fsync } : {}), onFatal: () => s.onFatal('journal failure') });
+  return { gateway, clusterNode: undefined };
 }
 
 export function register(program: Command): void {
@@ -69,25 +88,8 @@ export function register(program: Command): void {
         const cluster = clusterSettingsOf(settings.more, opts);
         const engineConfig = loadEngineConfig(opts.engineConfig ?? settings.engineConfigPath ?? defaultEngineConfigPath());
         if (settings.warmUpOrders > 0) log.info(await warmUp(settings, engineConfig, settings.warmUpOrders, log), 'warm-up done');
-        // Cluster mode (docs/cluster.md) when ClusterNatsUrls is set; otherwise the single process on its journal.
-        gateway = cluster !== null ? clusterNode = await startClusterGateway({
-          settings, cluster, registry, logger: log, engineConfig, onReplayEvents: (_sc, events) => tradeTape.add(events),
-          ...(opts.fixPort !== undefined ? { fixPort: opts.fixPort } : {}),
-          ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}),
-          ...(opts.host !== undefined ? { host: opts.host } : {}),
-          onFatal: (err) => { if (!stopping) void stop(err.message, 1); },
-        }) : await startGateway({
-          onReplayEvents: (_sc, events) => tradeTape.add(events),
-          settings,
-          registry,
-          logger: log,
-          ...(opts.fixPort !== undefined ? { fixPort: opts.fixPort } : {}),
-          ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}),
-          ...(opts.host !== undefined ? { host: opts.host } : {}),
-          engineConfig,
-          ...(fsyncGiven ? { fsync: opts.fsync } : {}),
-          onFatal: () => { if (!stopping) void stop('journal failure', 1); },
-        });
+        ({ gateway, clusterNode } = await startServing(opts, fsyncGiven, { settings, cluster, engineConfig, registry, log, tradeTape,
+          onFatal: (why) => { if (!stopping) void stop(why, 1); } }));
       } catch (err) {
         // Configuration and startup problems (bad .cfg or engine.json, port in use, unreadable journal): one line, exit 1.
         log.fatal({ err }, 'fixgw could not start');

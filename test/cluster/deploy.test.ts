@@ -1,25 +1,28 @@
 // deploy/cluster checked without Docker: the compose file's services, mounted files and ports fit together, the NATS
 // config is valid for nats-server under each server name, and every gateway node's .cfg (the compose ones and the
-// ones local-up writes) parses into cluster settings naming the NATS servers of its topology.
+// ones local-up writes) parses into cluster settings naming the NATS servers of its topology. `fixgw serve` in
+// cluster mode with NATS unreachable exits non-zero naming the URLs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { localGatewayCfg } from '../../src/cluster/local-up.js';
+import { freePorts } from '../../src/cluster/local-nats.js';
 import { CLUSTER_KEYS, parseClusterSettings, type ClusterSettings } from '../../src/cluster/settings.js';
-import { GATEWAY_KEYS } from '../../src/gateway/config.js';
-import { parseSettings } from '../../src/session/settings.js';
+import { parseGatewaySettings } from '../../src/gateway/config.js';
+import { CLI, gatewayCfg } from '../../harness/served.js';
+import { tempDirs } from '../support/temp-dirs.js';
 
 const DEPLOY = fileURLToPath(new URL('../../../deploy/cluster/', import.meta.url));
 
 interface Service { image?: string; build?: unknown; command?: string[]; volumes?: string[]; ports?: string[]; environment?: Record<string, string> }
 
+/** The cluster settings of a node's .cfg, read by the gateway's own settings parser (which refuses keys it would not use). */
 function clusterOf(cfgText: string, file: string): ClusterSettings {
-  const [session] = parseSettings(cfgText, file, { extraKeys: { ...GATEWAY_KEYS, ...CLUSTER_KEYS } });
-  const settings = parseClusterSettings(session!.raw);
+  const settings = parseClusterSettings(parseGatewaySettings(cfgText, DEPLOY, CLUSTER_KEYS).more);
   assert.ok(settings !== null, `${file} is in cluster mode`);
   return settings;
 }
@@ -65,4 +68,17 @@ test('the .cfg local-up writes for a node parses into that node\'s cluster setti
   const urls = ['nats://127.0.0.1:4301', 'nats://127.0.0.1:4302', 'nats://127.0.0.1:4303'];
   const settings = clusterOf(localGatewayCfg('b', urls, 3, 9877, 8081), 'gateway-b.cfg');
   assert.deepEqual([settings.nodeId, settings.natsUrls, settings.replicas], ['b', urls, 3]);
+});
+
+test('fixgw serve in cluster mode with NATS unreachable exits non-zero, naming every URL', () => {
+  const dir = tempDirs('fixgw-cluster-unreachable-')();
+  return freePorts(2).then((ports) => {
+    const natsUrls = ports.map((p) => `nats://127.0.0.1:${p}`);
+    const cfg = path.join(dir, 'gateway.cfg');
+    writeFileSync(cfg, gatewayCfg({ ClusterNatsUrls: natsUrls.join(','), ClusterNodeId: 'a', ClusterConnectTimeoutMs: 500 }));
+    const r = spawnSync(process.execPath, [CLI, 'serve', '--config', cfg, '--fix-port', '0', '--data-dir', path.join(dir, 'data')], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(r.status, 1, r.stderr);
+    for (const u of natsUrls) assert.ok(r.stderr.includes(u), `names ${u}: ${r.stderr}`);
+    assert.match(r.stderr, /^fixgw serve: cannot reach NATS at /m);
+  });
 });
