@@ -36,7 +36,7 @@ test('kill -9 of node A under load: its clients log on to node B, continue their
 });
 
 test('a new node joins from the newest snapshot plus the stream\'s tail and agrees with the others', async () => {
-  const { firstSeq, lastSeq } = await observer.replica.log.bounds();
+  const { firstSeq, lastSeq } = await observer.log.bounds();
   assert.ok(lastSeq > 2 * SNAPSHOT_EVERY && firstSeq > 1, `the stream was trimmed below the oldest kept snapshot (holds ${firstSeq}..${lastSeq})`);
   const c = await startNode(nats, dir, 'c');
   const started = c.output().split('\n').find((l) => l.includes('replica caught up with the stream'))!;

@@ -62,7 +62,7 @@ test('kill -9 of a NATS server under load from clients on both nodes loses no ac
     new Trader('NB2', b.fixPort, 'Buy', 20)];
   for (const x of traders) await x.start();
   await until('orders under way', () => traders.every((x) => x.acked.size >= 100), 30_000);
-  const stream = await observer.replica.node.conn.jsm.streams.info('FIXGW');
+  const stream = await observer.log.conn.jsm.streams.info('FIXGW');
   const victim = nats.names.indexOf(stream.cluster!.leader!);
   await nats.kill(victim);
   const atKill = traders.map((x) => x.acked.size);
