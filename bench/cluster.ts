@@ -1,124 +1,139 @@
-// The cluster's command path on a local 3-server NATS cluster it starts itself: what a publish ack costs with one
-// and with three replicas, and what the whole path costs (submit on node A → JetStream → read and applied on node A's
-// engine, and on node B's). Prints one JSON line. Everything runs on this one machine: the three servers, the
-// nodes and the bench share its cores, so read the figures as costs on this box, not as a deployment's.
-//
-//   1×1:   one append at a time (latency: publish → JetStream ack; submit → applied on the submitting node).
-//   4×100: four submitters each keeping 100 appends in flight (throughput).
-// Knobs: BENCH_LATENCY_COMMANDS (2000), BENCH_THROUGHPUT_COMMANDS (20000). Run: npm run build && node dist/bench/cluster.js
-// (the end-to-end fields of the full bench, with gateway nodes and FIX clients, come with cluster mode in `fixgw serve`).
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import * as hdr from 'hdr-histogram-js';
-import { JetStreamCommandLog } from '../src/cluster/command-log.js';
-import { ClusterConnection } from '../src/cluster/connection.js';
+// The cluster bench: starts its own topology on this machine (3 nats-server processes, gateway nodes as `fixgw serve`
+// children in cluster mode) and drives it with the project's FIX load generator (`fixgw sim load`), beside the
+// single-process gateway with fsync measured in the same run. Prints ONE JSON line:
+//   single_fsync_4x100_orders_per_s, r1_4x100_orders_per_s, r3_4x100_orders_per_s (4 sessions × window 100)
+//   r3_1x1_p50_us, r3_1x1_p99_us (1 session × window 1: order → first ExecutionReport)
+//   failover_rto_ms (gateway node killed → its clients logged on to another node and holding every report they missed),
+//   acked_lost, duplicated, replica_digest_equal (over the failover run, checked against an observer replica)
+//   and the R3 path's parts: publish → ack, submit → applied on the submitting node and on another node (one at a time).
+// Everything shares the machine (and other work may run beside it): read the figures as costs on this box.
+//   npm run bench:cluster [-- --orders-4x100 N --orders-1x1 N]
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os, { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { testEngineConfigPath } from '../harness/engine-config.js';
+import { gatewayCfg, kill, serve, type Served, CLI } from '../harness/served.js';
+import { observeStream, outcomeOf, padToDigest, settle, Trader, waitUntil } from '../harness/cluster-traffic.js';
 import { LocalNatsCluster } from '../src/cluster/local-nats.js';
-import { clusterSettings } from '../src/cluster/settings.js';
-import { Engine, Sequencer } from '../src/engine/index.js';
-import { defaultEngineConfigPath, loadEngineConfig } from '../src/engine/config.js';
-import type { NewOrderCommand } from '../src/engine/types.js';
+import { loadEngineConfig } from '../src/engine/index.js';
+import { pathCosts } from './cluster-path.js';
 
-const LATENCY_COMMANDS = Number(process.env.BENCH_LATENCY_COMMANDS ?? 2000);
-const THROUGHPUT_COMMANDS = Number(process.env.BENCH_THROUGHPUT_COMMANDS ?? 20_000);
-const config = loadEngineConfig(defaultEngineConfigPath());
+const { values } = parseArgs({ options: { 'orders-4x100': { type: 'string', default: '30000' }, 'orders-1x1': { type: 'string', default: '3000' } } });
+const orders4x100 = Number(values['orders-4x100']);
+const orders1x1 = Number(values['orders-1x1']);
+const DIGEST_EVERY = 1000;
+/** Both modes run the shipped start-up warm-up, as bench:e2e does. */
+const BASE = { MaxMessagesPerSecond: 1_000_000, WarmUpOrders: undefined };
 
-const histogram = (): hdr.Histogram => hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
-let n = 0;
-/** Resting orders far from each other's prices, so no run builds a book that trades. */
-const order = (): NewOrderCommand => ({ type: 'NewOrder', session: `FIX.4.4:GW->B${n % 4}`, clOrdId: `c${n++}`, symbol: 'AAPL',
-  side: n % 2 === 0 ? 'Buy' : 'Sell', ordType: 'Limit', price: n % 2 === 0 ? '90.00' : '110.00', orderQty: '1' });
+interface LoadResult { orders_per_s: number; ack_p50_us: number | null; ack_p99_us: number | null; rejects: number; error?: string }
 
-async function openNode(nats: LocalNatsCluster, nodeId: string, stream: string, replicas: number, observe?: (us: number) => void) {
-  const settings = clusterSettings(nats.urls, nodeId, { stream, replicas, publishInFlightMax: 1000 });
-  const conn = await ClusterConnection.open({ natsUrls: nats.urls, nodeId, connectTimeoutMs: 5000 });
-  const log = await JetStreamCommandLog.open(conn, settings, observe ? { observeAckLatencyUs: observe } : {});
-  return { conn, log };
+/** `fixgw sim load` against `port`; its JSON report. */
+function simLoad(port: number, sender: string, sessions: number, window: number, orders: number): Promise<LoadResult> {
+  const args = [CLI, 'sim', 'load', '--port', String(port), '--target', 'FIXGW', '--sender', sender, '--sessions', String(sessions),
+    '--window', String(window), '--orders', String(orders), '--warmup', String(Math.round(orders / 10)), '--symbols', 'AAPL,MSFT', '--mid', '100',
+    '--timeout', '30', '--json', '--quiet'];
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, args, { maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+      try { resolve(JSON.parse(stdout.trim().split('\n').pop() ?? '') as LoadResult); } catch { reject(new Error(`sim load failed: ${err?.message ?? ''} ${stderr}`)); }
+    });
+  });
 }
 
-/** Appends one at a time (stage + append, no replica); returns the publish → ack histogram (µs). */
-async function ackLatency(log: JetStreamCommandLog): Promise<hdr.Histogram> {
-  const h = histogram();
-  for (let i = 0; i < LATENCY_COMMANDS + 200; i++) {
-    const t0 = process.hrtime.bigint();
-    log.stage(i + 1, Date.now(), order());
-    await log.append(1);
-    if (i >= 200) h.recordValue(Number(process.hrtime.bigint() - t0) / 1000);
+async function node(dir: string, nats: LocalNatsCluster, nodeId: string, stream: string, replicas: number): Promise<Served> {
+  const nodeDir = path.join(dir, `${stream}-${nodeId}`);
+  mkdirSync(nodeDir, { recursive: true });
+  return serve(nodeDir, 0, { timeoutMs: 120_000, cfg: gatewayCfg({ ...BASE, ClusterNatsUrls: nats.urls.join(','), ClusterNodeId: nodeId,
+    ClusterStream: stream, ClusterReplicas: replicas, ClusterDigestEveryCommands: DIGEST_EVERY }) });
+}
+
+async function singleProcess(dir: string): Promise<number> {
+  mkdirSync(path.join(dir, 'single'));
+  const served = await serve(path.join(dir, 'single'), 0, { cfg: gatewayCfg(BASE), timeoutMs: 120_000 });
+  try {
+    return (await simLoad(served.fixPort, 'S{i}', 4, 100, orders4x100)).orders_per_s;
+  } finally {
+    await kill(served, 'SIGTERM');
   }
-  return h;
 }
 
-/** Node A submits one at a time through its sequencer; submit → applied on A, and on B (µs). */
-async function applyLatency(a: Sequencer, b: Sequencer): Promise<{ onA: hdr.Histogram; onB: hdr.Histogram }> {
-  const onA = histogram();
-  const onB = histogram();
-  let t0 = 0n;
-  let waitB: (() => void) | null = null;
-  b.onEvents(() => { onB.recordValue(Number(process.hrtime.bigint() - t0) / 1000); waitB?.(); });
-  for (let i = 0; i < LATENCY_COMMANDS; i++) {
-    const seenByB = new Promise<void>((r) => { waitB = r; });
-    t0 = process.hrtime.bigint();
-    a.submit(order());
-    await a.flush();
-    onA.recordValue(Number(process.hrtime.bigint() - t0) / 1000);
-    await seenByB;
-  }
-  return { onA, onB };
-}
-
-/** Four submitters, each keeping 100 appends in flight, until THROUGHPUT_COMMANDS are acknowledged; appends/s. */
-async function throughput(log: JetStreamCommandLog): Promise<number> {
-  let sent = 0;
-  let entry = 1_000_000;
-  const t0 = performance.now();
-  const submitter = async (): Promise<void> => {
-    const inFlight = new Set<Promise<unknown>>();
-    while (sent < THROUGHPUT_COMMANDS || inFlight.size > 0) {
-      while (inFlight.size < 100 && sent < THROUGHPUT_COMMANDS) {
-        sent++;
-        log.stage(++entry, Date.now(), order());
-        const p: Promise<unknown> = log.append(1).finally(() => inFlight.delete(p));
-        inFlight.add(p);
-      }
-      await Promise.race(inFlight);
+/** Node a (and b) on a stream of `replicas`; 4×100 against a, then 1×1 when asked. */
+async function clusterLoad(dir: string, nats: LocalNatsCluster, replicas: number, nodes: string[], oneByOne: boolean): Promise<Record<string, number>> {
+  const served = [];
+  for (const id of nodes) served.push(await node(dir, nats, id, `BENCH_R${replicas}`, replicas));
+  try {
+    const out: Record<string, number> = { [`r${replicas}_4x100_orders_per_s`]: (await simLoad(served[0]!.fixPort, `R${replicas}{i}`, 4, 100, orders4x100)).orders_per_s };
+    if (oneByOne) {
+      const one = await simLoad(served[0]!.fixPort, `R${replicas}ONE`, 1, 1, orders1x1);
+      out[`r${replicas}_1x1_p50_us`] = one.ack_p50_us ?? -1;
+      out[`r${replicas}_1x1_p99_us`] = one.ack_p99_us ?? -1;
     }
-  };
-  await Promise.all([submitter(), submitter(), submitter(), submitter()]);
-  return Math.round(THROUGHPUT_COMMANDS / ((performance.now() - t0) / 1000));
+    return out;
+  } finally {
+    for (const s of served) await kill(s, 'SIGTERM');
+  }
 }
 
-const us = (h: hdr.Histogram, p: number): number => Math.round(h.getValueAtPercentile(p));
+/** Two nodes under load from clients on both; node a killed; its clients move to b. */
+async function failover(dir: string, nats: LocalNatsCluster): Promise<Record<string, number | boolean>> {
+  const stream = 'BENCH_FAILOVER';
+  const [a, b] = [await node(dir, nats, 'a', stream, 3), await node(dir, nats, 'b', stream, 3)];
+  const observer = await observeStream(nats.urls, loadEngineConfig(testEngineConfigPath()), DIGEST_EVERY, stream);
+  const traders = [new Trader('FA1', a.fixPort, 'Buy', 50), new Trader('FA2', a.fixPort, 'Sell', 50), new Trader('FB1', b.fixPort, 'Buy', 50),
+    new Trader('FB2', b.fixPort, 'Sell', 50)];
+  try {
+    for (const t of traders) await t.start();
+    await new Promise((r) => setTimeout(r, 3000));
+    const killedAt = Date.now();
+    await kill(a, 'SIGKILL');
+    const moved = traders.slice(0, 2);
+    const rto = await Promise.all(moved.map(async (t) => {
+      await t.moveTo(b.fixPort);
+      const due = [...observer.execIdsOf(t.key)]; // every report the engine had made for it when it logged on again
+      await waitUntil(`${t.sender} has every report it missed`, () => due.every((id) => t.execIds.has(id)), 30_000);
+      return Date.now() - killedAt;
+    }));
+    await new Promise((r) => setTimeout(r, 2000));
+    for (const t of traders) t.stop();
+    await settle(traders, observer, 60_000);
+    const outcome = outcomeOf(traders, observer);
+    const seq = await padToDigest(observer, DIGEST_EVERY);
+    const equal = await waitUntil('digests compared', () => (observer.digests.agreedWith.get('b') ?? 0) >= seq, 30_000).then(() => true, () => false);
+    return {
+      failover_rto_ms: Math.max(...rto), acked_lost: outcome.ackedLost.length, duplicated: outcome.duplicated.length,
+      reports_missing: outcome.reportsMissing.length, replica_digest_equal: equal && observer.diverged.length === 0,
+      failover_orders_acked: traders.reduce((n, t) => n + t.acked.size, 0),
+    };
+  } finally {
+    for (const t of traders) await t.sim.close().catch(() => undefined);
+    await observer.close();
+    await kill(b, 'SIGTERM');
+  }
+}
+
+/** CPU load of the machine while the bench ran (1-minute load average at the end; 2 = both cores busy). */
+function loadNote(): string {
+  return `loadavg ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} on ${os.cpus().length} cores; NATS servers, gateway nodes, load generator and observer on one box`;
+}
 
 async function main(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'fixgw-bench-cluster-'));
-  const nats = await LocalNatsCluster.start({ dir });
-  const out: Record<string, number | string> = { machine: 'shared; NATS servers, nodes and bench on one box' };
+  const dir = mkdtempSync(path.join(tmpdir(), 'fixgw-bench-cluster-'));
+  const out: Record<string, unknown> = { bench: 'cluster', node: process.version };
+  let nats: LocalNatsCluster | undefined;
   try {
-    for (const replicas of [1, 3]) {
-      const a = await openNode(nats, 'A', `BENCH_R${replicas}`, replicas);
-      const b = await openNode(nats, 'B', `BENCH_R${replicas}`, replicas);
-      const ack = await ackLatency(a.log);
-      out[`r${replicas}_1x1_publish_ack_p50_us`] = us(ack, 50);
-      out[`r${replicas}_1x1_publish_ack_p99_us`] = us(ack, 99);
-      const seqA = new Sequencer(new Engine(config), { log: a.log });
-      const seqB = new Sequencer(new Engine(config), { log: b.log });
-      const { lastSeq } = await a.log.bounds(); // both replicas first apply what the ack run appended
-      while (seqA.lastAppliedSeq < lastSeq || seqB.lastAppliedSeq < lastSeq) await new Promise((r) => setTimeout(r, 10));
-      const { onA, onB } = await applyLatency(seqA, seqB);
-      out[`r${replicas}_1x1_submit_to_applied_p50_us`] = us(onA, 50);
-      out[`r${replicas}_1x1_submit_to_applied_p99_us`] = us(onA, 99);
-      out[`r${replicas}_1x1_submit_to_applied_other_node_p50_us`] = us(onB, 50);
-      await seqA.close();
-      await seqB.close();
-      out[`r${replicas}_4x100_appends_per_s`] = await throughput(a.log);
-      await a.conn.close();
-      await b.conn.close();
-    }
+    out['single_fsync_4x100_orders_per_s'] = await singleProcess(dir);
+    nats = await LocalNatsCluster.start({ dir: path.join(dir, 'nats') });
+    Object.assign(out, await clusterLoad(dir, nats, 1, ['a'], false));
+    Object.assign(out, await clusterLoad(dir, nats, 3, ['a', 'b'], true));
+    Object.assign(out, await failover(dir, nats));
+    Object.assign(out, await pathCosts(nats));
+    out['machine'] = loadNote();
   } finally {
-    await nats.stop();
+    await nats?.stop();
     rmSync(dir, { recursive: true, force: true });
   }
-  console.log(JSON.stringify(out));
+  process.stdout.write(JSON.stringify(out) + '\n');
 }
 
 await main();
