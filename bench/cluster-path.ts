@@ -21,6 +21,33 @@ async function openLog(nats: LocalNatsCluster, nodeId: string): Promise<{ conn: 
   return { conn, log: await JetStreamCommandLog.open(conn, clusterSettings(nats.urls, nodeId, { stream: 'BENCH_PATH', replicas: 3 })) };
 }
 
+/** Commands per second through the publisher alone with `perMessage` command records in each message (4 submitters,
+ *  100 messages in flight each): what batching several commands per message would gain. */
+async function publishRate(nats: LocalNatsCluster, perMessage: number): Promise<number> {
+  const { conn, log } = await openLog(nats, `batch${perMessage}`);
+  const body = Buffer.alloc(110 * perMessage, 7); // a NewOrder record is about 110 bytes
+  const messages = Math.ceil(20_000 / perMessage);
+  let sent = 0;
+  let id = 0;
+  const t0 = performance.now();
+  const submitter = async (): Promise<void> => {
+    const inFlight = new Set<Promise<unknown>>();
+    while (sent < messages || inFlight.size > 0) {
+      while (inFlight.size < 100 && sent < messages) {
+        sent++;
+        const p: Promise<unknown> = conn.publisher.publish(`${log.names.commandStream}_BATCH.x`, body, { msgID: `b${perMessage}:${++id}`, timeoutMs: 2000, retryMs: 20_000 })
+          .finally(() => inFlight.delete(p));
+        inFlight.add(p);
+      }
+      await Promise.race(inFlight);
+    }
+  };
+  await Promise.all([submitter(), submitter(), submitter(), submitter()]);
+  const rate = Math.round((messages * perMessage) / ((performance.now() - t0) / 1000));
+  await conn.close();
+  return rate;
+}
+
 export async function pathCosts(nats: LocalNatsCluster): Promise<Record<string, number>> {
   const config = loadEngineConfig(testEngineConfigPath());
   const ack = await openLog(nats, 'ack');
@@ -60,9 +87,20 @@ export async function pathCosts(nats: LocalNatsCluster): Promise<Record<string, 
   for (const sc of records) engine.apply(sc);
   const applyUs = Number(process.hrtime.bigint() - applyStart) / 1000 / records.length;
   const p50 = (h: hdr.Histogram): number => Math.round(h.getValueAtPercentile(50));
+  const batching: Record<string, number> = {};
+  await ensureBatchStream(nats);
+  for (const k of [1, 8, 32]) batching[`r3_publish_${k}_per_message_commands_per_s`] = await publishRate(nats, k);
   return {
+    ...batching,
     r3_publish_ack_p50_us: p50(ackUs), r3_publish_ack_p99_us: Math.round(ackUs.getValueAtPercentile(99)),
     r3_submit_to_applied_p50_us: p50(onA), r3_submit_to_applied_other_node_p50_us: p50(onB),
     r3_consume_p50_us: p50(onA) - p50(ackUs), engine_apply_us: Math.round(applyUs * 100) / 100,
   };
+}
+
+/** A 3-replica stream for the batching measurement (raw bytes, not command records: no node reads it). */
+async function ensureBatchStream(nats: LocalNatsCluster): Promise<void> {
+  const conn = await ClusterConnection.open({ natsUrls: nats.urls, nodeId: 'batch', connectTimeoutMs: 5000 });
+  await conn.jsm.streams.add({ name: 'BENCH_PATH_BATCH', subjects: ['BENCH_PATH_BATCH.x'], num_replicas: 3, duplicate_window: 120_000_000_000 });
+  await conn.close();
 }

@@ -9,7 +9,7 @@
 // Everything shares the machine (and other work may run beside it): read the figures as costs on this box.
 //   npm run bench:cluster [-- --orders-4x100 N --orders-1x1 N]
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -27,7 +27,25 @@ const DIGEST_EVERY = 1000;
 /** Both modes run the shipped start-up warm-up, as bench:e2e does. */
 const BASE = { MaxMessagesPerSecond: 1_000_000, WarmUpOrders: undefined };
 
-interface LoadResult { orders_per_s: number; ack_p50_us: number | null; ack_p99_us: number | null; rejects: number; error?: string }
+interface LoadResult { orders: number; warmup: number; orders_per_s: number; ack_p50_us: number | null; ack_p99_us: number | null; rejects: number; error?: string }
+
+/** CPU time (user + system) processes have used so far, in µs (Linux /proc; USER_HZ 100). */
+function cpuUs(pids: number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1]!.split(' ');
+    ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return (ticks * 1e6) / 100;
+}
+
+/** A load run with the CPU each group of processes spent per order (warm-up included), in µs. */
+async function measured(groups: Record<string, number[]>, run: () => Promise<LoadResult>): Promise<{ r: LoadResult; cpu: Record<string, number> }> {
+  const before = Object.fromEntries(Object.entries(groups).map(([k, pids]) => [k, cpuUs(pids)]));
+  const r = await run();
+  const cpu = Object.fromEntries(Object.entries(groups).map(([k, pids]) => [k, Math.round((cpuUs(pids) - before[k]!) / (r.orders + r.warmup))]));
+  return { r, cpu };
+}
 
 /** `fixgw sim load` against `port`; its JSON report. */
 function simLoad(port: number, sender: string, sessions: number, window: number, orders: number): Promise<LoadResult> {
@@ -48,11 +66,12 @@ async function node(dir: string, nats: LocalNatsCluster, nodeId: string, stream:
     ClusterStream: stream, ClusterReplicas: replicas, ClusterDigestEveryCommands: DIGEST_EVERY }) });
 }
 
-async function singleProcess(dir: string): Promise<number> {
+async function singleProcess(dir: string): Promise<Record<string, number>> {
   mkdirSync(path.join(dir, 'single'));
   const served = await serve(path.join(dir, 'single'), 0, { cfg: gatewayCfg(BASE), timeoutMs: 120_000 });
   try {
-    return (await simLoad(served.fixPort, 'S{i}', 4, 100, orders4x100)).orders_per_s;
+    const { r, cpu } = await measured({ gateway: [served.pid] }, () => simLoad(served.fixPort, 'S{i}', 4, 100, orders4x100));
+    return { single_fsync_4x100_orders_per_s: r.orders_per_s, single_fsync_4x100_gateway_cpu_us_per_order: cpu['gateway']! };
   } finally {
     await kill(served, 'SIGTERM');
   }
@@ -60,10 +79,13 @@ async function singleProcess(dir: string): Promise<number> {
 
 /** Node a (and b) on a stream of `replicas`; 4×100 against a, then 1×1 when asked. */
 async function clusterLoad(dir: string, nats: LocalNatsCluster, replicas: number, nodes: string[], oneByOne: boolean): Promise<Record<string, number>> {
-  const served = [];
+  const served: Served[] = [];
   for (const id of nodes) served.push(await node(dir, nats, id, `BENCH_R${replicas}`, replicas));
   try {
-    const out: Record<string, number> = { [`r${replicas}_4x100_orders_per_s`]: (await simLoad(served[0]!.fixPort, `R${replicas}{i}`, 4, 100, orders4x100)).orders_per_s };
+    const groups = { gateway: [served[0]!.pid], replica: served.slice(1).map((s) => s.pid), nats: nats.pids };
+    const { r, cpu } = await measured(groups, () => simLoad(served[0]!.fixPort, `R${replicas}{i}`, 4, 100, orders4x100));
+    const out: Record<string, number> = { [`r${replicas}_4x100_orders_per_s`]: r.orders_per_s, [`r${replicas}_4x100_gateway_cpu_us_per_order`]: cpu['gateway']!,
+      [`r${replicas}_4x100_nats_cpu_us_per_order`]: cpu['nats']!, ...(served.length > 1 ? { [`r${replicas}_4x100_other_node_cpu_us_per_order`]: cpu['replica']! } : {}) };
     if (oneByOne) {
       const one = await simLoad(served[0]!.fixPort, `R${replicas}ONE`, 1, 1, orders1x1);
       out[`r${replicas}_1x1_p50_us`] = one.ack_p50_us ?? -1;
@@ -122,7 +144,7 @@ async function main(): Promise<void> {
   const out: Record<string, unknown> = { bench: 'cluster', node: process.version };
   let nats: LocalNatsCluster | undefined;
   try {
-    out['single_fsync_4x100_orders_per_s'] = await singleProcess(dir);
+    Object.assign(out, await singleProcess(dir));
     nats = await LocalNatsCluster.start({ dir: path.join(dir, 'nats') });
     Object.assign(out, await clusterLoad(dir, nats, 1, ['a'], false));
     Object.assign(out, await clusterLoad(dir, nats, 3, ['a', 'b'], true));

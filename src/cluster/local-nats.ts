@@ -84,6 +84,8 @@ export class LocalNatsCluster {
   get names(): string[] { return this.specs.map((s) => s.name); }
   /** Whether server `i` is running. */
   isRunning(i: number): boolean { return this.procs[i] !== null; }
+  /** Process ids of the servers running now (benches read their CPU time). */
+  get pids(): number[] { return this.procs.flatMap((p) => (p?.pid === undefined ? [] : [p.pid])); }
 
   /** Kills server `i` (SIGKILL by default: no shutdown of its own) and resolves once it has exited. */
   async kill(i: number, signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
