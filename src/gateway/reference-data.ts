@@ -72,9 +72,9 @@ export class ReferenceData {
     if (type === SecurityListRequestType.AllSecurities) chosen = all;
     else if (type === SecurityListRequestType.Symbol && symbol !== undefined) chosen = all.filter((i) => i.symbol === symbol);
     else if (type === SecurityListRequestType.TradingSessionId && tradingSession !== undefined) chosen = all.filter((i) => i.symbol === tradingSession);
-    else return this.#securityListFailed(session, reqId, SecurityRequestResult.InvalidOrUnsupportedRequest,
-      'SecurityListRequestType 0 (with Symbol), 3 (with TradingSessionID) or 4 (all securities)');
-    if (chosen.length === 0) return this.#securityListFailed(session, reqId, SecurityRequestResult.NoInstrumentsFound, 'no such instrument');
+    // supported: 0 with a Symbol, 3 with a TradingSessionID (the symbol), 4 all securities
+    else return this.#securityListFailed(session, reqId, SecurityRequestResult.InvalidOrUnsupportedRequest);
+    if (chosen.length === 0) return this.#securityListFailed(session, reqId, SecurityRequestResult.NoInstrumentsFound);
     const body: FieldList = [[Tag.SecurityReqID, reqId], [Tag.SecurityResponseID, this.#responseId()],
       [Tag.SecurityRequestResult, String(SecurityRequestResult.ValidRequest)], [Tag.TotNoRelatedSym, String(chosen.length)],
       [Tag.LastFragment, 'Y'], [Tag.NoRelatedSym, String(chosen.length)]];
@@ -82,9 +82,10 @@ export class ReferenceData {
     session.send(MsgType.SecurityList, body);
   }
 
-  #securityListFailed(session: Session, reqId: string, result: number, text: string): void {
+  /** y has no Text of its own in FIX 4.4 (only per instrument): the result code says it all. */
+  #securityListFailed(session: Session, reqId: string, result: number): void {
     session.send(MsgType.SecurityList, [[Tag.SecurityReqID, reqId], [Tag.SecurityResponseID, this.#responseId()],
-      [Tag.SecurityRequestResult, String(result)], [Tag.TotNoRelatedSym, '0'], [Tag.LastFragment, 'Y'], [Tag.Text, text]]);
+      [Tag.SecurityRequestResult, String(result)], [Tag.TotNoRelatedSym, '0'], [Tag.LastFragment, 'Y']]);
   }
 
   /** One instrument, in SecListGrp's order (inSecurityList) or as d's body fields. */

@@ -93,27 +93,35 @@ export class TradeCapture {
 
 /** The request's filters, or why they cannot be read. */
 function queryOf(msg: FixMessage): TradeQuery | string {
-  const times: number[] = [];
+  const times = timesOf(msg);
+  if (typeof times === 'string') return times;
   const accounts: string[] = [];
   let partyId: string | undefined;
   for (let i = 0; i < msg.fieldCount; i++) {
     const tag = msg.tagAt(i);
-    if (tag === Tag.TransactTime || tag === Tag.TradeDate) {
-      const ms = tag === Tag.TransactTime ? parseUtcTimestamp(msg.valueAt(i)) : dateMs(msg.valueAt(i), times.length);
-      if (ms === undefined) return `${tag === Tag.TransactTime ? 'TransactTime' : 'TradeDate'} ${msg.valueAt(i)} is not a time`;
-      times.push(ms);
-    } else if (tag === Tag.PartyID) {
-      partyId = msg.valueAt(i);
-    } else if (tag === Tag.PartyRole && Number(msg.valueAt(i)) === PartyRole.CustomerAccount && partyId !== undefined) {
-      accounts.push(partyId);
-    }
+    if (tag === Tag.PartyID) partyId = msg.valueAt(i);
+    else if (tag === Tag.PartyRole && Number(msg.valueAt(i)) === PartyRole.CustomerAccount && partyId !== undefined) accounts.push(partyId);
   }
-  if (times.length > 2) return 'NoDates: at most two (from, to)';
   return {
     reqId: msg.get(Tag.TradeRequestID) ?? '', requestType: msg.get(Tag.TradeRequestType) ?? '', accounts,
     sinceMs: times[0] ?? 0, untilMs: times[1] ?? Number.MAX_SAFE_INTEGER,
     symbol: msg.get(Tag.Symbol), side: msg.get(Tag.Side), orderId: msg.get(Tag.OrderID), clOrdId: msg.get(Tag.ClOrdID),
   };
+}
+
+/** NoDates: each entry (TradeDate, then optionally TransactTime, the finer one) is a time: one = from, two = from..to. */
+function timesOf(msg: FixMessage): number[] | string {
+  const times: number[] = [];
+  for (let i = 0; i < msg.fieldCount; i++) {
+    const tag = msg.tagAt(i);
+    if (tag !== Tag.TradeDate && tag !== Tag.TransactTime) continue;
+    const value = msg.valueAt(i);
+    const ms = tag === Tag.TransactTime ? parseUtcTimestamp(value) : dateMs(value, times.length);
+    if (ms === undefined) return `${tag === Tag.TransactTime ? 'TransactTime' : 'TradeDate'} ${value} is not a time`;
+    if (tag === Tag.TradeDate) times.push(ms);
+    else if (times.length > 0) times[times.length - 1] = ms;
+  }
+  return times.length > 2 ? 'NoDates: at most two (from, to)' : times;
 }
 
 /** A TradeDate as a time: its start when it is the first date (from), its end when the second (to). */
