@@ -3,12 +3,14 @@
 // applied (durable state only), never through the command log. The stations follow the command sequencer's events
 // for what they push (incremental market data, trading status changes).
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import type { FixMessage } from '../fix/message.js';
 import { MsgType } from '../fix/names.js';
 import type { Session } from '../session/session.js';
 import type { CommandSequencer } from '../engine/index.js';
 import type { GatewaySession } from './config.js';
 import { MarketDataFix } from './market-data.js';
+import { registerMdMetrics } from './md-metrics.js';
 import { ReferenceData } from './reference-data.js';
 import type { EngineReads } from './seam.js';
 import { TradeCapture } from './trade-capture.js';
@@ -23,8 +25,9 @@ export class DataRequests {
   readonly reference: ReferenceData;
   readonly tradeCapture: TradeCapture;
 
-  constructor(engine: EngineReads, sequencer: Pick<CommandSequencer, 'onEvents'>, log: Logger) {
+  constructor(engine: EngineReads, sequencer: Pick<CommandSequencer, 'onEvents'>, log: Logger, registry: Registry) {
     this.marketData = new MarketDataFix(engine, log);
+    registerMdMetrics(registry, this.marketData.counts, () => this.marketData.subscriptionCount);
     this.reference = new ReferenceData(engine);
     this.tradeCapture = new TradeCapture(engine);
     sequencer.onEvents(this.marketData.onEvents);

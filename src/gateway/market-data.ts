@@ -13,6 +13,7 @@ import type { Session } from '../session/session.js';
 import type { EngineEvent, SequencedCommand } from '../engine/index.js';
 import type { GatewaySession } from './config.js';
 import { MdBook, type MdLevel } from './md-book.js';
+import { MdCounts } from './md-metrics.js';
 import { countFor, incrementBody, mdSeqHeader, rejectBody, snapshotBody, type MdEntry } from './md-messages.js';
 import { parseMdRequest, type MdRequest } from './md-request.js';
 import { MdSession, MdSub } from './md-subscribers.js';
@@ -39,6 +40,7 @@ export class MarketDataFix {
   /** Subscriptions holding changes back until their peer catches up. */
   readonly #waiting = new Set<MdSub>();
   #drainTimer: NodeJS.Timeout | null = null;
+  readonly counts = new MdCounts();
 
   constructor(engine: EngineReads, log: Logger) {
     this.#engine = engine;
@@ -110,6 +112,7 @@ export class MarketDataFix {
   // ---- requests ------------------------------------------------------------------------------------
 
   #reject(session: Session, mdReqId: string, reason: string | undefined, text: string): void {
+    this.counts.rejects++;
     session.send(MsgType.MarketDataRequestReject, rejectBody(mdReqId, reason, text));
   }
 
@@ -130,11 +133,13 @@ export class MarketDataFix {
       const book = watch.book;
       const body = snapshotBody(r.mdReqId, symbol, levels(book.bids.top(r.depth)), levels(book.asks.top(r.depth)), book.lastTrade, r.entryTypes);
       session.send(MsgType.MarketDataSnapshotFullRefresh, body, mdSeqHeader(book.mdSeq), UNSTORED);
+      this.counts.snapshots++;
       return;
     }
     const book = new MdBook(symbol, this.#engine.bookSnapshot(symbol, r.depth === 0 ? Number.MAX_SAFE_INTEGER : r.depth)!);
     const body = snapshotBody(r.mdReqId, symbol, levels(book.bids.top(0)), levels(book.asks.top(0)), book.lastTrade, r.entryTypes);
     session.send(MsgType.MarketDataSnapshotFullRefresh, body, mdSeqHeader(book.mdSeq), UNSTORED);
+    this.counts.snapshots++;
   }
 
   #subscribe(md: MdSession, r: MdRequest, symbol: string): MdSub {
@@ -149,6 +154,7 @@ export class MarketDataFix {
       view.subscribers++;
     }
     md.session.send(MsgType.MarketDataSnapshotFullRefresh, this.#snapshotBodyOf(watch, sub), mdSeqHeader(watch.book.mdSeq), UNSTORED);
+    this.counts.snapshots++;
     return sub;
   }
 
@@ -210,15 +216,26 @@ export class MarketDataFix {
     const md = sub.owner;
     if (count === 0 || !md.session.isLoggedOn) return;
     if (sub.holding || md.backedUp) {
+      if (!sub.holding) this.counts.heldBack++;
       if (!sub.incremental) sub.snapshotDue = true;
-      else sub.hold(entries);
+      else if (!sub.snapshotDue && !sub.hold(entries)) this.counts.resnapshots++; // outgrew the bound just now
       this.#wait(sub);
     } else if (!sub.incremental) {
-      this.#batch.send(md.session, MsgType.MarketDataSnapshotFullRefresh, this.#snapshotBodyOf(watch, sub), mdSeqHeader(watch.book.mdSeq), UNSTORED);
+      this.#sendSnapshot(watch, sub);
     } else {
-      this.#batch.send(md.session, MsgType.MarketDataIncrementalRefresh, incrementBody(sub.mdReqId, sub.symbol, entries, sub.types, count),
-        mdSeqHeader(watch.book.mdSeq), UNSTORED);
+      this.#sendIncrement(watch, sub, entries, count);
     }
+  }
+
+  #sendSnapshot(watch: SymbolWatch, sub: MdSub): void {
+    this.#batch.send(sub.owner.session, MsgType.MarketDataSnapshotFullRefresh, this.#snapshotBodyOf(watch, sub), mdSeqHeader(watch.book.mdSeq), UNSTORED);
+    this.counts.snapshots++;
+  }
+
+  #sendIncrement(watch: SymbolWatch, sub: MdSub, entries: readonly MdEntry[], count: number): void {
+    this.#batch.send(sub.owner.session, MsgType.MarketDataIncrementalRefresh, incrementBody(sub.mdReqId, sub.symbol, entries, sub.types, count),
+      mdSeqHeader(watch.book.mdSeq), UNSTORED);
+    this.counts.increments++;
   }
 
   #wait(sub: MdSub): void {
@@ -239,15 +256,12 @@ export class MarketDataFix {
       if (sub.snapshotDue) {
         sub.snapshotDue = false;
         sub.drop();
-        this.#batch.send(session, MsgType.MarketDataSnapshotFullRefresh, this.#snapshotBodyOf(watch, sub), mdSeqHeader(watch.book.mdSeq), UNSTORED);
+        this.#sendSnapshot(watch, sub);
         continue;
       }
       const entries = sub.release();
       const count = countFor(entries, sub.types);
-      if (count > 0) {
-        this.#batch.send(session, MsgType.MarketDataIncrementalRefresh, incrementBody(sub.mdReqId, sub.symbol, entries, sub.types, count),
-          mdSeqHeader(watch.book.mdSeq), UNSTORED);
-      }
+      if (count > 0) this.#sendIncrement(watch, sub, entries, count);
     }
     if (this.#waiting.size === 0 && this.#drainTimer !== null) {
       clearInterval(this.#drainTimer);

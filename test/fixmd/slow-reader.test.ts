@@ -72,6 +72,10 @@ test('a slow market-data reader: held back, conflated, then a fresh W past the b
     const engine = engineBook();
     assert.deepEqual([book.side(true), book.side(false)], [engine.bids, engine.asks]);
     assert.ok(gw.acceptor.sessions().find((s) => s.id.targetCompId === 'SLOWMD')!.isLoggedOn, 'still logged on');
+    const metrics = await gw.registry.metrics();
+    assert.match(metrics, /^fixgw_fix_md_held_back_total 2$/m);
+    assert.match(metrics, /^fixgw_fix_md_resnapshots_total 1$/m);
+    assert.match(metrics, /^fixgw_fix_md_subscriptions 1$/m);
   } finally {
     raw.close();
     await trader.stop();
