@@ -36,7 +36,8 @@ export class MarketDataFix {
   readonly #watches = new Map<string, SymbolWatch>();
   readonly #batch = new SendBatch();
   #flushScheduled = false;
-  readonly #flushBound = (): void => this.#flush();
+  /** Runs on its own (nextTick, a timer): a failure is logged, never thrown into the event loop. */
+  readonly #flushBound = (): void => this.#guarded(() => this.#flush());
   /** Subscriptions holding changes back until their peer catches up. */
   readonly #waiting = new Set<MdSub>();
   #drainTimer: NodeJS.Timeout | null = null;
@@ -197,9 +198,12 @@ export class MarketDataFix {
 
   #flush(): void {
     this.#flushScheduled = false;
-    for (const watch of this.#watches.values()) if (watch.book.dirty) this.#publish(watch);
-    if (this.#waiting.size > 0) this.#drain();
-    this.#batch.end();
+    try {
+      for (const watch of this.#watches.values()) if (watch.book.dirty) this.#publish(watch);
+      if (this.#waiting.size > 0) this.#drain();
+    } finally {
+      this.#batch.end(); // a session's output is never left held
+    }
   }
 
   /** One batch's changes of a symbol to each of its subscribers. */
@@ -241,7 +245,9 @@ export class MarketDataFix {
   #wait(sub: MdSub): void {
     this.#waiting.add(sub);
     if (this.#drainTimer !== null) return;
-    this.#drainTimer = setInterval(() => { this.#drain(); this.#batch.end(); }, DRAIN_INTERVAL_MS);
+    this.#drainTimer = setInterval(() => this.#guarded(() => {
+      try { this.#drain(); } finally { this.#batch.end(); }
+    }), DRAIN_INTERVAL_MS);
     this.#drainTimer.unref();
   }
 
@@ -266,6 +272,14 @@ export class MarketDataFix {
     if (this.#waiting.size === 0 && this.#drainTimer !== null) {
       clearInterval(this.#drainTimer);
       this.#drainTimer = null;
+    }
+  }
+
+  #guarded(run: () => void): void {
+    try {
+      run();
+    } catch (err) {
+      this.#log.error({ err }, 'FIX market data: fan-out failed');
     }
   }
 
