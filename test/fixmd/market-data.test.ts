@@ -174,6 +174,9 @@ test('every MarketDataRequestReject: symbol, depth, entry type, book, scope, dup
       ['R5', mdRequest('R5', { types: ['0', '7'] }), '8', /MDEntryType 7/],
       ['R7', mdRequest('R7', { extra: [[266, 'N']] }), '7', /aggregated/],
       ['R8', mdRequest('R8', { extra: [[546, '2']] }), 'A', /Scope/],
+      ['R9', mdRequest('R9', { extra: [[286, '0']] }), 'B', /OpenCloseSettlFlag/],
+      ['R10', mdRequest('R10', { extra: [[547, 'Y']] }), 'C', /MDImplicitDelete/],
+      ['R11', mdRequest('R11', { extra: [[386, '1'], [336, 'AAPL']] }), '9', /TradingSessionID/],
     ];
     for (const [id, body, reason, text] of cases) {
       md.send('V', body);
