@@ -4,6 +4,7 @@
 // for what they push (incremental market data, trading status changes).
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import type { Dictionary } from '../fix/dictionary.js';
 import type { FixMessage } from '../fix/message.js';
 import { MsgType } from '../fix/names.js';
 import type { Session } from '../session/session.js';
@@ -25,8 +26,8 @@ export class DataRequests {
   readonly reference: ReferenceData;
   readonly tradeCapture: TradeCapture;
 
-  constructor(engine: EngineReads, sequencer: Pick<CommandSequencer, 'onEvents'>, log: Logger, registry: Registry) {
-    this.marketData = new MarketDataFix(engine, log);
+  constructor(engine: EngineReads, sequencer: Pick<CommandSequencer, 'onEvents'>, log: Logger, registry: Registry, dictionary: Dictionary) {
+    this.marketData = new MarketDataFix(engine, log, dictionary);
     registerMdMetrics(registry, this.marketData.counts, () => this.marketData.subscriptionCount);
     this.reference = new ReferenceData(engine);
     this.tradeCapture = new TradeCapture(engine);

@@ -6,6 +6,7 @@
 // Cost when nobody subscribes: one check per applied command. A session whose peer reads slowly has its market data
 // held back and conflated (md-subscribers.ts); orders and reports never wait for market data.
 import type { Logger } from 'pino';
+import type { Dictionary } from '../fix/dictionary.js';
 import type { FixMessage } from '../fix/message.js';
 import { MDReqRejReason, MsgType } from '../fix/names.js';
 import { SendBatch } from '../session/send-batch.js';
@@ -14,7 +15,7 @@ import type { EngineEvent, SequencedCommand } from '../engine/index.js';
 import type { GatewaySession } from './config.js';
 import { MdBook, type MdLevel } from './md-book.js';
 import { MdCounts } from './md-metrics.js';
-import { countFor, incrementBody, mdSeqHeader, rejectBody, snapshotBody, type MdEntry } from './md-messages.js';
+import { countFor, incrementBody, mdSeqHeader, rejectBody, rptSeqPlaces, snapshotBody, type MdEntry, type RptSeqPlaces } from './md-messages.js';
 import { parseMdRequest, type MdRequest } from './md-request.js';
 import { MdSession, MdSub } from './md-subscribers.js';
 import { DepthView, fullBookEntries } from './md-views.js';
@@ -42,10 +43,13 @@ export class MarketDataFix {
   readonly #waiting = new Set<MdSub>();
   #drainTimer: NodeJS.Timeout | null = null;
   readonly counts = new MdCounts();
+  /** Where the dictionary lets RptSeq(83) carry the md sequence too (md-messages.ts). */
+  readonly #rptSeq: RptSeqPlaces;
 
-  constructor(engine: EngineReads, log: Logger) {
+  constructor(engine: EngineReads, log: Logger, dictionary?: Dictionary) {
     this.#engine = engine;
     this.#log = log;
+    this.#rptSeq = rptSeqPlaces(dictionary);
     this.#symbols = new Set(engine.instruments().map((i) => i.symbol));
   }
 
@@ -132,13 +136,15 @@ export class MarketDataFix {
     if (watch !== undefined) {
       if (this.#flushScheduled) this.#flush();
       const book = watch.book;
-      const body = snapshotBody(r.mdReqId, symbol, levels(book.bids.top(r.depth)), levels(book.asks.top(r.depth)), book.lastTrade, r.entryTypes);
+      const body = snapshotBody(r.mdReqId, symbol, levels(book.bids.top(r.depth)), levels(book.asks.top(r.depth)), book.lastTrade, r.entryTypes,
+        this.#snapshotRptSeq(book.mdSeq));
       session.send(MsgType.MarketDataSnapshotFullRefresh, body, mdSeqHeader(book.mdSeq), UNSTORED);
       this.counts.snapshots++;
       return;
     }
     const book = new MdBook(symbol, this.#engine.bookSnapshot(symbol, r.depth === 0 ? Number.MAX_SAFE_INTEGER : r.depth)!);
-    const body = snapshotBody(r.mdReqId, symbol, levels(book.bids.top(0)), levels(book.asks.top(0)), book.lastTrade, r.entryTypes);
+    const body = snapshotBody(r.mdReqId, symbol, levels(book.bids.top(0)), levels(book.asks.top(0)), book.lastTrade, r.entryTypes,
+      this.#snapshotRptSeq(book.mdSeq));
     session.send(MsgType.MarketDataSnapshotFullRefresh, body, mdSeqHeader(book.mdSeq), UNSTORED);
     this.counts.snapshots++;
   }
@@ -191,7 +197,11 @@ export class MarketDataFix {
     const view = sub.depth === 0 ? undefined : watch.views.get(sub.depth)!;
     const bids = view === undefined ? watch.book.bids.top(0) : view.bids;
     const asks = view === undefined ? watch.book.asks.top(0) : view.asks;
-    return snapshotBody(sub.mdReqId, sub.symbol, levels(bids), levels(asks), watch.book.lastTrade, sub.types);
+    return snapshotBody(sub.mdReqId, sub.symbol, levels(bids), levels(asks), watch.book.lastTrade, sub.types, this.#snapshotRptSeq(watch.book.mdSeq));
+  }
+
+  #snapshotRptSeq(mdSeq: number): number | undefined {
+    return this.#rptSeq.inSnapshot ? mdSeq : undefined;
   }
 
   // ---- fan-out -------------------------------------------------------------------------------------
@@ -237,7 +247,8 @@ export class MarketDataFix {
   }
 
   #sendIncrement(watch: SymbolWatch, sub: MdSub, entries: readonly MdEntry[], count: number): void {
-    this.#batch.send(sub.owner.session, MsgType.MarketDataIncrementalRefresh, incrementBody(sub.mdReqId, sub.symbol, entries, sub.types, count),
+    this.#batch.send(sub.owner.session, MsgType.MarketDataIncrementalRefresh, incrementBody(sub.mdReqId, sub.symbol, entries, sub.types, count,
+      this.#rptSeq.increment !== null ? { places: this.#rptSeq, mdSeq: watch.book.mdSeq } : undefined),
       mdSeqHeader(watch.book.mdSeq), UNSTORED);
     this.counts.increments++;
   }

@@ -71,7 +71,7 @@ export async function startOrderPath(o: OrderPathOptions): Promise<OrderPath> {
   const logBatch = new LogBatchTimer();
   const dropCopies = new DropCopies();
   const idleSpin = new IdleSpin(o.idleSpinMicros, o.fsync, logBatch);
-  const dataRequests = new DataRequests(o.engine, o.sequencer, o.log, o.registry);
+  const dataRequests = new DataRequests(o.engine, o.sequencer, o.log, o.registry, o.dictionary);
   const orderEntry = new OrderEntry({ sequencer: o.sequencer, engine: o.engine, inFlight, settingsOf: (s) => sessions.ofSession(s),
     metrics, logBatch, log: o.log, closing: () => closing, dataRequests });
   const replies = new Replies({ sessionOf: (key) => acceptor?.session(key), inFlight, dropCopies, dictionary: o.dictionary,

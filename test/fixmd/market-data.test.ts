@@ -3,6 +3,13 @@
 // the HTTP book at the same sequence at the end; unsubscribe; and every MarketDataRequestReject (Y).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Dictionary } from '../../src/fix/dictionary.js';
+import { validateMessage } from '../../src/fix/validate.js';
+import { RawClient } from '../support/fix-harness.js';
+import { FIX44_XML } from '../fix/wire.js';
 import { Registry } from 'prom-client';
 import { startHttpServer } from '../../src/http/server.js';
 import type { FieldList } from '../../src/fix/types.js';
@@ -217,5 +224,41 @@ test('a market-data-only session (MarketData=Only) subscribes but cannot send or
   } finally {
     await md.stop();
     await gw.close();
+  }
+});
+
+test('a dictionary that extends FIX 4.4 with RptSeq(83) in W and X gets the md sequence there too, at its place', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'fixgw-rptseq-'));
+  const xml = readFileSync(FIX44_XML, 'latin1')
+    .replace("<field name='MDReqID' required='N' />\n   <component name='Instrument' required='Y' />", "<field name='MDReqID' required='N' />\n   <field name='RptSeq' required='N' />\n   <component name='Instrument' required='Y' />")
+    .replace("<field name='MDUpdateAction' required='Y' />\n    <field name='DeleteReason' required='N' />\n    <field name='MDEntryType' required='N' />",
+      "<field name='MDUpdateAction' required='Y' />\n    <field name='DeleteReason' required='N' />\n    <field name='MDEntryType' required='N' />\n    <field name='RptSeq' required='N' />");
+  const file = path.join(dir, 'FIX44-rptseq.xml');
+  writeFileSync(file, xml, 'latin1');
+  const dict = Dictionary.load(file);
+  assert.ok(dict.message('X')!.groups.get(268)!.order.has(83) && dict.message('W')!.fields.has(83), 'the test dictionary has RptSeq in W and X');
+  const gw = await startTestGateway({ cfg: BASE_CFG.replace('[DEFAULT]\n', `[DEFAULT]\nDataDictionary=${file}\n`) });
+  const trader = await Client.logon(gw.fixPort, 'RPTT');
+  const raw = await RawClient.connect(gw.fixPort);
+  try {
+    raw.send('A', 1, [[98, '0'], [108, '30']], { sender: 'RPTMD' });
+    await raw.next('A');
+    raw.send('V', 2, mdRequest('R1'), { sender: 'RPTMD' });
+    const w = await raw.next('W');
+    trader.order('A', { qty: '5', price: '189.00' });
+    trader.order('B', { side: '2', qty: '2', price: '189.00' });
+    await waitFor('the trade in an X', () => raw.received.some((m) => m.msgType === 'X' && m.toString().includes('|269=2|')));
+    const xs = raw.received.filter((m) => m.msgType === 'X');
+    for (const m of [w, ...xs]) {
+      assert.equal(validateMessage(m, dict), null, m.toString());
+      const seqs = m.fields().filter(([tag]) => tag === 83).map(([, v]) => v);
+      assert.ok(seqs.length > 0 && seqs.every((v) => v === m.get(630)), `RptSeq = HopRefID in ${m.toString()}`);
+    }
+    assert.match(xs.at(-1)!.toString(), /\|279=0\|269=2\|83=\d+\|278=/, 'after MDEntryType, before MDEntryID, as the dictionary orders them');
+  } finally {
+    raw.close();
+    await trader.stop();
+    await gw.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
