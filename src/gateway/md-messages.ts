@@ -96,10 +96,21 @@ function writeTrade(w: FieldSink, trade: MdTrade): void {
   w.field(Tag.MDEntryPx, trade.price);
 }
 
+/** MDEntryDate and MDEntryTime of the last time written: the trades of a batch share their time, and every
+ *  subscriber gets them, so they are formatted once. */
+let entryTimeMs = NaN;
+let entryDate = '';
+let entryTime = '';
+
 function writeEntryTime(w: FieldSink, timeMs: number): void {
-  const stamp = formatUtcTimestamp(timeMs); // YYYYMMDD-HH:MM:SS.sss
-  w.field(Tag.MDEntryDate, stamp.slice(0, 8));
-  w.field(Tag.MDEntryTime, stamp.slice(9));
+  if (timeMs !== entryTimeMs) {
+    const stamp = formatUtcTimestamp(timeMs); // YYYYMMDD-HH:MM:SS.sss
+    entryDate = stamp.slice(0, 8);
+    entryTime = stamp.slice(9);
+    entryTimeMs = timeMs;
+  }
+  w.field(Tag.MDEntryDate, entryDate);
+  w.field(Tag.MDEntryTime, entryTime);
 }
 
 /** How many of `entries` a subscriber of `types` gets. */
