@@ -24,7 +24,7 @@ test('md at the prompt: subscribes, and the book is printed after the snapshot a
     await trader.waitFor(/^logged on MDTRADER/);
     await viewer.waitFor(/^logged on MDVIEWER/);
     trader.send('buy 7 IBM @ 179.50 id=V1');
-    await trader.waitFor(/ClOrdID\(11\)=V1 .*ExecType\(150\)=0:NEW/);
+    await trader.waitFor(/^<- ExecutionReport #\d+ 0:NEW .*ClOrdID=V1/);
     viewer.send('md IBM id=BOOK');
     await viewer.waitFor(/^-> MarketDataRequest\(V\) #\d+ MDReqID\(262\)=BOOK SubscriptionRequestType\(263\)=1/);
     await viewer.waitFor(/^<- MarketDataSnapshotFullRefresh\(W\)/);
