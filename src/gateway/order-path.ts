@@ -13,6 +13,7 @@ import { Sequencer } from '../engine/index.js';
 import { sessionKey, type SessionId } from '../session/session-id.js';
 import type { MessageStore } from '../session/store.js';
 import { tlsOptionsOf, type GatewayFileSettings } from './config.js';
+import { DataRequests } from './data-requests.js';
 import { DropCopies } from './drop-copies.js';
 import { IdleSpin } from './idle-spin.js';
 import { InFlight } from './in-flight.js';
@@ -74,8 +75,9 @@ export async function startOrderPath(o: OrderPathOptions): Promise<OrderPath> {
   const logBatch = new LogBatchTimer();
   const dropCopies = new DropCopies();
   const idleSpin = new IdleSpin(o.idleSpinMicros, o.fsync, logBatch);
+  const dataRequests = new DataRequests(o.engine, o.sequencer, o.log, o.registry, o.dictionary);
   const orderEntry = new OrderEntry({ sequencer: o.sequencer, engine: o.engine, inFlight, settingsOf: (s) => sessions.ofSession(s),
-    metrics, logBatch, log: o.log, closing: () => closing, ...(o.hosting !== undefined ? { dedupeIdOf: o.hosting.dedupeId } : {}) });
+    metrics, logBatch, log: o.log, closing: () => closing, dataRequests, ...(o.hosting !== undefined ? { dedupeIdOf: o.hosting.dedupeId } : {}) });
   const replies = new Replies({ sessionOf: (key) => acceptor?.session(key), inFlight, dropCopies, dictionary: o.dictionary,
     metrics, logBatch, idleSpin, log: o.log, ...(o.hosting !== undefined ? { hosts: o.hosting.hosts } : {}) });
   o.sequencer.onEvents(replies.onEvents);
@@ -83,7 +85,7 @@ export async function startOrderPath(o: OrderPathOptions): Promise<OrderPath> {
   if (o.sequencer instanceof Sequencer) o.sequencer.onDuplicate((ref) => replies.duplicate(ref));
   o.sequencer.onListenerError((err) => o.log.error({ err }, 'error while sending replies'));
   const policy = new LogonPolicy(o.settings, (id) => sessions.of(id), o.log);
-  const application = fixApplication(policy, orderEntry, (s) => dropCopies.add(s, sessions.ofSession(s)), o.log, o.hosting);
+  const application = fixApplication(policy, orderEntry, (s) => dropCopies.add(s, sessions.ofSession(s)), o.log, dataRequests, o.hosting);
   const tls = tlsOptionsOf(o.settings.fixTls);
   acceptor = await Acceptor.start({
     port: o.fixPort, host: o.host, sessions: sessions.specs(o.engine.sessionsWithOrders()), dictionary: o.dictionary, application,
@@ -114,6 +116,7 @@ export async function startOrderPath(o: OrderPathOptions): Promise<OrderPath> {
       closing = true;
       timers.stop();
       idleSpin.stop();
+      dataRequests.close();
       await logOutAll(acc, graceMs);
       // Replies to what is still in the log's queue (and cancel-on-disconnect) are stored before the stores close.
       try { await o.sequencer.flush(); } catch { /* a failed log: reported through onFatal */ }
@@ -123,7 +126,7 @@ export async function startOrderPath(o: OrderPathOptions): Promise<OrderPath> {
 }
 
 /** The session layer's callbacks, each handed to the station whose job it is. */
-function fixApplication(policy: LogonPolicy, orderEntry: OrderEntry, addDropCopy: (s: Session) => void, log: Logger,
+function fixApplication(policy: LogonPolicy, orderEntry: OrderEntry, addDropCopy: (s: Session) => void, log: Logger, data: DataRequests,
   hosting: SessionHosting | undefined): Application {
   return {
     onLogon(session) {
@@ -136,6 +139,7 @@ function fixApplication(policy: LogonPolicy, orderEntry: OrderEntry, addDropCopy
     onLogout(session) {
       log.info({ session: session.key }, 'session logged out');
       orderEntry.sessionGone(session);
+      data.sessionGone(session);
       hosting?.released(session);
     },
     fromApp: (session, msg) => orderEntry.receive(session, msg),
