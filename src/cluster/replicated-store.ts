@@ -4,7 +4,8 @@
 // whenDurable() (MessageStore) says when JetStream holds everything saved so far: the session writes nothing to its
 // socket before that, so a client never sees a message that a takeover could not resend.
 //
-// Outbound messages are pipelined (each with its own Nats-Msg-Id, retried while JetStream is silent); sequence numbers
+// Outbound messages are pipelined, the messages of one flush (a batch of replies) as one JetStream message, each with
+// its own Nats-Msg-Id and retried while JetStream is silent; sequence numbers
 // go as one compare-and-set KV update at a time, the newest state each time, so a slow update never lets an older
 // state overwrite a newer one, and a node that lost the session finds its update refused.
 import type { MessageStore } from '../session/store.js';
@@ -12,9 +13,11 @@ import type { LeaseState } from './session-leases.js';
 import { KvSeqnums } from './session-seqnums.js';
 import type { SessionChannel } from './session-channel.js';
 
-/** Session messages published and not yet acknowledged, at most: beyond, JetStream is not keeping up with the
- *  session and the store fails (the session is disconnected, as for a slow consumer). */
-const UNACKED_MESSAGES_MAX = 10_000;
+/** Publishes of session messages not yet acknowledged, at most: beyond, JetStream is not keeping up with the session
+ *  and the store fails (the session is disconnected, as for a slow consumer). */
+const UNACKED_PUBLISHES_MAX = 10_000;
+/** Bytes of session messages in one JetStream message at most (NATS' default max payload is 1 MiB). */
+const CHUNK_BYTES_MAX = 256 * 1024;
 
 export class SessionReplicationError extends Error { override name = 'SessionReplicationError'; }
 
@@ -103,14 +106,15 @@ export class ReplicatedStore implements MessageStore {
       this.seqnums.send(); // an admin message or a target seq moves only the sequence numbers
       return;
     }
-    if (this.published - this.ackedThrough + this.unsent.length > UNACKED_MESSAGES_MAX) {
-      this.fail(new Error(`more than ${UNACKED_MESSAGES_MAX} messages unacknowledged by JetStream`));
+    if (this.published - this.ackedThrough >= UNACKED_PUBLISHES_MAX) {
+      this.fail(new Error(`more than ${UNACKED_PUBLISHES_MAX} publishes of session messages unacknowledged by JetStream`));
       return;
     }
     const epochMs = this.local.creationTimeMs;
-    for (const { seq, bytes } of this.unsent) {
+    // one JetStream message for what the session saved since the last flush (a batch of replies), in chunks
+    for (const chunk of chunksOf(this.unsent)) {
       const index = ++this.published;
-      this.channel.publishMessage(seq, epochMs, bytes, `m:${index}`).then(() => this.ack(index), (err: Error) => this.fail(err));
+      this.channel.publishMessages(chunk, epochMs, `m:${index}`).then(() => this.ack(index), (err: Error) => this.fail(err));
     }
     this.unsent = [];
     this.seqnums.send();
@@ -146,4 +150,18 @@ export class ReplicatedStore implements MessageStore {
     for (const w of this.waiters) w.reject(this.failure);
     this.waiters = [];
   }
+}
+
+/** The messages in order, in runs of at most CHUNK_BYTES_MAX (a message larger than that alone in its run). */
+export function chunksOf(messages: Array<{ seq: number; bytes: Buffer }>): Array<Array<{ seq: number; bytes: Buffer }>> {
+  const chunks: Array<Array<{ seq: number; bytes: Buffer }>> = [];
+  let chunk: Array<{ seq: number; bytes: Buffer }> = [];
+  let bytes = 0;
+  for (const m of messages) {
+    if (chunk.length > 0 && bytes + m.bytes.length > CHUNK_BYTES_MAX) { chunks.push(chunk); chunk = []; bytes = 0; }
+    chunk.push(m);
+    bytes += m.bytes.length;
+  }
+  if (chunk.length > 0) chunks.push(chunk);
+  return chunks;
 }

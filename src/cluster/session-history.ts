@@ -3,7 +3,7 @@
 // written by a holder after a newer holder's fence marker (a node that lost the session and wrote late).
 import { DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
 import type { ClusterConnection } from './connection.js';
-import { EPOCH_HEADER, FENCE_HEADER, KIND_HEADER, SEQ_HEADER } from './session-channel.js';
+import { decodeMessages, EPOCH_HEADER, FENCE_HEADER, KIND_HEADER } from './session-channel.js';
 
 export type MessageSink = (seq: number, bytes: Buffer) => void;
 
@@ -14,9 +14,13 @@ export async function readSessionMessages(conn: ClusterConnection, stream: strin
     const fence = Number(m.headers?.get(FENCE_HEADER));
     if (m.headers?.get(KIND_HEADER) === 'fence') { fenceSeen = Math.max(fenceSeen, fence); return; }
     if (fence < fenceSeen || Number(m.headers?.get(EPOCH_HEADER)) !== epochMs) return;
-    const seq = Number(m.headers?.get(SEQ_HEADER));
-    if (!Number.isSafeInteger(seq) || seq < 1) throw new Error(`${subject} stream seq ${m.seq}: no valid ${SEQ_HEADER} header`);
-    sink(seq, Buffer.from(m.data));
+    let messages;
+    try {
+      messages = decodeMessages(m.data);
+    } catch (err) {
+      throw new Error(`${subject} stream seq ${m.seq}: ${(err as Error).message}`);
+    }
+    for (const { seq, bytes } of messages) sink(seq, bytes);
   };
   let finish!: (err: Error | null) => void;
   const done = new Promise<Error | null>((resolve) => { finish = resolve; });

@@ -7,7 +7,7 @@ import type { SessionId } from '../session/session-id.js';
 import type { MessageStore } from '../session/store.js';
 import type { ClusterConnection } from './connection.js';
 import { clusterNames, sessionToken, type ClusterNames } from './names.js';
-import { ReplicatedStore } from './replicated-store.js';
+import { chunksOf, ReplicatedStore } from './replicated-store.js';
 import { SessionChannel } from './session-channel.js';
 import { readSessionMessages } from './session-history.js';
 import { decodeSeqnums, encodeSeqnums, KvSeqnums, type SeqnumValue } from './session-seqnums.js';
@@ -90,7 +90,7 @@ async function seed(channel: SessionChannel, local: MessageStore): Promise<void>
   for (let from = 1; from < local.nextSenderSeq;) {
     const page = local.readRange(from, local.nextSenderSeq - 1, SEED_PAGE);
     if (page.length === 0) break;
-    await Promise.all(page.map((m) => channel.publishMessage(m.seq, local.creationTimeMs, m.bytes, `s:${m.seq}`)));
+    for (const chunk of chunksOf(page)) await channel.publishMessages(chunk, local.creationTimeMs, `s:${chunk[0]!.seq}`);
     from = page[page.length - 1]!.seq + 1;
   }
 }

@@ -79,3 +79,28 @@ test('kill -9 of a NATS server under load from clients on both nodes loses no ac
   await digestsAgree(observer, ['a', 'b'], await padToDigest(observer));
   for (const x of traders) await x.sim.logout();
 });
+
+test('NATS lost while serving: an order is refused clearly and not entered, the session stays logged on, order entry resumes', async () => {
+  const sim = new SimSession({ host: '127.0.0.1', port: a.fixPort, sender: 'OUT', target: 'FIXGW', heartBtIntS: 30 });
+  await sim.connect();
+  sim.send('D', order('out-1', '1'));
+  assert.match((await reports(sim, 1))[0]!, /11=out-1 150=0/);
+  const health = async (): Promise<number> => (await fetch(`http://127.0.0.1:${a.httpPort}/health`)).status;
+  for (let i = 0; i < 3; i++) await nats.kill(i);
+  for (let i = 0; i < 200 && await health() === 200; i++) await new Promise((r) => setTimeout(r, 50));
+  assert.equal(await health(), 503, '/health says the node is not ready while NATS is away');
+  sim.send('D', order('out-2', '1'));
+  assert.equal(await sim.next(1000), undefined, 'nothing is acknowledged while the order cannot be in the stream');
+  await nats.restartStopped();
+  const refusal = await sim.next(30_000);
+  assert.equal(refusal?.msgType, 'j', 'the refusal reaches the client once its session can store it');
+  assert.match(refusal!.get(Tag.Text) ?? '', /Order entry is not available: the command log cannot be reached/);
+  assert.ok(sim.isLoggedOn, 'the session stayed logged on');
+  for (let i = 0; i < 200 && await health() !== 200; i++) await new Promise((r) => setTimeout(r, 100));
+  sim.send('D', order('out-3', '1'));
+  assert.match((await reports(sim, 1))[0]!, /11=out-3 150=0/, 'order entry resumed');
+  await observer.sequencer.flush();
+  await until('the observer has out-3', () => observer.newOrders.has('FIX.4.4:FIXGW->OUT out-3'), 20_000);
+  assert.equal(observer.newOrders.get('FIX.4.4:FIXGW->OUT out-2'), undefined, 'the refused order was not entered');
+  await sim.logout();
+});

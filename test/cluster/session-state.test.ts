@@ -87,7 +87,7 @@ test('a takeover ignores late writes of a node that lost the session unaware, an
   const poll = setInterval(() => {
     void b.conn.jsm.streams.getMessage('SS2_SESSIONS', { last_by_subj: subject }).then((m) => { lastKind = m?.header.get('Fixgw-Kind') ?? ''; });
   }, 20);
-  await until('A\'s late message is in the stream', () => lastKind === 'message');
+  await until('A\'s late message is in the stream', () => lastKind === 'messages');
   clearInterval(poll);
   storeB.close();
   await b.leases.release(session);
