@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { loadSettings, parseSettings, SettingsError, type KeySpec, type SessionSettings, type SessionType } from '../session/settings.js';
+import { loadSettings, parseSettings, SettingsError, type KeySpec, type ParseOptions, type SessionSettings, type SessionType } from '../session/settings.js';
 import type { SessionId } from '../session/session-id.js';
 import { SESSION_DEFAULTS, type SessionConfig } from '../session/session.js';
 import type { ValidationOptions } from '../fix/validate.js';
@@ -146,8 +146,9 @@ export interface GatewayFileSettings {
   warmUpOrders: number;
 }
 
-export function loadGatewaySettings(file: string): GatewayFileSettings {
-  return fromSessions(loadSettings(file, { extraKeys: GATEWAY_KEYS }), file, process.cwd());
+/** `onWarning`: where a key without effect here is reported (fixgw serve: its log); default process.emitWarning. */
+export function loadGatewaySettings(file: string, opts: Pick<ParseOptions, 'onWarning'> = {}): GatewayFileSettings {
+  return fromSessions(loadSettings(file, { extraKeys: GATEWAY_KEYS, ...opts }), file, process.cwd());
 }
 
 export function parseGatewaySettings(text: string, baseDir = process.cwd()): GatewayFileSettings {
