@@ -102,7 +102,7 @@ export async function startOrderPath(o: OrderPathOptions): Promise<OrderPath> {
   return {
     acceptor: acc,
     metrics,
-    sessionsInfo: () => acc.sessions().map((s) => sessionInfoOf(s, sessions.ofSession(s))),
+    sessionsInfo: () => acc.sessions().map((s) => sessionInfoOf(s, sessions.ofSession(s), orderEntry.throttleOf(s))),
     async close(graceMs) {
       closing = true;
       timers.stop();
