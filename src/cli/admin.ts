@@ -1,6 +1,7 @@
 // `fixgw admin`: the operator's commands against a running gateway's admin HTTP API
-// (halt, resume, killswitch, end-of-day, expire-sweep). Prints the engine's answer as one JSON line;
-// exit 0 when the engine applied it, 1 when it refused or the request failed.
+// (halt, resume, killswitch, end-of-day, expire-sweep; deposit, withdraw, adjust). Prints the engine's answer as one
+// JSON line; exit 0 when the engine applied it, 1 when it refused or the request failed. The balance commands need a
+// reference id (--ref): run the same command again and the engine answers with the first result, moving nothing.
 import { Command, InvalidArgumentError } from 'commander';
 
 interface AdminOptions { url: string; token?: string; timeoutMs: number }
@@ -67,4 +68,12 @@ export function register(program: Command): void {
     .action((symbol: string | undefined) => call(opts(), 'end-of-day', symbol !== undefined ? { symbol } : {}));
   admin.command('expire-sweep').description('expire GTD orders whose ExpireTime has passed')
     .action(() => call(opts(), 'expire-sweep', {}));
+  for (const [verb, what] of [['deposit', 'credit an amount to the available balance'], ['withdraw', 'debit an amount (never more than is available)'],
+    ['adjust', 'add a signed amount, e.g. -0.01 (an operator correction; write it after --: adjust ACME USD -- -0.01)']] as const) {
+    admin.command(`${verb} <account> <asset> <amount>`).description(`${what}; idempotent by --ref`)
+      .requiredOption('--ref <refId>', 'reference id (1..128 characters): the same id again is answered with the first result')
+      .option('--text <text>', 'note, kept in the journal')
+      .action((account: string, asset: string, amount: string, o: { ref: string; text?: string }) =>
+        call(opts(), verb, { refId: o.ref, account, asset, amount, ...(o.text !== undefined ? { text: o.text } : {}) }));
+  }
 }

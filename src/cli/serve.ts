@@ -8,6 +8,7 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import { startHttpServer, type HttpServer } from '../http/server.js';
 import { tokenFrom } from '../http/access.js';
 import { adminApi, adminTokenOf } from '../http/admin-api.js';
+import { startRestService, type RestService } from '../http/rest-service.js';
 import { loadGatewaySettings, startGateway, type Gateway, type GatewayFileSettings } from '../gateway/index.js';
 import { warmUp } from './warm-up.js';
 import { defaultEngineConfigPath, loadEngineConfig } from '../engine/index.js';
@@ -68,7 +69,10 @@ export function register(program: Command): void {
         return;
       }
       let http: HttpServer | undefined;
+      let rest: RestService | undefined;
       try {
+        // REST order entry and the private WebSocket channels (docs/rest.md): disabled without ApiKeysFile.
+        rest = startRestService({ engine: gateway.engine, sequencer: gateway.sequencer, settings: settings.api, logger: log });
         http = await startHttpServer({
           host: opts.httpHost ?? settings.httpHost ?? '0.0.0.0',
           port: opts.httpPort ?? settings.httpPort ?? 8080,
@@ -80,7 +84,9 @@ export function register(program: Command): void {
           healthDetails: () => ({ lastSeq: gateway.sequencer.lastAppliedSeq, snapshots: gateway.snapshotStatus() }),
           logger: log,
           // Operator API (halt/resume/killswitch/end-of-day) on the same HTTP server; 403 unless a token is configured.
-          plugins: [{ prefix: '/api/v1/admin', plugin: adminApi({ sequencer: gateway.sequencer, token: adminTokenOf(settings.adminToken), logger: log }) }],
+          plugins: [{ prefix: '/api/v1/admin', plugin: adminApi({ sequencer: gateway.sequencer, token: adminTokenOf(settings.adminToken), logger: log }) },
+            ...rest.plugins],
+          wsExtension: rest.ws,
           accessToken: tokenFrom('FIXGW_HTTP_TOKEN', settings.httpAccessToken),
           connectionsPerAddressMax: settings.maxHttpConnectionsPerAddress,
           ...(settings.https !== undefined
@@ -89,6 +95,7 @@ export function register(program: Command): void {
       } catch (err) {
         log.fatal({ err }, 'fixgw could not start its HTTP server');
         process.stderr.write(`fixgw serve: HTTP server: ${(err as Error).message}\n`);
+        rest?.close();
         await gateway.close().catch(() => undefined);
         log.flush();
         process.exitCode = 1;
@@ -104,6 +111,7 @@ export function register(program: Command): void {
         try {
           // A journal failure can stop us before the HTTP server is up.
           await http?.close();
+          rest?.close();
           await gateway.close();
         } catch (err) {
           log.error({ err }, 'error while shutting down');
