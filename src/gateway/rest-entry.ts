@@ -45,8 +45,9 @@ export type OrderTarget = { orderId: string } | { clientOrderId: string };
 export interface AmendFields { orderQty: string; price?: string; stopPx?: string; clOrdId?: string }
 
 export type EntryResult =
-  /** The command was applied: its reports about the request's order (oldest first), or its cancel reject. */
-  | { kind: 'applied'; seq: number; execs: ExecReport[]; cancelReject: CancelReject | null }
+  /** The command was applied: its reports about the request's order (oldest first), or its cancel reject. `retry`: the
+   *  result of an earlier request with the same client order id, which was in flight when this one came. */
+  | { kind: 'applied'; seq: number; execs: ExecReport[]; cancelReject: CancelReject | null; retry: boolean }
   /** A NewOrder whose client order id the engine knows, for the same symbol, side and type: the order now. */
   | { kind: 'known'; order: OrderView }
   /** The client order id is another order's, or a request in flight with other fields has it. */
@@ -87,7 +88,10 @@ export class RestEntry {
     const key = session + '\0' + fields.clOrdId;
     const text = JSON.stringify(fields);
     const inFlight = this.#newOrders.get(key);
-    if (inFlight !== undefined) return inFlight.fields === text ? inFlight.result : Promise.resolve({ kind: 'conflict', order: null });
+    if (inFlight !== undefined) {
+      if (inFlight.fields !== text) return Promise.resolve({ kind: 'conflict', order: null });
+      return inFlight.result.then((r) => (r.kind === 'applied' ? { ...r, retry: true } : r));
+    }
     const known = this.#o.engine.orderByClOrdId(session, fields.clOrdId);
     if (known !== null) {
       const same = known.symbol === fields.symbol && known.side === fields.side && known.ordType === fields.ordType;
@@ -148,7 +152,7 @@ export class RestEntry {
       if (ev.kind === 'exec' && ev.session === p.session && ev.clOrdId === p.clOrdId) execs.push(ev);
       else if (ev.kind === 'cancelReject' && ev.session === p.session && ev.clOrdId === p.clOrdId) cancelReject = ev;
     }
-    this.#finish(ref, p, { kind: 'applied', seq: sc.seq, execs, cancelReject });
+    this.#finish(ref, p, { kind: 'applied', seq: sc.seq, execs, cancelReject, retry: false });
   };
 
   #finish(ref: number, p: Pending, result: EntryResult): void {

@@ -112,7 +112,7 @@ function answerOf(engine: Engine, r: EntryResult, withFills: boolean): Answer {
       }
       const order = restOrderOfReport(last);
       if (!withFills) return { status: 200, body: order };
-      return { status: 200, body: { ...order, fills: r.execs.filter((e) => e.execType === 'Trade').map(restFillOfReport), duplicate: false } };
+      return { status: 200, body: { ...order, fills: r.execs.filter((e) => e.execType === 'Trade').map(restFillOfReport), duplicate: r.retry } };
     }
   }
 }
