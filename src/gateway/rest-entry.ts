@@ -60,6 +60,8 @@ interface Pending {
   readonly sinceMs: number;
   /** session + "\0" + clOrdId of a NewOrder (the idempotency key), else null. */
   readonly newOrderKey: string | null;
+  /** A NewOrder's fields (a duplicate reject of it is answered as a retry). */
+  readonly newOrder: NewOrderFields | null;
   readonly resolve: (r: EntryResult) => void;
 }
 
@@ -92,12 +94,9 @@ export class RestEntry {
       if (inFlight.fields !== text) return Promise.resolve({ kind: 'conflict', order: null });
       return inFlight.result.then((r) => (r.kind === 'applied' ? { ...r, retry: true } : r));
     }
-    const known = this.#o.engine.orderByClOrdId(session, fields.clOrdId);
-    if (known !== null) {
-      const same = known.symbol === fields.symbol && known.side === fields.side && known.ordType === fields.ordType;
-      return Promise.resolve(same ? { kind: 'known', order: known } : { kind: 'conflict', order: known });
-    }
-    const result = this.#submit({ type: 'NewOrder', session, account, ...fields }, session, fields.clOrdId, key);
+    const known = this.#known(session, fields);
+    if (known !== null) return Promise.resolve(known);
+    const result = this.#submit({ type: 'NewOrder', session, account, ...fields }, session, fields.clOrdId, key, fields);
     this.#newOrders.set(key, { fields: text, result });
     return result;
   }
@@ -106,7 +105,7 @@ export class RestEntry {
     const session = restSessionOf(account);
     const clOrdId = generatedClOrdId();
     const cmd: CancelCommand = { type: 'Cancel', session, clOrdId, ...targetFields(target) };
-    return this.#submit(cmd, session, clOrdId, null);
+    return this.#submit(cmd, session, clOrdId, null, null);
   }
 
   amend(account: string, target: OrderTarget, fields: AmendFields): Promise<EntryResult> {
@@ -116,7 +115,7 @@ export class RestEntry {
       type: 'Replace', session, clOrdId, ...targetFields(target), orderQty: fields.orderQty,
       ...(fields.price !== undefined ? { price: fields.price } : {}), ...(fields.stopPx !== undefined ? { stopPx: fields.stopPx } : {}),
     };
-    return this.#submit(cmd, session, clOrdId, null);
+    return this.#submit(cmd, session, clOrdId, null, null);
   }
 
   /** Stops listening; requests still in flight are answered 'stopped'. */
@@ -126,7 +125,15 @@ export class RestEntry {
     this.#failAll('order entry closed');
   }
 
-  #submit(cmd: Command, session: string, clOrdId: string, newOrderKey: string | null): Promise<EntryResult> {
+  /** The answer to a NewOrder whose client order id the engine knows: the order, or a conflict when it is another. */
+  #known(session: string, fields: NewOrderFields): EntryResult | null {
+    const known = this.#o.engine.orderByClOrdId(session, fields.clOrdId);
+    if (known === null) return null;
+    const same = known.symbol === fields.symbol && known.side === fields.side && known.ordType === fields.ordType;
+    return same ? { kind: 'known', order: known } : { kind: 'conflict', order: known };
+  }
+
+  #submit(cmd: Command, session: string, clOrdId: string, newOrderKey: string | null, newOrder: NewOrderFields | null): Promise<EntryResult> {
     if (this.#pending.size >= this.#o.pendingMax) {
       return Promise.resolve({ kind: 'unavailable', reason: 'busy', text: `more than ${this.#o.pendingMax} requests in flight, try again` });
     }
@@ -138,7 +145,7 @@ export class RestEntry {
         ? { kind: 'unavailable', reason: 'overloaded', text: 'gateway overloaded, try again later' }
         : { kind: 'unavailable', reason: 'stopped', text: 'order entry is not available' });
     }
-    return new Promise((resolve) => { this.#pending.set(ref, { session, clOrdId, sinceMs: Date.now(), newOrderKey, resolve }); });
+    return new Promise((resolve) => { this.#pending.set(ref, { session, clOrdId, sinceMs: Date.now(), newOrderKey, newOrder, resolve }); });
   }
 
   /** The sequencer's listener: a command of ours is answered from its events, in the same step they are delivered. */
@@ -152,7 +159,9 @@ export class RestEntry {
       if (ev.kind === 'exec' && ev.session === p.session && ev.clOrdId === p.clOrdId) execs.push(ev);
       else if (ev.kind === 'cancelReject' && ev.session === p.session && ev.clOrdId === p.clOrdId) cancelReject = ev;
     }
-    this.#finish(ref, p, { kind: 'applied', seq: sc.seq, execs, cancelReject, retry: false });
+    // Another node (or an amend) took the client order id between the check and the command: answered as a retry.
+    const raced = p.newOrder !== null && execs.length === 1 && execs[0]!.rejectReason === 'DuplicateClOrdId' ? this.#known(p.session, p.newOrder) : null;
+    this.#finish(ref, p, raced ?? { kind: 'applied', seq: sc.seq, execs, cancelReject, retry: false });
   };
 
   #finish(ref: number, p: Pending, result: EntryResult): void {

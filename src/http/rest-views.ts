@@ -115,9 +115,10 @@ function channelOf(session: string): 'api' | 'fix' {
 /** An error answer: a code, a sentence for people, and the engine's reject reason when the engine refused. */
 export interface RestError { error: string; message: string; rejectReason?: RejectReason; order?: RestOrder }
 
-/** The engine's reject reason as an error code: InsufficientBalance → insufficient_balance. */
+/** The engine's reject reason as an error code: InsufficientBalance → insufficient_balance, DuplicateClOrdId →
+ *  duplicate_client_order_id (the API's word for a ClOrdID). */
 export function errorCodeOf(reason: RejectReason): string {
-  return reason.replace(/(?<=[a-z])(?=[A-Z])/g, '_').toLowerCase();
+  return reason.replace('ClOrdId', 'ClientOrderId').replace(/(?<=[a-z])(?=[A-Z])/g, '_').toLowerCase();
 }
 
 /** The HTTP status of an engine refusal: the order is not there (404), the request conflicts with the order's state or

@@ -99,6 +99,18 @@ test('orders over the socket are answered in request order with the bodies REST 
     assert.deepEqual((await bob.delete('/api/v1/orders/999999')).body, unknown);
     const viaRest = await bob.get('/api/v1/orders/by-client-id/w1');
     assert.deepEqual({ ...viaRest.body }, { ...canceled });
+
+    // an amend in flight takes a client order id a new order then asks for: the order is answered as a conflict (or as
+    // a retry when it is the same kind of order), never as the engine's duplicate reject
+    ws.send({ op: 'order', id: 9, symbol: 'BTC-USD', side: 'buy', type: 'limit', price: '1000.00', quantity: '1', clientOrderId: 'w2' });
+    ws.send({ op: 'amend', id: 10, clientOrderId: 'w2', quantity: '1', price: '1000.50', newClientOrderId: 'x1' });
+    ws.send({ op: 'order', id: 11, symbol: 'BTC-USD', side: 'buy', type: 'limit', price: '1000.00', quantity: '1', clientOrderId: 'x1' });
+    ws.send({ op: 'order', id: 12, symbol: 'ETH-USD', side: 'buy', type: 'limit', price: '100.00', quantity: '1', clientOrderId: 'x1' });
+    ws.send({ op: 'amend', id: 13, clientOrderId: 'x1', quantity: '1', newClientOrderId: 'w1' });
+    const raced = await ws.count((m) => m.type === 'result' && m.id >= 9, 5);
+    assert.deepEqual(raced.map((m) => [m.id, m.status, m.result.error ?? m.result.duplicate]),
+      [[9, 200, false], [10, 200, false], [11, 200, true], [12, 409, 'duplicate_client_order_id'], [13, 409, 'duplicate_client_order_id']]);
+    assert.deepEqual([raced[2].result.orderId, raced[2].result.price], [raced[0].result.orderId, '1000.50'], 'the amended order, as it is');
   } finally {
     ws.close();
     await gw.stop();
