@@ -90,6 +90,7 @@ export class PrivateChannels implements WsExtension {
     let c = this.#connections.get(ws);
     if (c === undefined) this.#connections.set(ws, c = new Connection(ws, this.#o.sendBufferBytesMax));
     const conn = c;
+    if (conn.closed) return; // closed as a slow consumer: nothing more is entered for it
     if (conn.pending >= this.#o.pendingOpsMax) {
       conn.send(errorText(r, 'too_many_pending', `more than ${this.#o.pendingOpsMax} requests waiting for their answers`));
       return;
