@@ -72,7 +72,7 @@ export function register(program: Command): void {
       let rest: RestService | undefined;
       try {
         // REST order entry and the private WebSocket channels (docs/rest.md): disabled without ApiKeysFile.
-        rest = startRestService({ engine: gateway.engine, sequencer: gateway.sequencer, settings: settings.api, logger: log });
+        rest = startRestService({ engine: gateway.engine, sequencer: gateway.sequencer, settings: settings.api, logger: log, registry });
         http = await startHttpServer({
           host: opts.httpHost ?? settings.httpHost ?? '0.0.0.0',
           port: opts.httpPort ?? settings.httpPort ?? 8080,

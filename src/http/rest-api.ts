@@ -9,10 +9,12 @@ import swagger from '@fastify/swagger';
 import { Ajv } from 'ajv';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import type { Engine } from '../engine/index.js';
 import type { RestEntry } from '../gateway/rest-entry.js';
 import type { ApiKey, Permission } from './api-keys.js';
 import type { Authenticator } from './rest-auth.js';
+import { restMetrics } from './rest-metrics.js';
 import { registerAccountRoutes, registerOrderRoutes } from './rest-routes.js';
 import { OPENAPI_INFO, SHARED_SCHEMAS, validationMessage } from './rest-schemas.js';
 
@@ -22,6 +24,8 @@ export interface RestApiOptions {
   /** null: no ApiKeysFile, every signed route answers 403 api_disabled. */
   auth: Authenticator | null;
   logger?: Logger;
+  /** REST metrics are registered here (rest-metrics.ts); none without one. */
+  registry?: Registry;
 }
 
 /** What a route needs of the key (route config `permission`); routes without one are open. */
@@ -61,6 +65,7 @@ export function restApi(o: RestApiOptions): (app: FastifyInstance) => Promise<vo
     app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
     app.addHook('preValidation', authHook(o));
     app.setErrorHandler(errorHandler(o.logger));
+    if (o.registry !== undefined) restMetrics(app, o.registry);
     app.get('/openapi.json', { schema: { hide: true }, config: { readToken: false } }, async () => app.swagger());
     registerOrderRoutes(app, o);
     registerAccountRoutes(app, o);

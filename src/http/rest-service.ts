@@ -8,6 +8,7 @@
 //   rest.close();
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import type { Engine } from '../engine/index.js';
 import type { GatewayFileSettings } from '../gateway/config.js';
 import { RestEntry } from '../gateway/rest-entry.js';
@@ -24,6 +25,8 @@ export interface RestServiceOptions {
   sequencer: CommandSequencer;
   settings: GatewayFileSettings['api'];
   logger?: Logger;
+  /** The process's metrics registry (REST request counts and order answer times). */
+  registry?: Registry;
   /** REST and WebSocket requests in flight at most (all keys together). Default 10,000. */
   pendingMax?: number;
   /** A request not applied within this long is answered 504 (it may still be applied). Default 10,000. */
@@ -57,7 +60,8 @@ export function startRestService(o: RestServiceOptions): RestService {
     ? 'REST order entry disabled (no ApiKeysFile)' : 'REST API and private WebSocket channels enabled');
   return {
     plugins: [
-      { prefix: '/api/v1', plugin: restApi({ engine: o.engine, entry, auth, ...(o.logger !== undefined ? { logger: o.logger } : {}) }) },
+      { prefix: '/api/v1', plugin: restApi({ engine: o.engine, entry, auth,
+        ...(o.logger !== undefined ? { logger: o.logger } : {}), ...(o.registry !== undefined ? { registry: o.registry } : {}) }) },
       { prefix: '', plugin: ticketScript },
     ],
     ws, entry, keyCount: keys?.size ?? 0,

@@ -234,6 +234,9 @@ test('requests are validated by the route schemas, which the served OpenAPI desc
     assert.deepEqual([badJson.status, badJson.body.error], [400, 'bad_json']);
     assert.deepEqual((await acme.get('/api/v1/orders?limit=0')).body.message, 'querystring/limit must match pattern "^[1-9][0-9]{0,3}$"');
     assert.equal((await acme.get('/api/v1/orders')).body.length, 0, 'nothing above was entered');
+    const metrics = await (await fetch(`${gw.url}/metrics`)).text();
+    assert.match(metrics, /^fixgw_rest_requests_total\{method="POST",route="\/api\/v1\/orders",status="400"\} 7$/m);
+    assert.match(metrics, /^fixgw_rest_requests_total\{method="GET",route="\/api\/v1\/orders",status="200"\} 1$/m);
 
     const doc = await (await fetch(`${gw.url}/api/v1/openapi.json`)).json() as any;
     assert.equal(doc.openapi, '3.0.3');
