@@ -96,7 +96,14 @@ export class PrivateChannels implements WsExtension {
       return;
     }
     conn.pending++;
-    const reply = this.#reply(conn, r);
+    let reply: Reply | Promise<Reply>;
+    try {
+      reply = this.#reply(conn, r);
+    } catch (err) {
+      // a bug, not the client's input: logged and answered, never a crash of the process
+      this.#o.logger?.error({ err }, 'private WebSocket request failed');
+      reply = [errorText(r, 'internal', 'internal error')];
+    }
     conn.tail = conn.tail.then(() => reply).then((rp) => {
       conn.pending--;
       for (const text of typeof rp === 'function' ? rp() : rp) conn.send(text);

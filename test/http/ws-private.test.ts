@@ -3,6 +3,7 @@
 // answered in request order with the bodies REST answers, and the refusals.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { Tag } from '../../src/fix/names.js';
 import { Client } from '../gateway/support.js';
 import { ACME, ACME_READ, BOB, KEYS, PrivateClient, restClient, startRestGateway, type KeyEntry } from './rest-support.js';
@@ -169,6 +170,33 @@ test('a connection waits for at most 256 answers: a request beyond is refused at
     assert.deepEqual(results.map((m) => m.id), [...results.map((m) => m.id)].sort((a, b) => a - b), 'results in request order');
     assert.ok(results.every((m) => m.status === 200));
     assert.equal(new Set(answered.map((m) => m.id)).size, n);
+  } finally {
+    ws.close();
+    await gw.stop();
+  }
+});
+
+test('random private requests are each answered once, in order, and the gateway carries on', { timeout: 120_000 }, async () => {
+  const gw = await startRestGateway({}, [...KEYS, FAST]);
+  const ws = await PrivateClient.open(gw.url);
+  try {
+    const value = fc.oneof(fc.string({ maxLength: 12 }), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.array(fc.string(), { maxLength: 2 }),
+      fc.object({ maxDepth: 1, maxKeys: 2 }), fc.constantFrom('BTC-USD', 'ETH-USD', 'buy', 'sell', 'limit', 'market', 'stop', 'GTC', 'IOC', '1.00',
+        '0.0001', '50000.00', '-1', '1e9', '~x', 'c1', '1', '99999999999999999999'));
+    const fields = fc.dictionary(fc.constantFrom('symbol', 'side', 'type', 'price', 'quantity', 'stopPrice', 'timeInForce', 'clientOrderId', 'orderId',
+      'newClientOrderId', 'postOnly', 'expireTimeMs', 'key', 'timestamp', 'sign', 'selfTradePrevention', 'extra'), value, { maxKeys: 8 });
+    const request = fc.record({ op: fc.constantFrom('login', 'order', 'order', 'order', 'cancel', 'amend', 'subscribe', 'unsubscribe'),
+      channel: fc.constantFrom('orders', 'fills', 'balances', 'positions'), fields });
+    const requests = fc.sample(request, { numRuns: 300, seed: 2024 });
+    ws.send(PrivateClient.login(FAST, -1));
+    requests.forEach((r, i) => ws.send({ ...r.fields, op: r.op, id: i, ...(r.op.endsWith('subscribe') ? { channel: r.channel } : {}) }));
+    const answers = await ws.count((m) => typeof m.id === 'number' && m.id >= 0 && (m.type === 'result' || m.type === 'error' || m.type === 'login'
+      || m.type === 'subscribed' || m.type === 'unsubscribed'), requests.length, 60_000);
+    assert.deepEqual(answers.map((m) => m.id), requests.map((_r, i) => i), 'each answered once, in order');
+    assert.ok(answers.every((m) => m.type !== 'error' || m.code !== 'internal'), JSON.stringify(answers.filter((m) => m.code === 'internal')));
+    const ok = await restClient(gw.url, FAST).post('/api/v1/orders', { symbol: 'BTC-USD', side: 'buy', type: 'limit', price: '1.00', quantity: '0.0001' });
+    assert.equal(ok.status, 200, ok.text);
+    assert.doesNotMatch(gw.served.output(), /"level":50/, 'no error logged');
   } finally {
     ws.close();
     await gw.stop();
