@@ -58,14 +58,20 @@ interface Pending {
   readonly session: string;
   readonly clOrdId: string;
   readonly sinceMs: number;
-  /** session + "\0" + clOrdId of a NewOrder (the idempotency key), else null. */
-  readonly newOrderKey: string | null;
-  /** A NewOrder's fields (a duplicate reject of it is answered as a retry). */
-  readonly newOrder: NewOrderFields | null;
+  /** A NewOrder: its idempotency key and fields (a duplicate reject of it is answered as a retry); else null. */
+  readonly newOrder: NewOrderRequest | null;
   readonly resolve: (r: EntryResult) => void;
 }
 
-interface NewOrderInFlight { readonly fields: string; readonly result: Promise<EntryResult> }
+interface NewOrderRequest {
+  /** session + "\0" + clOrdId. */
+  readonly key: string;
+  readonly fields: NewOrderFields;
+  /** The fields as text: a retry must send the same. */
+  readonly text: string;
+}
+
+interface NewOrderInFlight { readonly text: string; readonly result: Promise<EntryResult> }
 
 export class RestEntry {
   readonly #o: RestEntryOptions;
@@ -87,25 +93,22 @@ export class RestEntry {
 
   place(account: string, fields: NewOrderFields): Promise<EntryResult> {
     const session = restSessionOf(account);
-    const key = session + '\0' + fields.clOrdId;
-    const text = JSON.stringify(fields);
-    const inFlight = this.#newOrders.get(key);
+    const request: NewOrderRequest = { key: session + '\0' + fields.clOrdId, fields, text: JSON.stringify(fields) };
+    const inFlight = this.#newOrders.get(request.key);
     if (inFlight !== undefined) {
-      if (inFlight.fields !== text) return Promise.resolve({ kind: 'conflict', order: null });
+      if (inFlight.text !== request.text) return Promise.resolve({ kind: 'conflict', order: null });
       return inFlight.result.then((r) => (r.kind === 'applied' ? { ...r, retry: true } : r));
     }
     const known = this.#known(session, fields);
     if (known !== null) return Promise.resolve(known);
-    const result = this.#submit({ type: 'NewOrder', session, account, ...fields }, session, fields.clOrdId, key, fields);
-    this.#newOrders.set(key, { fields: text, result });
-    return result;
+    return this.#submit({ type: 'NewOrder', session, account, ...fields }, session, fields.clOrdId, request);
   }
 
   cancel(account: string, target: OrderTarget): Promise<EntryResult> {
     const session = restSessionOf(account);
     const clOrdId = generatedClOrdId();
     const cmd: CancelCommand = { type: 'Cancel', session, clOrdId, ...targetFields(target) };
-    return this.#submit(cmd, session, clOrdId, null, null);
+    return this.#submit(cmd, session, clOrdId, null);
   }
 
   amend(account: string, target: OrderTarget, fields: AmendFields): Promise<EntryResult> {
@@ -115,7 +118,7 @@ export class RestEntry {
       type: 'Replace', session, clOrdId, ...targetFields(target), orderQty: fields.orderQty,
       ...(fields.price !== undefined ? { price: fields.price } : {}), ...(fields.stopPx !== undefined ? { stopPx: fields.stopPx } : {}),
     };
-    return this.#submit(cmd, session, clOrdId, null, null);
+    return this.#submit(cmd, session, clOrdId, null);
   }
 
   /** Stops listening; requests still in flight are answered 'stopped'. */
@@ -133,7 +136,8 @@ export class RestEntry {
     return same ? { kind: 'known', order: known } : { kind: 'conflict', order: known };
   }
 
-  #submit(cmd: Command, session: string, clOrdId: string, newOrderKey: string | null, newOrder: NewOrderFields | null): Promise<EntryResult> {
+  /** Submits the command and keeps the request until its events come; a NewOrder is in flight by its key meanwhile. */
+  #submit(cmd: Command, session: string, clOrdId: string, newOrder: NewOrderRequest | null): Promise<EntryResult> {
     if (this.#pending.size >= this.#o.pendingMax) {
       return Promise.resolve({ kind: 'unavailable', reason: 'busy', text: `more than ${this.#o.pendingMax} requests in flight, try again` });
     }
@@ -145,7 +149,9 @@ export class RestEntry {
         ? { kind: 'unavailable', reason: 'overloaded', text: 'gateway overloaded, try again later' }
         : { kind: 'unavailable', reason: 'stopped', text: 'order entry is not available' });
     }
-    return new Promise((resolve) => { this.#pending.set(ref, { session, clOrdId, sinceMs: Date.now(), newOrderKey, newOrder, resolve }); });
+    const result = new Promise<EntryResult>((resolve) => { this.#pending.set(ref, { session, clOrdId, sinceMs: Date.now(), newOrder, resolve }); });
+    if (newOrder !== null) this.#newOrders.set(newOrder.key, { text: newOrder.text, result });
+    return result;
   }
 
   /** The sequencer's listener: a command of ours is answered from its events, in the same step they are delivered. */
@@ -160,13 +166,13 @@ export class RestEntry {
       else if (ev.kind === 'cancelReject' && ev.session === p.session && ev.clOrdId === p.clOrdId) cancelReject = ev;
     }
     // Another node (or an amend) took the client order id between the check and the command: answered as a retry.
-    const raced = p.newOrder !== null && execs.length === 1 && execs[0]!.rejectReason === 'DuplicateClOrdId' ? this.#known(p.session, p.newOrder) : null;
+    const raced = p.newOrder !== null && execs.length === 1 && execs[0]!.rejectReason === 'DuplicateClOrdId' ? this.#known(p.session, p.newOrder.fields) : null;
     this.#finish(ref, p, raced ?? { kind: 'applied', seq: sc.seq, execs, cancelReject, retry: false });
   };
 
   #finish(ref: number, p: Pending, result: EntryResult): void {
     this.#pending.delete(ref);
-    if (p.newOrderKey !== null) this.#newOrders.delete(p.newOrderKey);
+    if (p.newOrder !== null) this.#newOrders.delete(p.newOrder.key);
     p.resolve(result);
   }
 

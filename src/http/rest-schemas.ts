@@ -51,7 +51,7 @@ export const SHARED_SCHEMAS = [
     properties: {
       ...ORDER_PROPERTIES,
       fills: { type: 'array', items: { $ref: 'Fill#' } },
-      duplicate: { type: 'boolean', description: 'true when the clientOrderId was known: this is the order entered before, as it is now' },
+      duplicate: { type: 'boolean', description: "true when the request repeated an earlier one's clientOrderId: the answer is about the order that one entered" },
     },
     required: [...ORDER_REQUIRED, 'fills', 'duplicate'],
   },

@@ -49,6 +49,7 @@ test('a full log, a full station and a failed log are answered as such; no reque
     const first = [entry.place('ACME', order('a', 'Buy', '1.00')), entry.place('ACME', order('b', 'Buy', '1.00'))];
     assert.deepEqual(await entry.place('ACME', order('c', 'Buy', '1.00')), { kind: 'unavailable', reason: 'overloaded', text: 'gateway overloaded, try again later' });
     assert.deepEqual((await Promise.all(first)).map((r) => r.kind), ['applied', 'applied']);
+    assert.equal((await entry.place('ACME', order('c', 'Buy', '1.00'))).kind, 'applied', 'a refused submit leaves nothing in flight: the retry is entered');
 
     const small = new RestEntry({ sequencer, engine, pendingMax: 1, timeoutMs: 10_000 });
     const inFlight = small.place('ACME', order('d', 'Buy', '1.00'));
