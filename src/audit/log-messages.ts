@@ -4,6 +4,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
+import { unescapePart } from '../session/session-id.js';
 import { Framer } from '../fix/framer.js';
 import { parseMessage, type FixMessage } from '../fix/message.js';
 import { parseUtcTimestamp } from '../fix/time.js';
@@ -72,10 +73,11 @@ export function listLogFiles(paths: readonly string[]): string[] {
   return out;
 }
 
-/** 'FIX.4.4-SENDER-TARGET.messages...' (fixgw and QuickFIX naming) -> SENDER, our side. */
+/** 'FIX.4.4-SENDER-TARGET.messages...' (fixgw and QuickFIX naming) -> SENDER, our side (fixgw escapes characters
+ *  outside [A-Za-z0-9._] in it as %XX, see fileSafeName). */
 function localCompIdFromName(file: string): string | undefined {
   const m = /^(?:FIXT?\.\d\.\d[^-]*)-([^-]+)-.+?\.messages/.exec(path.basename(file));
-  return m?.[1];
+  return m === null ? undefined : unescapePart(m[1]!) ?? m[1];
 }
 
 /** Every message and problem of the files, in file order then line order. */

@@ -3,12 +3,13 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { startHttpServer, type HttpServer } from '../http/server.js';
 import { tokenFrom } from '../http/access.js';
 import { adminApi, adminTokenOf } from '../http/admin-api.js';
 import { startRestService, type RestService } from '../http/rest-service.js';
+import { TradeTape, TRADES_KEPT_DEFAULT } from '../marketdata/index.js';
 import { loadGatewaySettings, startGateway, type Gateway, type GatewayFileSettings } from '../gateway/index.js';
 import { warmUp } from './warm-up.js';
 import { defaultEngineConfigPath, loadEngineConfig } from '../engine/index.js';
@@ -24,6 +25,19 @@ export function defaultGatewayConfigPath(): string {
 }
 
 interface ServeOptions { config: string; fixPort?: number; httpPort?: number; httpHost?: string; dataDir?: string; fsync: boolean; host?: string; engineConfig?: string }
+
+/** Trade history from before the snapshot the gateway started from (it replayed nothing before it), into `tape`. */
+function tradesBeforeSnapshot(tape: TradeTape, gateway: Gateway, log: Logger): void {
+  const toSeq = gateway.recoveredFromSnapshotSeq;
+  if (toSeq === null) return;
+  try {
+    const r = tape.replayBefore(gateway.dataDir, gateway.engine.config, toSeq);
+    if (r.error !== undefined) log.warn({ ...r, toSeq }, 'trade history rebuilt from the journal in part');
+    else log.info({ ...r, toSeq }, 'trade history rebuilt from the journal');
+  } catch (err) {
+    log.warn({ err }, 'trade history before the snapshot could not be rebuilt: it starts at the snapshot');
+  }
+}
 
 export function register(program: Command): void {
   program
@@ -45,11 +59,13 @@ export function register(program: Command): void {
       let stopping = false;
       let settings: GatewayFileSettings;
       let gateway: Gateway;
+      const tradeTape = new TradeTape(TRADES_KEPT_DEFAULT);
       try {
         settings = loadGatewaySettings(opts.config);
         const engineConfig = loadEngineConfig(opts.engineConfig ?? settings.engineConfigPath ?? defaultEngineConfigPath());
         if (settings.warmUpOrders > 0) log.info(await warmUp(settings, engineConfig, settings.warmUpOrders, log), 'warm-up done');
         gateway = await startGateway({
+          onReplayEvents: (_sc, events) => tradeTape.add(events),
           settings,
           registry,
           logger: log,
@@ -68,6 +84,7 @@ export function register(program: Command): void {
         process.exitCode = 1;
         return;
       }
+      tradesBeforeSnapshot(tradeTape, gateway, log);
       let http: HttpServer | undefined;
       let rest: RestService | undefined;
       try {
@@ -78,6 +95,7 @@ export function register(program: Command): void {
           port: opts.httpPort ?? settings.httpPort ?? 8080,
           engine: gateway.engine,
           sequencer: gateway.sequencer,
+          tradeTape,
           sessions: () => gateway.sessionsInfo(),
           registry,
           isReady: () => gateway.ready && !stopping,

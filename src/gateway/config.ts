@@ -58,8 +58,12 @@ export const GATEWAY_KEYS: Record<string, KeySpec> = {
   EndOfDayTime: { kind: 'time' },
   /** FIX connections open at once from one source address; more are closed at once. */
   MaxConnectionsPerAddress: { kind: 'int', default: 500, min: 1, max: 1_000_000 },
-  /** Sessions created by Logons on template sessions (TargetCompID=*) at most; Logons for more are refused. */
+  /** Sessions created by Logons on template sessions (TargetCompID=*) held at most; for one more the one logged out
+   *  longest is released, and when none can be, the Logon is refused. */
   MaxDynamicSessions: { kind: 'int', default: 2000, min: 1, max: 1_000_000 },
+  /** Seconds a dynamic session stays open after its Logout before it is released (files closed, store kept on disk);
+   *  one that never completed a Logon is released when it disconnects. */
+  DynamicSessionIdleTimeout: { kind: 'int', default: 60, min: 1, max: 86_400 },
   /** Failed Logons (wrong password, refused CompID or address) one source address may make within
    *  LogonFailureWindowSeconds; one more locks it out for LogonLockoutSeconds. 0 = no lockout. */
   MaxLogonFailures: { kind: 'int', default: 10, min: 0, max: 1_000_000 },
@@ -144,6 +148,8 @@ export interface GatewayFileSettings {
   idleSpinMicros: number | 'auto';
   maxConnectionsPerAddress: number;
   maxDynamicSessions: number;
+  /** DynamicSessionIdleTimeout: a dynamic session logged out this long is released (files closed, store kept). */
+  dynamicSessionIdleTimeoutMs: number;
   /** Failed Logons per source address before a lockout (0 = none), within windowMs; lockoutMs long. */
   logonFailures: { max: number; windowMs: number; lockoutMs: number };
   /** Orders `fixgw serve` runs through a scratch gateway before it takes clients; 0 = none. */
@@ -214,6 +220,7 @@ function fromSessions(sessions: SessionSettings[], source: string, baseDir: stri
     idleSpinMicros: idleSpinOf(x.str('IdleSpinMicros'), source),
     maxConnectionsPerAddress: x.int('MaxConnectionsPerAddress'),
     maxDynamicSessions: x.int('MaxDynamicSessions'),
+    dynamicSessionIdleTimeoutMs: x.int('DynamicSessionIdleTimeout') * 1000,
     logonFailures: { max: x.int('MaxLogonFailures'), windowMs: x.int('LogonFailureWindowSeconds') * 1000, lockoutMs: x.int('LogonLockoutSeconds') * 1000 },
     warmUpOrders: x.int('WarmUpOrders'),
   };

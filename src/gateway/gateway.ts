@@ -5,7 +5,9 @@ import path from 'node:path';
 import { pino, type Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { Dictionary } from '../fix/dictionary.js';
-import { defaultEngineConfigPath, loadEngineConfig, openEngine, type Engine, type EngineConfig } from '../engine/index.js';
+import {
+  defaultEngineConfigPath, loadEngineConfig, openEngine, type Engine, type EngineConfig, type EngineEvent, type SequencedCommand,
+} from '../engine/index.js';
 import { defaultDictionaryPath, resolveIdleSpinMicros, type GatewayFileSettings } from './config.js';
 import type { GatewayMetrics } from './metrics.js';
 import { startOrderPath, type OrderPath } from './order-path.js';
@@ -57,6 +59,8 @@ export interface GatewayOptions {
   idleSpinMicros?: number | 'auto';
   /** Epoch ms for the sequencer's timestamps, GTD expiry and the EndOfDay schedule. Default Date.now. */
   clock?: () => number;
+  /** Every command replayed at start-up, with its events (the market data rebuilds its trade history from them). */
+  onReplayEvents?: (sc: SequencedCommand, events: EngineEvent[]) => void;
 }
 
 export interface Gateway {
@@ -104,7 +108,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const replayTail = new ReplayTail();
   const opened = await openEngine({
     dataDir, config: options.engineConfig ?? loadEngineConfig(settings.engineConfigPath ?? defaultEngineConfigPath()),
-    fsync: fsync ? 'always' : 'none', pendingCommandsMax: pendingMax, clock, onReplayEvents: replayTail.push,
+    fsync: fsync ? 'always' : 'none', pendingCommandsMax: pendingMax, clock, onReplayEvents: (sc, events) => { replayTail.push(sc, events); options.onReplayEvents?.(sc, events); },
     journalSegmentBytes: settings.journalSegmentBytes, journalRetention: settings.journalRetention,
     onJournalPreallocationError: (err) => log.warn({ err }, 'journal preallocation failed: batches are appended without it (each fdatasync also commits the file size)'),
   });
@@ -133,6 +137,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       settings, sequencer, engine, pendingMax, registry, log, idleSpinMicros, fsync, clock, replayTail,
       dictionary: loadDictionary(settings.dataDictionary ?? defaultDictionaryPath()),
       openStore: (id) => sessions.openFileStore(dataDir, id), openLog: (id) => sessions.openFileLog(dataDir, id),
+      prepareSession: (id) => sessions.prepareFiles(dataDir, id),
       fixPort: options.fixPort ?? settings.fixPort, host: options.host ?? settings.fixHost ?? '0.0.0.0',
       expiryCheckIntervalMs: options.expiryCheckIntervalMs ?? 250, endOfDayDir: dataDir,
     });

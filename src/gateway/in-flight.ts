@@ -48,6 +48,11 @@ export class InFlight {
     return request;
   }
 
+  /** NewOrders of `session` in flight (its session must not be released meanwhile). */
+  newOrdersOf(session: string): number {
+    return this.#newOrders.get(session)?.size ?? 0;
+  }
+
   hasNewOrder(session: string, clOrdId: string): boolean {
     return this.#newOrders.get(session)?.has(clOrdId) ?? false;
   }

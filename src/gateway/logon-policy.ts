@@ -1,12 +1,13 @@
 // Station: logon policy. Who may log on: a configured session (or a template's CompID allow-list), from an allowed
-// source address, with the right password (compared in time independent of where the strings differ). Every refusal
-// counts against the source address; too many lock it out (logon-guard.ts), and then its Logons are refused before
-// anything else is looked at. An unknown CompID and a refused one look the same to the peer; the log tells them apart.
+// source address, with the right password (compared in time independent of where the strings differ), checked by
+// the acceptor before any session is looked at or made. Every refusal counts against the source address; too many
+// lock it out (logon-guard.ts), and then its Logons are refused without a reply before anything else is looked at.
+// An unknown CompID, a refused one and a wrong password get the same Logout (LOGON_REFUSED_TEXT); the log tells them
+// apart.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { FixMessage } from '../fix/message.js';
 import { Tag } from '../fix/names.js';
-import type { AppVerdict } from '../session/application.js';
 import type { Session } from '../session/session.js';
 import type { SessionId } from '../session/session-id.js';
 import { isAddressAllowed } from '../session/settings.js';
@@ -20,6 +21,9 @@ function samePassword(given: string | undefined, expected: string): boolean {
   return given !== undefined && timingSafeEqual(a, b);
 }
 
+/** The Logout text of every refused Logon, whatever the reason. */
+export const LOGON_REFUSED_TEXT = 'Invalid username or password';
+
 export class LogonPolicy {
   readonly #guard: LogonGuard;
   readonly #settingsOf: (id: SessionId) => GatewaySession | undefined;
@@ -32,34 +36,32 @@ export class LogonPolicy {
     this.#log = log;
   }
 
-  /** The acceptor's check before a Logon is bound to a session: a reason refuses it without a reply. */
-  readonly admit = (id: SessionId, remoteAddress: string | undefined): string | undefined => {
+  /** The acceptor's first check of a Logon: an address locked out is refused without a reply. */
+  readonly admit = (_id: SessionId, remoteAddress: string | undefined): string | undefined => {
     const lockedMs = remoteAddress === undefined ? 0 : this.#guard.lockedForMs(remoteAddress);
     if (lockedMs > 0) return `too many failed logons from ${remoteAddress}: locked out for ${Math.ceil(lockedMs / 1000)} s more`;
-    const refusal = this.#refusal(id, remoteAddress);
+    return undefined;
+  };
+
+  /** The acceptor's authentication, before a session is looked at or made: a reason refuses the Logon (with
+   *  LOGON_REFUSED_TEXT) and counts against the address. */
+  readonly authenticate = (id: SessionId, logon: FixMessage, remoteAddress: string | undefined): string | undefined => {
+    const refusal = this.#refusal(id, logon, remoteAddress);
     if (refusal !== undefined) this.#failed(remoteAddress);
     return refusal;
   };
-
-  /** Application.onLogonRequest: the password. */
-  checkPassword(session: Session, logon: FixMessage): AppVerdict | void {
-    const s = this.#settingsOf(session.id);
-    if (s?.password === undefined || samePassword(logon.get(Tag.Password), s.password)) return;
-    this.#log.warn({ session: session.key, remoteAddress: session.remoteAddress }, 'logon refused: wrong password');
-    this.#failed(session.remoteAddress);
-    return { kind: 'rejectLogon', text: 'Invalid username or password' };
-  }
 
   /** Application.onLogon: the address's failures are forgiven. */
   succeeded(session: Session): void {
     if (session.remoteAddress !== undefined) this.#guard.succeeded(session.remoteAddress);
   }
 
-  #refusal(id: SessionId, remoteAddress: string | undefined): string | undefined {
+  #refusal(id: SessionId, logon: FixMessage, remoteAddress: string | undefined): string | undefined {
     const s = this.#settingsOf(id);
     if (s === undefined) return 'unknown session';
     if (s.dynamic && s.allowedCompIds !== undefined && !s.allowedCompIds.includes(id.targetCompId)) return `CompID ${id.targetCompId} is not allowed`;
     if (!isAddressAllowed(s, remoteAddress ?? '')) return `source address ${remoteAddress ?? '?'} is not allowed`;
+    if (s.password !== undefined && !samePassword(logon.get(Tag.Password), s.password)) return 'wrong password';
     return undefined;
   }
 

@@ -16,7 +16,7 @@ import { DropCopies } from './drop-copies.js';
 import { IdleSpin } from './idle-spin.js';
 import { InFlight } from './in-flight.js';
 import { LogBatchTimer } from './log-batch-timer.js';
-import { LogonPolicy } from './logon-policy.js';
+import { LOGON_REFUSED_TEXT, LogonPolicy } from './logon-policy.js';
 import { createMetrics, type GatewayMetrics } from './metrics.js';
 import { OrderEntry } from './order-entry.js';
 import { resendLostReports, type ReplayTail } from './recovery.js';
@@ -34,6 +34,8 @@ export interface OrderPathOptions {
   dictionary: Dictionary;
   openStore: (id: SessionId) => MessageStore;
   openLog: (id: SessionId) => MessageLog;
+  /** Makes a new dynamic session's files ahead, off the event loop (Acceptor prepareSession). */
+  prepareSession?: (id: SessionId) => Promise<void>;
   registry: Registry;
   log: Logger;
   fixPort: number;
@@ -82,7 +84,9 @@ export async function startOrderPath(o: OrderPathOptions): Promise<OrderPath> {
     openStore: o.openStore, openLog: o.openLog, onEvent: (text) => o.log.info({ event: text }, 'connection event'),
     logonTimeoutMs: o.settings.sessions[0]!.session.logonTimeoutS * 1000,
     maxConnectionsPerAddress: o.settings.maxConnectionsPerAddress, maxDynamicSessions: o.settings.maxDynamicSessions,
-    admit: policy.admit, ...(tls !== undefined ? { tls } : {}),
+    dynamicSessionIdleTimeoutMs: o.settings.dynamicSessionIdleTimeoutMs, mayReleaseSession: mayRelease(o.engine, inFlight, sessions),
+    admit: policy.admit, authenticate: policy.authenticate, logonRefusedText: LOGON_REFUSED_TEXT,
+    ...(o.prepareSession !== undefined ? { prepareSession: o.prepareSession } : {}), ...(tls !== undefined ? { tls } : {}),
   });
   for (const session of acceptor.sessions()) dropCopies.add(session, sessions.ofSession(session));
   if (o.replayTail !== undefined) {
@@ -113,7 +117,6 @@ export async function startOrderPath(o: OrderPathOptions): Promise<OrderPath> {
 /** The session layer's callbacks, each handed to the station whose job it is. */
 function fixApplication(policy: LogonPolicy, orderEntry: OrderEntry, addDropCopy: (s: Session) => void, log: Logger): Application {
   return {
-    onLogonRequest: (session, logon) => policy.checkPassword(session, logon),
     onLogon(session) {
       policy.succeeded(session);
       addDropCopy(session);
@@ -126,6 +129,20 @@ function fixApplication(policy: LogonPolicy, orderEntry: OrderEntry, addDropCopy
       orderEntry.sessionGone(session);
     },
     fromApp: (session, msg) => orderEntry.receive(session, msg),
+  };
+}
+
+/** Whether a dynamic session may be released (acceptor mayReleaseSession): not a drop copy, no orders in the engine
+ *  (their fills must be stored) and none on its way. The engine's list is read once per event-loop turn. */
+function mayRelease(engine: EngineReads, inFlight: InFlight, sessions: GatewaySessions): (s: Session) => boolean {
+  let withOrders: Set<string> | undefined;
+  return (s) => {
+    if (sessions.ofSession(s)?.sessionType === 'dropcopy' || inFlight.newOrdersOf(s.key) > 0) return false;
+    if (withOrders === undefined) {
+      withOrders = new Set(engine.sessionsWithOrders());
+      setImmediate(() => { withOrders = undefined; });
+    }
+    return !withOrders.has(s.key);
   };
 }
 

@@ -66,6 +66,13 @@ export class GatewaySessions {
     return FileStore.open(dir, id, { nowMs: Date.now(), sync: s?.fileStoreSync ?? false, targetSeqWrites: 'batched', indexWrites: 'deferred' });
   }
 
+  /** Makes a new session's store and log files ahead, in the thread pool (FileStore.prepare, FileLog.prepare). */
+  async prepareFiles(dataDir: string, id: SessionId): Promise<void> {
+    const s = this.of(id);
+    await FileStore.prepare(s?.fileStorePath !== undefined ? path.resolve(s.fileStorePath) : path.join(dataDir, 'store'), id);
+    await FileLog.prepare(s?.fileLogPath !== undefined ? path.resolve(s.fileLogPath) : path.join(dataDir, 'log'), id);
+  }
+
   /** A session's message log (FileLogPath, else DATA/log). */
   openFileLog(dataDir: string, id: SessionId): MessageLog {
     const s = this.of(id);

@@ -14,7 +14,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import type { Engine } from '../engine/index.js';
-import { marketData, type EventSource } from '../marketdata/index.js';
+import { marketData, type EventSource, type TradeTape } from '../marketdata/index.js';
 import type { TapLimits, WsExtension } from '../marketdata/ws-tap.js';
 import { readAccessHook } from './access.js';
 import { ConnectionsPerAddress } from '../session/connections-per-address.js';
@@ -38,6 +38,8 @@ export interface HttpServerOptions extends Partial<TapLimits> {
   logger?: Logger;
   /** Recent trades kept per symbol (HTTP limit and trades snapshot draw from these). Default 1000. */
   tradesKeptMax?: number;
+  /** The trades from before this start, rebuilt from the journal (src/marketdata/trade-tape.ts). */
+  tradeTape?: TradeTape;
   /** More routes from other layers (e.g. the gateway's admin API), each a fastify plugin registered under its prefix. */
   plugins?: Array<{ plugin: (app: FastifyInstance) => Promise<void>; prefix: string }>;
   /** Serve HTTPS (and WSS on /ws) with this key and certificate (PEM) instead of plain HTTP. */

@@ -3,6 +3,7 @@
 // (instruments(), bookSnapshot()), then kept only from events, so the tap never reaches into engine internals.
 import type { Engine, MarketDataEvent, Side, TradingStatus } from '../engine/index.js';
 import { BookSide, priceKey } from './book.js';
+import type { TradeTape } from './trade-tape.js';
 
 /** A trade as the tap publishes it. `side` is the aggressor's side. */
 export interface TradeRecord { seq: number; tradeId: string; price: string; qty: string; side: Side; timeMs: number }
@@ -43,6 +44,11 @@ export class SymbolFeed {
     this.mdSeq = snap.mdSeq;
     this.status = snap.status;
     this.lastPrice = snap.lastPrice;
+  }
+
+  /** The trades before the first event this feed applies, oldest first (start-up only). */
+  seedTrades(trades: readonly TradeRecord[]): void {
+    this.recent = trades.slice(Math.max(0, trades.length - this.tradesKeptMax));
   }
 
   /** Applies one md event. Returns false when it did not follow the last one (caller reloads). */
@@ -110,10 +116,12 @@ export class MarketDataFeed {
   readonly symbols: string[] = [];
   gapsRecovered = 0;
 
-  constructor(private readonly engine: Engine, tradesKeptMax: number) {
+  /** `tape`: the trades before this process started (rebuilt from the journal, see trade-tape.ts). */
+  constructor(private readonly engine: Engine, tradesKeptMax: number, tape?: TradeTape) {
     for (const inst of engine.instruments()) {
       const f = new SymbolFeed(inst.symbol, inst.tickSize, inst.lotSize, tradesKeptMax);
       f.load(engine);
+      if (tape !== undefined) f.seedTrades(tape.trades(inst.symbol));
       this.feeds.set(inst.symbol, f);
       this.symbols.push(inst.symbol);
     }

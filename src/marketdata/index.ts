@@ -12,6 +12,7 @@ import websocket from '@fastify/websocket';
 import type { Registry } from 'prom-client';
 import type { Engine, EngineEvent, SequencedCommand } from '../engine/index.js';
 import { MarketDataFeed } from './feed.js';
+import { TRADES_KEPT_DEFAULT, type TradeTape } from './trade-tape.js';
 import { createTapMetrics } from './metrics.js';
 import { DEFAULT_TAP_LIMITS, WsTap, type TapLimits, type WsExtension } from './ws-tap.js';
 import { registerHttpApi } from './http-api.js';
@@ -21,6 +22,7 @@ export type { WireLevel } from './checksum.js';
 export { DEFAULT_TAP_LIMITS } from './ws-tap.js';
 export type { TapLimits, Channel, WsExtension } from './ws-tap.js';
 export { VIEWER_HTML } from './viewer-page.js';
+export { TradeTape, TRADES_KEPT_DEFAULT } from './trade-tape.js';
 
 /** Where applied commands' events come from (the command sequencer). */
 export interface EventSource {
@@ -33,6 +35,8 @@ export interface MarketDataOptions extends Partial<TapLimits> {
   registry: Registry;
   /** Recent trades kept per symbol (HTTP limit and trades snapshot draw from these). Default 1000. */
   tradesKeptMax?: number;
+  /** The trades from before this start, rebuilt from the journal (trade-tape.ts). */
+  tradeTape?: TradeTape;
   /** More ops on /ws (the private channels). */
   wsExtension?: WsExtension;
 }
@@ -57,13 +61,13 @@ function tapLimitsOf(opts: Partial<TapLimits>): TapLimits {
 
 export function marketData(opts: MarketDataOptions): MarketData {
   const limits = tapLimitsOf(opts);
-  const tradesKeptMax = opts.tradesKeptMax ?? 1000;
+  const tradesKeptMax = opts.tradesKeptMax ?? TRADES_KEPT_DEFAULT;
   let tap: WsTap | null = null;
   return {
     get clientCount() { return tap?.clientCount ?? 0; },
     async plugin(app) {
       // seed from the engine and subscribe in the same synchronous step: no event can fall between the two
-      const feed = new MarketDataFeed(opts.engine, tradesKeptMax);
+      const feed = new MarketDataFeed(opts.engine, tradesKeptMax, opts.tradeTape);
       const metrics = createTapMetrics(opts.registry, { clients: () => tap?.clientCount ?? 0, subscriptions: () => tap?.subscriptionCounts() ?? {} });
       const wsTap = tap = new WsTap(feed, limits, metrics, opts.wsExtension ?? null);
       const unsubscribe = opts.sequencer.onEvents((_sc, events) => {

@@ -91,6 +91,12 @@ interface BboSub { client: Client; stale: boolean }
 class Client {
   /** channel + "\0" + symbol → subscription. */
   readonly subs = new Map<string, BookSub | BboSub | true>();
+  /** Requests received and not yet handled (see RequestScheduling in WsTap). */
+  readonly inbox: Array<{ data: Buffer | ArrayBuffer | Buffer[]; isBinary: boolean }> = [];
+  paused = false;
+  /** Messages for this client not yet handed to its socket, in order (see the outbox in WsTap). */
+  outbox: Array<string | Buffer> = [];
+  outboxBytes = 0;
   lastHeardMs: number;
   slowSinceMs: number | null = null;
   closing = false;
@@ -110,6 +116,25 @@ type ErrorCode = 'bad_json' | 'bad_request' | 'unknown_op' | 'unknown_channel' |
 
 interface Bbo { bid: WireLevel | null; ask: WireLevel | null }
 
+// Requests are handled a few per connection per event-loop turn, round robin over connections, within a time budget
+// per turn: a connection sending thousands of frames at once (malformed ones, subscription floods), or hundreds of
+// connections doing it together, cannot hold the event loop the FIX sessions share. A connection with a backlog is
+// not read (the socket is paused, TCP pushes back) until it has been worked off.
+/** Requests of one connection handled per turn at most. */
+const REQUESTS_PER_CONNECTION_PER_TURN = 4;
+/** Time per turn spent on requests at most (at least one request is handled per turn). */
+const REQUEST_BUDGET_PER_TURN_MS = 2;
+/** A connection with this many requests waiting is no longer read until they are handled. */
+const INBOX_PAUSE_AT = 64;
+/** More waiting than this (frames already read when the socket was paused) closes the connection: 1008. */
+const INBOX_MAX = 20_000;
+// Everything sent goes through a per-connection outbox, handed to the sockets round robin within a time budget per
+// turn: a fan-out to hundreds of subscribers (one write each) is spread over turns instead of holding one.
+/** Messages handed to one connection's socket per turn at most. */
+const SENDS_PER_CONNECTION_PER_TURN = 16;
+/** Time per turn spent handing messages to sockets at most (at least one connection is served per turn). */
+const SEND_BUDGET_PER_TURN_MS = 2;
+
 export class WsTap {
   private readonly clients = new Set<Client>();
   private nextClientId = 1;
@@ -122,6 +147,12 @@ export class WsTap {
   private flushScheduled = false;
   private oldestDirtyUs = 0;
   private readonly slowClients = new Set<Client>();
+  /** Connections with requests waiting, in the order they are served (round robin). */
+  private readonly waiting = new Set<Client>();
+  private requestsScheduled = false;
+  /** Connections with messages in their outbox, in the order they are served. */
+  private readonly sending = new Set<Client>();
+  private sendsScheduled = false;
   private slowTimer: NodeJS.Timeout | null = null;
   private readonly pingTimer: NodeJS.Timeout;
 
@@ -216,7 +247,7 @@ export class WsTap {
         let sent = 0;
         for (const sub of g.members) {
           if (sub.resyncing) continue;
-          if (sub.client.ws.bufferedAmount > this.limits.resyncBufferBytes) {
+          if (queuedBytes(sub.client) > this.limits.resyncBufferBytes) {
             this.beginResync(sub, `slow consumer: more than ${this.limits.resyncBufferBytes} bytes queued`, 'slow_consumer');
             continue;
           }
@@ -258,7 +289,7 @@ export class WsTap {
           const text = Buffer.from(bboText(f, bbo));
           let sent = 0;
           for (const sub of subs) {
-            if (sub.client.ws.bufferedAmount > this.limits.resyncBufferBytes) { sub.stale = true; this.markSlow(sub.client); continue; }
+            if (queuedBytes(sub.client) > this.limits.resyncBufferBytes) { sub.stale = true; this.markSlow(sub.client); continue; }
             if (this.send(sub.client, text)) sent++;
           }
           this.metrics.sent('bbo', sent);
@@ -293,7 +324,7 @@ export class WsTap {
     let flushed = false;
     for (const c of this.slowClients) {
       if (c.closing) { this.slowClients.delete(c); continue; }
-      if (c.ws.bufferedAmount <= this.limits.resyncBufferBytes / 4) {
+      if (queuedBytes(c) <= this.limits.resyncBufferBytes / 4) {
         if (!flushed) { this.flush(); flushed = true; }
         for (const [key, sub] of c.subs) {
           if (sub === true) continue;
@@ -315,16 +346,45 @@ export class WsTap {
     if (this.slowClients.size === 0 && this.slowTimer !== null) { clearInterval(this.slowTimer); this.slowTimer = null; }
   };
 
-  /** Sends unless the client's queue would pass the hard bound, in which case the client is dropped. */
+  /** Queues a message for the client unless its queue would pass the hard bound, in which case the client is dropped. */
   private send(c: Client, text: string | Buffer): boolean {
     if (c.closing || c.ws.readyState !== 1 /* OPEN */) return false;
-    if (c.ws.bufferedAmount + text.length > this.limits.sendBufferBytesMax) {
+    if (queuedBytes(c) + text.length > this.limits.sendBufferBytesMax) {
       this.disconnect(c, 1008, `slow consumer: more than ${this.limits.sendBufferBytesMax} bytes queued`, 'slow_consumer');
       return false;
     }
-    c.ws.send(text, TEXT_FRAME);
+    c.outbox.push(text);
+    c.outboxBytes += text.length;
+    this.sending.add(c);
+    if (!this.sendsScheduled) {
+      this.sendsScheduled = true;
+      setImmediate(this.handOver);
+    }
     return true;
   }
+
+  /** One turn's share of the outboxes to the sockets: a few messages per connection, round robin, within the budget. */
+  private readonly handOver = (): void => {
+    this.sendsScheduled = false;
+    const start = performance.now();
+    for (const c of [...this.sending]) {
+      this.sending.delete(c);
+      if (c.closing || c.ws.readyState !== 1) { c.outbox = []; c.outboxBytes = 0; continue; }
+      const n = Math.min(c.outbox.length, SENDS_PER_CONNECTION_PER_TURN);
+      const socket = socketOf(c.ws);
+      socket?.cork(); // the connection's messages of this turn leave in one write
+      for (let k = 0; k < n; k++) c.ws.send(c.outbox[k]!, TEXT_FRAME);
+      socket?.uncork();
+      for (let k = 0; k < n; k++) c.outboxBytes -= c.outbox[k]!.length;
+      c.outbox = n === c.outbox.length ? [] : c.outbox.slice(n);
+      if (c.outbox.length > 0) this.sending.add(c); // to the back of the round
+      if (performance.now() - start >= SEND_BUDGET_PER_TURN_MS) break;
+    }
+    if (this.sending.size > 0) {
+      this.sendsScheduled = true;
+      setImmediate(this.handOver);
+    }
+  };
 
   private disconnect(c: Client, code: number, reason: string, metric: string): void {
     if (c.closing) return;
@@ -347,7 +407,7 @@ export class WsTap {
     }
     const c = new Client(this.nextClientId++, ws, Date.now());
     this.clients.add(c);
-    ws.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => this.onMessage(c, data, isBinary));
+    ws.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => this.receive(c, data, isBinary));
     ws.on('pong', () => { c.lastHeardMs = Date.now(); });
     ws.on('close', () => { this.removeClient(c); });
     ws.on('error', (err: Error & { code?: string }) => {
@@ -364,6 +424,11 @@ export class WsTap {
   }
 
   private removeClient(c: Client): void {
+    c.inbox.length = 0;
+    this.waiting.delete(c);
+    c.outbox = [];
+    c.outboxBytes = 0;
+    this.sending.delete(c);
     if (!this.clients.delete(c)) return;
     this.extension?.closed(c.ws);
     for (const key of [...c.subs.keys()]) this.removeSub(c, key);
@@ -382,6 +447,47 @@ export class WsTap {
   };
 
   // ------------------------------------------------------------------ client requests
+
+  /** A request frame: queued for its turn (see REQUESTS_PER_CONNECTION_PER_TURN). */
+  private receive(c: Client, data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
+    c.lastHeardMs = Date.now();
+    if (c.closing) return;
+    c.inbox.push({ data, isBinary });
+    if (c.inbox.length > INBOX_MAX) {
+      this.disconnect(c, 1008, `too many requests at once (more than ${INBOX_MAX} waiting)`, 'flood');
+      return;
+    }
+    if (c.inbox.length >= INBOX_PAUSE_AT && !c.paused) {
+      c.paused = true;
+      c.ws.pause();
+    }
+    this.waiting.add(c);
+    if (!this.requestsScheduled) {
+      this.requestsScheduled = true;
+      setImmediate(this.handleRequests);
+    }
+  }
+
+  /** One turn's share of the waiting requests: a few per connection, round robin, within the turn's budget. */
+  private readonly handleRequests = (): void => {
+    this.requestsScheduled = false;
+    const start = performance.now();
+    for (const c of [...this.waiting]) {
+      this.waiting.delete(c);
+      for (let k = 0; k < REQUESTS_PER_CONNECTION_PER_TURN && c.inbox.length > 0 && !c.closing; k++) {
+        const { data, isBinary } = c.inbox.shift()!;
+        this.onMessage(c, data, isBinary);
+      }
+      if (c.closing) continue;
+      if (c.inbox.length > 0) this.waiting.add(c); // to the back of the round
+      else if (c.paused) { c.paused = false; c.ws.resume(); }
+      if (performance.now() - start >= REQUEST_BUDGET_PER_TURN_MS) break;
+    }
+    if (this.waiting.size > 0) {
+      this.requestsScheduled = true;
+      setImmediate(this.handleRequests);
+    }
+  };
 
   private onMessage(c: Client, data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
     c.lastHeardMs = Date.now();
@@ -562,6 +668,17 @@ function reaches(view: readonly WireLevel[], depth: number, bestKey: number, isB
   if (view.length < depth) return true;
   const worst = priceKey(view[view.length - 1]![0]);
   return isBid ? bestKey >= worst : bestKey <= worst;
+}
+
+/** The socket under a `ws` WebSocket (its `_socket`, not part of the typed API), to cork a burst of sends. */
+function socketOf(ws: WebSocket): { cork(): void; uncork(): void } | undefined {
+  const socket = (ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
+  return typeof socket?.cork === 'function' ? socket : undefined;
+}
+
+/** Bytes waiting for a client: in its outbox and in its socket. */
+function queuedBytes(c: Client): number {
+  return c.outbox.length === 0 ? c.ws.bufferedAmount : c.ws.bufferedAmount + c.outboxBytes;
 }
 
 function setOf<T>(m: Map<string, Set<T>>, key: string): Set<T> {

@@ -22,7 +22,8 @@ export type AppVerdict =
   | { kind: 'rejectLogon'; text: string };
 
 export interface Application {
-  /** An inbound Logon passed the session checks; return a rejectLogon verdict to refuse it (authentication). */
+  /** An inbound Logon, before the session checks or changes anything; return a rejectLogon verdict to refuse it
+   *  (authentication). */
   onLogonRequest?(session: Session, logon: FixMessage): AppVerdict | void;
   onLogon?(session: Session): void;
   onLogout?(session: Session): void;

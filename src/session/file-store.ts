@@ -48,6 +48,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { fileSafeName, type SessionId } from './session-id.js';
+import { adoptLegacyFiles, createIfAbsent } from './session-files.js';
 import { assertSeq, MAX_SEQ, type MessageStore } from './store.js';
 
 const RECORD_BYTES = 28;
@@ -61,6 +62,8 @@ export const MAX_STORED_MESSAGE_BYTES = 16 * 1024 * 1024;
 const BATCH_BODY_BYTES = 64 * 1024;
 /** Index records batched before an early flush. */
 const BATCH_RECORDS = 1024;
+const BATCH_START_BYTES = 4096;
+const BATCH_START_RECORDS = 64;
 /** indexWrites 'deferred': longest time index records and a changed seqnums slot wait after their body is written. */
 export const INDEX_DEFER_MS = 2;
 
@@ -109,8 +112,9 @@ export class FileStore implements MessageStore {
   readonly #slot = Buffer.alloc(SLOT_BYTES);
   // The batch not yet written: body bytes from #bodyEndBytes - #batchBodyBytes, index records from
   // record (#count - #batchRecords) (with deferred index writes, bodies may be written ahead of their records).
-  readonly #batchBody = Buffer.allocUnsafe(BATCH_BODY_BYTES);
-  readonly #batchIndex = Buffer.allocUnsafe(BATCH_RECORDS * RECORD_BYTES);
+  // Both start small and double up to BATCH_BODY_BYTES / BATCH_RECORDS: thousands of quiet sessions hold little.
+  #batchBody: Buffer = Buffer.allocUnsafe(BATCH_START_BYTES);
+  #batchIndex: Buffer = Buffer.allocUnsafe(BATCH_START_RECORDS * RECORD_BYTES);
   #batchBodyBytes = 0;
   #batchRecords = 0;
   #slotDirty = false;
@@ -141,13 +145,32 @@ export class FileStore implements MessageStore {
   }
 
   static open(dir: string, id: SessionId, opts: FileStoreOptions): FileStore {
+    const paths = storePaths(dir, id);
     fs.mkdirSync(dir, { recursive: true });
+    adoptLegacyFiles(dir, id, STORE_SUFFIXES);
     const sync = opts.sync ?? false;
-    const state = recover(storePaths(dir, id), opts.nowMs, sync);
+    const state = recover(paths, opts.nowMs, sync);
     const store = new FileStore(state, sync, opts.targetSeqWrites === 'batched', opts.indexWrites === 'deferred');
     // Persist the repaired state so the next open starts clean.
     if (state.notes.length > 0 || state.slotGen === 0) store.#writeSeqnums();
     return store;
+  }
+
+  /** Makes the files of a store that is not on disk yet, off the event loop (creating a file can take milliseconds),
+   *  so the open() that follows only opens them: empty body, index and seqnums, and the session file's tmp (open()
+   *  writes the session file through it). Never truncates or changes a file that exists. */
+  static async prepare(dir: string, id: SessionId): Promise<void> {
+    const paths = storePaths(dir, id);
+    fs.mkdirSync(dir, { recursive: true });
+    adoptLegacyFiles(dir, id, STORE_SUFFIXES);
+    const tmp = `${paths.session}.tmp`;
+    const data = [paths.body, paths.index, paths.seqnums];
+    for (const file of [...data, tmp]) await createIfAbsent(file);
+    // A new store (nothing in it yet): its session file as open() would write it, and the tmp again for a first reset.
+    if (fs.existsSync(paths.session) || !data.every((f) => fs.statSync(f).size === 0)) return;
+    await fs.promises.writeFile(tmp, sessionFileText(1, Date.now()), 'latin1');
+    await fs.promises.rename(tmp, paths.session);
+    await createIfAbsent(tmp);
   }
 
   get nextSenderSeq(): number { return this.#nextSenderSeq; }
@@ -280,8 +303,12 @@ export class FileStore implements MessageStore {
       // Too big to batch (the body batch is empty now): the body goes out directly, its record is batched.
       writeAllAt(this.#bodyFd, bytes, offset);
     } else {
+      if (this.#batchBodyBytes + bytes.length > this.#batchBody.length) this.#batchBody = grown(this.#batchBody, this.#batchBodyBytes + bytes.length, BATCH_BODY_BYTES);
       bytes.copy(this.#batchBody, this.#batchBodyBytes);
       this.#batchBodyBytes += bytes.length;
+    }
+    if ((this.#batchRecords + 1) * RECORD_BYTES > this.#batchIndex.length) {
+      this.#batchIndex = grown(this.#batchIndex, (this.#batchRecords + 1) * RECORD_BYTES, BATCH_RECORDS * RECORD_BYTES);
     }
     encodeRecord(this.#batchIndex, this.#batchRecords * RECORD_BYTES, seq, bytes.length, offset, zlib.crc32(bytes), this.#epoch);
     this.#batchRecords += 1;
@@ -413,6 +440,7 @@ export class FileStore implements MessageStore {
 // Opening and recovery
 
 interface StorePaths { session: string; body: string; index: string; seqnums: string }
+const STORE_SUFFIXES = ['.session', '.body', '.header', '.seqnums'] as const;
 
 function storePaths(dir: string, id: SessionId): StorePaths {
   const stem = path.join(dir, fileSafeName(id));
@@ -768,9 +796,13 @@ function pad(n: number, width: number): string {
 // ---------------------------------------------------------------------------------------------
 // Session file (epoch and creation time)
 
+function sessionFileText(epoch: number, creationTimeMs: number): string {
+  return `${epoch} ${creationTimeMs} ${formatCreationTime(creationTimeMs)}\n`;
+}
+
 function writeSessionFile(paths: StorePaths, epoch: number, creationTimeMs: number, sync: boolean): void {
   const tmp = `${paths.session}.tmp`;
-  const text = `${epoch} ${creationTimeMs} ${formatCreationTime(creationTimeMs)}\n`;
+  const text = sessionFileText(epoch, creationTimeMs);
   const fd = fs.openSync(tmp, 'w', 0o644);
   try {
     writeAllAt(fd, Buffer.from(text, 'latin1'), 0);
@@ -837,6 +869,15 @@ function lowerBound(seqs: Uint32Array, count: number, seq: number): number {
     else hi = mid;
   }
   return lo;
+}
+
+/** A copy of `buf` at least `needed` bytes long (doubling, at most `max`), its first bytes kept. */
+function grown(buf: Buffer, needed: number, max: number): Buffer {
+  let size = buf.length;
+  while (size < needed) size *= 2;
+  const out = Buffer.allocUnsafe(Math.min(size, max));
+  buf.copy(out);
+  return out;
 }
 
 function nextPowerOfTwo(n: number): number {

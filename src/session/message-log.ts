@@ -16,6 +16,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileSafeName, type SessionId } from './session-id.js';
+import { adoptLegacyFiles, createIfAbsent } from './session-files.js';
 import { latin1Slice } from '../fix/latin1.js';
 
 export type Direction = 'IN' | 'OUT';
@@ -76,8 +77,18 @@ export class FileLog implements MessageLog {
     }
   }
 
-  static open(dir: string, id: SessionId): FileLog {
+  /** Makes the two log files if they are not there, off the event loop (see FileStore.prepare). */
+  static async prepare(dir: string, id: SessionId): Promise<void> {
     fs.mkdirSync(dir, { recursive: true });
+    adoptLegacyFiles(dir, id, ['.messages.log', '.event.log']);
+    await createIfAbsent(messageLogPath(dir, id));
+    await createIfAbsent(eventLogPath(dir, id));
+  }
+
+  static open(dir: string, id: SessionId): FileLog {
+    fileSafeName(id); // a name too long throws before anything is made
+    fs.mkdirSync(dir, { recursive: true });
+    adoptLegacyFiles(dir, id, ['.messages.log', '.event.log']);
     return new FileLog(messageLogPath(dir, id), eventLogPath(dir, id));
   }
 
@@ -86,15 +97,16 @@ export class FileLog implements MessageLog {
     const atUs = microsFor(atMs);
     const recordBytes = TIMESTAMP_CHARS + direction.length + 2 + bytes.length;
     const file = this.#messages;
-    if (recordBytes <= file.buffer.length / 2) {
+    if (recordBytes <= file.capacity / 2) {
       // A message the encoder saw every byte of (`plain`) is copied as it is. Otherwise, the usual case: it is
       // looked at once as latin1 text (V8's string search beats four native Buffer searches and a subarray,
       // measured), copied into the batch, and masked only when a password tag appears in it. A CR or LF leaves
       // the batch untouched and takes the base64 form below.
       const text = plain ? '' : latin1Slice(bytes, 0, bytes.length);
       if (plain || (text.indexOf('\n') === -1 && text.indexOf('\r') === -1)) {
-        const buf = file.buffer;
-        let pos = writeTimestamp(buf, file.reserve(recordBytes), atUs);
+        const start = file.reserve(recordBytes);
+        const buf = file.buffer; // after reserve: it may have grown
+        let pos = writeTimestamp(buf, start, atUs);
         buf[pos++] = SPACE;
         for (let i = 0; i < direction.length; i++) buf[pos++] = direction.charCodeAt(i);
         buf[pos++] = SPACE;
@@ -177,27 +189,43 @@ export class FileLog implements MessageLog {
   }
 }
 
-/** An append-only fd with one preallocated buffer; records are copied in and written in one go. */
+/** Bytes a BatchedFile's buffer starts with; it doubles as needed up to its capacity (most sessions log little, and
+ *  thousands of them must not each hold a megabyte). */
+const BATCH_START_BYTES = 8 * 1024;
+
+/** An append-only fd with one buffer; records are copied in and written in one go. */
 class BatchedFile {
-  readonly buffer: Buffer;
+  /** Replaced by a larger one as it fills (read it after reserve()). */
+  buffer: Buffer;
   #fd: number;
   #used = 0;
   readonly #path: string;
 
-  constructor(filePath: string, capacityBytes: number) {
+  constructor(filePath: string, readonly capacity: number) {
     this.#path = filePath;
     this.#fd = fs.openSync(filePath, 'a');
-    this.buffer = Buffer.allocUnsafe(capacityBytes);
+    this.buffer = Buffer.allocUnsafe(Math.min(capacity, BATCH_START_BYTES));
   }
 
   pending(): number { return this.#used; }
-  overLimit(): boolean { return this.#used >= this.buffer.length / 2; }
+  overLimit(): boolean { return this.#used >= this.capacity / 2; }
 
   /** Make room for n bytes (n <= capacity) and return the offset where they go. */
   reserve(n: number): number {
-    if (n > this.buffer.length) throw new RangeError(`${this.#path}: record of ${n} bytes exceeds buffer`);
-    if (this.#used + n > this.buffer.length) this.flush();
+    if (n > this.capacity) throw new RangeError(`${this.#path}: record of ${n} bytes exceeds buffer`);
+    if (this.#used + n > this.buffer.length) {
+      if (this.buffer.length < this.capacity) this.#grow(this.#used + n);
+      if (this.#used + n > this.buffer.length) this.flush();
+    }
     return this.#used;
+  }
+
+  #grow(needed: number): void {
+    let size = this.buffer.length;
+    while (size < needed && size < this.capacity) size *= 2;
+    const grown = Buffer.allocUnsafe(Math.min(size, this.capacity));
+    this.buffer.copy(grown, 0, 0, this.#used);
+    this.buffer = grown;
   }
 
   commit(end: number): void {
@@ -207,7 +235,7 @@ class BatchedFile {
 
   appendText(text: string): void {
     const n = Buffer.byteLength(text, 'utf8');
-    if (n > this.buffer.length) {
+    if (n > this.capacity) {
       this.appendBytes(Buffer.from(text, 'utf8'));
       return;
     }
@@ -216,7 +244,7 @@ class BatchedFile {
   }
 
   appendBytes(bytes: Buffer): void {
-    if (bytes.length > this.buffer.length) {
+    if (bytes.length > this.capacity) {
       this.flush();
       writeAll(this.#fd, bytes);
       return;

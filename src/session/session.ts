@@ -437,6 +437,12 @@ export class Session {
   }
 
   #nextLogon(logon: FixMessage): void {
+    // Authentication first: nothing of the session's state is changed (141=Y) or told (sequence checks) before it.
+    const verdict = this.#receivedLogon ? undefined : this.#app.onLogonRequest?.(this, logon);
+    if (verdict) {
+      this.#applyVerdict(logon, verdict);
+      return;
+    }
     this.#receivedReset = logon.get(Tag.ResetSeqNumFlag) === ResetSeqNumFlag.Yes;
     if (this.#receivedReset) {
       this.#event('Logon contains ResetSeqNumFlag=Y, resetting sequence numbers to 1');
@@ -609,13 +615,6 @@ export class Session {
     }
     this.#lastReceivedMs = this.#now();
     this.#testRequestCount = 0;
-    if (msgType === MsgType.Logon && !this.#receivedLogon) {
-      const verdict = this.#app.onLogonRequest?.(this, msg);
-      if (verdict) {
-        this.#applyVerdict(msg, verdict);
-        return false;
-      }
-    }
     if (ADMIN_TYPES.has(msgType)) this.#app.fromAdmin?.(this, msg);
     return true;
   }

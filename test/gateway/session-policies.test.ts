@@ -103,14 +103,15 @@ Password=s3cret
   }
 });
 
-async function refusedSilently(port: number, sender: string, target: string, why: string): Promise<void> {
+/** Refused with the Logout a wrong password gets (MsgSeqNum 1, nothing of any session), then closed. */
+async function refusedLikeWrongPassword(port: number, sender: string, target: string, why: string): Promise<void> {
   const raw = await RawClient.connect(port);
   raw.send('A', 1, [[98, '0'], [108, '30']], { sender, target });
   await waitFor('connection closed', () => raw.closed);
-  assert.equal(raw.received.length, 0, `${why}: no reply at all`);
+  assert.deepEqual(raw.received.map((m) => [m.msgType, m.get(34), m.get(58)]), [['5', '1', 'Invalid username or password']], why);
 }
 
-test('unknown CompIDs, CompIDs outside AllowedCompIDs and addresses outside AllowedAddresses are refused without a reply', async () => {
+test('unknown CompIDs, CompIDs outside AllowedCompIDs and addresses outside AllowedAddresses are refused like a wrong password', async () => {
   const gw = await startTestGateway({ cfg: `${HEAD}
 [SESSION]
 TargetCompID=*
@@ -121,9 +122,9 @@ TargetCompID=FAR1
 AllowedAddresses=10.0.0.0/8
 ` });
   try {
-    await refusedSilently(gw.fixPort, 'BAD1', 'FIXGW', 'CompID not in AllowedCompIDs');
-    await refusedSilently(gw.fixPort, 'GOOD1', 'NOSUCH', 'unknown session');
-    await refusedSilently(gw.fixPort, 'FAR1', 'FIXGW2', '127.0.0.1 is not in 10.0.0.0/8');
+    await refusedLikeWrongPassword(gw.fixPort, 'BAD1', 'FIXGW', 'CompID not in AllowedCompIDs');
+    await refusedLikeWrongPassword(gw.fixPort, 'GOOD1', 'NOSUCH', 'unknown session');
+    await refusedLikeWrongPassword(gw.fixPort, 'FAR1', 'FIXGW2', '127.0.0.1 is not in 10.0.0.0/8');
     const good = await Client.logon(gw.fixPort, 'GOOD1');
     await good.stop();
   } finally {
@@ -145,7 +146,7 @@ Password=s3cret
       assert.match(bad.all('5')[0]!.get(58)!, /Invalid username or password/);
       await bad.stop();
     }
-    await refusedSilently(gw.fixPort, 'NOSUCH', 'FIXGW', 'an unknown CompID is a failure too (the third: lockout)');
+    await refusedLikeWrongPassword(gw.fixPort, 'NOSUCH', 'FIXGW', 'an unknown CompID is a failure too (the third: lockout)');
     const raw = await RawClient.connect(gw.fixPort);
     raw.send('A', 1, [[98, '0'], [108, '30'], [554, 's3cret']], { sender: 'PW2', target: 'FIXGW' });
     await waitFor('connection closed', () => raw.closed);

@@ -117,23 +117,31 @@ test('MaxConnectionsPerAddress closes connections beyond the limit at once, and 
   }
 });
 
-test('MaxDynamicSessions refuses a Logon for one CompID more without a reply; known sessions still log on', async () => {
+test('MaxDynamicSessions refuses a Logon for one CompID more with a Logout while all are connected; a logged-out one makes room', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'fixgw-sec-'));
   const gw = await serve(dir, 0, { cfg: withDefaults('MaxDynamicSessions=3') });
+  const held: RawClient[] = [];
   try {
     for (const id of ['DYN1', 'DYN2', 'DYN3']) {
       const c = await logonRaw(gw.fixPort, id);
       await c.next('A');
-      c.close();
+      held.push(c);
     }
     const extra = await logonRaw(gw.fixPort, 'DYN4');
     await waitFor('DYN4 refused', () => extra.closed, 5000);
-    assert.deepEqual(extra.received, []);
+    assert.deepEqual(extra.received.map((m) => [m.msgType, m.get(58)]), [['5', 'Logon refused: no capacity for another session now']]);
     assert.match(gw.output(), /more than 3 dynamic sessions/);
-    const again = await logonRaw(gw.fixPort, 'DYN2');
-    await again.next('A');
-    again.close();
+    held.shift()!.close(); // DYN1 goes: its session may be released for DYN4 (once the gateway has seen it go)
+    let loggedOn = false;
+    for (const deadline = Date.now() + 10_000; !loggedOn && Date.now() < deadline; await sleep(100)) {
+      const again = await logonRaw(gw.fixPort, 'DYN4');
+      await waitFor('DYN4 answered', () => again.received.length > 0 || again.closed, 5000);
+      loggedOn = again.received.some((m) => m.msgType === 'A');
+      again.close();
+    }
+    assert.ok(loggedOn, 'DYN4 logged on in the place DYN1 left');
   } finally {
+    for (const c of held) c.close();
     gw.proc.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   }
@@ -148,12 +156,12 @@ test('out of file descriptors, a Logon for a new CompID is refused and the gatew
     for (let i = 0; i < 60; i++) {
       const c = await logonRaw(gw.fixPort, `FDFLOOD${i}`);
       await waitFor('answered or closed', () => c.closed || c.received.length > 0, 5000);
-      if (c.closed && c.received.length === 0) refused++;
+      if (c.received.some((m) => m.msgType === '5' && /no capacity/.test(m.get(58) ?? ''))) refused++;
       c.close();
       assert.equal(gw.proc.exitCode, null, `gateway exited:\n${gw.output().slice(-2000)}`);
     }
     assert.ok(refused > 0, 'some Logons were refused for lack of file descriptors');
-    assert.match(gw.output(), /cannot open the session: EMFILE/);
+    assert.match(gw.output(), /Out of file descriptors: new connections and Logons refused/);
     trader.order('FD1', { symbol: 'IBM', side: '1', qty: '1', price: '180.00' });
     assert.equal((await trader.reports('FD1'))[0]!.get(150), '0');
   } finally {

@@ -263,3 +263,20 @@ describe('timestamps', () => {
     assert.equal(parseTimestamp('2024-03-09 23:59:58'), undefined);
   });
 });
+
+describe('log file names and the audit', () => {
+  test('the audit takes our CompID from an escaped file name (SenderCompID GW:1) to tell directions apart', async () => {
+    const { readLogs } = await import('../../src/audit/log-messages.js');
+    const { encodeMessage } = await import('../../src/fix/encode.js');
+    const id: SessionId = { beginString: 'FIX.4.4', senderCompId: 'GW:1', targetCompId: 'CLIENT/1' };
+    const log = FileLog.open(tmpDir(), id);
+    assert.equal(path.basename(log.messagesPath), 'FIX.4.4-GW%3A1-CLIENT%2F1.messages.log');
+    log.close();
+    // a QuickFIX-style log line carries no direction: it comes from who is "us" (the file name's SenderCompID)
+    const logon = encodeMessage('FIX.4.4', 'A', [[34, '1'], [49, 'CLIENT/1'], [52, '20240309-23:59:58.123'], [56, 'GW:1']], [[98, '0'], [108, '30']]);
+    fs.writeFileSync(log.messagesPath, `20240309-23:59:58.123 : ${logon.toString('latin1')}\n`, 'latin1');
+    const directions: Array<string | undefined> = [];
+    for await (const item of readLogs([log.messagesPath])) if (item.kind === 'message') directions.push(item.m.direction);
+    assert.deepEqual(directions, ['IN']);
+  });
+});

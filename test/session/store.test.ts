@@ -41,7 +41,7 @@ describe('session ids', () => {
   test('a hostile CompID cannot escape the directory', () => {
     const name = fileSafeName({ beginString: 'FIX.4.4', senderCompId: '../../etc', targetCompId: '..' });
     assert.ok(!name.includes('/'));
-    assert.equal(name, 'FIX.4.4-.._.._etc-__');
+    assert.equal(name, 'FIX.4.4-..%2F..%2Fetc-..');
   });
 });
 
@@ -427,5 +427,39 @@ describe('FileStore on disk', () => {
     assert.ok(page[0]!.bytes.includes('34=0777000'));
     assert.equal(page[499]!.seq, 777_499);
     store.close();
+  });
+});
+
+describe('FileStore.prepare', () => {
+  test('makes a new store\'s files ahead; the store opened on them is a new store', async () => {
+    const dir = tmpDir();
+    await FileStore.prepare(dir, ID);
+    const names = fs.readdirSync(dir).sort();
+    assert.deepEqual(names.map((n) => n.replace(fileSafeName(ID), '')), ['.body', '.header', '.seqnums', '.session', '.session.tmp']);
+    const store = FileStore.open(dir, ID, { nowMs: T0 });
+    assert.deepEqual([store.nextSenderSeq, store.nextTargetSeq, store.storedCount], [1, 1, 0]);
+    assert.deepEqual(store.recoveryNotes, []);
+    store.saveSent(1, msg(1));
+    store.reset(T0 + 1);
+    store.saveSent(1, msg(1, 'after reset'));
+    store.close();
+    const again = FileStore.open(dir, ID, { nowMs: T0 });
+    assert.equal(again.creationTimeMs, T0 + 1);
+    assert.equal(again.readRange(1, 1, 10)[0]!.bytes.toString(), msg(1, 'after reset').toString());
+    again.close();
+  });
+
+  test('leaves an existing store as it is', async () => {
+    const dir = tmpDir();
+    const store = FileStore.open(dir, ID, { nowMs: T0 });
+    store.saveSent(1, msg(1));
+    store.setNextTargetSeq(9);
+    store.close();
+    const before = new Map(fs.readdirSync(dir).map((n) => [n, fs.readFileSync(path.join(dir, n))]));
+    await FileStore.prepare(dir, ID);
+    for (const [n, bytes] of before) assert.deepEqual(fs.readFileSync(path.join(dir, n)), bytes, n);
+    const again = FileStore.open(dir, ID, { nowMs: T0 + 5 });
+    assert.deepEqual([again.nextSenderSeq, again.nextTargetSeq, again.creationTimeMs], [2, 9, T0]);
+    again.close();
   });
 });
