@@ -39,6 +39,43 @@ function tradesBeforeSnapshot(tape: TradeTape, gateway: Gateway, log: Logger): v
   }
 }
 
+interface HttpContext {
+  opts: ServeOptions; settings: GatewayFileSettings; gateway: Gateway; registry: Registry; log: Logger; tradeTape: TradeTape; isReady: () => boolean;
+}
+
+/** The HTTP server (health, metrics, market data, the admin API) with the REST API and the private WebSocket channels
+ *  (docs/rest.md; disabled without ApiKeysFile). */
+async function startHttp(c: HttpContext): Promise<{ http: HttpServer; rest: RestService }> {
+  const { settings, gateway, log } = c;
+  const rest = startRestService({ engine: gateway.engine, sequencer: gateway.sequencer, settings: settings.api, logger: log, registry: c.registry });
+  try {
+    const http = await startHttpServer({
+      host: c.opts.httpHost ?? settings.httpHost ?? '0.0.0.0',
+      port: c.opts.httpPort ?? settings.httpPort ?? 8080,
+      engine: gateway.engine,
+      sequencer: gateway.sequencer,
+      tradeTape: c.tradeTape,
+      sessions: () => gateway.sessionsInfo(),
+      registry: c.registry,
+      isReady: c.isReady,
+      healthDetails: () => ({ lastSeq: gateway.sequencer.lastAppliedSeq, snapshots: gateway.snapshotStatus() }),
+      logger: log,
+      // Operator API (halt/resume/killswitch/end-of-day, balance commands) on the same HTTP server; 403 unless a token is configured.
+      plugins: [{ prefix: '/api/v1/admin', plugin: adminApi({ sequencer: gateway.sequencer, token: adminTokenOf(settings.adminToken), logger: log }) },
+        ...rest.plugins],
+      wsExtension: rest.ws,
+      accessToken: tokenFrom('FIXGW_HTTP_TOKEN', settings.httpAccessToken),
+      connectionsPerAddressMax: settings.maxHttpConnectionsPerAddress,
+      ...(settings.https !== undefined
+        ? { https: { key: readFileSync(settings.https.keyFile), cert: readFileSync(settings.https.certFile) } } : {}),
+    });
+    return { http, rest };
+  } catch (err) {
+    rest.close();
+    throw err;
+  }
+}
+
 export function register(program: Command): void {
   program
     .command('serve')
@@ -88,32 +125,10 @@ export function register(program: Command): void {
       let http: HttpServer | undefined;
       let rest: RestService | undefined;
       try {
-        // REST order entry and the private WebSocket channels (docs/rest.md): disabled without ApiKeysFile.
-        rest = startRestService({ engine: gateway.engine, sequencer: gateway.sequencer, settings: settings.api, logger: log, registry });
-        http = await startHttpServer({
-          host: opts.httpHost ?? settings.httpHost ?? '0.0.0.0',
-          port: opts.httpPort ?? settings.httpPort ?? 8080,
-          engine: gateway.engine,
-          sequencer: gateway.sequencer,
-          tradeTape,
-          sessions: () => gateway.sessionsInfo(),
-          registry,
-          isReady: () => gateway.ready && !stopping,
-          healthDetails: () => ({ lastSeq: gateway.sequencer.lastAppliedSeq, snapshots: gateway.snapshotStatus() }),
-          logger: log,
-          // Operator API (halt/resume/killswitch/end-of-day) on the same HTTP server; 403 unless a token is configured.
-          plugins: [{ prefix: '/api/v1/admin', plugin: adminApi({ sequencer: gateway.sequencer, token: adminTokenOf(settings.adminToken), logger: log }) },
-            ...rest.plugins],
-          wsExtension: rest.ws,
-          accessToken: tokenFrom('FIXGW_HTTP_TOKEN', settings.httpAccessToken),
-          connectionsPerAddressMax: settings.maxHttpConnectionsPerAddress,
-          ...(settings.https !== undefined
-            ? { https: { key: readFileSync(settings.https.keyFile), cert: readFileSync(settings.https.certFile) } } : {}),
-        });
+        ({ http, rest } = await startHttp({ opts, settings, gateway, registry, log, tradeTape, isReady: () => gateway.ready && !stopping }));
       } catch (err) {
         log.fatal({ err }, 'fixgw could not start its HTTP server');
         process.stderr.write(`fixgw serve: HTTP server: ${(err as Error).message}\n`);
-        rest?.close();
         await gateway.close().catch(() => undefined);
         log.flush();
         process.exitCode = 1;
