@@ -49,7 +49,7 @@ async function call(opts: AdminOptions, path: string, body: object): Promise<voi
 export function register(program: Command): void {
   const admin = program
     .command('admin')
-    .description('operator commands for a running gateway (admin HTTP API): halt, resume, killswitch, end-of-day, expire-sweep')
+    .description('operator commands for a running gateway (admin HTTP API): halt, resume, killswitch, end-of-day, expire-sweep, deposit, withdraw, adjust')
     .option('--url <url>', 'the gateway HTTP server', process.env['FIXGW_URL'] ?? 'http://127.0.0.1:8080')
     .option('--token <token>', 'admin bearer token (default: env FIXGW_ADMIN_TOKEN)')
     .option('--timeout-ms <ms>', 'give up after this long', parseTimeoutMs, 15_000);
