@@ -54,8 +54,8 @@ function restLoad(port: number, seconds: number): { done: Promise<RestRun>; stop
         const i = n++;
         const k = KEYS[i % 2]!;
         const body = JSON.stringify(i % 2 === 0
-          ? { symbol: 'BTC-USD', side: 'sell', type: 'limit', price: '50000.00', quantity: '0.0001', timeInForce: 'GTC', clientOrderId: `m${i}` }
-          : { symbol: 'BTC-USD', side: 'buy', type: 'limit', price: '50000.00', quantity: '0.0001', timeInForce: 'IOC', clientOrderId: `t${i}` });
+          ? { symbol: 'BTC-USD', side: 'sell', type: 'limit', price: '60000.00', quantity: '0.0001', timeInForce: 'GTC', clientOrderId: `m${i}` }
+          : { symbol: 'BTC-USD', side: 'buy', type: 'limit', price: '60000.00', quantity: '0.0001', timeInForce: 'IOC', clientOrderId: `t${i}` });
         const ts = String(Date.now());
         return { ...req, body, headers: { 'content-type': 'application/json', 'FIXGW-KEY': k.key, 'FIXGW-TIMESTAMP': ts,
           'FIXGW-SIGN': signRequest(k.secret, ts, 'POST', '/api/v1/orders', body) } };

@@ -4,7 +4,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
-import { defaultEngineConfigPath } from '../../src/engine/index.js';
+import { testEngineConfigPath } from '../../harness/engine-config.js';
 import { signRequest } from '../../src/http/api-keys.js';
 import { gatewayCfg, kill, serve, type Served } from '../support/served.js';
 
@@ -23,9 +23,10 @@ export const BALANCES: Record<string, Record<string, string>> = {
   CAROL: { USD: '50000', BTC: '1' },
 };
 
-/** The default engine.json with ACME, BOB and CAROL as cash accounts holding BALANCES. */
+/** The tests' engine.json (the packaged one without price bands: orders here are priced far from the reference on
+ *  purpose, to rest them or to need more than an account holds) with ACME, BOB and CAROL as cash accounts. */
 export function engineJsonWithCashAccounts(): string {
-  const config = JSON.parse(readFileSync(defaultEngineConfigPath(), 'utf8')) as { accounts: { overrides: Record<string, unknown> } };
+  const config = JSON.parse(readFileSync(testEngineConfigPath(), 'utf8')) as { accounts: { overrides: Record<string, unknown> } };
   for (const [name, balances] of Object.entries(BALANCES)) config.accounts.overrides[name] = { mode: 'cash', balances };
   return JSON.stringify(config, null, 1);
 }
