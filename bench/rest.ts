@@ -71,9 +71,9 @@ function restLoad(port: number, seconds: number): { done: Promise<RestRun>; stop
 interface FixRun { orders: number; orders_per_s: number; ack_p50_us: number | null; ack_p99_us: number | null; rejects: number; error?: string }
 
 /** The FIX closed loop: 4 sessions × window 100, `fixgw sim load` as a child process. */
-function fixLoad(port: number, sender: string): Promise<FixRun> {
-  const args = [CLI, 'sim', 'load', '--port', String(port), '--sender', sender, '--sessions', '4', '--window', '100',
-    '--orders', String(fixOrders), '--warmup', String(Math.min(5000, fixOrders / 10)), '--json', '--quiet'];
+function fixLoad(port: number, httpPort: number, sender: string): Promise<FixRun> {
+  const args = [CLI, 'sim', 'load', '--port', String(port), '--http-url', `http://127.0.0.1:${httpPort}`, '--sender', sender, '--sessions', '4',
+    '--window', '100', '--orders', String(fixOrders), '--warmup', String(Math.min(5000, Math.floor(fixOrders / 10))), '--json', '--quiet'];
   return new Promise((resolve, reject) => {
     const p = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -102,10 +102,10 @@ const served = await serve(dir, 0, { cfg, env: { LOG_LEVEL: 'info' }, timeoutMs:
 try {
   await restLoad(served.httpPort, 2).done;                                  // warm-up, not counted
   const restAlone = await restLoad(served.httpPort, restSeconds).done;
-  const fixAlone = await fixLoad(served.fixPort, 'ALONE{i}');
+  const fixAlone = await fixLoad(served.fixPort, served.httpPort, 'ALONE{i}');
   const rest = restLoad(served.httpPort, 3600);
   await new Promise((r) => setTimeout(r, 1000));                           // the REST load running before FIX starts
-  const fixWithRest = await fixLoad(served.fixPort, 'SHARED{i}');
+  const fixWithRest = await fixLoad(served.fixPort, served.httpPort, 'SHARED{i}');
   rest.stop();
   const restDuringFix = await rest.done;
   process.stdout.write(JSON.stringify({
