@@ -9,6 +9,7 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import { startHttpServer, type HttpServer } from '../http/server.js';
 import { tokenFrom } from '../http/access.js';
 import { adminApi, adminTokenOf } from '../http/admin-api.js';
+import { startRestService, type RestService } from '../http/rest-service.js';
 import { TradeTape, TRADES_KEPT_DEFAULT } from '../marketdata/index.js';
 import { loadGatewaySettings, startGateway, type Gateway, type GatewayFileSettings } from '../gateway/index.js';
 import { warmUp } from './warm-up.js';
@@ -66,6 +67,43 @@ function asPortProblem(err: unknown, port: () => PortToCheck): unknown {
     ? new Error(listenProblem(port(), err as NodeJS.ErrnoException)) : err;
 }
 
+interface HttpContext {
+  opts: ServeOptions; settings: GatewayFileSettings; gateway: Gateway; registry: Registry; log: Logger; tradeTape: TradeTape; isReady: () => boolean;
+}
+
+/** The HTTP server (health, metrics, market data, the admin API) with the REST API and the private WebSocket channels
+ *  (docs/rest.md; disabled without ApiKeysFile). */
+async function startHttp(c: HttpContext): Promise<{ http: HttpServer; rest: RestService }> {
+  const { settings, gateway, log } = c;
+  const rest = startRestService({ engine: gateway.engine, sequencer: gateway.sequencer, settings: settings.api, logger: log, registry: c.registry });
+  try {
+    const http = await startHttpServer({
+      host: c.opts.httpHost ?? settings.httpHost ?? '0.0.0.0',
+      port: c.opts.httpPort ?? settings.httpPort ?? 8080,
+      engine: gateway.engine,
+      sequencer: gateway.sequencer,
+      tradeTape: c.tradeTape,
+      sessions: () => gateway.sessionsInfo(),
+      registry: c.registry,
+      isReady: c.isReady,
+      healthDetails: () => ({ lastSeq: gateway.sequencer.lastAppliedSeq, snapshots: gateway.snapshotStatus() }),
+      logger: log,
+      // Operator API (halt/resume/killswitch/end-of-day, balance commands) on the same HTTP server; 403 unless a token is configured.
+      plugins: [{ prefix: '/api/v1/admin', plugin: adminApi({ sequencer: gateway.sequencer, token: adminTokenOf(settings.adminToken), logger: log }) },
+        ...rest.plugins],
+      wsExtension: rest.ws,
+      accessToken: tokenFrom('FIXGW_HTTP_TOKEN', settings.httpAccessToken),
+      connectionsPerAddressMax: settings.maxHttpConnectionsPerAddress,
+      ...(settings.https !== undefined
+        ? { https: { key: readFileSync(settings.https.keyFile), cert: readFileSync(settings.https.certFile) } } : {}),
+    });
+    return { http, rest };
+  } catch (err) {
+    rest.close();
+    throw err;
+  }
+}
+
 export function register(program: Command): void {
   program
     .command('serve')
@@ -112,25 +150,9 @@ export function register(program: Command): void {
       }
       tradesBeforeSnapshot(tradeTape, gateway, log);
       let http: HttpServer | undefined;
+      let rest: RestService | undefined;
       try {
-        http = await startHttpServer({
-          host: opts.httpHost ?? settings.httpHost ?? '0.0.0.0',
-          port: opts.httpPort ?? settings.httpPort ?? 8080,
-          engine: gateway.engine,
-          sequencer: gateway.sequencer,
-          tradeTape,
-          sessions: () => gateway.sessionsInfo(),
-          registry,
-          isReady: () => gateway.ready && !stopping,
-          healthDetails: () => ({ lastSeq: gateway.sequencer.lastAppliedSeq, snapshots: gateway.snapshotStatus() }),
-          logger: log,
-          // Operator API (halt/resume/killswitch/end-of-day) on the same HTTP server; 403 unless a token is configured.
-          plugins: [{ prefix: '/api/v1/admin', plugin: adminApi({ sequencer: gateway.sequencer, token: adminTokenOf(settings.adminToken), logger: log }) }],
-          accessToken: tokenFrom('FIXGW_HTTP_TOKEN', settings.httpAccessToken),
-          connectionsPerAddressMax: settings.maxHttpConnectionsPerAddress,
-          ...(settings.https !== undefined
-            ? { https: { key: readFileSync(settings.https.keyFile), cert: readFileSync(settings.https.certFile) } } : {}),
-        });
+        ({ http, rest } = await startHttp({ opts, settings, gateway, registry, log, tradeTape, isReady: () => gateway.ready && !stopping }));
       } catch (err) {
         reportStartupFailure(log, asPortProblem(err, () => httpPortOf(opts, settings)), 'HTTP server: ');
         await gateway.close().catch(() => undefined);
@@ -149,6 +171,7 @@ export function register(program: Command): void {
         try {
           // A journal failure can stop us before the HTTP server is up.
           await http?.close();
+          rest?.close();
           await gateway.close();
         } catch (err) {
           log.error({ err }, 'error while shutting down');

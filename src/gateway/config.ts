@@ -45,6 +45,13 @@ export const GATEWAY_KEYS: Record<string, KeySpec> = {
   /** Read token of the HTTP server (env FIXGW_HTTP_TOKEN wins): market data, viewer, metrics and sessions need it;
    *  /health does not. No token = open to anyone who reaches the port. */
   HttpAccessToken: { kind: 'string' },
+  /** JSON file of the API keys of the REST API and the private WebSocket channels (docs/rest.md): [{"key", "secret",
+   *  "account", "permissions": ["read", "trade"]}]. None: both are disabled (403 api_disabled). */
+  ApiKeysFile: { kind: 'path' },
+  /** How far a signed request's FIXGW-TIMESTAMP may be from the gateway's clock, either way, in milliseconds. */
+  ApiTimestampWindowMs: { kind: 'int', default: 5000, min: 100, max: 600_000 },
+  /** Requests per second per API key (REST requests and WebSocket orders; a key's own requestsPerSecond wins). */
+  ApiRequestsPerSecond: { kind: 'int', default: 50, min: 1, max: 1_000_000 },
   /** HTTP/WebSocket connections open at once from one source address; more are closed at once. */
   MaxHttpConnectionsPerAddress: { kind: 'int', default: 2000, min: 1, max: 1_000_000 },
   /** Local time (in TimeZone) at which the gateway journals an EndOfDay command every day (expires Day orders). */
@@ -152,6 +159,9 @@ export interface GatewayFileSettings {
   /** HTTP read token from the file (FIXGW_HTTP_TOKEN overrides it where the HTTP server starts). */
   httpAccessToken: string | undefined;
   maxHttpConnectionsPerAddress: number;
+  /** The REST API's and private WebSocket's keys (ApiKeysFile, absolute; undefined = both disabled), the timestamp
+   *  window of a signed request and the default requests per second of a key. */
+  api: { keysFile: string | undefined; timestampWindowMs: number; requestsPerSecond: number };
   /** Seconds after local midnight in `timeZone` of the daily EndOfDay (EndOfDayTime), or undefined (none scheduled). */
   endOfDayTimeSec: number | undefined;
   /** IANA zone of EndOfDayTime (TimeZone key; UTC by default). */
@@ -235,6 +245,7 @@ function fromSessions(sessions: SessionSettings[], source: string, baseDir: stri
     adminToken: x.str('AdminToken'),
     httpAccessToken: x.str('HttpAccessToken'),
     maxHttpConnectionsPerAddress: x.int('MaxHttpConnectionsPerAddress'),
+    api: { keysFile: abs(x.str('ApiKeysFile')), timestampWindowMs: x.int('ApiTimestampWindowMs'), requestsPerSecond: x.int('ApiRequestsPerSecond') },
     endOfDayTimeSec: x.optInt('EndOfDayTime'),
     timeZone: first.timeZone,
     idleSpinMicros: idleSpinOf(x.str('IdleSpinMicros'), source),

@@ -398,6 +398,8 @@ export const VIEWER_HTML = `<!doctype html>
   }).catch((err) => setConn('cannot load instruments: ' + err.message, false));
 })();
 </script>
+<!-- the order ticket (src/http/ticket-script.ts): its own panel, served by the HTTP server's REST plugin -->
+<script src="ticket.js" defer></script>
 </body>
 </html>
 `;
