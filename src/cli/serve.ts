@@ -1,6 +1,7 @@
 // `fixgw serve`: run the gateway (FIX acceptor + engine) until SIGINT/SIGTERM, then log every session out,
 // flush the journal and exit 0.
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 import { pino, type Logger } from 'pino';
@@ -14,6 +15,7 @@ import { loadGatewaySettings, startGateway, type Gateway, type GatewayFileSettin
 import { warmUp } from './warm-up.js';
 import { exposureWarnings } from '../gateway/exposure.js';
 import { defaultEngineConfigPath, loadEngineConfig } from '../engine/index.js';
+import { checkPortFree, checkWritableDir, listenProblem, reportStartupFailure, type PortToCheck } from './preflight.js';
 
 function parsePort(value: string): number {
   const port = Number(value);
@@ -38,6 +40,31 @@ function tradesBeforeSnapshot(tape: TradeTape, gateway: Gateway, log: Logger): v
   } catch (err) {
     log.warn({ err }, 'trade history before the snapshot could not be rebuilt: it starts at the snapshot');
   }
+}
+
+/** The ports and directories `serve` will use, checked before the warm-up and before anything is written. */
+async function checkBeforeStart(opts: ServeOptions, settings: GatewayFileSettings): Promise<void> {
+  for (const port of [fixPortOf(opts, settings), httpPortOf(opts, settings)]) await checkPortFree(port);
+  checkWritableDir('data directory', path.resolve(opts.dataDir ?? settings.dataDir ?? 'data'));
+  for (const s of settings.sessions) {
+    if (s.fileStorePath !== undefined) checkWritableDir('FileStorePath', path.resolve(s.fileStorePath));
+    if (s.fileLogPath !== undefined) checkWritableDir('FileLogPath', path.resolve(s.fileLogPath));
+  }
+}
+
+function fixPortOf(opts: ServeOptions, settings: GatewayFileSettings): PortToCheck {
+  return { what: 'FIX', host: opts.host ?? settings.fixHost ?? '0.0.0.0', port: opts.fixPort ?? settings.fixPort, setBy: 'SocketAcceptPort or --fix-port' };
+}
+
+function httpPortOf(opts: ServeOptions, settings: GatewayFileSettings): PortToCheck {
+  return { what: 'HTTP', host: opts.httpHost ?? settings.httpHost ?? '0.0.0.0', port: opts.httpPort ?? settings.httpPort ?? 8080, setBy: 'HttpPort or --http-port' };
+}
+
+/** A listen error of a port the checks found free (another process took it meanwhile) named like theirs. */
+function asPortProblem(err: unknown, port: () => PortToCheck): unknown {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  return typeof code === 'string' && /^(EADDRINUSE|EACCES|EADDRNOTAVAIL)$/.test(code) && /\blisten\b/.test((err as Error).message)
+    ? new Error(listenProblem(port(), err as NodeJS.ErrnoException)) : err;
 }
 
 interface HttpContext {
@@ -99,8 +126,9 @@ export function register(program: Command): void {
       let gateway: Gateway;
       const tradeTape = new TradeTape(TRADES_KEPT_DEFAULT);
       try {
-        settings = loadGatewaySettings(opts.config);
+        settings = loadGatewaySettings(opts.config, { onWarning: (w) => log.warn({ file: w.file, line: w.line, key: w.key }, w.message) });
         const engineConfig = loadEngineConfig(opts.engineConfig ?? settings.engineConfigPath ?? defaultEngineConfigPath());
+        await checkBeforeStart(opts, settings);
         if (settings.warmUpOrders > 0) log.info(await warmUp(settings, engineConfig, settings.warmUpOrders, log), 'warm-up done');
         gateway = await startGateway({
           onReplayEvents: (_sc, events) => tradeTape.add(events),
@@ -116,9 +144,7 @@ export function register(program: Command): void {
         });
       } catch (err) {
         // Configuration and startup problems (bad .cfg or engine.json, port in use, unreadable journal): one line, exit 1.
-        log.fatal({ err }, 'fixgw could not start');
-        log.flush();
-        process.stderr.write(`fixgw serve: ${(err as Error).message}\n`);
+        reportStartupFailure(log, asPortProblem(err, () => fixPortOf(opts, settings)));
         process.exitCode = 1;
         return;
       }
@@ -128,8 +154,7 @@ export function register(program: Command): void {
       try {
         ({ http, rest } = await startHttp({ opts, settings, gateway, registry, log, tradeTape, isReady: () => gateway.ready && !stopping }));
       } catch (err) {
-        log.fatal({ err }, 'fixgw could not start its HTTP server');
-        process.stderr.write(`fixgw serve: HTTP server: ${(err as Error).message}\n`);
+        reportStartupFailure(log, asPortProblem(err, () => httpPortOf(opts, settings)), 'HTTP server: ');
         await gateway.close().catch(() => undefined);
         log.flush();
         process.exitCode = 1;

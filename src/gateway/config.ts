@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { loadSettings, parseSettings, SettingsError, type KeySpec, type SessionSettings, type SessionType } from '../session/settings.js';
+import { loadSettings, parseSettings, scheduleOf, SettingsError, type KeySpec, type ParseOptions, type SessionSettings, type SessionType } from '../session/settings.js';
 import type { SessionId } from '../session/session-id.js';
 import { SESSION_DEFAULTS, type SessionConfig } from '../session/session.js';
 import type { ValidationOptions } from '../fix/validate.js';
@@ -141,6 +141,8 @@ export interface GatewayFileSettings {
   fixHost: string | undefined;
   /** TLS files of the FIX port (SocketUseSSL=Y). */
   fixTls: { keyFile: string; certFile: string; caFile: string | undefined; verifyPeer: boolean } | undefined;
+  /** TCP_NODELAY on FIX connections (SocketNodelay / SocketTcpNoDelay). */
+  fixNoDelay: boolean;
   /** DataDictionary: undefined = the built-in FIX 4.4 dictionary. */
   dataDictionary: string | undefined;
   fsync: boolean;
@@ -177,16 +179,17 @@ export interface GatewayFileSettings {
   warmUpOrders: number;
 }
 
-export function loadGatewaySettings(file: string): GatewayFileSettings {
-  return fromSessions(loadSettings(file, { extraKeys: GATEWAY_KEYS }), file, process.cwd());
+/** `onWarning`: where a key without effect here is reported (fixgw serve: its log); default process.emitWarning. */
+export function loadGatewaySettings(file: string, opts: Pick<ParseOptions, 'onWarning'> = {}): GatewayFileSettings {
+  return fromSessions(loadSettings(file, { extraKeys: GATEWAY_KEYS, ...opts }), file, process.cwd());
 }
 
-export function parseGatewaySettings(text: string, baseDir = process.cwd()): GatewayFileSettings {
-  return fromSessions(parseSettings(text, '<inline>', { extraKeys: GATEWAY_KEYS }), '<inline>', baseDir);
+export function parseGatewaySettings(text: string, baseDir = process.cwd(), opts: Pick<ParseOptions, 'onWarning'> = {}): GatewayFileSettings {
+  return fromSessions(parseSettings(text, '<inline>', { extraKeys: GATEWAY_KEYS, ...opts }), '<inline>', baseDir);
 }
 
-/** Session keys the gateway runs with; every other session key the parser knows is refused (an initiator's, or the
- *  schedule's, which the gateway does not have). */
+/** Session keys the gateway runs with; every other session key the parser knows is refused (an initiator's, or one
+ *  it has no use for: sub and location IDs, a session qualifier, RefreshOnLogon). */
 const SESSION_KEYS_USED = new Set([
   'ConnectionType', 'BeginString', 'SenderCompID', 'TargetCompID', 'SocketAcceptPort', 'SocketAcceptHost', 'HeartBtInt',
   'TimeZone', 'UseLocalTime', 'ResetOnLogon', 'ResetOnLogout', 'ResetOnDisconnect', 'FileStorePath', 'FileStoreSync',
@@ -195,10 +198,15 @@ const SESSION_KEYS_USED = new Set([
   'LogoutTimeout', 'SendRedundantResendRequests', 'SocketUseSSL', 'SocketPrivateKeyFile', 'SocketCertificateFile',
   'SocketCAFile', 'SocketVerifyPeer', 'ValidateCertificates', 'Password', 'AllowedAddresses', 'CancelOnDisconnect',
   'SessionType', 'DropCopyAccounts', 'MaxMessagesPerSecond', 'MaxOutboundBufferBytes', 'ResendChunkSize', 'AllowedRemoteAddresses',
+  'SocketNodelay', 'SocketTcpNoDelay', 'TimestampPrecision', 'TimeStampPrecision', 'MillisecondsInTimeStamp',
+  'StartTime', 'EndTime', 'StartDay', 'EndDay', 'Weekdays', 'NonStopSession',
+  // Y is what Node.js always does; N cannot be honoured and the parser warns about it
+  'SocketReuseAddress',
 ]);
 /** Keys the gateway reads once for the whole process: every session must agree on them (put them in [DEFAULT]). */
 const SESSION_KEYS_PROCESS_WIDE = ['SocketAcceptPort', 'SocketAcceptHost', 'SocketUseSSL', 'SocketPrivateKeyFile',
-  'SocketCertificateFile', 'SocketCAFile', 'SocketVerifyPeer', 'ValidateCertificates', 'DataDictionary', 'TimeZone', 'UseLocalTime'];
+  'SocketCertificateFile', 'SocketCAFile', 'SocketVerifyPeer', 'ValidateCertificates', 'DataDictionary', 'TimeZone', 'UseLocalTime',
+  'SocketNodelay', 'SocketTcpNoDelay', 'SocketReuseAddress'];
 const PER_SESSION_GATEWAY_KEYS = new Set(['AllowedCompIDs', 'ThrottleMaxRejectsPerSecond', 'MarketData', 'MarketDataSubscriptionsMax',
   'MarketDataDepthMax', 'MarketDataQueueBytes']);
 
@@ -225,6 +233,7 @@ function fromSessions(sessions: SessionSettings[], source: string, baseDir: stri
     fixTls: first.socketUseSsl
       ? { keyFile: first.socketPrivateKeyFile!, certFile: first.socketCertificateFile!, caFile: first.socketCaFile, verifyPeer: first.socketVerifyPeer }
       : undefined,
+    fixNoDelay: first.socketNoDelay,
     dataDictionary: first.dataDictionary,
     fsync: x.bool('JournalFsync'),
     journalSegmentBytes: x.int('JournalSegmentBytes'),
@@ -253,7 +262,7 @@ function refuseUnused(sessions: SessionSettings[], source: string): void {
   for (const s of sessions) {
     for (const key of s.raw.keys()) {
       if (!SESSION_KEYS_USED.has(key) && !(key in GATEWAY_KEYS)) {
-        throw new SettingsError(source, s.line, key, 'not used by the gateway (an initiator, session-schedule, socket-option or timestamp setting): remove it');
+        throw new SettingsError(source, s.line, key, 'not used by the gateway (an initiator setting, or one it has no use for): remove it');
       }
     }
   }
@@ -374,7 +383,15 @@ export function sessionConfigOf(s: SessionSettings): SessionConfig {
     persistMessages: s.persistMessages,
     resendChunkSize: s.resendChunkSize,
     maxOutboundBufferBytes: s.maxOutboundBufferBytes,
+    timestampPrecision: s.timestampPrecision,
+    ...scheduleConfigOf(s),
   };
+}
+
+/** The session's schedule, when it has one (dynamic sessions inherit their template's). */
+function scheduleConfigOf(s: SessionSettings): Pick<SessionConfig, 'schedule'> {
+  const schedule = scheduleOf(s);
+  return schedule === undefined ? {} : { schedule };
 }
 
 /** TLS material of the FIX port, when SocketUseSSL=Y. */

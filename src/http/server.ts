@@ -19,6 +19,7 @@ import type { TapLimits, WsExtension } from '../marketdata/ws-tap.js';
 import { readAccessHook } from './access.js';
 import { ConnectionsPerAddress } from '../session/connections-per-address.js';
 import { statusRoutes } from './status-routes.js';
+import { operatorRoutes } from './operator-routes.js';
 
 export interface HttpServerOptions extends Partial<TapLimits> {
   /** Listen address; default 127.0.0.1. */
@@ -101,6 +102,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
     await app.register(md.plugin);
     await app.register(statusRoutes({ registry, sessions: opts.sessions ?? (() => []), isReady: opts.isReady ?? (() => true),
       healthDetails: opts.healthDetails ?? (() => ({})) }));
+    await app.register(operatorRoutes({ engine: opts.engine }));
     for (const p of opts.plugins ?? []) await app.register(p.plugin, { prefix: p.prefix });
     limitConnectionsPerAddress(app, opts.connectionsPerAddressMax ?? 2_000, opts.logger);
     await app.listen({ host, port: opts.port });
