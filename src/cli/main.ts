@@ -16,6 +16,7 @@ const verbs: Array<() => Promise<VerbModule>> = [
   () => import('./sim.js'),
   () => import('./admin.js'),
   () => import('./cluster.js'),
+  () => import('./sign.js'),
 ];
 
 const program = new Command();

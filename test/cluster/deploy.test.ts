@@ -22,7 +22,7 @@ interface Service { image?: string; build?: unknown; command?: string[]; volumes
 
 /** The cluster settings of a node's .cfg, read by the gateway's own settings parser (which refuses keys it would not use). */
 function clusterOf(cfgText: string, file: string): ClusterSettings {
-  const settings = parseClusterSettings(parseGatewaySettings(cfgText, DEPLOY, CLUSTER_KEYS).more);
+  const settings = parseClusterSettings(parseGatewaySettings(cfgText, DEPLOY, { moreKeys: CLUSTER_KEYS }).more);
   assert.ok(settings !== null, `${file} is in cluster mode`);
   return settings;
 }
