@@ -9,6 +9,7 @@ import { MsgType, Tag } from '../fix/names.js';
 import type { Session } from '../session/session.js';
 import type { EngineEvent, ExecReport, SequencedCommand } from '../engine/index.js';
 import { executionReport } from '../gateway/reports.js';
+import { isRestSession } from '../gateway/rest-entry.js';
 
 interface Kept { timeMs: number; ev: ExecReport }
 
@@ -25,7 +26,8 @@ export class ReportTail {
     if (this.max === 0) return;
     for (let i = 0; i < events.length; i++) {
       const ev = events[i]!;
-      if (ev.kind !== 'exec' || this.hostedHere(ev.session)) continue;
+      // a REST account's reports are answered by the node that took the request (its ref), never sent at a takeover
+      if (ev.kind !== 'exec' || this.hostedHere(ev.session) || isRestSession(ev.session)) continue;
       this.ring[this.count++ % this.max] = { timeMs: sc.timeMs, ev };
     }
   };
