@@ -38,10 +38,10 @@ export async function startNode(nats: LocalNatsCluster, dir: string, nodeId: str
   return served;
 }
 
-/** The observer (with the nodes' engine config, gatewayCfg's), closed after the file's tests, which fail if it saw
+/** The observer (with the nodes' engine config: gatewayCfg's unless given), closed after the file's tests, which fail if it saw
  *  a replica diverge. */
-export async function observe(nats: LocalNatsCluster): Promise<Observer> {
-  const observer = await observeStream(nats.urls, loadEngineConfig(testEngineConfigPath()), DIGEST_EVERY);
+export async function observe(nats: LocalNatsCluster, engineConfigPath = testEngineConfigPath()): Promise<Observer> {
+  const observer = await observeStream(nats.urls, loadEngineConfig(engineConfigPath), DIGEST_EVERY);
   observer.sequencer.onFatal((err) => assert.fail(err));
   after(async () => {
     await observer.close();
