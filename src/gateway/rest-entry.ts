@@ -211,10 +211,10 @@ export class RestEntry {
 }
 
 /** The dedupe id of an account's request with the client's own client order id: the same on every node; null for
- *  an id the station made up (generatedClOrdId: a retry cannot repeat it). The account is percent-encoded (it may
- *  hold any character); client order ids are of A-Z a-z 0-9 . _ : / - (rest-schemas.ts). */
+ *  an id the station made up (generatedClOrdId: a retry cannot repeat it). Both parts percent-encoded: the account
+ *  may hold any character, and a message header must not hold a line break. */
 export function restDedupeId(account: string, clOrdId: string): string | null {
-  return clOrdId.startsWith('~') ? null : `rest:${encodeURIComponent(account)}:${clOrdId}`;
+  return clOrdId.startsWith('~') ? null : `rest:${encodeURIComponent(account)}:${encodeURIComponent(clOrdId)}`;
 }
 
 function unavailableOf(err: unknown): EntryResult {
