@@ -2,7 +2,7 @@
 // crosses one from a client of node B and both get the right ExecutionReports; a Logon for a session another node
 // hosts is refused as a duplicate logon; kill -9 of a NATS server under load from clients on both nodes loses no
 // acknowledged order and enters none twice; after each, every node's engine digest equals the test's own replica's.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Tag } from '../../src/fix/names.js';
 import { formatUtcTimestamp } from '../../src/fix/time.js';
@@ -17,8 +17,11 @@ const dir = tempDirs('fixgw-cluster-nodes-')();
 const observer = await observe(nats);
 const [a, b] = [await startNode(nats, dir, 'a'), await startNode(nats, dir, 'b')];
 
-function client(sender: string, port: number): SimSession {
-  return new SimSession({ host: '127.0.0.1', port, sender, target: 'FIXGW', heartBtIntS: 5 });
+/** A client closed after the file's tests: a test that fails half-way must not leave its timers keeping the file up. */
+function client(sender: string, port: number, heartBtIntS = 5): SimSession {
+  const sim = new SimSession({ host: '127.0.0.1', port, sender, target: 'FIXGW', heartBtIntS });
+  after(() => sim.close().catch(() => undefined));
+  return sim;
 }
 
 const order = (clOrdId: string, side: '1' | '2'): Array<[number, string]> => [[Tag.ClOrdID, clOrdId], [Tag.Symbol, 'MSFT'], [Tag.Side, side],
@@ -81,7 +84,7 @@ test('kill -9 of a NATS server under load from clients on both nodes loses no ac
 });
 
 test('NATS lost while serving: an order is refused clearly and not entered, the session stays logged on, order entry resumes', async () => {
-  const sim = new SimSession({ host: '127.0.0.1', port: a.fixPort, sender: 'OUT', target: 'FIXGW', heartBtIntS: 30 });
+  const sim = client('OUT', a.fixPort, 30);
   await sim.connect();
   sim.send('D', order('out-1', '1'));
   assert.match((await reports(sim, 1))[0]!, /11=out-1 150=0/);
