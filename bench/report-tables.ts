@@ -109,6 +109,31 @@ function snapshotStall(j: Json): string[] {
       [row('on the event loop (SnapshotWorker=N)', obj(j['inline'])), row('by the snapshot worker (default)', obj(j['worker']))])];
 }
 
+function rest(j: Json): string[] {
+  const r = (name: string, m: Json | null): string[] => [name, num(m?.['orders_per_s']), `${num(m?.['p50_us'])} µs`, `${num(m?.['p99_us'])} µs`,
+    num((m?.['non_2xx'] as number ?? 0) + (m?.['errors'] as number ?? 0))];
+  const f = (name: string, m: Json | null): string[] => [name, num(m?.['orders_per_s']), `${num(m?.['ack_p50_us'])} µs`, `${num(m?.['ack_p99_us'])} µs`, num(m?.['rejects'])];
+  return [`Journal fsync ${j['fsync'] === false ? 'off' : 'on'}; ${num(j['connections'])} HTTP connections.`, '',
+    ...table(['', 'orders/s', 'p50 order → answer', 'p99', 'errors or rejects'], [
+      r('signed REST orders alone (autocannon)', obj(j['rest'])),
+      f('FIX 4×100 alone', obj(j['fix_4x100'])),
+      f('FIX 4×100 while the REST load runs', obj(j['fix_4x100_with_rest'])),
+      r('REST orders while the FIX load runs', obj(j['rest_during_fix'])),
+    ])];
+}
+
+function fixmd(j: Json): string[] {
+  return [`${num(j['subscribers'])} FIX market-data sessions (${String(j['subscription'] ?? '')}); load: ${String(j['load'] ?? '')}.`, '',
+    ...table(['', 'without subscribers', 'with subscribers'], [
+      ['orders/s', num(j['orders_per_s_without']), num(j['orders_per_s_with'])],
+      ['order → ack p99', `${num(j['order_ack_p99_us_without'])} µs`, `${num(j['order_ack_p99_us_with'])} µs`],
+      ['market-data events/s', '', num(j['md_events_per_s'])],
+      ['MarketDataIncrementalRefresh (X) messages/s received', '', num(j['x_msgs_per_s'])],
+      ['engine event → subscriber p50 / p99', '', `${num(j['event_to_subscriber_us_p50'])} / ${num(j['event_to_subscriber_us_p99'])} µs`],
+      ['subscriber sequence regressions', '', num(j['subscriber_seq_regressions'])],
+    ])];
+}
+
 export const BENCHES: Bench[] = [
   { script: 'codec', title: 'FIX codec', table: codec,
     about: ['Parse, parse + validate and encode of a NewOrderSingle, the same order with a two-entry Parties group and an ExecutionReport,',
@@ -154,4 +179,15 @@ export const BENCHES: Bench[] = [
     about: ['A real gateway at about 100,000 resting orders with JournalFsync=N, a steady flow of add + cancel pairs and periodic',
       'snapshots, made on the event loop and by the snapshot worker thread (the two alternate): the event-loop delay, the',
       'submit → applied latency, and the CPU each costs. [Operations](operations.md#snapshots) explains the worker.'] },
+  { script: 'rest', title: 'REST order entry beside FIX', table: rest, knobs: '-- --rest-seconds N --connections N --fix-orders N; BENCH_FSYNC=off',
+    quickArgs: ['--rest-seconds', '2', '--connections', '4', '--fix-orders', '2000'],
+    about: ['`fixgw serve` as a child process (real journal, fsync on), signed REST orders from autocannon (each request signed with',
+      'its own client order id; the answer comes once the order is durable and applied), and the FIX 4×100 closed loop of',
+      '`fixgw sim load`, alone and while the REST load runs. [REST API](rest.md).'] },
+  { script: 'fixmd', title: 'FIX market data', table: fixmd, knobs: '-- --subscribers N --orders N',
+    quickArgs: ['--subscribers', '10', '--orders', '4000'],
+    about: ['The gateway in the benchmark\'s process (journal fsync off) under the 4×100 load of the project\'s load generator, run',
+      'without and then with N FIX market-data sessions subscribed to the full books: the delay from the engine event to a',
+      'subscriber reading the MarketDataIncrementalRefresh that carries it, and what the subscribers cost the order flow.',
+      '[FIX market data](fix-market-data.md).'] },
 ];

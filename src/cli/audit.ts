@@ -7,11 +7,11 @@ import { Dictionary } from '../fix/dictionary.js';
 import { defaultEngineConfigPath, loadEngineConfig, type EngineConfig } from '../engine/index.js';
 import { loadGatewaySettings, type GatewayFileSettings } from '../gateway/index.js';
 import { listLogFiles, parseTimeBound, type LogProblem } from '../audit/log-messages.js';
-import { showLogs } from '../audit/show.js';
+import { showLogs, type ShowFilter } from '../audit/show.js';
 import { MERGE_FILES_MAX } from '../audit/merge.js';
-import { formatFinding, verifyLogs, type Finding } from '../audit/verify.js';
+import { formatFinding, verifyLogs, type Finding, type VerifySummary } from '../audit/verify.js';
 import { collectStats, formatStats } from '../audit/stats.js';
-import { describeEvent, formatOrderLife, orderLife } from '../audit/order-life.js';
+import { describeEvent, formatOrderLife, orderLife, type OrderItem } from '../audit/order-life.js';
 import { messageJson } from '../audit/describe.js';
 
 const DEFAULT_DICTIONARY = fileURLToPath(new URL('../../../fix-specs/FIX44.xml', import.meta.url));
@@ -89,7 +89,20 @@ function guarded<A extends unknown[]>(action: (...args: A) => Promise<number>): 
 
 export function register(program: Command): void {
   const audit = program.command('audit').description('inspect and verify FIX message logs and the engine journal');
+  registerShow(audit);
+  registerVerify(audit);
+  registerOrder(audit);
+  registerStats(audit);
+}
 
+// ---- show ------------------------------------------------------------------------------------------------
+
+interface ShowCliOptions extends CommonOptions {
+  session?: string; msgtype?: string; clordid?: string; orderid?: string; from?: string; to?: string;
+  fields?: boolean; json?: boolean; limit?: number;
+}
+
+function registerShow(audit: Command): void {
   common(audit.command('show')
     .description('decode message logs: one line per message, or every field (--fields), or JSON (--json)')
     .argument('[LOG...]', 'message log files or directories (.gz read as is)')
@@ -103,27 +116,39 @@ export function register(program: Command): void {
     .option('--fields', 'every field as Name(tag)=value (enum meaning), groups indented')
     .option('--json', 'one JSON object per message')
     .addOption(new Option('--limit <n>', 'stop after n messages').argParser((v) => Number.parseInt(v, 10))))
-    .action(guarded(async (logs: string[], o: CommonOptions & { session?: string; msgtype?: string; clordid?: string; orderid?: string; from?: string; to?: string; fields?: boolean; json?: boolean; limit?: number }) => {
-      const files = logFiles(logs, o);
-      if (files.length > MERGE_FILES_MAX) err(`fixgw audit: ${files.length} logs: shown one after the other (at most ${MERGE_FILES_MAX} are merged in time order)`);
-      let problems = 0;
-      await showLogs({
-        files, dictionary: loadDictionary(o), json: o.json === true, fields: o.fields === true,
-        ...(o.localCompId !== undefined ? { localCompId: o.localCompId } : {}),
-        ...(o.limit !== undefined ? { limit: o.limit } : {}),
-        filter: {
-          ...(o.session !== undefined ? { session: o.session } : {}),
-          ...(o.msgtype !== undefined ? { msgTypes: new Set(o.msgtype.split(',').map((t) => t.trim()).filter((t) => t !== '')) } : {}),
-          ...(o.clordid !== undefined ? { clOrdId: o.clordid } : {}),
-          ...(o.orderid !== undefined ? { orderId: o.orderid } : {}),
-          ...(o.from !== undefined ? { fromUs: parseTimeBound(o.from) } : {}),
-          ...(o.to !== undefined ? { toUs: parseTimeBound(o.to) } : {}),
-        },
-      }, out, (p) => { problems++; err(problemLine(p)); });
-      if (problems > 0) err(`${problems} corrupt line(s) or frame(s) skipped (see above; \`fixgw audit verify\` checks them)`);
-      return 0;
-    }));
+    .action(guarded(show));
+}
 
+async function show(logs: string[], o: ShowCliOptions): Promise<number> {
+  const files = logFiles(logs, o);
+  if (files.length > MERGE_FILES_MAX) err(`fixgw audit: ${files.length} logs: shown one after the other (at most ${MERGE_FILES_MAX} are merged in time order)`);
+  let problems = 0;
+  await showLogs({
+    files, dictionary: loadDictionary(o), json: o.json === true, fields: o.fields === true,
+    ...(o.localCompId !== undefined ? { localCompId: o.localCompId } : {}),
+    ...(o.limit !== undefined ? { limit: o.limit } : {}),
+    filter: showFilterOf(o),
+  }, out, (p) => { problems++; err(problemLine(p)); });
+  if (problems > 0) err(`${problems} corrupt line(s) or frame(s) skipped (see above; \`fixgw audit verify\` checks them)`);
+  return 0;
+}
+
+function showFilterOf(o: ShowCliOptions): ShowFilter {
+  return {
+    ...(o.session !== undefined ? { session: o.session } : {}),
+    ...(o.msgtype !== undefined ? { msgTypes: new Set(o.msgtype.split(',').map((t) => t.trim()).filter((t) => t !== '')) } : {}),
+    ...(o.clordid !== undefined ? { clOrdId: o.clordid } : {}),
+    ...(o.orderid !== undefined ? { orderId: o.orderid } : {}),
+    ...(o.from !== undefined ? { fromUs: parseTimeBound(o.from) } : {}),
+    ...(o.to !== undefined ? { toUs: parseTimeBound(o.to) } : {}),
+  };
+}
+
+// ---- verify ----------------------------------------------------------------------------------------------
+
+interface VerifyCliOptions extends CommonOptions { validate: boolean; strict?: boolean; json?: boolean; maxFindings: number }
+
+function registerVerify(audit: Command): void {
   common(audit.command('verify')
     .description('check logs: corrupt lines, checksums, dictionary, sequence gaps/duplicates, ExecutionReport quantities, and the journal (--data-dir); exit 0 only when clean')
     .argument('[LOG...]', 'message log files or directories (default: DATA/log)')
@@ -133,38 +158,51 @@ export function register(program: Command): void {
     .option('--strict', 'warnings fail the run too')
     .option('--json', 'one JSON object per finding, then a summary object')
     .addOption(new Option('--max-findings <n>', 'print at most n findings (all are counted)').default(1000).argParser((v) => Number.parseInt(v, 10))))
-    .action(guarded(async (logs: string[], o: CommonOptions & { validate: boolean; strict?: boolean; json?: boolean; maxFindings: number }) => {
-      const files = logFiles(logs, o);
-      // Findings come in reading order (sequence gaps and journal checks at the end); the first
-      // --max-findings of them are kept and printed sorted by file and line.
-      let found = 0;
-      const kept: Finding[] = [];
-      const onFinding = (f: Finding): void => {
-        if (found++ < o.maxFindings) kept.push(f);
-      };
-      const summary = await verifyLogs({
-        files, dictionary: loadDictionary(o), validate: o.validate,
-        ...(o.localCompId !== undefined ? { localCompId: o.localCompId } : {}),
-        ...(dataDirOf(o) !== undefined ? { dataDir: dataDirOf(o)!, engineConfig: loadConfig(o) } : {}),
-      }, onFinding);
-      const fileRank = new Map(files.map((f, i) => [f, i]));
-      kept.sort((a, b) => (fileRank.get(a.file) ?? files.length) - (fileRank.get(b.file) ?? files.length) ||
-        (a.line ?? Infinity) - (b.line ?? Infinity) || (a.seq ?? 0) - (b.seq ?? 0));
-      for (const f of kept) out(o.json === true ? JSON.stringify(f) : formatFinding(f));
-      const clean = summary.errors === 0 && (o.strict !== true || summary.warnings === 0);
-      if (o.json === true) {
-        out(JSON.stringify({ summary: { ...summary, clean } }));
-      } else {
-        if (found > o.maxFindings) out(`... ${found - o.maxFindings} more finding(s) not shown (--max-findings)`);
-        const codes = Object.entries(summary.byCode).map(([c, n]) => `${c} ${n}`).join(', ');
-        const journal = summary.journal ? `; journal: ${summary.journal.commands} commands, ${summary.journal.execEvents} engine reports, ${summary.journal.matched} logged reports matched${summary.journal.dropCopies > 0 ? `, ${summary.journal.dropCopies} drop copies checked` : ''}${summary.journal.cancelRejects > 0 ? `, ${summary.journal.cancelRejectsMatched} of ${summary.journal.cancelRejects} cancel rejects matched` : ''}` : '';
-        const infoCodes = Object.entries(summary.infoByCode).map(([c, n]) => `${c} ${n}`).join(', ');
-        const infos = summary.infos > 0 ? `; ${summary.infos} bad input(s) from clients answered as FIX prescribes (${infoCodes})` : '';
-        out(`${clean ? 'CLEAN' : 'NOT CLEAN'}: ${summary.messages} messages in ${summary.files} file(s); ${summary.errors} error(s), ${summary.warnings} warning(s)${codes ? ` (${codes})` : ''}${infos}${journal}`);
-      }
-      return clean ? 0 : 1;
-    }));
+    .action(guarded(verify));
+}
 
+async function verify(logs: string[], o: VerifyCliOptions): Promise<number> {
+  const files = logFiles(logs, o);
+  // Findings come in reading order (sequence gaps and journal checks at the end); the first
+  // --max-findings of them are kept and printed sorted by file and line.
+  let found = 0;
+  const kept: Finding[] = [];
+  const onFinding = (f: Finding): void => {
+    if (found++ < o.maxFindings) kept.push(f);
+  };
+  const summary = await verifyLogs({
+    files, dictionary: loadDictionary(o), validate: o.validate,
+    ...(o.localCompId !== undefined ? { localCompId: o.localCompId } : {}),
+    ...(dataDirOf(o) !== undefined ? { dataDir: dataDirOf(o)!, engineConfig: loadConfig(o) } : {}),
+  }, onFinding);
+  const fileRank = new Map(files.map((f, i) => [f, i]));
+  kept.sort((a, b) => (fileRank.get(a.file) ?? files.length) - (fileRank.get(b.file) ?? files.length) ||
+    (a.line ?? Infinity) - (b.line ?? Infinity) || (a.seq ?? 0) - (b.seq ?? 0));
+  for (const f of kept) out(o.json === true ? JSON.stringify(f) : formatFinding(f));
+  const clean = summary.errors === 0 && (o.strict !== true || summary.warnings === 0);
+  if (o.json === true) {
+    out(JSON.stringify({ summary: { ...summary, clean } }));
+  } else {
+    if (found > o.maxFindings) out(`... ${found - o.maxFindings} more finding(s) not shown (--max-findings)`);
+    out(summaryLine(summary, clean));
+  }
+  return clean ? 0 : 1;
+}
+
+/** "CLEAN: 120 messages in 2 file(s); 0 error(s), 0 warning(s); journal: ...". */
+function summaryLine(summary: VerifySummary, clean: boolean): string {
+  const codes = Object.entries(summary.byCode).map(([c, n]) => `${c} ${n}`).join(', ');
+  const journal = summary.journal ? `; journal: ${summary.journal.commands} commands, ${summary.journal.execEvents} engine reports, ${summary.journal.matched} logged reports matched${summary.journal.dropCopies > 0 ? `, ${summary.journal.dropCopies} drop copies checked` : ''}${summary.journal.cancelRejects > 0 ? `, ${summary.journal.cancelRejectsMatched} of ${summary.journal.cancelRejects} cancel rejects matched` : ''}` : '';
+  const infoCodes = Object.entries(summary.infoByCode).map(([c, n]) => `${c} ${n}`).join(', ');
+  const infos = summary.infos > 0 ? `; ${summary.infos} bad input(s) from clients answered as FIX prescribes (${infoCodes})` : '';
+  return `${clean ? 'CLEAN' : 'NOT CLEAN'}: ${summary.messages} messages in ${summary.files} file(s); ${summary.errors} error(s), ${summary.warnings} warning(s)${codes ? ` (${codes})` : ''}${infos}${journal}`;
+}
+
+// ---- order -----------------------------------------------------------------------------------------------
+
+interface OrderCliOptions extends CommonOptions { session?: string; fields?: boolean; json?: boolean }
+
+function registerOrder(audit: Command): void {
   common(audit.command('order')
     .description('the whole life of one order (by ClOrdID or OrderID, following OrigClOrdID chains): messages and engine events in time order')
     .argument('<ID>', 'ClOrdID or OrderID')
@@ -174,29 +212,37 @@ export function register(program: Command): void {
     .option('--session <s>', 'only this session (key, CompID or part of a key)')
     .option('--fields', 'every field of each message')
     .option('--json', 'one JSON object per item'))
-    .action(guarded(async (id: string, logs: string[], o: CommonOptions & { session?: string; fields?: boolean; json?: boolean }) => {
-      const files = logs.length === 0 && dataDirOf(o) === undefined ? [] : logFiles(logs, o);
-      if (files.length === 0 && dataDirOf(o) === undefined) throw new Error('give --data-dir (or --config) and/or LOG files');
-      const dict = loadDictionary(o);
-      const life = await orderLife({
-        id, files, dictionary: dict,
-        ...(dataDirOf(o) !== undefined ? { dataDir: dataDirOf(o)!, engineConfig: loadConfig(o) } : {}),
-        ...(o.localCompId !== undefined ? { localCompId: o.localCompId } : {}),
-        ...(o.session !== undefined ? { session: o.session } : {}),
-      });
-      if (o.json === true) {
-        for (const item of life.items) {
-          if (item.kind === 'message') out(JSON.stringify({ kind: 'message', ...messageJson(dict, item.m) }));
-          else if (item.kind === 'command') out(JSON.stringify({ kind: 'command', timeUs: item.timeUs, seq: item.seq, command: item.cmd }));
-          else out(JSON.stringify({ kind: 'event', timeUs: item.timeUs, seq: item.seq, text: describeEvent(item.event), event: item.event }));
-        }
-      } else {
-        for (const line of formatOrderLife(life, dict, o.fields === true)) out(line);
-      }
-      if (life.items.length === 0) { err(`no order ${id} found`); return 1; }
-      return 0;
-    }));
+    .action(guarded(order));
+}
 
+async function order(id: string, logs: string[], o: OrderCliOptions): Promise<number> {
+  const files = logs.length === 0 && dataDirOf(o) === undefined ? [] : logFiles(logs, o);
+  if (files.length === 0 && dataDirOf(o) === undefined) throw new Error('give --data-dir (or --config) and/or LOG files');
+  const dict = loadDictionary(o);
+  const life = await orderLife({
+    id, files, dictionary: dict,
+    ...(dataDirOf(o) !== undefined ? { dataDir: dataDirOf(o)!, engineConfig: loadConfig(o) } : {}),
+    ...(o.localCompId !== undefined ? { localCompId: o.localCompId } : {}),
+    ...(o.session !== undefined ? { session: o.session } : {}),
+  });
+  if (o.json === true) {
+    for (const item of life.items) out(orderItemJson(dict, item));
+  } else {
+    for (const line of formatOrderLife(life, dict, o.fields === true)) out(line);
+  }
+  if (life.items.length === 0) { err(`no order ${id} found`); return 1; }
+  return 0;
+}
+
+function orderItemJson(dict: Dictionary, item: OrderItem): string {
+  if (item.kind === 'message') return JSON.stringify({ kind: 'message', ...messageJson(dict, item.m) });
+  if (item.kind === 'command') return JSON.stringify({ kind: 'command', timeUs: item.timeUs, seq: item.seq, command: item.cmd });
+  return JSON.stringify({ kind: 'event', timeUs: item.timeUs, seq: item.seq, text: describeEvent(item.event), event: item.event });
+}
+
+// ---- stats -----------------------------------------------------------------------------------------------
+
+function registerStats(audit: Command): void {
   common(audit.command('stats')
     .description('message counts by type and session, reject reasons, order->ack latency percentiles')
     .argument('[LOG...]', 'message log files or directories (default: DATA/log)')

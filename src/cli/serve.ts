@@ -15,6 +15,7 @@ import { loadGatewaySettings, startGateway, type Gateway, type GatewayFileSettin
 import { warmUp } from './warm-up.js';
 import { exposureWarnings } from '../gateway/exposure.js';
 import { defaultEngineConfigPath, loadEngineConfig, type EngineConfig, type EngineEvent } from '../engine/index.js';
+import { ApiKeys } from '../http/api-keys.js';
 import { addClusterFlags, clusterSettingsOf, type ClusterFlags } from '../cluster/cli-options.js';
 import { startClusterGateway, type ClusterGateway } from '../cluster/cluster-gateway.js';
 import { CLUSTER_KEYS, type ClusterSettings } from '../cluster/settings.js';
@@ -67,6 +68,8 @@ async function startServing(opts: ServeOptions, fsyncGiven: boolean, s: Serving)
 /** The ports and directories `serve` will use, checked before the warm-up and before anything is written. */
 async function checkBeforeStart(opts: ServeOptions, settings: GatewayFileSettings): Promise<void> {
   for (const port of [fixPortOf(opts, settings), httpPortOf(opts, settings)]) await checkPortFree(port);
+  // a keys file that cannot be read or parsed is found here, not after the warm-up
+  if (settings.api.keysFile !== undefined) ApiKeys.load(settings.api.keysFile, settings.api.requestsPerSecond);
   checkWritableDir('data directory', path.resolve(opts.dataDir ?? settings.dataDir ?? 'data'));
   for (const s of settings.sessions) {
     if (s.fileStorePath !== undefined) checkWritableDir('FileStorePath', path.resolve(s.fileStorePath));

@@ -9,6 +9,7 @@ import { runLoad, formatLoadReport, type LoadSymbol, type LoadProgress } from '.
 import { fix44Dictionary, ConnectError } from '../../simulator/sim-session.js';
 import { compIdProblem, compIdFor } from '../../simulator/comp-id.js';
 import { fetchInstrumentPrices, PriceLookupError, type InstrumentPrice } from '../../simulator/gateway-prices.js';
+import type { Dictionary } from '../fix/dictionary.js';
 import { loadGatewaySettings, type GatewayFileSettings } from '../gateway/index.js';
 import { connectHostOf, fixAddressOf } from './gateway-address.js';
 
@@ -47,16 +48,30 @@ export function register(program: Command): void {
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.help' || err.code === 'commander.version') process.exit(0);
     process.exit(EXIT_USAGE);
   });
+  registerConnect(sim);
+  registerRun(sim);
+  registerLoad(sim);
+}
 
-  const common = (cmd: Command, senderDefault: string, senderHelp = "SenderCompID ('{i}' = session number)"): Command => cmd
+/** The options every subcommand has: where the gateway is, who we are, how long to wait for it. */
+function withCommonOptions(cmd: Command, senderDefault: string, senderHelp = "SenderCompID ('{i}' = session number)"): Command {
+  return cmd
     .option('--config <file>', "the gateway's settings (.cfg): its FIX port, CompID and HTTP port become the defaults")
     .option('--host <host>', 'gateway host (default 127.0.0.1)')
     .option('--port <port>', 'gateway FIX port (default 9876)', parsePort)
     .option('--sender <compid>', senderHelp, senderDefault)
     .option('--target <compid>', 'TargetCompID of the gateway (default FIXGW)')
     .option('--timeout <seconds>', 'connect/logon timeout (load: abort after this long without a report)', parsePositive('--timeout'), 10);
+}
 
-  common(sim.command('connect'), 'SIM')
+// ---- connect ---------------------------------------------------------------------------------------------
+
+interface ConnectOptions extends CommonOptions {
+  heartbeat: number; log?: string; store?: string; symbols: string[]; reset: boolean; color: boolean; verbose: boolean;
+}
+
+function registerConnect(sim: Command): void {
+  withCommonOptions(sim.command('connect'), 'SIM')
     .description('open one session and send orders from a prompt (type help)')
     .option('--heartbeat <seconds>', 'HeartBtInt', parseIntMin('--heartbeat', 1), 30)
     .option('--log <dir>', 'write the session message and event logs to this directory')
@@ -65,61 +80,87 @@ export function register(program: Command): void {
     .option('--no-reset', 'log on without ResetSeqNumFlag: continue the sequence numbers kept by --store')
     .option('--no-color', 'plain output')
     .option('--verbose', 'also show heartbeats, test requests and session events', false)
-    .action(async (opts: CommonOptions & { heartbeat: number; log?: string; store?: string; symbols: string[]; reset: boolean; color: boolean; verbose: boolean }) => {
-      const gw = gatewayOf(opts);
-      checkCompIds(opts.sender, gw.target);
-      const code = await runInteractive({
-        host: gw.host, port: gw.port, sender: compIdFor(opts.sender, 1, 1), target: gw.target, heartBtIntS: opts.heartbeat,
-        symbols: opts.symbols, colour: opts.color && process.stdout.isTTY === true && !process.env['NO_COLOR'],
-        verbose: opts.verbose, reset: opts.reset, idPrefix: `${runTag()}-`, input: process.stdin, output: process.stdout, errorOutput: process.stderr,
-        connectTimeoutMs: opts.timeout * 1000, ...(opts.log ? { logDir: opts.log } : {}), ...(opts.store ? { storeDir: opts.store } : {}),
-      });
-      process.exitCode = code;
-    });
+    .action(connect);
+}
 
-  common(sim.command('run'), 'SIM{i}', "SenderCompID of scenario sessions that name none ('{i}' = their position)")
+async function connect(opts: ConnectOptions): Promise<void> {
+  const gw = gatewayOf(opts);
+  checkCompIds(opts.sender, gw.target);
+  const code = await runInteractive({
+    host: gw.host, port: gw.port, sender: compIdFor(opts.sender, 1, 1), target: gw.target, heartBtIntS: opts.heartbeat,
+    symbols: opts.symbols, colour: opts.color && process.stdout.isTTY === true && !process.env['NO_COLOR'],
+    verbose: opts.verbose, reset: opts.reset, idPrefix: `${runTag()}-`, input: process.stdin, output: process.stdout, errorOutput: process.stderr,
+    connectTimeoutMs: opts.timeout * 1000, ...(opts.log ? { logDir: opts.log } : {}), ...(opts.store ? { storeDir: opts.store } : {}),
+  });
+  process.exitCode = code;
+}
+
+// ---- run -------------------------------------------------------------------------------------------------
+
+interface RunOptions extends CommonOptions { log?: string; json: boolean }
+
+function registerRun(sim: Command): void {
+  withCommonOptions(sim.command('run'), 'SIM{i}', "SenderCompID of scenario sessions that name none ('{i}' = their position)")
     .description('play scenario files (YAML or JSON; a directory runs every file in it); exits 1 on the first failed expectation')
     .argument('<scenario...>', 'scenario files or directories')
     .option('--log <dir>', 'write each session log to this directory')
     .option('--json', 'print one JSON line per scenario instead of the step listing', false)
-    .action(async (paths: string[], opts: CommonOptions & { log?: string; json: boolean }) => {
-      const gw = gatewayOf(opts);
-      checkCompIds(opts.sender, gw.target);
-      const dict = fix44Dictionary();
-      const tag = runTag();
-      const scenarios: Scenario[] = [];
-      try {
-        // `{run}` differs per file too, so two files naming the same CompID still get separate sessions.
-        for (const arg of paths) for (const file of scenarioFiles(arg)) scenarios.push(loadScenario(file, dict, `${tag}${scenarios.length.toString(36)}`, opts.sender));
-      } catch (err) {
-        if (err instanceof ScenarioError) usageError(err.message);
-        throw err;
-      }
-      let failed = 0;
-      for (const scenario of scenarios) {
-        if (!opts.json) process.stdout.write(`scenario ${scenario.name} (${scenario.file})\n`);
-        const result = await runScenario(scenario, {
-          host: gw.host, port: gw.port, target: gw.target, dictionary: dict, runTag: tag, connectTimeoutMs: opts.timeout * 1000,
-          ...(opts.log ? { logDir: opts.log } : {}),
-          onStep: opts.json ? undefined : (step, outcome) => {
-            process.stdout.write(`  ${outcome === 'ok' ? 'ok  ' : 'FAIL'} ${String(step.index).padStart(3)} ${step.session}: ${step.text}\n`);
-          },
-        });
-        if (opts.json) process.stdout.write(JSON.stringify(result) + '\n');
-        else process.stdout.write(describeResult(result));
-        if (!result.passed) {
-          failed++;
-          if (result.failure && result.failure.step === null) {
-            process.exitCode = EXIT_CONNECT;
-            return;
-          }
-        }
-      }
-      if (!opts.json && scenarios.length > 1) process.stdout.write(`${scenarios.length - failed} of ${scenarios.length} scenarios passed\n`);
-      process.exitCode = failed > 0 ? EXIT_FAILED : 0;
-    });
+    .action(runScenarios);
+}
 
-  common(sim.command('load'), 'SIM{i}')
+async function runScenarios(paths: string[], opts: RunOptions): Promise<void> {
+  const gw = gatewayOf(opts);
+  checkCompIds(opts.sender, gw.target);
+  const dict = fix44Dictionary();
+  const tag = runTag();
+  const scenarios = loadScenarios(paths, dict, tag, opts.sender);
+  let failed = 0;
+  for (const scenario of scenarios) {
+    if (!opts.json) process.stdout.write(`scenario ${scenario.name} (${scenario.file})\n`);
+    const result = await runScenario(scenario, {
+      host: gw.host, port: gw.port, target: gw.target, dictionary: dict, runTag: tag, connectTimeoutMs: opts.timeout * 1000,
+      ...(opts.log ? { logDir: opts.log } : {}),
+      onStep: opts.json ? undefined : (step, outcome) => {
+        process.stdout.write(`  ${outcome === 'ok' ? 'ok  ' : 'FAIL'} ${String(step.index).padStart(3)} ${step.session}: ${step.text}\n`);
+      },
+    });
+    if (opts.json) process.stdout.write(JSON.stringify(result) + '\n');
+    else process.stdout.write(describeResult(result));
+    if (!result.passed) {
+      failed++;
+      if (result.failure && result.failure.step === null) {
+        process.exitCode = EXIT_CONNECT;
+        return;
+      }
+    }
+  }
+  if (!opts.json && scenarios.length > 1) process.stdout.write(`${scenarios.length - failed} of ${scenarios.length} scenarios passed\n`);
+  process.exitCode = failed > 0 ? EXIT_FAILED : 0;
+}
+
+/** Every scenario file named (a directory gives each file in it), all read before any runs; a bad one is a usage error. */
+function loadScenarios(paths: string[], dict: Dictionary, tag: string, sender: string): Scenario[] {
+  const scenarios: Scenario[] = [];
+  try {
+    // `{run}` differs per file too, so two files naming the same CompID still get separate sessions.
+    for (const arg of paths) for (const file of scenarioFiles(arg)) scenarios.push(loadScenario(file, dict, `${tag}${scenarios.length.toString(36)}`, sender));
+  } catch (err) {
+    if (err instanceof ScenarioError) usageError(err.message);
+    throw err;
+  }
+  return scenarios;
+}
+
+// ---- load ------------------------------------------------------------------------------------------------
+
+interface LoadCliOptions extends CommonOptions {
+  sessions: number; rate?: number; window?: number; orders?: number; duration?: number; warmup: number; symbols: string[];
+  mid?: string; tick?: string; httpUrl?: string; httpToken?: string; qty: string; mix: string; seed: number; heartbeat: number;
+  maxInFlight: number; json: boolean; quiet: boolean;
+}
+
+function registerLoad(sim: Command): void {
+  withCommonOptions(sim.command('load'), 'SIM{i}')
     .description('load generator: closed loop (--window) or open loop (--rate); HdrHistogram of order→ack and order→fill')
     .option('--sessions <n>', 'concurrent FIX sessions', parseIntMin('--sessions', 1), 1)
     .addOption(new Option('--rate <orders/s>', 'open loop: orders per second over all sessions, latency from the intended send time').argParser(parsePositive('--rate')).conflicts('window'))
@@ -139,59 +180,59 @@ export function register(program: Command): void {
     .option('--max-in-flight <n>', 'open loop: orders awaiting a report at most (later ones wait; their latency still counts from the due time)', parseIntMin('--max-in-flight', 1), 100_000)
     .option('--json', 'print the final report as one JSON line', false)
     .option('--quiet', 'no progress line', false)
-    .action(async (opts: CommonOptions & {
-      sessions: number; rate?: number; window?: number; orders?: number; duration?: number; warmup: number; symbols: string[];
-      mid?: string; tick?: string; httpUrl?: string; httpToken?: string; qty: string; mix: string; seed: number; heartbeat: number;
-      maxInFlight: number; json: boolean; quiet: boolean;
-    }) => {
-      const gw = gatewayOf(opts);
-      checkCompIds(opts.sender, gw.target);
-      for (let i = 1; i <= opts.sessions; i++) {
-        const problem = compIdProblem(compIdFor(opts.sender, i, opts.sessions));
-        if (problem) usageError(`--sender: ${problem}`);
-      }
-      const [qtyMin, qtyMax] = parseQtyRange(opts.qty);
-      const mix = parseMix(opts.mix);
-      const tick = opts.tick === undefined ? undefined : parseDecimalOption('--tick', opts.tick);
-      const mid = opts.mid === undefined ? undefined : parseDecimalOption('--mid', opts.mid);
-      let prices: Map<string, InstrumentPrice> | undefined;
-      if (mid === undefined && opts.symbols.some((item) => !item.includes(':'))) {
-        try {
-          prices = await fetchInstrumentPrices(opts.httpUrl ?? gw.httpUrl, opts.httpToken ?? gw.httpToken, opts.timeout * 1000);
-        } catch (err) {
-          if (!(err instanceof PriceLookupError)) throw err;
-          process.stderr.write(`error: ${err.message}; or give mid prices here (--symbols AAPL:190,MSFT:420 or --mid)\n`);
-          process.exitCode = EXIT_CONNECT;
-          return;
-        }
-      }
-      const symbols = parseLoadSymbols(opts.symbols, { mid, tick, prices });
-      if (!opts.quiet) process.stderr.write(`prices: ${symbols.map((sym) => `${sym.symbol} ${sym.midText} (${sym.source})`).join(', ')}\n`);
-      const progress = opts.quiet ? undefined : progressPrinter();
-      let report;
-      try {
-        report = await runLoad({
-          host: gw.host, port: gw.port, sender: opts.sender, target: gw.target, sessions: opts.sessions,
-          ...(opts.orders !== undefined ? { orders: opts.orders } : opts.duration === undefined ? { orders: 10_000 } : {}),
-          ...(opts.duration !== undefined ? { durationS: opts.duration } : {}),
-          ...(opts.rate !== undefined ? { rate: opts.rate } : {}),
-          window: opts.window ?? 1, warmup: opts.warmup, symbols, tick: tick ?? DEFAULT_TICK, qtyMin, qtyMax, mix, seed: opts.seed,
-          heartBtIntS: opts.heartbeat, timeoutS: opts.timeout, maxInFlight: opts.maxInFlight, idPrefix: runTag(),
-          ...(progress ? { onProgress: progress.update } : {}),
-        });
-      } catch (err) {
-        progress?.end();
-        if (err instanceof ConnectError) {
-          process.stderr.write(`error: ${err.message}\n`);
-          process.exitCode = EXIT_CONNECT;
-          return;
-        }
-        throw err;
-      }
-      progress?.end();
-      process.stdout.write(opts.json ? JSON.stringify(report) + '\n' : formatLoadReport(report) + '\n');
-      process.exitCode = report.error ? EXIT_FAILED : 0;
+    .action(load);
+}
+
+async function load(opts: LoadCliOptions): Promise<void> {
+  const gw = gatewayOf(opts);
+  checkCompIds(opts.sender, gw.target);
+  for (let i = 1; i <= opts.sessions; i++) {
+    const problem = compIdProblem(compIdFor(opts.sender, i, opts.sessions));
+    if (problem) usageError(`--sender: ${problem}`);
+  }
+  const [qtyMin, qtyMax] = parseQtyRange(opts.qty);
+  const mix = parseMix(opts.mix);
+  const tick = opts.tick === undefined ? undefined : parseDecimalOption('--tick', opts.tick);
+  const mid = opts.mid === undefined ? undefined : parseDecimalOption('--mid', opts.mid);
+  const prices = mid === undefined && opts.symbols.some((item) => !item.includes(':')) ? await gatewayPrices(opts, gw) : undefined;
+  if (prices === null) return;
+  const symbols = parseLoadSymbols(opts.symbols, { mid, tick, prices });
+  if (!opts.quiet) process.stderr.write(`prices: ${symbols.map((sym) => `${sym.symbol} ${sym.midText} (${sym.source})`).join(', ')}\n`);
+  const progress = opts.quiet ? undefined : progressPrinter();
+  let report;
+  try {
+    report = await runLoad({
+      host: gw.host, port: gw.port, sender: opts.sender, target: gw.target, sessions: opts.sessions,
+      ...(opts.orders !== undefined ? { orders: opts.orders } : opts.duration === undefined ? { orders: 10_000 } : {}),
+      ...(opts.duration !== undefined ? { durationS: opts.duration } : {}),
+      ...(opts.rate !== undefined ? { rate: opts.rate } : {}),
+      window: opts.window ?? 1, warmup: opts.warmup, symbols, tick: tick ?? DEFAULT_TICK, qtyMin, qtyMax, mix, seed: opts.seed,
+      heartBtIntS: opts.heartbeat, timeoutS: opts.timeout, maxInFlight: opts.maxInFlight, idPrefix: runTag(),
+      ...(progress ? { onProgress: progress.update } : {}),
     });
+  } catch (err) {
+    progress?.end();
+    if (!(err instanceof ConnectError)) throw err;
+    process.stderr.write(`error: ${err.message}\n`);
+    process.exitCode = EXIT_CONNECT;
+    return;
+  }
+  progress?.end();
+  process.stdout.write(opts.json ? JSON.stringify(report) + '\n' : formatLoadReport(report) + '\n');
+  process.exitCode = report.error ? EXIT_FAILED : 0;
+}
+
+/** The instruments' prices from the gateway's HTTP server; null when it could not be asked (said on stderr, and
+ *  the exit code set). */
+async function gatewayPrices(opts: LoadCliOptions, gw: Gateway): Promise<Map<string, InstrumentPrice> | null> {
+  try {
+    return await fetchInstrumentPrices(opts.httpUrl ?? gw.httpUrl, opts.httpToken ?? gw.httpToken, opts.timeout * 1000);
+  } catch (err) {
+    if (!(err instanceof PriceLookupError)) throw err;
+    process.stderr.write(`error: ${err.message}; or give mid prices here (--symbols AAPL:190,MSFT:420 or --mid)\n`);
+    process.exitCode = EXIT_CONNECT;
+    return null;
+  }
 }
 
 // ---- output --------------------------------------------------------------------------------------------

@@ -129,152 +129,31 @@ export class Dictionary {
   private readonly messages: Map<string, MessageDef>;
 
   private constructor(root: XmlElement, source: string) {
-    if (root.name !== 'fix') throw new Error(`${source}: root element is <${root.name}>, expected <fix>`);
-    const major = root.attrs['major'];
-    const minor = root.attrs['minor'];
-    if (major === undefined || minor === undefined) throw new Error(`${source}: <fix> needs major and minor attributes`);
-    const type = root.attrs['type'] ?? 'FIX';
-    this.beginString = `${type}.${major}.${minor}`;
+    this.beginString = beginStringOf(root, source);
+    const fields = readFields(sectionOf(root, 'fields', source), source);
+    this.fieldsByTag = fields.byTag;
+    this.tagsByName = fields.tagsByName;
+    this.maxTag = fields.maxTag;
+    const tables = compileFieldTables(fields.byTag, fields.maxTag);
+    this.formatByTag = tables.formatByTag;
+    this.multiValueByTag = tables.multiValueByTag;
+    this.sectionByTag = new Uint8Array(fields.maxTag + 1);
+    this.enumByTag = tables.enumByTag;
+    this.isFieldByTag = tables.isFieldByTag;
+    this.charEnumByTag = tables.charEnumByTag;
+    this.groupCountByTag = new Uint8Array(fields.maxTag + 1);
+    this.dataLengthTags = tables.dataLengthTags;
 
-    const section = (name: string): XmlElement => {
-      const found = root.children.find((c) => c.name === name);
-      if (!found) throw new Error(`${source}: <${name}> section not found`);
-      return found;
-    };
-
-    // Fields
-    this.fieldsByTag = new Map();
-    this.tagsByName = new Map();
-    let maxTag = 0;
-    for (const el of section('fields').children) {
-      if (el.name !== 'field') continue;
-      const tag = Number(el.attrs['number']);
-      const name = el.attrs['name'];
-      const fieldType = el.attrs['type'];
-      if (!Number.isInteger(tag) || tag <= 0 || tag > MAX_DICTIONARY_TAG) throw new Error(`${source}: line ${el.line}: bad field number '${el.attrs['number']}'`);
-      if (!name || !fieldType) throw new Error(`${source}: line ${el.line}: field ${tag} needs name and type`);
-      const values = new Map<string, string>();
-      for (const v of el.children) {
-        if (v.name !== 'value') continue;
-        const e = v.attrs['enum'];
-        if (e === undefined) throw new Error(`${source}: line ${v.line}: value without enum attribute`);
-        values.set(e, v.attrs['description'] ?? '');
-      }
-      this.fieldsByTag.set(tag, { tag, name, type: fieldType, values });
-      this.tagsByName.set(name, tag);
-      if (tag > maxTag) maxTag = tag;
-    }
-    if (this.fieldsByTag.size === 0) throw new Error(`${source}: no fields defined`);
-    this.maxTag = maxTag;
-    this.formatByTag = new Uint8Array(maxTag + 1);
-    this.multiValueByTag = new Uint8Array(maxTag + 1);
-    this.sectionByTag = new Uint8Array(maxTag + 1);
-    this.enumByTag = new Array(maxTag + 1).fill(undefined);
-    this.isFieldByTag = new Uint8Array(maxTag + 1);
-    this.charEnumByTag = new Array(maxTag + 1).fill(undefined);
-    this.groupCountByTag = new Uint8Array(maxTag + 1);
-    this.dataLengthTags = new Map();
-    for (const f of this.fieldsByTag.values()) {
-      this.isFieldByTag[f.tag] = 1;
-      this.formatByTag[f.tag] = FORMAT_OF_TYPE[f.type] ?? FieldFormat.String;
-      if (MULTIPLE_VALUE_TYPES.has(f.type)) this.multiValueByTag[f.tag] = 1;
-      if (f.values.size > 0) {
-        this.enumByTag[f.tag] = new Set(f.values.keys());
-        const values = [...f.values.keys()];
-        if (this.multiValueByTag[f.tag] === 0 && values.every((v) => v.length === 1 && v.charCodeAt(0) <= 0xff)) {
-          const allowed = new Uint8Array(256);
-          for (const v of values) allowed[v.charCodeAt(0)] = 1;
-          this.charEnumByTag[f.tag] = allowed;
-        }
-      }
-      if (f.type === 'DATA') {
-        const lengthTag = f.tag === 89 ? 93 : f.tag - 1; // QuickFIX: length field is the tag before; Signature is special
-        if (this.fieldsByTag.get(lengthTag)?.type === 'LENGTH') this.dataLengthTags.set(f.tag, lengthTag);
-      }
-    }
-
-    const components = new Map<string, XmlElement>();
-    const componentsEl = root.children.find((c) => c.name === 'components');
-    for (const c of componentsEl?.children ?? []) if (c.name === 'component' && c.attrs['name']) components.set(c.attrs['name'], c);
-
-    const tagOf = (el: XmlElement): number => {
-      const name = el.attrs['name'];
-      const tag = name === undefined ? undefined : this.tagsByName.get(name);
-      if (tag === undefined) throw new Error(`${source}: line ${el.line}: <${el.name} name='${name}'> is not defined in <fields>`);
-      return tag;
-    };
-    const componentOf = (el: XmlElement): XmlElement => {
-      const c = components.get(el.attrs['name'] ?? '');
-      if (!c) throw new Error(`${source}: line ${el.line}: component '${el.attrs['name']}' is not defined`);
-      return c;
-    };
-    const isRequired = (el: XmlElement): boolean => el.attrs['required'] === 'Y' || el.attrs['required'] === 'y';
-
-    /** Expand a list of field/component/group children into a flat field list, required list, groups. */
-    const expand = (
-      children: XmlElement[],
-      required: boolean,
-      out: { fields: number[]; required: number[]; groups: Map<number, GroupDef> },
-      depth: number,
-      inGroup = false,
-    ): void => {
-      if (depth > MAX_COMPONENT_DEPTH) throw new Error(`${source}: components nested deeper than ${MAX_COMPONENT_DEPTH} (a cycle?)`);
-      for (const el of children) {
-        if (el.name === 'field') {
-          const tag = tagOf(el);
-          out.fields.push(tag);
-          if (required && isRequired(el)) out.required.push(tag);
-        } else if (el.name === 'component') {
-          // QuickFIX: a component directly inside a group never makes its fields required.
-          expand(componentOf(el).children, inGroup ? false : required && isRequired(el), out, depth + 1);
-        } else if (el.name === 'group') {
-          const tag = tagOf(el);
-          out.fields.push(tag);
-          if (required && isRequired(el)) out.required.push(tag);
-          out.groups.set(tag, buildGroup(el, tag, isRequired(el), depth + 1));
-        }
-      }
-    };
-    const buildGroup = (el: XmlElement, countTag: number, required: boolean, depth: number): GroupDef => {
-      const out = { fields: [] as number[], required: [] as number[], groups: new Map<number, GroupDef>() };
-      expand(el.children, required, out, depth, true);
-      const delimiter = out.fields[0];
-      if (delimiter === undefined) throw new Error(`${source}: line ${el.line}: group '${el.attrs['name']}' has no fields`);
-      this.groupCountByTag[countTag] = 1;
-      const order = new Map<number, number>();
-      out.fields.forEach((t, i) => { if (!order.has(t)) order.set(t, i); });
-      return { countTag, delimiter, fields: out.fields, groups: out.groups, required: sortedUnique(out.required), order };
-    };
-
-    // Header and trailer
-    const header = { fields: [] as number[], required: [] as number[], groups: new Map<number, GroupDef>() };
-    expand(section('header').children, true, header, 0);
-    const trailer = { fields: [] as number[], required: [] as number[], groups: new Map<number, GroupDef>() };
-    expand(section('trailer').children, true, trailer, 0);
+    const layouts = new LayoutReader(source, this.tagsByName, componentsOf(root), this.groupCountByTag);
+    const header = layouts.read(sectionOf(root, 'header', source).children);
+    const trailer = layouts.read(sectionOf(root, 'trailer', source).children);
     for (const t of header.fields) this.sectionByTag[t] = 1;
     for (const t of trailer.fields) this.sectionByTag[t] = 2;
     this.headerRequired = sortedUnique(header.required);
     this.trailerRequired = sortedUnique(trailer.required);
     this.headerGroups = header.groups;
     for (const countTag of header.groups.keys()) this.groupCountByTag[countTag] = 1;
-
-    // Messages
-    this.messages = new Map();
-    for (const el of section('messages').children) {
-      if (el.name !== 'message') continue;
-      const msgType = el.attrs['msgtype'];
-      if (msgType === undefined) throw new Error(`${source}: line ${el.line}: message without msgtype`);
-      const out = { fields: [] as number[], required: [] as number[], groups: new Map<number, GroupDef>() };
-      expand(el.children, true, out, 0);
-      this.messages.set(msgType, {
-        msgType,
-        name: el.attrs['name'] ?? msgType,
-        isAdmin: el.attrs['msgcat'] === 'admin',
-        fields: new Set(out.fields),
-        required: sortedUnique(out.required),
-        groups: out.groups,
-      });
-    }
+    this.messages = readMessages(sectionOf(root, 'messages', source), layouts, source);
   }
 
   /** QuickFIX XML format; throws with a clear message on bad XML. */
@@ -371,6 +250,192 @@ export class Dictionary {
   groupOf(msgType: string, countTag: number): GroupDef | undefined {
     return this.messages.get(msgType)?.groups.get(countTag) ?? this.headerGroups.get(countTag);
   }
+}
+
+// ---- compiling the XML ---------------------------------------------------------------------------------
+
+/** 'FIX.4.4' from <fix type="FIX" major="4" minor="4">. */
+function beginStringOf(root: XmlElement, source: string): string {
+  if (root.name !== 'fix') throw new Error(`${source}: root element is <${root.name}>, expected <fix>`);
+  const major = root.attrs['major'];
+  const minor = root.attrs['minor'];
+  if (major === undefined || minor === undefined) throw new Error(`${source}: <fix> needs major and minor attributes`);
+  const type = root.attrs['type'] ?? 'FIX';
+  return `${type}.${major}.${minor}`;
+}
+
+function sectionOf(root: XmlElement, name: string, source: string): XmlElement {
+  const found = root.children.find((c) => c.name === name);
+  if (!found) throw new Error(`${source}: <${name}> section not found`);
+  return found;
+}
+
+/** The <fields> section: every field by tag and by name, and the highest tag (the tables' size). */
+function readFields(section: XmlElement, source: string): { byTag: Map<number, FieldInfo>; tagsByName: Map<string, number>; maxTag: number } {
+  const byTag = new Map<number, FieldInfo>();
+  const tagsByName = new Map<string, number>();
+  let maxTag = 0;
+  for (const el of section.children) {
+    if (el.name !== 'field') continue;
+    const tag = Number(el.attrs['number']);
+    const name = el.attrs['name'];
+    const fieldType = el.attrs['type'];
+    if (!Number.isInteger(tag) || tag <= 0 || tag > MAX_DICTIONARY_TAG) throw new Error(`${source}: line ${el.line}: bad field number '${el.attrs['number']}'`);
+    if (!name || !fieldType) throw new Error(`${source}: line ${el.line}: field ${tag} needs name and type`);
+    byTag.set(tag, { tag, name, type: fieldType, values: enumValuesOf(el, source) });
+    tagsByName.set(name, tag);
+    if (tag > maxTag) maxTag = tag;
+  }
+  if (byTag.size === 0) throw new Error(`${source}: no fields defined`);
+  return { byTag, tagsByName, maxTag };
+}
+
+/** A field's <value enum=".." description=".."/> children: value -> description. */
+function enumValuesOf(field: XmlElement, source: string): Map<string, string> {
+  const values = new Map<string, string>();
+  for (const v of field.children) {
+    if (v.name !== 'value') continue;
+    const e = v.attrs['enum'];
+    if (e === undefined) throw new Error(`${source}: line ${v.line}: value without enum attribute`);
+    values.set(e, v.attrs['description'] ?? '');
+  }
+  return values;
+}
+
+interface FieldTables {
+  formatByTag: Uint8Array;
+  multiValueByTag: Uint8Array;
+  enumByTag: (Set<string> | undefined)[];
+  isFieldByTag: Uint8Array;
+  charEnumByTag: (Uint8Array | undefined)[];
+  dataLengthTags: Map<number, number>;
+}
+
+/** The per-tag lookup tables that depend on the fields alone (see the Dictionary members of the same names). */
+function compileFieldTables(fieldsByTag: Map<number, FieldInfo>, maxTag: number): FieldTables {
+  const t: FieldTables = {
+    formatByTag: new Uint8Array(maxTag + 1),
+    multiValueByTag: new Uint8Array(maxTag + 1),
+    enumByTag: new Array(maxTag + 1).fill(undefined),
+    isFieldByTag: new Uint8Array(maxTag + 1),
+    charEnumByTag: new Array(maxTag + 1).fill(undefined),
+    dataLengthTags: new Map(),
+  };
+  for (const f of fieldsByTag.values()) {
+    t.isFieldByTag[f.tag] = 1;
+    t.formatByTag[f.tag] = FORMAT_OF_TYPE[f.type] ?? FieldFormat.String;
+    if (MULTIPLE_VALUE_TYPES.has(f.type)) t.multiValueByTag[f.tag] = 1;
+    if (f.values.size > 0) {
+      t.enumByTag[f.tag] = new Set(f.values.keys());
+      const values = [...f.values.keys()];
+      if (t.multiValueByTag[f.tag] === 0 && values.every((v) => v.length === 1 && v.charCodeAt(0) <= 0xff)) {
+        const allowed = new Uint8Array(256);
+        for (const v of values) allowed[v.charCodeAt(0)] = 1;
+        t.charEnumByTag[f.tag] = allowed;
+      }
+    }
+    if (f.type === 'DATA') {
+      const lengthTag = f.tag === 89 ? 93 : f.tag - 1; // QuickFIX: length field is the tag before; Signature is special
+      if (fieldsByTag.get(lengthTag)?.type === 'LENGTH') t.dataLengthTags.set(f.tag, lengthTag);
+    }
+  }
+  return t;
+}
+
+function componentsOf(root: XmlElement): Map<string, XmlElement> {
+  const components = new Map<string, XmlElement>();
+  const componentsEl = root.children.find((c) => c.name === 'components');
+  for (const c of componentsEl?.children ?? []) if (c.name === 'component' && c.attrs['name']) components.set(c.attrs['name'], c);
+  return components;
+}
+
+/** A flat list of the fields a header, trailer, message body or group entry may hold, which of them are required,
+ *  and its groups. */
+interface Layout { fields: number[]; required: number[]; groups: Map<number, GroupDef> }
+
+function isRequired(el: XmlElement): boolean {
+  return el.attrs['required'] === 'Y' || el.attrs['required'] === 'y';
+}
+
+/** Expands <field>, <component> and <group> children into a Layout, components inlined and groups compiled. */
+class LayoutReader {
+  constructor(
+    private readonly source: string,
+    private readonly tagsByName: Map<string, number>,
+    private readonly components: Map<string, XmlElement>,
+    /** Set to 1 at the count tag of every group compiled. */
+    private readonly groupCountByTag: Uint8Array,
+  ) {}
+
+  /** A top-level section (header, trailer, a message): its fields marked required="Y" are required. */
+  read(children: XmlElement[]): Layout {
+    const out: Layout = { fields: [], required: [], groups: new Map() };
+    this.expand(children, true, out, 0);
+    return out;
+  }
+
+  private expand(children: XmlElement[], required: boolean, out: Layout, depth: number, inGroup = false): void {
+    if (depth > MAX_COMPONENT_DEPTH) throw new Error(`${this.source}: components nested deeper than ${MAX_COMPONENT_DEPTH} (a cycle?)`);
+    for (const el of children) {
+      if (el.name === 'field') {
+        const tag = this.tagOf(el);
+        out.fields.push(tag);
+        if (required && isRequired(el)) out.required.push(tag);
+      } else if (el.name === 'component') {
+        // QuickFIX: a component directly inside a group never makes its fields required.
+        this.expand(this.componentOf(el).children, inGroup ? false : required && isRequired(el), out, depth + 1);
+      } else if (el.name === 'group') {
+        const tag = this.tagOf(el);
+        out.fields.push(tag);
+        if (required && isRequired(el)) out.required.push(tag);
+        out.groups.set(tag, this.group(el, tag, isRequired(el), depth + 1));
+      }
+    }
+  }
+
+  private group(el: XmlElement, countTag: number, required: boolean, depth: number): GroupDef {
+    const out: Layout = { fields: [], required: [], groups: new Map() };
+    this.expand(el.children, required, out, depth, true);
+    const delimiter = out.fields[0];
+    if (delimiter === undefined) throw new Error(`${this.source}: line ${el.line}: group '${el.attrs['name']}' has no fields`);
+    this.groupCountByTag[countTag] = 1;
+    const order = new Map<number, number>();
+    out.fields.forEach((t, i) => { if (!order.has(t)) order.set(t, i); });
+    return { countTag, delimiter, fields: out.fields, groups: out.groups, required: sortedUnique(out.required), order };
+  }
+
+  private tagOf(el: XmlElement): number {
+    const name = el.attrs['name'];
+    const tag = name === undefined ? undefined : this.tagsByName.get(name);
+    if (tag === undefined) throw new Error(`${this.source}: line ${el.line}: <${el.name} name='${name}'> is not defined in <fields>`);
+    return tag;
+  }
+
+  private componentOf(el: XmlElement): XmlElement {
+    const c = this.components.get(el.attrs['name'] ?? '');
+    if (!c) throw new Error(`${this.source}: line ${el.line}: component '${el.attrs['name']}' is not defined`);
+    return c;
+  }
+}
+
+/** The <messages> section: each message's body layout by MsgType. */
+function readMessages(section: XmlElement, layouts: LayoutReader, source: string): Map<string, MessageDef> {
+  const messages = new Map<string, MessageDef>();
+  for (const el of section.children) {
+    if (el.name !== 'message') continue;
+    const msgType = el.attrs['msgtype'];
+    if (msgType === undefined) throw new Error(`${source}: line ${el.line}: message without msgtype`);
+    const body = layouts.read(el.children);
+    messages.set(msgType, {
+      msgType,
+      name: el.attrs['name'] ?? msgType,
+      isAdmin: el.attrs['msgcat'] === 'admin',
+      fields: new Set(body.fields),
+      required: sortedUnique(body.required),
+      groups: body.groups,
+    });
+  }
+  return messages;
 }
 
 function sortedUnique(tags: number[]): number[] {

@@ -305,137 +305,205 @@ export function parseSettings(text: string, file: string, opts?: ParseOptions): 
   return sessions;
 }
 
-/** Type and check one session's merged entries. */
-function buildSession(file: string, line: number, entries: Map<string, Entry>, extraKeys: Record<string, KeySpec>): SessionSettings {
-  const fail = (key: string, problem: string): never => {
-    throw new SettingsError(file, entries.get(key)?.line ?? line, key, problem);
-  };
-  const get = (key: string): SettingValue | undefined => {
-    const spec = KEYS[key] ?? extraKeys[key];
+/** One session's merged entries, read through the key specs: each read checks and types the value, and a bad one
+ *  throws a SettingsError at the line that set it (or the [SESSION] line for a missing key). */
+class SessionEntries {
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    readonly entries: Map<string, Entry>,
+    readonly extraKeys: Record<string, KeySpec>,
+  ) {}
+
+  has(key: string): boolean {
+    return this.entries.has(key);
+  }
+
+  fail(key: string, problem: string): never {
+    throw new SettingsError(this.file, this.entries.get(key)?.line ?? this.line, key, problem);
+  }
+
+  get(key: string): SettingValue | undefined {
+    const spec = KEYS[key] ?? this.extraKeys[key];
     if (spec === undefined) throw new Error(`settings: no spec for ${key}`);
-    const entry = entries.get(key);
+    const entry = this.entries.get(key);
     if (entry === undefined) return defaultOf(spec);
-    return parseValue(spec, entry.value, (problem) => fail(key, problem));
-  };
-  const str = (key: string): string | undefined => get(key) as string | undefined;
-  const int = (key: string): number => get(key) as number;
-  const optInt = (key: string): number | undefined => get(key) as number | undefined;
-  const bool = (key: string): boolean => get(key) as boolean;
-
-  for (const key of REQUIRED_ALWAYS) if (!entries.has(key)) fail(key, 'required');
-  const connectionType = str('ConnectionType') as ConnectionType;
-  for (const key of REQUIRED_BY_TYPE[connectionType]) if (!entries.has(key)) fail(key, `required for ${connectionType}`);
-
-  const senderCompId = str('SenderCompID')!;
-  const targetCompId = str('TargetCompID')!;
-  if (senderCompId === '') fail('SenderCompID', 'must not be empty');
-  if (targetCompId === '') fail('TargetCompID', 'must not be empty');
-  if (senderCompId === '*') fail('SenderCompID', '"*" is only allowed in TargetCompID of an acceptor');
-  const dynamic = targetCompId === '*';
-  if (dynamic && connectionType !== 'acceptor') fail('TargetCompID', '"*" (dynamic sessions) is only allowed for an acceptor');
-
-  const startDay = optInt('StartDay');
-  const endDay = optInt('EndDay');
-  if ((startDay === undefined) !== (endDay === undefined)) fail(startDay === undefined ? 'EndDay' : 'StartDay', 'StartDay and EndDay go together');
-
-  for (const group of SAME_SETTING) {
-    const given = group.filter((k) => entries.has(k));
-    if (given.length > 1) fail(given[1]!, `sets the same thing as ${given[0]}: give one of ${group.join(', ')}`);
-  }
-  const useLocalTime = bool('UseLocalTime');
-  const zoneKey = str('TimeZone');
-  const timeZone = scheduleZoneOf(entries, fail) ?? zoneKey ?? (useLocalTime ? Intl.DateTimeFormat().resolvedOptions().timeZone : 'UTC');
-  const weekdays = weekdaysOf(get('Weekdays') as string[] | undefined, (problem) => fail('Weekdays', problem));
-  if (weekdays !== undefined && startDay !== undefined) fail('Weekdays', 'give Weekdays or StartDay/EndDay, not both');
-
-  const socketUseSsl = bool('SocketUseSSL');
-  if (socketUseSsl && connectionType === 'acceptor') {
-    for (const key of ['SocketPrivateKeyFile', 'SocketCertificateFile']) if (!entries.has(key)) fail(key, 'required when SocketUseSSL=Y');
-  }
-  const verifyPeer = entries.has('ValidateCertificates') ? bool('ValidateCertificates') : bool('SocketVerifyPeer');
-
-  const sessionType = str('SessionType') as SessionType;
-  let dropCopyAccounts: string[] | '*' | undefined;
-  const accounts = get('DropCopyAccounts') as string[] | undefined;
-  if (accounts !== undefined) {
-    if (sessionType !== 'dropcopy') fail('DropCopyAccounts', 'only for SessionType=dropcopy');
-    dropCopyAccounts = accounts.length === 1 && accounts[0] === '*' ? '*' : accounts;
-    if (dropCopyAccounts !== '*' && dropCopyAccounts.includes('*')) fail('DropCopyAccounts', '"*" must stand alone');
-  } else if (sessionType === 'dropcopy') {
-    fail('DropCopyAccounts', 'required for SessionType=dropcopy (a list of accounts, or *)');
+    return parseValue(spec, entry.value, (problem) => this.fail(key, problem));
   }
 
-  const extra = new Map<string, SettingValue>();
-  for (const key of Object.keys(extraKeys)) {
-    const value = get(key);
-    if (value !== undefined) extra.set(key, value);
-  }
+  str(key: string): string | undefined { return this.get(key) as string | undefined; }
+  int(key: string): number { return this.get(key) as number; }
+  optInt(key: string): number | undefined { return this.get(key) as number | undefined; }
+  bool(key: string): boolean { return this.get(key) as boolean; }
+}
 
+/** Type and check one session's merged entries. The checks run in a fixed order (so the first problem of a file
+ *  with several is always the same one); the values read while building the result are checked as they are read. */
+function buildSession(file: string, line: number, entries: Map<string, Entry>, extraKeys: Record<string, KeySpec>): SessionSettings {
+  const s = new SessionEntries(file, line, entries, extraKeys);
+  const who = identityOf(s);
+  const days = weeklyDaysOf(s);
+  checkOneKeyPerSetting(s);
+  const zone = zoneAndWeekdaysOf(s, days.startDay);
+  const tls = tlsChecksOf(s, who.connectionType);
+  const dropCopy = dropCopyOf(s);
+  const extra = extraValuesOf(s);
   const raw = new Map<string, string>();
   for (const [key, entry] of entries) raw.set(key, entry.value);
-
   return {
-    id: { beginString: str('BeginString')!, senderCompId, targetCompId },
+    id: { beginString: s.str('BeginString')!, senderCompId: who.senderCompId, targetCompId: who.targetCompId },
     line,
     raw,
-    connectionType,
-    dynamic,
-    senderSubId: str('SenderSubID'),
-    senderLocationId: str('SenderLocationID'),
-    targetSubId: str('TargetSubID'),
-    targetLocationId: str('TargetLocationID'),
-    sessionQualifier: str('SessionQualifier'),
-    socketAcceptPort: optInt('SocketAcceptPort'),
-    socketAcceptHost: str('SocketAcceptHost'),
-    socketConnectHost: str('SocketConnectHost'),
-    socketConnectPort: optInt('SocketConnectPort'),
-    reconnectIntervalSec: int('ReconnectInterval'),
-    heartBtIntSec: int('HeartBtInt'),
-    startTimeSec: int('StartTime'),
-    endTimeSec: int('EndTime'),
-    startDay,
-    endDay,
-    timeZone,
-    useLocalTime,
-    nonStopSession: bool('NonStopSession'),
-    ...(weekdays !== undefined ? { weekdays } : {}),
-    resetOnLogon: bool('ResetOnLogon'),
-    resetOnLogout: bool('ResetOnLogout'),
-    resetOnDisconnect: bool('ResetOnDisconnect'),
-    refreshOnLogon: bool('RefreshOnLogon'),
-    fileStorePath: str('FileStorePath'),
-    fileStoreSync: bool('FileStoreSync'),
-    fileLogPath: str('FileLogPath'),
-    persistMessages: bool('PersistMessages'),
-    dataDictionary: str('DataDictionary'),
-    useDataDictionary: bool('UseDataDictionary'),
-    validateFieldsOutOfOrder: bool('ValidateFieldsOutOfOrder'),
-    validateFieldsHaveValues: bool('ValidateFieldsHaveValues'),
-    validateUserDefinedFields: bool('ValidateUserDefinedFields'),
-    allowUnknownMsgFields: bool('AllowUnknownMsgFields'),
-    checkCompId: bool('CheckCompID'),
-    checkLatency: bool('CheckLatency'),
-    maxLatencySec: int('MaxLatency'),
-    logonTimeoutSec: int('LogonTimeout'),
-    logoutTimeoutSec: int('LogoutTimeout'),
-    sendRedundantResendRequests: bool('SendRedundantResendRequests'),
-    socketUseSsl,
-    socketPrivateKeyFile: str('SocketPrivateKeyFile'),
-    socketCertificateFile: str('SocketCertificateFile'),
-    socketCaFile: str('SocketCAFile'),
-    socketVerifyPeer: verifyPeer,
-    password: str('Password'),
-    allowedAddresses: (get('AllowedAddresses') ?? get('AllowedRemoteAddresses')) as string[] | undefined,
-    cancelOnDisconnect: bool('CancelOnDisconnect'),
-    sessionType,
-    dropCopyAccounts,
-    maxMessagesPerSecond: int('MaxMessagesPerSecond'),
-    maxOutboundBufferBytes: int('MaxOutboundBufferBytes'),
-    resendChunkSize: int('ResendChunkSize'),
-    socketNoDelay: (get('SocketTcpNoDelay') ?? get('SocketNodelay')) as boolean,
-    socketReuseAddress: bool('SocketReuseAddress'),
-    timestampPrecision: precisionOf(entries, get),
+    connectionType: who.connectionType,
+    dynamic: who.dynamic,
+    ...addressingOf(s),
+    startTimeSec: s.int('StartTime'),
+    endTimeSec: s.int('EndTime'),
+    startDay: days.startDay,
+    endDay: days.endDay,
+    timeZone: zone.timeZone,
+    useLocalTime: zone.useLocalTime,
+    nonStopSession: s.bool('NonStopSession'),
+    ...(zone.weekdays !== undefined ? { weekdays: zone.weekdays } : {}),
+    ...storeAndValidationOf(s),
+    socketUseSsl: tls.socketUseSsl,
+    socketPrivateKeyFile: s.str('SocketPrivateKeyFile'),
+    socketCertificateFile: s.str('SocketCertificateFile'),
+    socketCaFile: s.str('SocketCAFile'),
+    socketVerifyPeer: tls.verifyPeer,
+    password: s.str('Password'),
+    allowedAddresses: (s.get('AllowedAddresses') ?? s.get('AllowedRemoteAddresses')) as string[] | undefined,
+    cancelOnDisconnect: s.bool('CancelOnDisconnect'),
+    sessionType: dropCopy.sessionType,
+    dropCopyAccounts: dropCopy.dropCopyAccounts,
+    maxMessagesPerSecond: s.int('MaxMessagesPerSecond'),
+    maxOutboundBufferBytes: s.int('MaxOutboundBufferBytes'),
+    resendChunkSize: s.int('ResendChunkSize'),
+    socketNoDelay: (s.get('SocketTcpNoDelay') ?? s.get('SocketNodelay')) as boolean,
+    socketReuseAddress: s.bool('SocketReuseAddress'),
+    timestampPrecision: precisionOf(entries, (key) => s.get(key)),
     extra,
+  };
+}
+
+/** The required keys, the connection type, and the CompIDs (TargetCompID=* makes an acceptor dynamic). */
+function identityOf(s: SessionEntries): { connectionType: ConnectionType; senderCompId: string; targetCompId: string; dynamic: boolean } {
+  for (const key of REQUIRED_ALWAYS) if (!s.has(key)) s.fail(key, 'required');
+  const connectionType = s.str('ConnectionType') as ConnectionType;
+  for (const key of REQUIRED_BY_TYPE[connectionType]) if (!s.has(key)) s.fail(key, `required for ${connectionType}`);
+  const senderCompId = s.str('SenderCompID')!;
+  const targetCompId = s.str('TargetCompID')!;
+  if (senderCompId === '') s.fail('SenderCompID', 'must not be empty');
+  if (targetCompId === '') s.fail('TargetCompID', 'must not be empty');
+  if (senderCompId === '*') s.fail('SenderCompID', '"*" is only allowed in TargetCompID of an acceptor');
+  const dynamic = targetCompId === '*';
+  if (dynamic && connectionType !== 'acceptor') s.fail('TargetCompID', '"*" (dynamic sessions) is only allowed for an acceptor');
+  return { connectionType, senderCompId, targetCompId, dynamic };
+}
+
+/** StartDay/EndDay of a weekly session: both or neither. */
+function weeklyDaysOf(s: SessionEntries): { startDay: number | undefined; endDay: number | undefined } {
+  const startDay = s.optInt('StartDay');
+  const endDay = s.optInt('EndDay');
+  if ((startDay === undefined) !== (endDay === undefined)) s.fail(startDay === undefined ? 'EndDay' : 'StartDay', 'StartDay and EndDay go together');
+  return { startDay, endDay };
+}
+
+/** At most one key of each SAME_SETTING group. */
+function checkOneKeyPerSetting(s: SessionEntries): void {
+  for (const group of SAME_SETTING) {
+    const given = group.filter((k) => s.has(k));
+    if (given.length > 1) s.fail(given[1]!, `sets the same thing as ${given[0]}: give one of ${group.join(', ')}`);
+  }
+}
+
+/** The schedule's time zone (after StartTime/EndTime, else TimeZone, else local with UseLocalTime, else UTC) and the
+ *  Weekdays, which a weekly session (StartDay/EndDay) may not have. */
+function zoneAndWeekdaysOf(s: SessionEntries, startDay: number | undefined): { timeZone: string; useLocalTime: boolean; weekdays: number[] | undefined } {
+  const useLocalTime = s.bool('UseLocalTime');
+  const zoneKey = s.str('TimeZone');
+  const timeZone = scheduleZoneOf(s.entries, (key, problem) => s.fail(key, problem)) ??
+    zoneKey ?? (useLocalTime ? Intl.DateTimeFormat().resolvedOptions().timeZone : 'UTC');
+  const weekdays = weekdaysOf(s.get('Weekdays') as string[] | undefined, (problem) => s.fail('Weekdays', problem));
+  if (weekdays !== undefined && startDay !== undefined) s.fail('Weekdays', 'give Weekdays or StartDay/EndDay, not both');
+  return { timeZone, useLocalTime, weekdays };
+}
+
+/** SocketUseSSL (an acceptor needs its key and certificate) and whether to verify the peer (either spelling). */
+function tlsChecksOf(s: SessionEntries, connectionType: ConnectionType): { socketUseSsl: boolean; verifyPeer: boolean } {
+  const socketUseSsl = s.bool('SocketUseSSL');
+  if (socketUseSsl && connectionType === 'acceptor') {
+    for (const key of ['SocketPrivateKeyFile', 'SocketCertificateFile']) if (!s.has(key)) s.fail(key, 'required when SocketUseSSL=Y');
+  }
+  const verifyPeer = s.has('ValidateCertificates') ? s.bool('ValidateCertificates') : s.bool('SocketVerifyPeer');
+  return { socketUseSsl, verifyPeer };
+}
+
+/** SessionType, and the accounts a drop-copy session sees (required for one, refused for any other). */
+function dropCopyOf(s: SessionEntries): { sessionType: SessionType; dropCopyAccounts: string[] | '*' | undefined } {
+  const sessionType = s.str('SessionType') as SessionType;
+  let dropCopyAccounts: string[] | '*' | undefined;
+  const accounts = s.get('DropCopyAccounts') as string[] | undefined;
+  if (accounts !== undefined) {
+    if (sessionType !== 'dropcopy') s.fail('DropCopyAccounts', 'only for SessionType=dropcopy');
+    dropCopyAccounts = accounts.length === 1 && accounts[0] === '*' ? '*' : accounts;
+    if (dropCopyAccounts !== '*' && dropCopyAccounts.includes('*')) s.fail('DropCopyAccounts', '"*" must stand alone');
+  } else if (sessionType === 'dropcopy') {
+    s.fail('DropCopyAccounts', 'required for SessionType=dropcopy (a list of accounts, or *)');
+  }
+  return { sessionType, dropCopyAccounts };
+}
+
+/** The caller's extra keys that the session sets (or that have a default). */
+function extraValuesOf(s: SessionEntries): Map<string, SettingValue> {
+  const extra = new Map<string, SettingValue>();
+  for (const key of Object.keys(s.extraKeys)) {
+    const value = s.get(key);
+    if (value !== undefined) extra.set(key, value);
+  }
+  return extra;
+}
+
+/** The optional header CompIDs, the sockets, and the heartbeat. */
+function addressingOf(s: SessionEntries) {
+  return {
+    senderSubId: s.str('SenderSubID'),
+    senderLocationId: s.str('SenderLocationID'),
+    targetSubId: s.str('TargetSubID'),
+    targetLocationId: s.str('TargetLocationID'),
+    sessionQualifier: s.str('SessionQualifier'),
+    socketAcceptPort: s.optInt('SocketAcceptPort'),
+    socketAcceptHost: s.str('SocketAcceptHost'),
+    socketConnectHost: s.str('SocketConnectHost'),
+    socketConnectPort: s.optInt('SocketConnectPort'),
+    reconnectIntervalSec: s.int('ReconnectInterval'),
+    heartBtIntSec: s.int('HeartBtInt'),
+  };
+}
+
+/** Sequence number resets, the store and log, and what inbound messages are checked for. */
+function storeAndValidationOf(s: SessionEntries) {
+  return {
+    resetOnLogon: s.bool('ResetOnLogon'),
+    resetOnLogout: s.bool('ResetOnLogout'),
+    resetOnDisconnect: s.bool('ResetOnDisconnect'),
+    refreshOnLogon: s.bool('RefreshOnLogon'),
+    fileStorePath: s.str('FileStorePath'),
+    fileStoreSync: s.bool('FileStoreSync'),
+    fileLogPath: s.str('FileLogPath'),
+    persistMessages: s.bool('PersistMessages'),
+    dataDictionary: s.str('DataDictionary'),
+    useDataDictionary: s.bool('UseDataDictionary'),
+    validateFieldsOutOfOrder: s.bool('ValidateFieldsOutOfOrder'),
+    validateFieldsHaveValues: s.bool('ValidateFieldsHaveValues'),
+    validateUserDefinedFields: s.bool('ValidateUserDefinedFields'),
+    allowUnknownMsgFields: s.bool('AllowUnknownMsgFields'),
+    checkCompId: s.bool('CheckCompID'),
+    checkLatency: s.bool('CheckLatency'),
+    maxLatencySec: s.int('MaxLatency'),
+    logonTimeoutSec: s.int('LogonTimeout'),
+    logoutTimeoutSec: s.int('LogoutTimeout'),
+    sendRedundantResendRequests: s.bool('SendRedundantResendRequests'),
   };
 }
 

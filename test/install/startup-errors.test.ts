@@ -101,3 +101,19 @@ test('a bad .cfg or engine.json is one line naming the file and the line or key'
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('an API keys file that is missing or not JSON is one line naming the file, before the warm-up', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'fixgw-start-'));
+  try {
+    const missing = path.join(dir, 'no-such-keys.json');
+    const r = serveOnce(dir, gatewayCfg({ WarmUpOrders: 20_000, ApiKeysFile: missing }), ['--fix-port', '0', '--http-port', '0', '--data-dir', path.join(dir, 'data')]);
+    assertOneCleanLine(r, new RegExp(`${missing.replace(/[/.]/g, '\\$&')}: cannot read the API keys file: ENOENT`));
+    const bad = path.join(dir, 'keys.json');
+    writeFileSync(bad, '[{"key": "k1",');
+    const notJson = serveOnce(dir, gatewayCfg({ WarmUpOrders: 20_000, ApiKeysFile: bad }), ['--fix-port', '0', '--http-port', '0', '--data-dir', path.join(dir, 'data')]);
+    assertOneCleanLine(notJson, /keys\.json: not JSON/);
+    assert.equal(existsSync(path.join(dir, 'data')), false, 'nothing written');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
