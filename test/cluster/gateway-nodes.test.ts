@@ -69,7 +69,7 @@ test('kill -9 of a NATS server under load from clients on both nodes loses no ac
   const victim = nats.names.indexOf(stream.cluster!.leader!);
   await nats.kill(victim);
   const atKill = traders.map((x) => x.acked.size);
-  await until('orders acknowledged again after the stream elected a leader', () => traders.every((x, i) => x.acked.size >= atKill[i]! + 100), 30_000).catch(async (err) => {
+  await until('orders acknowledged again after the stream elected a leader', () => traders.every((x, i) => x.acked.size >= atKill[i]! + 100), 45_000).catch(async (err) => {
     const health = await Promise.all([a, b].map((n) => fetch(`http://127.0.0.1:${n.httpPort}/health`).then((r) => r.text(), (e: Error) => e.message)));
     const warnings = [a, b].map((n) => n.output().split('\n').filter((l) => /"level":(40|50|60)/.test(l)).slice(-10).join('\n'));
     throw new Error(`${(err as Error).message}; ${traders.map((x, i) => `${x.sender}: ${atKill[i]} -> ${x.acked.size} acked of ${x.sent.size}, logged on ${x.sim.isLoggedOn}`).join('; ')}; health ${health.join(' ')}\n${warnings.join('\n')}`);
@@ -96,7 +96,8 @@ test('NATS lost while serving: an order is refused clearly and not entered, the 
   assert.equal(await sim.next(1000), undefined, 'nothing is acknowledged while the order cannot be in the stream');
   await nats.restartStopped();
   const refusal = await sim.next(30_000);
-  assert.equal(refusal?.msgType, 'j', 'the refusal reaches the client once its session can store it');
+  assert.equal(refusal?.msgType, 'j', `the refusal reaches the client once its session can store it; logged on ${sim.isLoggedOn}, node a:\n${
+    a.output().split('\n').filter((l) => /"level":(40|50|60)/.test(l)).slice(-12).join('\n')}`);
   assert.match(refusal!.get(Tag.Text) ?? '', /Order entry is not available: the command log cannot be reached/);
   assert.ok(sim.isLoggedOn, 'the session stayed logged on');
   for (let i = 0; i < 200 && await health() !== 200; i++) await new Promise((r) => setTimeout(r, 100));

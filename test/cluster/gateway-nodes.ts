@@ -22,7 +22,7 @@ export const SNAPSHOT_EVERY = 500;
 export function nodeCfg(nats: LocalNatsCluster, nodeId: string, more: Record<string, string | number> = {}): string {
   return gatewayCfg({
     ClusterNatsUrls: nats.urls.join(','), ClusterNodeId: nodeId, ClusterDigestEveryCommands: DIGEST_EVERY,
-    ClusterSnapshotEveryCommands: SNAPSHOT_EVERY, ClusterSnapshotsKept: 2, ClusterPublishTimeoutMs: 1000, ClusterAppendRetryMs: 20_000,
+    ClusterSnapshotEveryCommands: SNAPSHOT_EVERY, ClusterSnapshotsKept: 2, ClusterPublishTimeoutMs: 1000, ClusterAppendRetryMs: 30_000,
     MaxMessagesPerSecond: 100_000, ...more,
   });
 }
