@@ -20,6 +20,8 @@ export interface CheckpointOptions {
   snapshotEveryCommands: number;
   snapshotsKept: number;
   onSaved?: (seq: number, where: string) => void;
+  /** The command stream was trimmed: it now starts after `coveredSeq` (the lower of the two bounds given). */
+  onTrimmed?: (coveredSeq: number, bounds: { oldestSnapshotSeq: number; slowestReplicaSeq: number }) => void;
   onSaveError: (err: Error) => void;
 }
 
@@ -75,6 +77,8 @@ export class Checkpoints {
     const oldest = await store.trimBelow(seq - (this.o.snapshotsKept - 1) * this.o.snapshotEveryCommands);
     // never past a live replica that is behind: it reads on from the stream
     const slowest = this.o.digests?.slowestAppliedSeq() ?? Number.MAX_SAFE_INTEGER;
-    if (oldest !== undefined) await this.o.log.trim(Math.min(oldest, slowest));
+    if (oldest === undefined) return;
+    await this.o.log.trim(Math.min(oldest, slowest));
+    this.o.onTrimmed?.(Math.min(oldest, slowest), { oldestSnapshotSeq: oldest, slowestReplicaSeq: slowest });
   }
 }

@@ -131,6 +131,7 @@ async function startNodeReplica(conn: ClusterConnection, options: ClusterGateway
     engine, log: commandLog, digests, snapshots, digestEveryCommands: cluster.digestEveryCommands, snapshotEveryCommands: cluster.snapshotEveryCommands,
     snapshotsKept: cluster.snapshotsKept, onSaved: (seq, where) => log.info({ seq, where }, 'snapshot saved'),
     onSaveError: (err) => log.error({ err }, 'snapshot not saved'),
+    onTrimmed: (coveredSeq, bounds) => log.info({ coveredSeq, ...bounds }, 'command stream trimmed'),
   });
   sequencer.onEvents(checkpoints.applied);
   const presence = new NodePresence(conn, commandLog.names, commandLog.origin);

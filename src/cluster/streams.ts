@@ -72,6 +72,9 @@ export async function streamBounds(jsm: JetStreamManager, stream: string): Promi
 /** Removes every record below `seq` (the first sequence kept); a no-op for records already gone. */
 export async function trimBelow(jsm: JetStreamManager, stream: string, seq: number): Promise<number> {
   if (!Number.isSafeInteger(seq) || seq < 1) throw new RangeError(`trim below ${seq}: not a stream sequence`);
+  // Nothing is below 1, and nats-server before 2.14 purges the whole stream for a purge up to seq 1
+  // (nats-io/nats-server#4696): a trim bounded by a replica that has applied nothing must not reach the server.
+  if (seq === 1) return 0;
   const res = await jsm.streams.purge(stream, { seq });
   return res.purged;
 }

@@ -113,6 +113,16 @@ test('a node that starts late catches up from the first record; a read returns a
   assert.deepEqual(some, ['L10', 'L11', 'L12']);
 });
 
+test('a trim bounded by a replica that has applied nothing removes nothing; one above it removes only what is below', async () => {
+  const a = await replicaNode(nats.urls, 'A', { stream: 'TRIM' });
+  for (let i = 0; i < 10; i++) a.sequencer.submit(order('FIX.4.4:GW->C', `T${i}`));
+  await a.sequencer.flush();
+  await a.log.trim(0);
+  assert.deepEqual(await a.log.bounds(), { firstSeq: 1, lastSeq: 10 }, 'the stream is whole');
+  await a.log.trim(4);
+  assert.deepEqual(await a.log.bounds(), { firstSeq: 5, lastSeq: 10 });
+});
+
 test('a stream with one replica takes the same commands', async () => {
   const a = await replicaNode(nats.urls, 'A', { stream: 'ONE', replicas: 1 });
   for (let i = 0; i < 100; i++) a.sequencer.submit(order('FIX.4.4:GW->C', `R${i}`), { ref: i });

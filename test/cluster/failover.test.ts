@@ -17,9 +17,16 @@ const [a, b] = [await startNode(nats, dir, 'a'), await startNode(nats, dir, 'b')
 const traders = [new Trader('A1', a.fixPort, 'Buy', 20), new Trader('A2', a.fixPort, 'Sell', 20), new Trader('B1', b.fixPort, 'Buy', 20),
   new Trader('B2', b.fixPort, 'Sell', 20)];
 
+/** A wait that timed out, with each trader's counts and the nodes' warnings. */
+function explained(err: unknown): Error {
+  const warnings = [a, b].map((n) => n.output().split('\n').filter((l) => /"level":(40|50|60)|stream trimmed|snapshot saved/.test(l)).slice(-12).join('\n'));
+  return new Error(`${(err as Error).message}; ${traders.map((x) => `${x.sender}: ${x.acked.size} acked of ${x.sent.size}, ${x.refused.size} refused, `
+    + `logged on ${x.sim.isLoggedOn}`).join('; ')}\n${warnings.join('\n')}`);
+}
+
 test('kill -9 of node A under load: its clients log on to node B, continue their sequence numbers, get every report they missed, no order lost or entered twice', async (t) => {
   for (const trader of traders) await trader.start();
-  await until('orders under way', () => traders.every((x) => x.acked.size >= 150), 30_000);
+  await until('orders under way', () => traders.every((x) => x.acked.size >= 150), 30_000).catch((err) => { throw explained(err); });
   const [a1, a2] = traders;
   const expectedBefore = [a1!, a2!].map((x) => x.sim.session!.nextTargetSeq);
   await kill(a, 'SIGKILL');
@@ -28,7 +35,7 @@ test('kill -9 of node A under load: its clients log on to node B, continue their
   // no reset: the gateway's next messages (its Logon answer, what B resends) follow what A sent
   await until('A\'s clients got B\'s messages in sequence after A\'s', () => [a1!, a2!].every((x, i) => x.sim.session!.nextTargetSeq > expectedBefore[i]!));
   const atMove = traders.map((x) => x.acked.size);
-  await until('orders acknowledged on B', () => traders.every((x, i) => x.acked.size >= atMove[i]! + 100), 30_000);
+  await until('orders acknowledged on B', () => traders.every((x, i) => x.acked.size >= atMove[i]! + 100), 30_000).catch((err) => { throw explained(err); });
   for (const trader of traders) trader.stop();
   await settled(traders, observer);
   assertExactlyOnce(traders, observer);
