@@ -17,6 +17,7 @@ import type { MessageStore } from './store.js';
 import type { MessageLog } from './message-log.js';
 import { InboundSeq } from './inbound-seq.js';
 import { Outbox } from './outbox.js';
+import { RESEND_REPEAT_WINDOW_MS, ResendRepeats } from './resend-repeats.js';
 import { sessionKey, type SessionId } from './session-id.js';
 
 export interface SessionConfig {
@@ -121,6 +122,17 @@ const NO_HOLD: InboundHold = { msgSeqNum: 0, release: () => undefined };
 /** What newestSentValue found: the value, no such message in the store at all, or none among the newest searched. */
 export type NewestSent = { kind: 'found'; value: string } | { kind: 'none' } | { kind: 'unknown' };
 
+/** A resend being answered: a request that overlaps it joins it (its end grows) until it has read its last page. */
+interface ResendRange {
+  readonly begin: number;
+  end: number;
+  /** The highest seq it may grow to: what was sent before it was queued (what is sent later waits behind it). */
+  readonly limit: number;
+  sealed: boolean;
+}
+/** Stored messages read per page while resending at most (a page is read within one resend turn). */
+const RESEND_PAGE_MAX = 256;
+
 /** An answer of the session to an application message, waiting for earlier holds (answers in order); it holds its
  *  own message (`holds`), or, for a Logout started meanwhile, nothing (it only keeps its place in the order). */
 interface ParkedAnswer { seq: number; send: () => void; holds: boolean }
@@ -152,6 +164,11 @@ export class Session {
   #logonSentAtMs = 0;
   #logoutSentAtMs = 0;
   #resendRange: { begin: number; end: number } | null = null;
+  /** The resend being answered now (resend-turns.ts paces it), null: none. */
+  #resending: ResendRange | null = null;
+  readonly #resendRepeats = new ResendRepeats();
+  /** The peer was logged out for repeating ResendRequests: it gets no more answers on this connection. */
+  #resendsRefused = false;
   readonly #queue = new Map<number, FixMessage>();
   #timer: NodeJS.Timeout | null = null;
   #lastActivityMs = 0;
@@ -333,6 +350,8 @@ export class Session {
     this.#queue.clear();
     if (this.config.resetOnDisconnect && socket) this.#reset();
     this.#resendRange = null;
+    this.#resending = null;
+    this.#resendsRefused = false;
   }
 
   /** Stop timers and release files. The session must not be used afterwards. */
@@ -536,10 +555,41 @@ export class Session {
     } else if (!this.config.persistMessages) {
       this.#outbox.write(this.#gapFill(begin, end + 1));
     } else {
-      this.#outbox.write(this.#resendPlan(begin, end));
+      this.#resend(begin, end);
     }
     const seq = msg.seqNum ?? 0;
     if (seq === this.#inbound.next) this.#inbound.advance();
+  }
+
+  /** Answers a ResendRequest from the store, as background work (outbox.ts, resend-turns.ts). A request that overlaps
+   *  the resend in progress joins it; one that repeats ranges answered within a minute is answered later and later,
+   *  and refused with a Logout once it has repeated them too often. */
+  #resend(begin: number, end: number): void {
+    if (this.#resendsRefused) {
+      this.#event(`ResendRequest FROM: ${begin} TO: ${end} ignored: the session is being logged out for repeating them`);
+      return;
+    }
+    const active = this.#resending;
+    if (active !== null && !active.sealed && begin >= active.begin && begin <= active.end + 1) {
+      active.end = Math.max(active.end, Math.min(end, active.limit));
+      this.#event(`ResendRequest FROM: ${begin} TO: ${end} joins the resend in progress FROM: ${active.begin} TO: ${active.end}`);
+      return;
+    }
+    const verdict = this.#resendRepeats.check(begin, end, this.#now());
+    if (verdict.kind === 'refuse') {
+      const text = `ResendRequest for messages already resent ${verdict.repeats} times within ${RESEND_REPEAT_WINDOW_MS / 1000} s`;
+      this.#event(`${text}: logging out`);
+      this.#resendsRefused = true;
+      this.logout(text);
+      return;
+    }
+    if (verdict.kind === 'later') {
+      this.#event(`ResendRequest FROM: ${begin} TO: ${end} repeats messages resent ${verdict.repeats} times: answered in ${verdict.delayMs} ms`);
+      this.#outbox.delay(verdict.delayMs);
+    }
+    const range: ResendRange = { begin, end, limit: this.#store.nextSenderSeq - 1, sealed: false };
+    this.#resending = range;
+    this.#outbox.write(this.#resendPlan(range));
   }
 
   #nextApp(msg: FixMessage): void {
@@ -910,13 +960,15 @@ export class Session {
   /** Answer a ResendRequest lazily, page by page from the store: application messages are resent,
    *  runs of admin or missing messages become one GapFill each. Nothing is built before the socket
    *  can take it, so a request for 1..10^9 costs one page of memory. */
-  *#resendPlan(begin: number, end: number): Generator<Buffer> {
+  *#resendPlan(range: ResendRange): Generator<Buffer> {
+    const begin = range.begin;
+    const pageMax = Math.min(this.config.resendChunkSize, RESEND_PAGE_MAX);
     let gapStart = 0;
     let current = begin;
     let next = begin;
     let resent = 0;
-    while (next <= end) {
-      const page = this.#store.readRange(next, end, this.config.resendChunkSize);
+    while (next <= range.end) {
+      const page = this.#store.readRange(next, range.end, pageMax);
       if (page.length === 0) break;
       for (const { seq, bytes } of page) {
         if (current !== seq && !gapStart) gapStart = current;
@@ -933,6 +985,9 @@ export class Session {
       }
       next = page[page.length - 1]!.seq + 1;
     }
+    range.sealed = true; // what joins from here is a request of its own
+    if (this.#resending === range) this.#resending = null;
+    const end = range.end;
     if (!gapStart && current <= end) gapStart = current;
     if (gapStart) yield this.#gapFill(gapStart, end + 1);
     this.#event(`Resent ${resent} messages FROM: ${begin} TO: ${end}`);
@@ -978,6 +1033,8 @@ export class Session {
   #reset(): void {
     this.#store.reset(this.#now());
     this.#inbound.reset();
+    this.#resending = null;
+    this.#resendRepeats.clear();
     this.#parked = [];
     this.#queue.clear();
   }
