@@ -96,6 +96,7 @@ export function register(program: Command): void {
           registry,
           isReady: () => gateway.ready && !stopping,
           healthDetails: () => ({ lastSeq: gateway.sequencer.lastAppliedSeq, snapshots: gateway.snapshotStatus() }),
+          degraded: () => gateway.degraded(),
           logger: log,
           // Operator API (halt/resume/killswitch/end-of-day) on the same HTTP server; 403 unless a token is configured.
           plugins: [{ prefix: '/api/v1/admin', plugin: adminApi({ sequencer: gateway.sequencer, token: adminTokenOf(settings.adminToken), logger: log }) }],

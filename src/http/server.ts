@@ -35,6 +35,8 @@ export interface HttpServerOptions extends Partial<TapLimits> {
   isReady?: () => boolean;
   /** Extra fields of a ready /health answer. */
   healthDetails?: () => Record<string, unknown>;
+  /** What runs degraded now: /health answers 503 "degraded" with these reasons while there are any. */
+  degraded?: () => string[];
   logger?: Logger;
   /** Recent trades kept per symbol (HTTP limit and trades snapshot draw from these). Default 1000. */
   tradesKeptMax?: number;
@@ -98,7 +100,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
     if (opts.accessToken !== undefined && opts.accessToken !== '') app.addHook('onRequest', readAccessHook(opts.accessToken, opts.logger));
     await app.register(md.plugin);
     await app.register(statusRoutes({ registry, sessions: opts.sessions ?? (() => []), isReady: opts.isReady ?? (() => true),
-      healthDetails: opts.healthDetails ?? (() => ({})) }));
+      healthDetails: opts.healthDetails ?? (() => ({})), degraded: opts.degraded ?? (() => []) }));
     for (const p of opts.plugins ?? []) await app.register(p.plugin, { prefix: p.prefix });
     limitConnectionsPerAddress(app, opts.connectionsPerAddressMax ?? 2_000, opts.logger);
     await app.listen({ host, port: opts.port });

@@ -18,6 +18,7 @@ import { DescriptorBudget, FailureBurst, isOutOfDescriptors, SESSION_DESCRIPTORS
 import { AcceptorConnection, type ConnectionHost } from './acceptor-connection.js';
 import { DynamicSessions } from './dynamic-sessions.js';
 import { LogonQueue } from './logon-queue.js';
+import type { StorageHealth } from './storage-health.js';
 
 export interface AcceptorSessionSpec {
   config: SessionConfig;
@@ -67,6 +68,8 @@ export interface AcceptorOptions {
    *  an unknown CompID. Unset: such a connection is closed without a reply. */
   logonRefusedText?: string;
   now?: () => number;
+  /** Told when a session's store or message log fails to write, and when it works again. */
+  storage?: StorageHealth;
   /** File descriptors: the process's limit and the reserve new connections and sessions leave free (tests). */
   descriptors?: DescriptorBudget;
 }
@@ -184,6 +187,7 @@ export class Acceptor {
       dictionary: this.#opts.dictionary,
       application: this.#opts.application,
       ...(this.#opts.now ? { now: this.#opts.now } : {}),
+      ...(this.#opts.storage ? { storage: this.#opts.storage } : {}),
     });
     this.#sessions.set(session.key, session);
     return session;
@@ -292,6 +296,7 @@ export class Acceptor {
     } catch (err) {
       this.#failed(`releasing ${session.key}`, err);
     }
+    this.#opts.storage?.forget(session.key);
     this.#opts.onSessionReleased?.(session);
   }
 

@@ -195,6 +195,16 @@ export class FileStore implements MessageStore {
     this.flushIndex();
   }
 
+  /** The next sender seq into the seqnums slot alone, even when the batch in front of it cannot be written: the slot
+   *  is rewritten in place and never grows, so a full disk or a file-size limit still takes it. Open reads a slot
+   *  ahead of the index as it reads one after a crash (the higher of the two wins). */
+  recordNextSenderSeq(seq: number): void {
+    this.#checkOpen();
+    assertSeq(seq, 'recordNextSenderSeq');
+    this.#nextSenderSeq = seq;
+    this.#writeSeqnums();
+  }
+
   setNextTargetSeq(seq: number): void {
     this.#checkOpen();
     assertSeq(seq, 'setNextTargetSeq');

@@ -120,6 +120,24 @@ export class Outbox {
     return stored;
   }
 
+  /** Ends the connection without the store: what is queued is dropped (what of it was stored is resent after the
+   *  next Logon), `last` (a Logout that needs nothing of the store) is written, then the socket ends. For a store that
+   *  fails, and a refused Logon. */
+  abort(last?: Buffer): void {
+    const socket = this.#socket;
+    if (socket === null) return;
+    this.#socket = null;
+    this.#reset();
+    if (last === undefined) {
+      socket.destroy();
+      return;
+    }
+    this.#o.log.message('OUT', last, this.#o.now());
+    socket.end(last);
+    this.#closeTimer = setTimeout(() => socket.destroy(), END_GRACE_MS);
+    this.#closeTimer.unref();
+  }
+
   dispose(): void {
     if (this.#closeTimer) clearTimeout(this.#closeTimer);
   }

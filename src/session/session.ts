@@ -18,6 +18,9 @@ import type { MessageLog } from './message-log.js';
 import { InboundSeq } from './inbound-seq.js';
 import { Outbox } from './outbox.js';
 import { RESEND_REPEAT_WINDOW_MS, ResendRepeats } from './resend-repeats.js';
+import { GuardedStore, MessageStoreError } from './store-guard.js';
+import type { StorageHealth } from './storage-health.js';
+import { logonRefusal } from './acceptor-connection.js';
 import { sessionKey, type SessionId } from './session-id.js';
 
 export interface SessionConfig {
@@ -72,6 +75,8 @@ export interface SessionParts {
   application: Application;
   /** Clock in epoch ms; tests may inject one. */
   now?: () => number;
+  /** Told when the session's store or message log fails to write, and when it works again. */
+  storage?: StorageHealth;
 }
 
 const ADMIN_TYPES = new Set<string>([
@@ -150,6 +155,12 @@ export class Session {
   readonly #dict: Dictionary;
   readonly #app: Application;
   readonly #now: () => number;
+  readonly #storage: StorageHealth | undefined;
+  /** The store refused a write: the session is refused until a write goes through again (storage-health.ts tries). */
+  #storeError: Error | null = null;
+  /** Messages the store could not even keep: nothing more is stored, and the session stays refused, until a restart
+   *  (whose recovery sends the reports they carried again from the journal). */
+  #lostMessages = 0;
 
   #socket: Socket | null = null;
   #receivedLogon = false;
@@ -184,18 +195,17 @@ export class Session {
     this.id = parts.config.id;
     this.key = sessionKey(this.id);
     this.#header = [[Tag.MsgSeqNum, ''], [Tag.SenderCompID, this.id.senderCompId], [Tag.SendingTime, ''], [Tag.TargetCompID, this.id.targetCompId]];
-    this.#store = parts.store;
-    this.#inbound = new InboundSeq(parts.store);
+    const store = new GuardedStore(parts.store);
+    this.#store = store;
+    this.#inbound = new InboundSeq(store);
+    this.#storage = parts.storage;
     this.log = parts.log;
     this.#dict = parts.dictionary;
     this.#app = parts.application;
     this.#now = parts.now ?? Date.now;
     this.#outbox = new Outbox({
-      store: parts.store, log: parts.log, now: this.#now, maxBufferedBytes: parts.config.maxOutboundBufferBytes,
-      onStoreFailure: (err) => {
-        this.#event(`Message store write failed: ${err.message}`);
-        this.disconnect('message store write failed');
-      },
+      store, log: parts.log, now: this.#now, maxBufferedBytes: parts.config.maxOutboundBufferBytes,
+      onStoreFailure: (err) => this.#storeFailed(err instanceof MessageStoreError ? err.failure : err),
       onSlowConsumer: (bytes) => {
         this.#event(`Outbound buffer limit exceeded (${bytes} bytes > ${this.config.maxOutboundBufferBytes}): peer is not reading`);
         this.disconnect('slow consumer');
@@ -268,7 +278,8 @@ export class Session {
     try {
       return this.#outbox.flushStore();
     } catch (err) {
-      this.#event(`Message store write failed: ${(err as Error).message}`);
+      if (!(err instanceof MessageStoreError)) throw err;
+      this.#storeFailed(err.failure);
       return undefined;
     }
   }
@@ -307,6 +318,10 @@ export class Session {
 
   /** Start a Logout (FIX session test case 12); the peer's Logout or the LogoutTimeout ends it. */
   logout(text?: string): void {
+    this.#storeGuarded(() => this.#logout(text));
+  }
+
+  #logout(text: string | undefined): void {
     if (!this.#socket) return;
     if (!this.isLoggedOn) {
       this.disconnect(text ?? 'logout before logon completed');
@@ -358,7 +373,12 @@ export class Session {
   close(): void {
     if (this.#socket) this.disconnect('session closed');
     this.#outbox.dispose();
-    this.#store.close();
+    try {
+      this.#store.close();
+    } catch (err) {
+      if (!(err instanceof MessageStoreError)) throw err;
+      this.#event(`Message store could not be closed: ${err.message}`); // what it had not written is lost with it
+    }
     this.log.close();
   }
 
@@ -368,7 +388,13 @@ export class Session {
    *  on, and goes out when it is (QuickFIX behaviour; FIX session test case 16). Returns its MsgSeqNum. */
   send(msgType: string, body: FieldList | BodyWriter, extraHeader: FieldList = NO_FIELDS): number {
     if (ADMIN_TYPES.has(msgType)) throw new Error(`send() is for application messages, not 35=${msgType}`);
-    return this.#sendRaw(msgType, body, extraHeader);
+    if (this.#lostMessages > 0) return this.#lost(undefined); // nothing more is stored
+    try {
+      return this.#sendRaw(msgType, body, extraHeader);
+    } catch (err) {
+      if (!(err instanceof MessageStoreError)) throw err;
+      return this.#lost(err.failure);
+    }
   }
 
   // ---- inbound --------------------------------------------------------------------------------
@@ -390,7 +416,7 @@ export class Session {
     }
     // logged before anything it causes; the parser saw every byte, so it says whether the log must look
     this.log.message('IN', frame.bytes, now, parsed.plain);
-    this.#next(parsed, false);
+    this.#storeGuarded(() => this.#next(parsed, false));
   }
 
   #onGarbled(bytes: Buffer, reason: string): void {
@@ -462,6 +488,10 @@ export class Session {
       this.#applyVerdict(logon, verdict);
       return;
     }
+    if (!this.#storeWorks()) {
+      this.#storeFailed(this.#storeError!); // a Logout that says why (the peer has authenticated)
+      return;
+    }
     this.#receivedReset = logon.get(Tag.ResetSeqNumFlag) === ResetSeqNumFlag.Yes;
     if (this.#receivedReset) {
       this.#event('Logon contains ResetSeqNumFlag=Y, resetting sequence numbers to 1');
@@ -516,7 +546,9 @@ export class Session {
     } else {
       this.#event('Received logout response');
     }
-    this.#inbound.advance();
+    // Counted only when it is the one expected (QuickFIX/J, QFJ-750): a Logout past a gap does not skip the messages
+    // in the gap, which a later ResendRequest then still asks for.
+    if (msg.seqNum === this.#inbound.next) this.#inbound.advance();
     if (this.config.resetOnLogout) this.#reset();
     this.disconnect('logout');
   }
@@ -618,9 +650,7 @@ export class Session {
         this.#answer(msg, () => { this.#sendRaw(verdict.msgType, verdict.body); });
         return;
       case 'rejectLogon':
-        this.#event(`Logon rejected: ${verdict.text}`);
-        this.#generateLogout(verdict.text);
-        this.disconnect('logon rejected');
+        this.#refuseLogon(msg, verdict.text, 'logon rejected');
         return;
     }
   }
@@ -995,8 +1025,13 @@ export class Session {
 
   // ---- timers ----------------------------------------------------------------------------------
 
-  /** QuickFIX Session::next(): logon/logout timeouts, heartbeats, TestRequest, heartbeat timeout. */
   #onTimer(): void {
+    this.#checkLog();
+    this.#storeGuarded(() => this.#timers());
+  }
+
+  /** QuickFIX Session::next(): logon/logout timeouts, heartbeats, TestRequest, heartbeat timeout. */
+  #timers(): void {
     if (!this.#socket) return;
     const now = this.#now();
     if (!this.#receivedLogon) {
@@ -1026,6 +1061,93 @@ export class Session {
     } else if (sinceSent >= hb && this.#testRequestCount === 0) {
       this.#sendRaw(MsgType.Heartbeat, []);
     }
+  }
+
+  // ---- files that fail ---------------------------------------------------------------------------
+
+  /** Runs `work`; a store failure it meets ends the connection as #storeFailed says. */
+  #storeGuarded(work: () => void): void {
+    try {
+      work();
+    } catch (err) {
+      if (!(err instanceof MessageStoreError)) throw err;
+      this.#storeFailed(err.failure);
+    }
+  }
+
+  /** The store refused a write (or a read): the session cannot go on. The operator is told once (storage-health.ts);
+   *  the peer gets a Logout that says why, and the connection ends. */
+  #storeFailed(err: Error): void {
+    if (this.#storeError === null) this.#event(`Message store failed: ${err.message}`);
+    this.#storeError = err;
+    this.#storage?.failed(this.key, 'store', `message store failed: ${err.message}${this.#lostText()}`, () => this.#storeWorks());
+    if (this.#socket === null) return;
+    this.#outbox.abort(this.#lastLogout(this.#storeFailureText()));
+    this.disconnect('message store failed');
+  }
+
+  /** A message the store could not keep: the first ends storing for this process (storeFailed); returns no seq. */
+  #lost(err: Error | undefined): number {
+    if (++this.#lostMessages === 1) this.#event('Message store lost a message: nothing more is stored until a restart');
+    if (err !== undefined || this.#socket !== null) this.#storeFailed(err ?? this.#storeError ?? new Error('message store failed'));
+    return 0;
+  }
+
+  /** True when the store takes a write (again): a session whose store failed is refused until it does. */
+  #storeWorks(): boolean {
+    if (this.#storeError === null) return true;
+    if (this.#lostMessages > 0) return false;
+    try {
+      this.#store.setNextSenderSeq(this.#store.nextSenderSeq); // the kept batch, then the sequence numbers
+    } catch (err) {
+      if (err instanceof MessageStoreError) return false;
+      throw err;
+    }
+    this.#event('Message store works again');
+    this.#storeError = null;
+    this.#storage?.recovered(this.key, 'store');
+    return true;
+  }
+
+  #storeFailureText(): string {
+    return `Message store unavailable: ${this.#storeError?.message ?? 'write failed'}${this.#lostText()}`;
+  }
+
+  #lostText(): string {
+    return this.#lostMessages === 0 ? '' : `; ${this.#lostMessages} messages could not be stored: refused until the gateway restarts`;
+  }
+
+  /** The Logout a session whose store failed sends, mid-session or to a Logon: it uses up a MsgSeqNum as any Logout
+   *  does (a peer counts it, whatever its number), recorded alone (recordNextSenderSeq: the seqnums file takes a write
+   *  when the message files do not), so a restart never sends that number again; when even that fails, no Logout. */
+  #lastLogout(text: string): Buffer | undefined {
+    const seq = this.#store.nextSenderSeq;
+    try {
+      if (this.#store.recordNextSenderSeq !== undefined) this.#store.recordNextSenderSeq(seq + 1);
+      else this.#store.setNextSenderSeq(seq + 1);
+    } catch (err) {
+      if (!(err instanceof MessageStoreError)) throw err;
+      this.#event(`No Logout sent: its MsgSeqNum could not be recorded (${err.message})`);
+      return undefined;
+    }
+    this.#sentLogout = true;
+    return this.#encode(MsgType.Logout, seq, this.#now(), [[Tag.Text, text]], NO_FIELDS);
+  }
+
+  /** A Logon the application refuses (onLogonRequest: it may be authenticating): a Logout like the acceptor's refusals
+   *  (MsgSeqNum 1, the Logon's CompIDs reversed), so no sequence number of the session is used up or shown. */
+  #refuseLogon(logon: FixMessage, text: string, why: string): void {
+    this.#event(`Logon refused: ${text}`);
+    this.#outbox.abort(logonRefusal(logon, text));
+    this.disconnect(why);
+  }
+
+  /** The message log's write failures (it writes from the event loop and never throws to the session): told once,
+   *  until a write goes through again. */
+  #checkLog(): void {
+    const err = this.log.lastWriteError;
+    if (err === undefined || this.#storage === undefined || this.#storage.isFailing(this.key, 'log')) return;
+    this.#storage.failed(this.key, 'log', `message log write failed: ${err.message}`, () => this.log.lastWriteError === undefined);
   }
 
   // ---- helpers ---------------------------------------------------------------------------------
