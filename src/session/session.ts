@@ -140,7 +140,13 @@ const RESEND_PAGE_MAX = 256;
 
 /** An answer of the session to an application message, waiting for earlier holds (answers in order); it holds its
  *  own message (`holds`), or, for a Logout started meanwhile, nothing (it only keeps its place in the order). */
-interface ParkedAnswer { seq: number; send: () => void; holds: boolean }
+interface ParkedAnswer {
+  seq: number;
+  send: () => void;
+  holds: boolean;
+  /** A session-level Reject: never stored (a resend gap-fills it), so it waits for a logged-on connection. */
+  needsConnection: boolean;
+}
 
 export class Session {
   readonly id: SessionId;
@@ -330,7 +336,9 @@ export class Session {
     if (this.#sentLogout) return;
     if (this.#parked.length > 0) {
       // after the answers already waiting (they answer messages the peer sent before this Logout)
-      if (!this.#parked.some((p) => !p.holds)) this.#parked.push({ seq: this.#parked.at(-1)!.seq, send: () => this.#startLogout(text), holds: false });
+      if (!this.#parked.some((p) => !p.holds)) {
+        this.#parked.push({ seq: this.#parked.at(-1)!.seq, send: () => this.#startLogout(text), holds: false, needsConnection: false });
+      }
       return;
     }
     this.#startLogout(text);
@@ -459,7 +467,7 @@ export class Session {
       const error = validateMessage(msg, this.#dict, this.config.validation);
       if (error) {
         if (ADMIN_TYPES.has(msgType) || !msgType) this.#generateReject(msg, error.reason, error.tag, error.text);
-        else this.#answer(msg, () => this.#sendReject(msg, error.reason, error.tag, error.text));
+        else this.#answer(msg, () => this.#sendReject(msg, error.reason, error.tag, error.text), true);
         this.#afterNext(queued);
         return;
       }
@@ -523,7 +531,9 @@ export class Session {
       this.#inbound.advance();
       this.#nextQueued();
     }
-    if (this.isLoggedOn) this.#app.onLogon?.(this);
+    if (!this.isLoggedOn) return;
+    this.#app.onLogon?.(this);
+    if (this.#parked.length > 0) this.#sendParked(); // answers that waited for a connection
   }
 
   #nextHeartbeat(msg: FixMessage): void {
@@ -641,7 +651,7 @@ export class Session {
   #applyVerdict(msg: FixMessage, verdict: AppVerdict): void {
     switch (verdict.kind) {
       case 'reject':
-        this.#answer(msg, () => this.#sendReject(msg, verdict.reason, verdict.tag, verdict.text));
+        this.#answer(msg, () => this.#sendReject(msg, verdict.reason, verdict.tag, verdict.text), true);
         return;
       case 'businessReject':
         this.#answer(msg, () => this.#sendBusinessReject(msg, verdict.reason, verdict.text, undefined, verdict.refId));
@@ -860,8 +870,11 @@ export class Session {
    *  consumes the message's MsgSeqNum. While an earlier message of the session is held, the answer waits, holding
    *  this message too: it is sent when the earlier holds are released, never if they are not (a failed journal, a
    *  crash), and then the restarted session asks for the message again and it is processed once. Otherwise the
-   *  consumed seq is written through with the answer, before any byte of it leaves. */
-  #answer(msg: FixMessage, send: () => void): void {
+   *  consumed seq is written through with the answer, before any byte of it leaves. A session-level Reject
+   *  (`needsConnection`) that waited goes out only while the session is logged on (after the next Logon if it was
+   *  disconnected meanwhile): it is never stored, so a resend could not bring it, and its message stays held until
+   *  it is sent. */
+  #answer(msg: FixMessage, send: () => void, needsConnection = false): void {
     const seq = msg.seqNum;
     if (seq === undefined || seq !== this.#inbound.next) {
       send(); // not in sequence: it consumes nothing
@@ -876,7 +889,7 @@ export class Session {
       }
       this.#inbound.advance();
       this.#inbound.hold(seq);
-      this.#parked.push({ seq, send, holds: true });
+      this.#parked.push({ seq, send, holds: true, needsConnection });
       return;
     }
     this.#inbound.advance();
@@ -886,6 +899,7 @@ export class Session {
   /** Answers whose earlier messages are all released now go out, in order. */
   #sendParked(): void {
     while (this.#parked.length > 0 && !this.#inbound.heldBelow(this.#parked[0]!.seq)) {
+      if (this.#parked[0]!.needsConnection && !this.isLoggedOn) return; // after the next Logon
       const parked = this.#parked.shift()!;
       if (parked.holds) this.#sendAnswer(parked.send, parked.seq);
       else parked.send();
