@@ -14,7 +14,7 @@ import type { MessageLog } from './message-log.js';
 import { Session, type SessionConfig } from './session.js';
 import { sessionKey, type SessionId } from './session-id.js';
 import { ConnectionsPerAddress } from './connections-per-address.js';
-import { DescriptorBudget, FailureBurst, isOutOfDescriptors, SESSION_DESCRIPTORS } from './descriptors.js';
+import { FailureBurst, isOutOfDescriptors, processDescriptors, SESSION_DESCRIPTORS, type DescriptorBudget } from './descriptors.js';
 import { AcceptorConnection, type ConnectionHost } from './acceptor-connection.js';
 import { DynamicSessions } from './dynamic-sessions.js';
 import { LogonQueue } from './logon-queue.js';
@@ -103,7 +103,7 @@ export class Acceptor {
   private constructor(opts: AcceptorOptions) {
     this.#opts = opts;
     this.#connectionsByAddress = new ConnectionsPerAddress(opts.maxConnectionsPerAddress ?? Infinity);
-    this.#descriptors = opts.descriptors ?? new DescriptorBudget();
+    this.#descriptors = opts.descriptors ?? processDescriptors();
     this.#outOfDescriptors = new FailureBurst('Out of file descriptors: new connections and Logons refused, sessions already open carry on',
       OUT_OF_DESCRIPTORS_LOG_MS, (text) => this.#event(text));
     this.#logonsWaiting = new FailureBurst('Too many Logons waiting for a new session: Logons refused', OUT_OF_DESCRIPTORS_LOG_MS, (text) => this.#event(text));
