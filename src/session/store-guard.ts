@@ -1,7 +1,9 @@
 // A session's store with its failures marked: what the file system refuses it (a write past a full disk or a file-size
-// limit, a read that fails: a Node system error, with an errno code) comes out as a MessageStoreError, so the session
-// can tell its store failing from a bug or a bad value, and answer it as a store failure (the peer is told, the
-// operator too: storage-health.ts) instead of as an internal error. Anything else is thrown as it is.
+// limit, a read that fails: a Node system error, with an errno code, but for running out of file descriptors) comes
+// out as a MessageStoreError, so the session can tell its store failing from a bug or a bad value, and answer it as a
+// store failure (the peer is told, the operator too: storage-health.ts) instead of as an internal error. Anything else
+// is thrown as it is.
+import { isOutOfDescriptors } from './descriptors.js';
 import type { MessageStore } from './store.js';
 
 export class MessageStoreError extends Error {
@@ -11,9 +13,11 @@ export class MessageStoreError extends Error {
   }
 }
 
+/** Running out of file descriptors (EMFILE, ENFILE) is the process's, not the store's: it passes as it is, and the
+ *  acceptor refuses the connection and logs it once per burst (descriptors.ts). */
 function storeError(err: unknown): unknown {
   const isSystemError = err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string';
-  return isSystemError ? new MessageStoreError(err) : err;
+  return isSystemError && !isOutOfDescriptors(err) ? new MessageStoreError(err) : err;
 }
 
 /** `inner` with its file-system errors turned into MessageStoreErrors. Optional methods are there when `inner` has them (the
