@@ -6,6 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { testEngineConfigPath } from './engine-config.js';
 
 /** Polls `predicate` every 5 ms until it holds; throws after `timeoutMs`. */
 async function waitFor(what: string, predicate: () => boolean, timeoutMs: number): Promise<void> {
@@ -23,13 +24,14 @@ export const SERVE_NODE_FLAGS = ['--no-maglev'];
 
 /**
  * A gateway .cfg: an acceptor for any client CompID (TargetCompID=*) on loopback, HTTP on any port, journal fsync on,
- * no start-up warm-up (tests start many gateways), with `settings` added to or replacing keys of [DEFAULT]
+ * no start-up warm-up (tests start many gateways), the tests' engine config (no price bands: harness/engine-config.ts),
+ * with `settings` added to or replacing keys of [DEFAULT]
  * (insertion order kept: JournalFsync is on line 9); a key set to undefined is left out (its default applies).
  */
 export function gatewayCfg(settings: Record<string, string | number | undefined> = {}): string {
   const keys: Record<string, string | number | undefined> = {
     ConnectionType: 'acceptor', BeginString: 'FIX.4.4', SenderCompID: 'FIXGW', SocketAcceptPort: 9876, SocketAcceptHost: '127.0.0.1',
-    HttpHost: '127.0.0.1', HttpPort: 0, JournalFsync: 'Y', WarmUpOrders: 0, ...settings,
+    HttpHost: '127.0.0.1', HttpPort: 0, JournalFsync: 'Y', WarmUpOrders: 0, EngineConfig: testEngineConfigPath(), ...settings,
   };
   return `[DEFAULT]\n${Object.entries(keys).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}\n`).join('')}[SESSION]\nTargetCompID=*\n`;
 }

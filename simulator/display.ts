@@ -56,3 +56,22 @@ export function describeField(tag: number, value: string, dict: Dictionary): str
   const meaning = dict.enumMeaning(tag, value);
   return `${name ?? ''}(${tag})=${value}${meaning ? `:${meaning}` : ''}`;
 }
+
+/** The short form of an ExecutionReport, what a trader reads first:
+ *  `ExecutionReport #5 F:TRADE 1:PARTIALLY_FILLED AAPL BUY 40@190.00 cum/leaves 40/60 ClOrdID=A1`
+ *  (LastQty@LastPx only on fills; OrdRejReason and Text when the report carries them). */
+export function summarizeExecutionReport(msg: FixMessage, dict: Dictionary): string {
+  const enumOf = (tag: number): string => {
+    const value = msg.get(tag) ?? '?';
+    const meaning = dict.enumMeaning(tag, value);
+    return meaning ? `${value}:${meaning}` : value;
+  };
+  const parts = [`ExecutionReport #${msg.get(34) ?? '?'}`, enumOf(150), enumOf(39), msg.get(55) ?? '?', enumOf(54)];
+  const lastQty = msg.get(32);
+  if (lastQty !== undefined && Number(lastQty) !== 0) parts.push(`${lastQty}@${msg.get(31) ?? '?'}`);
+  parts.push(`cum/leaves ${msg.get(14) ?? '?'}/${msg.get(151) ?? '?'}`, `ClOrdID=${msg.get(11) ?? '?'}`);
+  if (msg.get(103) !== undefined) parts.push(`OrdRejReason=${enumOf(103)}`);
+  const text = msg.get(58);
+  if (text !== undefined) parts.push(`Text=${JSON.stringify(text)}`);
+  return parts.join(' ');
+}

@@ -1,7 +1,9 @@
 // `fixgw sim connect`: one session and a prompt. Lines in the order syntax become FIX messages; every
-// message on the wire is printed decoded (field names, enum meanings), coloured by kind. History and
-// tab completion (commands, symbols, this session's open ClOrdIDs) come from node:readline. Works the
-// same with a pipe on stdin (one command per line), which is how scripts and tests drive it.
+// message on the wire is printed decoded (field names, enum meanings), coloured by kind; an ExecutionReport
+// as a one-line summary unless `verbose` is on. A message that arrives while the prompt waits is printed above
+// it and the prompt (with what was typed so far) is drawn again. History and tab completion (commands,
+// symbols, this session's open ClOrdIDs) come from node:readline. Works the same with a pipe on stdin (one
+// command per line), which is how scripts and tests drive it.
 import readline from 'node:readline';
 import { parseMessage } from '../src/fix/message.js';
 import { FileLog } from '../src/session/message-log.js';
@@ -9,7 +11,7 @@ import { FileStore } from '../src/session/file-store.js';
 import { parseOrderCommand, buildOrderMessage, OrderSyntaxError, ORDER_VERBS } from './order-syntax.js';
 import { SimSession, fix44Dictionary } from './sim-session.js';
 import { OwnOrders } from './own-orders.js';
-import { colourOf, describeMessage, paint } from './display.js';
+import { colourOf, describeMessage, paint, summarizeExecutionReport } from './display.js';
 import { parseDuration } from './scenario.js';
 
 export interface InteractiveOptions {
@@ -23,7 +25,7 @@ export interface InteractiveOptions {
   /** Keep sequence numbers and sent messages in a FileStore here (survives the process; use with reset false). */
   storeDir?: string;
   colour: boolean;
-  /** Show heartbeats, test requests and session events too. */
+  /** Start with every field of every message, heartbeats, test requests and session events shown (`verbose` toggles). */
   verbose: boolean;
   reset: boolean;
   idPrefix: string;
@@ -34,19 +36,23 @@ export interface InteractiveOptions {
   connectTimeoutMs: number;
 }
 
-const PROMPT_COMMANDS = ['help', 'orders', 'connect', 'disconnect', 'logout', 'wait', 'quit'];
+const PROMPT_COMMANDS = ['help', 'orders', 'verbose', 'connect', 'disconnect', 'logout', 'wait', 'quit'];
 const HEARTBEAT_TYPES = new Set(['0', '1']);
 const HELP = `commands:
   buy|sell QTY SYMBOL [@ PRICE] [day|gtc|ioc|fok] [stop PX] [post] [id=CLORDID] [TAG=VALUE ...]
   cancel CLORDID [SYMBOL buy|sell]      replace CLORDID [QTY] [@ PRICE]      status CLORDID
   cancel-all [SYMBOL] [buy|sell]         raw 35=D|11=X|55=AAPL|...  (session adds header and trailer)
   orders      list this session's orders          wait MS     pause (for scripts)
+  verbose     every field of every message, heartbeats and session events (again: back to summaries)
   disconnect  drop the connection (no Logout)     connect     log on again (missed messages are resent)
   logout      log out and stay at the prompt      quit        log out and exit`;
 
 /** Runs until `quit` or end of input; resolves to the process exit code. */
 export async function runInteractive(o: InteractiveOptions): Promise<number> {
-  const out = (line: string) => o.output.write(line + '\n');
+  let verbose = o.verbose;
+  // Set once the prompt exists: a line printed while it waits for input goes above it, and it is drawn again.
+  let redraw: ((line: string) => void) | undefined;
+  const out = (line: string) => (redraw ? redraw(line) : o.output.write(line + '\n'));
   const orders = new OwnOrders(o.idPrefix);
   const log = o.logDir ? FileLog.open(o.logDir, { beginString: 'FIX.4.4', senderCompId: o.sender, targetCompId: o.target }) : undefined;
   const id = { beginString: 'FIX.4.4', senderCompId: o.sender, targetCompId: o.target };
@@ -60,12 +66,12 @@ export async function runInteractive(o: InteractiveOptions): Promise<number> {
         out(paint(`${direction === 'IN' ? '<-' : '->'} garbled: ${bytes.toString('latin1').replaceAll('\x01', '|')}`, 'red', o.colour));
         return;
       }
-      if (!o.verbose && HEARTBEAT_TYPES.has(msg.msgType)) return;
+      if (!verbose && HEARTBEAT_TYPES.has(msg.msgType)) return;
       if (direction === 'IN' && msg.msgType === '8') orders.onExecutionReport(msg);
-      const text = describeMessage(msg, fix44Dictionary());
+      const text = !verbose && msg.msgType === '8' ? summarizeExecutionReport(msg, fix44Dictionary()) : describeMessage(msg, fix44Dictionary());
       out(direction === 'IN' ? paint(`<- ${text}`, colourOf(msg), o.colour) : paint(`-> ${text}`, 'dim', o.colour));
     },
-    onEvent: (text) => { if (o.verbose) out(paint(`   [${text}]`, 'dim', o.colour)); },
+    onEvent: (text) => { if (verbose) out(paint(`   [${text}]`, 'dim', o.colour)); },
   });
 
   // Parse the FIX 4.4 dictionary (field names for display) now: done inside the first printed message,
@@ -100,7 +106,17 @@ export async function runInteractive(o: InteractiveOptions): Promise<number> {
   const terminal = o.output.isTTY === true && (o.input as { isTTY?: boolean }).isTTY === true;
   const rl = readline.createInterface({ input: o.input, output: o.output, completer, historySize: 1000, terminal });
   // With a pipe on stdin there is nobody to prompt.
-  const prompt = () => { if (terminal) rl.prompt(); };
+  let prompting = false;
+  const prompt = () => { if (terminal) { prompting = true; rl.prompt(); } };
+  if (terminal) {
+    redraw = (line) => {
+      if (!prompting) { o.output.write(line + '\n'); return; }
+      readline.clearLine(o.output, 0);
+      readline.cursorTo(o.output, 0);
+      o.output.write(line + '\n');
+      rl.prompt(true);
+    };
+  }
   let loggedOutByPeer = false;
   sim.options.onLogout = () => {
     if (!quitting) {
@@ -112,6 +128,7 @@ export async function runInteractive(o: InteractiveOptions): Promise<number> {
   rl.setPrompt(`${o.sender}> `);
   prompt();
   for await (const raw of rl) {
+    prompting = false;
     const line = raw.trim();
     if (line !== '' && !line.startsWith('#')) {
       const verb = line.split(/\s+/, 1)[0]!.toLowerCase();
@@ -135,6 +152,10 @@ export async function runInteractive(o: InteractiveOptions): Promise<number> {
     switch (verb) {
       case 'help':
         out(HELP);
+        return;
+      case 'verbose':
+        verbose = !verbose;
+        out(verbose ? 'verbose: every field of every message, heartbeats and session events' : 'verbose off: ExecutionReports as one-line summaries');
         return;
       case 'orders':
         for (const id of orders.openClOrdIds(OwnOrdersListMax)) {

@@ -19,6 +19,8 @@ export interface LoadSymbol {
   symbol: string;
   /** Mid price in ticks. */
   midTicks: number;
+  /** This symbol's tick size as a decimal string, when it differs from LoadOptions.tick. */
+  tick?: string;
 }
 
 export interface LoadOptions {
@@ -156,14 +158,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
     abortWake?.();
   };
 
-  const tickDecimals = (o.tick.split('.')[1] ?? '').length;
-  const tickUnits = Math.round(Number(o.tick) * 10 ** tickDecimals);
-  const priceText = (ticks: number): string => {
-    const units = String(ticks * tickUnits);
-    if (tickDecimals === 0) return units;
-    const padded = units.padStart(tickDecimals + 1, '0');
-    return `${padded.slice(0, -tickDecimals)}.${padded.slice(-tickDecimals)}`;
-  };
+  const priceTexts = o.symbols.map((sym) => priceFormatter(sym.tick ?? o.tick));
   let tsMs = -1;
   let tsText = '';
   const transactTime = (): string => {
@@ -251,7 +246,8 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
 
   const sendOrder = (client: LoadClient, t0Us: number | null): void => {
     const r = client.rng;
-    const sym = o.symbols[Math.floor(r() * o.symbols.length)]!;
+    const symIndex = Math.floor(r() * o.symbols.length);
+    const sym = o.symbols[symIndex]!;
     const buy = r() < 0.5;
     const maker = r() < makerShare;
     const off = 1 + Math.floor(r() * 5);
@@ -261,7 +257,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
     const clOrdId = `${o.idPrefix}${measuring ? '' : 'w'}-${client.index}-${seq}`;
     const body: FieldList = [
       [11, clOrdId], [55, sym.symbol], [54, buy ? '1' : '2'], [60, transactTime()], [38, String(qty)],
-      [40, '2'], [44, priceText(ticks)], [59, maker ? '0' : '3'],
+      [40, '2'], [44, priceTexts[symIndex]!(ticks)], [59, maker ? '0' : '3'],
     ];
     const sentUs = performance.now() * 1000;
     if (tracked.size >= TRACKED_ORDERS_MAX) {
@@ -432,6 +428,18 @@ export async function runLoad(o: LoadOptions): Promise<LoadReport> {
     ...(abortReason !== undefined ? { error: abortReason } : {}),
   };
   return report;
+}
+
+/** Ticks → decimal text for one tick size ('0.01': 19005 → '190.05'), exact for ticks of up to 15 digits. */
+function priceFormatter(tick: string): (ticks: number) => string {
+  const tickDecimals = (tick.split('.')[1] ?? '').length;
+  const tickUnits = Math.round(Number(tick) * 10 ** tickDecimals);
+  return (ticks) => {
+    const units = String(ticks * tickUnits);
+    if (tickDecimals === 0) return units;
+    const padded = units.padStart(tickDecimals + 1, '0');
+    return `${padded.slice(0, -tickDecimals)}.${padded.slice(-tickDecimals)}`;
+  };
 }
 
 function round(x: number, places: number): number {

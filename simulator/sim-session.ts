@@ -92,7 +92,13 @@ export class SimSession {
 
   /** Connect and log on; rejects with a ConnectError naming the cause (refused, unreachable, logon refused, timeout). */
   async connect(timeoutMs = 10_000): Promise<void> {
-    if (this.#initiator) throw new Error(`${this.label}: already connected`);
+    if (this.#initiator) {
+      if (this.#initiator.session.isLoggedOn) throw new Error(`${this.label}: already connected`);
+      // The peer logged us out or dropped the connection: that Initiator is finished; start a new one.
+      await this.#release();
+    }
+    // A refusal now is explained by what the gateway says now, never by an earlier Logout's text.
+    this.lastLogoutText = undefined;
     let failure: string | undefined;
     const o = this.options;
     const initiator = new Initiator({

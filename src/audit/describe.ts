@@ -57,14 +57,17 @@ export interface FieldView {
   entries?: FieldView[][];
 }
 
-/** Every field in wire order, repeating groups nested under their NumInGroup field. */
+/** Password(554) and NewPassword(925): another engine's log may hold them in clear; they are never shown. */
+const SECRET_TAGS = new Set([554, 925]);
+
+/** Every field in wire order, repeating groups nested under their NumInGroup field; passwords masked. */
 export function fieldTree(dict: Dictionary, msg: FixMessage): FieldView[] {
   const layout = layoutMessage(msg, dict, dict.message(msg.msgType));
   const groupAt = new Map<number, GroupInstance>();
   for (const g of [...layout.headerGroups, ...layout.bodyGroups]) groupAt.set(g.countIndex, g);
   const view = (i: number, groups: Map<number, GroupInstance>): FieldView => {
     const tag = msg.tagAt(i);
-    const value = msg.valueAt(i);
+    const value = SECRET_TAGS.has(tag) ? '*'.repeat(8) : msg.valueAt(i);
     const v: FieldView = { tag, name: dict.fieldName(tag) ?? null, value, meaning: dict.enumMeaning(tag, value) ?? null };
     const g = groups.get(i);
     if (g !== undefined) {

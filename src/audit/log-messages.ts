@@ -40,6 +40,8 @@ export interface LogProblem {
   line: number;
   code: ProblemCode;
   text: string;
+  /** IN or OUT when the log line says (fixgw's own format) or the frame still parses. */
+  direction?: Direction;
 }
 
 export type LogItem = { kind: 'message'; m: LoggedMessage } | { kind: 'problem'; p: LogProblem };
@@ -126,20 +128,21 @@ function decodeLine(file: string, l: LogLine, state: DecodeState, opts: ReadOpti
     const bytes = opts.copy === true ? Buffer.from(frame.bytes) : frame.bytes;
     const parsed = frame.kind === 'incomplete' ? { garbled: frame.reason } : parseMessage(bytes);
     if ('garbled' in parsed) {
-      out.push({ kind: 'problem', p: { file, line: l.line, code: frameProblem?.code ?? 'garbled', text: frameProblem?.text ?? parsed.garbled } });
+      out.push({ kind: 'problem', p: { file, line: l.line, code: frameProblem?.code ?? 'garbled', text: frameProblem?.text ?? parsed.garbled,
+        ...(l.direction !== undefined ? { direction: l.direction } : {}) } });
       continue;
-    }
-    const masked = isMasked(parsed);
-    if (frameProblem !== undefined && !(masked && frameProblem.code === 'bad-checksum')) {
-      out.push({ kind: 'problem', p: { file, line: l.line, code: frameProblem.code, text: frameProblem.text } });
-    } else {
-      frameProblem = undefined;
     }
     const sender = parsed.get(49) ?? '';
     const target = parsed.get(56) ?? '';
     const begin = parsed.get(8) ?? '';
     state.local ??= sender;
     const direction: Direction | undefined = l.direction ?? (sender === state.local ? 'OUT' : target === state.local ? 'IN' : undefined);
+    const masked = isMasked(parsed);
+    if (frameProblem !== undefined && !(masked && frameProblem.code === 'bad-checksum')) {
+      out.push({ kind: 'problem', p: { file, line: l.line, code: frameProblem.code, text: frameProblem.text, ...(direction !== undefined ? { direction } : {}) } });
+    } else {
+      frameProblem = undefined;
+    }
     const names = namesOf(state, begin, sender, target);
     const session = direction === 'IN' ? names.reverse : names.flow;
     let timeUs = l.timeUs;

@@ -1,10 +1,12 @@
 // `fixgw audit show`: decode message logs into readable form, one line per message (time, direction,
 // session, MsgSeqNum, type name and the fields that matter), optionally every field with its dictionary
-// name and enum meaning, or one JSON object per message. Filters apply while streaming.
+// name and enum meaning, or one JSON object per message. Filters apply while streaming. Several logs are merged in
+// time order (up to MERGE_FILES_MAX of them; more are read one after the other).
 
 import type { Dictionary } from '../fix/dictionary.js';
 import { fieldLines, messageJson, summaryLine } from './describe.js';
 import { readLogBatches, type LoggedMessage, type LogProblem } from './log-messages.js';
+import { MERGE_FILES_MAX, readLogsByTime } from './merge.js';
 
 export interface ShowFilter {
   /** Session key ('FIX.4.4:FIXGW->CLIENT1'), a CompID, or part of a session key. */
@@ -47,7 +49,9 @@ function sessionMatches(m: LoggedMessage, wanted: string): boolean {
 /** Writes what matches; problems (corrupt lines...) go to onProblem. Returns the number of messages shown. */
 export async function showLogs(opts: ShowOptions, write: (line: string) => void, onProblem: (p: LogProblem) => void): Promise<number> {
   let shown = 0;
-  reading: for await (const batch of readLogBatches(opts.files, opts.localCompId === undefined ? {} : { localCompId: opts.localCompId })) for (const item of batch) {
+  const readOptions = opts.localCompId === undefined ? {} : { localCompId: opts.localCompId };
+  const batches = opts.files.length > 1 && opts.files.length <= MERGE_FILES_MAX ? readLogsByTime(opts.files, readOptions) : readLogBatches(opts.files, readOptions);
+  reading: for await (const batch of batches) for (const item of batch) {
     if (item.kind === 'problem') { onProblem(item.p); continue; }
     const m = item.m;
     if (!matchesFilter(m, opts.filter)) continue;

@@ -1,9 +1,15 @@
 // `fixgw admin`: the operator's commands against a running gateway's admin HTTP API
-// (halt, resume, killswitch, end-of-day, expire-sweep). Prints the engine's answer as one JSON line;
-// exit 0 when the engine applied it, 1 when it refused or the request failed.
+// (halt, resume, killswitch, end-of-day, expire-sweep), and `health` (the Docker HEALTHCHECK). Prints the answer as
+// one JSON line; exit 0 when the engine applied it (health: when the gateway is up), 1 when it refused or the
+// request failed. The gateway is found from its .cfg (--config) unless --url or FIXGW_URL says where it is.
+import http from 'node:http';
+import https from 'node:https';
 import { Command, InvalidArgumentError } from 'commander';
+import { loadGatewaySettings, type GatewayFileSettings } from '../gateway/index.js';
+import { adminTokenOf } from '../http/admin-api.js';
+import { httpUrlOf, packagedGatewayConfigPath } from './gateway-address.js';
 
-interface AdminOptions { url: string; token?: string; timeoutMs: number }
+interface AdminOptions { url?: string; token?: string; timeoutMs: number; config: string }
 
 function parseOnOff(value: string): boolean {
   if (/^(on|true|y|yes|1)$/i.test(value)) return true;
@@ -17,9 +23,40 @@ function parseTimeoutMs(value: string): number {
   return n;
 }
 
+/** The gateway's settings, read only when --url and FIXGW_URL leave the address (or the token) to them. */
+function settingsOf(opts: AdminOptions): GatewayFileSettings | undefined {
+  try {
+    return loadGatewaySettings(opts.config);
+  } catch (err) {
+    if (opts.config !== packagedGatewayConfigPath()) throw err;
+    return undefined;
+  }
+}
+
+function baseUrlOf(opts: AdminOptions, settings: () => GatewayFileSettings | undefined): string {
+  const given = opts.url ?? process.env['FIXGW_URL'];
+  if (given !== undefined && given !== '') return given;
+  const s = settings();
+  return s !== undefined ? httpUrlOf(s) : 'http://127.0.0.1:8080';
+}
+
+function fail(message: string): void {
+  process.stderr.write(`fixgw admin: ${message}\n`);
+  process.exitCode = 1;
+}
+
 async function call(opts: AdminOptions, path: string, body: object): Promise<void> {
-  const token = opts.token ?? process.env['FIXGW_ADMIN_TOKEN'];
-  const url = new URL(`/api/v1/admin/${path}`, opts.url).toString();
+  let loaded: GatewayFileSettings | undefined | null = null;
+  const settings = () => (loaded === null ? (loaded = settingsOf(opts)) : loaded);
+  let url: string;
+  let token: string | undefined;
+  try {
+    url = new URL(`/api/v1/admin/${path}`, baseUrlOf(opts, settings)).toString();
+    token = opts.token ?? adminTokenOf(settings()?.adminToken);
+  } catch (err) {
+    fail((err as Error).message);
+    return;
+  }
   let res: Response;
   try {
     res = await fetch(url, {
@@ -29,8 +66,7 @@ async function call(opts: AdminOptions, path: string, body: object): Promise<voi
       signal: AbortSignal.timeout(opts.timeoutMs),
     });
   } catch (err) {
-    process.stderr.write(`fixgw admin: ${url}: ${(err as Error).message}\n`);
-    process.exitCode = 1;
+    fail(`${url}: ${(err as Error).message}`);
     return;
   }
   const text = await res.text();
@@ -41,16 +77,42 @@ async function call(opts: AdminOptions, path: string, body: object): Promise<voi
   }
   let message = text;
   try { message = (JSON.parse(text) as { message?: string }).message ?? text; } catch { /* not JSON: print as is */ }
-  process.stderr.write(`fixgw admin: HTTP ${res.status}: ${message}\n`);
-  process.exitCode = 1;
+  fail(`HTTP ${res.status}: ${message}`);
+}
+
+/** GET /health. It carries no token and no secret, so a self-signed HTTPS certificate is accepted. */
+async function health(opts: AdminOptions): Promise<void> {
+  let url: URL;
+  try {
+    url = new URL('/health', baseUrlOf(opts, () => settingsOf(opts)));
+  } catch (err) {
+    fail((err as Error).message);
+    return;
+  }
+  const get = url.protocol === 'https:' ? https.get : http.get;
+  await new Promise<void>((resolve) => {
+    const req = get(url, { rejectUnauthorized: false, timeout: opts.timeoutMs }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => { text += chunk; });
+      res.on('end', () => {
+        if (res.statusCode === 200) process.stdout.write(text.trimEnd() + '\n');
+        else fail(`${url.href}: HTTP ${res.statusCode}: ${text.trimEnd()}`);
+        resolve();
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${opts.timeoutMs} ms`)));
+    req.on('error', (err) => { fail(`${url.href}: ${err.message}`); resolve(); });
+  });
 }
 
 export function register(program: Command): void {
   const admin = program
     .command('admin')
-    .description('operator commands for a running gateway (admin HTTP API): halt, resume, killswitch, end-of-day, expire-sweep')
-    .option('--url <url>', 'the gateway HTTP server', process.env['FIXGW_URL'] ?? 'http://127.0.0.1:8080')
-    .option('--token <token>', 'admin bearer token (default: env FIXGW_ADMIN_TOKEN)')
+    .description('operator commands for a running gateway (admin HTTP API): halt, resume, killswitch, end-of-day, expire-sweep, health')
+    .option('--config <file>', 'the gateway settings (.cfg): HttpHost, HttpPort and AdminToken say where and how to ask', packagedGatewayConfigPath())
+    .option('--url <url>', 'the gateway HTTP server (default: env FIXGW_URL, else from --config)')
+    .option('--token <token>', 'admin bearer token (default: env FIXGW_ADMIN_TOKEN, else AdminToken of --config)')
     .option('--timeout-ms <ms>', 'give up after this long', parseTimeoutMs, 15_000);
   const opts = (): AdminOptions => admin.opts<AdminOptions>();
 
@@ -67,4 +129,6 @@ export function register(program: Command): void {
     .action((symbol: string | undefined) => call(opts(), 'end-of-day', symbol !== undefined ? { symbol } : {}));
   admin.command('expire-sweep').description('expire GTD orders whose ExpireTime has passed')
     .action(() => call(opts(), 'expire-sweep', {}));
+  admin.command('health').description('is the gateway up? GET /health; exit 0 when it answers 200 (no token needed)')
+    .action(() => health(opts()));
 }

@@ -8,6 +8,7 @@ import { defaultEngineConfigPath, loadEngineConfig, type EngineConfig } from '..
 import { loadGatewaySettings, type GatewayFileSettings } from '../gateway/index.js';
 import { listLogFiles, parseTimeBound, type LogProblem } from '../audit/log-messages.js';
 import { showLogs } from '../audit/show.js';
+import { MERGE_FILES_MAX } from '../audit/merge.js';
 import { formatFinding, verifyLogs, type Finding } from '../audit/verify.js';
 import { collectStats, formatStats } from '../audit/stats.js';
 import { describeEvent, formatOrderLife, orderLife } from '../audit/order-life.js';
@@ -104,6 +105,7 @@ export function register(program: Command): void {
     .addOption(new Option('--limit <n>', 'stop after n messages').argParser((v) => Number.parseInt(v, 10))))
     .action(guarded(async (logs: string[], o: CommonOptions & { session?: string; msgtype?: string; clordid?: string; orderid?: string; from?: string; to?: string; fields?: boolean; json?: boolean; limit?: number }) => {
       const files = logFiles(logs, o);
+      if (files.length > MERGE_FILES_MAX) err(`fixgw audit: ${files.length} logs: shown one after the other (at most ${MERGE_FILES_MAX} are merged in time order)`);
       let problems = 0;
       await showLogs({
         files, dictionary: loadDictionary(o), json: o.json === true, fields: o.fields === true,
@@ -156,7 +158,9 @@ export function register(program: Command): void {
         if (found > o.maxFindings) out(`... ${found - o.maxFindings} more finding(s) not shown (--max-findings)`);
         const codes = Object.entries(summary.byCode).map(([c, n]) => `${c} ${n}`).join(', ');
         const journal = summary.journal ? `; journal: ${summary.journal.commands} commands, ${summary.journal.execEvents} engine reports, ${summary.journal.matched} logged reports matched${summary.journal.dropCopies > 0 ? `, ${summary.journal.dropCopies} drop copies checked` : ''}${summary.journal.cancelRejects > 0 ? `, ${summary.journal.cancelRejectsMatched} of ${summary.journal.cancelRejects} cancel rejects matched` : ''}` : '';
-        out(`${clean ? 'CLEAN' : 'NOT CLEAN'}: ${summary.messages} messages in ${summary.files} file(s); ${summary.errors} error(s), ${summary.warnings} warning(s)${codes ? ` (${codes})` : ''}${journal}`);
+        const infoCodes = Object.entries(summary.infoByCode).map(([c, n]) => `${c} ${n}`).join(', ');
+        const infos = summary.infos > 0 ? `; ${summary.infos} bad input(s) from clients answered as FIX prescribes (${infoCodes})` : '';
+        out(`${clean ? 'CLEAN' : 'NOT CLEAN'}: ${summary.messages} messages in ${summary.files} file(s); ${summary.errors} error(s), ${summary.warnings} warning(s)${codes ? ` (${codes})` : ''}${infos}${journal}`);
       }
       return clean ? 0 : 1;
     }));

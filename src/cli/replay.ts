@@ -8,6 +8,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import type { Command } from 'commander';
+import { loadGatewaySettings, type GatewayFileSettings } from '../gateway/index.js';
 import {
   Engine, JournalTrimmedError, defaultEngineConfigPath, eventsDigest, exportEngineState, journalDirOf, listSegments, listSnapshots,
   loadEngineConfig, readSnapshot, replayJournalDir, snapshotDirOf,
@@ -15,6 +16,24 @@ import {
 } from '../engine/index.js';
 
 interface ReplayOptions { dataDir: string; config: string; verify?: boolean; json?: boolean }
+interface CliOptions { dataDir?: string; config?: string; engineConfig?: string; verify?: boolean; json?: boolean }
+
+/** --config is the gateway's .cfg, as for every verb: it names the data directory and the engine config. */
+function replayOptionsOf(cli: CliOptions): ReplayOptions {
+  let settings: GatewayFileSettings | undefined;
+  if (cli.config !== undefined) {
+    try {
+      settings = loadGatewaySettings(cli.config);
+    } catch (err) {
+      const hint = cli.config.endsWith('.json') ? ' (--config is the gateway settings file; an engine.json goes in --engine-config)' : '';
+      throw new ReplayFailure(`${(err as Error).message}${hint}`, 2);
+    }
+  }
+  const dataDir = cli.dataDir ?? settings?.dataDir;
+  if (dataDir === undefined) throw new ReplayFailure('name the data directory: --data-dir DIR, or --config with a DataDirectory', 2);
+  const config = cli.engineConfig ?? settings?.engineConfigPath ?? defaultEngineConfigPath();
+  return { dataDir, config, ...(cli.verify !== undefined ? { verify: cli.verify } : {}), ...(cli.json !== undefined ? { json: cli.json } : {}) };
+}
 
 interface SymbolSummary { resting: number; bids: number; asks: number; bidLevels: number; askLevels: number; pendingStops: number;
   status: string; lastPrice: string | null }
@@ -191,21 +210,22 @@ export function register(program: Command): void {
   program
     .command('replay')
     .description('rebuild the engine from a data directory (snapshot + journal) and print what it holds; --verify compares replays and snapshots')
-    .requiredOption('--data-dir <dir>', 'data directory (journal/ segments, snapshots/)')
-    .option('--config <file>', 'engine config the journal was written with', defaultEngineConfigPath())
+    .option('--data-dir <dir>', 'data directory (journal/ segments, snapshots/); default: DataDirectory of --config')
+    .option('--config <file>', 'the gateway settings (.cfg) it ran with: DataDirectory and EngineConfig come from it')
+    .option('--engine-config <file>', 'engine config the journal was written with (default: EngineConfig of --config, else the packaged one)')
     .option('--verify', 'replay twice from seq 1, compare state and events, and compare every snapshot with a full replay')
     .option('--json', 'print one JSON object instead of text')
-    .action((opts: ReplayOptions) => {
+    .action((cli: CliOptions) => {
       let report: ReplayReport;
       try {
-        report = replayDirectory(opts);
+        report = replayDirectory(replayOptionsOf(cli));
       } catch (err) {
         const code = err instanceof ReplayFailure ? err.exitCode : 2;
         process.stderr.write(`fixgw replay: ${(err as Error).message}\n`);
         process.exitCode = code;
         return;
       }
-      if (opts.json === true) process.stdout.write(JSON.stringify(report) + '\n');
+      if (cli.json === true) process.stdout.write(JSON.stringify(report) + '\n');
       else printHuman(report);
       if (report.verify !== undefined && !report.verify.ok) {
         process.stderr.write(`fixgw replay: verification failed:\n${report.verify.problems.map((p) => `  ${p}\n`).join('')}`);

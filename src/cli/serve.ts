@@ -11,6 +11,7 @@ import { adminApi, adminTokenOf } from '../http/admin-api.js';
 import { TradeTape, TRADES_KEPT_DEFAULT } from '../marketdata/index.js';
 import { loadGatewaySettings, startGateway, type Gateway, type GatewayFileSettings } from '../gateway/index.js';
 import { warmUp } from './warm-up.js';
+import { exposureWarnings } from '../gateway/exposure.js';
 import { defaultEngineConfigPath, loadEngineConfig } from '../engine/index.js';
 
 function parsePort(value: string): number {
@@ -116,6 +117,7 @@ export function register(program: Command): void {
       const httpPort = http.port;
 
       log.info({ fixPort: gateway.fixPort, httpPort, https: settings.https !== undefined, dataDir: gateway.dataDir, config: opts.config, pid: process.pid }, 'fixgw serving');
+      for (const w of exposureWarnings({ fixHost: opts.host ?? settings.fixHost ?? '0.0.0.0', fixPort: gateway.fixPort, httpHost: opts.httpHost ?? settings.httpHost ?? '0.0.0.0', httpPort, sessions: settings.sessions, httpAccessToken: tokenFrom('FIXGW_HTTP_TOKEN', settings.httpAccessToken) })) log.warn(w.context, w.message);
 
       async function stop(reason: string, exitCode: number): Promise<void> {
         stopping = true;

@@ -1,19 +1,42 @@
 // `fixgw sim`: the FIX client simulator — `connect` (interactive prompt), `run` (scenario files),
 // `load` (load generator). Exit codes: 0 ok, 1 scenario failed or load run aborted, 2 bad arguments or
-// scenario file, 3 could not connect or log on.
+// scenario file, 3 could not connect or log on. The gateway is 127.0.0.1:9876, TargetCompID FIXGW, unless the
+// options or its settings file (--config) say otherwise.
 import { Command, InvalidArgumentError, Option, type CommanderError } from 'commander';
 import { runInteractive } from '../../simulator/interactive.js';
 import { loadScenario, runScenario, scenarioFiles, ScenarioError, type Scenario, type ScenarioResult } from '../../simulator/scenario.js';
 import { runLoad, formatLoadReport, type LoadSymbol, type LoadProgress } from '../../simulator/load.js';
 import { fix44Dictionary, ConnectError } from '../../simulator/sim-session.js';
 import { compIdProblem, compIdFor } from '../../simulator/comp-id.js';
+import { fetchInstrumentPrices, PriceLookupError, type InstrumentPrice } from '../../simulator/gateway-prices.js';
+import { loadGatewaySettings, type GatewayFileSettings } from '../gateway/index.js';
+import { connectHostOf, fixAddressOf } from './gateway-address.js';
 
 const EXIT_FAILED = 1;
 const EXIT_USAGE = 2;
 const EXIT_CONNECT = 3;
 const DEFAULT_SYMBOLS = ['AAPL', 'MSFT', 'IBM', 'GOOG', 'BTC-USD', 'ETH-USD'];
 
-interface CommonOptions { host: string; port: number; sender: string; target: string; timeout: number }
+interface CommonOptions { config?: string; host?: string; port?: number; sender: string; target?: string; timeout: number }
+
+/** The gateway to talk to: explicit options, else its settings file (--config), else the defaults of `npm start`. */
+interface Gateway { host: string; port: number; target: string; httpUrl: string; httpToken: string | undefined }
+
+function gatewayOf(o: CommonOptions): Gateway {
+  let s: GatewayFileSettings | undefined;
+  if (o.config !== undefined) {
+    try { s = loadGatewaySettings(o.config); } catch (err) { usageError(`--config: ${(err as Error).message}`); }
+  }
+  const fix = s !== undefined ? fixAddressOf(s) : undefined;
+  const host = o.host ?? fix?.host ?? '127.0.0.1';
+  const httpHost = o.host ?? connectHostOf(s?.httpHost);
+  const httpPort = s?.httpPort === undefined || s.httpPort === 0 ? 8080 : s.httpPort;
+  return {
+    host, port: o.port ?? fix?.port ?? 9876, target: o.target ?? fix?.target ?? 'FIXGW',
+    httpUrl: `${s?.https !== undefined ? 'https' : 'http'}://${httpHost.includes(':') ? `[${httpHost}]` : httpHost}:${httpPort}`,
+    httpToken: process.env['FIXGW_HTTP_TOKEN'] || s?.httpAccessToken,
+  };
+}
 
 export function register(program: Command): void {
   const sim = program
@@ -26,10 +49,11 @@ export function register(program: Command): void {
   });
 
   const common = (cmd: Command, senderDefault: string, senderHelp = "SenderCompID ('{i}' = session number)"): Command => cmd
-    .option('--host <host>', 'gateway host', '127.0.0.1')
-    .requiredOption('--port <port>', 'gateway FIX port', parsePort)
+    .option('--config <file>', "the gateway's settings (.cfg): its FIX port, CompID and HTTP port become the defaults")
+    .option('--host <host>', 'gateway host (default 127.0.0.1)')
+    .option('--port <port>', 'gateway FIX port (default 9876)', parsePort)
     .option('--sender <compid>', senderHelp, senderDefault)
-    .option('--target <compid>', 'TargetCompID of the gateway', 'FIXGW')
+    .option('--target <compid>', 'TargetCompID of the gateway (default FIXGW)')
     .option('--timeout <seconds>', 'connect/logon timeout (load: abort after this long without a report)', parsePositive('--timeout'), 10);
 
   common(sim.command('connect'), 'SIM')
@@ -42,9 +66,10 @@ export function register(program: Command): void {
     .option('--no-color', 'plain output')
     .option('--verbose', 'also show heartbeats, test requests and session events', false)
     .action(async (opts: CommonOptions & { heartbeat: number; log?: string; store?: string; symbols: string[]; reset: boolean; color: boolean; verbose: boolean }) => {
-      checkCompIds(opts.sender, opts.target);
+      const gw = gatewayOf(opts);
+      checkCompIds(opts.sender, gw.target);
       const code = await runInteractive({
-        host: opts.host, port: opts.port, sender: compIdFor(opts.sender, 1, 1), target: opts.target, heartBtIntS: opts.heartbeat,
+        host: gw.host, port: gw.port, sender: compIdFor(opts.sender, 1, 1), target: gw.target, heartBtIntS: opts.heartbeat,
         symbols: opts.symbols, colour: opts.color && process.stdout.isTTY === true && !process.env['NO_COLOR'],
         verbose: opts.verbose, reset: opts.reset, idPrefix: `${runTag()}-`, input: process.stdin, output: process.stdout, errorOutput: process.stderr,
         connectTimeoutMs: opts.timeout * 1000, ...(opts.log ? { logDir: opts.log } : {}), ...(opts.store ? { storeDir: opts.store } : {}),
@@ -58,7 +83,8 @@ export function register(program: Command): void {
     .option('--log <dir>', 'write each session log to this directory')
     .option('--json', 'print one JSON line per scenario instead of the step listing', false)
     .action(async (paths: string[], opts: CommonOptions & { log?: string; json: boolean }) => {
-      checkCompIds(opts.sender, opts.target);
+      const gw = gatewayOf(opts);
+      checkCompIds(opts.sender, gw.target);
       const dict = fix44Dictionary();
       const tag = runTag();
       const scenarios: Scenario[] = [];
@@ -73,7 +99,7 @@ export function register(program: Command): void {
       for (const scenario of scenarios) {
         if (!opts.json) process.stdout.write(`scenario ${scenario.name} (${scenario.file})\n`);
         const result = await runScenario(scenario, {
-          host: opts.host, port: opts.port, target: opts.target, dictionary: dict, runTag: tag, connectTimeoutMs: opts.timeout * 1000,
+          host: gw.host, port: gw.port, target: gw.target, dictionary: dict, runTag: tag, connectTimeoutMs: opts.timeout * 1000,
           ...(opts.log ? { logDir: opts.log } : {}),
           onStep: opts.json ? undefined : (step, outcome) => {
             process.stdout.write(`  ${outcome === 'ok' ? 'ok  ' : 'FAIL'} ${String(step.index).padStart(3)} ${step.session}: ${step.text}\n`);
@@ -101,9 +127,11 @@ export function register(program: Command): void {
     .option('--orders <n>', 'measured orders in total (default 10000, or unlimited with --duration)', parseIntMin('--orders', 1))
     .option('--duration <seconds>', 'stop sending after this many seconds', parsePositive('--duration'))
     .option('--warmup <n>', 'orders sent before the measured run, not counted', parseIntMin('--warmup', 0), 0)
-    .option('--symbols <list>', "symbols, each optionally with its mid price: AAPL:190,MSFT:420 (others use --mid)", parseList, ['AAPL', 'MSFT', 'IBM', 'GOOG'])
-    .option('--mid <price>', 'mid price for symbols without one', '100')
-    .option('--tick <size>', 'tick size', '0.01')
+    .option('--symbols <list>', 'symbols, each optionally with its mid price: AAPL:190,MSFT:420', parseList, ['AAPL', 'MSFT', 'IBM', 'GOOG'])
+    .option('--mid <price>', "mid price for symbols without one (default: each instrument's last or reference price, from the gateway)")
+    .option('--tick <size>', "tick size (default: each instrument's, from the gateway; 0.01 for mid prices given here)")
+    .option('--http-url <url>', "the gateway's HTTP server, asked for prices (default: from --config, else http://HOST:8080)")
+    .option('--http-token <token>', "the gateway's HttpAccessToken, if it has one (default: env FIXGW_HTTP_TOKEN)")
     .option('--qty <min-max>', 'order quantity range, in steps of min', '100-1000')
     .option('--mix <weights>', 'profile weights: maker=N,taker=M (makers rest off mid, takers cross with IOC)', 'maker=50,taker=50')
     .option('--seed <n>', 'PRNG seed of the order mix', parseIntMin('--seed', 0), 1)
@@ -113,26 +141,41 @@ export function register(program: Command): void {
     .option('--quiet', 'no progress line', false)
     .action(async (opts: CommonOptions & {
       sessions: number; rate?: number; window?: number; orders?: number; duration?: number; warmup: number; symbols: string[];
-      mid: string; tick: string; qty: string; mix: string; seed: number; heartbeat: number; maxInFlight: number; json: boolean; quiet: boolean;
+      mid?: string; tick?: string; httpUrl?: string; httpToken?: string; qty: string; mix: string; seed: number; heartbeat: number;
+      maxInFlight: number; json: boolean; quiet: boolean;
     }) => {
-      checkCompIds(opts.sender, opts.target);
+      const gw = gatewayOf(opts);
+      checkCompIds(opts.sender, gw.target);
       for (let i = 1; i <= opts.sessions; i++) {
         const problem = compIdProblem(compIdFor(opts.sender, i, opts.sessions));
         if (problem) usageError(`--sender: ${problem}`);
       }
-      const tick = parseDecimalOption('--tick', opts.tick);
-      const symbols = parseLoadSymbols(opts.symbols, parseDecimalOption('--mid', opts.mid), tick);
       const [qtyMin, qtyMax] = parseQtyRange(opts.qty);
       const mix = parseMix(opts.mix);
+      const tick = opts.tick === undefined ? undefined : parseDecimalOption('--tick', opts.tick);
+      const mid = opts.mid === undefined ? undefined : parseDecimalOption('--mid', opts.mid);
+      let prices: Map<string, InstrumentPrice> | undefined;
+      if (mid === undefined && opts.symbols.some((item) => !item.includes(':'))) {
+        try {
+          prices = await fetchInstrumentPrices(opts.httpUrl ?? gw.httpUrl, opts.httpToken ?? gw.httpToken, opts.timeout * 1000);
+        } catch (err) {
+          if (!(err instanceof PriceLookupError)) throw err;
+          process.stderr.write(`error: ${err.message}; or give mid prices here (--symbols AAPL:190,MSFT:420 or --mid)\n`);
+          process.exitCode = EXIT_CONNECT;
+          return;
+        }
+      }
+      const symbols = parseLoadSymbols(opts.symbols, { mid, tick, prices });
+      if (!opts.quiet) process.stderr.write(`prices: ${symbols.map((sym) => `${sym.symbol} ${sym.midText} (${sym.source})`).join(', ')}\n`);
       const progress = opts.quiet ? undefined : progressPrinter();
       let report;
       try {
         report = await runLoad({
-          host: opts.host, port: opts.port, sender: opts.sender, target: opts.target, sessions: opts.sessions,
+          host: gw.host, port: gw.port, sender: opts.sender, target: gw.target, sessions: opts.sessions,
           ...(opts.orders !== undefined ? { orders: opts.orders } : opts.duration === undefined ? { orders: 10_000 } : {}),
           ...(opts.duration !== undefined ? { durationS: opts.duration } : {}),
           ...(opts.rate !== undefined ? { rate: opts.rate } : {}),
-          window: opts.window ?? 1, warmup: opts.warmup, symbols, tick, qtyMin, qtyMax, mix, seed: opts.seed,
+          window: opts.window ?? 1, warmup: opts.warmup, symbols, tick: tick ?? DEFAULT_TICK, qtyMin, qtyMax, mix, seed: opts.seed,
           heartBtIntS: opts.heartbeat, timeoutS: opts.timeout, maxInFlight: opts.maxInFlight, idPrefix: runTag(),
           ...(progress ? { onProgress: progress.update } : {}),
         });
@@ -229,16 +272,29 @@ function parseDecimalOption(name: string, value: string): string {
   return value;
 }
 
-function parseLoadSymbols(items: string[], mid: string, tick: string): LoadSymbol[] {
-  const tickN = Number(tick);
+const DEFAULT_TICK = '0.01';
+
+interface PricedSymbol extends LoadSymbol { midText: string; source: string }
+
+/** SYMBOL or SYMBOL:MID items as the load generator's symbols: a mid given here, else --mid, else the gateway's price. */
+function parseLoadSymbols(items: string[], o: { mid: string | undefined; tick: string | undefined; prices: Map<string, InstrumentPrice> | undefined }): PricedSymbol[] {
   return items.map((item) => {
-    const [symbol, price = mid, ...rest] = item.split(':');
-    if (!symbol || rest.length > 0 || compIdProblem(symbol)) usageError(`--symbols: '${item}' is not SYMBOL or SYMBOL:MID`);
-    if (!/^\d+(\.\d+)?$/.test(price)) usageError(`--symbols: mid price '${price}' of ${symbol} is not a decimal`);
-    const midTicks = Math.round(Number(price) / tickN);
-    if (Math.abs(midTicks * tickN - Number(price)) > tickN / 1e6) usageError(`--symbols: mid price ${price} of ${symbol} is not a multiple of tick ${tick}`);
-    if (midTicks <= 10) usageError(`--symbols: mid price ${price} of ${symbol} must be more than 10 ticks (orders go up to 10 ticks below it)`);
-    return { symbol: symbol.toUpperCase(), midTicks };
+    const [name, given, ...rest] = item.split(':');
+    if (!name || rest.length > 0 || compIdProblem(name)) usageError(`--symbols: '${item}' is not SYMBOL or SYMBOL:MID`);
+    const symbol = name.toUpperCase();
+    if (given !== undefined && !/^\d+(\.\d+)?$/.test(given)) usageError(`--symbols: mid price '${given}' of ${symbol} is not a decimal`);
+    const known = o.prices?.get(symbol);
+    const mid = given ?? o.mid ?? known?.mid;
+    if (mid === undefined) {
+      usageError(`--symbols: the gateway has no price for ${symbol} (it lists ${[...(o.prices?.keys() ?? [])].join(', ') || 'no instruments'}); give one: ${symbol}:MID`);
+    }
+    const tick = o.tick ?? (given === undefined && o.mid === undefined ? known?.tickSize : undefined) ?? DEFAULT_TICK;
+    const tickN = Number(tick);
+    const midTicks = Math.round(Number(mid) / tickN);
+    if (Math.abs(midTicks * tickN - Number(mid)) > tickN / 1e6) usageError(`--symbols: mid price ${mid} of ${symbol} is not a multiple of tick ${tick}`);
+    if (midTicks <= 10) usageError(`--symbols: mid price ${mid} of ${symbol} must be more than 10 ticks (orders go up to 10 ticks below it)`);
+    const source = given !== undefined || o.mid !== undefined ? 'given' : known!.source;
+    return { symbol, midTicks, tick, midText: mid, source };
   });
 }
 

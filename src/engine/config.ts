@@ -5,6 +5,7 @@
 // binary floating point cannot hold most decimals exactly.
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { Decimal } from 'decimal.js';
 import { unitStepOf, toUnits, type UnitStep } from './units.js';
 import type { StpMode, TradingStatus } from './types.js';
@@ -502,5 +503,5 @@ function editDistance(a: string, b: string): number {
 
 /** The repository's default config file (config/engine.json), relative to this module in dist/ or src/. */
 export function defaultEngineConfigPath(): string {
-  return new URL('../../../config/engine.json', import.meta.url).pathname;
+  return fileURLToPath(new URL('../../../config/engine.json', import.meta.url));
 }

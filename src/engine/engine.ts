@@ -1012,9 +1012,10 @@ export class Engine {
   }
 
   /** Instruments with their current trading status and last price. */
-  instruments(): Array<{ symbol: string; tickSize: string; lotSize: string; status: TradingStatus; lastPrice: string | null; mdSeq: number }> {
+  instruments(): Array<{ symbol: string; tickSize: string; lotSize: string; status: TradingStatus; lastPrice: string | null; referencePrice: string; mdSeq: number }> {
     return this.states.map((st) => ({
       symbol: st.inst.symbol, tickSize: st.inst.priceStep.text, lotSize: st.inst.qtyStep.text, status: st.status,
+      referencePrice: fromUnits(st.inst.referencePriceTicks, st.inst.priceStep),
       lastPrice: st.lastPriceTicks > 0 ? fromUnits(st.lastPriceTicks, st.inst.priceStep) : null, mdSeq: st.mdSeq,
     }));
   }

@@ -163,7 +163,7 @@ const SESSION_KEYS_USED = new Set([
   'ValidateUserDefinedFields', 'AllowUnknownMsgFields', 'CheckCompID', 'CheckLatency', 'MaxLatency', 'LogonTimeout',
   'LogoutTimeout', 'SendRedundantResendRequests', 'SocketUseSSL', 'SocketPrivateKeyFile', 'SocketCertificateFile',
   'SocketCAFile', 'SocketVerifyPeer', 'ValidateCertificates', 'Password', 'AllowedAddresses', 'CancelOnDisconnect',
-  'SessionType', 'DropCopyAccounts', 'MaxMessagesPerSecond', 'MaxOutboundBufferBytes', 'ResendChunkSize',
+  'SessionType', 'DropCopyAccounts', 'MaxMessagesPerSecond', 'MaxOutboundBufferBytes', 'ResendChunkSize', 'AllowedRemoteAddresses',
 ]);
 /** Keys the gateway reads once for the whole process: every session must agree on them (put them in [DEFAULT]). */
 const SESSION_KEYS_PROCESS_WIDE = ['SocketAcceptPort', 'SocketAcceptHost', 'SocketUseSSL', 'SocketPrivateKeyFile',
@@ -220,7 +220,7 @@ function refuseUnused(sessions: SessionSettings[], source: string): void {
   for (const s of sessions) {
     for (const key of s.raw.keys()) {
       if (!SESSION_KEYS_USED.has(key) && !(key in GATEWAY_KEYS)) {
-        throw new SettingsError(source, s.line, key, 'not used by the gateway (an initiator or session-schedule setting): remove it');
+        throw new SettingsError(source, s.line, key, 'not used by the gateway (an initiator, session-schedule, socket-option or timestamp setting): remove it');
       }
     }
   }

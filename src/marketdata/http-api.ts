@@ -42,7 +42,7 @@ export function registerHttpApi(app: FastifyInstance, ctx: HttpApiContext): void
     instruments: ctx.engine.instruments().map((i) => {
       const f = ctx.feed.get(i.symbol);
       return { symbol: i.symbol, tickSize: i.tickSize, lotSize: i.lotSize, status: f?.status ?? i.status,
-        lastPrice: f?.lastPrice ?? i.lastPrice, seq: f?.mdSeq ?? i.mdSeq };
+        lastPrice: f?.lastPrice ?? i.lastPrice, referencePrice: i.referencePrice, seq: f?.mdSeq ?? i.mdSeq };
     }),
   }));
 

@@ -1,7 +1,7 @@
 // Prometheus metrics of the market-data tap, registered on the caller's prom-client Registry:
 // WebSocket clients, subscriptions, messages sent, resyncs, drops (server-initiated disconnects), client errors,
-// md events, HTTP requests, and the event-loop delay (which is what a slow tap would show first).
-import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+// md events. The event-loop delay, which is what a slow tap would show first, is prom-client's default
+// nodejs_eventloop_lag_* (fixgw serve collects the defaults).
 import { Counter, Gauge, type Registry } from 'prom-client';
 
 export interface TapMetrics {
@@ -26,21 +26,8 @@ export function createTapMetrics(registry: Registry, gauges: { clients: () => nu
   const errors = new Counter({ name: 'fixgw_ws_client_errors_total', help: 'Bad client requests answered with an error', labelNames: ['code'], registers });
   const subscribes = new Counter({ name: 'fixgw_ws_subscribes_total', help: 'Subscribe requests accepted', registers });
   const mdEvents = new Counter({ name: 'fixgw_md_events_total', help: 'Engine market-data events taken by the tap', registers });
-  const resolutionMs = 10;
-  const loop: IntervalHistogram = monitorEventLoopDelay({ resolution: resolutionMs });
-  loop.enable();
   const names = ['fixgw_ws_clients', 'fixgw_ws_subscriptions', 'fixgw_ws_messages_sent_total', 'fixgw_ws_resyncs_total',
-    'fixgw_ws_drops_total', 'fixgw_ws_client_errors_total', 'fixgw_ws_subscribes_total', 'fixgw_md_events_total',
-    'fixgw_event_loop_delay_seconds'];
-  new Gauge({ name: 'fixgw_event_loop_delay_seconds', help: 'Event-loop delay since the previous scrape', labelNames: ['quantile'], registers,
-    collect() {
-      // each sample is the time between timer ticks: the lag is what exceeds the sampling interval
-      const s = (ns: number): number => (Number.isFinite(ns) ? Math.max(0, ns / 1e9 - resolutionMs / 1e3) : 0);
-      this.set({ quantile: '0.5' }, s(loop.percentile(50)));
-      this.set({ quantile: '0.99' }, s(loop.percentile(99)));
-      this.set({ quantile: '1' }, s(loop.max));
-      loop.reset();
-    } });
+    'fixgw_ws_drops_total', 'fixgw_ws_client_errors_total', 'fixgw_ws_subscribes_total', 'fixgw_md_events_total'];
   return {
     sent: (channel, n) => { if (n > 0) sent.inc({ channel }, n); },
     resync: (reason) => resyncs.inc({ reason }),
@@ -48,6 +35,6 @@ export function createTapMetrics(registry: Registry, gauges: { clients: () => nu
     clientError: (code) => errors.inc({ code }),
     subscribed: () => subscribes.inc(),
     mdEvent: () => mdEvents.inc(),
-    stop: () => { loop.disable(); for (const n of names) registry.removeSingleMetric(n); },
+    stop: () => { for (const n of names) registry.removeSingleMetric(n); },
   };
 }

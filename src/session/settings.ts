@@ -1,11 +1,13 @@
 // QuickFIX-style session settings: `[DEFAULT]` then `[SESSION]` sections of Key=Value lines, parsed
 // into typed, validated SessionSettings (each session = DEFAULT overlaid with its section), and the
-// session schedule (StartTime/EndTime/StartDay/EndDay in a TimeZone) that decides when a session is
-// up and when its sequence numbers reset.
+// session schedule (StartTime/EndTime/StartDay/EndDay or Weekdays in a TimeZone) that decides when a
+// session is up and when its sequence numbers reset. A QuickFIX C++ or QuickFIX/J file loads: their
+// spellings of our keys are read, and keys that mean nothing here are reported through onWarning.
 
 import fs from 'node:fs';
 import net from 'node:net';
 import { sessionKey, type SessionId } from './session-id.js';
+import { foreignKeyReason } from './settings-foreign.js';
 
 export class SettingsError extends Error {
   readonly file: string;
@@ -26,6 +28,10 @@ export type KeySpec =
   | { kind: 'int'; default?: number; min?: number; max?: number }
   | { kind: 'bool'; default?: boolean }
   | { kind: 'time'; default?: string }
+  /** HH:MM:SS, optionally followed by an IANA zone (QuickFIX/J: `StartTime=09:30:00 America/New_York`). */
+  | { kind: 'sessiontime'; default?: string }
+  /** Fractional digits of a timestamp: 0, 3, 6, 9 (QuickFIX C++) or SECONDS, MILLIS, MICROS, NANOS (QuickFIX/J). */
+  | { kind: 'precision' }
   | { kind: 'day' }
   | { kind: 'path' }
   | { kind: 'enum'; values: readonly string[]; default?: string }
@@ -72,6 +78,8 @@ export interface SessionSettings {
   useLocalTime: boolean;
   /** Never outside the session and never reset by the schedule. */
   nonStopSession: boolean;
+  /** QuickFIX/J Weekdays: the days (0 = Sunday) on which the daily window opens; undefined = every day. */
+  weekdays?: number[];
 
   resetOnLogon: boolean;
   resetOnLogout: boolean;
@@ -113,6 +121,13 @@ export interface SessionSettings {
   maxMessagesPerSecond: number;
   maxOutboundBufferBytes: number;
   resendChunkSize: number;
+  /** TCP_NODELAY on the session's socket (SocketNodelay, QuickFIX/J SocketTcpNoDelay; default Y). */
+  socketNoDelay: boolean;
+  /** SO_REUSEADDR on the listening socket (SocketReuseAddress; Node.js always sets it, so N only warns). */
+  socketReuseAddress: boolean;
+  /** Fractional digits of the UTC timestamps the session writes (SendingTime, OrigSendingTime): TimestampPrecision,
+   *  QuickFIX/J TimeStampPrecision, or MillisecondsInTimeStamp (N = 0); default 3. */
+  timestampPrecision: 0 | 3 | 6 | 9;
 
   /** Values of opts.extraKeys present in the session, typed by their KeySpec. */
   extra: Map<string, SettingValue>;
@@ -121,7 +136,12 @@ export interface SessionSettings {
 export interface ParseOptions {
   /** Keys the caller adds (e.g. an application's own settings); they may not shadow ours. */
   extraKeys?: Record<string, KeySpec>;
+  /** Keys read without effect (another engine's settings), one call each; default: process.emitWarning. */
+  onWarning?: (warning: SettingsWarning) => void;
 }
+
+/** A key that was read but does nothing here, and why: `file:line: Key: ...` in `message`. */
+export interface SettingsWarning { file: string; line: number; key: string; message: string }
 
 const INT_MAX = 2 ** 31 - 1;
 const BEGIN_STRINGS = ['FIX.4.0', 'FIX.4.1', 'FIX.4.2', 'FIX.4.3', 'FIX.4.4', 'FIXT.1.1'] as const;
@@ -143,8 +163,9 @@ const KEYS: Record<string, KeySpec> = {
   SocketConnectPort: { kind: 'int', min: 1, max: 65535 },
   ReconnectInterval: { kind: 'int', default: 30, min: 1, max: 86400 },
   HeartBtInt: { kind: 'int', default: 30, min: 1, max: 3600 },
-  StartTime: { kind: 'time', default: '00:00:00' },
-  EndTime: { kind: 'time', default: '00:00:00' },
+  StartTime: { kind: 'sessiontime', default: '00:00:00' },
+  EndTime: { kind: 'sessiontime', default: '00:00:00' },
+  Weekdays: { kind: 'list' },
   StartDay: { kind: 'day' },
   EndDay: { kind: 'day' },
   TimeZone: { kind: 'timezone' },
@@ -184,7 +205,20 @@ const KEYS: Record<string, KeySpec> = {
   MaxMessagesPerSecond: { kind: 'int', default: 5000, min: 1, max: 1_000_000 },
   MaxOutboundBufferBytes: { kind: 'int', default: 8 * 1024 * 1024, min: 1024, max: 1024 * 1024 * 1024 },
   ResendChunkSize: { kind: 'int', default: 1000, min: 1, max: 100_000 },
+  SocketNodelay: { kind: 'bool', default: true },
+  SocketTcpNoDelay: { kind: 'bool' }, // QuickFIX/J spelling of SocketNodelay
+  SocketReuseAddress: { kind: 'bool', default: true },
+  TimestampPrecision: { kind: 'precision' },
+  TimeStampPrecision: { kind: 'precision' }, // QuickFIX/J spelling
+  MillisecondsInTimeStamp: { kind: 'bool' },
+  AllowedRemoteAddresses: { kind: 'addresses' }, // QuickFIX/J spelling of AllowedAddresses
 };
+
+/** Keys that set the same thing: at most one of each group in a session. */
+const SAME_SETTING: readonly string[][] = [
+  ['SocketNodelay', 'SocketTcpNoDelay'], ['TimestampPrecision', 'TimeStampPrecision', 'MillisecondsInTimeStamp'],
+  ['AllowedAddresses', 'AllowedRemoteAddresses'],
+];
 
 /** Every session key the parser accepts, with its spec (an application checks it uses or refuses each). */
 export const SESSION_KEY_SPECS: Readonly<Record<string, KeySpec>> = KEYS;
@@ -207,6 +241,11 @@ export function loadSettings(path: string, opts?: ParseOptions): SessionSettings
 
 export function parseSettings(text: string, file: string, opts?: ParseOptions): SessionSettings[] {
   const extraKeys = opts?.extraKeys ?? {};
+  const warn = (line: number, key: string, problem: string): void => {
+    const warning = { file, line, key, message: `${file}:${line}: ${key}: ${problem}` };
+    if (opts?.onWarning !== undefined) opts.onWarning(warning);
+    else process.emitWarning(warning.message, 'FixgwSettingsWarning');
+  };
   for (const key of Object.keys(extraKeys)) {
     if (key in KEYS) throw new SettingsError(file, 0, key, 'extra key shadows a built-in key');
   }
@@ -239,7 +278,13 @@ export function parseSettings(text: string, file: string, opts?: ParseOptions): 
     const key = line.slice(0, eq).trim();
     const value = line.slice(eq + 1).trim();
     if (current === undefined) throw new SettingsError(file, lineNo, key, 'key before any [DEFAULT] or [SESSION] section');
-    if (!(key in KEYS) && !(key in extraKeys)) throw new SettingsError(file, lineNo, key, 'unknown key');
+    if (!(key in KEYS) && !(key in extraKeys)) {
+      const reason = foreignKeyReason(key);
+      if (reason === undefined) throw new SettingsError(file, lineNo, key, 'unknown key (neither a fixgw key nor a QuickFIX one)');
+      warn(lineNo, key, `no effect here: ${reason}`);
+      continue;
+    }
+    if (key === 'SocketReuseAddress' && value === 'N') warn(lineNo, key, 'no effect here: Node.js always sets SO_REUSEADDR on a listening socket');
     const earlier = current.get(key);
     if (earlier !== undefined) throw new SettingsError(file, lineNo, key, `set twice in one section (first at line ${earlier.line})`);
     current.set(key, { value, line: lineNo });
@@ -293,8 +338,15 @@ function buildSession(file: string, line: number, entries: Map<string, Entry>, e
   const endDay = optInt('EndDay');
   if ((startDay === undefined) !== (endDay === undefined)) fail(startDay === undefined ? 'EndDay' : 'StartDay', 'StartDay and EndDay go together');
 
+  for (const group of SAME_SETTING) {
+    const given = group.filter((k) => entries.has(k));
+    if (given.length > 1) fail(given[1]!, `sets the same thing as ${given[0]}: give one of ${group.join(', ')}`);
+  }
   const useLocalTime = bool('UseLocalTime');
-  const timeZone = str('TimeZone') ?? (useLocalTime ? Intl.DateTimeFormat().resolvedOptions().timeZone : 'UTC');
+  const zoneKey = str('TimeZone');
+  const timeZone = scheduleZoneOf(entries, fail) ?? zoneKey ?? (useLocalTime ? Intl.DateTimeFormat().resolvedOptions().timeZone : 'UTC');
+  const weekdays = weekdaysOf(get('Weekdays') as string[] | undefined, (problem) => fail('Weekdays', problem));
+  if (weekdays !== undefined && startDay !== undefined) fail('Weekdays', 'give Weekdays or StartDay/EndDay, not both');
 
   const socketUseSsl = bool('SocketUseSSL');
   if (socketUseSsl && connectionType === 'acceptor') {
@@ -346,6 +398,7 @@ function buildSession(file: string, line: number, entries: Map<string, Entry>, e
     timeZone,
     useLocalTime,
     nonStopSession: bool('NonStopSession'),
+    ...(weekdays !== undefined ? { weekdays } : {}),
     resetOnLogon: bool('ResetOnLogon'),
     resetOnLogout: bool('ResetOnLogout'),
     resetOnDisconnect: bool('ResetOnDisconnect'),
@@ -372,13 +425,16 @@ function buildSession(file: string, line: number, entries: Map<string, Entry>, e
     socketCaFile: str('SocketCAFile'),
     socketVerifyPeer: verifyPeer,
     password: str('Password'),
-    allowedAddresses: get('AllowedAddresses') as string[] | undefined,
+    allowedAddresses: (get('AllowedAddresses') ?? get('AllowedRemoteAddresses')) as string[] | undefined,
     cancelOnDisconnect: bool('CancelOnDisconnect'),
     sessionType,
     dropCopyAccounts,
     maxMessagesPerSecond: int('MaxMessagesPerSecond'),
     maxOutboundBufferBytes: int('MaxOutboundBufferBytes'),
     resendChunkSize: int('ResendChunkSize'),
+    socketNoDelay: (get('SocketTcpNoDelay') ?? get('SocketNodelay')) as boolean,
+    socketReuseAddress: bool('SocketReuseAddress'),
+    timestampPrecision: precisionOf(entries, get),
     extra,
   };
 }
@@ -386,7 +442,7 @@ function buildSession(file: string, line: number, entries: Map<string, Entry>, e
 function defaultOf(spec: KeySpec): SettingValue | undefined {
   switch (spec.kind) {
     case 'string': case 'enum': case 'int': case 'bool': return spec.default;
-    case 'time': return spec.default === undefined ? undefined : parseTimeOfDay(spec.default);
+    case 'time': case 'sessiontime': return spec.default === undefined ? undefined : parseTimeOfDay(spec.default);
     case 'list': return spec.default === undefined ? undefined : splitList(spec.default);
     default: return undefined;
   }
@@ -420,6 +476,18 @@ function parseValue(spec: KeySpec, value: string, fail: (problem: string) => nev
       if (sec === undefined) fail(`expected a time HH:MM:SS, got "${value}"`);
       return sec!;
     }
+    case 'sessiontime': {
+      const m = /^(\S+)(?:\s+(\S+))?$/.exec(value);
+      const sec = m === null ? undefined : parseTimeOfDay(m[1]!);
+      if (sec === undefined) fail(`expected a time HH:MM:SS, optionally followed by a time zone, got "${value}"`);
+      if (m![2] !== undefined && !isTimeZone(m![2])) fail(`expected an IANA time zone after the time, got "${m![2]}"`);
+      return sec!;
+    }
+    case 'precision': {
+      const digits = PRECISION_WORDS[value.toUpperCase()] ?? (/^[0369]$/.test(value) ? Number(value) : undefined);
+      if (digits === undefined) fail(`expected 0, 3, 6 or 9 (or SECONDS, MILLIS, MICROS, NANOS), got "${value}"`);
+      return digits!;
+    }
     case 'day': {
       const day = parseDay(value);
       if (day === undefined) fail(`expected a day of the week (Sunday..Saturday, or Su, Mo, ...), got "${value}"`);
@@ -440,6 +508,36 @@ function parseValue(spec: KeySpec, value: string, fail: (problem: string) => nev
       return items;
     }
   }
+}
+
+const PRECISION_WORDS: Record<string, number> = { SECONDS: 0, MILLIS: 3, MICROS: 6, NANOS: 9 };
+
+/** TimestampPrecision / TimeStampPrecision, or MillisecondsInTimeStamp=N for whole seconds; default milliseconds. */
+function precisionOf(entries: Map<string, Entry>, get: (key: string) => SettingValue | undefined): 0 | 3 | 6 | 9 {
+  const digits = get('TimestampPrecision') ?? get('TimeStampPrecision');
+  if (digits !== undefined) return digits as 0 | 3 | 6 | 9;
+  return entries.has('MillisecondsInTimeStamp') && get('MillisecondsInTimeStamp') === false ? 0 : 3;
+}
+
+/** The zone written after StartTime/EndTime (QuickFIX/J), which must agree with TimeZone and with each other. */
+function scheduleZoneOf(entries: Map<string, Entry>, fail: (key: string, problem: string) => never): string | undefined {
+  let zone: string | undefined;
+  let from: string | undefined;
+  for (const key of ['StartTime', 'EndTime', 'TimeZone']) {
+    const value = entries.get(key)?.value;
+    const z = key === 'TimeZone' ? value : value?.split(/\s+/)[1];
+    if (z === undefined) continue;
+    if (zone !== undefined && z !== zone) fail(key, `time zone ${z} differs from ${zone} of ${from}`);
+    zone = z;
+    from = key;
+  }
+  return zone;
+}
+
+function weekdaysOf(items: string[] | undefined, fail: (problem: string) => never): number[] | undefined {
+  if (items === undefined) return undefined;
+  const days = items.map((item) => parseDay(item) ?? fail(`expected days of the week (Mon, Tue, ... or Monday, ...), got "${item}"`));
+  return [...new Set(days)].sort((a, b) => a - b);
 }
 
 function splitList(value: string): string[] {
@@ -512,7 +610,7 @@ export function isAddressAllowed(settings: Pick<SessionSettings, 'allowedAddress
 // ---------------------------------------------------------------------------------------------
 // Schedule
 
-export type ScheduleSettings = Pick<SessionSettings, 'startTimeSec' | 'endTimeSec' | 'startDay' | 'endDay' | 'timeZone' | 'nonStopSession'>;
+export type ScheduleSettings = Pick<SessionSettings, 'startTimeSec' | 'endTimeSec' | 'startDay' | 'endDay' | 'timeZone' | 'nonStopSession' | 'weekdays'>;
 
 const DAY_SEC = 86_400;
 
@@ -526,7 +624,11 @@ function isInSession(settings: ScheduleSettings, nowMs: number): boolean {
     const end = settings.endDay * DAY_SEC + settings.endTimeSec;
     return inCircularRange(local.weekday * DAY_SEC + local.secOfDay, start, end);
   }
-  return inCircularRange(local.secOfDay, settings.startTimeSec, settings.endTimeSec);
+  if (!inCircularRange(local.secOfDay, settings.startTimeSec, settings.endTimeSec)) return false;
+  if (settings.weekdays === undefined) return true;
+  // Weekdays name the day a window opens on; before today's StartTime we are in yesterday's window.
+  const openedOn = (local.weekday + (local.secOfDay < settings.startTimeSec ? 6 : 0)) % 7;
+  return settings.weekdays.includes(openedOn);
 }
 
 function inCircularRange(t: number, start: number, end: number): boolean {
@@ -553,7 +655,24 @@ function currentSessionStartMs(settings: ScheduleSettings, nowMs: number): numbe
   );
 }
 
-export const SessionSchedule = { isInSession, currentSessionStartMs };
+/** The next instant after nowMs at which the session goes in or out of its window (a StartTime, or the second after
+ *  an EndTime), for a timer; undefined when it never does (NonStopSession, a 24-hour window every day). */
+function nextChangeMs(settings: ScheduleSettings, nowMs: number): number | undefined {
+  if (settings.nonStopSession) return undefined;
+  const inNow = isInSession(settings, nowMs);
+  const local = localTime(nowMs, settings.timeZone);
+  const candidates: number[] = [];
+  // A weekly window spans at most 7 days: its next start or end is within 8 days.
+  for (let d = -1; d <= 8; d++) {
+    const date = new Date(Date.UTC(local.year, local.month - 1, local.day + d));
+    for (const sec of [settings.startTimeSec, settings.endTimeSec + 1]) {
+      candidates.push(zonedToEpochMs(date.getUTCFullYear(), date.getUTCMonth() + 1, date.getUTCDate(), sec, settings.timeZone));
+    }
+  }
+  return candidates.filter((t) => t > nowMs).sort((a, b) => a - b).find((t) => isInSession(settings, t) !== inNow);
+}
+
+export const SessionSchedule = { isInSession, currentSessionStartMs, nextChangeMs };
 
 interface LocalTime { year: number; month: number; day: number; weekday: number; secOfDay: number }
 

@@ -6,9 +6,9 @@ import { BASE_CFG, startTestGateway, Client } from '../gateway/support.js';
 import { copyDir, logLines, runCli, tempDir, writeLines } from './scenario.js';
 import path from 'node:path';
 import fs from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { testEngineConfigPath } from '../support/test-engine-config.js';
 
-const ENGINE_CONFIG = fileURLToPath(new URL('../../../config/engine.json', import.meta.url));
+const ENGINE_CONFIG = testEngineConfigPath();
 
 const CFG = `${BASE_CFG}
 [SESSION]

@@ -4,9 +4,10 @@ import { fileURLToPath } from 'node:url';
 import { buildEngineConfig, type EngineConfig, type EngineConfigFile } from '../../src/engine/config.js';
 import { Engine } from '../../src/engine/engine.js';
 import { checkEngineInvariants } from '../../src/engine/invariants.js';
+import { testEngineConfigPath } from '../support/test-engine-config.js';
 import type { Command, EngineEvent, ExecReport, NewOrderCommand, TradeEvent, MarketDataEvent, CancelReject } from '../../src/engine/types.js';
 
-export const CONFIG_PATH = fileURLToPath(new URL('../../../config/engine.json', import.meta.url));
+export const CONFIG_PATH = testEngineConfigPath();
 
 /** The default config file as an object (a fresh copy each call). */
 export function defaultConfigFile(): EngineConfigFile {

@@ -25,7 +25,7 @@ function journalPathOf(dataDir: string): string {
 }
 
 function fixgw(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [cli, ...args, ...(args.includes('--engine-config') ? [] : ['--engine-config', CONFIG_PATH])], { encoding: 'utf8' });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -155,13 +155,13 @@ test('fixgw replay exits 2 with a clear message for a missing data dir or a conf
   f.instruments[0]!.priceBandBps = 42;
   const other = `${tempDataDir('cfg')}/engine.json`;
   writeFileSync(other, JSON.stringify(f));
-  const r = fixgw('replay', '--data-dir', dir, '--config', other);
+  const r = fixgw('replay', '--data-dir', dir, '--engine-config', other);
   assert.equal(r.status, 2);
   assert.match(r.stderr, /different engine config/);
   const bad = `${tempDataDir('cfg')}/engine.json`;
   f.instruments[0]!.tickSize = 'x';
   writeFileSync(bad, JSON.stringify(f));
-  const r2 = fixgw('replay', '--data-dir', dir, '--config', bad);
+  const r2 = fixgw('replay', '--data-dir', dir, '--engine-config', bad);
   assert.equal(r2.status, 2);
   assert.ok(r2.stderr.includes(`${bad}: instruments[0].tickSize`), r2.stderr);
 });

@@ -2,12 +2,14 @@
 // acceptance-test definitions (.def) the way the conformance runner does ("fixify").
 
 import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checksum } from '../../src/fix/encode.js';
 import { Dictionary } from '../../src/fix/dictionary.js';
 
 export const FIX44_XML = fileURLToPath(new URL('../../../fix-specs/FIX44.xml', import.meta.url));
-export const DEF_DIR = '/work/shared/conformance/quickfix-fix44';
+/** QuickFIX's FIX 4.4 acceptance-test definitions, kept in the repository (test data under QuickFIX's licence). */
+export const DEF_DIR = fileURLToPath(new URL('../../../test/conformance/quickfix-fix44/', import.meta.url));
 
 let dict: Dictionary | undefined;
 export function fix44(): Dictionary {
@@ -52,7 +54,7 @@ export function readDefFiles(nowMs = Date.now()): DefLine[] {
   const out: DefLine[] = [];
   const stamp = (ms: number) => new Date(ms).toISOString().replace(/[-]/g, '').replace('T', '-').slice(0, 17);
   for (const file of readdirSync(DEF_DIR).filter((f) => f.endsWith('.def')).sort()) {
-    const lines = readFileSync(`${DEF_DIR}/${file}`, 'latin1').split('\n');
+    const lines = readFileSync(path.join(DEF_DIR, file), 'latin1').split('\n');
     lines.forEach((line, idx) => {
       const m = /^([IE])(\d,)?(.*)$/s.exec(line);
       if (!m || m[3]!.endsWith('CONNECT') || m[3] === '') return;

@@ -26,6 +26,7 @@ const PAIRS: Record<string, [Keys, Keys]> = {
   IdleSpinMicros: [{ IdleSpinMicros: '100' }, { IdleSpinMicros: 'auto' }],
   StartDay: [{ StartDay: 'Mo', EndDay: 'Fr' }, { StartDay: 'Tu', EndDay: 'Fr' }],
   EndDay: [{ StartDay: 'Mo', EndDay: 'Fr' }, { StartDay: 'Mo', EndDay: 'Th' }],
+  Weekdays: [{ Weekdays: 'Mo,Tu' }, { Weekdays: 'We' }],
 };
 /** Keys with only one value the gateway can run with. */
 const ONE_VALUE = new Set(['ConnectionType']);
@@ -47,7 +48,8 @@ function pairOf(key: string, spec: KeySpec): [Keys, Keys] {
     case 'enum': return v(spec.values[0]!, spec.values[1]!);
     case 'string': return v('one', 'two');
     case 'path': return v('/tmp/one', '/tmp/two');
-    case 'time': return v('01:02:03', '04:05:06');
+    case 'time': case 'sessiontime': return v('01:02:03', '04:05:06');
+    case 'precision': return v('0', '6');
     case 'day': return v('Mo', 'Tu');
     case 'list': return v('A,B', 'C');
     case 'timezone': return v('Europe/Paris', 'America/New_York');
@@ -80,8 +82,9 @@ test('every key the settings parser accepts is used by the gateway or refused by
   const verdicts = Object.entries(keys).map(([key, spec]) => [key, verdictOf(key, spec)] as const);
   assert.deepEqual(verdicts.filter(([, v]) => v !== 'used' && v !== 'refused'), []);
   const refused = verdicts.filter(([, v]) => v === 'refused').map(([k]) => k).sort();
-  assert.deepEqual(refused, ['EndDay', 'EndTime', 'NonStopSession', 'ReconnectInterval', 'RefreshOnLogon', 'SenderLocationID',
-    'SenderSubID', 'SessionQualifier', 'SocketConnectHost', 'SocketConnectPort', 'StartDay', 'StartTime', 'TargetLocationID', 'TargetSubID']);
+  assert.deepEqual(refused, ['EndDay', 'EndTime', 'MillisecondsInTimeStamp', 'NonStopSession', 'ReconnectInterval', 'RefreshOnLogon',
+    'SenderLocationID', 'SenderSubID', 'SessionQualifier', 'SocketConnectHost', 'SocketConnectPort', 'SocketNodelay', 'SocketReuseAddress',
+    'SocketTcpNoDelay', 'StartDay', 'StartTime', 'TargetLocationID', 'TargetSubID', 'TimeStampPrecision', 'TimestampPrecision', 'Weekdays']);
 });
 
 test('a key the gateway does not use is refused with the file, line and reason', () => {

@@ -1,15 +1,16 @@
 // Interoperability: jspurefix (an independent FIX engine from npm) is the client. It logs on, sends a
 // NewOrderSingle that our own initiator fills, cancels a second order, and logs out; every reply must pass
-// its own FIX 4.4 dictionary parsing. (jspurefix's postinstall only unpacks the FIX repository dictionaries;
-// the QuickFIX-format data/FIX44.xml it ships is used here, so nothing it skipped is needed.)
+// its own FIX 4.4 dictionary parsing. jspurefix is not a dependency of fixgw: the test installs it, pinned, into
+// node_modules/.cache (test/interop/jspurefix) without its postinstall, which only unpacks the FIX repository
+// dictionaries; the QuickFIX-format data/FIX44.xml it ships is used here.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Client, startTestGateway } from './support.js';
 import { waitFor } from '../support/fix-harness.js';
+import { requireInterop } from '../support/interop-install.js';
 
-const require = createRequire(import.meta.url);
+const require = requireInterop('jspurefix');
 require('reflect-metadata');
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const { SessionLauncher } = require('jspurefix/dist/runtime') as { SessionLauncher: any };

@@ -13,6 +13,7 @@ import {
 import { parseGatewaySettings } from '../../src/gateway/config.js';
 import { BASE_CFG, Client, startTestGateway } from './support.js';
 import { waitFor } from '../support/fix-harness.js';
+import { testEngineConfig } from '../support/test-engine-config.js';
 
 const withKeys = (keys: string): string => BASE_CFG.replace('MaxMessagesPerSecond=100000', `MaxMessagesPerSecond=100000\n${keys}`);
 
@@ -52,7 +53,7 @@ test('the gateway rolls journal segments by size and, with retention snapshot, d
     assert.ok(segments[0]!.firstSeq > 1, 'rolled over, and the early segments were deleted');
     assert.ok(segments[0]!.firstSeq <= oldest + 1, `the segment holding seq ${oldest + 1} (after the oldest kept snapshot) is kept`);
     if (segments.length > 1) assert.ok(segments[1]!.firstSeq > oldest + 1, 'every segment the oldest snapshot covers is gone');
-    const config = loadEngineConfig(defaultEngineConfigPath());
+    const config = testEngineConfig();
     assert.throws(() => replayDataDir(dataDir, config, { useSnapshot: false }), JournalTrimmedError);
 
     const again = await startTestGateway({ cfg, dataDir, snapshotOnShutdown: false, snapshotEveryCommands: 0 });

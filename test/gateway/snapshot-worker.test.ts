@@ -12,6 +12,7 @@ import { Snapshotter, WORKER_HEAP_MB_MIN } from '../../src/gateway/snapshots.js'
 import { Client, startTestGateway } from './support.js';
 import { waitFor } from '../support/fix-harness.js';
 import { tempDirs } from '../support/temp-dirs.js';
+import { testEngineConfig } from '../support/test-engine-config.js';
 
 const tmpDir = tempDirs('fixgw-snapw-');
 
@@ -52,7 +53,7 @@ test('the worker writes a snapshot every N commands that equals a full replay up
   await waitFor('the worker caught up with the engine', () => lines.some((l) => l.msg === 'snapshot worker caught up'));
   assert.equal((await gw.registry.getSingleMetric('fixgw_snapshot_worker_up')!.get()).values[0]!.value, 1);
 
-  const config = loadEngineConfig(defaultEngineConfigPath());
+  const config = testEngineConfig();
   for (const s of listSnapshots(snapshotDirOf(dataDir))) {
     const full = replayDataDir(dataDir, config, { useSnapshot: false, upToSeq: s.seq });
     assert.deepEqual(readSnapshot(s.path).state, exportEngineState(full.engine), `snapshot at ${s.seq} equals a full replay to ${s.seq}`);
@@ -121,7 +122,7 @@ test('a crash of the snapshot worker does not disturb order entry: it is restart
     const byWorker = lines.filter((l) => l.msg === 'snapshot written');
     assert.ok(byWorker.length > 0 && byWorker.every((l) => l.by === 'worker'));
     assert.equal((await gw.registry.getSingleMetric('fixgw_snapshot_worker_restarts_total')!.get()).values[0]!.value, 1);
-    const config = loadEngineConfig(defaultEngineConfigPath());
+    const config = testEngineConfig();
     const latest = listSnapshots(snapshotDirOf(dataDir)).at(-1)!;
     assert.deepEqual(readSnapshot(latest.path).state, exportEngineState(replayDataDir(dataDir, config, { useSnapshot: false, upToSeq: latest.seq }).engine));
   } finally {

@@ -13,6 +13,7 @@ import {
 import { Client, startTestGateway } from './support.js';
 import { waitFor } from '../support/fix-harness.js';
 import { CLI as cli, gatewayCfg, serve } from '../support/served.js';
+import { testEngineConfig, testEngineConfigPath } from '../support/test-engine-config.js';
 
 /** n resting orders that never cross: buys below 150, sells above 200. */
 async function restingOrders(c: Client, prefix: string, n: number): Promise<void> {
@@ -90,7 +91,7 @@ test('after a crash, snapshot + journal tail rebuilds the same state as a full r
     await c.stop();
   }
   try {
-    const config = loadEngineConfig(defaultEngineConfigPath());
+    const config = testEngineConfig();
     const full = replayDataDir(dataDir, config, { useSnapshot: false });
     const fromSnapshot = replayDataDir(dataDir, config);
     assert.ok(fromSnapshot.snapshotSeq !== null && fromSnapshot.snapshotSeq >= 40);
@@ -108,7 +109,7 @@ test('after a crash, snapshot + journal tail rebuilds the same state as a full r
       await gw.close();
     }
 
-    const verify = await run(['replay', '--data-dir', dataDir, '--verify']);
+    const verify = await run(['replay', '--data-dir', dataDir, '--verify', '--engine-config', testEngineConfigPath()]);
     assert.equal(verify.code, 0, verify.out);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -13,6 +13,7 @@ import { FileStore } from '../../src/session/file-store.js';
 import type { SessionId } from '../../src/session/session-id.js';
 import type { SessionConfig } from '../../src/session/session.js';
 import { RecordingApp, startInitiator, waitFor } from '../support/fix-harness.js';
+import { testEngineConfig } from '../support/test-engine-config.js';
 
 export const BASE_CFG = `
 [DEFAULT]
@@ -35,8 +36,10 @@ export function tempDataDir(): string {
 export async function startTestGateway(opts: { cfg?: string; dataDir?: string; fsync?: boolean } & Partial<GatewayOptions> = {}): Promise<Gateway> {
   const { cfg, ...rest } = opts;
   const dataDir = opts.dataDir ?? tempDataDir();
+  const settings = parseGatewaySettings(cfg ?? BASE_CFG);
   const gw = await startGateway({
-    settings: parseGatewaySettings(cfg ?? BASE_CFG),
+    settings,
+    ...(settings.engineConfigPath === undefined ? { engineConfig: testEngineConfig() } : {}),
     fixPort: 0,
     host: '127.0.0.1',
     logoutGraceMs: 1000,

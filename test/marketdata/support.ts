@@ -1,13 +1,13 @@
 // Test support for the market-data tap: a real in-memory engine + sequencer behind a real HTTP/WebSocket server on
 // loopback, and a WebSocket client that rebuilds books from the protocol and checks every rule it states.
-import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { Engine, loadEngineConfig, MemoryCommandLog, Sequencer, type NewOrderCommand } from '../../src/engine/index.js';
+import { testEngineConfigPath } from '../support/test-engine-config.js';
 import { bookChecksum, type WireLevel } from '../../src/marketdata/index.js';
 import { startHttpServer, type HttpServerOptions } from '../../src/http/server.js';
 import type { Registry } from 'prom-client';
 
-export const ENGINE_CONFIG = fileURLToPath(new URL('../../../config/engine.json', import.meta.url));
+export const ENGINE_CONFIG = testEngineConfigPath();
 
 export interface Tap {
   sequencer: Sequencer;

@@ -135,6 +135,8 @@ test('an unknown CompID, a CompID refused by address and a wrong password get th
     assert.equal(new Set(shapes).size, 1, shapes.join('\n'));
     assert.match(shapes[0]!, /^8=FIX\.4\.4\|35=5\|34=1\|49=\*\|56=\*\|58=Invalid username or password$/);
     assert.deepEqual(await sessionRow(gw, 'FIX.4.4:FIXGW->BANK_1'), before);
+    // the process log is written asynchronously: the last refusal's line may follow its Logout by a moment
+    await waitFor('the four refusals in the log', () => /FIX\.4\.4:NOGW->BANK_1: unknown session/.test(gw.output()));
     const out = gw.output();
     assert.match(out, /FIX\.4\.4:FIXGW->BANK_1: wrong password/);
     assert.match(out, /FIX\.4\.4:FIXGW->NOSUCH: CompID NOSUCH is not allowed/);

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  parseSettings, loadSettings, SettingsError, SessionSchedule, isAddressAllowed, type SessionSettings,
+  parseSettings, loadSettings, SettingsError, SessionSchedule, isAddressAllowed, type SessionSettings, type SettingsWarning,
 } from '../../src/session/settings.js';
 
 const ACCEPTOR = `
@@ -289,5 +289,112 @@ describe('SessionSchedule', () => {
     assert.equal(SessionSchedule.isInSession(s, at('2024-05-13T03:00:00Z')), true, 'Monday early');
     assert.equal(SessionSchedule.isInSession(s, at('2024-05-14T03:00:00Z')), false, 'Tuesday');
     assert.equal(SessionSchedule.currentSessionStartMs(s, at('2024-05-13T03:00:00Z')), at('2024-05-10T20:00:00Z'));
+  });
+});
+
+describe('settings files written for QuickFIX C++ and QuickFIX/J', () => {
+  const at = (iso: string): number => Date.parse(iso);
+  function load(text: string): { sessions: SessionSettings[]; warnings: SettingsWarning[] } {
+    const warnings: SettingsWarning[] = [];
+    return { sessions: parseSettings(text, 'theirs.cfg', { onWarning: (w) => warnings.push(w) }), warnings };
+  }
+
+  test('a QuickFIX C++ file loads: its keys with a meaning here are typed, the others warn once each with the reason', () => {
+    const { sessions, warnings } = load(`[DEFAULT]
+ConnectionType=acceptor
+SocketAcceptPort=5001
+SocketNodelay=N
+TimestampPrecision=6
+ScreenLogShowIncoming=N
+ScreenLogShowOutgoing=N
+MySQLStoreHost=db.example.com
+HttpAcceptPort=9911
+StartTime=08:00:00
+EndTime=17:00:00
+StartDay=Mon
+EndDay=Fri
+TimeZone=America/New_York
+[SESSION]
+BeginString=FIX.4.4
+SenderCompID=EXEC
+TargetCompID=BANZAI
+[SESSION]
+BeginString=FIX.4.4
+SenderCompID=EXEC
+TargetCompID=OTHER
+`);
+    assert.equal(sessions.length, 2);
+    const s = sessions[0]!;
+    assert.deepEqual([s.socketNoDelay, s.timestampPrecision, s.startDay, s.endDay, s.timeZone], [false, 6, 1, 5, 'America/New_York']);
+    assert.deepEqual([s.startTimeSec, s.endTimeSec], [8 * 3600, 17 * 3600]);
+    // a [DEFAULT] key applies to both sessions but is one line: one warning
+    assert.deepEqual(warnings.map((w) => `${w.line} ${w.key}`), ['6 ScreenLogShowIncoming', '7 ScreenLogShowOutgoing', '8 MySQLStoreHost', '9 HttpAcceptPort']);
+    assert.equal(warnings[0]!.message, 'theirs.cfg:6: ScreenLogShowIncoming: no effect here: fixgw writes no screen log: messages and events go to the logs in FileLogPath');
+    assert.match(warnings[3]!.message, /HttpAcceptPort: no effect here: .*HttpPort/);
+  });
+
+  test('a QuickFIX/J file loads: its spellings, a time zone after StartTime, Weekdays, and its SSL and JDBC keys warn', () => {
+    const { sessions, warnings } = load(`[default]
+ConnectionType=acceptor
+SocketAcceptPort=5001
+SocketTcpNoDelay=Y
+SocketReuseAddress=N
+TimeStampPrecision=MICROS
+StartTime=09:00:00 US/Eastern
+EndTime=16:00:00 US/Eastern
+Weekdays=Mon,Tue,Wed,Thu,Fri
+AllowedRemoteAddresses=10.0.0.0/8
+ScreenLogShowHeartBeats=N
+JdbcURL=jdbc:h2:mem:
+NeedClientAuth=Y
+[session]
+BeginString=FIX.4.4
+SenderCompID=EXEC
+TargetCompID=BANZAI
+`);
+    const s = sessions[0]!;
+    assert.deepEqual([s.socketNoDelay, s.socketReuseAddress, s.timestampPrecision, s.timeZone], [true, false, 6, 'US/Eastern']);
+    assert.deepEqual(s.weekdays, [1, 2, 3, 4, 5]);
+    assert.deepEqual(s.allowedAddresses, ['10.0.0.0/8']);
+    assert.equal(isAddressAllowed(s, '10.1.2.3'), true);
+    assert.equal(isAddressAllowed(s, '192.168.1.1'), false);
+    assert.deepEqual(warnings.map((w) => w.key), ['SocketReuseAddress', 'ScreenLogShowHeartBeats', 'JdbcURL', 'NeedClientAuth']);
+    assert.match(warnings[0]!.message, /SO_REUSEADDR/);
+    // 2024-05-04 is a Saturday: Friday's and Monday's windows only
+    assert.equal(SessionSchedule.isInSession(s, at('2024-05-03T14:00:00Z')), true, 'Friday 10:00 New York');
+    assert.equal(SessionSchedule.isInSession(s, at('2024-05-04T14:00:00Z')), false, 'Saturday');
+    assert.equal(SessionSchedule.isInSession(s, at('2024-05-03T21:00:00Z')), false, 'Friday 17:00 New York');
+  });
+
+  test('timestamp precision: digits or words, MillisecondsInTimeStamp=N for seconds, milliseconds by default', () => {
+    assert.equal(one(ACCEPTOR).timestampPrecision, 3);
+    assert.equal(one(`${ACCEPTOR}MillisecondsInTimeStamp=N\n`).timestampPrecision, 0);
+    assert.equal(one(`${ACCEPTOR}MillisecondsInTimeStamp=Y\n`).timestampPrecision, 3);
+    assert.equal(one(`${ACCEPTOR}TimestampPrecision=9\n`).timestampPrecision, 9);
+    assert.equal(one(`${ACCEPTOR}TimeStampPrecision=SECONDS\n`).timestampPrecision, 0);
+    fails(`${ACCEPTOR}TimestampPrecision=7\n`, 12, 'TimestampPrecision', /expected 0, 3, 6 or 9 \(or SECONDS, MILLIS, MICROS, NANOS\), got "7"/);
+    fails(`${ACCEPTOR}TimestampPrecision=6\nMillisecondsInTimeStamp=Y\n`, 13, 'MillisecondsInTimeStamp', /sets the same thing as TimestampPrecision/);
+    fails(`${ACCEPTOR}SocketNodelay=Y\nSocketTcpNoDelay=N\n`, 13, 'SocketTcpNoDelay', /sets the same thing as SocketNodelay/);
+  });
+
+  test('what cannot be right is still refused: a typo, two zones, Weekdays with StartDay, a bad day or zone', () => {
+    fails(`${ACCEPTOR}ScreenLogShowIncomming=N\n`, 12, 'ScreenLogShowIncomming', /unknown key \(neither a fixgw key nor a QuickFIX one\)/);
+    fails(`${ACCEPTOR}StartTime=09:00:00 Europe/London\nTimeZone=Europe/Paris\n`, 13, 'TimeZone', /time zone Europe\/Paris differs from Europe\/London of StartTime/);
+    fails(`${ACCEPTOR}StartTime=09:00:00 Mars/Olympus\n`, 12, 'StartTime', /expected an IANA time zone after the time, got "Mars\/Olympus"/);
+    fails(`${ACCEPTOR}Weekdays=Mon,Fri\nStartDay=Mon\nEndDay=Fri\n`, 12, 'Weekdays', /give Weekdays or StartDay\/EndDay, not both/);
+    fails(`${ACCEPTOR}Weekdays=Mon,Someday\n`, 12, 'Weekdays', /expected days of the week .*got "Someday"/);
+  });
+
+  test('the next change of a schedule: the next StartTime, or the second after EndTime; none for a session always up', () => {
+    const daily = one(`${ACCEPTOR}StartTime=08:00:00\nEndTime=17:00:00\nTimeZone=America/New_York\n`);
+    assert.equal(SessionSchedule.nextChangeMs(daily, at('2024-05-01T11:00:00Z')), at('2024-05-01T12:00:00Z'), 'opens at 08:00 New York');
+    assert.equal(SessionSchedule.nextChangeMs(daily, at('2024-05-01T13:00:00Z')), at('2024-05-01T21:00:01Z'), 'closes after 17:00:00');
+    const weekly = one(`${ACCEPTOR}StartDay=Sunday\nStartTime=18:00:00\nEndDay=Fri\nEndTime=17:00:00\n`);
+    assert.equal(SessionSchedule.nextChangeMs(weekly, at('2024-05-08T03:00:00Z')), at('2024-05-10T17:00:01Z'));
+    assert.equal(SessionSchedule.nextChangeMs(weekly, at('2024-05-11T12:00:00Z')), at('2024-05-12T18:00:00Z'));
+    const weekdays = one(`${ACCEPTOR}StartTime=09:00:00\nEndTime=16:00:00\nWeekdays=Mon,Fri\n`);
+    assert.equal(SessionSchedule.nextChangeMs(weekdays, at('2024-05-03T17:00:00Z')), at('2024-05-06T09:00:00Z'), 'Friday evening to Monday');
+    assert.equal(SessionSchedule.nextChangeMs(one(ACCEPTOR), at('2024-05-01T11:00:00Z')), undefined);
+    assert.equal(SessionSchedule.nextChangeMs(one(`${ACCEPTOR}NonStopSession=Y\nStartTime=08:00:00\nEndTime=09:00:00\n`), at('2024-05-01T11:00:00Z')), undefined);
   });
 });

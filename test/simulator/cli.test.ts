@@ -25,7 +25,6 @@ after(async () => { await server.stop(500); });
 
 test('bad arguments get a clear message and exit code 2', async () => {
   const cases: Array<[string[], RegExp]> = [
-    [['sim', 'connect'], /required option '--port <port>' not specified/],
     [['sim', 'connect', '--port', 'abc'], /expected a port number 1\.\.65535/],
     [['sim', 'connect', '--port', '5001', '--sender', 'A B'], /'A B' is not a CompID/],
     [['sim', 'load', '--port', '5001', '--sessions', '0'], /--sessions must be a whole number >= 1/],
@@ -56,9 +55,13 @@ test('an unreachable host is reported with the cause and exit code 3 in every mo
     const run = await runCli(['sim', 'run', '--port', port, file]);
     assert.equal(run.code, 3);
     assert.match(run.stdout, /FAILED before the first step: A->FIXGW: cannot connect to 127\.0\.0\.1:\d+: connection refused/);
-    const load = await runCli(['sim', 'load', '--port', port, '--orders', '10', '--json']);
+    const load = await runCli(['sim', 'load', '--port', port, '--orders', '10', '--json', '--symbols', 'AAPL:190']);
     assert.equal(load.code, 3);
     assert.match(load.stderr, /error: SIM1->FIXGW: cannot connect to .*connection refused/);
+    // without mid prices it first asks the gateway's HTTP server for them
+    const prices = await runCli(['sim', 'load', '--port', port, '--http-url', `http://127.0.0.1:${port}`, '--orders', '10', '--json']);
+    assert.equal(prices.code, 3);
+    assert.match(prices.stderr, new RegExp(`^error: cannot read the instruments' prices from http://127\\.0\\.0\\.1:${port}/api/v1/instruments: .*; or give mid prices here`));
     const badHost = await runCli(['sim', 'connect', '--host', 'no-such-host.invalid', '--port', port]);
     assert.equal(badHost.code, 3);
     assert.match(badHost.stderr, /cannot connect to no-such-host\.invalid:\d+: host (not found|name lookup failed)/);

@@ -1,7 +1,8 @@
-// How the prompt shows messages: names from the FIX 4.4 dictionary, enum meanings, colour by kind.
+// How the prompt shows messages: names from the FIX 4.4 dictionary, enum meanings, colour by kind, and the one-line
+// summary of an ExecutionReport.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { describeMessage, colourOf, paint } from '../../simulator/display.js';
+import { describeMessage, colourOf, paint, summarizeExecutionReport } from '../../simulator/display.js';
 import { fix44Dictionary } from '../../simulator/sim-session.js';
 import { parseMessage, type FixMessage } from '../../src/fix/message.js';
 import { encodeMessage } from '../../src/fix/encode.js';
@@ -30,4 +31,15 @@ test('rejects are red, fills green, cancels and replaces yellow, other reports c
   assert.equal(colourOf(msg('B', [[148, 'x']])), null);
   assert.equal(paint('hi', 'red', true), '\x1b[31mhi\x1b[0m');
   assert.equal(paint('hi', 'red', false), 'hi');
+});
+
+test('an ExecutionReport summary: ExecType, OrdStatus, symbol, side, LastQty@LastPx on a fill, CumQty/LeavesQty, then reject details', () => {
+  const fill = msg('8', [[37, '5'], [11, 'A1'], [17, '3.2'], [150, 'F'], [39, '1'], [55, 'AAPL'], [54, '1'], [38, '100'],
+    [32, '40'], [31, '190.05'], [151, '60'], [14, '40'], [6, '190.05']]);
+  assert.equal(summarizeExecutionReport(fill, dict), 'ExecutionReport #9 F:TRADE 1:PARTIALLY_FILLED AAPL 1:BUY 40@190.05 cum/leaves 40/60 ClOrdID=A1');
+  const ack = msg('8', [[37, '5'], [11, 'A1'], [150, '0'], [39, '0'], [55, 'AAPL'], [54, '2'], [32, '0'], [151, '100'], [14, '0']]);
+  assert.equal(summarizeExecutionReport(ack, dict), 'ExecutionReport #9 0:NEW 0:NEW AAPL 2:SELL cum/leaves 0/100 ClOrdID=A1');
+  const reject = msg('8', [[37, 'NONE'], [11, 'R1'], [150, '8'], [39, '8'], [55, 'ZZZ'], [54, '1'], [151, '0'], [14, '0'], [103, '1'], [58, 'unknown symbol ZZZ']]);
+  assert.equal(summarizeExecutionReport(reject, dict),
+    'ExecutionReport #9 8:REJECTED 8:REJECTED ZZZ 1:BUY cum/leaves 0/0 ClOrdID=R1 OrdRejReason=1:UNKNOWN_SYMBOL Text="unknown symbol ZZZ"');
 });

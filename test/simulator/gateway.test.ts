@@ -19,23 +19,23 @@ after(async () => { await stop(); });
 
 test('connect: orders typed at two prompts rest, trade, are replaced and canceled, and every report is printed', async () => {
   const seller = new Prompt(['--port', port, '--sender', 'PSELLER']);
-  const buyer = new Prompt(['--port', port, '--sender', 'PBUYER']);
+  const buyer = new Prompt(['--port', port, '--sender', 'PBUYER', '--verbose']);
   try {
     await seller.waitFor(/^logged on PSELLER -> FIXGW/);
     await buyer.waitFor(/^logged on PBUYER -> FIXGW/);
     seller.send('sell 10 GOOG @ 171.00 id=S1');
-    await seller.waitFor(/^<- ExecutionReport\(8\) #2 OrderID\(37\)=\d+ ClOrdID\(11\)=S1 .*ExecType\(150\)=0:NEW OrdStatus\(39\)=0:NEW/);
+    await seller.waitFor(/^<- ExecutionReport #2 0:NEW 0:NEW GOOG 2:SELL cum\/leaves 0\/10 ClOrdID=S1$/);
     buyer.send('buy 4 GOOG @ 171.00 ioc');
     await buyer.waitFor(/^<- ExecutionReport\(8\) .*ExecType\(150\)=F:TRADE OrdStatus\(39\)=2:FILLED .*LastQty\(32\)=4 LastPx\(31\)=171\.00/);
-    await seller.waitFor(/^<- ExecutionReport\(8\) .*ClOrdID\(11\)=S1 .*ExecType\(150\)=F:TRADE OrdStatus\(39\)=1:PARTIALLY_FILLED .*LeavesQty\(151\)=6/);
+    await seller.waitFor(/^<- ExecutionReport #\d+ F:TRADE 1:PARTIALLY_FILLED GOOG 2:SELL 4@171\.00 cum\/leaves 4\/6 ClOrdID=S1$/);
     // replace and cancel by the ClOrdID the client chose: the prompt fills in symbol, side and OrderID
     seller.send('replace S1 8 @ 171.50 id=S2');
     await seller.waitFor(/^-> OrderCancelReplaceRequest\(G\) #\d+ ClOrdID\(11\)=S2 OrigClOrdID\(41\)=S1 OrderID\(37\)=\d+ Symbol\(55\)=GOOG Side\(54\)=2:SELL .*OrderQty\(38\)=8 OrdType\(40\)=2:LIMIT Price\(44\)=171\.50/);
-    await seller.waitFor(/^<- ExecutionReport\(8\) .*ClOrdID\(11\)=S2 OrigClOrdID\(41\)=S1 .*ExecType\(150\)=5:REPLACED .*LeavesQty\(151\)=4 CumQty\(14\)=4/);
+    await seller.waitFor(/^<- ExecutionReport #\d+ 5:REPLACED 1:PARTIALLY_FILLED GOOG 2:SELL cum\/leaves 4\/4 ClOrdID=S2$/);
     seller.send('orders');
     await seller.waitFor(/^S2 {2}sell 8 GOOG @ 171\.50 {2}OrderID=\d+ OrdStatus=1$/);
     seller.send('cancel S2');
-    await seller.waitFor(/^<- ExecutionReport\(8\) .*OrigClOrdID\(41\)=S2 .*ExecType\(150\)=4:CANCELED OrdStatus\(39\)=4:CANCELED/);
+    await seller.waitFor(/^<- ExecutionReport #\d+ 4:CANCELED 4:CANCELED GOOG 2:SELL cum\/leaves 4\/0 ClOrdID=/);
     buyer.send('sell 1 NOPE @ 1');
     await buyer.waitFor(/^<- ExecutionReport\(8\) .*ExecType\(150\)=8:REJECTED .*OrdRejReason\(103\)=1:UNKNOWN_SYMBOL/);
     seller.send('quit');
@@ -50,8 +50,8 @@ test('connect: orders typed at two prompts rest, trade, are replaced and cancele
 });
 
 test('connect: a dropped connection is resumed with connect, and the gateway resends what was missed', async () => {
-  const seller = new Prompt(['--port', port, '--sender', 'DSELLER']);
-  const buyer = new Prompt(['--port', port, '--sender', 'DBUYER']);
+  const seller = new Prompt(['--port', port, '--sender', 'DSELLER', '--verbose']);
+  const buyer = new Prompt(['--port', port, '--sender', 'DBUYER', '--verbose']);
   try {
     await seller.waitFor(/^logged on/);
     await buyer.waitFor(/^logged on/);
@@ -76,14 +76,14 @@ test('connect: a dropped connection is resumed with connect, and the gateway res
 test('connect: --store keeps sequence numbers across runs, so --no-reset continues the same session', async () => {
   const store = tempDir();
   try {
-    const first = new Prompt(['--port', port, '--sender', 'KEEPER', '--store', store]);
+    const first = new Prompt(['--port', port, '--sender', 'KEEPER', '--store', store, '--verbose']);
     await first.waitFor(/^-> Logon\(A\) #1 .*ResetSeqNumFlag\(141\)=Y/);
     await first.waitFor(/^logged on/);
     first.send('sell 2 MSFT @ 425.00 id=K1');
     await first.waitFor(/ClOrdID\(11\)=K1 .*ExecType\(150\)=0:NEW/);
     first.send('quit');
     assert.equal(await first.exit(), 0);
-    const second = new Prompt(['--port', port, '--sender', 'KEEPER', '--store', store, '--no-reset']);
+    const second = new Prompt(['--port', port, '--sender', 'KEEPER', '--store', store, '--no-reset', '--verbose']);
     const [logon] = await second.waitFor(/^-> Logon\(A\) #4 /);
     assert.doesNotMatch(logon!, /ResetSeqNumFlag/);
     await second.waitFor(/^<- Logon\(A\) #4 /);

@@ -1,7 +1,8 @@
 // Test support around a served gateway (harness/served.ts, shared with the benches): a seeded RNG, the engine rebuilt
 // from the served data dir, and reads of its HTTP API.
 import path from 'node:path';
-import { defaultEngineConfigPath, loadEngineConfig, replayDataDir, type EngineConfig, type ReplayResult } from '../../src/engine/index.js';
+import { loadEngineConfig, replayDataDir, type EngineConfig, type ReplayResult } from '../../src/engine/index.js';
+import { testEngineConfigPath } from './test-engine-config.js';
 import { mulberry32 } from '../engine/random-commands.js';
 
 export { CLI, SERVE_NODE_FLAGS, SERVE_CFG, gatewayCfg, serve, kill, freePort, rssBytes } from '../../harness/served.js';
@@ -12,7 +13,7 @@ export const seededRandom = mulberry32;
 
 let engineConfig: EngineConfig | undefined;
 export function defaultEngineConfig(): EngineConfig {
-  engineConfig ??= loadEngineConfig(defaultEngineConfigPath());
+  engineConfig ??= loadEngineConfig(testEngineConfigPath());
   return engineConfig;
 }
 
