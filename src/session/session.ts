@@ -135,8 +135,6 @@ interface ResendRange {
   readonly limit: number;
   sealed: boolean;
 }
-/** Stored messages read per page while resending at most (a page is read within one resend turn). */
-const RESEND_PAGE_MAX = 256;
 
 /** An answer of the session to an application message, waiting for earlier holds (answers in order); it holds its
  *  own message (`holds`), or, for a Logout started meanwhile, nothing (it only keeps its place in the order). */
@@ -1006,13 +1004,12 @@ export class Session {
    *  can take it, so a request for 1..10^9 costs one page of memory. */
   *#resendPlan(range: ResendRange): Generator<Buffer> {
     const begin = range.begin;
-    const pageMax = Math.min(this.config.resendChunkSize, RESEND_PAGE_MAX);
     let gapStart = 0;
     let current = begin;
     let next = begin;
     let resent = 0;
     while (next <= range.end) {
-      const page = this.#store.readRange(next, range.end, pageMax);
+      const page = this.#store.readRange(next, range.end, this.config.resendChunkSize); // read within one resend turn
       if (page.length === 0) break;
       for (const { seq, bytes } of page) {
         if (current !== seq && !gapStart) gapStart = current;
