@@ -1097,10 +1097,11 @@ export class Session {
     this.disconnect('message store failed');
   }
 
-  /** A message the store could not keep: the first ends storing for this process (storeFailed); returns no seq. */
+  /** A message the store could not keep (`err`), or one sent after that: nothing more is stored in this process, the
+   *  session stays refused, and the count shows in the reason (storeFailed). Returns no MsgSeqNum. */
   #lost(err: Error | undefined): number {
     if (++this.#lostMessages === 1) this.#event('Message store lost a message: nothing more is stored until a restart');
-    if (err !== undefined || this.#socket !== null) this.#storeFailed(err ?? this.#storeError ?? new Error('message store failed'));
+    this.#storeFailed(err ?? this.#storeError!);
     return 0;
   }
 

@@ -164,7 +164,7 @@ test('load, open loop: orders go out at the fixed rate for the duration, with a 
   const [rate, seconds] = /^throughput +([\d.]+) orders\/s over ([\d.]+) s/m.exec(r.stdout)!.slice(1).map(Number) as [number, number];
   assert.ok(seconds >= 1.8, `spread over the duration, not sent at once: ${r.stdout}`);
   assert.ok(rate > 0 && rate < 400, r.stdout);
-  assert.match(r.stdout, /^order→ack +\d+ µs/m);
+  assert.match(r.stdout, /^order→ack +(\d+ µs|\d+\.\d ms) /m); // ms from 10 ms on (a loaded machine)
   assert.match(r.stdout, /^order→fill .*\(\d+ orders filled\)$/m);
   assert.match(r.stderr, /^run \ds sent \d+ answered \d+ \(\d+\/s\) fills \d+ rejects 0 ack p50 \d+µs p99 \d+µs$/m);
 });
