@@ -11,6 +11,7 @@ import { FileStore } from '../src/session/file-store.js';
 import { parseOrderCommand, buildOrderMessage, OrderSyntaxError, ORDER_VERBS } from './order-syntax.js';
 import { SimSession, fix44Dictionary } from './sim-session.js';
 import { OwnOrders } from './own-orders.js';
+import { SimBooks } from './market-data.js';
 import { colourOf, describeMessage, paint, summarizeExecutionReport } from './display.js';
 import { parseDuration } from './scenario.js';
 
@@ -42,6 +43,7 @@ const HELP = `commands:
   buy|sell QTY SYMBOL [@ PRICE] [day|gtc|ioc|fok] [stop PX] [post] [id=CLORDID] [TAG=VALUE ...]
   cancel CLORDID [SYMBOL buy|sell]      replace CLORDID [QTY] [@ PRICE]      status CLORDID
   cancel-all [SYMBOL] [buy|sell]         raw 35=D|11=X|55=AAPL|...  (session adds header and trailer)
+  md SYMBOL[,SYMBOL] [depth N] [snapshot] [id=ID]   market data: the book is shown as it changes;  md stop ID
   orders      list this session's orders          wait MS     pause (for scripts)
   verbose     every field of every message, heartbeats and session events (again: back to summaries)
   disconnect  drop the connection (no Logout)     connect     log on again (missed messages are resent)
@@ -54,6 +56,7 @@ export async function runInteractive(o: InteractiveOptions): Promise<number> {
   let redraw: ((line: string) => void) | undefined;
   const out = (line: string) => (redraw ? redraw(line) : o.output.write(line + '\n'));
   const orders = new OwnOrders(o.idPrefix);
+  const books = new SimBooks();
   const log = o.logDir ? FileLog.open(o.logDir, { beginString: 'FIX.4.4', senderCompId: o.sender, targetCompId: o.target }) : undefined;
   const id = { beginString: 'FIX.4.4', senderCompId: o.sender, targetCompId: o.target };
   const sim = new SimSession({
@@ -70,6 +73,7 @@ export async function runInteractive(o: InteractiveOptions): Promise<number> {
       if (direction === 'IN' && msg.msgType === '8') orders.onExecutionReport(msg);
       const text = !verbose && msg.msgType === '8' ? summarizeExecutionReport(msg, fix44Dictionary()) : describeMessage(msg, fix44Dictionary());
       out(direction === 'IN' ? paint(`<- ${text}`, colourOf(msg), o.colour) : paint(`-> ${text}`, 'dim', o.colour));
+      if (direction === 'IN') for (const book of books.apply(msg)) out(book.render()); // market data: the book after it
     },
     onEvent: (text) => { if (verbose) out(paint(`   [${text}]`, 'dim', o.colour)); },
   });

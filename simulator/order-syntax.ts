@@ -8,9 +8,11 @@
 //   status CLORDID
 //   cancel-all [SYMBOL] [buy|sell] [id=ID]           (OrderMassCancelRequest)
 //   raw 35=D|11=X|...                                (any message; the session fills 8/9/34/49/52/56/10)
+//   md SYMBOL [depth N] [snapshot] ... | md stop ID  (MarketDataRequest: simulator/market-data.ts)
 import { formatUtcTimestamp } from '../src/fix/time.js';
 import type { FieldList } from '../src/fix/types.js';
 import type { OwnOrders } from './own-orders.js';
+import { parseMdCommand } from './market-data.js';
 
 export type Side = 'buy' | 'sell';
 export type TimeInForce = 'day' | 'gtc' | 'ioc' | 'fok';
@@ -29,7 +31,7 @@ export type OrderCommand =
 /** A line that is not valid order syntax; `message` says what is wrong and how it should look. */
 export class OrderSyntaxError extends Error {}
 
-export const ORDER_VERBS = ['buy', 'sell', 'cancel', 'replace', 'status', 'cancel-all', 'raw'] as const;
+export const ORDER_VERBS = ['buy', 'sell', 'cancel', 'replace', 'status', 'cancel-all', 'raw', 'md'] as const;
 const TIFS = new Set(['day', 'gtc', 'ioc', 'fok']);
 const TIF_CODE: Record<TimeInForce, string> = { day: '0', gtc: '1', ioc: '3', fok: '4' };
 const DECIMAL = /^\d+(\.\d+)?$/;
@@ -46,6 +48,7 @@ export function parseOrderCommand(line: string): OrderCommand {
   const text = line.trim();
   const verb = text.split(/\s+/, 1)[0]!.toLowerCase();
   if (verb === 'raw') return parseRaw(text.slice(3).trim());
+  if (verb === 'md') return parseMd(text.split(/\s+/).slice(1)); // market data: simulator/market-data.ts
   // "@190" and "@ 190" are the same; split the '@' into its own word.
   const words = text.replace(/@/g, ' @ ').split(/\s+/).filter(Boolean).slice(1);
   switch (verb) {
@@ -62,6 +65,14 @@ export function parseOrderCommand(line: string): OrderCommand {
       return parseCancelAll(words);
     default:
       throw new OrderSyntaxError(`unknown command '${verb}' (expected one of: ${ORDER_VERBS.join(', ')})`);
+  }
+}
+
+function parseMd(words: string[]): OrderCommand {
+  try {
+    return parseMdCommand(words);
+  } catch (err) {
+    throw new OrderSyntaxError((err as Error).message);
   }
 }
 

@@ -1111,6 +1111,13 @@ export class Engine {
     return this.fills.ofAccount(account, max).map((r) => fillView(this.config, r));
   }
 
+  /** Fills still in the history between two times (epoch ms, inclusive) of the accounts `accepts`, newest first, at
+   *  most `max`. `forgottenBeforeMs`: once the history is full, the time of its oldest fill (fills before it may have
+   *  been forgotten); null while nothing was (trade capture requests over FIX say so). */
+  fillsBetween(sinceMs: number, untilMs: number, max: number, accepts: (account: string) => boolean): { fills: FillView[]; forgottenBeforeMs: number | null } {
+    return { fills: this.fills.between(sinceMs, untilMs, max, accepts).map((r) => fillView(this.config, r)), forgottenBeforeMs: this.fills.forgottenBeforeMs() };
+  }
+
   /** Fee rates per instrument for the account (its overrides applied), or the default account's. */
   feeSchedule(account?: string): FeeView[] {
     const acct = account === undefined ? null : this.accounts.get(account) ?? this.accountFor(account);

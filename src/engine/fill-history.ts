@@ -80,6 +80,25 @@ export class FillHistory {
     return rows;
   }
 
+  /** Up to `max` fills with sinceMs <= timeMs <= untilMs whose account `accepts`, newest first: the scan stops at the
+   *  first fill older than sinceMs (times never go back), and turns only the fills it keeps into rows. */
+  between(sinceMs: number, untilMs: number, max: number, accepts: (account: string) => boolean): FillRow[] {
+    const rows: FillRow[] = [];
+    for (let n = this.next - 1; this.holds(n) && rows.length < max; n--) {
+      const s = n % this.capacity;
+      const t = this.timeMs[s]!;
+      if (t < sinceMs) break;
+      if (t <= untilMs && accepts(this.accounts[s]!.name)) rows.push(this.row(n));
+    }
+    return rows;
+  }
+
+  /** The time of the oldest fill still held once older ones were forgotten; null while none was. */
+  forgottenBeforeMs(): number | null {
+    if (this.next <= this.capacity) return null;
+    return this.timeMs[(this.next - this.capacity) % this.capacity]!;
+  }
+
   /** Every held fill, oldest first (engine state). */
   rows(): FillRow[] {
     const rows: FillRow[] = [];

@@ -915,6 +915,7 @@ export const Tag = {
   Nested3PartySubIDType: 954,
   LegContractSettlMonth: 955,
   LegInterestAccrualDate: 956,
+  SelfMatchPreventionInstruction: 7928,
 } as const;
 
 /** Every FIX 4.4 message's MsgType(35) value, by the message's name. */

@@ -2,7 +2,9 @@
 // returning the session-level reject verdict as a value. Order of checks:
 //   structure (373=14) -> MsgType (11) -> required fields: header, trailer, body, groups (1)
 //   -> per field in ascending tag order, header then trailer then body: repeated (13), empty (4),
-//      format (6), enum (5), unknown tag (0), not in this message (2), NumInGroup count (16).
+//      format (6), enum (5), unknown tag (0), not in this message (2), NumInGroup count (16)
+//   -> group entries: an entry not starting with the delimiter, or a field coming after one the dictionary puts
+//      after it (15, naming that field: QuickFIX would reorder it silently), then values as above.
 // Group entries are cut as QuickFIX's Message::setGroup does: a new entry starts at the delimiter
 // or at a group field already set in the current entry; a non-group field ends the group.
 
@@ -463,8 +465,13 @@ function checkGroups(msg: FixMessage, dict: Dictionary, groups: GroupInstance[],
   for (const g of groups) {
     for (const entry of g.entries) {
       if (!entry.startsWithDelimiter) return fixError(15, msg.tagAt(entry.fieldIndexes[0]!));
+      let lastOrder = -1;
       for (const i of entry.fieldIndexes) {
         const tag = msg.tagAt(i);
+        // an entry's fields come in the dictionary's order; one that comes back is named (373=15, 371=its tag)
+        const order = g.def.order.get(tag) ?? lastOrder;
+        if (order < lastOrder && opts.checkFieldsOutOfOrder) return fixError(15, tag);
+        lastOrder = order;
         const start = msg.valueStartAt(i);
         const end = msg.valueEndAt(i);
         if (start === end) {

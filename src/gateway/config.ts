@@ -66,6 +66,17 @@ export const GATEWAY_KEYS: Record<string, KeySpec> = {
    *  so a request arriving meanwhile is read without a wake-up (lower latency for a CPU spent polling). 0 = off.
    *  auto (default): IDLE_SPIN_AUTO_MICROS when the journal's fsync is off, 0 when it is on (see resolveIdleSpinMicros). */
   IdleSpinMicros: { kind: 'string', default: 'auto' },
+  /** What the session may do (per session): Y = orders and market data, N = orders only (MarketDataRequest refused with
+   *  MDReqRejReason 3), Only = market data and reference data only (orders refused with BusinessMessageReject 6).
+   *  Reference data (x, c, g, AD) is open to every session. docs/fix-market-data.md. */
+  MarketData: { kind: 'enum', values: ['Y', 'N', 'Only'], default: 'Y' },
+  /** Symbols one session may be subscribed to at once, over all its MarketDataRequests (more: MDReqRejReason 2). */
+  MarketDataSubscriptionsMax: { kind: 'int', default: 100, min: 1, max: 100_000 },
+  /** Deepest MarketDepth(264) a request may ask for besides 0 (the full book); deeper: MDReqRejReason 5. */
+  MarketDataDepthMax: { kind: 'int', default: 1000, min: 1, max: 100_000 },
+  /** Bytes a session may have waiting for its peer before its market data is held back and conflated (then a fresh
+   *  snapshot when the conflated changes outgrow their bound); orders' reports are never held back. */
+  MarketDataQueueBytes: { kind: 'int', default: 256 * 1024, min: 1024, max: 1024 * 1024 * 1024 },
   /** `fixgw serve` first runs this many orders through a scratch gateway (temp directory, loopback), so the order path
    *  is compiled before the first client's first order; 0 = off (faster start, slower first orders). */
   WarmUpOrders: { kind: 'int', default: 10_000, min: 0, max: 10_000_000 },
@@ -95,6 +106,16 @@ export interface GatewaySession {
   maxMessagesPerSecond: number;
   /** Throttled messages tolerated within one second before the session is logged out. */
   throttleMaxRejectsPerSecond: number;
+  marketData: MarketDataSettings;
+}
+
+/** A session's market data over FIX (MarketData* keys). */
+export interface MarketDataSettings {
+  /** Y: orders and market data; N: orders only; Only: market data (and reference data) only. */
+  access: 'Y' | 'N' | 'Only';
+  subscriptionsMax: number;
+  depthMax: number;
+  queueBytes: number;
 }
 
 export interface GatewayFileSettings {
@@ -168,7 +189,8 @@ const SESSION_KEYS_USED = new Set([
 /** Keys the gateway reads once for the whole process: every session must agree on them (put them in [DEFAULT]). */
 const SESSION_KEYS_PROCESS_WIDE = ['SocketAcceptPort', 'SocketAcceptHost', 'SocketUseSSL', 'SocketPrivateKeyFile',
   'SocketCertificateFile', 'SocketCAFile', 'SocketVerifyPeer', 'ValidateCertificates', 'DataDictionary', 'TimeZone', 'UseLocalTime'];
-const PER_SESSION_GATEWAY_KEYS = new Set(['AllowedCompIDs', 'ThrottleMaxRejectsPerSecond']);
+const PER_SESSION_GATEWAY_KEYS = new Set(['AllowedCompIDs', 'ThrottleMaxRejectsPerSecond', 'MarketData', 'MarketDataSubscriptionsMax',
+  'MarketDataDepthMax', 'MarketDataQueueBytes']);
 
 function fromSessions(sessions: SessionSettings[], source: string, baseDir: string): GatewayFileSettings {
   const acceptors = sessions.filter((s) => s.connectionType === 'acceptor');
@@ -252,6 +274,10 @@ function gatewaySessionOf(s: SessionSettings): GatewaySession {
     dropCopyAccounts: s.dropCopyAccounts,
     maxMessagesPerSecond: s.maxMessagesPerSecond,
     throttleMaxRejectsPerSecond: x.int('ThrottleMaxRejectsPerSecond'),
+    marketData: {
+      access: x.str('MarketData') === 'N' ? 'N' : x.str('MarketData') === 'Only' ? 'Only' : 'Y',
+      subscriptionsMax: x.int('MarketDataSubscriptionsMax'), depthMax: x.int('MarketDataDepthMax'), queueBytes: x.int('MarketDataQueueBytes'),
+    },
   };
 }
 

@@ -30,6 +30,8 @@ export interface OrderEntryOptions {
   log: Logger;
   /** True once the gateway is closing: new requests are refused. */
   closing: () => boolean;
+  /** Reads (market data, reference data, trade capture), answered by their stations instead of the command log. */
+  dataRequests?: { handles(msgType: string): boolean; receive(session: Session, msg: FixMessage, s: GatewaySession): void };
 }
 
 const notAvailable = (text: string): AppVerdict => ({ kind: 'businessReject', reason: BusinessRejectReason.ApplicationNotAvailable, text });
@@ -53,6 +55,8 @@ export class OrderEntry {
     const limited = this.#throttled(session, s);
     if (limited !== undefined) return limited;
     this.#o.metrics.messagesReceived.inc(msg.msgType);
+    const data = this.#o.dataRequests;
+    if (data !== undefined && data.handles(msg.msgType)) return data.receive(session, msg, s);
     if (s.sessionType === 'dropcopy') {
       this.#o.metrics.rejects.inc('DropCopySession');
       return { kind: 'businessReject', reason: BusinessRejectReason.NotAuthorized, text: 'A drop-copy session receives copies; it cannot send orders' };
@@ -61,6 +65,10 @@ export class OrderEntry {
     if (msg.msgType === MsgType.BusinessMessageReject) {
       this.#o.log.debug({ session: session.key, refSeqNum: msg.get(Tag.RefSeqNum), text: msg.get(Tag.Text) }, 'client rejected a message');
       return;
+    }
+    if (s.marketData.access === 'Only') {
+      this.#o.metrics.rejects.inc('MarketDataSession');
+      return { kind: 'businessReject', reason: BusinessRejectReason.NotAuthorized, text: 'A market-data session (MarketData=Only) cannot send orders' };
     }
     return this.#translated(session, msg, receivedMs);
   }

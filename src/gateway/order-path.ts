@@ -13,6 +13,7 @@ import { sessionKey, type SessionId } from '../session/session-id.js';
 import { StorageHealth } from '../session/storage-health.js';
 import type { MessageStore } from '../session/store.js';
 import { tlsOptionsOf, type GatewayFileSettings } from './config.js';
+import { DataRequests } from './data-requests.js';
 import { DropCopies } from './drop-copies.js';
 import { IdleSpin } from './idle-spin.js';
 import { InFlight } from './in-flight.js';
@@ -75,14 +76,15 @@ export async function startOrderPath(o: OrderPathOptions): Promise<OrderPath> {
   const logBatch = new LogBatchTimer();
   const dropCopies = new DropCopies();
   const idleSpin = new IdleSpin(o.idleSpinMicros, o.fsync, logBatch);
+  const dataRequests = new DataRequests(o.engine, o.sequencer, o.log, o.registry, o.dictionary);
   const orderEntry = new OrderEntry({ sequencer: o.sequencer, engine: o.engine, inFlight, settingsOf: (s) => sessions.ofSession(s),
-    metrics, logBatch, log: o.log, closing: () => closing });
+    metrics, logBatch, log: o.log, closing: () => closing, dataRequests });
   const replies = new Replies({ sessionOf: (key) => acceptor?.session(key), inFlight, dropCopies, dictionary: o.dictionary,
     metrics, logBatch, idleSpin, log: o.log });
   o.sequencer.onEvents(replies.onEvents);
   o.sequencer.onListenerError((err) => o.log.error({ err }, 'error while sending replies'));
   const policy = new LogonPolicy(o.settings, (id) => sessions.of(id), o.log);
-  const application = fixApplication(policy, orderEntry, (s) => dropCopies.add(s, sessions.ofSession(s)), o.log);
+  const application = fixApplication(policy, orderEntry, (s) => dropCopies.add(s, sessions.ofSession(s)), o.log, dataRequests);
   const tls = tlsOptionsOf(o.settings.fixTls);
   acceptor = await Acceptor.start({
     port: o.fixPort, host: o.host, sessions: sessions.specs(o.engine.sessionsWithOrders()), dictionary: o.dictionary, application,
@@ -112,6 +114,7 @@ export async function startOrderPath(o: OrderPathOptions): Promise<OrderPath> {
       closing = true;
       timers.stop();
       idleSpin.stop();
+      dataRequests.close();
       await logOutAll(acc, graceMs);
       // Replies to what is still in the log's queue (and cancel-on-disconnect) are stored before the stores close.
       try { await o.sequencer.flush(); } catch { /* a failed log: reported through onFatal */ }
@@ -134,7 +137,7 @@ function storageHealth(log: Logger): StorageHealth {
 }
 
 /** The session layer's callbacks, each handed to the station whose job it is. */
-function fixApplication(policy: LogonPolicy, orderEntry: OrderEntry, addDropCopy: (s: Session) => void, log: Logger): Application {
+function fixApplication(policy: LogonPolicy, orderEntry: OrderEntry, addDropCopy: (s: Session) => void, log: Logger, data: DataRequests): Application {
   return {
     onLogon(session) {
       policy.succeeded(session);
@@ -146,6 +149,7 @@ function fixApplication(policy: LogonPolicy, orderEntry: OrderEntry, addDropCopy
     onLogout(session) {
       log.info({ session: session.key }, 'session logged out');
       orderEntry.sessionGone(session);
+      data.sessionGone(session);
     },
     fromApp: (session, msg) => orderEntry.receive(session, msg),
   };

@@ -3,14 +3,14 @@
 // ("NONE" when there is none), the trade id goes in SecondaryExecID(527) (and TradeID(1003) when the dictionary has it).
 import { formatUtcTimestamp } from '../fix/time.js';
 import {
-  CxlRejResponseTo, ExecInst, LastLiquidityInd, MassCancelRejectReason, MassCancelRequestType, MassCancelResponse, MsgType, OrdRejReason, Tag,
+  CommType, CxlRejResponseTo, ExecInst, LastLiquidityInd, MassCancelRejectReason, MassCancelRequestType, MassCancelResponse, MsgType, OrdRejReason, Tag,
 } from '../fix/names.js';
 
 const LIQUIDITY_ADDED = String(LastLiquidityInd.AddedLiquidity);
 const LIQUIDITY_REMOVED = String(LastLiquidityInd.RemovedLiquidity);
 import type { FieldList } from '../fix/types.js';
 import { fieldsOf, type BodyWriter, type FieldSink } from '../fix/encode.js';
-import type { CancelReject, ExecReport, MassCancelReport } from '../engine/index.js';
+import { DONE_REASON_FIX, STP_DECREMENT_RESTATEMENT_REASON, type CancelReject, type ExecReport, type MassCancelReport } from '../engine/index.js';
 import { EXEC_TYPE_OUT, ORD_STATUS_OUT, ORD_TYPE_OUT, SIDE_OUT, TIF_OUT } from './fix-codes.js';
 import type { RequestEcho } from './requests.js';
 import type { Dictionary } from '../fix/dictionary.js';
@@ -89,6 +89,17 @@ function writeExecutionReport(w: FieldSink, ev: ExecReport, echo: RequestEcho | 
   const side = ev.side;
   w.field(Tag.Side, side !== null ? SIDE_OUT[side] : (echo?.side || '1'));
   w.field(Tag.OrderQty, ev.orderQty);
+  writeOrderTerms(w, ev, echo);
+  writeFill(w, ev, dict);
+  w.field(Tag.LeavesQty, ev.leavesQty);
+  w.field(Tag.CumQty, ev.cumQty);
+  w.field(Tag.AvgPx, ev.avgPx);
+  w.field(Tag.TransactTime, transactTime(ev.timeMs));
+  writeWhy(w, ev, dict);
+}
+
+/** The order's own terms: type, prices, time in force, instructions and quantities as the venue holds them. */
+function writeOrderTerms(w: FieldSink, ev: ExecReport, echo: RequestEcho | undefined): void {
   const ordType = ev.ordType;
   if (ordType !== null) w.field(Tag.OrdType, ORD_TYPE_OUT[ordType]);
   const price = ev.price;
@@ -96,16 +107,22 @@ function writeExecutionReport(w: FieldSink, ev: ExecReport, echo: RequestEcho | 
   const stopPx = ev.stopPx;
   if (stopPx !== null) w.field(Tag.StopPx, stopPx);
   const timeInForce = ev.timeInForce;
-  if (timeInForce !== null) w.field(Tag.TimeInForce, TIF_OUT[timeInForce]);
+  // A market order never rests: a Day one (or one without 59) behaves as IOC, and is reported as what it does.
+  if (timeInForce !== null) w.field(Tag.TimeInForce, ordType === 'Market' && timeInForce === 'Day' ? TIF_OUT.IOC : TIF_OUT[timeInForce]);
   const expireTimeMs = ev.expireTimeMs;
   if (expireTimeMs !== null) w.field(Tag.ExpireTime, formatUtcTimestamp(expireTimeMs));
   const execInst = echo?.msgType === MsgType.NewOrderSingle && echo.execInst !== undefined ? echo.execInst
     : ev.postOnly ? ExecInst.ParticipateDoNotInitiate : undefined;
   if (execInst !== undefined) w.field(Tag.ExecInst, execInst);
+  // FOK is the engine's minimum quantity of the whole order: the client sent no MinQty (the engine refuses one on FOK)
   const minQty = ev.minQty;
-  if (minQty !== null) w.field(Tag.MinQty, minQty);
+  if (minQty !== null && timeInForce !== 'FOK') w.field(Tag.MinQty, minQty);
   const displayQty = ev.displayQty;
   if (displayQty !== null) w.field(Tag.MaxFloor, displayQty);
+}
+
+/** A fill's fields: last quantity and price, the trade id, liquidity and the commission it cost. */
+function writeFill(w: FieldSink, ev: ExecReport, dict: Dictionary | undefined): void {
   const lastQty = ev.lastQty;
   if (lastQty !== null) w.field(Tag.LastQty, lastQty);
   const lastPx = ev.lastPx;
@@ -117,13 +134,29 @@ function writeExecutionReport(w: FieldSink, ev: ExecReport, echo: RequestEcho | 
   }
   const liquidity = ev.liquidity;
   if (liquidity !== null) w.field(Tag.LastLiquidityInd, liquidity === 'Added' ? LIQUIDITY_ADDED : LIQUIDITY_REMOVED);
-  w.field(Tag.LeavesQty, ev.leavesQty);
-  w.field(Tag.CumQty, ev.cumQty);
-  w.field(Tag.AvgPx, ev.avgPx);
-  w.field(Tag.TransactTime, transactTime(ev.timeMs));
+  const commission = ev.commission;
+  if (commission !== null) {
+    w.field(Tag.Commission, commission);
+    w.field(Tag.CommType, CommType.Absolute);
+    const asset = ev.commissionAsset;
+    if (asset !== null) w.field(Tag.CommCurrency, asset);
+  }
+}
+
+/** Why: OrdRejReason on a reject; on what the venue did on its own (a cancel, an expiry, a restatement)
+ *  ExecRestatementReason(378) and Text(58) from DONE_REASON_FIX (docs/fix-market-data.md, "Venue cancels and
+ *  restatements"). */
+function writeWhy(w: FieldSink, ev: ExecReport, dict: Dictionary | undefined): void {
   const fixOrdRejReason = ev.fixOrdRejReason;
-  if (fixOrdRejReason !== null && ev.ordStatus === 'Rejected') w.field(Tag.OrdRejReason, codeFor(dict, Tag.OrdRejReason, fixOrdRejReason));
-  const text = ev.text;
+  // only a rejected order has a reject reason: an OrderStatus answer about an unknown order (150=I) carries none
+  if (fixOrdRejReason !== null && ev.execType === 'Rejected') w.field(Tag.OrdRejReason, codeFor(dict, Tag.OrdRejReason, fixOrdRejReason));
+  const doneReason = ev.doneReason;
+  const why = doneReason === null ? undefined : DONE_REASON_FIX[doneReason];
+  if (why !== undefined && why.execRestatementReason !== null) {
+    const stpDecrement = doneReason === 'SelfTradePrevention' && ev.execType === 'Restated';
+    w.field(Tag.ExecRestatementReason, String(stpDecrement ? STP_DECREMENT_RESTATEMENT_REASON : why.execRestatementReason));
+  }
+  const text = ev.text ?? why?.text ?? null;
   if (text !== null) w.field(Tag.Text, text);
 }
 

@@ -5,7 +5,7 @@ import type { FixMessage } from '../fix/message.js';
 import { parseUtcTimestamp } from '../fix/time.js';
 import { ExecInst, MassCancelRejectReason, MassCancelRequestType, MsgType, SessionRejectReason, Tag } from '../fix/names.js';
 import type { Command, MassCancelCommand, NewOrderCommand } from '../engine/index.js';
-import { ordTypeIn, sideIn, timeInForceIn } from './fix-codes.js';
+import { ordTypeIn, sideIn, stpModeIn, timeInForceIn } from './fix-codes.js';
 
 /** What the gateway remembers about a request until its events come back (echoed fields, timing). */
 export interface RequestEcho {
@@ -95,6 +95,8 @@ function newOrder(msg: FixMessage, session: string): Translation {
   if (maxFloor !== undefined) cmd.displayQty = maxFloor;
   const execInst = opt(msg, Tag.ExecInst);
   if (execInst !== undefined && execInst.split(' ').includes(ExecInst.ParticipateDoNotInitiate)) cmd.postOnly = true;
+  const stp = opt(msg, Tag.SelfMatchPreventionInstruction);
+  if (stp !== undefined) cmd.stpMode = stpModeIn(stp);
   const expireTime = opt(msg, Tag.ExpireTime);
   if (expireTime !== undefined) {
     const ms = parseUtcTimestamp(expireTime);

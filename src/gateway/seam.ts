@@ -2,7 +2,7 @@
 // command with the submitter's own `ref`, get every applied command's events back with that ref) and the engine's
 // reads (EngineReads: the part of Engine's read API the stations use). The local Sequencer over the segmented journal
 // or over a log in memory is one CommandSequencer; the cluster's JetStream log is another.
-import type { OrderView } from '../engine/index.js';
+import type { BookSnapshot, EngineConfig, FillView, OrderView, TradingStatus } from '../engine/index.js';
 
 export type { CommandSequencer } from '../engine/index.js';
 
@@ -14,4 +14,11 @@ export interface EngineReads {
   sessionsWithOrders(): Iterable<string>;
   /** Earliest expiry of a resting GTD order, epoch ms; null when there is none. */
   nextExpiryMs(): number | null;
+  // market and reference data over FIX (market-data.ts, reference-data.ts)
+  /** The instruments, accounts and limits the engine runs with (immutable). */
+  readonly config: EngineConfig;
+  instruments(): Array<{ symbol: string; tickSize: string; lotSize: string; status: TradingStatus; lastPrice: string | null; mdSeq: number }>;
+  bookSnapshot(symbol: string, depth?: number): BookSnapshot | null;
+  orderById(orderId: string): OrderView | null;
+  fillsBetween(sinceMs: number, untilMs: number, max: number, accepts: (account: string) => boolean): { fills: FillView[]; forgottenBeforeMs: number | null };
 }

@@ -118,6 +118,8 @@ export class FileStore implements MessageStore {
   #batchBodyBytes = 0;
   #batchRecords = 0;
   #slotDirty = false;
+  /** skipSent moved the sender seq: the next flush() writes the slot, deferred index writes or not. */
+  #senderSkipped = false;
   #flushScheduled = false;
   #indexTimer: NodeJS.Timeout | null = null;
   readonly #indexTimerBound = (): void => this.#writeIndexFromTimer();
@@ -205,6 +207,17 @@ export class FileStore implements MessageStore {
     this.#writeSeqnums();
   }
 
+  /** A message sent and not kept: the next sender seq moves past it now, and the slot is written with the next
+   *  flush() (also with deferred index writes), before the message can reach the socket; one write per flush,
+   *  however many such messages it covers. */
+  skipSent(seq: number): void {
+    this.#checkOpen();
+    assertSeq(seq + 1, 'skipSent');
+    this.#nextSenderSeq = seq + 1;
+    this.#slotDirty = true;
+    this.#senderSkipped = true;
+  }
+
   setNextTargetSeq(seq: number): void {
     this.#checkOpen();
     assertSeq(seq, 'setNextTargetSeq');
@@ -243,8 +256,9 @@ export class FileStore implements MessageStore {
    *  writes only the body (the rest follows within INDEX_DEFER_MS). Cheap when nothing is pending. On failure the
    *  batch is kept (writes are positional: a retry is exact). */
   flush(): void {
-    if (!this.#deferIndex) {
+    if (!this.#deferIndex || this.#senderSkipped) {
       this.flushIndex();
+      this.#senderSkipped = false;
       return;
     }
     this.#writeBody();

@@ -87,6 +87,12 @@ export class Outbox {
     this.#gated = typeof o.store.whenDurable === 'function';
   }
 
+  /** Bytes written and not yet taken by the peer: in the socket's buffer, queued and held in front of it. */
+  get bufferedBytes(): number {
+    const socket = this.#socket;
+    return socket === null ? 0 : socket.writableLength + this.#queuedBytes + this.#slabEnd - this.#slabStart;
+  }
+
   attach(socket: Socket): void {
     this.#socket = socket;
     this.#reset();

@@ -5,7 +5,7 @@
 // sequencer hands out a whole batch of events in one run), or earlier with end().
 import type { BodyWriter } from '../fix/encode.js';
 import type { FieldList } from '../fix/types.js';
-import type { Session } from './session.js';
+import type { SendOptions, Session } from './session.js';
 
 export class SendBatch {
   readonly #sessions = new Set<Session>();
@@ -22,7 +22,7 @@ export class SendBatch {
   }
 
   /** Sends an application message as part of the current batch; returns its MsgSeqNum. */
-  send(session: Session, msgType: string, body: FieldList | BodyWriter): number {
+  send(session: Session, msgType: string, body: FieldList | BodyWriter, extraHeader?: FieldList, options?: SendOptions): number {
     if (!this.#sessions.has(session)) {
       if (!this.#scheduled) {
         this.#scheduled = true;
@@ -31,7 +31,7 @@ export class SendBatch {
       this.#sessions.add(session);
       session.beginBatch();
     }
-    return session.send(msgType, body);
+    return session.send(msgType, body, extraHeader, options);
   }
 
   get sessionCount(): number { return this.#sessions.size; }

@@ -124,6 +124,11 @@ class Hold implements InboundHold {
 }
 const NO_HOLD: InboundHold = { msgSeqNum: 0, release: () => undefined };
 
+export interface SendOptions {
+  /** false: not kept for resend (a ResendRequest gap-fills it). Default true. */
+  stored?: boolean;
+}
+
 /** What newestSentValue found: the value, no such message in the store at all, or none among the newest searched. */
 export type NewestSent = { kind: 'found'; value: string } | { kind: 'none' } | { kind: 'unknown' };
 
@@ -391,16 +396,24 @@ export class Session {
   // ---- outbound, for the application ----------------------------------------------------------
 
   /** Send an application message. It is stored (for resend) even while the session is not logged
-   *  on, and goes out when it is (QuickFIX behaviour; FIX session test case 16). Returns its MsgSeqNum. */
-  send(msgType: string, body: FieldList | BodyWriter, extraHeader: FieldList = NO_FIELDS): number {
+   *  on, and goes out when it is (QuickFIX behaviour; FIX session test case 16). Returns its MsgSeqNum.
+   *  `options.stored: false`: not kept for resend (a ResendRequest gap-fills it), for messages that are stale by
+   *  then (market data); its MsgSeqNum is still written before its bytes leave. */
+  send(msgType: string, body: FieldList | BodyWriter, extraHeader: FieldList = NO_FIELDS, options?: SendOptions): number {
     if (ADMIN_TYPES.has(msgType)) throw new Error(`send() is for application messages, not 35=${msgType}`);
     if (this.#lostMessages > 0) return this.#lost(undefined); // nothing more is stored
     try {
-      return this.#sendRaw(msgType, body, extraHeader);
+      return this.#sendRaw(msgType, body, extraHeader, options?.stored === false);
     } catch (err) {
       if (!(err instanceof MessageStoreError)) throw err;
       return this.#lost(err.failure);
     }
+  }
+
+  /** Bytes written to this session and not yet taken by the peer (the socket's buffer and what waits in front of
+   *  it): a sender of optional traffic (market data) holds back while this is high. */
+  get outboundBufferedBytes(): number {
+    return this.#outbox.bufferedBytes;
   }
 
   // ---- inbound --------------------------------------------------------------------------------
@@ -436,6 +449,13 @@ export class Session {
 
   /** QuickFIX Session::next(const Message&): header checks, validation, dispatch by MsgType. */
   #next(msg: FixMessage, queued: boolean): void {
+    if (!msg.has(Tag.MsgSeqNum)) {
+      // FIX session layer: a message without MsgSeqNum cannot be sequenced or answered in order: Logout, disconnect
+      this.#event('Message without MsgSeqNum(34)');
+      this.#generateLogout('MsgSeqNum(34) missing');
+      this.disconnect('MsgSeqNum missing');
+      return;
+    }
     const msgType = msg.msgType;
     for (let k = 0; k < COMP_ID_TAGS.length; k++) {
       const tag = COMP_ID_TAGS[k]!;
@@ -496,6 +516,13 @@ export class Session {
     }
     if (!this.#storeWorks()) {
       this.#storeFailed(this.#storeError!); // a Logout that says why (the peer has authenticated)
+      return;
+    }
+    if ((logon.getInt(Tag.HeartBtInt) ?? 0) < 0) {
+      // a negative interval would leave the session without heartbeats or a timeout: refused, as FIX says
+      this.#event('Logon with a negative HeartBtInt');
+      this.#generateLogout('HeartBtInt(108) must not be negative');
+      this.disconnect('negative HeartBtInt');
       return;
     }
     this.#receivedReset = logon.get(Tag.ResetSeqNumFlag) === ResetSeqNumFlag.Yes;
@@ -914,7 +941,7 @@ export class Session {
   }
 
   /** Encode, store (application messages) or advance the sequence (admin), log and write. */
-  #sendRaw(msgType: string, body: FieldList | BodyWriter, extraHeader: FieldList = NO_FIELDS): number {
+  #sendRaw(msgType: string, body: FieldList | BodyWriter, extraHeader: FieldList = NO_FIELDS, unstored = false): number {
     const isAdmin = ADMIN_TYPES.has(msgType);
     if (isAdmin) {
       if (typeof body === 'function') body = fieldsOf(body); // admin bodies are FieldLists (send() takes no admin type)
@@ -929,7 +956,8 @@ export class Session {
     this.#lastSentMs = now;
     const seq = this.#store.nextSenderSeq;
     const bytes = this.#encode(msgType, seq, now, body, extraHeader);
-    if (!isAdmin && this.config.persistMessages) this.#store.saveSent(seq, bytes);
+    if (!isAdmin && this.config.persistMessages && !unstored) this.#store.saveSent(seq, bytes);
+    else if (unstored && this.#store.skipSent !== undefined) this.#store.skipSent(seq);
     else this.#store.setNextSenderSeq(seq + 1);
     const mayWrite = isAdmin
       ? msgType === MsgType.Logon || msgType === MsgType.Logout || msgType === MsgType.ResendRequest || msgType === MsgType.SequenceReset || this.isLoggedOn

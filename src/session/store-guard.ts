@@ -20,14 +20,20 @@ function storeError(err: unknown): unknown {
   return isSystemError && !isOutOfDescriptors(err) ? new MessageStoreError(err) : err;
 }
 
-/** `inner` with its file-system errors turned into MessageStoreErrors. Optional methods are there when `inner` has them (the
- *  session and the outbox look for them: whenDurable gates the socket, advanceNextTargetSeq batches target seqs). */
+/** `inner` with its file-system errors turned into MessageStoreErrors. Optional methods are there when `inner` has
+ *  them (the session and the outbox look for them: whenDurable gates the socket, advanceNextTargetSeq batches target
+ *  seqs, skipSent writes the seq of a message not kept with the next flush instead of at once). */
 export class GuardedStore implements MessageStore {
   readonly advanceNextTargetSeq?: (seq: number) => void;
+  readonly skipSent?: (seq: number) => void;
   readonly whenDurable?: () => Promise<void> | undefined;
   readonly recordNextSenderSeq?: (seq: number) => void;
 
   constructor(readonly inner: MessageStore) {
+    const skip = inner.skipSent?.bind(inner);
+    if (skip !== undefined) {
+      this.skipSent = (seq) => { try { skip(seq); } catch (err) { throw storeError(err); } };
+    }
     const advance = inner.advanceNextTargetSeq?.bind(inner);
     if (advance !== undefined) {
       this.advanceNextTargetSeq = (seq) => { try { advance(seq); } catch (err) { throw storeError(err); } };

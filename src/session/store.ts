@@ -27,6 +27,10 @@ export interface MessageStore {
   /** Store an outbound message AND advance nextSenderSeq to seq+1, atomically as far as a crash can tell
    *  (a crash never leaves nextSenderSeq behind a message that was stored). */
   saveSent(seq: number, bytes: Buffer): void;
+  /** Optional: a message `seq` was sent without being kept (a ResendRequest gap-fills it: market data, stale by
+   *  then): nextSenderSeq becomes seq+1 at once, and is written with the next flush(), so before any byte of the
+   *  message can reach the socket. Callers without it use setNextSenderSeq, which is written through. */
+  skipSent?(seq: number): void;
   /** Stored messages with begin <= seq <= end, ascending, at most maxCount of them (bounded memory:
    *  callers page through a huge range). Seqs never stored are simply absent. */
   readRange(begin: number, end: number, maxCount: number): Array<{ seq: number; bytes: Buffer }>;
@@ -96,6 +100,10 @@ export class MemoryStore implements MessageStore {
     this.#messages.set(seq, Buffer.from(bytes));
     this.#maxStoredSeq = seq;
     this.#nextSenderSeq = seq + 1;
+  }
+
+  skipSent(seq: number): void {
+    this.setNextSenderSeq(seq + 1);
   }
 
   readRange(begin: number, end: number, maxCount: number): Array<{ seq: number; bytes: Buffer }> {

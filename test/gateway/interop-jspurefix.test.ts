@@ -76,3 +76,38 @@ test('jspurefix as the client: logon, order, fill, cancel and logout', async () 
     await gw.close();
   }
 });
+
+test('jspurefix takes market data (W, then X) and the security list; it rejects none of them', async () => {
+  const gw = await startTestGateway();
+  const trader = await Client.logon(gw.fixPort, 'OURS2');
+  try {
+    trader.order('R1', { side: '1', qty: '5', price: '189.50' });
+    await trader.reports('R1');
+    const js = jspurefixClient(gw.fixPort, 'JSPF2', async (session, received) => {
+      const until = (what: string, pred: () => boolean) => waitFor(what, pred, 5000);
+      session.send('V', { MDReqID: 'M1', SubscriptionRequestType: '1', MarketDepth: 0,
+        MDReqGrp: { NoMDEntryTypes: [{ MDEntryType: '0' }, { MDEntryType: '1' }, { MDEntryType: '2' }] },
+        InstrmtMDReqGrp: { NoRelatedSym: [{ Instrument: { Symbol: 'AAPL' } }, { Instrument: { Symbol: 'MSFT' } }] } });
+      await until('two snapshots', () => received.filter((r) => r.msgType === 'W').length === 2);
+      trader.order('R2', { side: '2', qty: '2', price: '189.50' });
+      trader.order('R3', { side: '2', qty: '4', price: '191.00' });
+      await until('the trade and the new offer', () => received.filter((r) => r.msgType === 'X').flatMap((r) => r.body.MDIncGrp.NoMDEntries).length >= 3);
+      session.send('x', { SecurityReqID: 'L1', SecurityListRequestType: 4 });
+      await until('the security list', () => received.some((r) => r.msgType === 'y'));
+    });
+    await js.run();
+    const aapl = js.received.find((r) => r.msgType === 'W' && r.body.Instrument.Symbol === 'AAPL')!.body;
+    assert.deepEqual(aapl.MDFullGrp.NoMDEntries.map((e: any) => [e.MDEntryType, e.MDEntryPx, e.MDEntrySize]), [['0', 189.5, 5]]);
+    assert.deepEqual(aapl.StandardHeader.Hop.NoHops, [{ HopCompID: 'MD', HopRefID: gw.engine.bookSnapshot('AAPL', 0)!.mdSeq - 2 }], 'the md sequence of the snapshot, in the header');
+    const entries = js.received.filter((r) => r.msgType === 'X').flatMap((r) => r.body.MDIncGrp.NoMDEntries);
+    assert.deepEqual(entries.map((e: any) => [e.MDUpdateAction, e.MDEntryType, e.MDEntryPx, e.MDEntrySize ?? null]).sort(),
+      [['0', '1', 191, 4], ['0', '2', 189.5, 2], ['1', '0', 189.5, 3]]);
+    const list = js.received.find((r) => r.msgType === 'y')!.body;
+    assert.deepEqual(list.SecListGrp.NoRelatedSym.map((e: any) => e.Instrument.Symbol), ['AAPL', 'MSFT', 'IBM', 'GOOG', 'BTC-USD', 'ETH-USD']);
+    await waitFor('jspurefix session logged out', () => gw.sessionsInfo().find((s) => s.targetCompId === 'JSPF2')?.state === 'disconnected');
+    assert.equal(gw.sessionsInfo().find((s) => s.targetCompId === 'JSPF2')!.nextTargetSeq, 5, 'Logon, V, x, Logout: jspurefix sent no Reject of anything we sent');
+  } finally {
+    await trader.stop();
+    await gw.close();
+  }
+});
