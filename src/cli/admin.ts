@@ -1,7 +1,9 @@
 // `fixgw admin`: the operator's commands against a running gateway's admin HTTP API
-// (halt, resume, killswitch, end-of-day, expire-sweep), and `health` (the Docker HEALTHCHECK). Prints the answer as
-// one JSON line; exit 0 when the engine applied it (health: when the gateway is up), 1 when it refused or the
-// request failed. The gateway is found from its .cfg (--config) unless --url or FIXGW_URL says where it is.
+// (halt, resume, killswitch, end-of-day, expire-sweep; deposit, withdraw, adjust), and `health` (the Docker
+// HEALTHCHECK). Prints the answer as one JSON line; exit 0 when the engine applied it (health: when the gateway is up),
+// 1 when it refused or the request failed. The gateway is found from its .cfg (--config) unless --url or FIXGW_URL says
+// where it is. The balance commands need a reference id (--ref): run the same command again and the engine answers
+// with the first result, moving nothing.
 import http from 'node:http';
 import https from 'node:https';
 import { Command, InvalidArgumentError } from 'commander';
@@ -109,7 +111,7 @@ async function health(opts: AdminOptions): Promise<void> {
 export function register(program: Command): void {
   const admin = program
     .command('admin')
-    .description('operator commands for a running gateway (admin HTTP API): halt, resume, killswitch, end-of-day, expire-sweep, health')
+    .description('operator commands for a running gateway (admin HTTP API): halt, resume, killswitch, end-of-day, expire-sweep, deposit, withdraw, adjust, health')
     .option('--config <file>', 'the gateway settings (.cfg): HttpHost, HttpPort and AdminToken say where and how to ask', packagedGatewayConfigPath())
     .option('--url <url>', 'the gateway HTTP server (default: env FIXGW_URL, else from --config)')
     .option('--token <token>', 'admin bearer token (default: env FIXGW_ADMIN_TOKEN, else AdminToken of --config)')
@@ -129,6 +131,14 @@ export function register(program: Command): void {
     .action((symbol: string | undefined) => call(opts(), 'end-of-day', symbol !== undefined ? { symbol } : {}));
   admin.command('expire-sweep').description('expire GTD orders whose ExpireTime has passed')
     .action(() => call(opts(), 'expire-sweep', {}));
+  for (const [verb, what] of [['deposit', 'credit an amount to the available balance'], ['withdraw', 'debit an amount (never more than is available)'],
+    ['adjust', 'add a signed amount, e.g. -0.01 (an operator correction; write it after --: adjust ACME USD -- -0.01)']] as const) {
+    admin.command(`${verb} <account> <asset> <amount>`).description(`${what}; idempotent by --ref`)
+      .requiredOption('--ref <refId>', 'reference id (1..128 characters): the same id again is answered with the first result')
+      .option('--text <text>', 'note, kept in the journal')
+      .action((account: string, asset: string, amount: string, o: { ref: string; text?: string }) =>
+        call(opts(), verb, { refId: o.ref, account, asset, amount, ...(o.text !== undefined ? { text: o.text } : {}) }));
+  }
   admin.command('health').description('is the gateway up? GET /health; exit 0 when it answers 200 (no token needed)')
     .action(() => health(opts()));
 }

@@ -1,6 +1,7 @@
 // `fixgw serve`: run the gateway (FIX acceptor + engine) until SIGINT/SIGTERM, then log every session out,
 // flush the journal and exit 0.
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
 import { pino, type Logger } from 'pino';
@@ -8,11 +9,13 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import { startHttpServer, type HttpServer } from '../http/server.js';
 import { tokenFrom } from '../http/access.js';
 import { adminApi, adminTokenOf } from '../http/admin-api.js';
+import { startRestService, type RestService } from '../http/rest-service.js';
 import { TradeTape, TRADES_KEPT_DEFAULT } from '../marketdata/index.js';
 import { loadGatewaySettings, startGateway, type Gateway, type GatewayFileSettings } from '../gateway/index.js';
 import { warmUp } from './warm-up.js';
 import { exposureWarnings } from '../gateway/exposure.js';
 import { defaultEngineConfigPath, loadEngineConfig } from '../engine/index.js';
+import { checkPortFree, checkWritableDir, listenProblem, reportStartupFailure, type PortToCheck } from './preflight.js';
 
 function parsePort(value: string): number {
   const port = Number(value);
@@ -39,6 +42,69 @@ function tradesBeforeSnapshot(tape: TradeTape, gateway: Gateway, log: Logger): v
   }
 }
 
+/** The ports and directories `serve` will use, checked before the warm-up and before anything is written. */
+async function checkBeforeStart(opts: ServeOptions, settings: GatewayFileSettings): Promise<void> {
+  for (const port of [fixPortOf(opts, settings), httpPortOf(opts, settings)]) await checkPortFree(port);
+  checkWritableDir('data directory', path.resolve(opts.dataDir ?? settings.dataDir ?? 'data'));
+  for (const s of settings.sessions) {
+    if (s.fileStorePath !== undefined) checkWritableDir('FileStorePath', path.resolve(s.fileStorePath));
+    if (s.fileLogPath !== undefined) checkWritableDir('FileLogPath', path.resolve(s.fileLogPath));
+  }
+}
+
+function fixPortOf(opts: ServeOptions, settings: GatewayFileSettings): PortToCheck {
+  return { what: 'FIX', host: opts.host ?? settings.fixHost ?? '0.0.0.0', port: opts.fixPort ?? settings.fixPort, setBy: 'SocketAcceptPort or --fix-port' };
+}
+
+function httpPortOf(opts: ServeOptions, settings: GatewayFileSettings): PortToCheck {
+  return { what: 'HTTP', host: opts.httpHost ?? settings.httpHost ?? '0.0.0.0', port: opts.httpPort ?? settings.httpPort ?? 8080, setBy: 'HttpPort or --http-port' };
+}
+
+/** A listen error of a port the checks found free (another process took it meanwhile) named like theirs. */
+function asPortProblem(err: unknown, port: () => PortToCheck): unknown {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  return typeof code === 'string' && /^(EADDRINUSE|EACCES|EADDRNOTAVAIL)$/.test(code) && /\blisten\b/.test((err as Error).message)
+    ? new Error(listenProblem(port(), err as NodeJS.ErrnoException)) : err;
+}
+
+interface HttpContext {
+  opts: ServeOptions; settings: GatewayFileSettings; gateway: Gateway; registry: Registry; log: Logger; tradeTape: TradeTape; isReady: () => boolean;
+}
+
+/** The HTTP server (health, metrics, market data, the admin API) with the REST API and the private WebSocket channels
+ *  (docs/rest.md; disabled without ApiKeysFile). */
+async function startHttp(c: HttpContext): Promise<{ http: HttpServer; rest: RestService }> {
+  const { settings, gateway, log } = c;
+  const rest = startRestService({ engine: gateway.engine, sequencer: gateway.sequencer, settings: settings.api, logger: log, registry: c.registry });
+  try {
+    const http = await startHttpServer({
+      host: c.opts.httpHost ?? settings.httpHost ?? '0.0.0.0',
+      port: c.opts.httpPort ?? settings.httpPort ?? 8080,
+      engine: gateway.engine,
+      sequencer: gateway.sequencer,
+      tradeTape: c.tradeTape,
+      sessions: () => gateway.sessionsInfo(),
+      registry: c.registry,
+      isReady: c.isReady,
+      healthDetails: () => ({ lastSeq: gateway.sequencer.lastAppliedSeq, snapshots: gateway.snapshotStatus() }),
+      degraded: () => gateway.degraded(),
+      logger: log,
+      // Operator API (halt/resume/killswitch/end-of-day, balance commands) on the same HTTP server; 403 unless a token is configured.
+      plugins: [{ prefix: '/api/v1/admin', plugin: adminApi({ sequencer: gateway.sequencer, token: adminTokenOf(settings.adminToken), logger: log }) },
+        ...rest.plugins],
+      wsExtension: rest.ws,
+      accessToken: tokenFrom('FIXGW_HTTP_TOKEN', settings.httpAccessToken),
+      connectionsPerAddressMax: settings.maxHttpConnectionsPerAddress,
+      ...(settings.https !== undefined
+        ? { https: { key: readFileSync(settings.https.keyFile), cert: readFileSync(settings.https.certFile) } } : {}),
+    });
+    return { http, rest };
+  } catch (err) {
+    rest.close();
+    throw err;
+  }
+}
+
 export function register(program: Command): void {
   program
     .command('serve')
@@ -61,8 +127,9 @@ export function register(program: Command): void {
       let gateway: Gateway;
       const tradeTape = new TradeTape(TRADES_KEPT_DEFAULT);
       try {
-        settings = loadGatewaySettings(opts.config);
+        settings = loadGatewaySettings(opts.config, { onWarning: (w) => log.warn({ file: w.file, line: w.line, key: w.key }, w.message) });
         const engineConfig = loadEngineConfig(opts.engineConfig ?? settings.engineConfigPath ?? defaultEngineConfigPath());
+        await checkBeforeStart(opts, settings);
         if (settings.warmUpOrders > 0) log.info(await warmUp(settings, engineConfig, settings.warmUpOrders, log), 'warm-up done');
         gateway = await startGateway({
           onReplayEvents: (_sc, events) => tradeTape.add(events),
@@ -78,37 +145,17 @@ export function register(program: Command): void {
         });
       } catch (err) {
         // Configuration and startup problems (bad .cfg or engine.json, port in use, unreadable journal): one line, exit 1.
-        log.fatal({ err }, 'fixgw could not start');
-        log.flush();
-        process.stderr.write(`fixgw serve: ${(err as Error).message}\n`);
+        reportStartupFailure(log, asPortProblem(err, () => fixPortOf(opts, settings)));
         process.exitCode = 1;
         return;
       }
       tradesBeforeSnapshot(tradeTape, gateway, log);
       let http: HttpServer | undefined;
+      let rest: RestService | undefined;
       try {
-        http = await startHttpServer({
-          host: opts.httpHost ?? settings.httpHost ?? '0.0.0.0',
-          port: opts.httpPort ?? settings.httpPort ?? 8080,
-          engine: gateway.engine,
-          sequencer: gateway.sequencer,
-          tradeTape,
-          sessions: () => gateway.sessionsInfo(),
-          registry,
-          isReady: () => gateway.ready && !stopping,
-          healthDetails: () => ({ lastSeq: gateway.sequencer.lastAppliedSeq, snapshots: gateway.snapshotStatus() }),
-          degraded: () => gateway.degraded(),
-          logger: log,
-          // Operator API (halt/resume/killswitch/end-of-day) on the same HTTP server; 403 unless a token is configured.
-          plugins: [{ prefix: '/api/v1/admin', plugin: adminApi({ sequencer: gateway.sequencer, token: adminTokenOf(settings.adminToken), logger: log }) }],
-          accessToken: tokenFrom('FIXGW_HTTP_TOKEN', settings.httpAccessToken),
-          connectionsPerAddressMax: settings.maxHttpConnectionsPerAddress,
-          ...(settings.https !== undefined
-            ? { https: { key: readFileSync(settings.https.keyFile), cert: readFileSync(settings.https.certFile) } } : {}),
-        });
+        ({ http, rest } = await startHttp({ opts, settings, gateway, registry, log, tradeTape, isReady: () => gateway.ready && !stopping }));
       } catch (err) {
-        log.fatal({ err }, 'fixgw could not start its HTTP server');
-        process.stderr.write(`fixgw serve: HTTP server: ${(err as Error).message}\n`);
+        reportStartupFailure(log, asPortProblem(err, () => httpPortOf(opts, settings)), 'HTTP server: ');
         await gateway.close().catch(() => undefined);
         log.flush();
         process.exitCode = 1;
@@ -125,6 +172,7 @@ export function register(program: Command): void {
         try {
           // A journal failure can stop us before the HTTP server is up.
           await http?.close();
+          rest?.close();
           await gateway.close();
         } catch (err) {
           log.error({ err }, 'error while shutting down');

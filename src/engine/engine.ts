@@ -1011,12 +1011,15 @@ export class Engine {
     return this.doneQueue.length - this.doneHead;
   }
 
-  /** Instruments with their current trading status and last price. */
-  instruments(): Array<{ symbol: string; tickSize: string; lotSize: string; status: TradingStatus; lastPrice: string | null; referencePrice: string; mdSeq: number }> {
+  /** Instruments with their current trading status (and why it is halted), last price and price protections. */
+  instruments(): Array<{ symbol: string; tickSize: string; lotSize: string; status: TradingStatus; lastPrice: string | null; referencePrice: string; mdSeq: number;
+    haltText: string | null; priceBandBps: number; circuitBreakerBps: number; circuitBreakerWindowMs: number }> {
     return this.states.map((st) => ({
       symbol: st.inst.symbol, tickSize: st.inst.priceStep.text, lotSize: st.inst.qtyStep.text, status: st.status,
       referencePrice: fromUnits(st.inst.referencePriceTicks, st.inst.priceStep),
       lastPrice: st.lastPriceTicks > 0 ? fromUnits(st.lastPriceTicks, st.inst.priceStep) : null, mdSeq: st.mdSeq,
+      haltText: st.status === 'Open' ? null : st.haltText, priceBandBps: st.inst.priceBandBps,
+      circuitBreakerBps: st.inst.circuitBreakerBps, circuitBreakerWindowMs: st.inst.circuitBreakerWindowMs,
     }));
   }
 

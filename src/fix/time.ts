@@ -10,8 +10,12 @@ function pad2(n: number): string {
 let cachedSecond = NaN;
 let cachedSecondText = '';
 
-/** YYYYMMDD-HH:MM:SS.sss (default) or YYYYMMDD-HH:MM:SS. */
-export function formatUtcTimestamp(epochMs: number, precision: 'ms' | 's' = 'ms'): string {
+/** Fractional digits of a UTCTimestamp: seconds, milliseconds, microseconds, nanoseconds (QuickFIX TimestampPrecision). */
+export type TimestampDigits = 0 | 3 | 6 | 9;
+
+/** YYYYMMDD-HH:MM:SS with `fraction` digits after a dot (default 3: .sss). Digits past the millisecond come from the
+ *  fraction of `epochMs` (zeros for a whole number of milliseconds). */
+export function formatUtcTimestamp(epochMs: number, fraction: TimestampDigits = 3): string {
   // As Date does: drop the fraction toward zero; split into whole seconds and 0..999 ms.
   const t = Math.trunc(epochMs);
   const second = Math.floor(t / 1000);
@@ -24,9 +28,13 @@ export function formatUtcTimestamp(epochMs: number, precision: 'ms' | 's' = 'ms'
       pad2(d.getUTCHours()) + ':' + pad2(d.getUTCMinutes()) + ':' + pad2(d.getUTCSeconds());
     cachedSecond = second;
   }
-  if (precision === 's') return cachedSecondText;
+  if (fraction === 0) return cachedSecondText;
   const ms = t - second * 1000;
-  return cachedSecondText + (ms < 10 ? '.00' : ms < 100 ? '.0' : '.') + ms;
+  const text = cachedSecondText + (ms < 10 ? '.00' : ms < 100 ? '.0' : '.') + ms;
+  if (fraction === 3) return text;
+  // below the millisecond: nanoseconds of the fraction, cut to the digits asked for
+  const ns = Math.min(999_999, Math.max(0, Math.floor((epochMs - t) * 1_000_000)));
+  return text + String(ns).padStart(6, '0').slice(0, fraction - 3);
 }
 
 function digits(value: string, at: number, count: number): number {

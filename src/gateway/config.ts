@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { loadSettings, parseSettings, SettingsError, type KeySpec, type SessionSettings, type SessionType } from '../session/settings.js';
+import { loadSettings, parseSettings, scheduleOf, SettingsError, type KeySpec, type ParseOptions, type SessionSettings, type SessionType } from '../session/settings.js';
 import type { SessionId } from '../session/session-id.js';
 import { SESSION_DEFAULTS, type SessionConfig } from '../session/session.js';
 import type { ValidationOptions } from '../fix/validate.js';
@@ -45,6 +45,13 @@ export const GATEWAY_KEYS: Record<string, KeySpec> = {
   /** Read token of the HTTP server (env FIXGW_HTTP_TOKEN wins): market data, viewer, metrics and sessions need it;
    *  /health does not. No token = open to anyone who reaches the port. */
   HttpAccessToken: { kind: 'string' },
+  /** JSON file of the API keys of the REST API and the private WebSocket channels (docs/rest.md): [{"key", "secret",
+   *  "account", "permissions": ["read", "trade"]}]. None: both are disabled (403 api_disabled). */
+  ApiKeysFile: { kind: 'path' },
+  /** How far a signed request's FIXGW-TIMESTAMP may be from the gateway's clock, either way, in milliseconds. */
+  ApiTimestampWindowMs: { kind: 'int', default: 5000, min: 100, max: 600_000 },
+  /** Requests per second per API key (REST requests and WebSocket orders; a key's own requestsPerSecond wins). */
+  ApiRequestsPerSecond: { kind: 'int', default: 50, min: 1, max: 1_000_000 },
   /** HTTP/WebSocket connections open at once from one source address; more are closed at once. */
   MaxHttpConnectionsPerAddress: { kind: 'int', default: 2000, min: 1, max: 1_000_000 },
   /** Local time (in TimeZone) at which the gateway journals an EndOfDay command every day (expires Day orders). */
@@ -134,6 +141,8 @@ export interface GatewayFileSettings {
   fixHost: string | undefined;
   /** TLS files of the FIX port (SocketUseSSL=Y). */
   fixTls: { keyFile: string; certFile: string; caFile: string | undefined; verifyPeer: boolean } | undefined;
+  /** TCP_NODELAY on FIX connections (SocketNodelay / SocketTcpNoDelay). */
+  fixNoDelay: boolean;
   /** DataDictionary: undefined = the built-in FIX 4.4 dictionary. */
   dataDictionary: string | undefined;
   fsync: boolean;
@@ -150,6 +159,9 @@ export interface GatewayFileSettings {
   /** HTTP read token from the file (FIXGW_HTTP_TOKEN overrides it where the HTTP server starts). */
   httpAccessToken: string | undefined;
   maxHttpConnectionsPerAddress: number;
+  /** The REST API's and private WebSocket's keys (ApiKeysFile, absolute; undefined = both disabled), the timestamp
+   *  window of a signed request and the default requests per second of a key. */
+  api: { keysFile: string | undefined; timestampWindowMs: number; requestsPerSecond: number };
   /** Seconds after local midnight in `timeZone` of the daily EndOfDay (EndOfDayTime), or undefined (none scheduled). */
   endOfDayTimeSec: number | undefined;
   /** IANA zone of EndOfDayTime (TimeZone key; UTC by default). */
@@ -167,16 +179,17 @@ export interface GatewayFileSettings {
   warmUpOrders: number;
 }
 
-export function loadGatewaySettings(file: string): GatewayFileSettings {
-  return fromSessions(loadSettings(file, { extraKeys: GATEWAY_KEYS }), file, process.cwd());
+/** `onWarning`: where a key without effect here is reported (fixgw serve: its log); default process.emitWarning. */
+export function loadGatewaySettings(file: string, opts: Pick<ParseOptions, 'onWarning'> = {}): GatewayFileSettings {
+  return fromSessions(loadSettings(file, { extraKeys: GATEWAY_KEYS, ...opts }), file, process.cwd());
 }
 
-export function parseGatewaySettings(text: string, baseDir = process.cwd()): GatewayFileSettings {
-  return fromSessions(parseSettings(text, '<inline>', { extraKeys: GATEWAY_KEYS }), '<inline>', baseDir);
+export function parseGatewaySettings(text: string, baseDir = process.cwd(), opts: Pick<ParseOptions, 'onWarning'> = {}): GatewayFileSettings {
+  return fromSessions(parseSettings(text, '<inline>', { extraKeys: GATEWAY_KEYS, ...opts }), '<inline>', baseDir);
 }
 
-/** Session keys the gateway runs with; every other session key the parser knows is refused (an initiator's, or the
- *  schedule's, which the gateway does not have). */
+/** Session keys the gateway runs with; every other session key the parser knows is refused (an initiator's, or one
+ *  it has no use for: sub and location IDs, a session qualifier, RefreshOnLogon). */
 const SESSION_KEYS_USED = new Set([
   'ConnectionType', 'BeginString', 'SenderCompID', 'TargetCompID', 'SocketAcceptPort', 'SocketAcceptHost', 'HeartBtInt',
   'TimeZone', 'UseLocalTime', 'ResetOnLogon', 'ResetOnLogout', 'ResetOnDisconnect', 'FileStorePath', 'FileStoreSync',
@@ -185,10 +198,15 @@ const SESSION_KEYS_USED = new Set([
   'LogoutTimeout', 'SendRedundantResendRequests', 'SocketUseSSL', 'SocketPrivateKeyFile', 'SocketCertificateFile',
   'SocketCAFile', 'SocketVerifyPeer', 'ValidateCertificates', 'Password', 'AllowedAddresses', 'CancelOnDisconnect',
   'SessionType', 'DropCopyAccounts', 'MaxMessagesPerSecond', 'MaxOutboundBufferBytes', 'ResendChunkSize', 'AllowedRemoteAddresses',
+  'SocketNodelay', 'SocketTcpNoDelay', 'TimestampPrecision', 'TimeStampPrecision', 'MillisecondsInTimeStamp',
+  'StartTime', 'EndTime', 'StartDay', 'EndDay', 'Weekdays', 'NonStopSession',
+  // Y is what Node.js always does; N cannot be honoured and the parser warns about it
+  'SocketReuseAddress',
 ]);
 /** Keys the gateway reads once for the whole process: every session must agree on them (put them in [DEFAULT]). */
 const SESSION_KEYS_PROCESS_WIDE = ['SocketAcceptPort', 'SocketAcceptHost', 'SocketUseSSL', 'SocketPrivateKeyFile',
-  'SocketCertificateFile', 'SocketCAFile', 'SocketVerifyPeer', 'ValidateCertificates', 'DataDictionary', 'TimeZone', 'UseLocalTime'];
+  'SocketCertificateFile', 'SocketCAFile', 'SocketVerifyPeer', 'ValidateCertificates', 'DataDictionary', 'TimeZone', 'UseLocalTime',
+  'SocketNodelay', 'SocketTcpNoDelay', 'SocketReuseAddress'];
 const PER_SESSION_GATEWAY_KEYS = new Set(['AllowedCompIDs', 'ThrottleMaxRejectsPerSecond', 'MarketData', 'MarketDataSubscriptionsMax',
   'MarketDataDepthMax', 'MarketDataQueueBytes']);
 
@@ -215,6 +233,7 @@ function fromSessions(sessions: SessionSettings[], source: string, baseDir: stri
     fixTls: first.socketUseSsl
       ? { keyFile: first.socketPrivateKeyFile!, certFile: first.socketCertificateFile!, caFile: first.socketCaFile, verifyPeer: first.socketVerifyPeer }
       : undefined,
+    fixNoDelay: first.socketNoDelay,
     dataDictionary: first.dataDictionary,
     fsync: x.bool('JournalFsync'),
     journalSegmentBytes: x.int('JournalSegmentBytes'),
@@ -226,6 +245,7 @@ function fromSessions(sessions: SessionSettings[], source: string, baseDir: stri
     adminToken: x.str('AdminToken'),
     httpAccessToken: x.str('HttpAccessToken'),
     maxHttpConnectionsPerAddress: x.int('MaxHttpConnectionsPerAddress'),
+    api: { keysFile: abs(x.str('ApiKeysFile')), timestampWindowMs: x.int('ApiTimestampWindowMs'), requestsPerSecond: x.int('ApiRequestsPerSecond') },
     endOfDayTimeSec: x.optInt('EndOfDayTime'),
     timeZone: first.timeZone,
     idleSpinMicros: idleSpinOf(x.str('IdleSpinMicros'), source),
@@ -242,7 +262,7 @@ function refuseUnused(sessions: SessionSettings[], source: string): void {
   for (const s of sessions) {
     for (const key of s.raw.keys()) {
       if (!SESSION_KEYS_USED.has(key) && !(key in GATEWAY_KEYS)) {
-        throw new SettingsError(source, s.line, key, 'not used by the gateway (an initiator, session-schedule, socket-option or timestamp setting): remove it');
+        throw new SettingsError(source, s.line, key, 'not used by the gateway (an initiator setting, or one it has no use for): remove it');
       }
     }
   }
@@ -363,7 +383,15 @@ export function sessionConfigOf(s: SessionSettings): SessionConfig {
     persistMessages: s.persistMessages,
     resendChunkSize: s.resendChunkSize,
     maxOutboundBufferBytes: s.maxOutboundBufferBytes,
+    timestampPrecision: s.timestampPrecision,
+    ...scheduleConfigOf(s),
   };
+}
+
+/** The session's schedule, when it has one (dynamic sessions inherit their template's). */
+function scheduleConfigOf(s: SessionSettings): Pick<SessionConfig, 'schedule'> {
+  const schedule = scheduleOf(s);
+  return schedule === undefined ? {} : { schedule };
 }
 
 /** TLS material of the FIX port, when SocketUseSSL=Y. */

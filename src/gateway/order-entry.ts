@@ -19,6 +19,7 @@ import { echoOf, translate } from './requests.js';
 import { massCancelRejectedReport } from './reports.js';
 import type { CommandSequencer, EngineReads } from './seam.js';
 import { Throttle } from './throttle.js';
+import type { ThrottleInfo } from './sessions.js';
 
 export interface OrderEntryOptions {
   sequencer: CommandSequencer;
@@ -84,6 +85,14 @@ export class OrderEntry {
     } catch (err) {
       this.#o.log.error({ session: session.key, err }, 'could not submit SessionDisconnected');
     }
+  }
+
+  /** The session's message rate now, against its limit (GET /api/v1/sessions). */
+  throttleOf(session: Session): ThrottleInfo | undefined {
+    const s = this.#o.settingsOf(session);
+    if (s === undefined) return undefined;
+    const w = this.#throttle.windowOf(session.key, Date.now());
+    return { maxMessagesPerSecond: s.maxMessagesPerSecond, messagesThisSecond: w.messages, refusedThisSecond: w.refused, throttled: w.refused > 0 };
   }
 
   /** Application.onLogon: a fresh message-rate window. */

@@ -90,6 +90,7 @@ export async function startOrderPath(o: OrderPathOptions): Promise<OrderPath> {
     port: o.fixPort, host: o.host, sessions: sessions.specs(o.engine.sessionsWithOrders()), dictionary: o.dictionary, application,
     openStore: o.openStore, openLog: o.openLog, onEvent: (text) => o.log.info({ event: text }, 'connection event'),
     logonTimeoutMs: o.settings.sessions[0]!.session.logonTimeoutS * 1000,
+    noDelay: o.settings.fixNoDelay,
     maxConnectionsPerAddress: o.settings.maxConnectionsPerAddress, maxDynamicSessions: o.settings.maxDynamicSessions,
     dynamicSessionIdleTimeoutMs: o.settings.dynamicSessionIdleTimeoutMs, mayReleaseSession: mayRelease(o.engine, inFlight, sessions),
     admit: policy.admit, authenticate: policy.authenticate, logonRefusedText: LOGON_REFUSED_TEXT, storage,
@@ -108,7 +109,7 @@ export async function startOrderPath(o: OrderPathOptions): Promise<OrderPath> {
   return {
     acceptor: acc,
     metrics,
-    sessionsInfo: () => acc.sessions().map((s) => sessionInfoOf(s, sessions.ofSession(s))),
+    sessionsInfo: () => acc.sessions().map((s) => sessionInfoOf(s, sessions.ofSession(s), orderEntry.throttleOf(s))),
     degraded: () => storage.failures().map((f) => `${f.session}: ${f.reason}`),
     async close(graceMs) {
       closing = true;

@@ -19,6 +19,7 @@ import type { LogBatchTimer } from './log-batch-timer.js';
 import type { GatewayMetrics } from './metrics.js';
 import { ExecutionReportBody, massCancelReport, orderCancelReject } from './reports.js';
 import type { RequestEcho } from './requests.js';
+import { isRestSession } from './rest-entry.js';
 
 export interface RepliesOptions {
   sessionOf: (key: string) => Session | undefined;
@@ -91,7 +92,8 @@ export class Replies {
   #sendTo(key: string, msgType: string, body: FieldList | BodyWriter): boolean {
     const session = this.#o.sessionOf(key);
     if (session === undefined) {
-      this.#o.log.warn({ session: key, msgType }, 'reply for a session that does not exist');
+      // REST and WebSocket orders are answered by rest-entry.ts; only a FIX session that is gone is worth a line
+      if (!isRestSession(key)) this.#o.log.warn({ session: key, msgType }, 'reply for a session that does not exist');
       return false;
     }
     this.#batch.send(session, msgType, body);

@@ -97,9 +97,13 @@ export interface SessionInfo {
   /** Epoch ms of the last byte received or connection event; 0 = never. */
   lastActivityMs: number;
   remoteAddress: string | null;
+  /** Its message rate in the current second against MaxMessagesPerSecond; throttled: messages were refused in it. */
+  throttle: ThrottleInfo | null;
 }
 
-export function sessionInfoOf(s: Session, settings: GatewaySession | undefined): SessionInfo {
+export interface ThrottleInfo { maxMessagesPerSecond: number; messagesThisSecond: number; refusedThisSecond: number; throttled: boolean }
+
+export function sessionInfoOf(s: Session, settings: GatewaySession | undefined, throttle?: ThrottleInfo): SessionInfo {
   return {
     key: s.key,
     senderCompId: s.id.senderCompId,
@@ -111,5 +115,6 @@ export function sessionInfoOf(s: Session, settings: GatewaySession | undefined):
     nextTargetSeq: s.nextTargetSeq,
     lastActivityMs: s.lastActivityMs,
     remoteAddress: s.remoteAddress ?? null,
+    throttle: throttle ?? null,
   };
 }

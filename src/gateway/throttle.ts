@@ -20,6 +20,13 @@ export class Throttle {
     return ++w.rejects === rejectsMax + 1 ? 'logout' : 'reject';
   }
 
+  /** The session's current one-second window, for the operator: messages counted and refused in it (zeros once it
+   *  is over). */
+  windowOf(session: string, nowMs: number): { messages: number; refused: number } {
+    const w = this.#windows.get(session);
+    return w === undefined || nowMs - w.startMs >= 1000 ? { messages: 0, refused: 0 } : { messages: w.count, refused: w.rejects };
+  }
+
   forget(session: string): void {
     this.#windows.delete(session);
   }

@@ -29,6 +29,13 @@ function isOpenPath(url: string): boolean {
   return path === '/health' || path === '/api/v1/admin' || path.startsWith('/api/v1/admin/');
 }
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** false: the route does not need the read token (the REST API checks its own signed keys; a static script). */
+    readToken?: boolean;
+  }
+}
+
 /** The token given in the request's `token` query parameter, or null. */
 function queryToken(url: string): string | null {
   const q = url.indexOf('?');
@@ -48,7 +55,7 @@ export function readAccessHook(token: string, logger?: Logger): (req: FastifyReq
     return reply.code(401).header('www-authenticate', challenge).send(body);
   };
   return async (req, reply) => {
-    if (isOpenPath(req.url)) return;
+    if (isOpenPath(req.url) || req.routeOptions.config?.readToken === false) return;
     const given = bearerOf(req.headers.authorization) ?? queryToken(req.url);
     if (given === null) {
       return refuse(req, reply, 'Bearer realm="fixgw"',

@@ -15,11 +15,12 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import type { Engine } from '../engine/index.js';
 import { marketData, type EventSource, type TradeTape } from '../marketdata/index.js';
-import type { TapLimits } from '../marketdata/ws-tap.js';
+import type { TapLimits, WsExtension } from '../marketdata/ws-tap.js';
 import { readAccessHook } from './access.js';
 import { ConnectionsPerAddress } from '../session/connections-per-address.js';
 import { FailureBurst, processDescriptors, type DescriptorBudget } from '../session/descriptors.js';
 import { statusRoutes } from './status-routes.js';
+import { operatorRoutes } from './operator-routes.js';
 
 export interface HttpServerOptions extends Partial<TapLimits> {
   /** Listen address; default 127.0.0.1. */
@@ -49,6 +50,8 @@ export interface HttpServerOptions extends Partial<TapLimits> {
   https?: { key: Buffer; cert: Buffer };
   /** Read token: every route but /health and the admin API then needs it (access.ts); undefined or '' = open. */
   accessToken?: string;
+  /** More ops on /ws besides market data (the private channels of ws-private.ts). */
+  wsExtension?: WsExtension;
   /** Connections (HTTP keep-alive and WebSocket alike) open at once from one source address; more are closed at once.
    *  Default 2,000. */
   connectionsPerAddressMax?: number;
@@ -112,6 +115,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
     await app.register(md.plugin);
     await app.register(statusRoutes({ registry, sessions: opts.sessions ?? (() => []), isReady: opts.isReady ?? (() => true),
       healthDetails: opts.healthDetails ?? (() => ({})), degraded: opts.degraded ?? (() => []) }));
+    await app.register(operatorRoutes({ engine: opts.engine }));
     for (const p of opts.plugins ?? []) await app.register(p.plugin, { prefix: p.prefix });
     limitConnections(app, opts.connectionsPerAddressMax ?? 2_000, opts.descriptors ?? processDescriptors(), opts.logger);
     await app.listen({ host, port: opts.port });

@@ -6,6 +6,7 @@ import { bookChecksum } from './checksum.js';
 import type { MarketDataFeed } from './feed.js';
 import type { TapLimits } from './ws-tap.js';
 import { VIEWER_HTML } from './viewer-page.js';
+import { registerViewerAssets } from './viewer-assets.js';
 
 export interface HttpApiContext {
   feed: MarketDataFeed;
@@ -18,6 +19,7 @@ interface SymbolRoute { Params: { symbol: string }; Querystring: Record<string, 
 
 export function registerHttpApi(app: FastifyInstance, ctx: HttpApiContext): void {
   app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(VIEWER_HTML));
+  registerViewerAssets(app);
 
   app.get<SymbolRoute>('/api/v1/book/:symbol', async (req, reply) => {
     const f = ctx.feed.get(req.params.symbol);

@@ -14,13 +14,13 @@ import type { Engine, EngineEvent, SequencedCommand } from '../engine/index.js';
 import { MarketDataFeed } from './feed.js';
 import { TRADES_KEPT_DEFAULT, type TradeTape } from './trade-tape.js';
 import { createTapMetrics } from './metrics.js';
-import { DEFAULT_TAP_LIMITS, WsTap, type TapLimits } from './ws-tap.js';
+import { DEFAULT_TAP_LIMITS, WsTap, type TapLimits, type WsExtension } from './ws-tap.js';
 import { registerHttpApi } from './http-api.js';
 
 export { bookChecksum, checksumText, CHECKSUM_LEVELS } from './checksum.js';
 export type { WireLevel } from './checksum.js';
 export { DEFAULT_TAP_LIMITS } from './ws-tap.js';
-export type { TapLimits, Channel } from './ws-tap.js';
+export type { TapLimits, Channel, WsExtension } from './ws-tap.js';
 export { VIEWER_HTML } from './viewer-page.js';
 export { TradeTape, TRADES_KEPT_DEFAULT } from './trade-tape.js';
 
@@ -37,6 +37,8 @@ export interface MarketDataOptions extends Partial<TapLimits> {
   tradesKeptMax?: number;
   /** The trades from before this start, rebuilt from the journal (trade-tape.ts). */
   tradeTape?: TradeTape;
+  /** More ops on /ws (the private channels). */
+  wsExtension?: WsExtension;
 }
 
 export interface MarketData {
@@ -67,7 +69,7 @@ export function marketData(opts: MarketDataOptions): MarketData {
       // seed from the engine and subscribe in the same synchronous step: no event can fall between the two
       const feed = new MarketDataFeed(opts.engine, tradesKeptMax, opts.tradeTape);
       const metrics = createTapMetrics(opts.registry, { clients: () => tap?.clientCount ?? 0, subscriptions: () => tap?.subscriptionCounts() ?? {} });
-      const wsTap = tap = new WsTap(feed, limits, metrics);
+      const wsTap = tap = new WsTap(feed, limits, metrics, opts.wsExtension ?? null);
       const unsubscribe = opts.sequencer.onEvents((_sc, events) => {
         for (const ev of events) {
           if (ev.kind !== 'md') continue;

@@ -1,5 +1,7 @@
-// The live viewer served at "/": one self-contained HTML page (no build step, no external assets) that speaks
-// the public WebSocket protocol like any client: book snapshot + chained deltas, trades, BBO and status.
+// The live viewer served at "/": one HTML page (no build step, nothing from outside the gateway) that speaks the
+// public WebSocket protocol like any client: book snapshot + chained deltas, trades, BBO and status. Its price and
+// depth charts are viewer-charts.ts over TradingView's Lightweight Charts, served from node_modules (viewer-assets.ts).
+// While the gateway is away the page greys out with a notice, and comes back by itself when it returns.
 // Kept in a .ts module so it ships inside dist/ with the compiled code.
 
 export const VIEWER_HTML = `<!doctype html>
@@ -33,7 +35,19 @@ export const VIEWER_HTML = `<!doctype html>
   .down .dot { background: var(--ask); }
   .flash { animation: flash 1.2s ease-out; }
   @keyframes flash { from { background: #fde8b0; } to { background: var(--bg); } }
-  main { display: grid; grid-template-columns: minmax(360px, 1.15fr) minmax(320px, 1fr); gap: 20px; padding: 20px 24px; max-width: 1200px; }
+  main { display: grid; grid-template-columns: minmax(300px, 0.9fr) minmax(380px, 1.5fr) minmax(300px, 0.9fr); gap: 20px; padding: 20px 24px; max-width: 1600px; }
+  main, .offline-notice { transition: opacity 0.2s; }
+  body.offline main { opacity: 0.42; filter: grayscale(1); pointer-events: none; }
+  .offline-notice { display: none; margin: 16px 24px 0; padding: 10px 16px; border-radius: 8px; background: #fdecec; color: #8c1d1d;
+    border: 1px solid #f3b8b8; font-weight: 600; max-width: 1552px; }
+  body.offline .offline-notice { display: block; }
+  .chart-col { display: flex; flex-direction: column; gap: 20px; min-width: 0; }
+  .chart { height: 300px; position: relative; }
+  #depth-chart { height: 220px; }
+  .chart .chart-empty { position: absolute; inset: 0; display: flex; align-items: center; justify-content: center; color: var(--muted); pointer-events: none; }
+  .intervals { display: inline-flex; gap: 2px; text-transform: none; letter-spacing: 0; }
+  .intervals button { font: inherit; font-size: 12px; border: 1px solid var(--line); background: #fff; color: var(--muted); border-radius: 4px; padding: 0 7px; cursor: pointer; }
+  .intervals button.on { background: var(--accent); border-color: var(--accent); color: #fff; }
   section { background: var(--panel); border: 1px solid var(--line); border-radius: 10px; overflow: hidden; }
   section h2 { margin: 0; padding: 10px 16px; font-size: 12.5px; text-transform: uppercase; letter-spacing: 0.6px;
     color: var(--muted); border-bottom: 1px solid var(--line); display: flex; justify-content: space-between; }
@@ -69,6 +83,7 @@ export const VIEWER_HTML = `<!doctype html>
   #trades td.side-Sell { color: var(--ask); font-weight: 600; }
   #trades td.t { color: var(--muted); }
   footer { padding: 0 24px 20px; color: var(--muted); font-size: 12px; }
+  @media (max-width: 1100px) { main { grid-template-columns: minmax(300px, 1fr) minmax(300px, 1fr); } .chart-col { grid-column: 1 / -1; grid-row: 1; } }
   @media (max-width: 800px) { main { grid-template-columns: 1fr; } }
 </style>
 </head>
@@ -81,6 +96,7 @@ export const VIEWER_HTML = `<!doctype html>
   <span class="pill">feed seq <b class="num" id="feed-seq">–</b></span>
   <span class="pill" id="resync-pill">resyncs <b class="num" id="resyncs">0</b></span>
 </header>
+<div class="offline-notice" id="offline" role="alert">Disconnected from the gateway<span id="offline-since"></span>: what is shown is not live. Reconnecting…</div>
 <main>
   <section>
     <h2><span>Order book</span><span class="status-badge" id="status">–</span></h2>
@@ -89,6 +105,18 @@ export const VIEWER_HTML = `<!doctype html>
       <tbody id="ladder-body"></tbody>
     </table>
   </section>
+  <div class="chart-col">
+    <section>
+      <h2><span>Trades <span id="price-title"></span></span><span class="intervals" id="intervals">
+        <button type="button" data-seconds="1">1s</button><button type="button" data-seconds="5">5s</button><button type="button" data-seconds="60" class="on">1m</button><button type="button" data-seconds="300">5m</button><button type="button" data-seconds="3600">1h</button>
+      </span></h2>
+      <div class="chart" id="price-chart"><div class="chart-empty">no trades yet</div></div>
+    </section>
+    <section>
+      <h2><span>Depth</span><span class="num" id="depth-totals"></span></h2>
+      <div class="chart" id="depth-chart"><div class="chart-empty">empty book</div></div>
+    </section>
+  </div>
   <div class="side-col">
     <section>
       <h2><span>Best bid / offer</span></h2>
@@ -109,7 +137,8 @@ export const VIEWER_HTML = `<!doctype html>
     </section>
   </div>
 </main>
-<footer>Live over <span class="num">/ws</span>: book snapshot then deltas chained by seq/prevSeq; a gap triggers a snapshot request (counted as a resync).</footer>
+<footer>Live over <span class="num">/ws</span>: book snapshot then deltas chained by seq/prevSeq; a gap triggers a snapshot request (counted as a resync).
+  Candles from the gateway's trades (<span class="num">/api/v1/trades</span>, then the trades channel). Charts by <a href="https://www.tradingview.com/" rel="noopener">TradingView Lightweight Charts™</a>.</footer>
 <script>
 (() => {
   'use strict';
@@ -124,6 +153,9 @@ export const VIEWER_HTML = `<!doctype html>
   let trades = [];
   let resyncs = 0;
   let renderQueued = false;
+  let tickSizes = new Map();   // symbol -> tick size, for the charts' price format
+  // The charts (viewer-charts.js) once their scripts are loaded; until then, and if they never load, the page works without them.
+  const charts = (op, ...args) => { if (window.fixgwCharts) window.fixgwCharts[op](...args); };
 
   // exact decimal strings compared without floating point: scale both to the same number of decimals
   function cmp(a, b) {
@@ -145,7 +177,24 @@ export const VIEWER_HTML = `<!doctype html>
     for (const channel of ['book', 'trades', 'bbo', 'status']) {
       send(channel === 'book' ? { op: 'subscribe', channel, symbol: sym, depth: 50 } : { op: 'subscribe', channel, symbol: sym });
     }
+    charts('setSymbol', sym, tickSizes.get(sym) || '0.01');
+    loadTradeHistory(sym);
     queueRender();
+  }
+
+  // The chart's history: the trades the gateway keeps (they survive its restarts), then the trades channel adds to them.
+  function loadTradeHistory(sym) {
+    fetch(withToken('/api/v1/trades/' + encodeURIComponent(sym) + '?limit=1000')).then((r) => r.json()).then((body) => {
+      if (sym === symbol && Array.isArray(body.trades)) charts('trades', sym, body.trades);
+    }).catch(() => undefined);   // the socket's close says the gateway is away; the next connection loads it again
+  }
+
+  // While the gateway is away: everything greyed out under a notice, so nothing stale looks live.
+  function setOffline(offline) {
+    if (offline === document.body.classList.contains('offline')) return;
+    document.body.classList.toggle('offline', offline);
+    $('offline-since').textContent = offline ? ' since ' + new Date().toISOString().slice(11, 19) + ' UTC' : '';
+    charts('offline', offline);
   }
 
   function unsubscribe(sym) {
@@ -165,6 +214,7 @@ export const VIEWER_HTML = `<!doctype html>
   function onBook(m) {
     if (m.type === 'snapshot') {
       book = { seq: m.seq, bids: new Map(m.bids), asks: new Map(m.asks), waiting: false };
+      setOffline(false);   // live again from a fresh snapshot
     } else if (m.type === 'delta') {
       if (book.waiting) return;
       if (m.prevSeq !== book.seq) { resync('gap: expected prevSeq ' + book.seq + ', got ' + m.prevSeq); return; }
@@ -190,6 +240,7 @@ export const VIEWER_HTML = `<!doctype html>
         else trades = m.trades.slice().reverse().concat(trades);
         trades.length = Math.min(trades.length, TRADES_KEPT);
         if (trades.length) $('last').textContent = trades[0].price;
+        charts('trades', symbol, m.trades);
         queueRender();
         break;
       case 'bbo': renderBbo(m); break;
@@ -208,8 +259,9 @@ export const VIEWER_HTML = `<!doctype html>
     ws.onmessage = onMessage;
     ws.onclose = (e) => {
       setConn('disconnected' + (e.reason ? ': ' + e.reason : ''), false);
+      setOffline(true);
       setTimeout(connect, reconnectMs);
-      reconnectMs = Math.min(reconnectMs * 2, 10000);
+      reconnectMs = Math.min(reconnectMs * 2, 4000);
     };
   }
 
@@ -248,9 +300,12 @@ export const VIEWER_HTML = `<!doctype html>
   function renderLadder() {
     const body = $('ladder-body');
     body.textContent = '';
-    if (!book || book.seq === null) { const tr = el('tr', 'empty'); tr.append(el('td', '', 'waiting for snapshot…')); tr.firstChild.colSpan = 3; body.append(tr); return; }
-    const asks = [...book.asks.entries()].sort((a, b) => cmp(a[0], b[0])).slice(0, LADDER_LEVELS);
-    const bids = [...book.bids.entries()].sort((a, b) => cmp(b[0], a[0])).slice(0, LADDER_LEVELS);
+    if (!book || book.seq === null) { charts('book', symbol, [], []); const tr = el('tr', 'empty'); tr.append(el('td', '', 'waiting for snapshot…')); tr.firstChild.colSpan = 3; body.append(tr); return; }
+    const allAsks = [...book.asks.entries()].sort((a, b) => cmp(a[0], b[0]));
+    const allBids = [...book.bids.entries()].sort((a, b) => cmp(b[0], a[0]));
+    charts('book', symbol, allBids, allAsks);
+    const asks = allAsks.slice(0, LADDER_LEVELS);
+    const bids = allBids.slice(0, LADDER_LEVELS);
     const maxQ = Math.max(1, ...asks.map((l) => Number(l[1])), ...bids.map((l) => Number(l[1])));
     for (let i = asks.length - 1; i >= 0; i--) body.append(ladderRow('ask', asks[i][0], asks[i][1], maxQ));
     const mid = el('tr', 'spread');
@@ -305,8 +360,37 @@ export const VIEWER_HTML = `<!doctype html>
     subscribe(symbol);
   });
 
-  fetch(withToken('/api/v1/instruments')).then((r) => r.json()).then((body) => {
+  // the chart library, then the charts, as scripts of this origin (with the access token, where there is one)
+  function loadScript(src) {
+    return new Promise((resolve, reject) => {
+      const script = document.createElement('script');
+      script.src = withToken(src);
+      script.onload = resolve;
+      script.onerror = () => reject(new Error('cannot load ' + src));
+      document.head.append(script);
+    });
+  }
+  loadScript('/assets/lightweight-charts.js').then(() => loadScript('/viewer-charts.js')).then(() => {
+    window.fixgwCharts.start({ symbol, tickSize: tickSizes.get(symbol) || '0.01', offline: document.body.classList.contains('offline') });
+    if (symbol) loadTradeHistory(symbol);
+    queueRender();
+  }).catch((err) => console.warn('charts unavailable:', err.message));
+
+  // the instruments, asked for until the gateway answers (it may be down when the page is opened)
+  function loadInstruments() {
+    return fetch(withToken('/api/v1/instruments')).then((r) => {
+      if (!r.ok) throw new Error('HTTP ' + r.status);
+      return r.json();
+    }).catch((err) => {
+      setConn('cannot load instruments: ' + err.message, false);
+      setOffline(true);
+      return new Promise((resolve) => setTimeout(resolve, 2000)).then(loadInstruments);
+    });
+  }
+
+  loadInstruments().then((body) => {
     const wanted = new URLSearchParams(location.search).get('symbol');
+    tickSizes = new Map(body.instruments.map((i) => [i.symbol, i.tickSize]));
     for (const inst of body.instruments) picker.append(new Option(inst.symbol, inst.symbol));
     symbol = body.instruments.some((i) => i.symbol === wanted) ? wanted : (body.instruments[0] || {}).symbol || null;
     if (symbol) picker.value = symbol;
@@ -314,6 +398,8 @@ export const VIEWER_HTML = `<!doctype html>
   }).catch((err) => setConn('cannot load instruments: ' + err.message, false));
 })();
 </script>
+<!-- the order ticket (src/http/ticket-script.ts): its own panel, served by the HTTP server's REST plugin -->
+<script src="ticket.js" defer></script>
 </body>
 </html>
 `;

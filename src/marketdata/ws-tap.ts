@@ -103,6 +103,14 @@ class Client {
   constructor(readonly id: number, readonly ws: WebSocket, nowMs: number) { this.lastHeardMs = nowMs; }
 }
 
+/** More ops on the same socket (the private channels of src/http/ws-private.ts): the tap hands it each request it
+ *  `handles`, and tells it when a connection is gone. */
+export interface WsExtension {
+  handles(req: Record<string, unknown>): boolean;
+  receive(ws: WebSocket, req: Record<string, unknown>): void;
+  closed(ws: WebSocket): void;
+}
+
 type ErrorCode = 'bad_json' | 'bad_request' | 'unknown_op' | 'unknown_channel' | 'unknown_symbol' | 'bad_depth'
   | 'too_many_subscriptions' | 'not_subscribed' | 'frame_too_large';
 
@@ -148,7 +156,8 @@ export class WsTap {
   private slowTimer: NodeJS.Timeout | null = null;
   private readonly pingTimer: NodeJS.Timeout;
 
-  constructor(private readonly feed: MarketDataFeed, readonly limits: TapLimits, private readonly metrics: TapMetrics) {
+  constructor(private readonly feed: MarketDataFeed, readonly limits: TapLimits, private readonly metrics: TapMetrics,
+    private readonly extension: WsExtension | null = null) {
     this.pingTimer = setInterval(this.keepAlive, limits.pingIntervalMs);
     this.pingTimer.unref();
   }
@@ -421,6 +430,7 @@ export class WsTap {
     c.outboxBytes = 0;
     this.sending.delete(c);
     if (!this.clients.delete(c)) return;
+    this.extension?.closed(c.ws);
     for (const key of [...c.subs.keys()]) this.removeSub(c, key);
     this.slowClients.delete(c);
   }
@@ -501,6 +511,7 @@ export class WsTap {
     const r = req as Record<string, unknown>;
     const op = r['op'];
     if (op === 'ping') { this.flush(); this.send(c, `{"type":"pong"${r['id'] !== undefined ? `,"id":${JSON.stringify(r['id'])}` : ''}}`); return; }
+    if (this.extension !== null && this.extension.handles(r)) { this.extension.receive(c.ws, r); return; }
     if (op !== 'subscribe' && op !== 'unsubscribe' && op !== 'snapshot') {
       this.error(c, 'unknown_op', `unknown op ${JSON.stringify(op ?? null)}: use subscribe, unsubscribe, snapshot or ping`, r);
       return;

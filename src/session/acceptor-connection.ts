@@ -29,14 +29,14 @@ export class AcceptorConnection {
   readonly #framer: Framer;
   readonly #logonTimer: NodeJS.Timeout;
 
-  constructor(readonly socket: net.Socket, private readonly host: ConnectionHost, opts: { maxMessageBytes: number; logonTimeoutMs: number }) {
+  constructor(readonly socket: net.Socket, private readonly host: ConnectionHost, opts: { maxMessageBytes: number; logonTimeoutMs: number; noDelay: boolean }) {
     this.address = socket.remoteAddress ?? '?';
     this.#framer = new Framer({ maxMessageBytes: opts.maxMessageBytes });
     this.#logonTimer = setTimeout(() => {
       if (this.#state === 'first' || this.#state === 'waiting') this.refuse(`no Logon within ${opts.logonTimeoutMs} ms`);
     }, opts.logonTimeoutMs);
     this.#logonTimer.unref();
-    socket.setNoDelay(true);
+    socket.setNoDelay(opts.noDelay);
     socket.on('data', (chunk: Buffer) => {
       if (this.#state === 'closed') return;
       this.#framer.push(chunk);

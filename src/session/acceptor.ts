@@ -38,6 +38,8 @@ export interface AcceptorOptions {
   onEvent?: (text: string) => void;
   tls?: tls.TlsOptions;
   maxMessageBytes?: number;
+  /** TCP_NODELAY on accepted connections (SocketNodelay); default true. */
+  noDelay?: boolean;
   /** A connection that has not sent a valid Logon within this time is closed. */
   logonTimeoutMs?: number;
   /** Connections open at once from one source address; more are refused. */
@@ -344,6 +346,7 @@ export class Acceptor {
     this.#connections.add(new AcceptorConnection(socket, this.#host, {
       maxMessageBytes: this.#opts.maxMessageBytes ?? 1024 * 1024,
       logonTimeoutMs: this.#opts.logonTimeoutMs ?? 10_000,
+      noDelay: this.#opts.noDelay ?? true,
     }));
   }
 

@@ -20,6 +20,8 @@ export interface InitiatorOptions {
   reconnectIntervalMs?: number;
   tls?: tls.ConnectionOptions;
   maxMessageBytes?: number;
+  /** TCP_NODELAY on the connection (SocketNodelay); default true. */
+  noDelay?: boolean;
   /** Called when a connection attempt fails (unreachable host, refused). */
   onConnectError?: (err: Error) => void;
   now?: () => number;
@@ -80,7 +82,7 @@ export class Initiator {
       ? tls.connect({ ...this.#opts.tls, host, port })
       : net.connect({ host, port });
     this.#socket = socket;
-    socket.setNoDelay(true);
+    socket.setNoDelay(this.#opts.noDelay ?? true);
     const framer = new Framer({ maxMessageBytes: this.#opts.maxMessageBytes ?? 1024 * 1024 });
     let attached = false;
     socket.once(this.#opts.tls ? 'secureConnect' : 'connect', () => {

@@ -6,7 +6,7 @@ import type { Socket } from 'node:net';
 import { parseMessage, type FixMessage } from '../fix/message.js';
 import type { Frame } from '../fix/framer.js';
 import { encodeMessage, encodeMessageWith, fieldsOf, type BodyWriter, type EncodeNotes } from '../fix/encode.js';
-import { formatUtcTimestamp, parseUtcTimestamp } from '../fix/time.js';
+import { formatUtcTimestamp, parseUtcTimestamp, type TimestampDigits } from '../fix/time.js';
 import type { Dictionary } from '../fix/dictionary.js';
 import { validateMessage, type ValidationOptions } from '../fix/validate.js';
 import { SESSION_REJECT_TEXT, type FieldList } from '../fix/types.js';
@@ -22,6 +22,8 @@ import { GuardedStore, MessageStoreError } from './store-guard.js';
 import type { StorageHealth } from './storage-health.js';
 import { logonRefusal } from './acceptor-connection.js';
 import { sessionKey, type SessionId } from './session-id.js';
+import { ScheduleTimer } from './schedule-timer.js';
+import type { ScheduleSettings } from './settings.js';
 
 export interface SessionConfig {
   id: SessionId;
@@ -48,6 +50,11 @@ export interface SessionConfig {
   maxOutboundBufferBytes: number;
   /** Out-of-order inbound messages kept while waiting for a gap to be filled. */
   maxQueuedMessages: number;
+  /** Fractional digits of SendingTime and OrigSendingTime (TimestampPrecision). */
+  timestampPrecision: TimestampDigits;
+  /** When the session is up (StartTime/EndTime...): Logons outside it are refused, a Logout at its end, sequence
+   *  numbers reset when a window opens. Undefined: always up, never reset by the clock. */
+  schedule?: ScheduleSettings;
 }
 
 export const SESSION_DEFAULTS: Omit<SessionConfig, 'id' | 'initiator' | 'validation'> = {
@@ -65,6 +72,7 @@ export const SESSION_DEFAULTS: Omit<SessionConfig, 'id' | 'initiator' | 'validat
   resendChunkSize: 1000,
   maxOutboundBufferBytes: 16 * 1024 * 1024,
   maxQueuedMessages: 10_000,
+  timestampPrecision: 3,
 };
 
 export interface SessionParts {
@@ -198,6 +206,7 @@ export class Session {
   readonly #encoded: EncodeNotes = { plain: false };
   #stampMs = NaN;
   #stamp = '';
+  readonly #schedule: ScheduleTimer | null;
 
   constructor(parts: SessionParts) {
     this.config = parts.config;
@@ -222,6 +231,10 @@ export class Session {
     });
     this.#heartBtIntMs = parts.config.heartBtIntS * 1000;
     this.#event('Created session');
+    // a boundary may reset the store: one that fails is a store failure (told, the session refused), never a throw
+    const boundary = (): void => this.#storeGuarded(() => this.#onScheduleBoundary());
+    this.#schedule = parts.config.schedule === undefined ? null : new ScheduleTimer(parts.config.schedule, this.#now, boundary);
+    boundary();
   }
 
   // ---- state for callers ------------------------------------------------------------------
@@ -382,6 +395,7 @@ export class Session {
 
   /** Stop timers and release files. The session must not be used afterwards. */
   close(): void {
+    this.#schedule?.stop();
     if (this.#socket) this.disconnect('session closed');
     this.#outbox.dispose();
     try {
@@ -525,6 +539,7 @@ export class Session {
       this.disconnect('negative HeartBtInt');
       return;
     }
+    if (!this.#receivedLogon && !this.#logonInSchedule()) return;
     this.#receivedReset = logon.get(Tag.ResetSeqNumFlag) === ResetSeqNumFlag.Yes;
     if (this.#receivedReset) {
       this.#event('Logon contains ResetSeqNumFlag=Y, resetting sequence numbers to 1');
@@ -995,7 +1010,7 @@ export class Session {
   /** SendingTime text, formatted once per millisecond (a burst of replies shares it). */
   #sendingTime(nowMs: number): string {
     if (nowMs !== this.#stampMs) {
-      this.#stamp = formatUtcTimestamp(nowMs);
+      this.#stamp = formatUtcTimestamp(nowMs, this.config.timestampPrecision);
       this.#stampMs = nowMs;
     }
     return this.#stamp;
@@ -1006,7 +1021,7 @@ export class Session {
     const now = this.#now();
     this.#lastSentMs = now;
     this.#event(`Sent SequenceReset TO: ${newSeqNo}`);
-    return this.#encode(MsgType.SequenceReset, begin, now, [[Tag.NewSeqNo, String(newSeqNo)], [Tag.GapFillFlag, 'Y']], [], formatUtcTimestamp(now));
+    return this.#encode(MsgType.SequenceReset, begin, now, [[Tag.NewSeqNo, String(newSeqNo)], [Tag.GapFillFlag, 'Y']], [], formatUtcTimestamp(now, this.config.timestampPrecision));
   }
 
   /** A stored application message made ready for resend: PossDupFlag=Y, OrigSendingTime = its old 52. */
@@ -1022,7 +1037,7 @@ export class Session {
       if (HEADER_TAGS.has(tag)) header.push([tag, value]);
       else body.push([tag, value]);
     }
-    header.push([Tag.PossDupFlag, 'Y'], [Tag.SendingTime, formatUtcTimestamp(now)], [Tag.OrigSendingTime, origSendingTime]);
+    header.push([Tag.PossDupFlag, 'Y'], [Tag.SendingTime, formatUtcTimestamp(now, this.config.timestampPrecision)], [Tag.OrigSendingTime, origSendingTime]);
     header.sort((a, b) => a[0] - b[0]);
     return encodeMessage(this.id.beginString, stored.msgType, header, body);
   }
@@ -1188,6 +1203,44 @@ export class Session {
     const err = this.log.lastWriteError;
     if (err === undefined || this.#storage === undefined || this.#storage.isFailing(this.key, 'log')) return;
     this.#storage.failed(this.key, 'log', `message log write failed: ${err.message}`, () => this.log.lastWriteError === undefined);
+  }
+
+  // ---- the schedule ----------------------------------------------------------------------------
+
+  /** A Logon outside the schedule gets a Logout naming it; inside, a store left from an earlier window is reset first
+   *  (QuickFIX: sequence numbers start at 1 in each window). */
+  #logonInSchedule(): boolean {
+    if (this.#schedule === null) return true;
+    if (!this.#schedule.inSession()) {
+      const text = `Logon outside the session schedule (${this.#schedule.describe()})`;
+      this.#event(text);
+      this.#generateLogout(text);
+      this.disconnect('logon outside the session schedule');
+      return false;
+    }
+    if (this.#schedule.isStale(this.#store.creationTimeMs)) {
+      this.#event('Sequence numbers reset: a new session window began');
+      this.#reset();
+    }
+    return true;
+  }
+
+  /** At the end of the window a connected session is logged out; when a window opens (a 24-hour one anew), a
+   *  connected session from the last one is logged out and a disconnected one's sequence numbers are reset. */
+  #onScheduleBoundary(): void {
+    const schedule = this.#schedule;
+    if (schedule === null) return;
+    const inSession = schedule.inSession();
+    const stale = schedule.isStale(this.#store.creationTimeMs);
+    if (this.#socket !== null) {
+      if (!inSession) this.logout(`End of the session schedule (${schedule.describe()})`);
+      else if (stale) this.logout(`A new session window began (${schedule.describe()}): sequence numbers are reset`);
+      return;
+    }
+    if (inSession && stale) {
+      this.#event('Sequence numbers reset: a new session window began');
+      this.#reset();
+    }
   }
 
   // ---- helpers ---------------------------------------------------------------------------------

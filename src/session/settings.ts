@@ -672,7 +672,53 @@ function nextChangeMs(settings: ScheduleSettings, nowMs: number): number | undef
   return candidates.filter((t) => t > nowMs).sort((a, b) => a - b).find((t) => isInSession(settings, t) !== inNow);
 }
 
-export const SessionSchedule = { isInSession, currentSessionStartMs, nextChangeMs };
+/** The next instant after nowMs at which a window opens (a StartTime on a day the schedule opens on), undefined when
+ *  there is none (NonStopSession). A 24-hour window (StartTime == EndTime) starts anew there too. */
+function nextStartMs(settings: ScheduleSettings, nowMs: number): number | undefined {
+  if (settings.nonStopSession) return undefined;
+  const local = localTime(nowMs, settings.timeZone);
+  for (let d = 0; d <= 8; d++) {
+    const date = new Date(Date.UTC(local.year, local.month - 1, local.day + d));
+    const t = zonedToEpochMs(date.getUTCFullYear(), date.getUTCMonth() + 1, date.getUTCDate(), settings.startTimeSec, settings.timeZone);
+    if (t > nowMs && currentSessionStartMs(settings, t) === t) return t;
+  }
+  return undefined;
+}
+
+/** When a scheduled session must be looked at again: its window closes, opens, or starts anew. */
+function nextBoundaryMs(settings: ScheduleSettings, nowMs: number): number | undefined {
+  const times = [nextChangeMs(settings, nowMs), nextStartMs(settings, nowMs)].filter((t): t is number => t !== undefined);
+  return times.length === 0 ? undefined : Math.min(...times);
+}
+
+const DAY_SHORT = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+
+/** The schedule in words, for a Logout and the log: "09:30:00-16:00:00 America/New_York, Mon-Fri". */
+function describeSchedule(settings: ScheduleSettings): string {
+  if (settings.nonStopSession) return 'non-stop';
+  const hms = (sec: number) => [Math.floor(sec / 3600), Math.floor(sec / 60) % 60, sec % 60].map((n) => String(n).padStart(2, '0')).join(':');
+  if (settings.startDay !== undefined && settings.endDay !== undefined) {
+    return `${DAY_SHORT[settings.startDay]} ${hms(settings.startTimeSec)} to ${DAY_SHORT[settings.endDay]} ${hms(settings.endTimeSec)} ${settings.timeZone}`;
+  }
+  const days = settings.weekdays === undefined ? 'every day' : settings.weekdays.map((d) => DAY_SHORT[d]).join(',');
+  return `${hms(settings.startTimeSec)}-${hms(settings.endTimeSec)} ${settings.timeZone}, ${days}`;
+}
+
+export const SessionSchedule = { isInSession, currentSessionStartMs, nextChangeMs, nextBoundaryMs, describe: describeSchedule };
+
+/** Keys that give a session a schedule; without any of them (or with NonStopSession=Y) a session is always up and
+ *  never reset by the clock. */
+const SCHEDULE_KEYS = ['StartTime', 'EndTime', 'StartDay', 'EndDay', 'Weekdays'];
+
+/** The session's schedule, or undefined when it has none (see SCHEDULE_KEYS). */
+export function scheduleOf(s: SessionSettings): ScheduleSettings | undefined {
+  if (s.nonStopSession || !SCHEDULE_KEYS.some((k) => s.raw.has(k))) return undefined;
+  return {
+    startTimeSec: s.startTimeSec, endTimeSec: s.endTimeSec, timeZone: s.timeZone, nonStopSession: false,
+    ...(s.startDay !== undefined ? { startDay: s.startDay } : {}), ...(s.endDay !== undefined ? { endDay: s.endDay } : {}),
+    ...(s.weekdays !== undefined ? { weekdays: s.weekdays } : {}),
+  };
+}
 
 interface LocalTime { year: number; month: number; day: number; weekday: number; secOfDay: number }
 

@@ -152,7 +152,7 @@ test('formatUtcTimestamp writes the UTC time Date gives, whatever order the time
     fc.property(fc.array(msArb, { minLength: 1, maxLength: 20 }), (times) => {
       for (const ms of times) {
         assert.equal(formatUtcTimestamp(ms), fromIso(ms), String(ms));
-        assert.equal(formatUtcTimestamp(ms, 's'), fromIso(ms).slice(0, 17), String(ms));
+        assert.equal(formatUtcTimestamp(ms, 0), fromIso(ms).slice(0, 17), String(ms));
       }
     }),
     { numRuns: RUNS },

@@ -102,10 +102,15 @@ test('checksum is three digits, zero padded, over any range', () => {
   assert.equal(checksum(Buffer.alloc(0)), '000');
 });
 
-test('UTC timestamps: format ms and s, parse s/ms/us/ns', () => {
+test('UTC timestamps: format s/ms/us/ns, parse s/ms/us/ns', () => {
   const ms = Date.UTC(2004, 4, 3, 17, 56, 1, 7);
   assert.equal(formatUtcTimestamp(ms), '20040503-17:56:01.007');
-  assert.equal(formatUtcTimestamp(ms, 's'), '20040503-17:56:01');
+  assert.equal(formatUtcTimestamp(ms, 0), '20040503-17:56:01');
+  assert.equal(formatUtcTimestamp(ms, 6), '20040503-17:56:01.007000');
+  assert.equal(formatUtcTimestamp(ms, 9), '20040503-17:56:01.007000000');
+  assert.equal(formatUtcTimestamp(ms + 0.25, 6), '20040503-17:56:01.007250', 'the fraction of a millisecond');
+  assert.equal(formatUtcTimestamp(ms + 0.25, 3), '20040503-17:56:01.007');
+  assert.equal(parseUtcTimestamp(formatUtcTimestamp(ms, 9)), ms);
   assert.equal(parseUtcTimestamp('20040503-17:56:01'), ms - 7);
   assert.equal(parseUtcTimestamp('20040503-17:56:01.007'), ms);
   assert.equal(parseUtcTimestamp('20040503-17:56:01.007999'), ms);

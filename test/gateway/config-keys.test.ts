@@ -1,6 +1,7 @@
 // Every key the settings parser accepts is either used by the gateway or refused by it: set to one value and then to
-// another, a used key changes the typed settings the gateway runs with; a key it would ignore (an initiator's, the
-// session schedule's) is refused with the reason, so nothing in a .cfg is silently without effect.
+// another, a used key changes the typed settings the gateway runs with; a key it would ignore (an initiator's, a sub
+// ID) is refused with the reason, so nothing in a .cfg is silently without effect. The one exception is a key whose
+// default is what Node.js always does and whose other value cannot be honoured: that value is warned about.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GATEWAY_KEYS, parseGatewaySettings } from '../../src/gateway/index.js';
@@ -27,7 +28,10 @@ const PAIRS: Record<string, [Keys, Keys]> = {
   StartDay: [{ StartDay: 'Mo', EndDay: 'Fr' }, { StartDay: 'Tu', EndDay: 'Fr' }],
   EndDay: [{ StartDay: 'Mo', EndDay: 'Fr' }, { StartDay: 'Mo', EndDay: 'Th' }],
   Weekdays: [{ Weekdays: 'Mo,Tu' }, { Weekdays: 'We' }],
+  NonStopSession: [{ StartTime: '09:00:00', EndTime: '17:00:00', NonStopSession: 'N' }, { StartTime: '09:00:00', EndTime: '17:00:00', NonStopSession: 'Y' }],
 };
+/** Keys whose default is what Node.js always does and whose other value cannot be honoured: that one is warned about. */
+const WARNED: Record<string, [Keys, Keys]> = { SocketReuseAddress: [{ SocketReuseAddress: 'Y' }, { SocketReuseAddress: 'N' }] };
 /** Keys with only one value the gateway can run with. */
 const ONE_VALUE = new Set(['ConnectionType']);
 
@@ -63,9 +67,21 @@ function cfgWith(keys: Keys): string {
   return `[DEFAULT]\n${Object.entries(rest).map(([k, v]) => `${k}=${v}\n`).join('')}[SESSION]\nTargetCompID=${TargetCompID}\n`;
 }
 
-/** 'used', 'refused', or why neither. */
+/** 'warned' when the default is accepted silently and the other value with one warning about this key. */
+function warnedVerdict(key: string, [honoured, not]: [Keys, Keys]): string {
+  const warnings = (keys: Keys) => {
+    const seen: string[] = [];
+    parseGatewaySettings(cfgWith(keys), '/', { onWarning: (w) => seen.push(`${w.key}: ${w.message}`) });
+    return seen;
+  };
+  const [a, b] = [warnings(honoured), warnings(not)];
+  return a.length === 0 && b.length === 1 && b[0]!.startsWith(`${key}: `) && /no effect here/.test(b[0]!) ? 'warned' : `neither: warnings ${JSON.stringify([a, b])}`;
+}
+
+/** 'used', 'refused', 'warned', or why none of them. */
 function verdictOf(key: string, spec: KeySpec): string {
   if (ONE_VALUE.has(key)) return 'used';
+  if (WARNED[key] !== undefined) return warnedVerdict(key, WARNED[key]);
   const [a, b] = PAIRS[key] ?? pairOf(key, spec);
   let typed: [string, string];
   try {
@@ -80,11 +96,11 @@ function verdictOf(key: string, spec: KeySpec): string {
 test('every key the settings parser accepts is used by the gateway or refused by it', () => {
   const keys = { ...SESSION_KEY_SPECS, ...GATEWAY_KEYS };
   const verdicts = Object.entries(keys).map(([key, spec]) => [key, verdictOf(key, spec)] as const);
-  assert.deepEqual(verdicts.filter(([, v]) => v !== 'used' && v !== 'refused'), []);
+  assert.deepEqual(verdicts.filter(([, v]) => v !== 'used' && v !== 'refused' && v !== 'warned'), []);
   const refused = verdicts.filter(([, v]) => v === 'refused').map(([k]) => k).sort();
-  assert.deepEqual(refused, ['EndDay', 'EndTime', 'MillisecondsInTimeStamp', 'NonStopSession', 'ReconnectInterval', 'RefreshOnLogon',
-    'SenderLocationID', 'SenderSubID', 'SessionQualifier', 'SocketConnectHost', 'SocketConnectPort', 'SocketNodelay', 'SocketReuseAddress',
-    'SocketTcpNoDelay', 'StartDay', 'StartTime', 'TargetLocationID', 'TargetSubID', 'TimeStampPrecision', 'TimestampPrecision', 'Weekdays']);
+  assert.deepEqual(refused, ['ReconnectInterval', 'RefreshOnLogon', 'SenderLocationID', 'SenderSubID', 'SessionQualifier', 'SocketConnectHost',
+    'SocketConnectPort', 'TargetLocationID', 'TargetSubID']);
+  assert.deepEqual(verdicts.filter(([, v]) => v === 'warned').map(([k]) => k), ['SocketReuseAddress']);
 });
 
 test('a key the gateway does not use is refused with the file, line and reason', () => {

@@ -53,6 +53,7 @@ export function startInitiator(opts: {
   config?: Partial<SessionConfig>;
   reconnectIntervalMs?: number;
   tls?: import('node:tls').ConnectionOptions;
+  noDelay?: boolean;
 }): Initiator {
   const initiator = new Initiator({
     host: '127.0.0.1',
@@ -67,6 +68,7 @@ export function startInitiator(opts: {
     log: opts.log ?? new NullLog(),
     reconnectIntervalMs: opts.reconnectIntervalMs ?? 100,
     ...(opts.tls ? { tls: opts.tls } : {}),
+    ...(opts.noDelay !== undefined ? { noDelay: opts.noDelay } : {}),
   });
   initiator.start();
   return initiator;
