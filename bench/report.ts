@@ -1,7 +1,8 @@
 // `npm run bench:report`: runs every benchmark once, one after another (each prints one JSON line), and writes
 // docs/benchmarks.md from their output: a table per benchmark, the raw JSON lines, and the machine, Node.js version
 // and date. The page is never edited by hand; its prose is the fixed text below, its figures come from this run.
-//   npm run bench:report [-- --only codec,e2e] [--quick] [--out FILE]
+//   npm run bench:report [-- --only codec,e2e] [--quick] [--out FILE] [--baseline DIR [--baseline-rounds N]]
+// --baseline DIR also runs the e2e benchmark of an earlier, built checkout alternately with this one's (report-baseline.ts).
 // --quick runs each benchmark on a small setting: a check that the report works, not figures to publish (the page
 // says so). Run the full report on a quiet machine: the benchmarks share it with nothing else.
 import { execFile } from 'node:child_process';
@@ -11,6 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { BENCHES, type Bench } from './report-tables.js';
+import { baselineSection, runBaseline } from './report-baseline.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -42,7 +44,7 @@ function machine(loadStart: number, loadEnd: number): string[] {
   ];
 }
 
-function page(runs: Run[], quick: boolean, loadStart: number): string {
+function page(runs: Run[], quick: boolean, loadStart: number, extra: string[]): string {
   const out = ['# Benchmarks', '', '<!-- Written by `npm run bench:report` (bench/report.ts). Do not edit: run it again. -->', ''];
   if (quick) {
     out.push('> **Written with `--quick`**: every benchmark ran on a small setting to check this report. These figures measure',
@@ -57,11 +59,15 @@ function page(runs: Run[], quick: boolean, loadStart: number): string {
     if (r.json === null) out.push('**The benchmark failed:**', '', '```', r.error ?? '', '```', '');
     else out.push(...r.bench.table(r.json), '');
   }
+  out.push(...extra);
   out.push('## Raw output', '', 'One JSON line per benchmark, as printed:', '', '```json', ...runs.map((r) => r.line || `{"bench":"${r.bench.script}","failed":true}`), '```', '');
   return out.join('\n');
 }
 
-const { values } = parseArgs({ options: { only: { type: 'string' }, quick: { type: 'boolean', default: false }, out: { type: 'string' } } });
+const { values } = parseArgs({ options: {
+  only: { type: 'string' }, quick: { type: 'boolean', default: false }, out: { type: 'string' },
+  baseline: { type: 'string' }, 'baseline-rounds': { type: 'string', default: '2' },
+} });
 const wanted = values.only?.split(',').map((s) => s.trim()).filter((s) => s !== '');
 const unknown = wanted?.filter((w) => !BENCHES.some((b) => b.script === w)) ?? [];
 if (unknown.length > 0) {
@@ -74,7 +80,16 @@ for (const bench of BENCHES.filter((b) => wanted === undefined || wanted.include
   process.stderr.write(`bench:report: ${bench.script}${values.quick ? ' (quick)' : ''} ...\n`);
   runs.push(await runOne(bench, values.quick === true));
 }
+let extra: string[] = [];
+let baselineFailed = false;
+if (values.baseline !== undefined) {
+  const baselineDir = path.resolve(values.baseline);
+  const e2eArgs = values.quick === true ? BENCHES.find((b) => b.script === 'e2e')?.quickArgs ?? [] : [];
+  const baseRuns = await runBaseline(root, baselineDir, Number(values['baseline-rounds']), e2eArgs);
+  extra = baselineSection(root, baselineDir, baseRuns);
+  baselineFailed = baseRuns.some((r) => r.json === null);
+}
 const outFile = values.out ?? path.join(root, 'docs', 'benchmarks.md');
-writeFileSync(outFile, page(runs, values.quick === true, loadStart));
+writeFileSync(outFile, page(runs, values.quick === true, loadStart, extra));
 process.stderr.write(`bench:report: wrote ${outFile}\n`);
-process.exitCode = runs.some((r) => r.json === null) ? 1 : 0;
+process.exitCode = runs.some((r) => r.json === null) || baselineFailed ? 1 : 0;

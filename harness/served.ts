@@ -57,8 +57,9 @@ export interface ServeOptions {
   timeoutMs?: number;
   /** Runs it under `ulimit -n`. */
   fileDescriptorsMax?: number;
-  /** Runs it with files limited to this many bytes (prlimit --fsize) and SIGXFSZ ignored: a write past the limit
-   *  fails with EFBIG, as on a full disk, instead of killing the process. */
+  /** Runs it with files limited to this many bytes (prlimit --fsize, the soft limit: the hard one stays unlimited, so
+   *  `prlimit --pid` may raise it again, as when space comes back) and SIGXFSZ ignored: a write past the limit fails
+   *  with EFBIG, as on a full disk, instead of killing the process. */
   fileBytesMax?: number;
 }
 
@@ -74,7 +75,7 @@ export async function serve(dir: string, fixPort: number, opts: ServeOptions = {
     ...(opts.fileDescriptorsMax !== undefined ? [`ulimit -n ${opts.fileDescriptorsMax}`] : []),
     ...(opts.fileBytesMax !== undefined ? ["trap '' XFSZ"] : []),
   ];
-  const prlimit = opts.fileBytesMax !== undefined ? `prlimit --fsize=${opts.fileBytesMax} ` : '';
+  const prlimit = opts.fileBytesMax !== undefined ? `prlimit --fsize=${opts.fileBytesMax}:unlimited ` : '';
   const proc = limits.length === 0 && prlimit === ''
     ? spawn(process.execPath, args, options)
     : spawn('/bin/sh', ['-c', `${[...limits, `exec ${prlimit}"$0" "$@"`].join(' && ')}`, process.execPath, ...args], options);

@@ -114,6 +114,7 @@ async function startHttp(c: HttpContext): Promise<{ http: HttpServer; rest: Rest
       isReady: c.isReady,
       healthDetails: () => ({ lastSeq: gateway.sequencer.lastAppliedSeq,
         ...(c.clusterNode !== undefined ? { cluster: c.clusterNode.health() } : { snapshots: gateway.snapshotStatus() }) }),
+      degraded: () => gateway.degraded(),
       logger: log,
       // Operator API (halt/resume/killswitch/end-of-day, balance commands) on the same HTTP server; 403 unless a token is configured.
       plugins: [{ prefix: '/api/v1/admin', plugin: adminApi({ sequencer: gateway.sequencer, token: adminTokenOf(settings.adminToken), logger: log }) },

@@ -177,6 +177,6 @@ function clusterGatewayOf(r: Replica, orderPath: OrderPath, hosting: ClusterHost
     idleSpinMicros, get lastSnapshotSeq() { return r.checkpoints.lastSnapshotSeq; },
     snapshotStatus: () => ({ mode: 'inline', workerRunning: false, workerLagCommands: 0, lastSnapshotSeq: r.checkpoints.lastSnapshotSeq }),
     snapshot: () => Promise.reject(new Error('cluster nodes snapshot on their schedule (ClusterSnapshotEveryCommands) into the object store')),
-    sessionsInfo: () => orderPath.sessionsInfo(), health, close,
+    sessionsInfo: () => orderPath.sessionsInfo(), degraded: () => orderPath.degraded(), health, close,
   };
 }

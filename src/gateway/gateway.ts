@@ -86,6 +86,8 @@ export interface Gateway {
   /** Writes a snapshot of the current state now (waits for one already being written); resolves to its path. */
   snapshot(): Promise<string>;
   sessionsInfo(): SessionInfo[];
+  /** What runs degraded now (session files that do not take writes), one line each; empty: nothing. */
+  degraded(): string[];
   /** Logs every session out, lets the journal drain, closes stores, logs and the journal. */
   close(): Promise<void>;
 }
@@ -159,6 +161,6 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     fixPort: orderPath.acceptor.port, dataDir, engine, sequencer, acceptor: orderPath.acceptor, registry, metrics: orderPath.metrics,
     get ready() { return ready; }, replayedCommands: recovery.replayedCommands, idleSpinMicros, recoveredFromSnapshotSeq: recovery.snapshotSeq,
     get lastSnapshotSeq() { return snapshotter.lastSeq; }, snapshotStatus: () => snapshotter.status(), snapshot: () => snapshotter.snapshot(),
-    sessionsInfo: () => orderPath.sessionsInfo(), close,
+    sessionsInfo: () => orderPath.sessionsInfo(), degraded: () => orderPath.degraded(), close,
   };
 }

@@ -118,8 +118,26 @@ export interface GatewayMetrics {
   journalBatchSeconds: Observer;
 }
 
-export function createMetrics(registry: Registry, collect: { loggedOnSessions: () => number; lastSeq: () => number }): GatewayMetrics {
+export interface MetricsSources {
+  loggedOnSessions: () => number;
+  lastSeq: () => number;
+  /** Sessions whose store / message log does not take writes now. */
+  sessionFilesFailing?: (file: 'store' | 'log') => number;
+  /** True while /health reports the gateway degraded. */
+  degraded?: () => boolean;
+}
+
+export function createMetrics(registry: Registry, collect: MetricsSources): GatewayMetrics {
   const registers = [registry];
+  new Gauge({
+    name: 'fixgw_degraded', help: '1 while the gateway runs degraded (/health answers 503 with the reasons), else 0', registers,
+    collect() { this.set(collect.degraded?.() === true ? 1 : 0); },
+  });
+  new Gauge({
+    name: 'fixgw_session_files_failing', help: 'Sessions whose store or message log does not take writes now (full disk, ...)',
+    labelNames: ['kind'], registers,
+    collect() { for (const kind of ['store', 'log'] as const) this.set({ kind }, collect.sessionFilesFailing?.(kind) ?? 0); },
+  });
   new Gauge({
     name: 'fixgw_sessions_logged_on', help: 'FIX sessions currently logged on', registers,
     collect() { this.set(collect.loggedOnSessions()); },

@@ -11,6 +11,7 @@ import type { MessageLog } from '../session/message-log.js';
 import type { Session } from '../session/session.js';
 import { Sequencer } from '../engine/index.js';
 import { sessionKey, type SessionId } from '../session/session-id.js';
+import { StorageHealth } from '../session/storage-health.js';
 import type { MessageStore } from '../session/store.js';
 import { tlsOptionsOf, type GatewayFileSettings } from './config.js';
 import { DataRequests } from './data-requests.js';
@@ -60,6 +61,8 @@ export interface OrderPath {
   readonly acceptor: Acceptor;
   readonly metrics: GatewayMetrics;
   sessionsInfo(): SessionInfo[];
+  /** What runs degraded now (a session's store or message log that does not take writes), one line each; empty: none. */
+  degraded(): string[];
   /** Logs every session out (waiting up to `graceMs` for the answers), lets the log deliver what it holds, closes the sessions. */
   close(graceMs: number): Promise<void>;
 }
@@ -67,8 +70,10 @@ export interface OrderPath {
 export async function startOrderPath(o: OrderPathOptions): Promise<OrderPath> {
   const sessions = new GatewaySessions(o.settings.sessions);
   let acceptor: Acceptor | undefined;
+  const storage = storageHealth(o.log);
   const metrics = createMetrics(o.registry, {
     loggedOnSessions: () => acceptor?.sessions().filter((s) => s.isLoggedOn).length ?? 0, lastSeq: () => o.engine.lastSeq,
+    sessionFilesFailing: (file) => storage.count(file), degraded: () => storage.count('store') + storage.count('log') > 0,
   });
   let closing = false;
   const inFlight = new InFlight(o.pendingMax);
@@ -94,7 +99,7 @@ export async function startOrderPath(o: OrderPathOptions): Promise<OrderPath> {
     noDelay: o.settings.fixNoDelay,
     maxConnectionsPerAddress: o.settings.maxConnectionsPerAddress, maxDynamicSessions: o.settings.maxDynamicSessions,
     dynamicSessionIdleTimeoutMs: o.settings.dynamicSessionIdleTimeoutMs, mayReleaseSession: mayRelease(o.engine, inFlight, sessions),
-    admit: policy.admit, authenticate: policy.authenticate, logonRefusedText: LOGON_REFUSED_TEXT,
+    admit: policy.admit, authenticate: policy.authenticate, logonRefusedText: LOGON_REFUSED_TEXT, storage,
     ...(o.prepareSession !== undefined ? { prepareSession: o.prepareSession } : {}), ...(tls !== undefined ? { tls } : {}),
     ...(o.hosting !== undefined ? { beforeLogon: o.hosting.takeOver } : {}),
   });
@@ -113,6 +118,7 @@ export async function startOrderPath(o: OrderPathOptions): Promise<OrderPath> {
     acceptor: acc,
     metrics,
     sessionsInfo: () => acc.sessions().map((s) => sessionInfoOf(s, sessions.ofSession(s), orderEntry.throttleOf(s))),
+    degraded: () => storage.failures().map((f) => `${f.session}: ${f.reason}`),
     async close(graceMs) {
       closing = true;
       timers.stop();
@@ -124,6 +130,19 @@ export async function startOrderPath(o: OrderPathOptions): Promise<OrderPath> {
       await acc.stop(0);
     },
   };
+}
+
+/** Sessions whose files fail, told in the process log once when each starts failing and once when it works again. */
+function storageHealth(log: Logger): StorageHealth {
+  return new StorageHealth((session, file, failure) => {
+    if (failure !== null) {
+      log.error({ session, reason: failure.reason }, file === 'store'
+        ? 'session store failed: the session is logged out and refused until the store takes writes again'
+        : 'session message log failed: its messages are not logged until it takes writes again');
+    } else {
+      log.info({ session }, file === 'store' ? 'session store works again' : 'session message log works again');
+    }
+  });
 }
 
 /** The session layer's callbacks, each handed to the station whose job it is. */

@@ -18,6 +18,7 @@ import { marketData, type EventSource, type TradeTape } from '../marketdata/inde
 import type { TapLimits, WsExtension } from '../marketdata/ws-tap.js';
 import { readAccessHook } from './access.js';
 import { ConnectionsPerAddress } from '../session/connections-per-address.js';
+import { FailureBurst, processDescriptors, type DescriptorBudget } from '../session/descriptors.js';
 import { statusRoutes } from './status-routes.js';
 import { operatorRoutes } from './operator-routes.js';
 
@@ -36,6 +37,8 @@ export interface HttpServerOptions extends Partial<TapLimits> {
   isReady?: () => boolean;
   /** Extra fields of a ready /health answer. */
   healthDetails?: () => Record<string, unknown>;
+  /** What runs degraded now: /health answers 503 "degraded" with these reasons while there are any. */
+  degraded?: () => string[];
   logger?: Logger;
   /** Recent trades kept per symbol (HTTP limit and trades snapshot draw from these). Default 1000. */
   tradesKeptMax?: number;
@@ -52,6 +55,9 @@ export interface HttpServerOptions extends Partial<TapLimits> {
   /** Connections (HTTP keep-alive and WebSocket alike) open at once from one source address; more are closed at once.
    *  Default 2,000. */
   connectionsPerAddressMax?: number;
+  /** File descriptors: a new connection is closed at once when it would take one of the reserve (default: the
+   *  process's budget, which the FIX acceptor shares). */
+  descriptors?: DescriptorBudget;
 }
 
 export interface HttpServer {
@@ -64,14 +70,21 @@ export interface HttpServer {
   close(): Promise<void>;
 }
 
-/** Closes a new connection at once when its source address already has `max` open (ConnectionsPerAddress, as the FIX
+/** Closes a new connection at once when it would take a descriptor of the reserve (descriptors.ts: the journal and
+ *  the session files need them), or when its source address already has `max` open (ConnectionsPerAddress, as the FIX
  *  acceptor does with MaxConnectionsPerAddress). */
-function limitConnectionsPerAddress(app: FastifyInstance, max: number, logger: Logger | undefined): void {
+function limitConnections(app: FastifyInstance, max: number, descriptors: DescriptorBudget, logger: Logger | undefined): void {
   if (!Number.isInteger(max) || max < 1) throw new Error(`connectionsPerAddressMax must be a positive integer, got ${max}`);
   const open = new ConnectionsPerAddress(max);
   let refusalsLogged = 0;
+  const outOfDescriptors = new FailureBurst('Out of file descriptors: new HTTP connections closed at once', 10_000, (text) => logger?.warn(text));
   app.server.on('connection', (socket: import('node:net').Socket) => {
     const address = socket.remoteAddress ?? '?';
+    if (!descriptors.take(1)) {
+      outOfDescriptors.failed(`a connection from ${address}; ${descriptors.reserve} kept free`);
+      socket.destroy();
+      return;
+    }
     if (!open.admit(address)) {
       if (refusalsLogged++ % 1000 === 0) logger?.warn({ remoteAddress: address, max }, 'HTTP connection refused: too many from one address');
       socket.destroy();
@@ -101,10 +114,10 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
     if (opts.accessToken !== undefined && opts.accessToken !== '') app.addHook('onRequest', readAccessHook(opts.accessToken, opts.logger));
     await app.register(md.plugin);
     await app.register(statusRoutes({ registry, sessions: opts.sessions ?? (() => []), isReady: opts.isReady ?? (() => true),
-      healthDetails: opts.healthDetails ?? (() => ({})) }));
+      healthDetails: opts.healthDetails ?? (() => ({})), degraded: opts.degraded ?? (() => []) }));
     await app.register(operatorRoutes({ engine: opts.engine }));
     for (const p of opts.plugins ?? []) await app.register(p.plugin, { prefix: p.prefix });
-    limitConnectionsPerAddress(app, opts.connectionsPerAddressMax ?? 2_000, opts.logger);
+    limitConnections(app, opts.connectionsPerAddressMax ?? 2_000, opts.descriptors ?? processDescriptors(), opts.logger);
     await app.listen({ host, port: opts.port });
   } catch (err) {
     await app.close().catch(() => undefined);

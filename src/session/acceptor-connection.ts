@@ -114,7 +114,7 @@ export class AcceptorConnection {
 }
 
 /** The Logout a refused Logon gets: MsgSeqNum 1 and the CompIDs of the Logon reversed, nothing of any session. */
-function logonRefusal(logon: FixMessage, text: string): Buffer {
+export function logonRefusal(logon: FixMessage, text: string): Buffer {
   const header: FieldList = [[Tag.MsgSeqNum, '1'], [Tag.SenderCompID, logon.get(Tag.TargetCompID) ?? ''],
     [Tag.SendingTime, formatUtcTimestamp(Date.now())], [Tag.TargetCompID, logon.get(Tag.SenderCompID) ?? '']];
   return encodeMessage(logon.get(Tag.BeginString) ?? '', MsgType.Logout, header, [[Tag.Text, text]]);

@@ -14,10 +14,11 @@ import type { MessageLog } from './message-log.js';
 import { Session, type SessionConfig } from './session.js';
 import { sessionKey, type SessionId } from './session-id.js';
 import { ConnectionsPerAddress } from './connections-per-address.js';
-import { DescriptorBudget, FailureBurst, isOutOfDescriptors, SESSION_DESCRIPTORS } from './descriptors.js';
+import { FailureBurst, isOutOfDescriptors, processDescriptors, SESSION_DESCRIPTORS, type DescriptorBudget } from './descriptors.js';
 import { AcceptorConnection, type ConnectionHost } from './acceptor-connection.js';
 import { DynamicSessions } from './dynamic-sessions.js';
 import { LogonQueue } from './logon-queue.js';
+import type { StorageHealth } from './storage-health.js';
 
 export interface AcceptorSessionSpec {
   config: SessionConfig;
@@ -73,6 +74,8 @@ export interface AcceptorOptions {
    *  an unknown CompID. Unset: such a connection is closed without a reply. */
   logonRefusedText?: string;
   now?: () => number;
+  /** Told when a session's store or message log fails to write, and when it works again. */
+  storage?: StorageHealth;
   /** File descriptors: the process's limit and the reserve new connections and sessions leave free (tests). */
   descriptors?: DescriptorBudget;
 }
@@ -106,7 +109,7 @@ export class Acceptor {
   private constructor(opts: AcceptorOptions) {
     this.#opts = opts;
     this.#connectionsByAddress = new ConnectionsPerAddress(opts.maxConnectionsPerAddress ?? Infinity);
-    this.#descriptors = opts.descriptors ?? new DescriptorBudget();
+    this.#descriptors = opts.descriptors ?? processDescriptors();
     this.#outOfDescriptors = new FailureBurst('Out of file descriptors: new connections and Logons refused, sessions already open carry on',
       OUT_OF_DESCRIPTORS_LOG_MS, (text) => this.#event(text));
     this.#logonsWaiting = new FailureBurst('Too many Logons waiting for a new session: Logons refused', OUT_OF_DESCRIPTORS_LOG_MS, (text) => this.#event(text));
@@ -190,6 +193,7 @@ export class Acceptor {
       dictionary: this.#opts.dictionary,
       application: this.#opts.application,
       ...(this.#opts.now ? { now: this.#opts.now } : {}),
+      ...(this.#opts.storage ? { storage: this.#opts.storage } : {}),
     });
     this.#sessions.set(session.key, session);
     return session;
@@ -309,6 +313,7 @@ export class Acceptor {
     } catch (err) {
       this.#failed(`releasing ${session.key}`, err);
     }
+    this.#opts.storage?.forget(session.key);
     this.#opts.onSessionReleased?.(session);
   }
 

@@ -58,6 +58,13 @@ export class FailureBurst {
   }
 }
 
+let processBudget: DescriptorBudget | undefined;
+/** The process's one budget, shared by everything that opens connections (the FIX acceptor, the HTTP server), so each
+ *  counts what the others took since the last recount. */
+export function processDescriptors(): DescriptorBudget {
+  return processBudget ??= new DescriptorBudget();
+}
+
 function softLimit(): number | undefined {
   try {
     const m = /^Max open files\s+(\d+)/m.exec(fs.readFileSync('/proc/self/limits', 'latin1'));

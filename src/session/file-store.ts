@@ -197,6 +197,16 @@ export class FileStore implements MessageStore {
     this.flushIndex();
   }
 
+  /** The next sender seq into the seqnums slot alone, even when the batch in front of it cannot be written: the slot
+   *  is rewritten in place and never grows, so a full disk or a file-size limit still takes it. Open reads a slot
+   *  ahead of the index as it reads one after a crash (the higher of the two wins). */
+  recordNextSenderSeq(seq: number): void {
+    this.#checkOpen();
+    assertSeq(seq, 'recordNextSenderSeq');
+    this.#nextSenderSeq = seq;
+    this.#writeSeqnums();
+  }
+
   /** A message sent and not kept: the next sender seq moves past it now, and the slot is written with the next
    *  flush() (also with deferred index writes), before the message can reach the socket; one write per flush,
    *  however many such messages it covers. */

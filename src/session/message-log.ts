@@ -29,6 +29,8 @@ export interface MessageLog {
   /** Logons, resends, rejects, disconnects + reason. */
   event(text: string, atMs: number): void;
   close(): void;
+  /** Optional: why the last write failed (what was pending then is lost); undefined once a write goes through. */
+  readonly lastWriteError?: Error | undefined;
 }
 
 /** Discards everything: for sessions configured without FileLogPath, and for benchmarks. */
@@ -56,8 +58,8 @@ export function eventLogPath(dir: string, id: SessionId): string {
 export class FileLog implements MessageLog {
   readonly messagesPath: string;
   readonly eventsPath: string;
-  /** The last write error, if any (disk full...). Bytes pending at that moment were dropped. */
-  lastWriteError: Error | undefined;
+  /** Why the last write of each file failed (disk full...); cleared by a write of that file that goes through. */
+  readonly #writeErrors = new Map<BatchedFile, Error>();
   #messages: BatchedFile;
   #events: BatchedFile;
   /** Check phases until the scheduled flush runs; 0 = none scheduled. */
@@ -138,6 +140,12 @@ export class FileLog implements MessageLog {
     this.#afterAppend();
   }
 
+  /** The last write error, if any (disk full...), until a write of the file that failed goes through. Bytes pending at
+   *  that moment were dropped. */
+  get lastWriteError(): Error | undefined {
+    return this.#writeErrors.get(this.#messages) ?? this.#writeErrors.get(this.#events);
+  }
+
   /** Write everything pending now (also done automatically, one event-loop turn after the first message of a batch). */
   flush(): void {
     this.#writeOut(this.#messages);
@@ -175,11 +183,11 @@ export class FileLog implements MessageLog {
 
   #writeOut(file: BatchedFile): void {
     try {
-      file.flush();
+      if (file.flush()) this.#writeErrors.delete(file);
     } catch (err) {
       // A failing log must not take the gateway down from inside a setImmediate; the bytes are
       // lost and the error is kept for whoever monitors the log.
-      this.lastWriteError = err instanceof Error ? err : new Error(String(err));
+      this.#writeErrors.set(file, err instanceof Error ? err : new Error(String(err)));
       file.discardPending();
     }
   }
@@ -253,11 +261,13 @@ class BatchedFile {
     this.commit(start + bytes.copy(this.buffer, start));
   }
 
-  flush(): void {
-    if (this.#used === 0) return;
+  /** True when it wrote something. */
+  flush(): boolean {
+    if (this.#used === 0) return false;
     const n = this.#used;
     this.#used = 0;
     writeAll(this.#fd, this.buffer.subarray(0, n));
+    return true;
   }
 
   discardPending(): void { this.#used = 0; }

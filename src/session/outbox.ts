@@ -5,8 +5,10 @@
 // A hold (SendBatch, or the session itself around an answer) keeps the bytes until release, so a burst leaves in
 // one write and a batch across sessions can wait for every store of the batch before any socket gets a byte.
 import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import type { MessageStore } from './store.js';
 import type { MessageLog } from './message-log.js';
+import { resendTurns, type ResendTurns } from './resend-turns.js';
 
 export type Outgoing = Buffer | Iterator<Buffer>;
 
@@ -43,9 +45,11 @@ export interface OutboxOptions {
   now: () => number;
   /** Bytes we let pile up for a peer that does not read before giving up on it. */
   maxBufferedBytes: number;
-  /** The store could not write (or make durable) what was saved: the session disconnects. */
+  /** The store could not write (or make durable) what was saved, or read what a resend needs: the session disconnects. */
   onStoreFailure: (err: Error) => void;
   onSlowConsumer: (bytes: number) => void;
+  /** Where resends get their turns (default: the process's one). */
+  turns?: ResendTurns;
 }
 
 /** Socket buffer level below which the pump pulls more stored messages for a resend. */
@@ -58,6 +62,7 @@ const END_GRACE_MS = 2000;
 
 export class Outbox {
   readonly #o: OutboxOptions;
+  readonly #turns: ResendTurns;
   /** The store's durability is asynchronous: every write waits behind a gate on it. */
   readonly #gated: boolean;
   #socket: Socket | null = null;
@@ -78,6 +83,7 @@ export class Outbox {
 
   constructor(o: OutboxOptions) {
     this.#o = o;
+    this.#turns = o.turns ?? resendTurns;
     this.#gated = typeof o.store.whenDurable === 'function';
   }
 
@@ -120,6 +126,24 @@ export class Outbox {
     return stored;
   }
 
+  /** Ends the connection without the store: what is queued is dropped (what of it was stored is resent after the
+   *  next Logon), `last` (a Logout that needs nothing of the store) is written, then the socket ends. For a store that
+   *  fails, and a refused Logon. */
+  abort(last?: Buffer): void {
+    const socket = this.#socket;
+    if (socket === null) return;
+    this.#socket = null;
+    this.#reset();
+    if (last === undefined) {
+      socket.destroy();
+      return;
+    }
+    this.#o.log.message('OUT', last, this.#o.now());
+    socket.end(last);
+    this.#closeTimer = setTimeout(() => socket.destroy(), END_GRACE_MS);
+    this.#closeTimer.unref();
+  }
+
   dispose(): void {
     if (this.#closeTimer) clearTimeout(this.#closeTimer);
   }
@@ -157,6 +181,16 @@ export class Outbox {
       return;
     }
     gate.follow(durable, () => this.#pumpCorked(socket), (err) => this.#failed(socket, err));
+  }
+
+  /** What is written from now on waits `ms` first, behind what is queued (a throttled resend). */
+  delay(ms: number): void {
+    const socket = this.#socket;
+    if (socket === null) return;
+    this.#slabToQueue();
+    const gate = new Gate();
+    this.#queue.push(gate);
+    setTimeout(() => gate.follow(undefined, () => this.#pumpCorked(socket), () => undefined), ms).unref();
   }
 
   /** Queue one message (or a lazy resend) for the socket; `plain`: see MessageLog.message. */
@@ -270,27 +304,62 @@ export class Outbox {
         continue;
       }
       if (socket.writableLength >= PUMP_LOW_WATER_BYTES) {
-        if (!this.#waitingDrain) {
-          this.#waitingDrain = true;
-          socket.once('drain', () => { this.#waitingDrain = false; this.#pump(); });
-        }
+        this.#waitForDrain(socket);
+        return;
+      }
+      if (!Buffer.isBuffer(head)) {
+        this.#turns.want(this.#resendTurn); // a resend is background work: a few messages per event-loop turn
         return;
       }
       if (!this.#flushOrFail()) return;
-      if (Buffer.isBuffer(head)) {
-        this.#queue.shift();
-        this.#queuedBytes -= head.length;
-        socket.write(head);
-        continue;
-      }
-      const step = head.next();
-      if (step.done) {
-        this.#queue.shift();
-        continue;
-      }
-      this.#o.log.message('OUT', step.value, this.#o.now());
-      socket.write(step.value);
+      this.#queue.shift();
+      this.#queuedBytes -= head.length;
+      socket.write(head);
     }
+  }
+
+  /** The resend at the head of the queue gets a turn (resend-turns.ts): up to `messagesMax` of its messages go to
+   *  the socket, within the turn's time and below the socket buffer level; then, once it is done, what waited
+   *  behind it. True: it wants another turn. */
+  readonly #resendTurn = (messagesMax: number, untilMs: number): boolean => {
+    const socket = this.#socket;
+    const head = this.#queue[0];
+    if (socket === null || this.#holds > 0 || head === undefined) return false; // a release pumps again
+    if (head instanceof Gate || Buffer.isBuffer(head)) {
+      this.#pumpCorked(socket);
+      return false;
+    }
+    socket.cork();
+    try {
+      for (let n = 1; n <= messagesMax; n++) {
+        if (socket.writableLength >= PUMP_LOW_WATER_BYTES) return this.#waitForDrain(socket);
+        const step = head.next();
+        if (this.#socket !== socket) return false; // the resend failed and the session disconnected
+        if (step.done) {
+          this.#queue.shift();
+          this.#pump();
+          return false;
+        }
+        this.#o.log.message('OUT', step.value, this.#o.now());
+        socket.write(step.value);
+        if ((n & 7) === 0 && performance.now() >= untilMs) break;
+      }
+      return true;
+    } catch (err) {
+      this.#o.onStoreFailure(err instanceof Error ? err : new Error(String(err)));
+      return false;
+    } finally {
+      socket.uncork();
+    }
+  };
+
+  /** The socket holds enough: the pump goes on at 'drain'. */
+  #waitForDrain(socket: Socket): false {
+    if (!this.#waitingDrain) {
+      this.#waitingDrain = true;
+      socket.once('drain', () => { this.#waitingDrain = false; this.#pump(); });
+    }
+    return false;
   }
 
   /** Make what was stored so far written before a socket write; on failure the owner disconnects. */

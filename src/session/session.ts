@@ -17,6 +17,10 @@ import type { MessageStore } from './store.js';
 import type { MessageLog } from './message-log.js';
 import { InboundSeq } from './inbound-seq.js';
 import { Outbox } from './outbox.js';
+import { RESEND_REPEAT_WINDOW_MS, ResendRepeats } from './resend-repeats.js';
+import { GuardedStore, MessageStoreError } from './store-guard.js';
+import type { StorageHealth } from './storage-health.js';
+import { logonRefusal } from './acceptor-connection.js';
 import { sessionKey, type SessionId } from './session-id.js';
 import { ScheduleTimer } from './schedule-timer.js';
 import type { ScheduleSettings } from './settings.js';
@@ -79,6 +83,8 @@ export interface SessionParts {
   application: Application;
   /** Clock in epoch ms; tests may inject one. */
   now?: () => number;
+  /** Told when the session's store or message log fails to write, and when it works again. */
+  storage?: StorageHealth;
 }
 
 const ADMIN_TYPES = new Set<string>([
@@ -134,9 +140,24 @@ export interface SendOptions {
 /** What newestSentValue found: the value, no such message in the store at all, or none among the newest searched. */
 export type NewestSent = { kind: 'found'; value: string } | { kind: 'none' } | { kind: 'unknown' };
 
+/** A resend being answered: a request that overlaps it joins it (its end grows) until it has read its last page. */
+interface ResendRange {
+  readonly begin: number;
+  end: number;
+  /** The highest seq it may grow to: what was sent before it was queued (what is sent later waits behind it). */
+  readonly limit: number;
+  sealed: boolean;
+}
+
 /** An answer of the session to an application message, waiting for earlier holds (answers in order); it holds its
  *  own message (`holds`), or, for a Logout started meanwhile, nothing (it only keeps its place in the order). */
-interface ParkedAnswer { seq: number; send: () => void; holds: boolean }
+interface ParkedAnswer {
+  seq: number;
+  send: () => void;
+  holds: boolean;
+  /** A session-level Reject: never stored (a resend gap-fills it), so it waits for a logged-on connection. */
+  needsConnection: boolean;
+}
 
 export class Session {
   readonly id: SessionId;
@@ -151,6 +172,12 @@ export class Session {
   readonly #dict: Dictionary;
   readonly #app: Application;
   readonly #now: () => number;
+  readonly #storage: StorageHealth | undefined;
+  /** The store refused a write: the session is refused until a write goes through again (storage-health.ts tries). */
+  #storeError: Error | null = null;
+  /** Messages the store could not even keep: nothing more is stored, and the session stays refused, until a restart
+   *  (whose recovery sends the reports they carried again from the journal). */
+  #lostMessages = 0;
 
   #socket: Socket | null = null;
   #receivedLogon = false;
@@ -165,6 +192,11 @@ export class Session {
   #logonSentAtMs = 0;
   #logoutSentAtMs = 0;
   #resendRange: { begin: number; end: number } | null = null;
+  /** The resend being answered now (resend-turns.ts paces it), null: none. */
+  #resending: ResendRange | null = null;
+  readonly #resendRepeats = new ResendRepeats();
+  /** The peer was logged out for repeating ResendRequests: it gets no more answers on this connection. */
+  #resendsRefused = false;
   readonly #queue = new Map<number, FixMessage>();
   #timer: NodeJS.Timeout | null = null;
   #lastActivityMs = 0;
@@ -181,18 +213,17 @@ export class Session {
     this.id = parts.config.id;
     this.key = sessionKey(this.id);
     this.#header = [[Tag.MsgSeqNum, ''], [Tag.SenderCompID, this.id.senderCompId], [Tag.SendingTime, ''], [Tag.TargetCompID, this.id.targetCompId]];
-    this.#store = parts.store;
-    this.#inbound = new InboundSeq(parts.store);
+    const store = new GuardedStore(parts.store);
+    this.#store = store;
+    this.#inbound = new InboundSeq(store);
+    this.#storage = parts.storage;
     this.log = parts.log;
     this.#dict = parts.dictionary;
     this.#app = parts.application;
     this.#now = parts.now ?? Date.now;
     this.#outbox = new Outbox({
-      store: parts.store, log: parts.log, now: this.#now, maxBufferedBytes: parts.config.maxOutboundBufferBytes,
-      onStoreFailure: (err) => {
-        this.#event(`Message store write failed: ${err.message}`);
-        this.disconnect('message store write failed');
-      },
+      store, log: parts.log, now: this.#now, maxBufferedBytes: parts.config.maxOutboundBufferBytes,
+      onStoreFailure: (err) => this.#storeFailed(err instanceof MessageStoreError ? err.failure : err),
       onSlowConsumer: (bytes) => {
         this.#event(`Outbound buffer limit exceeded (${bytes} bytes > ${this.config.maxOutboundBufferBytes}): peer is not reading`);
         this.disconnect('slow consumer');
@@ -200,8 +231,10 @@ export class Session {
     });
     this.#heartBtIntMs = parts.config.heartBtIntS * 1000;
     this.#event('Created session');
-    this.#schedule = parts.config.schedule === undefined ? null : new ScheduleTimer(parts.config.schedule, this.#now, () => this.#onScheduleBoundary());
-    this.#onScheduleBoundary();
+    // a boundary may reset the store: one that fails is a store failure (told, the session refused), never a throw
+    const boundary = (): void => this.#storeGuarded(() => this.#onScheduleBoundary());
+    this.#schedule = parts.config.schedule === undefined ? null : new ScheduleTimer(parts.config.schedule, this.#now, boundary);
+    boundary();
   }
 
   // ---- state for callers ------------------------------------------------------------------
@@ -276,7 +309,8 @@ export class Session {
     try {
       return this.#outbox.flushStore();
     } catch (err) {
-      this.#event(`Message store write failed: ${(err as Error).message}`);
+      if (!(err instanceof MessageStoreError)) throw err;
+      this.#storeFailed(err.failure);
       return undefined;
     }
   }
@@ -315,6 +349,10 @@ export class Session {
 
   /** Start a Logout (FIX session test case 12); the peer's Logout or the LogoutTimeout ends it. */
   logout(text?: string): void {
+    this.#storeGuarded(() => this.#logout(text));
+  }
+
+  #logout(text: string | undefined): void {
     if (!this.#socket) return;
     if (!this.isLoggedOn) {
       this.disconnect(text ?? 'logout before logon completed');
@@ -323,7 +361,9 @@ export class Session {
     if (this.#sentLogout) return;
     if (this.#parked.length > 0) {
       // after the answers already waiting (they answer messages the peer sent before this Logout)
-      if (!this.#parked.some((p) => !p.holds)) this.#parked.push({ seq: this.#parked.at(-1)!.seq, send: () => this.#startLogout(text), holds: false });
+      if (!this.#parked.some((p) => !p.holds)) {
+        this.#parked.push({ seq: this.#parked.at(-1)!.seq, send: () => this.#startLogout(text), holds: false, needsConnection: false });
+      }
       return;
     }
     this.#startLogout(text);
@@ -358,6 +398,8 @@ export class Session {
     this.#queue.clear();
     if (this.config.resetOnDisconnect && socket) this.#reset();
     this.#resendRange = null;
+    this.#resending = null;
+    this.#resendsRefused = false;
   }
 
   /** Stop timers and release files. The session must not be used afterwards. */
@@ -365,7 +407,12 @@ export class Session {
     this.#schedule?.stop();
     if (this.#socket) this.disconnect('session closed');
     this.#outbox.dispose();
-    this.#store.close();
+    try {
+      this.#store.close();
+    } catch (err) {
+      if (!(err instanceof MessageStoreError)) throw err;
+      this.#event(`Message store could not be closed: ${err.message}`); // what it had not written is lost with it
+    }
     this.log.close();
   }
 
@@ -377,7 +424,13 @@ export class Session {
    *  then (market data); its MsgSeqNum is still written before its bytes leave. */
   send(msgType: string, body: FieldList | BodyWriter, extraHeader: FieldList = NO_FIELDS, options?: SendOptions): number {
     if (ADMIN_TYPES.has(msgType)) throw new Error(`send() is for application messages, not 35=${msgType}`);
-    return this.#sendRaw(msgType, body, extraHeader, options?.stored === false);
+    if (this.#lostMessages > 0) return this.#lost(undefined); // nothing more is stored
+    try {
+      return this.#sendRaw(msgType, body, extraHeader, options?.stored === false);
+    } catch (err) {
+      if (!(err instanceof MessageStoreError)) throw err;
+      return this.#lost(err.failure);
+    }
   }
 
   /** Bytes written to this session and not yet taken by the peer (the socket's buffer and what waits in front of
@@ -405,7 +458,7 @@ export class Session {
     }
     // logged before anything it causes; the parser saw every byte, so it says whether the log must look
     this.log.message('IN', frame.bytes, now, parsed.plain);
-    this.#next(parsed, false);
+    this.#storeGuarded(() => this.#next(parsed, false));
   }
 
   #onGarbled(bytes: Buffer, reason: string): void {
@@ -455,7 +508,7 @@ export class Session {
       const error = validateMessage(msg, this.#dict, this.config.validation);
       if (error) {
         if (ADMIN_TYPES.has(msgType) || !msgType) this.#generateReject(msg, error.reason, error.tag, error.text);
-        else this.#answer(msg, () => this.#sendReject(msg, error.reason, error.tag, error.text));
+        else this.#answer(msg, () => this.#sendReject(msg, error.reason, error.tag, error.text), true);
         this.#afterNext(queued);
         return;
       }
@@ -482,6 +535,10 @@ export class Session {
     const verdict = this.#receivedLogon ? undefined : this.#app.onLogonRequest?.(this, logon);
     if (verdict) {
       this.#applyVerdict(logon, verdict);
+      return;
+    }
+    if (!this.#storeWorks()) {
+      this.#storeFailed(this.#storeError!); // a Logout that says why (the peer has authenticated)
       return;
     }
     if ((logon.getInt(Tag.HeartBtInt) ?? 0) < 0) {
@@ -523,7 +580,9 @@ export class Session {
       this.#inbound.advance();
       this.#nextQueued();
     }
-    if (this.isLoggedOn) this.#app.onLogon?.(this);
+    if (!this.isLoggedOn) return;
+    this.#app.onLogon?.(this);
+    if (this.#parked.length > 0) this.#sendParked(); // answers that waited for a connection
   }
 
   #nextHeartbeat(msg: FixMessage): void {
@@ -546,7 +605,9 @@ export class Session {
     } else {
       this.#event('Received logout response');
     }
-    this.#inbound.advance();
+    // Counted only when it is the one expected (QuickFIX/J, QFJ-750): a Logout past a gap does not skip the messages
+    // in the gap, which a later ResendRequest then still asks for.
+    if (msg.seqNum === this.#inbound.next) this.#inbound.advance();
     if (this.config.resetOnLogout) this.#reset();
     this.disconnect('logout');
   }
@@ -585,10 +646,41 @@ export class Session {
     } else if (!this.config.persistMessages) {
       this.#outbox.write(this.#gapFill(begin, end + 1));
     } else {
-      this.#outbox.write(this.#resendPlan(begin, end));
+      this.#resend(begin, end);
     }
     const seq = msg.seqNum ?? 0;
     if (seq === this.#inbound.next) this.#inbound.advance();
+  }
+
+  /** Answers a ResendRequest from the store, as background work (outbox.ts, resend-turns.ts). A request that overlaps
+   *  the resend in progress joins it; one that repeats ranges answered within a minute is answered later and later,
+   *  and refused with a Logout once it has repeated them too often. */
+  #resend(begin: number, end: number): void {
+    if (this.#resendsRefused) {
+      this.#event(`ResendRequest FROM: ${begin} TO: ${end} ignored: the session is being logged out for repeating them`);
+      return;
+    }
+    const active = this.#resending;
+    if (active !== null && !active.sealed && begin >= active.begin && begin <= active.end + 1) {
+      active.end = Math.max(active.end, Math.min(end, active.limit));
+      this.#event(`ResendRequest FROM: ${begin} TO: ${end} joins the resend in progress FROM: ${active.begin} TO: ${active.end}`);
+      return;
+    }
+    const verdict = this.#resendRepeats.check(begin, end, this.#now());
+    if (verdict.kind === 'refuse') {
+      const text = `ResendRequest for messages already resent ${verdict.repeats} times within ${RESEND_REPEAT_WINDOW_MS / 1000} s`;
+      this.#event(`${text}: logging out`);
+      this.#resendsRefused = true;
+      this.logout(text);
+      return;
+    }
+    if (verdict.kind === 'later') {
+      this.#event(`ResendRequest FROM: ${begin} TO: ${end} repeats messages resent ${verdict.repeats} times: answered in ${verdict.delayMs} ms`);
+      this.#outbox.delay(verdict.delayMs);
+    }
+    const range: ResendRange = { begin, end, limit: this.#store.nextSenderSeq - 1, sealed: false };
+    this.#resending = range;
+    this.#outbox.write(this.#resendPlan(range));
   }
 
   #nextApp(msg: FixMessage): void {
@@ -608,7 +700,7 @@ export class Session {
   #applyVerdict(msg: FixMessage, verdict: AppVerdict): void {
     switch (verdict.kind) {
       case 'reject':
-        this.#answer(msg, () => this.#sendReject(msg, verdict.reason, verdict.tag, verdict.text));
+        this.#answer(msg, () => this.#sendReject(msg, verdict.reason, verdict.tag, verdict.text), true);
         return;
       case 'businessReject':
         this.#answer(msg, () => this.#sendBusinessReject(msg, verdict.reason, verdict.text, undefined, verdict.refId));
@@ -617,9 +709,7 @@ export class Session {
         this.#answer(msg, () => { this.#sendRaw(verdict.msgType, verdict.body); });
         return;
       case 'rejectLogon':
-        this.#event(`Logon rejected: ${verdict.text}`);
-        this.#generateLogout(verdict.text);
-        this.disconnect('logon rejected');
+        this.#refuseLogon(msg, verdict.text, 'logon rejected');
         return;
     }
   }
@@ -829,8 +919,11 @@ export class Session {
    *  consumes the message's MsgSeqNum. While an earlier message of the session is held, the answer waits, holding
    *  this message too: it is sent when the earlier holds are released, never if they are not (a failed journal, a
    *  crash), and then the restarted session asks for the message again and it is processed once. Otherwise the
-   *  consumed seq is written through with the answer, before any byte of it leaves. */
-  #answer(msg: FixMessage, send: () => void): void {
+   *  consumed seq is written through with the answer, before any byte of it leaves. A session-level Reject
+   *  (`needsConnection`) that waited goes out only while the session is logged on (after the next Logon if it was
+   *  disconnected meanwhile): it is never stored, so a resend could not bring it, and its message stays held until
+   *  it is sent. */
+  #answer(msg: FixMessage, send: () => void, needsConnection = false): void {
     const seq = msg.seqNum;
     if (seq === undefined || seq !== this.#inbound.next) {
       send(); // not in sequence: it consumes nothing
@@ -845,7 +938,7 @@ export class Session {
       }
       this.#inbound.advance();
       this.#inbound.hold(seq);
-      this.#parked.push({ seq, send, holds: true });
+      this.#parked.push({ seq, send, holds: true, needsConnection });
       return;
     }
     this.#inbound.advance();
@@ -855,6 +948,7 @@ export class Session {
   /** Answers whose earlier messages are all released now go out, in order. */
   #sendParked(): void {
     while (this.#parked.length > 0 && !this.#inbound.heldBelow(this.#parked[0]!.seq)) {
+      if (this.#parked[0]!.needsConnection && !this.isLoggedOn) return; // after the next Logon
       const parked = this.#parked.shift()!;
       if (parked.holds) this.#sendAnswer(parked.send, parked.seq);
       else parked.send();
@@ -960,13 +1054,14 @@ export class Session {
   /** Answer a ResendRequest lazily, page by page from the store: application messages are resent,
    *  runs of admin or missing messages become one GapFill each. Nothing is built before the socket
    *  can take it, so a request for 1..10^9 costs one page of memory. */
-  *#resendPlan(begin: number, end: number): Generator<Buffer> {
+  *#resendPlan(range: ResendRange): Generator<Buffer> {
+    const begin = range.begin;
     let gapStart = 0;
     let current = begin;
     let next = begin;
     let resent = 0;
-    while (next <= end) {
-      const page = this.#store.readRange(next, end, this.config.resendChunkSize);
+    while (next <= range.end) {
+      const page = this.#store.readRange(next, range.end, this.config.resendChunkSize); // read within one resend turn
       if (page.length === 0) break;
       for (const { seq, bytes } of page) {
         if (current !== seq && !gapStart) gapStart = current;
@@ -983,6 +1078,9 @@ export class Session {
       }
       next = page[page.length - 1]!.seq + 1;
     }
+    range.sealed = true; // what joins from here is a request of its own
+    if (this.#resending === range) this.#resending = null;
+    const end = range.end;
     if (!gapStart && current <= end) gapStart = current;
     if (gapStart) yield this.#gapFill(gapStart, end + 1);
     this.#event(`Resent ${resent} messages FROM: ${begin} TO: ${end}`);
@@ -990,8 +1088,13 @@ export class Session {
 
   // ---- timers ----------------------------------------------------------------------------------
 
-  /** QuickFIX Session::next(): logon/logout timeouts, heartbeats, TestRequest, heartbeat timeout. */
   #onTimer(): void {
+    this.#checkLog();
+    this.#storeGuarded(() => this.#timers());
+  }
+
+  /** QuickFIX Session::next(): logon/logout timeouts, heartbeats, TestRequest, heartbeat timeout. */
+  #timers(): void {
     if (!this.#socket) return;
     const now = this.#now();
     if (!this.#receivedLogon) {
@@ -1021,6 +1124,94 @@ export class Session {
     } else if (sinceSent >= hb && this.#testRequestCount === 0) {
       this.#sendRaw(MsgType.Heartbeat, []);
     }
+  }
+
+  // ---- files that fail ---------------------------------------------------------------------------
+
+  /** Runs `work`; a store failure it meets ends the connection as #storeFailed says. */
+  #storeGuarded(work: () => void): void {
+    try {
+      work();
+    } catch (err) {
+      if (!(err instanceof MessageStoreError)) throw err;
+      this.#storeFailed(err.failure);
+    }
+  }
+
+  /** The store refused a write (or a read): the session cannot go on. The operator is told once (storage-health.ts);
+   *  the peer gets a Logout that says why, and the connection ends. */
+  #storeFailed(err: Error): void {
+    if (this.#storeError === null) this.#event(`Message store failed: ${err.message}`);
+    this.#storeError = err;
+    this.#storage?.failed(this.key, 'store', `message store failed: ${err.message}${this.#lostText()}`, () => this.#storeWorks());
+    if (this.#socket === null) return;
+    this.#outbox.abort(this.#lastLogout(this.#storeFailureText()));
+    this.disconnect('message store failed');
+  }
+
+  /** A message the store could not keep (`err`), or one sent after that: nothing more is stored in this process, the
+   *  session stays refused, and the count shows in the reason (storeFailed). Returns no MsgSeqNum. */
+  #lost(err: Error | undefined): number {
+    if (++this.#lostMessages === 1) this.#event('Message store lost a message: nothing more is stored until a restart');
+    this.#storeFailed(err ?? this.#storeError!);
+    return 0;
+  }
+
+  /** True when the store takes a write (again): a session whose store failed is refused until it does. */
+  #storeWorks(): boolean {
+    if (this.#storeError === null) return true;
+    if (this.#lostMessages > 0) return false;
+    try {
+      this.#store.setNextSenderSeq(this.#store.nextSenderSeq); // the kept batch, then the sequence numbers
+    } catch (err) {
+      if (err instanceof MessageStoreError) return false;
+      throw err;
+    }
+    this.#event('Message store works again');
+    this.#storeError = null;
+    this.#storage?.recovered(this.key, 'store');
+    return true;
+  }
+
+  #storeFailureText(): string {
+    return `Message store unavailable: ${this.#storeError?.message ?? 'write failed'}${this.#lostText()}`;
+  }
+
+  #lostText(): string {
+    return this.#lostMessages === 0 ? '' : `; ${this.#lostMessages} messages could not be stored: refused until the gateway restarts`;
+  }
+
+  /** The Logout a session whose store failed sends, mid-session or to a Logon: it uses up a MsgSeqNum as any Logout
+   *  does (a peer counts it, whatever its number), recorded alone (recordNextSenderSeq: the seqnums file takes a write
+   *  when the message files do not), so a restart never sends that number again; when even that fails, no Logout. */
+  #lastLogout(text: string): Buffer | undefined {
+    const seq = this.#store.nextSenderSeq;
+    try {
+      if (this.#store.recordNextSenderSeq !== undefined) this.#store.recordNextSenderSeq(seq + 1);
+      else this.#store.setNextSenderSeq(seq + 1);
+    } catch (err) {
+      if (!(err instanceof MessageStoreError)) throw err;
+      this.#event(`No Logout sent: its MsgSeqNum could not be recorded (${err.message})`);
+      return undefined;
+    }
+    this.#sentLogout = true;
+    return this.#encode(MsgType.Logout, seq, this.#now(), [[Tag.Text, text]], NO_FIELDS);
+  }
+
+  /** A Logon the application refuses (onLogonRequest: it may be authenticating): a Logout like the acceptor's refusals
+   *  (MsgSeqNum 1, the Logon's CompIDs reversed), so no sequence number of the session is used up or shown. */
+  #refuseLogon(logon: FixMessage, text: string, why: string): void {
+    this.#event(`Logon refused: ${text}`);
+    this.#outbox.abort(logonRefusal(logon, text));
+    this.disconnect(why);
+  }
+
+  /** The message log's write failures (it writes from the event loop and never throws to the session): told once,
+   *  until a write goes through again. */
+  #checkLog(): void {
+    const err = this.log.lastWriteError;
+    if (err === undefined || this.#storage === undefined || this.#storage.isFailing(this.key, 'log')) return;
+    this.#storage.failed(this.key, 'log', `message log write failed: ${err.message}`, () => this.log.lastWriteError === undefined);
   }
 
   // ---- the schedule ----------------------------------------------------------------------------
@@ -1066,6 +1257,8 @@ export class Session {
   #reset(): void {
     this.#store.reset(this.#now());
     this.#inbound.reset();
+    this.#resending = null;
+    this.#resendRepeats.clear();
     this.#parked = [];
     this.#queue.clear();
   }

@@ -20,6 +20,10 @@ export interface MessageStore {
    *  incrNextTargetSeq is (a store that batches target seqs writes it with the next flush). Callers without
    *  it use setNextTargetSeq, which is written through. */
   advanceNextTargetSeq?(seq: number): void;
+  /** Optional: records `seq` as the next sender seq now, without writing the batch of messages in front of it (which
+   *  a failing disk may refuse): for the Logout a session sends when its store fails, so its MsgSeqNum is used for
+   *  good. Throws when it cannot be recorded either. */
+  recordNextSenderSeq?(seq: number): void;
   /** Store an outbound message AND advance nextSenderSeq to seq+1, atomically as far as a crash can tell
    *  (a crash never leaves nextSenderSeq behind a message that was stored). */
   saveSent(seq: number, bytes: Buffer): void;

@@ -9,13 +9,6 @@ import { rmSync } from 'node:fs';
 import { startGateway } from '../../src/gateway/index.js';
 import { BASE_CFG, Client, startTestGateway, tempDataDir } from './support.js';
 
-/** Share of the time the event loop of this process (gateway and client both run here) was busy over `ms`. */
-async function busyShareOver(ms: number): Promise<number> {
-  const start = performance.eventLoopUtilization();
-  await new Promise((resolve) => setTimeout(resolve, ms));
-  return performance.eventLoopUtilization(start).utilization;
-}
-
 const withSpin = (value: string) => BASE_CFG.replace('[DEFAULT]', `[DEFAULT]\nIdleSpinMicros=${value}`);
 
 test('IdleSpinMicros is read from the .cfg: auto by default, else a number of µs from 0 to 1,000,000', () => {
@@ -55,19 +48,31 @@ for (const [cfgLine, fsync, expected] of [
   });
 }
 
-for (const spinMicros of [0, 60_000]) {
+/** Event-loop utilization of this process (gateway and client both run here) from now until `untilMs`
+ *  (performance.now()); a timer that fires late on a loaded machine only makes the window longer. */
+async function busyShareUntil(untilMs: number): Promise<number> {
+  const start = performance.eventLoopUtilization();
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, untilMs - performance.now())));
+  return performance.eventLoopUtilization(start).utilization;
+}
+
+for (const spinMicros of [0, 300_000]) {
   test(`with IdleSpinMicros=${spinMicros} the loop ${spinMicros > 0 ? 'keeps polling for that long after a reply, then sleeps' : 'sleeps right after a reply'}`, async () => {
     const gw = await startTestGateway({ idleSpinMicros: spinMicros });
     const c = await Client.logon(gw.fixPort, `SPIN${spinMicros}`);
     try {
+      // Windows counted from the moment the reply arrives (the spin starts as it is sent), each well inside or well
+      // past the spin: on a loaded machine a timer may fire 100 ms late without a window leaving its side.
+      const replied = new Promise<number>((resolve) => { c.app.reply = () => { resolve(performance.now()); }; });
       c.order('S1', { symbol: 'IBM', side: '1', qty: '100', price: '180.25' });
-      await c.reports('S1');
-      const during = await busyShareOver(40); // within the 60 ms after the reply
-      await new Promise((resolve) => setTimeout(resolve, 40));
-      const afterwards = await busyShareOver(40); // 80-120 ms after it
-      if (spinMicros > 0) assert.ok(during > 0.8, `busy ${during} while spinning`);
-      else assert.ok(during < 0.5, `busy ${during} without spinning`);
-      assert.ok(afterwards < 0.5, `busy ${afterwards} once the spin is over`);
+      const repliedAtMs = await replied;
+      const during = await busyShareUntil(repliedAtMs + 50);
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, repliedAtMs + spinMicros / 1000 + 50 - performance.now())));
+      const afterwards = await busyShareUntil(performance.now() + 50);
+      const figures = `busy ${during.toFixed(2)} in the first 50 ms, ${afterwards.toFixed(2)} after the spin`;
+      if (spinMicros > 0) assert.ok(during > 0.8, `spinning: ${figures}`);
+      else assert.ok(during < 0.5, `not spinning: ${figures}`);
+      assert.ok(afterwards < 0.5, `the spin is over: ${figures}`);
     } finally {
       await c.stop();
       await gw.close();

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { FileStore } from '../../src/session/file-store.js';
@@ -126,16 +126,21 @@ test('fixgw serve answers /health, the book API and the viewer page on its HTTP 
 
 test('fixgw serve warms the order path up on a scratch gateway first, and nothing of it reaches its data directory', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'fixgw-serve-'));
-  const warmUpDirs = () => readdirSync(tmpdir()).filter((n) => n.startsWith('fixgw-warm-up-'));
-  const before = new Set(warmUpDirs());
-  const gw = await serve(dir, 0, { cfg: gatewayCfg({ WarmUpOrders: 2_000 }) });
+  // the gateway's temporary directory is one of the test's own (TMPDIR): other gateways warming up at the same time
+  // make theirs elsewhere
+  const scratch = path.join(dir, 'tmp');
+  mkdirSync(scratch);
+  const scratchMadeMs = statSync(scratch).mtimeMs;
+  const warmUpDirs = () => readdirSync(scratch).filter((n) => n.startsWith('fixgw-warm-up-'));
+  const gw = await serve(dir, 0, { cfg: gatewayCfg({ WarmUpOrders: 2_000 }), env: { TMPDIR: scratch } });
   try {
     const line = gw.output().split('\n').find((l) => l.includes('"warm-up done"'));
     assert.ok(line !== undefined, gw.output());
     const r = JSON.parse(line) as { orders: number; answered: number; ms: number };
     assert.equal(r.orders, 2_000);
     assert.equal(r.answered, 2_000);
-    assert.deepEqual(warmUpDirs().filter((n) => !before.has(n)), [], 'the scratch directory is deleted');
+    assert.ok(statSync(scratch).mtimeMs > scratchMadeMs, 'the warm-up made its scratch directory in the TMPDIR it was given');
+    assert.deepEqual(warmUpDirs(), [], 'the scratch directory is deleted');
     // the real gateway starts empty: no command journaled, no warm-up session stored or logged, orders trade as usual
     assert.match(gw.output(), /"lastSeq":0,.*"msg":"journal replayed"/);
     const c = await Client.logon(gw.fixPort, 'AFTERWARM');

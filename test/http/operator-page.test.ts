@@ -124,7 +124,12 @@ test('the operator page shows sessions, instruments and kill switches live, and 
     await page.click(`${aapl} button`);
     await eventually('resumed', async () => assert.equal(await cells(page, aapl, 'status'), 'Open'));
 
-    // the circuit breaker halts AAPL: the page says why
+    // the circuit breaker halts AAPL: the page says why (once the seller's throttled second is over: on an idle
+    // machine the steps above take less than a second, and its orders would be refused)
+    await eventually('the seller\'s throttled second over', async () => {
+      const sessions = ((await (await fetch(`${http.url}/api/v1/sessions`)).json()) as { sessions: Array<{ key: string; throttle: { messagesThisSecond: number } }> }).sessions;
+      assert.equal(sessions.find((s) => s.key === 'FIX.4.4:FIXGW->SELLER')!.throttle.messagesThisSecond, 0);
+    });
     seller.order('CB1', { symbol: 'AAPL', side: '2', price: '190.00', qty: '10' });
     buyer.order('CB2', { symbol: 'AAPL', side: '1', price: '190.00', qty: '10' });
     await buyer.reports('CB2', 2);

