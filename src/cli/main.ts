@@ -15,6 +15,7 @@ const verbs: Array<() => Promise<VerbModule>> = [
   () => import('./audit.js'),
   () => import('./sim.js'),
   () => import('./admin.js'),
+  () => import('./cluster.js'),
   () => import('./sign.js'),
 ];
 

@@ -14,8 +14,11 @@ import { TradeTape, TRADES_KEPT_DEFAULT } from '../marketdata/index.js';
 import { loadGatewaySettings, startGateway, type Gateway, type GatewayFileSettings } from '../gateway/index.js';
 import { warmUp } from './warm-up.js';
 import { exposureWarnings } from '../gateway/exposure.js';
-import { defaultEngineConfigPath, loadEngineConfig } from '../engine/index.js';
+import { defaultEngineConfigPath, loadEngineConfig, type EngineConfig, type EngineEvent } from '../engine/index.js';
 import { ApiKeys } from '../http/api-keys.js';
+import { addClusterFlags, clusterSettingsOf, type ClusterFlags } from '../cluster/cli-options.js';
+import { startClusterGateway, type ClusterGateway } from '../cluster/cluster-gateway.js';
+import { CLUSTER_KEYS, type ClusterSettings } from '../cluster/settings.js';
 import { checkPortFree, checkWritableDir, listenProblem, reportStartupFailure, type PortToCheck } from './preflight.js';
 
 function parsePort(value: string): number {
@@ -28,7 +31,7 @@ export function defaultGatewayConfigPath(): string {
   return fileURLToPath(new URL('../../../config/gateway.cfg', import.meta.url));
 }
 
-interface ServeOptions { config: string; fixPort?: number; httpPort?: number; httpHost?: string; dataDir?: string; fsync: boolean; host?: string; engineConfig?: string }
+interface ServeOptions extends ClusterFlags { config: string; fixPort?: number; httpPort?: number; httpHost?: string; dataDir?: string; fsync: boolean; host?: string; engineConfig?: string }
 
 /** Trade history from before the snapshot the gateway started from (it replayed nothing before it), into `tape`. */
 function tradesBeforeSnapshot(tape: TradeTape, gateway: Gateway, log: Logger): void {
@@ -41,6 +44,25 @@ function tradesBeforeSnapshot(tape: TradeTape, gateway: Gateway, log: Logger): v
   } catch (err) {
     log.warn({ err }, 'trade history before the snapshot could not be rebuilt: it starts at the snapshot');
   }
+}
+
+interface Serving { settings: GatewayFileSettings; cluster: ClusterSettings | null; engineConfig: EngineConfig; registry: Registry; log: Logger;
+  tradeTape: TradeTape; onFatal: (why: string) => void }
+
+/** Cluster mode (docs/cluster.md) when ClusterNatsUrls is set; otherwise the single process on its journal. */
+async function startServing(opts: ServeOptions, fsyncGiven: boolean, s: Serving): Promise<{ gateway: Gateway; clusterNode: ClusterGateway | undefined }> {
+  const common = {
+    settings: s.settings, registry: s.registry, logger: s.log, engineConfig: s.engineConfig, onReplayEvents: (_sc: unknown, events: EngineEvent[]) => s.tradeTape.add(events),
+    ...(opts.fixPort !== undefined ? { fixPort: opts.fixPort } : {}),
+    ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}),
+    ...(opts.host !== undefined ? { host: opts.host } : {}),
+  };
+  if (s.cluster !== null) {
+    const clusterNode = await startClusterGateway({ ...common, cluster: s.cluster, onFatal: (err) => s.onFatal(err.message) });
+    return { gateway: clusterNode, clusterNode };
+  }
+  const gateway = await startGateway({ ...common, ...(fsyncGiven ? { fsync: opts.fsync } : {}), onFatal: () => s.onFatal('journal failure') });
+  return { gateway, clusterNode: undefined };
 }
 
 /** The ports and directories `serve` will use, checked before the warm-up and before anything is written. */
@@ -71,7 +93,8 @@ function asPortProblem(err: unknown, port: () => PortToCheck): unknown {
 }
 
 interface HttpContext {
-  opts: ServeOptions; settings: GatewayFileSettings; gateway: Gateway; registry: Registry; log: Logger; tradeTape: TradeTape; isReady: () => boolean;
+  opts: ServeOptions; settings: GatewayFileSettings; gateway: Gateway; clusterNode: ClusterGateway | undefined; registry: Registry; log: Logger;
+  tradeTape: TradeTape; isReady: () => boolean;
 }
 
 /** The HTTP server (health, metrics, market data, the admin API) with the REST API and the private WebSocket channels
@@ -89,7 +112,8 @@ async function startHttp(c: HttpContext): Promise<{ http: HttpServer; rest: Rest
       sessions: () => gateway.sessionsInfo(),
       registry: c.registry,
       isReady: c.isReady,
-      healthDetails: () => ({ lastSeq: gateway.sequencer.lastAppliedSeq, snapshots: gateway.snapshotStatus() }),
+      healthDetails: () => ({ lastSeq: gateway.sequencer.lastAppliedSeq,
+        ...(c.clusterNode !== undefined ? { cluster: c.clusterNode.health() } : { snapshots: gateway.snapshotStatus() }) }),
       degraded: () => gateway.degraded(),
       logger: log,
       // Operator API (halt/resume/killswitch/end-of-day, balance commands) on the same HTTP server; 403 unless a token is configured.
@@ -109,7 +133,7 @@ async function startHttp(c: HttpContext): Promise<{ http: HttpServer; rest: Rest
 }
 
 export function register(program: Command): void {
-  program
+  addClusterFlags(program
     .command('serve')
     .description('run the FIX gateway (FIX acceptor, matching engine, journal) until SIGINT/SIGTERM')
     .option('--config <file>', 'gateway settings (QuickFIX-style .cfg)', defaultGatewayConfigPath())
@@ -119,7 +143,7 @@ export function register(program: Command): void {
     .option('--data-dir <dir>', 'journal, snapshots, session stores and logs (overrides DataDirectory)')
     .option('--host <addr>', 'FIX listen address (overrides SocketAcceptHost)')
     .option('--engine-config <file>', 'instruments, accounts and risk limits (overrides EngineConfig)')
-    .option('--no-fsync', 'do not fdatasync the journal after each batch (overrides JournalFsync)')
+    .option('--no-fsync', 'do not fdatasync the journal after each batch (overrides JournalFsync)'))
     .action(async (opts: ServeOptions, cmd: Command) => {
       const log = pino({ name: 'fixgw', level: process.env.LOG_LEVEL ?? 'info' });
       const fsyncGiven = cmd.getOptionValueSource('fsync') === 'cli';
@@ -128,35 +152,27 @@ export function register(program: Command): void {
       let stopping = false;
       let settings: GatewayFileSettings;
       let gateway: Gateway;
+      let clusterNode: ClusterGateway | undefined;
       const tradeTape = new TradeTape(TRADES_KEPT_DEFAULT);
       try {
-        settings = loadGatewaySettings(opts.config, { onWarning: (w) => log.warn({ file: w.file, line: w.line, key: w.key }, w.message) });
+        settings = loadGatewaySettings(opts.config, { moreKeys: CLUSTER_KEYS, onWarning: (w) => log.warn({ file: w.file, line: w.line, key: w.key }, w.message) });
+        const cluster = clusterSettingsOf(settings.more, opts);
         const engineConfig = loadEngineConfig(opts.engineConfig ?? settings.engineConfigPath ?? defaultEngineConfigPath());
         await checkBeforeStart(opts, settings);
         if (settings.warmUpOrders > 0) log.info(await warmUp(settings, engineConfig, settings.warmUpOrders, log), 'warm-up done');
-        gateway = await startGateway({
-          onReplayEvents: (_sc, events) => tradeTape.add(events),
-          settings,
-          registry,
-          logger: log,
-          ...(opts.fixPort !== undefined ? { fixPort: opts.fixPort } : {}),
-          ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}),
-          ...(opts.host !== undefined ? { host: opts.host } : {}),
-          engineConfig,
-          ...(fsyncGiven ? { fsync: opts.fsync } : {}),
-          onFatal: () => { if (!stopping) void stop('journal failure', 1); },
-        });
+        ({ gateway, clusterNode } = await startServing(opts, fsyncGiven, { settings, cluster, engineConfig, registry, log, tradeTape,
+          onFatal: (why) => { if (!stopping) void stop(why, 1); } }));
       } catch (err) {
         // Configuration and startup problems (bad .cfg or engine.json, port in use, unreadable journal): one line, exit 1.
         reportStartupFailure(log, asPortProblem(err, () => fixPortOf(opts, settings)));
         process.exitCode = 1;
         return;
       }
-      tradesBeforeSnapshot(tradeTape, gateway, log);
+      if (clusterNode === undefined) tradesBeforeSnapshot(tradeTape, gateway, log); // a cluster node has no journal before its snapshot
       let http: HttpServer | undefined;
       let rest: RestService | undefined;
       try {
-        ({ http, rest } = await startHttp({ opts, settings, gateway, registry, log, tradeTape, isReady: () => gateway.ready && !stopping }));
+        ({ http, rest } = await startHttp({ opts, settings, gateway, clusterNode, registry, log, tradeTape, isReady: () => gateway.ready && !stopping }));
       } catch (err) {
         reportStartupFailure(log, asPortProblem(err, () => httpPortOf(opts, settings)), 'HTTP server: ');
         await gateway.close().catch(() => undefined);

@@ -177,15 +177,26 @@ export interface GatewayFileSettings {
   logonFailures: { max: number; windowMs: number; lockoutMs: number };
   /** Orders `fixgw serve` runs through a scratch gateway before it takes clients; 0 = none. */
   warmUpOrders: number;
+  /** The values, as written, of the keys of a layer above the gateway (`moreKeys`: the cluster's), for that layer to
+   *  read into its own typed settings. */
+  more: ReadonlyMap<string, string>;
 }
 
-/** `onWarning`: where a key without effect here is reported (fixgw serve: its log); default process.emitWarning. */
-export function loadGatewaySettings(file: string, opts: Pick<ParseOptions, 'onWarning'> = {}): GatewayFileSettings {
-  return fromSessions(loadSettings(file, { extraKeys: GATEWAY_KEYS, ...opts }), file, process.cwd());
+/** Options of the .cfg readers. `onWarning`: where a key without effect here is reported (fixgw serve: its log);
+ *  default process.emitWarning. `moreKeys`: keys of a layer above the gateway (the cluster's Cluster* keys), checked by
+ *  the same parser and process-wide like the gateway's; handed back as written in `more`. */
+export interface GatewaySettingsOptions extends Pick<ParseOptions, 'onWarning'> {
+  moreKeys?: Record<string, KeySpec>;
 }
 
-export function parseGatewaySettings(text: string, baseDir = process.cwd(), opts: Pick<ParseOptions, 'onWarning'> = {}): GatewayFileSettings {
-  return fromSessions(parseSettings(text, '<inline>', { extraKeys: GATEWAY_KEYS, ...opts }), '<inline>', baseDir);
+export function loadGatewaySettings(file: string, opts: GatewaySettingsOptions = {}): GatewayFileSettings {
+  const { moreKeys = {}, ...parse } = opts;
+  return fromSessions(loadSettings(file, { extraKeys: { ...GATEWAY_KEYS, ...moreKeys }, ...parse }), file, process.cwd(), moreKeys);
+}
+
+export function parseGatewaySettings(text: string, baseDir = process.cwd(), opts: GatewaySettingsOptions = {}): GatewayFileSettings {
+  const { moreKeys = {}, ...parse } = opts;
+  return fromSessions(parseSettings(text, '<inline>', { extraKeys: { ...GATEWAY_KEYS, ...moreKeys }, ...parse }), '<inline>', baseDir, moreKeys);
 }
 
 /** Session keys the gateway runs with; every other session key the parser knows is refused (an initiator's, or one
@@ -210,13 +221,13 @@ const SESSION_KEYS_PROCESS_WIDE = ['SocketAcceptPort', 'SocketAcceptHost', 'Sock
 const PER_SESSION_GATEWAY_KEYS = new Set(['AllowedCompIDs', 'ThrottleMaxRejectsPerSecond', 'MarketData', 'MarketDataSubscriptionsMax',
   'MarketDataDepthMax', 'MarketDataQueueBytes']);
 
-function fromSessions(sessions: SessionSettings[], source: string, baseDir: string): GatewayFileSettings {
+function fromSessions(sessions: SessionSettings[], source: string, baseDir: string, moreKeys: Record<string, KeySpec>): GatewayFileSettings {
   const acceptors = sessions.filter((s) => s.connectionType === 'acceptor');
   if (acceptors.length === 0) throw new Error(`${source}: no acceptor session (ConnectionType=acceptor)`);
   if (acceptors.length !== sessions.length) throw new Error(`${source}: the gateway only runs acceptor sessions`);
   const ports = new Set(acceptors.map((s) => s.socketAcceptPort));
   if (ports.size !== 1) throw new Error(`${source}: every session must use the same SocketAcceptPort (found ${[...ports].join(', ')})`);
-  refuseUnused(sessions, source);
+  refuseUnused(sessions, source, moreKeys);
   const first = sessions[0]!;
   const x = extraOf(first);
   const abs = (p: string | undefined) => (p === undefined ? undefined : path.resolve(baseDir, p));
@@ -254,20 +265,21 @@ function fromSessions(sessions: SessionSettings[], source: string, baseDir: stri
     dynamicSessionIdleTimeoutMs: x.int('DynamicSessionIdleTimeout') * 1000,
     logonFailures: { max: x.int('MaxLogonFailures'), windowMs: x.int('LogonFailureWindowSeconds') * 1000, lockoutMs: x.int('LogonLockoutSeconds') * 1000 },
     warmUpOrders: x.int('WarmUpOrders'),
+    more: new Map([...first.raw].filter(([key]) => key in moreKeys)),
   };
 }
 
 /** A key the parser accepts but the gateway would not use is refused, so nothing in a .cfg is silently ignored. */
-function refuseUnused(sessions: SessionSettings[], source: string): void {
+function refuseUnused(sessions: SessionSettings[], source: string, moreKeys: Record<string, KeySpec>): void {
   for (const s of sessions) {
     for (const key of s.raw.keys()) {
-      if (!SESSION_KEYS_USED.has(key) && !(key in GATEWAY_KEYS)) {
+      if (!SESSION_KEYS_USED.has(key) && !(key in GATEWAY_KEYS) && !(key in moreKeys)) {
         throw new SettingsError(source, s.line, key, 'not used by the gateway (an initiator setting, or one it has no use for): remove it');
       }
     }
   }
   const first = sessions[0]!;
-  const processWide = [...SESSION_KEYS_PROCESS_WIDE, ...Object.keys(GATEWAY_KEYS).filter((k) => !PER_SESSION_GATEWAY_KEYS.has(k))];
+  const processWide = [...SESSION_KEYS_PROCESS_WIDE, ...Object.keys(GATEWAY_KEYS).filter((k) => !PER_SESSION_GATEWAY_KEYS.has(k)), ...Object.keys(moreKeys)];
   for (const s of sessions.slice(1)) {
     for (const key of processWide) {
       if (s.raw.get(key) !== first.raw.get(key)) {

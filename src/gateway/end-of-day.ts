@@ -15,8 +15,8 @@ export class EndOfDaySchedule {
   private readonly window;
 
   constructor(dataDir: string, endOfDayTimeSec: number, timeZone: string, nowMs: number,
-    /** Submits EndOfDay (throws if it cannot); resolves once it is journaled and applied. */
-    private readonly submit: () => Promise<void>, private readonly log: Logger) {
+    /** Submits EndOfDay for the instant `endOfDayMs` (throws if it cannot); resolves once it is journaled and applied. */
+    private readonly submit: (endOfDayMs: number) => Promise<void>, private readonly log: Logger) {
     this.window = { startTimeSec: endOfDayTimeSec, endTimeSec: (endOfDayTimeSec + DAY_SEC - 1) % DAY_SEC, timeZone, nonStopSession: false };
     this.markerPath = path.join(dataDir, 'end-of-day.json');
     const latestMs = this.latestAt(nowMs);
@@ -38,7 +38,7 @@ export class EndOfDaySchedule {
     this.lastEndOfDayMs = latestMs;
     let applied: Promise<void>;
     try {
-      applied = this.submit();
+      applied = this.submit(latestMs);
     } catch (err) {
       this.log.error({ err }, 'could not submit EndOfDay');
       return;

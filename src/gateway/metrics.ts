@@ -102,7 +102,7 @@ class BucketHistogram {
   }
 }
 
-function bucketHistogram(config: { name: string; help: string; registers: Registry[]; buckets: number[] }): Observer {
+export function bucketHistogram(config: { name: string; help: string; registers: Registry[]; buckets: number[] }): Observer {
   const histogram = new BucketHistogram(config.name, config.help, config.buckets);
   // prom-client reads a registered metric through get()/reset()/name/help/type/aggregator only
   for (const registry of config.registers) registry.registerMetric(histogram as unknown as Metric);

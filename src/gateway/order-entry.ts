@@ -10,7 +10,7 @@ import type { FixMessage } from '../fix/message.js';
 import { MsgType, PossDupFlag, PossResend, Tag } from '../fix/names.js';
 import { BusinessRejectReason, type AppVerdict } from '../session/application.js';
 import type { Session } from '../session/session.js';
-import { SequencerOverloadedError, type Command } from '../engine/index.js';
+import { SequencerOverloadedError, SequencerUnavailableError, type Command } from '../engine/index.js';
 import type { GatewaySession } from './config.js';
 import type { InFlight } from './in-flight.js';
 import type { LogBatchTimer } from './log-batch-timer.js';
@@ -31,6 +31,8 @@ export interface OrderEntryOptions {
   log: Logger;
   /** True once the gateway is closing: new requests are refused. */
   closing: () => boolean;
+  /** Cluster mode: the dedupe id of a message's command (hosting.ts), so a resend to another node is entered once. */
+  dedupeIdOf?: (session: Session, msg: FixMessage) => string;
   /** Reads (market data, reference data, trade capture), answered by their stations instead of the command log. */
   dataRequests?: { handles(msgType: string): boolean; receive(session: Session, msg: FixMessage, s: GatewaySession): void };
 }
@@ -124,8 +126,12 @@ export class OrderEntry {
         this.#o.metrics.rejects.inc('MassCancelUnsupported');
         return { kind: 'reply', msgType: MsgType.OrderMassCancelReport,
           body: massCancelRejectedReport(msg.get(Tag.ClOrdID) ?? '', msg.get(Tag.MassCancelRequestType) ?? '', t.rejectReason, t.text) };
-      case 'command':
-        return this.#submit(session, msg, this.#unlessKnown(session, msg, t.command), receivedMs);
+      case 'command': {
+        const command = this.#unlessKnown(session, msg, t.command);
+        // a known order's status request answers the resend anew: it is no copy of the message's first command
+        const dedupeId = command === t.command ? this.#o.dedupeIdOf?.(session, msg) : undefined;
+        return this.#submit(session, msg, command, receivedMs, dedupeId);
+      }
     }
   }
 
@@ -140,16 +146,27 @@ export class OrderEntry {
     return known ? { type: 'OrderStatus', session: session.key, clOrdId: command.clOrdId, symbol: command.symbol } : command;
   }
 
-  #submit(session: Session, msg: FixMessage, command: Command, receivedMs: number): AppVerdict | void {
+  #submit(session: Session, msg: FixMessage, command: Command, receivedMs: number, dedupeId: string | undefined): AppVerdict | void {
     const inFlight = this.#o.inFlight;
     try {
-      this.#o.sequencer.submit(command, { ref: inFlight.nextRef() });
+      this.#o.sequencer.submit(command, dedupeId === undefined ? { ref: inFlight.nextRef() } : { ref: inFlight.nextRef(), dedupeId });
     } catch (err) {
-      const overloaded = err instanceof SequencerOverloadedError;
-      this.#o.metrics.rejects.inc(overloaded ? 'Overloaded' : 'EngineStopped');
-      return notAvailable(overloaded ? 'Gateway overloaded, try again later' : 'Order entry is not available');
+      return this.#notSubmitted(err);
     }
     this.#o.logBatch.submitted(receivedMs);
     inFlight.add(echoOf(msg, session.key, receivedMs), session.hold(msg), command.type === 'NewOrder');
+  }
+
+  #notSubmitted(err: unknown): AppVerdict {
+    if (err instanceof SequencerOverloadedError) {
+      this.#o.metrics.rejects.inc('Overloaded');
+      return notAvailable('Gateway overloaded, try again later');
+    }
+    if (err instanceof SequencerUnavailableError) { // a replicated log that is away: nothing was entered
+      this.#o.metrics.rejects.inc('LogUnavailable');
+      return notAvailable('Order entry is not available: the command log cannot be reached, try again later');
+    }
+    this.#o.metrics.rejects.inc('EngineStopped');
+    return notAvailable('Order entry is not available');
   }
 }

@@ -9,6 +9,7 @@ import { Acceptor } from '../session/acceptor.js';
 import type { Application } from '../session/application.js';
 import type { MessageLog } from '../session/message-log.js';
 import type { Session } from '../session/session.js';
+import { Sequencer } from '../engine/index.js';
 import { sessionKey, type SessionId } from '../session/session-id.js';
 import { StorageHealth } from '../session/storage-health.js';
 import type { MessageStore } from '../session/store.js';
@@ -25,6 +26,7 @@ import { resendLostReports, type ReplayTail } from './recovery.js';
 import { Replies } from './replies.js';
 import type { CommandSequencer, EngineReads } from './seam.js';
 import { GatewaySessions, sessionInfoOf, type SessionInfo } from './sessions.js';
+import type { SessionHosting } from './hosting.js';
 import { Timers } from './timers.js';
 
 export interface OrderPathOptions {
@@ -51,6 +53,8 @@ export interface OrderPathOptions {
   endOfDayDir: string | undefined;
   /** Commands replayed at startup: reports a crash cut off are sent from it. */
   replayTail?: ReplayTail;
+  /** Cluster mode: the sessions this node answers for (hosting.ts); without it, every session is this process's. */
+  hosting?: SessionHosting;
 }
 
 export interface OrderPath {
@@ -78,13 +82,15 @@ export async function startOrderPath(o: OrderPathOptions): Promise<OrderPath> {
   const idleSpin = new IdleSpin(o.idleSpinMicros, o.fsync, logBatch);
   const dataRequests = new DataRequests(o.engine, o.sequencer, o.log, o.registry, o.dictionary);
   const orderEntry = new OrderEntry({ sequencer: o.sequencer, engine: o.engine, inFlight, settingsOf: (s) => sessions.ofSession(s),
-    metrics, logBatch, log: o.log, closing: () => closing, dataRequests });
+    metrics, logBatch, log: o.log, closing: () => closing, dataRequests, ...(o.hosting !== undefined ? { dedupeIdOf: o.hosting.dedupeId } : {}) });
   const replies = new Replies({ sessionOf: (key) => acceptor?.session(key), inFlight, dropCopies, dictionary: o.dictionary,
-    metrics, logBatch, idleSpin, log: o.log });
+    metrics, logBatch, idleSpin, log: o.log, ...(o.hosting !== undefined ? { hosts: o.hosting.hosts } : {}) });
   o.sequencer.onEvents(replies.onEvents);
+  // a command the log already held (a client's resend after a failover) has no events of its own: its request is answered
+  if (o.sequencer instanceof Sequencer) o.sequencer.onDuplicate((ref) => replies.duplicate(ref));
   o.sequencer.onListenerError((err) => o.log.error({ err }, 'error while sending replies'));
   const policy = new LogonPolicy(o.settings, (id) => sessions.of(id), o.log);
-  const application = fixApplication(policy, orderEntry, (s) => dropCopies.add(s, sessions.ofSession(s)), o.log, dataRequests);
+  const application = fixApplication(policy, orderEntry, (s) => dropCopies.add(s, sessions.ofSession(s)), o.log, dataRequests, o.hosting);
   const tls = tlsOptionsOf(o.settings.fixTls);
   acceptor = await Acceptor.start({
     port: o.fixPort, host: o.host, sessions: sessions.specs(o.engine.sessionsWithOrders()), dictionary: o.dictionary, application,
@@ -95,6 +101,7 @@ export async function startOrderPath(o: OrderPathOptions): Promise<OrderPath> {
     dynamicSessionIdleTimeoutMs: o.settings.dynamicSessionIdleTimeoutMs, mayReleaseSession: mayRelease(o.engine, inFlight, sessions),
     admit: policy.admit, authenticate: policy.authenticate, logonRefusedText: LOGON_REFUSED_TEXT, storage,
     ...(o.prepareSession !== undefined ? { prepareSession: o.prepareSession } : {}), ...(tls !== undefined ? { tls } : {}),
+    ...(o.hosting !== undefined ? { beforeLogon: o.hosting.takeOver } : {}),
   });
   for (const session of acceptor.sessions()) dropCopies.add(session, sessions.ofSession(session));
   if (o.replayTail !== undefined) {
@@ -102,6 +109,7 @@ export async function startOrderPath(o: OrderPathOptions): Promise<OrderPath> {
       isDropCopy: (s) => sessions.ofSession(s)?.sessionType === 'dropcopy' });
   }
   const timers = new Timers({ sequencer: o.sequencer, engine: o.engine, clock: o.clock, intervalMs: o.expiryCheckIntervalMs, log: o.log,
+    dedupe: o.hosting !== undefined,
     endOfDay: o.settings.endOfDayTimeSec === undefined || o.endOfDayDir === undefined ? undefined
       : { dataDir: o.endOfDayDir, timeSec: o.settings.endOfDayTimeSec, timeZone: o.settings.timeZone } });
   o.log.info({ fixPort: acceptor.port, sessions: o.settings.sessions.map((s) => sessionKey(s.id)), idleSpinMicros: o.idleSpinMicros }, 'FIX acceptor listening');
@@ -138,7 +146,8 @@ function storageHealth(log: Logger): StorageHealth {
 }
 
 /** The session layer's callbacks, each handed to the station whose job it is. */
-function fixApplication(policy: LogonPolicy, orderEntry: OrderEntry, addDropCopy: (s: Session) => void, log: Logger, data: DataRequests): Application {
+function fixApplication(policy: LogonPolicy, orderEntry: OrderEntry, addDropCopy: (s: Session) => void, log: Logger, data: DataRequests,
+  hosting: SessionHosting | undefined): Application {
   return {
     onLogon(session) {
       policy.succeeded(session);
@@ -151,6 +160,7 @@ function fixApplication(policy: LogonPolicy, orderEntry: OrderEntry, addDropCopy
       log.info({ session: session.key }, 'session logged out');
       orderEntry.sessionGone(session);
       data.sessionGone(session);
+      hosting?.released(session);
     },
     fromApp: (session, msg) => orderEntry.receive(session, msg),
   };

@@ -30,6 +30,8 @@ export interface RepliesOptions {
   logBatch: LogBatchTimer;
   idleSpin: IdleSpin;
   log: Logger;
+  /** Cluster mode: whether this node answers for the session (hosting.ts); another node's are skipped quietly. */
+  hosts?: (key: string) => boolean;
 }
 
 export class Replies {
@@ -68,6 +70,12 @@ export class Replies {
     request?.hold.release();
   };
 
+  /** A request the log found to be a duplicate of a command it held already (no events come): it is answered by the
+   *  reports of that command, sent when it was applied (or by a takeover), and its inbound message is released. */
+  duplicate(ref: number | undefined): void {
+    this.#o.inFlight.take(ref)?.hold.release();
+  }
+
   /** True when it answered `echo`'s request (the report is about the order the request named). */
   #executionReport(ev: ExecReport, echo: RequestEcho | undefined): boolean {
     const own = echo !== undefined && ev.session === echo.session && ev.clOrdId === echo.clOrdId ? echo : undefined;
@@ -75,7 +83,9 @@ export class Replies {
     const sent = this.#sendTo(ev.session, MsgType.ExecutionReport, body);
     this.#o.metrics.executionReports.inc(ev.execType);
     if (ev.rejectReason !== null) this.#o.metrics.rejects.inc(ev.rejectReason);
-    if (this.#o.dropCopies.size > 0) this.#o.dropCopies.forAccount(ev.account, (dc) => { this.#batch.send(dc, MsgType.ExecutionReport, body); });
+    if (this.#o.dropCopies.size > 0) {
+      this.#o.dropCopies.forAccount(ev.account, (dc) => { if (this.#o.hosts?.(dc.key) !== false) this.#batch.send(dc, MsgType.ExecutionReport, body); });
+    }
     return sent && own !== undefined;
   }
 
@@ -90,6 +100,7 @@ export class Replies {
   }
 
   #sendTo(key: string, msgType: string, body: FieldList | BodyWriter): boolean {
+    if (this.#o.hosts?.(key) === false) return false;
     const session = this.#o.sessionOf(key);
     if (session === undefined) {
       // REST and WebSocket orders are answered by rest-entry.ts; only a FIX session that is gone is worth a line

@@ -7,9 +7,16 @@
 // the engine knows (live, or done and still remembered) gets the order's state as it is now. A retried POST never
 // enters an order twice and never meets a duplicate reject. A rejected order is not an order the engine remembers:
 // a retry of it is evaluated again (and rejected again while the reason holds).
+//
+// A NewOrder, and an amend with the client's own client order id, go to the log with a dedupe id made of the account
+// and that id (restDedupeId), so that in a log that deduplicates (the cluster's JetStream stream) the same request
+// sent to two nodes, or again after a node died holding it, is entered once. When the log calls a submit a duplicate,
+// the first one is applied already: a NewOrder the engine knows is answered with the order; anything else is
+// submitted once more without the id, to be answered by the engine's own rules (a rejected order is evaluated again,
+// a repeated amend meets the duplicate-ClOrdID rule), as in the single process.
 import { randomBytes } from 'node:crypto';
 import {
-  SequencerOverloadedError, type CancelCommand, type CancelReject, type Command, type EngineEvent, type ExecReport,
+  SequencerOverloadedError, SequencerUnavailableError, type CancelCommand, type CancelReject, type Command, type EngineEvent, type ExecReport,
   type NewOrderCommand, type OrderView, type ReplaceCommand, type SequencedCommand,
 } from '../engine/index.js';
 import { nextOtherRef } from './refs.js';
@@ -58,6 +65,8 @@ interface Pending {
   readonly session: string;
   readonly clOrdId: string;
   readonly sinceMs: number;
+  /** What was submitted: submitted again without its dedupe id when the log calls it a duplicate. */
+  readonly cmd: Command;
   /** A NewOrder: its idempotency key and fields (a duplicate reject of it is answered as a retry); else null. */
   readonly newOrder: NewOrderRequest | null;
   readonly resolve: (r: EntryResult) => void;
@@ -101,7 +110,8 @@ export class RestEntry {
     }
     const known = this.#known(session, fields);
     if (known !== null) return Promise.resolve(known);
-    return this.#submit({ type: 'NewOrder', session, account, ...fields }, session, fields.clOrdId, request);
+    const cmd: NewOrderCommand = { type: 'NewOrder', session, account, ...fields };
+    return this.#submit(cmd, session, fields.clOrdId, request, restDedupeId(account, fields.clOrdId) ?? undefined);
   }
 
   cancel(account: string, target: OrderTarget): Promise<EntryResult> {
@@ -118,7 +128,20 @@ export class RestEntry {
       type: 'Replace', session, clOrdId, ...targetFields(target), orderQty: fields.orderQty,
       ...(fields.price !== undefined ? { price: fields.price } : {}), ...(fields.stopPx !== undefined ? { stopPx: fields.stopPx } : {}),
     };
-    return this.#submit(cmd, session, clOrdId, null);
+    return this.#submit(cmd, session, clOrdId, null, restDedupeId(account, clOrdId) ?? undefined);
+  }
+
+  /** The log's verdict on a submit of ref: a duplicate of a command applied already (see the top of this file). */
+  duplicate(ref: number | undefined): void {
+    const p = ref === undefined ? undefined : this.#pending.get(ref);
+    if (p === undefined) return;
+    const known = p.newOrder !== null ? this.#known(p.session, p.newOrder.fields) : null;
+    if (known !== null) { this.#finish(ref!, p, known); return; }
+    try {
+      this.#o.sequencer.submit(p.cmd, { ref: ref! });
+    } catch (err) {
+      this.#finish(ref!, p, unavailableOf(err));
+    }
   }
 
   /** Stops listening; requests still in flight are answered 'stopped'. */
@@ -137,19 +160,17 @@ export class RestEntry {
   }
 
   /** Submits the command and keeps the request until its events come; a NewOrder is in flight by its key meanwhile. */
-  #submit(cmd: Command, session: string, clOrdId: string, newOrder: NewOrderRequest | null): Promise<EntryResult> {
+  #submit(cmd: Command, session: string, clOrdId: string, newOrder: NewOrderRequest | null, dedupeId?: string): Promise<EntryResult> {
     if (this.#pending.size >= this.#o.pendingMax) {
       return Promise.resolve({ kind: 'unavailable', reason: 'busy', text: `more than ${this.#o.pendingMax} requests in flight, try again` });
     }
     const ref = nextOtherRef();
     try {
-      this.#o.sequencer.submit(cmd, { ref });
+      this.#o.sequencer.submit(cmd, dedupeId === undefined ? { ref } : { ref, dedupeId });
     } catch (err) {
-      return Promise.resolve(err instanceof SequencerOverloadedError
-        ? { kind: 'unavailable', reason: 'overloaded', text: 'gateway overloaded, try again later' }
-        : { kind: 'unavailable', reason: 'stopped', text: 'order entry is not available' });
+      return Promise.resolve(unavailableOf(err));
     }
-    const result = new Promise<EntryResult>((resolve) => { this.#pending.set(ref, { session, clOrdId, sinceMs: Date.now(), newOrder, resolve }); });
+    const result = new Promise<EntryResult>((resolve) => { this.#pending.set(ref, { session, clOrdId, sinceMs: Date.now(), cmd, newOrder, resolve }); });
     if (newOrder !== null) this.#newOrders.set(newOrder.key, { text: newOrder.text, result });
     return result;
   }
@@ -187,6 +208,19 @@ export class RestEntry {
   #failAll(text: string): void {
     for (const [ref, p] of [...this.#pending]) this.#finish(ref, p, { kind: 'unavailable', reason: 'stopped', text });
   }
+}
+
+/** The dedupe id of an account's request with the client's own client order id: the same on every node; null for
+ *  an id the station made up (generatedClOrdId: a retry cannot repeat it). Both parts percent-encoded: the account
+ *  may hold any character, and a message header must not hold a line break. */
+export function restDedupeId(account: string, clOrdId: string): string | null {
+  return clOrdId.startsWith('~') ? null : `rest:${encodeURIComponent(account)}:${encodeURIComponent(clOrdId)}`;
+}
+
+function unavailableOf(err: unknown): EntryResult {
+  if (err instanceof SequencerOverloadedError) return { kind: 'unavailable', reason: 'overloaded', text: 'gateway overloaded, try again later' };
+  return { kind: 'unavailable', reason: 'stopped', text: err instanceof SequencerUnavailableError
+    ? 'order entry is not available: the command log cannot be reached, try again later' : 'order entry is not available' };
 }
 
 /** A cancel's or amend's own client order id when the client gives none: "~" and 16 random characters, which no

@@ -2,9 +2,15 @@
 // command with the submitter's own `ref`, get every applied command's events back with that ref) and the engine's
 // reads (EngineReads: the part of Engine's read API the stations use). The local Sequencer over the segmented journal
 // or over a log in memory is one CommandSequencer; the cluster's JetStream log is another.
-import type { BookSnapshot, EngineConfig, FillView, OrderView, TradingStatus } from '../engine/index.js';
+import { Sequencer, type BookSnapshot, type CommandSequencer, type EngineConfig, type FillView, type OrderView, type TradingStatus } from '../engine/index.js';
 
 export type { CommandSequencer } from '../engine/index.js';
+
+/** Calls `listener` for each command submitted here that the log stored no record of its own for, because its dedupe
+ *  id was in the log already (the record at `seq`, applied). Only a Sequencer's log can say so. */
+export function onDuplicates(sequencer: CommandSequencer, listener: (ref: number | undefined, seq: number) => void): void {
+  if (sequencer instanceof Sequencer) sequencer.onDuplicate(listener);
+}
 
 /** What the stations read from the engine (applied, durable state only); Engine has it. */
 export interface EngineReads {

@@ -14,6 +14,9 @@ export interface TimersOptions {
   /** The daily EndOfDay, when EndOfDayTime is set: where its marker lives and when it falls. */
   endOfDay: { dataDir: string; timeSec: number; timeZone: string } | undefined;
   log: Logger;
+  /** Cluster mode: every node's timers submit, and a dedupe id from the schedule time (the expiry, the EndOfDay
+   *  instant) lets the log keep one command of them. */
+  dedupe?: boolean;
 }
 
 export class Timers {
@@ -24,8 +27,8 @@ export class Timers {
   constructor(o: TimersOptions) {
     this.#o = o;
     const e = o.endOfDay;
-    this.#endOfDay = e === undefined ? undefined : new EndOfDaySchedule(e.dataDir, e.timeSec, e.timeZone, o.clock(), () => {
-      o.sequencer.submit({ type: 'EndOfDay' });
+    this.#endOfDay = e === undefined ? undefined : new EndOfDaySchedule(e.dataDir, e.timeSec, e.timeZone, o.clock(), (endOfDayMs) => {
+      o.sequencer.submit({ type: 'EndOfDay' }, o.dedupe === true ? { dedupeId: `eod:${endOfDayMs}` } : undefined);
       return o.sequencer.flush();
     }, o.log);
     this.#timer = setInterval(() => this.#check(), o.intervalMs);
@@ -43,7 +46,7 @@ export class Timers {
     const nextExpiryMs = this.#o.engine.nextExpiryMs();
     if (nextExpiryMs === null || nextExpiryMs > now) return;
     try {
-      this.#o.sequencer.submit({ type: 'ExpireSweep' });
+      this.#o.sequencer.submit({ type: 'ExpireSweep' }, this.#o.dedupe === true ? { dedupeId: `expire:${nextExpiryMs}` } : undefined);
     } catch (err) {
       this.#o.log.error({ err }, 'could not submit ExpireSweep');
     }

@@ -18,11 +18,14 @@
 //          "available":"100000.000000","reserved":"0.000000","rejectReason":null,"text":null}
 //   → 422 the same with "ok":false and the engine's rejectReason and text ("insufficient USD: need 250.51, available 250.50")
 //   The same refId again changes nothing and is answered with the original result ("duplicate":true): a retry is safe.
+//   A balance command goes to the log with the dedupe id balance:<refId>, so the same request sent to two cluster nodes
+//   at once is entered once; a submit the log calls a duplicate is submitted again without it, and the engine answers
+//   it as a repeated refId.
 //   → 400 bad body, 401 no/wrong token, 403 admin API disabled, 503 order entry stopped/overloaded, 504 timeout
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { SequencerOverloadedError, type AdminEvent, type BalanceEvent, type Command } from '../engine/index.js';
-import type { CommandSequencer } from '../gateway/index.js';
+import { onDuplicates, type CommandSequencer } from '../gateway/seam.js';
 import { nextOtherRef } from '../gateway/refs.js';
 import { bearerOf, tokenDigest, tokenFrom, tokenMatches } from './access.js';
 
@@ -79,11 +82,16 @@ export function adminApi(opts: AdminApiOptions): (app: FastifyInstance) => Promi
 
   return async (app) => {
     // Requests waiting for their command, by their ref (refs.ts: refs no other submitter uses).
-    const waiting = new Map<number, (ev: AdminEvent | BalanceEvent) => void>();
+    const waiting = new Map<number, { command: Command; resolve: (ev: AdminEvent | BalanceEvent | null) => void }>();
     const unsubscribe = opts.sequencer.onEvents((_sc, events, ref) => {
-      const resolve = ref === undefined ? undefined : waiting.get(ref);
-      if (resolve === undefined) return;
-      for (const ev of events) if (ev.kind === 'admin' || ev.kind === 'balance') { waiting.delete(ref!); resolve(ev); return; }
+      const w = ref === undefined ? undefined : waiting.get(ref);
+      if (w === undefined) return;
+      for (const ev of events) if (ev.kind === 'admin' || ev.kind === 'balance') { waiting.delete(ref!); w.resolve(ev); return; }
+    });
+    onDuplicates(opts.sequencer, (ref) => {
+      const w = ref === undefined ? undefined : waiting.get(ref);
+      if (w === undefined) return;
+      try { opts.sequencer.submit(w.command, { ref: ref! }); } catch { waiting.delete(ref!); w.resolve(null); }
     });
     app.addHook('onClose', async () => { unsubscribe(); });
 
@@ -122,13 +130,13 @@ export function adminApi(opts: AdminApiOptions): (app: FastifyInstance) => Promi
         const command = route.command((req.body ?? {}) as Record<string, unknown>);
         const ref = nextOtherRef();
         try {
-          opts.sequencer.submit(command, { ref });
+          opts.sequencer.submit(command, 'refId' in command ? { ref, dedupeId: `balance:${encodeURIComponent(command.refId)}` } : { ref });
         } catch (err) {
           return reply.code(503).send({ error: 'unavailable', message: err instanceof SequencerOverloadedError ? 'engine overloaded, try again' : 'order entry is stopped' });
         }
         let timer: NodeJS.Timeout | undefined;
         const ev = await new Promise<AdminEvent | BalanceEvent | null>((resolve) => {
-          waiting.set(ref, resolve);
+          waiting.set(ref, { command, resolve });
           timer = setTimeout(() => { waiting.delete(ref); resolve(null); }, timeoutMs);
         });
         clearTimeout(timer);

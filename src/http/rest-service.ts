@@ -12,7 +12,7 @@ import type { Registry } from 'prom-client';
 import type { Engine } from '../engine/index.js';
 import type { GatewayFileSettings } from '../gateway/config.js';
 import { RestEntry } from '../gateway/rest-entry.js';
-import type { CommandSequencer } from '../gateway/seam.js';
+import { onDuplicates, type CommandSequencer } from '../gateway/seam.js';
 import { DEFAULT_TAP_LIMITS } from '../marketdata/ws-tap.js';
 import { ApiKeys } from './api-keys.js';
 import { restApi } from './rest-api.js';
@@ -54,6 +54,7 @@ export function startRestService(o: RestServiceOptions): RestService {
   for (const w of keys?.warnings ?? []) o.logger?.warn(w);
   const auth = keys === null ? null : new Authenticator(keys, o.settings.timestampWindowMs, o.clock);
   const entry = new RestEntry({ sequencer: o.sequencer, engine: o.engine, pendingMax: o.pendingMax ?? 10_000, timeoutMs: o.timeoutMs ?? 10_000 });
+  onDuplicates(o.sequencer, (ref) => entry.duplicate(ref));
   const ws = new PrivateChannels({ engine: o.engine, entry, auth, events: o.sequencer, pendingOpsMax: o.wsPendingOpsMax ?? 256,
     sendBufferBytesMax: DEFAULT_TAP_LIMITS.sendBufferBytesMax, ...(o.logger !== undefined ? { logger: o.logger } : {}) });
   o.logger?.info({ apiKeys: keys?.size ?? 0, keysFile: o.settings.keysFile ?? null }, keys === null

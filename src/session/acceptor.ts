@@ -62,6 +62,10 @@ export interface AcceptorOptions {
   prepareSession?: (id: SessionId) => Promise<void>;
   /** Extra check before a Logon is bound to a session: return a reason to refuse it silently. */
   admit?: (id: SessionId, remoteAddress: string | undefined) => string | undefined;
+  /** An asynchronous step between finding a Logon's session and binding it (a cluster node takes the session over);
+   *  what follows the Logon waits, other Logons do not. A text refuses the Logon with a Logout carrying it (MsgSeqNum
+   *  1, nothing of the session's state); a rejection closes the connection. */
+  beforeLogon?: (session: Session) => Promise<string | undefined>;
   /** Authentication of a Logon (password, allow-lists) before anything of a session is looked at or created: return
    *  a reason to refuse it. The reason is logged; the peer gets what `logonRefusedText` says. */
   authenticate?: (id: SessionId, logon: FixMessage, remoteAddress: string | undefined) => string | undefined;
@@ -232,7 +236,7 @@ export class Acceptor {
   #bindOrMake(conn: AcceptorConnection, id: SessionId, logon: FixMessage, frame: Frame): Promise<void> | void {
     if (!conn.waiting) return;
     const found = this.#lookUp(id);
-    if (found instanceof Session) return this.#bind(conn, found, frame);
+    if (found instanceof Session) return this.#bind(conn, found, frame, logon);
     if (found !== undefined) return this.#prepareFor(conn, found, id, logon, frame);
   }
 
@@ -259,7 +263,7 @@ export class Acceptor {
   #createFor(conn: AcceptorConnection, template: AcceptorSessionSpec, id: SessionId, logon: FixMessage, frame: Frame): void {
     if (!conn.waiting) return;
     const existing = this.#sessions.get(sessionKey(id)); // created for an earlier Logon in the queue
-    if (existing) return this.#bind(conn, existing, frame);
+    if (existing) return this.#bind(conn, existing, frame, logon);
     const key = sessionKey(id);
     const noCapacity = { to: logon, text: NO_CAPACITY_TEXT };
     if (!this.#dynamic.makeRoom()) {
@@ -280,10 +284,21 @@ export class Acceptor {
       return conn.refuse('', noCapacity);
     }
     this.#dynamic.added(session);
-    this.#bind(conn, session, frame);
+    this.#bind(conn, session, frame, logon);
   }
 
-  #bind(conn: AcceptorConnection, session: Session, frame: Frame): void {
+  #bind(conn: AcceptorConnection, session: Session, frame: Frame, logon: FixMessage): void {
+    const before = this.#opts.beforeLogon;
+    if (before === undefined) return this.#bindNow(conn, session, frame);
+    if (session.isConnected) return conn.refuse(`${session.key} is already connected`);
+    before(session).then((refusal) => {
+      if (!conn.waiting) return;
+      if (refusal !== undefined) conn.refuse(`${session.key}: ${refusal}`, { to: logon, text: refusal });
+      else this.#bindNow(conn, session, frame);
+    }, (err: Error) => conn.refuse(`${session.key}: ${err.message}`));
+  }
+
+  #bindNow(conn: AcceptorConnection, session: Session, frame: Frame): void {
     this.#dynamic.connected(session);
     conn.bind(session, frame);
     if (conn.session !== session) this.#dynamic.disconnected(session, Date.now()); // refused: already connected

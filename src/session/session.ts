@@ -272,6 +272,15 @@ export class Session {
     if (this.#parked.length > 0) this.#sendParked();
   };
 
+  /** The store was rebuilt from outside while the session was disconnected (a cluster node took the session over from
+   *  the replicated state): its sequence numbers are read again, and holds taken before are void. */
+  storeRebuilt(): void {
+    if (this.#socket !== null) throw new Error(`invariant: ${this.key}: store rebuilt while connected`);
+    this.#inbound.reset();
+    this.#queue.clear();
+    this.#resendRange = null;
+  }
+
   /** The value of `tag` in the newest stored message of `msgType` among the newest `scanMax` stored messages (e.g. the
    *  last ExecID sent, for reports a crash may have cut off). */
   newestSentValue(msgType: string, tag: number, scanMax = NEWEST_SENT_SCAN_MAX): NewestSent {
