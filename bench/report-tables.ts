@@ -134,6 +134,30 @@ function fixmd(j: Json): string[] {
     ])];
 }
 
+function cluster(j: Json): string[] {
+  const us = (k: string, d = 0): string => `${num(j[k], d)} µs`;
+  const single = j['single_fsync_4x100_orders_per_s'];
+  const r3 = j['r3_4x100_orders_per_s'];
+  const ratio = typeof single === 'number' && typeof r3 === 'number' && single > 0 ? ` (${(r3 / single).toFixed(2)} of the single process)` : '';
+  return [String(j['machine'] ?? ''), '',
+    ...table(['4 sessions × window 100', 'orders/s', 'gateway CPU per order', 'NATS servers\' CPU per order', 'the other node\'s CPU per order'], [
+      ['single process, journal fsync', num(single), us('single_fsync_4x100_gateway_cpu_us_per_order'), '', ''],
+      ['cluster, 1 replica, one node', num(j['r1_4x100_orders_per_s']), us('r1_4x100_gateway_cpu_us_per_order'), us('r1_4x100_nats_cpu_us_per_order'), ''],
+      ['cluster, 3 replicas, two nodes', `${num(r3)}${ratio}`, us('r3_4x100_gateway_cpu_us_per_order'), us('r3_4x100_nats_cpu_us_per_order'), us('r3_4x100_other_node_cpu_us_per_order')],
+    ]), '',
+    ...table(['3 replicas', ''], [
+      ['1 session × window 1, order → first report p50 / p99', `${num(j['r3_1x1_p50_us'])} / ${num(j['r3_1x1_p99_us'])} µs`],
+      ['publish → JetStream ack p50 / p99 (one command at a time)', `${num(j['r3_publish_ack_p50_us'])} / ${num(j['r3_publish_ack_p99_us'])} µs`],
+      ['submit → applied p50, on the submitting node / another node', `${num(j['r3_submit_to_applied_p50_us'])} / ${num(j['r3_submit_to_applied_other_node_p50_us'])} µs`],
+      ['the consumer\'s share: submit → applied p50 less publish → ack p50 (negative: the record came before the ack)', us('r3_consume_p50_us')],
+      ['engine apply per command', us('engine_apply_us', 2)],
+      ['publisher alone, commands/s with 1 / 8 / 32 commands per message', `${num(j['r3_publish_1_per_message_commands_per_s'])} / ${num(j['r3_publish_8_per_message_commands_per_s'])} / ${num(j['r3_publish_32_per_message_commands_per_s'])}`],
+      ['failover: node killed → its clients on another node with every missed report', `${num(j['failover_rto_ms'])} ms`],
+      ['acknowledged orders lost / entered twice / reports missing', `${num(j['acked_lost'])} / ${num(j['duplicated'])} / ${num(j['reports_missing'])}`],
+      ['replica digests equal', String(j['replica_digest_equal'])],
+    ])];
+}
+
 export const BENCHES: Bench[] = [
   { script: 'codec', title: 'FIX codec', table: codec,
     about: ['Parse, parse + validate and encode of a NewOrderSingle, the same order with a two-entry Parties group and an ExecutionReport,',
@@ -190,4 +214,10 @@ export const BENCHES: Bench[] = [
       'without and then with N FIX market-data sessions subscribed to the full books: the delay from the engine event to a',
       'subscriber reading the MarketDataIncrementalRefresh that carries it, and what the subscribers cost the order flow.',
       '[FIX market data](fix-market-data.md).'] },
+  { script: 'cluster', title: 'Cluster mode on NATS JetStream', table: cluster, knobs: '-- --orders-4x100 N --orders-1x1 N',
+    quickArgs: ['--orders-4x100', '3000', '--orders-1x1', '300'],
+    about: ['Its own topology on this machine: 3 `nats-server` processes and gateway nodes as `fixgw serve` children in cluster mode,',
+      'driven by `fixgw sim load`, beside the single-process gateway with fsync in the same run; then a gateway node killed under',
+      'load, and the parts of the 3-replica path timed one command at a time. Everything shares the machine, so the cluster\'s',
+      'rate is bounded by the CPU of all its processes together: see the CPU columns. [Cluster mode](cluster.md#measured).'] },
 ];

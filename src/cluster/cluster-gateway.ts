@@ -152,6 +152,7 @@ async function startNodeReplica(conn: ClusterConnection, options: ClusterGateway
 async function closeReplica(r: Replica, hosting: ClusterHosting | undefined): Promise<void> {
   await hosting?.close().catch(() => undefined);
   await r.sequencer.close().catch(() => undefined);
+  r.checkpoints.close();
   r.digests.close();
   r.presence.close();
   await r.conn.close();

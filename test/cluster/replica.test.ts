@@ -121,3 +121,29 @@ test('snapshots are saved on the schedule by whichever replica gets there, and t
   checksA.digests.close();
   checksB.digests.close();
 });
+
+test('a trim held back by a replica behind is tried again once it has caught up, not left to the next snapshot', async () => {
+  const a = await replicaNode(nats.urls, 'A', { stream: 'LAG' });
+  const store = await ObjectSnapshotStore.open(a.node.conn, a.node.settings);
+  const checksA = checkpoints(a, store, (err) => assert.fail(err));
+  // a replica on another connection that says every second how far it has applied: nothing yet
+  const lagging = await connectNode(nats.urls, 'L', { stream: 'LAG' });
+  let laggingSeq = 0;
+  const laggingDigests = new DigestExchange(lagging.conn, a.log.names, { nodeId: 'L', onDiverged: (err) => assert.fail(err), appliedSeq: () => laggingSeq });
+  await until('A heard the lagging replica', () => checksA.digests.slowestAppliedSeq() === 0, 5000);
+  for (let i = 0; i < 300; i++) {
+    a.sequencer.submit(order('FIX.4.4:GW->C', `l${i}`, (99 + (i % 9) / 100).toFixed(2), i % 3 === 0 ? 'Buy' : 'Sell'));
+    if (i % 100 !== 99) continue;
+    await a.sequencer.flush();
+    await until(`the snapshot at ${i + 1} saved`, () => checksA.checks.lastSnapshotSeq === i + 1);
+  }
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.deepEqual(await store.seqs(), [200, 300]);
+  assert.equal((await a.log.bounds()).firstSeq, 1, 'not trimmed past the replica that has applied nothing');
+  laggingSeq = 250;
+  for (let i = 0; i < 100 && (await a.log.bounds()).firstSeq === 1; i++) await new Promise((r) => setTimeout(r, 100));
+  assert.deepEqual(await a.log.bounds(), { firstSeq: 201, lastSeq: 300 }, 'trimmed below the oldest kept snapshot once the replica passed it');
+  laggingDigests.close();
+  checksA.digests.close();
+  checksA.checks.close();
+});

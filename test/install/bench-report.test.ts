@@ -28,7 +28,7 @@ test('bench:report --quick --only snapshot writes a page with the table, the raw
     assert.ok(page.includes(`| ${json.resting_orders.toLocaleString('en-US')} | ${json.snapshot_bytes.toLocaleString('en-US')} |`), page);
     const unknown = spawnSync(process.execPath, [report, '--only', 'nosuch', '--out', out], { encoding: 'utf8' });
     assert.equal(unknown.status, 2);
-    assert.match(unknown.stderr, /no benchmark nosuch \(there are codec, engine, e2e, marketdata, restart, snapshot, snapshot-stall\)/);
+    assert.match(unknown.stderr, /no benchmark nosuch \(there are codec, engine, e2e, marketdata, restart, snapshot, snapshot-stall, rest, fixmd, cluster\)/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
