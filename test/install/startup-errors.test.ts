@@ -12,15 +12,17 @@ import path from 'node:path';
 import { CLI, gatewayCfg } from '../support/served.js';
 import { testEngineConfigPath } from '../support/test-engine-config.js';
 
-/** Runs `fixgw serve` on `cfg` (written into `dir`) with `args`; as `uid` when given. */
-function serveOnce(dir: string, cfg: string, args: string[], opts: { env?: NodeJS.ProcessEnv; uid?: number } = {}): SpawnSyncReturns<string> & { ms: number } {
+/** Runs `fixgw serve` on `cfg` (written into `dir`) with `args`. `obeyFileModes` as root: without the capabilities that
+ *  let root write anywhere (setpriv, util-linux), so a directory's mode holds for it as for any user; as another user,
+ *  as that user. */
+function serveOnce(dir: string, cfg: string, args: string[], opts: { env?: NodeJS.ProcessEnv; obeyFileModes?: boolean } = {}): SpawnSyncReturns<string> & { ms: number } {
   const file = path.join(dir, 'gateway.cfg');
   writeFileSync(file, cfg);
   const started = Date.now();
-  const r = spawnSync(process.execPath, [CLI, 'serve', '--config', file, ...args], {
-    encoding: 'utf8', timeout: 60_000, env: { ...process.env, LOG_LEVEL: 'info', ...opts.env },
-    ...(opts.uid !== undefined ? { uid: opts.uid, gid: opts.uid } : {}),
-  });
+  const dropRootPowers = opts.obeyFileModes === true && process.getuid?.() === 0;
+  const argv = [process.execPath, CLI, 'serve', '--config', file, ...args];
+  const [cmd, ...rest] = dropRootPowers ? ['setpriv', '--bounding-set', '-dac_override,-dac_read_search', ...argv] : argv;
+  const r = spawnSync(cmd!, rest, { encoding: 'utf8', timeout: 60_000, env: { ...process.env, LOG_LEVEL: 'info', ...opts.env } });
   return { ...r, ms: Date.now() - started };
 }
 
@@ -70,13 +72,11 @@ test('a data directory under a file, or one that cannot be written, is refused i
     const underFile = serveOnce(dir, gatewayCfg({ WarmUpOrders: 20_000 }), ['--fix-port', '0', '--data-dir', path.join(dir, 'a-file', 'data')]);
     assertOneCleanLine(underFile, /^fixgw serve: data directory .*a-file\/data is not writable: a part of the path is a file, not a directory/);
 
-    // A read-only data directory. Root may write anywhere, so as root the gateway runs as nobody to meet the refusal.
-    chmodSync(dir, 0o755);
+    // A read-only data directory. Root may write anywhere, so as root the gateway runs without that power.
     const data = path.join(dir, 'ro-data');
     mkdirSync(path.join(data, 'journal'), { recursive: true });
     chmodSync(data, 0o555);
-    const asNobody = process.getuid?.() === 0 ? { uid: 65534 } : {};
-    const readOnly = serveOnce(dir, gatewayCfg({ WarmUpOrders: 20_000 }), ['--fix-port', '0', '--data-dir', data], asNobody);
+    const readOnly = serveOnce(dir, gatewayCfg({ WarmUpOrders: 20_000 }), ['--fix-port', '0', '--data-dir', data], { obeyFileModes: true });
     assertOneCleanLine(readOnly, new RegExp(`^fixgw serve: data directory ${data.replace(/[/.]/g, '\\$&')} is not writable: permission denied$`));
     assert.deepEqual(readdirSync(data), ['journal'], 'nothing written');
     assert.deepEqual(readdirSync(path.join(data, 'journal')), []);
