@@ -1,6 +1,7 @@
 // A NATS cluster of local `nats-server` processes with JetStream, on free loopback ports: what the cluster tests,
 // the cluster bench and `deploy/cluster/local-up` run against. Each server gets a config file and a store directory
 // under `dir`, so a server killed with SIGKILL restarts with its own JetStream data, as a real node would.
+import { randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync, closeSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -62,9 +63,11 @@ export class LocalNatsCluster {
       dir: path.join(opts.dir, `n${i + 1}`),
     }));
     const cluster = new LocalNatsCluster(specs, opts);
+    // a name of its own: servers of two local clusters that meet on a reused port refuse each other's routes
+    const clusterName = `fixgw-${process.pid}-${randomBytes(4).toString('hex')}`;
     for (const spec of specs) {
       mkdirSync(spec.dir, { recursive: true });
-      writeFileSync(path.join(spec.dir, 'nats.conf'), natsServerConfig(spec, specs, 'fixgw'));
+      writeFileSync(path.join(spec.dir, 'nats.conf'), natsServerConfig(spec, specs, clusterName));
     }
     try {
       for (let i = 0; i < specs.length; i++) cluster.spawnServer(i);
