@@ -11,6 +11,7 @@
 //
 // The revision a lease was taken at is its fence: it only grows across takeovers, and it is stamped on what the holder
 // writes for the session, so a write from a holder that lost the lease is recognised as stale.
+import { retryingTimeouts } from './streams.js';
 import { Kvm, type KV } from '@nats-io/kv';
 import { JetStreamApiError } from '@nats-io/jetstream';
 import type { ClusterConnection } from './connection.js';
@@ -55,7 +56,7 @@ export class SessionLeases {
   /** Opens (and on first use creates) the lease bucket; `origin` is this process (node id and incarnation). */
   static async open(conn: ClusterConnection, settings: ClusterSettings, origin: string): Promise<SessionLeases> {
     const name = clusterNames(settings.stream).leaseBucket;
-    const kv = await new Kvm(conn.js).create(name, { ttl: settings.leaseTtlMs, history: 1, replicas: settings.replicas });
+    const kv = await retryingTimeouts(() => new Kvm(conn.js).create(name, { ttl: settings.leaseTtlMs, history: 1, replicas: settings.replicas }));
     // an existing bucket keeps its TTL: a node that counted on a longer one would serve a session after its lease expired
     const { ttl } = await kv.status();
     if (ttl !== settings.leaseTtlMs) {

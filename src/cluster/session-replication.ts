@@ -13,7 +13,7 @@ import { readSessionMessages } from './session-history.js';
 import { decodeSeqnums, encodeSeqnums, KvSeqnums, type SeqnumValue } from './session-seqnums.js';
 import type { LeaseState } from './session-leases.js';
 import type { ClusterSettings } from './settings.js';
-import { ensureSessionStream } from './streams.js';
+import { ensureSessionStream, retryingTimeouts } from './streams.js';
 
 /** Another node wrote the session's state while this one was taking it over: take it over again or give up. */
 export class SessionTakeoverConflictError extends Error { override name = 'SessionTakeoverConflictError'; }
@@ -28,7 +28,7 @@ export class SessionReplication {
   static async open(conn: ClusterConnection, settings: ClusterSettings): Promise<SessionReplication> {
     const names = clusterNames(settings.stream);
     await ensureSessionStream(conn.jsm, names, { replicas: settings.replicas, duplicateWindowMs: settings.duplicateWindowMs });
-    const kv = await new Kvm(conn.js).create(names.seqnumBucket, { history: 1, replicas: settings.replicas });
+    const kv = await retryingTimeouts(() => new Kvm(conn.js).create(names.seqnumBucket, { history: 1, replicas: settings.replicas }));
     return new SessionReplication(conn, names, kv, settings);
   }
 

@@ -4,6 +4,7 @@
 // back with decodeSnapshot), and is named after the seq it covers and the node that saved it: replicas may save the
 // same seq at the same time (equal seqs hold equal states), and two writers of one object name can leave neither
 // copy whole. The object store checks each object's SHA-256 digest when it is read back.
+import { retryingTimeouts } from './streams.js';
 import type { JetStreamManager } from '@nats-io/jetstream';
 import { Objm, type ObjectStore } from '@nats-io/obj';
 import type { SnapshotStore } from '../engine/index.js';
@@ -20,7 +21,7 @@ export class ObjectSnapshotStore implements SnapshotStore {
   /** Opens (and on first use creates) the snapshot bucket with the cluster's replicas. */
   static async open(conn: ClusterConnection, settings: ClusterSettings): Promise<ObjectSnapshotStore> {
     const bucket = clusterNames(settings.stream).snapshotBucket;
-    return new ObjectSnapshotStore(await new Objm(conn.js).create(bucket, { replicas: settings.replicas }), conn.jsm, bucket, settings.nodeId);
+    return new ObjectSnapshotStore(await retryingTimeouts(() => new Objm(conn.js).create(bucket, { replicas: settings.replicas })), conn.jsm, bucket, settings.nodeId);
   }
 
   async save(seq: number, chunks: readonly Buffer[]): Promise<string> {

@@ -11,6 +11,21 @@ const COMMAND_MESSAGE_BYTES_MAX = 64 * 1024 + 512;
 /** An outbound FIX message stored for resend (the session store allows up to 16 MiB; NATS' default max payload is 1 MiB). */
 const SESSION_MESSAGE_BYTES_MAX = 1024 * 1024;
 
+/** Attempts at a JetStream structure's creation or check at start whose API request timed out (a new stream's or
+ *  bucket's Raft group electing its leader on a busy machine can take longer than the client's 5 s). */
+const START_ATTEMPTS = 3;
+
+/** Runs `create` again when its JetStream API request timed out, up to START_ATTEMPTS times; any other error at once. */
+export async function retryingTimeouts<T>(create: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await create();
+    } catch (err) {
+      if (attempt >= START_ATTEMPTS || (err as Error).name !== 'TimeoutError') throw err;
+    }
+  }
+}
+
 export interface StreamOptions {
   replicas: number;
   duplicateWindowMs: number;
@@ -18,22 +33,22 @@ export interface StreamOptions {
 
 /** Creates the command stream, or brings an existing one to these replicas and duplicate window. */
 export async function ensureCommandStream(jsm: JetStreamManager, names: ClusterNames, opts: StreamOptions): Promise<void> {
-  await ensureStream(jsm, {
+  await retryingTimeouts(() => ensureStream(jsm, {
     name: names.commandStream, subjects: [names.commandSubject], retention: RetentionPolicy.Limits, storage: StorageType.File,
     num_replicas: opts.replicas, duplicate_window: opts.duplicateWindowMs * 1_000_000, max_msg_size: COMMAND_MESSAGE_BYTES_MAX,
     discard: DiscardPolicy.New, deny_delete: true, deny_purge: false,
     description: 'fixgw command log: the stream sequence is the engine sequence',
-  });
+  }));
 }
 
 /** Creates the session stream (one subject per session), or brings an existing one to these replicas. */
 export async function ensureSessionStream(jsm: JetStreamManager, names: ClusterNames, opts: StreamOptions): Promise<void> {
-  await ensureStream(jsm, {
+  await retryingTimeouts(() => ensureStream(jsm, {
     name: names.sessionStream, subjects: [`${names.sessionSubjectPrefix}.>`], retention: RetentionPolicy.Limits,
     storage: StorageType.File, num_replicas: opts.replicas, duplicate_window: opts.duplicateWindowMs * 1_000_000,
     max_msg_size: SESSION_MESSAGE_BYTES_MAX, discard: DiscardPolicy.New, deny_delete: false, deny_purge: false,
     description: 'fixgw outbound FIX messages for resend, one subject per session',
-  });
+  }));
 }
 
 async function ensureStream(jsm: JetStreamManager, config: Partial<StreamConfig> & { name: string }): Promise<void> {
