@@ -9,6 +9,7 @@ import { gatewayCfg, kill, serve, type Served } from '../../harness/served.js';
 import { observeStream, outcomeOf, padToDigest as pad, settle, Trader as HarnessTrader, type Observer } from '../../harness/cluster-traffic.js';
 import type { LocalNatsCluster } from '../../src/cluster/local-nats.js';
 import { loadEngineConfig } from '../../src/engine/index.js';
+import { closeBeforeNatsStops } from '../support/nats-cluster.js';
 import { until } from './nodes.js';
 
 export type { Observer } from '../../harness/cluster-traffic.js';
@@ -34,7 +35,7 @@ export async function startNode(nats: LocalNatsCluster, dir: string, nodeId: str
   const served = await serve(nodeDir, 0, { cfg: nodeCfg(nats, nodeId, more), timeoutMs: 60_000 });
   // a node that stops by itself says why (a kill -9 has no exit code)
   void served.exited.then((code) => { if (code !== null && code !== 0) process.stderr.write(`node ${nodeId} exited ${code}:\n${served.output().split('\n').filter((l) => /"level":(50|60)/.test(l)).join('\n')}\n`); });
-  after(async () => { if (served.proc.exitCode === null && served.proc.signalCode === null) await kill(served, 'SIGKILL'); });
+  closeBeforeNatsStops(async () => { if (served.proc.exitCode === null && served.proc.signalCode === null) await kill(served, 'SIGKILL'); });
   return served;
 }
 
@@ -43,10 +44,8 @@ export async function startNode(nats: LocalNatsCluster, dir: string, nodeId: str
 export async function observe(nats: LocalNatsCluster, engineConfigPath = testEngineConfigPath()): Promise<Observer> {
   const observer = await observeStream(nats.urls, loadEngineConfig(engineConfigPath), DIGEST_EVERY);
   observer.sequencer.onFatal((err) => assert.fail(err));
-  after(async () => {
-    await observer.close();
-    assert.deepEqual(observer.diverged, [], 'no replica diverged');
-  });
+  closeBeforeNatsStops(() => observer.close());
+  after(() => assert.deepEqual(observer.diverged, [], 'no replica diverged'));
   return observer;
 }
 
